@@ -1,0 +1,37 @@
+//! What every integration test shares: instances on loopback, both databases, a test CA.
+
+#![allow(dead_code)]
+
+pub mod instance;
+pub mod postgres;
+pub mod tls;
+
+pub use instance::{Backend, TestInstance};
+
+/// Declares one async test per database: `NAME::sqlite` and `NAME::postgres`.
+/// The body is a closure `|backend: Backend| async move { … }`.
+macro_rules! both_backends {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                ($body)($crate::support::Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                ($body)($crate::support::Backend::Postgres).await
+            }
+        }
+    };
+}
+pub(crate) use both_backends;
+
+/// reqwest is built without a default TLS provider (Parvis passes `ring` explicitly); plain test clients need
+/// the process-wide one.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

@@ -1,0 +1,39 @@
+//! Bearer-token authentication.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+
+use crate::civic::tokens;
+use crate::context::AppContext;
+use crate::error::Error;
+use crate::model::{Account, Actor};
+
+/// The account behind the request's `Authorization: Bearer …` token; 401 without a valid one.
+pub struct CurrentAccount {
+    pub actor: Actor,
+    pub account: Account,
+}
+
+impl FromRequestParts<AppContext> for CurrentAccount {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, ctx: &AppContext) -> Result<Self, Error> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or_else(|| Error::Unauthorized("this endpoint needs an access token".into()))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| Error::Unauthorized("use Authorization: Bearer <token>".into()))?;
+        let (actor, account) = tokens::authenticate(&ctx.db, token).await?;
+        Ok(CurrentAccount { actor, account })
+    }
+}

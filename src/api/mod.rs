@@ -1,0 +1,58 @@
+//! The JSON API. It follows the Mastodon client API's shapes wherever Mastodon has the same concept, so that
+//! existing fediverse tools can talk to Parvis; its OpenAPI document is generated from these handlers.
+
+pub mod accounts;
+pub mod auth;
+pub mod instance;
+
+use axum::Router;
+use axum::routing::get;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::context::AppContext;
+use crate::error::{Error, ErrorBody};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Parvis API", description = "The JSON API of a Parvis instance (Mastodon-compatible shapes)."),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+/// The API routes and the OpenAPI document describing exactly them.
+pub fn router() -> Router<AppContext> {
+    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(instance::instance))
+        .routes(routes!(accounts::verify_credentials))
+        .routes(routes!(accounts::lookup))
+        .routes(routes!(accounts::account))
+        .split_for_parts();
+    let document = serde_json::to_value(&openapi).unwrap_or_default();
+    router
+        .route(
+            "/api/openapi.json",
+            get(move || async move { axum::Json(document) }),
+        )
+        .route("/api/{*rest}", axum::routing::any(not_found))
+}
+
+async fn not_found() -> Error {
+    Error::NotFound("no such API endpoint".into())
+}

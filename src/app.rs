@@ -1,0 +1,318 @@
+//! Builds the application from settings: database, router, listener; then serves until stopped.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::Utc;
+use tower_http::cors::CorsLayer;
+
+use crate::civic;
+use crate::config::Settings;
+use crate::context::AppContext;
+use crate::db::{Database, queries};
+use crate::error::{Error, Result};
+use crate::federation::actors::ActorDocument;
+use crate::federation::http::{GuardedClient, OutboundPolicy};
+use crate::federation::urls::Urls;
+use crate::federation::{self, nodeinfo, webfinger};
+use crate::model::{ActorKind, Username};
+use crate::web;
+
+/// Opens the database, applies migrations and makes sure the instance actor exists.
+pub fn open_database(settings: &Settings) -> Result<Database> {
+    let backend = settings
+        .database_backend()
+        .map_err(|e| Error::invalid("database.url", e.to_string()))?;
+    let db = Database::connect(
+        &settings.database_url(),
+        backend,
+        settings.database.pool_size,
+    )?;
+    let applied = db.migrate()?;
+    if applied > 0 {
+        tracing::info!(applied, "database migrations applied");
+    }
+    civic::instance::ensure_instance_actor(&db, &settings.instance.name)?;
+    Ok(db)
+}
+
+/// The application context for settings and an open database.
+pub fn context(settings: Settings, db: Database) -> Result<AppContext> {
+    let base = settings
+        .public_url()
+        .map_err(|e| Error::invalid("server.public_url", e.to_string()))?;
+    let f = &settings.federation;
+    let policy = OutboundPolicy {
+        allowed_hosts: f.allowed_hosts.clone(),
+        static_hosts: f.static_hosts.clone(),
+        extra_ca_files: f.extra_ca_file.iter().cloned().collect(),
+        timeout: Duration::from_secs(f.request_timeout_secs),
+        connect_timeout: Duration::from_secs(f.request_timeout_secs.min(5)),
+        user_agent: format!("Parvis/{} (+{base})", env!("CARGO_PKG_VERSION")),
+    };
+    let http =
+        GuardedClient::new(policy).map_err(|e| Error::invalid("federation", e.to_string()))?;
+    Ok(AppContext {
+        settings: Arc::new(settings),
+        db,
+        urls: Urls::new(base),
+        http: Arc::new(http),
+    })
+}
+
+/// Every route of the instance.
+pub fn router(ctx: AppContext) -> Router {
+    let max_body = ctx.settings.server.max_body_bytes;
+    let discovery = Router::new()
+        .route("/.well-known/webfinger", get(webfinger::webfinger))
+        .route("/.well-known/host-meta", get(webfinger::host_meta))
+        .route("/.well-known/nodeinfo", get(nodeinfo::discovery))
+        .route("/nodeinfo/2.1", get(nodeinfo::nodeinfo))
+        // Browser-based fediverse clients read these cross-origin.
+        .layer(CorsLayer::new().allow_origin(tower_http::cors::Any));
+    Router::new()
+        .merge(discovery)
+        .route("/health", get(health))
+        .route("/actor", get(instance_actor))
+        .route("/users/{name}", get(person))
+        .route("/communes/{name}", get(commune))
+        .merge(crate::api::router())
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(ctx)
+}
+
+async fn not_found() -> Error {
+    Error::NotFound("nothing here".into())
+}
+
+/// 200 only when the database answers, so a load balancer or supervisor can tell a live instance.
+async fn health(State(ctx): State<AppContext>) -> Response {
+    if ctx.db.ping().await {
+        Json(serde_json::json!({ "status": "ok" })).into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({ "status": "database unavailable" })),
+        )
+            .into_response()
+    }
+}
+
+async fn instance_actor(State(ctx): State<AppContext>, headers: HeaderMap) -> Result<Response> {
+    actor_response(
+        ctx,
+        headers,
+        ActorKind::Application,
+        Username::instance().to_string(),
+    )
+    .await
+}
+
+async fn person(
+    State(ctx): State<AppContext>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Result<Response> {
+    actor_response(ctx, headers, ActorKind::Person, name).await
+}
+
+async fn commune(
+    State(ctx): State<AppContext>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Result<Response> {
+    actor_response(ctx, headers, ActorKind::Commune, name).await
+}
+
+/// One URL, two faces: the actor document for servers, a profile page for browsers.
+async fn actor_response(
+    ctx: AppContext,
+    headers: HeaderMap,
+    kind: ActorKind,
+    name: String,
+) -> Result<Response> {
+    let lookup = name.clone();
+    let (actor, mandates) = ctx
+        .db
+        .run(move |conn| {
+            let Some(actor) = queries::actor_of_kind(conn, kind, &lookup)? else {
+                return Ok(None);
+            };
+            let mandates = queries::mandates_of(conn, actor.id)?;
+            Ok(Some((actor, mandates)))
+        })
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no such actor: {name}")))?;
+    let today = Utc::now().date_naive();
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let mut response = if federation::wants_activity_json(accept) {
+        let document = ActorDocument::local(&ctx.urls, &actor, &mandates, today);
+        activitypub_federation::axum::json::FederationJson(
+            activitypub_federation::protocol::context::WithContext::new(
+                document,
+                federation::context(),
+            ),
+        )
+        .into_response()
+    } else {
+        let id = ctx.urls.actor(actor.kind, &actor.username);
+        let handle = format!("@{}@{}", actor.username, ctx.urls.authority());
+        let page = web::profile::page(
+            &ctx.settings.instance.name,
+            id.as_str(),
+            &handle,
+            &actor,
+            &mandates,
+            today,
+        );
+        page.into_response()
+    };
+    response
+        .headers_mut()
+        .insert(header::VARY, header::HeaderValue::from_static("Accept"));
+    Ok(response)
+}
+
+/// A bound, ready-to-serve instance. Binding happens in [`Application::build`], so tests can use port 0 and
+/// read the real port before serving.
+pub struct Application {
+    listener: std::net::TcpListener,
+    router: Router,
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+    db: Database,
+}
+
+impl Application {
+    /// Opens the database, builds the router and binds the listener.
+    pub async fn build(settings: Settings) -> Result<Application> {
+        let db = {
+            let settings = settings.clone();
+            tokio::task::spawn_blocking(move || open_database(&settings))
+                .await
+                .map_err(Error::internal)??
+        };
+        Self::build_with(settings, db)
+    }
+
+    /// As [`Application::build`], with a database already opened (and migrated).
+    pub fn build_with(settings: Settings, db: Database) -> Result<Application> {
+        let addr = settings.bind_addr();
+        let listener = std::net::TcpListener::bind(addr)
+            .map_err(|e| Error::invalid("server.bind", format!("cannot listen on {addr}: {e}")))?;
+        Self::from_listener(settings, db, listener)
+    }
+
+    /// Serves on a listener bound by the caller (tests bind port 0 first to know the public URL).
+    pub fn from_listener(
+        settings: Settings,
+        db: Database,
+        listener: std::net::TcpListener,
+    ) -> Result<Application> {
+        let tls = match (&settings.server.tls_cert, &settings.server.tls_key) {
+            (Some(cert), Some(key)) => Some(server_tls(cert, key)?),
+            _ => None,
+        };
+        listener.set_nonblocking(true).map_err(Error::internal)?;
+        let ctx = context(settings, db.clone())?;
+        Ok(Application {
+            listener,
+            router: router(ctx),
+            tls,
+            db,
+        })
+    }
+
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight finish.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<()> {
+        let service = self.router.into_make_service();
+        match self.tls {
+            Some(tls) => {
+                let handle = axum_server::Handle::new();
+                let stopper = handle.clone();
+                tokio::spawn(async move {
+                    shutdown.await;
+                    stopper.graceful_shutdown(Some(Duration::from_secs(10)));
+                });
+                axum_server::from_tcp_rustls(self.listener, tls)
+                    .handle(handle)
+                    .serve(service)
+                    .await
+                    .map_err(Error::internal)
+            }
+            None => {
+                let listener =
+                    tokio::net::TcpListener::from_std(self.listener).map_err(Error::internal)?;
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+                    .map_err(Error::internal)
+            }
+        }
+    }
+}
+
+/// The TLS configuration for serving HTTPS ourselves (rustls with the `ring` provider: no C toolchain needed).
+fn server_tls(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<axum_server::tls_rustls::RustlsConfig> {
+    let read = |field: &'static str, path: &std::path::Path| {
+        std::fs::read(path)
+            .map_err(|e| Error::invalid(field, format!("cannot read {}: {e}", path.display())))
+    };
+    let cert_pem = read("server.tls_cert", cert)?;
+    let key_pem = read("server.tls_key", key)?;
+    let chain = rustls_pemfile::certs(&mut cert_pem.as_slice())
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| Error::invalid("server.tls_cert", format!("{}: {e}", cert.display())))?;
+    if chain.is_empty() {
+        return Err(Error::invalid(
+            "server.tls_cert",
+            format!("{} holds no PEM certificate", cert.display()),
+        ));
+    }
+    let private = rustls_pemfile::private_key(&mut key_pem.as_slice())
+        .map_err(|e| Error::invalid("server.tls_key", format!("{}: {e}", key.display())))?
+        .ok_or_else(|| {
+            Error::invalid(
+                "server.tls_key",
+                format!("{} holds no PEM private key", key.display()),
+            )
+        })?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(Error::internal)?
+        .with_no_client_auth()
+        .with_single_cert(chain, private)
+        .map_err(|e| {
+            Error::invalid(
+                "server.tls_key",
+                format!("does not match the certificate: {e}"),
+            )
+        })?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(axum_server::tls_rustls::RustlsConfig::from_config(
+        Arc::new(config),
+    ))
+}

@@ -1,0 +1,15 @@
+//! The rules of Parvis. Every write goes through here, whoever asks: the command line, the API, a web form or
+//! an incoming activity.
+
+pub mod accounts;
+pub(crate) mod actors;
+pub mod communes;
+pub mod demo;
+pub mod instance;
+pub mod keys;
+pub mod tokens;
+
+/// Now, in UTC, as stored.
+pub(crate) fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}

@@ -1,0 +1,62 @@
+//! Bearer tokens for the JSON API.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use diesel::prelude::*;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::civic::now;
+use crate::db::{Database, queries};
+use crate::error::{Error, Result};
+use crate::model::schema::api_tokens;
+use crate::model::{Account, Actor};
+
+/// Only a hash is stored: a leaked database does not leak working tokens. SHA-256 suffices (no salt, no
+/// stretching) because the token is 256 random bits, not a password.
+fn digest(token: &str) -> String {
+    let hash = Sha256::digest(token.as_bytes());
+    hash.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Creates a token for an account and returns it; it is shown once and cannot be read back.
+pub async fn create_token(db: &Database, username: &str) -> Result<String> {
+    let username = username.trim().trim_start_matches('@').to_ascii_lowercase();
+    let mut secret = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut secret);
+    let token = URL_SAFE_NO_PAD.encode(secret);
+    let stored = digest(&token);
+    db.transaction(move |conn| {
+        let (actor, _) = queries::account_by_username(conn, &username)?
+            .ok_or_else(|| Error::NotFound(format!("no account named '{username}'")))?;
+        diesel::insert_into(api_tokens::table)
+            .values((
+                api_tokens::account_id.eq(actor.id),
+                api_tokens::token_sha256.eq(&stored),
+                api_tokens::created_at.eq(now()),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+    .await?;
+    Ok(token)
+}
+
+/// The account a token belongs to; records when it was last used.
+pub async fn authenticate(db: &Database, token: &str) -> Result<(Actor, Account)> {
+    let stored = digest(token);
+    db.transaction(move |conn| {
+        let account_id = api_tokens::table
+            .filter(api_tokens::token_sha256.eq(&stored))
+            .select(api_tokens::account_id)
+            .first::<crate::ids::ActorId>(conn)
+            .optional()?
+            .ok_or_else(|| Error::Unauthorized("the access token is invalid".into()))?;
+        diesel::update(api_tokens::table.filter(api_tokens::token_sha256.eq(&stored)))
+            .set(api_tokens::last_used_at.eq(Some(now())))
+            .execute(conn)?;
+        queries::account_by_id(conn, account_id)?
+            .ok_or_else(|| Error::Unauthorized("the access token is invalid".into()))
+    })
+    .await
+}

@@ -1,0 +1,308 @@
+//! The command line: `parvis serve | migrate | admin …`.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+
+use crate::app::{Application, open_database};
+use crate::civic::accounts::{NewAccount, NewMandate, add_mandate, create_account};
+use crate::civic::{communes, demo, tokens};
+use crate::config::Settings;
+use crate::error::{Error, Result};
+use crate::model::Role;
+
+/// Parvis: a federated civic server for towns, their officials and their citizens.
+#[derive(Debug, Parser)]
+#[command(name = "parvis", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArg {
+    /// Configuration file (TOML); every key can also be set with PARVIS_<SECTION>__<KEY>.
+    #[arg(long, short, global = true, env = "PARVIS_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the instance (applies pending migrations first).
+    Serve {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Seed a demo commune with an official and a citizen if the database is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    /// Administration: communes, accounts, tokens.
+    Admin {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Communes hosted by this instance.
+    Commune {
+        #[command(subcommand)]
+        command: CommuneCommand,
+    },
+    /// People's accounts.
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
+    /// Access tokens for the JSON API.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommuneCommand {
+    /// Create a commune; the first one becomes the instance's default.
+    Create {
+        /// Short name used in addresses: @SLUG@host (a-z, 0-9, '-', '_').
+        #[arg(long)]
+        slug: String,
+        /// Full name, e.g. "Belleville-sur-Loire".
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Create an account.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// The commune's slug (default: the instance's default commune).
+        #[arg(long)]
+        commune: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input (first line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Record an elected office held by an official.
+    Mandate {
+        #[arg(long)]
+        username: String,
+        /// The office, e.g. "Maire" or "Adjointe à l'urbanisme".
+        #[arg(long)]
+        office: String,
+        /// The elected body, e.g. "Conseil municipal de Belleville".
+        #[arg(long)]
+        body: String,
+        /// First day of the mandate (YYYY-MM-DD).
+        #[arg(long, value_parser = parse_date)]
+        since: NaiveDate,
+        /// Last day of the mandate (YYYY-MM-DD), if it has ended or has a known end.
+        #[arg(long, value_parser = parse_date)]
+        until: Option<NaiveDate>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API bearer token for an account and print it (it is shown only once).
+    Create {
+        #[arg(long)]
+        username: String,
+    },
+}
+
+fn parse_role(raw: &str) -> std::result::Result<Role, String> {
+    Role::parse(raw).ok_or_else(|| {
+        let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        format!("'{raw}' is not a role: use one of {}", names.join(", "))
+    })
+}
+
+fn parse_date(raw: &str) -> std::result::Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map_err(|_| format!("'{raw}' is not a date of the form YYYY-MM-DD"))
+}
+
+/// Loads the settings, then starts logging at their level (so a config file's `[log] level` is honoured).
+fn load(config: &ConfigArg) -> Result<Settings> {
+    let settings = Settings::load(config.config.as_deref()).map_err(|e| Error::Invalid {
+        field: "configuration",
+        message: e.to_string(),
+    })?;
+    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log.level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // A second call (tests running several commands in one process) keeps the first subscriber.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+    Ok(settings)
+}
+
+/// Runs a parsed command line; what it prints on success goes to `out`.
+pub async fn run(cli: Cli, out: &mut impl std::io::Write) -> Result<()> {
+    match cli.command {
+        Command::Serve { config, demo } => serve(load(&config)?, demo).await,
+        Command::Migrate { config } => {
+            let settings = load(&config)?;
+            tokio::task::spawn_blocking(move || open_database(&settings))
+                .await
+                .map_err(Error::internal)??;
+            writeln!(out, "database is up to date").map_err(Error::internal)
+        }
+        Command::Admin { config, command } => {
+            let settings = load(&config)?;
+            let db = tokio::task::spawn_blocking(move || open_database(&settings))
+                .await
+                .map_err(Error::internal)??;
+            admin(&db, command, out).await
+        }
+    }
+}
+
+async fn admin(
+    db: &crate::db::Database,
+    command: AdminCommand,
+    out: &mut impl std::io::Write,
+) -> Result<()> {
+    let line = match command {
+        AdminCommand::Commune {
+            command: CommuneCommand::Create { slug, name },
+        } => {
+            let commune = communes::create_commune(db, &slug, &name).await?;
+            format!(
+                "created commune {} ({})",
+                commune.username, commune.display_name
+            )
+        }
+        AdminCommand::Account {
+            command:
+                AccountCommand::Create {
+                    username,
+                    role,
+                    commune,
+                    display_name,
+                    password_stdin,
+                },
+        } => {
+            let password = if password_stdin {
+                Some(read_password()?)
+            } else {
+                None
+            };
+            let (actor, _) = create_account(
+                db,
+                NewAccount {
+                    username,
+                    role,
+                    commune,
+                    display_name,
+                    password,
+                },
+            )
+            .await?;
+            format!("created {role} account {}", actor.username)
+        }
+        AdminCommand::Account {
+            command:
+                AccountCommand::Mandate {
+                    username,
+                    office,
+                    body,
+                    since,
+                    until,
+                },
+        } => {
+            let mandate = add_mandate(
+                db,
+                NewMandate {
+                    username: username.clone(),
+                    office,
+                    governing_body: body,
+                    since,
+                    until,
+                },
+            )
+            .await?;
+            format!("recorded mandate of {username}: {}", mandate.label())
+        }
+        AdminCommand::Token {
+            command: TokenCommand::Create { username },
+        } => tokens::create_token(db, &username).await?,
+    };
+    writeln!(out, "{line}").map_err(Error::internal)
+}
+
+fn read_password() -> Result<String> {
+    let mut input = String::new();
+    std::io::stdin()
+        .take(4096)
+        .read_to_string(&mut input)
+        .map_err(|e| Error::invalid("password", format!("cannot read standard input: {e}")))?;
+    let password = input.lines().next().unwrap_or("").to_string();
+    if password.is_empty() {
+        return Err(Error::invalid(
+            "password",
+            "standard input held no password",
+        ));
+    }
+    Ok(password)
+}
+
+async fn serve(settings: Settings, seed_demo: bool) -> Result<()> {
+    let public_url = settings.server.public_url.clone();
+    let app = Application::build(settings).await?;
+    if seed_demo {
+        // The database was opened by build(); seeding goes through the same civic functions as everything else.
+        if demo::seed_if_empty(app.database()).await? {
+            tracing::info!(
+                "seeded the demo commune @{}@…, official @{} and citizen @{}",
+                demo::DEMO_COMMUNE,
+                demo::DEMO_OFFICIAL,
+                demo::DEMO_CITIZEN
+            );
+        }
+    }
+    tracing::info!(address = %app.local_addr(), %public_url, "Parvis is listening");
+    app.run_until(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,496 @@
+//! Settings: built-in defaults ← TOML file ← `PARVIS_<SECTION>__<KEY>` environment variables.
+//!
+//! Every key is validated before anything starts: a bad value stops start-up with a message that names the
+//! key, so that an instance never runs half-configured.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+/// All of Parvis's configuration, one struct per `[section]` of the TOML file.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub instance: InstanceSettings,
+    pub federation: FederationSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address and port to listen on.
+    pub bind: String,
+    /// The address people and other servers use to reach this instance; actor ids are built from it.
+    pub public_url: String,
+    /// Where the SQLite database and uploaded files live.
+    pub data_dir: PathBuf,
+    /// PEM certificate chain; with `tls_key`, Parvis serves HTTPS itself.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key matching `tls_cert`.
+    pub tls_key: Option<PathBuf>,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://PATH` or `postgres://…`; empty means `sqlite://<data_dir>/parvis.sqlite3`.
+    pub url: String,
+    /// Connections kept in the pool.
+    pub pool_size: u32,
+}
+
+/// How new people join: the registration pages come with the web interface.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RegistrationMode {
+    Open,
+    Invite,
+    Closed,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceSettings {
+    pub name: String,
+    pub description: String,
+    pub contact_email: String,
+    pub registration: RegistrationMode,
+    /// Languages of the instance's content, as ISO 639-1 codes.
+    pub languages: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FederationSettings {
+    /// Hosts exempt from the SSRF guard: they may resolve to private or loopback addresses and may be reached
+    /// over plain http.
+    pub allowed_hosts: Vec<String>,
+    /// Name → address overrides consulted before DNS, like lines of /etc/hosts.
+    pub static_hosts: HashMap<String, IpAddr>,
+    /// Extra CA certificates (PEM) trusted for outgoing requests, besides the system store.
+    pub extra_ca_file: Option<PathBuf>,
+    /// Timeout of one outgoing request, in seconds.
+    pub request_timeout_secs: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// A tracing filter, e.g. `info` or `parvis=debug,info`.
+    pub level: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            server: ServerSettings {
+                bind: "127.0.0.1:8080".into(),
+                public_url: "http://localhost:8080".into(),
+                data_dir: PathBuf::from("data"),
+                tls_cert: None,
+                tls_key: None,
+                max_body_bytes: 1024 * 1024,
+            },
+            database: DatabaseSettings {
+                url: String::new(),
+                pool_size: 8,
+            },
+            instance: InstanceSettings {
+                name: "Parvis".into(),
+                description: "A town's place for debate, proposals and polls.".into(),
+                contact_email: String::new(),
+                registration: RegistrationMode::Invite,
+                languages: vec!["fr".into(), "en".into()],
+            },
+            federation: FederationSettings {
+                allowed_hosts: Vec::new(),
+                static_hosts: HashMap::new(),
+                extra_ca_file: None,
+                request_timeout_secs: 10,
+            },
+            log: LogSettings {
+                level: "info".into(),
+            },
+        }
+    }
+}
+
+/// A configuration that cannot be used, with the key at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("file {path}: {message}")]
+    File { path: String, message: String },
+    #[error("key {key}: {message}")]
+    Key { key: String, message: String },
+}
+
+fn key_error(key: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Key {
+        key: key.to_string(),
+        message: message.into(),
+    }
+}
+
+/// Environment variables overriding a key: `PARVIS_DATABASE__URL` sets `[database] url`.
+pub const ENV_PREFIX: &str = "PARVIS_";
+
+/// Which database engine a URL selects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Settings {
+    /// Reads defaults, then `file` (if given), then the environment, and validates the result.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        Self::load_from(file, std::env::vars())
+    }
+
+    /// As [`Settings::load`], with the environment given explicitly (tests).
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError::File {
+                    path: path.display().to_string(),
+                    message: "no such file".into(),
+                });
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        for (name, raw) in env {
+            let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            let key = rest.to_ascii_lowercase().replace("__", ".");
+            // Parsed the way TOML reads a value (`8` is a number, `[a, b]` a list), so one variable sets any key.
+            let value: figment::value::Value = raw
+                .parse()
+                .unwrap_or_else(|_| figment::value::Value::from(raw.clone()));
+            figment = figment.merge(Serialized::default(&key, value));
+        }
+        let settings: Settings = figment.extract().map_err(|e| from_figment(e, file))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+}
+
+/// Names the key at fault; an error with no key is the file's own (a TOML syntax error).
+fn from_figment(error: figment::Error, file: Option<&Path>) -> ConfigError {
+    let key = error.path.join(".");
+    let message = error.kind.to_string();
+    if key.is_empty() {
+        ConfigError::File {
+            path: file.map(|p| p.display().to_string()).unwrap_or_default(),
+            message,
+        }
+    } else {
+        ConfigError::Key { key, message }
+    }
+}
+
+impl Settings {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let s = &self.server;
+        s.bind.parse::<SocketAddr>().map_err(|_| {
+            key_error(
+                "server.bind",
+                format!("'{}' is not an address:port such as 127.0.0.1:8080", s.bind),
+            )
+        })?;
+        self.public_url()?;
+        match (&s.tls_cert, &s.tls_key) {
+            (Some(cert), Some(key)) => {
+                for (name, path) in [("server.tls_cert", cert), ("server.tls_key", key)] {
+                    if !path.is_file() {
+                        return Err(key_error(
+                            name,
+                            format!("{} is not a readable file", path.display()),
+                        ));
+                    }
+                }
+            }
+            (None, None) => {}
+            (Some(_), None) => {
+                return Err(key_error(
+                    "server.tls_key",
+                    "tls_cert is set but tls_key is not: set both or neither",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(key_error(
+                    "server.tls_cert",
+                    "tls_key is set but tls_cert is not: set both or neither",
+                ));
+            }
+        }
+        if s.max_body_bytes < 1024 {
+            return Err(key_error("server.max_body_bytes", "must be at least 1024"));
+        }
+        self.database_backend()?;
+        if self.database.pool_size == 0 {
+            return Err(key_error("database.pool_size", "must be at least 1"));
+        }
+        if self.instance.name.trim().is_empty() {
+            return Err(key_error("instance.name", "must not be empty"));
+        }
+        let email = &self.instance.contact_email;
+        if !email.is_empty() && !email.contains('@') {
+            return Err(key_error(
+                "instance.contact_email",
+                format!("'{email}' is not an e-mail address"),
+            ));
+        }
+        for lang in &self.instance.languages {
+            if lang.len() != 2 || !lang.chars().all(|c| c.is_ascii_lowercase()) {
+                return Err(key_error(
+                    "instance.languages",
+                    format!("'{lang}' is not a two-letter ISO 639-1 code"),
+                ));
+            }
+        }
+        for host in self
+            .federation
+            .allowed_hosts
+            .iter()
+            .chain(self.federation.static_hosts.keys())
+        {
+            if host.is_empty() || host.contains(['/', ':', ' ', '@']) {
+                return Err(key_error(
+                    "federation.allowed_hosts",
+                    format!("'{host}' is not a bare host name"),
+                ));
+            }
+        }
+        if let Some(ca) = &self.federation.extra_ca_file {
+            if !ca.is_file() {
+                return Err(key_error(
+                    "federation.extra_ca_file",
+                    format!("{} is not a readable file", ca.display()),
+                ));
+            }
+        }
+        if self.federation.request_timeout_secs == 0 {
+            return Err(key_error(
+                "federation.request_timeout_secs",
+                "must be at least 1",
+            ));
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log.level).map_err(|e| {
+            key_error(
+                "log.level",
+                format!("'{}' is not a log filter: {e}", self.log.level),
+            )
+        })?;
+        Ok(())
+    }
+
+    /// The public base URL, without a trailing slash: `https://ville.example`.
+    pub fn public_url(&self) -> Result<Url, ConfigError> {
+        let raw = &self.server.public_url;
+        let url = Url::parse(raw)
+            .map_err(|e| key_error("server.public_url", format!("'{raw}' is not a URL: {e}")))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(key_error(
+                "server.public_url",
+                format!("'{raw}' must be an http or https URL with a host"),
+            ));
+        }
+        if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+            return Err(key_error(
+                "server.public_url",
+                format!(
+                    "'{raw}' must have no path, query or fragment: Parvis is served at the root of its host"
+                ),
+            ));
+        }
+        Ok(url)
+    }
+
+    /// The database URL in effect: the configured one, or the SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        if self.database.url.is_empty() {
+            format!(
+                "sqlite://{}",
+                self.server.data_dir.join("parvis.sqlite3").display()
+            )
+        } else {
+            self.database.url.clone()
+        }
+    }
+
+    /// Which engine the database URL selects.
+    pub fn database_backend(&self) -> Result<Backend, ConfigError> {
+        let url = self.database_url();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else if url.starts_with("sqlite://") {
+            Ok(Backend::Sqlite)
+        } else {
+            Err(key_error(
+                "database.url",
+                format!("'{url}' must start with sqlite:// or postgres://"),
+            ))
+        }
+    }
+
+    /// The bind address (validated at load).
+    pub fn bind_addr(&self) -> SocketAddr {
+        self.server
+            .bind
+            .parse()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8080)))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn load_err(file: Option<&Path>, pairs: &[(&str, &str)]) -> String {
+        Settings::load_from(file, env(pairs))
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let s = Settings::load_from(None, env(&[])).unwrap();
+        assert_eq!(s, Settings::default());
+        assert_eq!(s.database_backend().unwrap(), Backend::Sqlite);
+        assert_eq!(s.database_url(), "sqlite://data/parvis.sqlite3");
+    }
+
+    #[test]
+    fn environment_overrides_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("parvis.toml");
+        std::fs::write(
+            &path,
+            "[server]\npublic_url = \"https://a.example\"\n[database]\npool_size = 3\n",
+        )
+        .unwrap();
+        let s = Settings::load_from(
+            Some(&path),
+            env(&[
+                ("PARVIS_DATABASE__URL", "postgres://u@localhost/parvis"),
+                ("PARVIS_DATABASE__POOL_SIZE", "5"),
+                (
+                    "PARVIS_FEDERATION__ALLOWED_HOSTS",
+                    "[alpha.test, beta.test]",
+                ),
+                ("PARVIS_INSTANCE__NAME", "Ville de Test"),
+                ("OTHER_VAR", "ignored"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.server.public_url, "https://a.example");
+        assert_eq!(s.database.pool_size, 5);
+        assert_eq!(s.database_backend().unwrap(), Backend::Postgres);
+        assert_eq!(s.federation.allowed_hosts, vec!["alpha.test", "beta.test"]);
+        assert_eq!(s.instance.name, "Ville de Test");
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let cases: &[(&str, &str, &str)] = &[
+            ("PARVIS_DATABASE__POOL_SIZE", "many", "database.pool_size"),
+            ("PARVIS_DATABASE__POOL_SIZE", "0", "database.pool_size"),
+            ("PARVIS_DATABASE__URL", "mysql://x", "database.url"),
+            ("PARVIS_SERVER__BIND", "localhost", "server.bind"),
+            (
+                "PARVIS_SERVER__PUBLIC_URL",
+                "ftp://x.example",
+                "server.public_url",
+            ),
+            (
+                "PARVIS_SERVER__PUBLIC_URL",
+                "https://x.example/sub",
+                "server.public_url",
+            ),
+            ("PARVIS_SERVER__TLS_CERT", "/nonexistent.pem", "server.tls"),
+            (
+                "PARVIS_INSTANCE__REGISTRATION",
+                "sometimes",
+                "instance.registration",
+            ),
+            (
+                "PARVIS_INSTANCE__LANGUAGES",
+                "[french]",
+                "instance.languages",
+            ),
+            (
+                "PARVIS_INSTANCE__CONTACT_EMAIL",
+                "nobody",
+                "instance.contact_email",
+            ),
+            (
+                "PARVIS_FEDERATION__ALLOWED_HOSTS",
+                "[\"http://x\"]",
+                "federation.allowed_hosts",
+            ),
+            (
+                "PARVIS_FEDERATION__REQUEST_TIMEOUT_SECS",
+                "0",
+                "federation.request_timeout_secs",
+            ),
+            ("PARVIS_LOG__LEVEL", "[[[", "log.level"),
+        ];
+        for (var, value, key) in cases {
+            let message = load_err(None, &[(var, value)]);
+            assert!(message.contains(key), "{var}={value}: {message}");
+        }
+    }
+
+    #[test]
+    fn unknown_keys_and_missing_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("parvis.toml");
+        std::fs::write(&path, "[server]\nbindd = \"1.2.3.4:5\"\n").unwrap();
+        let message = load_err(Some(&path), &[]);
+        assert!(message.contains("bindd"), "{message}");
+        let message = load_err(Some(&dir.path().join("missing.toml")), &[]);
+        assert!(message.contains("no such file"), "{message}");
+        std::fs::write(&path, "[server\n").unwrap();
+        let message = load_err(Some(&path), &[]);
+        assert!(message.contains("parvis.toml"), "{message}");
+    }
+
+    #[test]
+    fn tls_needs_both_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let cert = dir.path().join("cert.pem");
+        std::fs::write(&cert, "x").unwrap();
+        let message = load_err(None, &[("PARVIS_SERVER__TLS_CERT", cert.to_str().unwrap())]);
+        assert!(message.contains("server.tls_key"), "{message}");
+    }
+
+    #[test]
+    fn example_file_is_complete_and_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/parvis.example.toml");
+        let s = Settings::load_from(Some(&path), env(&[])).unwrap();
+        assert_eq!(s.database_backend().unwrap(), Backend::Sqlite);
+    }
+}

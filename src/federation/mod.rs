@@ -1,0 +1,76 @@
+//! ActivityPub and the discovery protocols around it. This module speaks ActivityStreams.
+
+pub mod actors;
+pub mod http;
+pub mod nodeinfo;
+pub mod urls;
+pub mod webfinger;
+
+use serde_json::{Value, json};
+
+/// The `parvis:` namespace of our extension terms, documented in `docs/federation.md`.
+pub const PARVIS_NS: &str = "https://w3id.org/parvis/ns#";
+
+/// The media type of ActivityPub documents.
+pub const ACTIVITY_JSON: &str = "application/activity+json";
+
+/// The JSON-LD `@context` of everything we serve: ActivityStreams, the security vocabulary (for `publicKey`),
+/// the Mastodon terms Mastodon reads (`toot:`, `schema:PropertyValue`), and ours.
+pub fn context() -> Value {
+    json!([
+        "https://www.w3.org/ns/activitystreams",
+        "https://w3id.org/security/v1",
+        {
+            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+            "toot": "http://joinmastodon.org/ns#",
+            "discoverable": "toot:discoverable",
+            "schema": "http://schema.org#",
+            "PropertyValue": "schema:PropertyValue",
+            "value": "schema:value",
+            "parvis": PARVIS_NS,
+            "Mandate": "parvis:Mandate",
+            "mandates": { "@id": "parvis:mandates", "@container": "@set" },
+            "office": "parvis:office",
+            "governingBody": "parvis:governingBody",
+            "startDate": "schema:startDate",
+            "endDate": "schema:endDate"
+        }
+    ])
+}
+
+/// Whether a request's `Accept` header asks for ActivityPub JSON rather than a page. Both media types of the
+/// ActivityPub spec count, whatever their parameters (`application/ld+json; profile="…activitystreams"`).
+pub fn wants_activity_json(accept: Option<&str>) -> bool {
+    accept.is_some_and(|accept| {
+        accept.split(',').any(|part| {
+            let media = part
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            media == ACTIVITY_JSON || media == "application/ld+json"
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wants_activity_json;
+
+    #[test]
+    fn content_negotiation() {
+        assert!(wants_activity_json(Some("application/activity+json")));
+        assert!(wants_activity_json(Some(
+            "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\""
+        )));
+        assert!(wants_activity_json(Some(
+            "text/html;q=0.5, Application/Activity+JSON"
+        )));
+        assert!(!wants_activity_json(Some(
+            "text/html,application/xhtml+xml,*/*;q=0.8"
+        )));
+        assert!(!wants_activity_json(Some("*/*")));
+        assert!(!wants_activity_json(None));
+    }
+}

@@ -1,0 +1,133 @@
+//! The only place local ActivityPub URLs are built.
+
+use url::Url;
+
+use crate::model::{ActorKind, Username};
+
+/// Builds every local URL from the configured public URL.
+#[derive(Clone, Debug)]
+pub struct Urls {
+    base: Url,
+}
+
+impl Urls {
+    pub fn new(base: Url) -> Urls {
+        Urls { base }
+    }
+
+    fn join(&self, path: &str) -> Url {
+        let mut url = self.base.clone();
+        url.set_path(path);
+        url
+    }
+
+    /// `host[:port]` as it appears in `acct:user@host`.
+    pub fn authority(&self) -> String {
+        match self.base.port() {
+            Some(port) => format!("{}:{port}", self.host()),
+            None => self.host().to_string(),
+        }
+    }
+
+    pub fn host(&self) -> &str {
+        self.base.host_str().unwrap_or("localhost")
+    }
+
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    /// The id of a local actor; the same URL serves its HTML page.
+    pub fn actor(&self, kind: ActorKind, username: &Username) -> Url {
+        match kind {
+            ActorKind::Application => self.join("/actor"),
+            ActorKind::Commune => self.join(&format!("/communes/{username}")),
+            ActorKind::Person => self.join(&format!("/users/{username}")),
+        }
+    }
+
+    /// Which local actor a URL of ours names, if any (WebFinger accepts actor URLs as resources).
+    pub fn parse_actor(&self, url: &Url) -> Option<(ActorKind, String)> {
+        if url.origin() != self.base.origin() {
+            return None;
+        }
+        let segments: Vec<&str> = url.path_segments()?.collect();
+        match segments.as_slice() {
+            ["actor"] => Some((ActorKind::Application, Username::instance().to_string())),
+            ["communes", name] => Some((ActorKind::Commune, (*name).to_string())),
+            ["users", name] => Some((ActorKind::Person, (*name).to_string())),
+            _ => None,
+        }
+    }
+
+    fn under(actor: &Url, leaf: &str) -> Url {
+        let mut url = actor.clone();
+        url.set_path(&format!("{}/{leaf}", actor.path()));
+        url
+    }
+
+    pub fn inbox(&self, actor: &Url) -> Url {
+        Self::under(actor, "inbox")
+    }
+
+    pub fn outbox(&self, actor: &Url) -> Url {
+        Self::under(actor, "outbox")
+    }
+
+    pub fn followers(&self, actor: &Url) -> Url {
+        Self::under(actor, "followers")
+    }
+
+    pub fn following(&self, actor: &Url) -> Url {
+        Self::under(actor, "following")
+    }
+
+    pub fn shared_inbox(&self) -> Url {
+        self.join("/inbox")
+    }
+
+    pub fn key_id(&self, actor: &Url) -> Url {
+        let mut url = actor.clone();
+        url.set_fragment(Some("main-key"));
+        url
+    }
+
+    pub fn webfinger_template(&self) -> String {
+        format!("{}.well-known/webfinger?resource={{uri}}", self.base)
+    }
+
+    pub fn nodeinfo(&self) -> Url {
+        self.join("/nodeinfo/2.1")
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actor_urls_round_trip() {
+        let urls = Urls::new(Url::parse("https://ville.example").unwrap());
+        let marie = Username::parse("marie").unwrap();
+        let id = urls.actor(ActorKind::Person, &marie);
+        assert_eq!(id.as_str(), "https://ville.example/users/marie");
+        assert_eq!(
+            urls.inbox(&id).as_str(),
+            "https://ville.example/users/marie/inbox"
+        );
+        assert_eq!(
+            urls.key_id(&id).as_str(),
+            "https://ville.example/users/marie#main-key"
+        );
+        assert_eq!(
+            urls.parse_actor(&id),
+            Some((ActorKind::Person, "marie".into()))
+        );
+        let other = Url::parse("https://elsewhere.example/users/marie").unwrap();
+        assert_eq!(urls.parse_actor(&other), None);
+        assert_eq!(urls.authority(), "ville.example");
+        let dev = Urls::new(Url::parse("http://localhost:8080").unwrap());
+        assert_eq!(dev.authority(), "localhost:8080");
+    }
+}

@@ -1,0 +1,34 @@
+//! Typed ids: a commune's id cannot be passed where an account's is expected.
+
+use diesel_derive_newtype::DieselNewType;
+use serde::{Deserialize, Serialize};
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, DieselNewType, Serialize, Deserialize,
+        )]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// Any local actor: the instance, a commune or a person.
+    ActorId
+);
+id_type!(
+    /// A mandate held by an official.
+    MandateId
+);
+id_type!(
+    /// An API bearer token (its row, never the secret).
+    TokenId
+);
