@@ -1,3 +1,12 @@
 //! The integration test binary: real Parvis instances on loopback, on both databases.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
+
+mod actors;
+mod admin;
+mod api;
+mod discovery;
+mod storage;
+mod tls;

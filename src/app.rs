@@ -26,6 +26,11 @@ use crate::web;
 
 /// Opens the database, applies migrations and makes sure the instance actor exists.
 pub fn open_database(settings: &Settings) -> Result<Database> {
+    open_database_counting(settings).map(|(db, _)| db)
+}
+
+/// As [`open_database`], also telling how many migrations it applied.
+pub fn open_database_counting(settings: &Settings) -> Result<(Database, usize)> {
     let backend = settings
         .database_backend()
         .map_err(|e| Error::invalid("database.url", e.to_string()))?;
@@ -35,11 +40,8 @@ pub fn open_database(settings: &Settings) -> Result<Database> {
         settings.database.pool_size,
     )?;
     let applied = db.migrate()?;
-    if applied > 0 {
-        tracing::info!(applied, "database migrations applied");
-    }
     civic::instance::ensure_instance_actor(&db, &settings.instance.name)?;
-    Ok(db)
+    Ok((db, applied))
 }
 
 /// The application context for settings and an open database.
@@ -194,10 +196,14 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Application> {
         let db = {
             let settings = settings.clone();
-            tokio::task::spawn_blocking(move || open_database(&settings))
+            tokio::task::spawn_blocking(move || open_database_counting(&settings))
                 .await
                 .map_err(Error::internal)??
         };
+        let (db, applied) = db;
+        if applied > 0 {
+            tracing::info!(applied, "database migrations applied");
+        }
         Self::build_with(settings, db)
     }
 

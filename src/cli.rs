@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 
-use crate::app::{Application, open_database};
+use crate::app::{Application, open_database, open_database_counting};
 use crate::civic::accounts::{NewAccount, NewMandate, add_mandate, create_account};
 use crate::civic::{communes, demo, tokens};
 use crate::config::Settings;
@@ -163,10 +163,15 @@ pub async fn run(cli: Cli, out: &mut impl std::io::Write) -> Result<()> {
         Command::Serve { config, demo } => serve(load(&config)?, demo).await,
         Command::Migrate { config } => {
             let settings = load(&config)?;
-            tokio::task::spawn_blocking(move || open_database(&settings))
-                .await
-                .map_err(Error::internal)??;
-            writeln!(out, "database is up to date").map_err(Error::internal)
+            let (_, applied) =
+                tokio::task::spawn_blocking(move || open_database_counting(&settings))
+                    .await
+                    .map_err(Error::internal)??;
+            writeln!(
+                out,
+                "applied {applied} migration(s); the database is up to date"
+            )
+            .map_err(Error::internal)
         }
         Command::Admin { config, command } => {
             let settings = load(&config)?;

@@ -276,13 +276,16 @@ impl Settings {
                 ));
             }
         }
-        if let Some(ca) = &self.federation.extra_ca_file {
-            if !ca.is_file() {
-                return Err(key_error(
-                    "federation.extra_ca_file",
-                    format!("{} is not a readable file", ca.display()),
-                ));
-            }
+        if let Some(ca) = self
+            .federation
+            .extra_ca_file
+            .as_ref()
+            .filter(|ca| !ca.is_file())
+        {
+            return Err(key_error(
+                "federation.extra_ca_file",
+                format!("{} is not a readable file", ca.display()),
+            ));
         }
         if self.federation.request_timeout_secs == 0 {
             return Err(key_error(

@@ -99,10 +99,8 @@ pub struct NewMandate {
 pub async fn add_mandate(db: &Database, new: NewMandate) -> Result<Mandate> {
     let office = display_name("office", &new.office)?;
     let body = display_name("body", &new.governing_body)?;
-    if let Some(until) = new.until {
-        if until < new.since {
-            return Err(Error::invalid("until", "must not be before the start date"));
-        }
+    if new.until.is_some_and(|until| until < new.since) {
+        return Err(Error::invalid("until", "must not be before the start date"));
     }
     let username = new
         .username

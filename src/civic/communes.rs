@@ -21,7 +21,16 @@ pub async fn create_commune(db: &Database, slug: &str, name: &str) -> Result<Act
                 communes::actor_id.eq(actor.id),
                 communes::is_default.eq(is_default),
             ))
-            .execute(conn)?;
+            .execute(conn)
+            .map_err(|e| match e {
+                diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                ) => Error::Conflict(
+                    "another commune was being created at the same time: try again".into(),
+                ),
+                other => other.into(),
+            })?;
         Ok(actor)
     })
     .await

@@ -215,3 +215,144 @@ impl ActorDocument {
             .unwrap_or(&self.inbox)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// A Mastodon 4.x `Person`, as its server serves it (with its own context terms, an HTML summary, a
+    /// legacy attachment type, and fields we do not read such as `featured` or `devices`).
+    const MASTODON_PERSON: &str =
+        include_str!("../../federation-tests/fixtures/mastodon/person.json");
+
+    #[test]
+    fn reads_a_mastodon_actor() {
+        let doc: ActorDocument = serde_json::from_str(MASTODON_PERSON).unwrap();
+        assert_eq!(doc.kind, ActorType::Person);
+        assert_eq!(doc.id.as_str(), "https://mastodon.example/users/claire");
+        assert_eq!(doc.preferred_username, "claire");
+        assert_eq!(doc.name.as_deref(), Some("Claire M."));
+        assert!(doc.summary.as_deref().unwrap().starts_with("<p>Habitante"));
+        assert_eq!(
+            doc.url.as_ref().unwrap().as_str(),
+            "https://mastodon.example/@claire"
+        );
+        assert_eq!(
+            doc.inbox.as_str(),
+            "https://mastodon.example/users/claire/inbox"
+        );
+        assert_eq!(
+            doc.delivery_inbox().as_str(),
+            "https://mastodon.example/inbox"
+        );
+        assert_eq!(
+            doc.public_key.id,
+            "https://mastodon.example/users/claire#main-key"
+        );
+        assert_eq!(doc.public_key.owner, doc.id);
+        assert!(
+            doc.public_key
+                .public_key_pem
+                .starts_with("-----BEGIN PUBLIC KEY-----")
+        );
+        assert_eq!(
+            doc.icon.as_ref().unwrap().media_type.as_deref(),
+            Some("image/png")
+        );
+        assert!(!doc.manually_approves_followers);
+        assert!(doc.discoverable);
+        assert_eq!(doc.attachment.len(), 3);
+        assert_eq!(
+            doc.attachment[0],
+            Attachment::PropertyValue {
+                name: "Quartier".into(),
+                value: "Les Tilleuls".into()
+            }
+        );
+        assert_eq!(doc.attachment[2], Attachment::Other);
+        assert!(doc.mandates.is_empty());
+    }
+
+    #[test]
+    fn tolerates_what_other_servers_vary() {
+        let mut value: serde_json::Value = serde_json::from_str(MASTODON_PERSON).unwrap();
+        // Other servers: `url` as a Link object, no endpoints, `discoverable: null`, one attachment object.
+        value["url"] = serde_json::json!({"type": "Link", "href": "https://x.example/@claire"});
+        value.as_object_mut().unwrap().remove("endpoints");
+        value["discoverable"] = serde_json::Value::Null;
+        value["attachment"] =
+            serde_json::json!({"type": "PropertyValue", "name": "a", "value": "b"});
+        value["type"] = serde_json::json!("Service");
+        let doc: ActorDocument = serde_json::from_value(value).unwrap();
+        assert_eq!(doc.kind, ActorType::Service);
+        assert!(doc.url.is_none());
+        assert!(!doc.discoverable);
+        assert_eq!(doc.delivery_inbox(), &doc.inbox);
+    }
+
+    #[test]
+    fn refuses_actors_without_what_federation_needs() {
+        for field in ["id", "inbox", "publicKey", "preferredUsername", "type"] {
+            let mut value: serde_json::Value = serde_json::from_str(MASTODON_PERSON).unwrap();
+            value.as_object_mut().unwrap().remove(field);
+            assert!(
+                serde_json::from_value::<ActorDocument>(value).is_err(),
+                "{field}"
+            );
+        }
+        let mut value: serde_json::Value = serde_json::from_str(MASTODON_PERSON).unwrap();
+        value["type"] = serde_json::json!("Note");
+        assert!(serde_json::from_value::<ActorDocument>(value).is_err());
+    }
+
+    #[test]
+    fn local_documents_read_back_identically() {
+        let urls = Urls::new(Url::parse("https://ville.example").unwrap());
+        let now = chrono::Utc::now().naive_utc();
+        let actor = Actor {
+            id: crate::ids::ActorId(7),
+            kind: ActorKind::Person,
+            username: crate::model::Username::parse("marie").unwrap(),
+            display_name: "Marie".into(),
+            summary: "Élue <depuis> 2020 & engagée".into(),
+            icon_url: Some("https://ville.example/media/marie.png".into()),
+            public_key_pem: "-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----\n".into(),
+            private_key_pem: "secret".into(),
+            manually_approves_followers: true,
+            discoverable: true,
+            created_at: now,
+            updated_at: now,
+        };
+        let mandate = Mandate {
+            id: crate::ids::MandateId(1),
+            account_id: actor.id,
+            office: "Maire".into(),
+            governing_body: "Conseil <municipal>".into(),
+            since: NaiveDate::from_ymd_opt(2020, 7, 4).unwrap(),
+            until: Some(NaiveDate::from_ymd_opt(2020, 7, 5).unwrap()),
+            created_at: now,
+        };
+        let today = NaiveDate::from_ymd_opt(2020, 7, 5).unwrap();
+        let doc = ActorDocument::local(&urls, &actor, std::slice::from_ref(&mandate), today);
+        assert_eq!(
+            doc.summary.as_deref(),
+            Some("Élue &lt;depuis&gt; 2020 &amp; engagée")
+        );
+        assert_eq!(
+            doc.attachment,
+            vec![Attachment::PropertyValue {
+                name: "Mandat".into(),
+                value: "Maire — Conseil &lt;municipal&gt;".into()
+            }]
+        );
+        let json = serde_json::to_string(&doc).unwrap();
+        assert!(!json.contains("secret"));
+        let back: ActorDocument = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, doc);
+        // The day after the mandate ends, it is no longer a profile field.
+        let later = ActorDocument::local(&urls, &actor, &[mandate], today.succ_opt().unwrap());
+        assert!(later.attachment.is_empty());
+        assert_eq!(later.mandates.len(), 1);
+    }
+}

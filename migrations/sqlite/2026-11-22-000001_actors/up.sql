@@ -19,6 +19,8 @@ CREATE TABLE communes (
     actor_id BIGINT PRIMARY KEY NOT NULL REFERENCES actors (id) ON DELETE CASCADE,
     is_default BOOLEAN NOT NULL DEFAULT FALSE
 );
+-- At most one default commune, even when two are created at the same instant.
+CREATE UNIQUE INDEX communes_one_default ON communes (is_default) WHERE is_default;
 
 CREATE TABLE accounts (
     actor_id BIGINT PRIMARY KEY NOT NULL REFERENCES actors (id) ON DELETE CASCADE,

@@ -1,0 +1,169 @@
+//! The JSON API: bearer tokens, error shapes, Mastodon-compatible accounts and instance, OpenAPI.
+
+use serde_json::Value;
+
+use crate::support::{Backend, TestInstance, both_backends};
+use parvis::civic::accounts::{NewAccount, create_account};
+use parvis::civic::communes::create_commune;
+use parvis::civic::tokens::create_token;
+use parvis::model::Role;
+
+async fn town(backend: Backend) -> (TestInstance, String) {
+    let instance = TestInstance::start(backend).await;
+    create_commune(&instance.db, "belleville", "Belleville-sur-Loire")
+        .await
+        .unwrap();
+    create_account(
+        &instance.db,
+        NewAccount {
+            username: "karim".into(),
+            role: Role::Citizen,
+            commune: None,
+            display_name: Some("Karim Benali".into()),
+            password: None,
+        },
+    )
+    .await
+    .unwrap();
+    let token = create_token(&instance.db, "karim").await.unwrap();
+    (instance, token)
+}
+
+async fn get(
+    town: &TestInstance,
+    path: &str,
+    token: Option<&str>,
+) -> (u16, Value, reqwest::header::HeaderMap) {
+    let mut request = town.client().get(town.url(path));
+    if let Some(token) = token {
+        request = request.header("Authorization", format!("Bearer {token}"));
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (
+        status,
+        response.json().await.unwrap_or(Value::Null),
+        headers,
+    )
+}
+
+fn assert_error(body: &Value, code: &str) {
+    assert_eq!(body["error"], code, "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+}
+
+both_backends!(bearer_tokens_authenticate, |backend| async move {
+    let (town, token) = town(backend).await;
+    let (status, me, _) = get(&town, "/api/v1/accounts/verify_credentials", Some(&token)).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["username"], "karim");
+    assert_eq!(me["acct"], "karim");
+    assert_eq!(me["display_name"], "Karim Benali");
+    assert_eq!(me["role"], "citizen");
+    assert_eq!(me["group"], false);
+    assert_eq!(me["bot"], false);
+    assert_eq!(me["url"], town.url("/users/karim").as_str());
+    assert!(me["id"].is_string(), "Mastodon ids are strings");
+
+    for (header, what) in [
+        (None, "missing"),
+        (Some("Bearer not-a-token".to_string()), "unknown"),
+        (Some(format!("Bearer {token}x")), "altered"),
+        (Some(format!("Basic {token}")), "wrong scheme"),
+        (Some("Bearer ".to_string()), "empty"),
+    ] {
+        let mut request = town
+            .client()
+            .get(town.url("/api/v1/accounts/verify_credentials"));
+        if let Some(header) = header {
+            request = request.header("Authorization", header);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 401, "{what}");
+        assert_eq!(response.headers()["www-authenticate"], "Bearer", "{what}");
+        let body: Value = response.json().await.unwrap();
+        assert_error(&body, "unauthorized");
+    }
+});
+
+both_backends!(
+    instance_and_accounts_in_mastodon_shape,
+    |backend| async move {
+        let (town, _) = town(backend).await;
+        let (status, instance, _) = get(&town, "/api/v1/instance", None).await;
+        assert_eq!(status, 200);
+        assert_eq!(instance["uri"], town.base.trim_start_matches("http://"));
+        assert_eq!(instance["title"], "Ville de Test");
+        assert!(instance["version"].as_str().unwrap().starts_with("4."));
+        assert!(instance["version"].as_str().unwrap().contains("Parvis"));
+        assert_eq!(instance["stats"]["user_count"], 1);
+        assert_eq!(instance["registrations"], true);
+        assert_eq!(instance["approval_required"], true);
+        assert_eq!(instance["communes"][0]["username"], "belleville");
+        assert_eq!(instance["communes"][0]["default"], true);
+
+        let (status, commune, _) =
+            get(&town, "/api/v1/accounts/lookup?acct=belleville", None).await;
+        assert_eq!(status, 200);
+        assert_eq!(commune["group"], true);
+        assert_eq!(commune["role"], Value::Null);
+        let id = commune["id"].as_str().unwrap().to_string();
+        let (status, by_id, _) = get(&town, &format!("/api/v1/accounts/{id}"), None).await;
+        assert_eq!(status, 200);
+        assert_eq!(by_id, commune);
+
+        let host = town.base.trim_start_matches("http://").to_string();
+        let (status, karim, _) = get(
+            &town,
+            &format!("/api/v1/accounts/lookup?acct=@karim@{host}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(karim["username"], "karim");
+
+        for (path, status_expected, code) in [
+            ("/api/v1/accounts/lookup", 400, "bad_request"),
+            ("/api/v1/accounts/lookup?acct=nobody", 404, "not_found"),
+            ("/api/v1/accounts/lookup?acct=instance", 404, "not_found"),
+            (
+                "/api/v1/accounts/lookup?acct=karim@elsewhere.example",
+                404,
+                "not_found",
+            ),
+            ("/api/v1/accounts/999999", 404, "not_found"),
+            ("/api/v1/accounts/abc", 404, "not_found"),
+            ("/api/v1/no-such-endpoint", 404, "not_found"),
+            ("/api/v2/anything/at/all", 404, "not_found"),
+        ] {
+            let (status, body, _) = get(&town, path, None).await;
+            assert_eq!(status, status_expected, "{path}: {body}");
+            assert_error(&body, code);
+        }
+    }
+);
+
+both_backends!(openapi_document_lists_the_handlers, |backend| async move {
+    let (town, _) = town(backend).await;
+    let (status, doc, _) = get(&town, "/api/openapi.json", None).await;
+    assert_eq!(status, 200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/v1/instance",
+        "/api/v1/accounts/verify_credentials",
+        "/api/v1/accounts/lookup",
+        "/api/v1/accounts/{id}",
+    ] {
+        assert!(doc["paths"][path]["get"].is_object(), "{path} missing");
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    assert!(doc["components"]["schemas"]["AccountDto"].is_object());
+});

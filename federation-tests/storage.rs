@@ -1,0 +1,112 @@
+//! Storage: migrations, the demo seed, and names claimed twice at once.
+
+use crate::support::both_backends;
+use crate::support::instance::database;
+use parvis::civic::{communes, demo};
+use parvis::db::queries;
+use parvis::model::ActorKind;
+
+#[test]
+fn both_migration_trees_list_the_same_migrations() {
+    let list = |engine: &str| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(engine);
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert!(!list("sqlite").is_empty());
+    assert_eq!(list("sqlite"), list("postgres"));
+}
+
+both_backends!(
+    migrations_are_idempotent_and_the_instance_actor_unique,
+    |backend| async move {
+        let (db, settings, _dir) = database(backend);
+        assert_eq!(db.migrate().unwrap(), 0);
+        let again = parvis::app::open_database(&settings).unwrap();
+        let count = again
+            .run(|c| queries::count_actors(c, ActorKind::Application))
+            .await
+            .unwrap();
+        assert_eq!(count, 1);
+    }
+);
+
+both_backends!(demo_seeds_an_empty_database_once, |backend| async move {
+    let (db, _settings, _dir) = database(backend);
+    assert!(demo::seed_if_empty(&db).await.unwrap());
+    assert!(!demo::seed_if_empty(&db).await.unwrap());
+    let commune = db.run(queries::default_commune).await.unwrap().unwrap();
+    assert_eq!(commune.username.as_str(), demo::DEMO_COMMUNE);
+    let officials = db
+        .run(move |c| queries::officials_of(c, commune.id))
+        .await
+        .unwrap();
+    assert_eq!(officials.len(), 1);
+    assert_eq!(officials[0].0.username.as_str(), demo::DEMO_OFFICIAL);
+    assert_eq!(officials[0].1[0].office, "Maire");
+    let people = db
+        .run(|c| queries::count_actors(c, ActorKind::Person))
+        .await
+        .unwrap();
+    assert_eq!(people, 2);
+});
+
+both_backends!(
+    a_name_claimed_twice_at_once_goes_to_one,
+    |backend| async move {
+        let (db, _settings, _dir) = database(backend);
+        let attempts: Vec<_> = (0..6)
+            .map(|i| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    communes::create_commune(&db, "belleville", &format!("Belleville {i}")).await
+                })
+            })
+            .collect();
+        let mut created = 0;
+        for attempt in attempts {
+            match attempt.await.unwrap() {
+                Ok(_) => created += 1,
+                Err(parvis::error::Error::Conflict(message)) => {
+                    assert!(message.contains("already taken"))
+                }
+                // SQLite may also answer "database is locked" past its busy timeout; that is not this test's case.
+                Err(other) => panic!("unexpected error: {other}"),
+            }
+        }
+        assert_eq!(created, 1);
+        let communes = db.run(queries::communes).await.unwrap();
+        assert_eq!(communes.len(), 1);
+        assert!(communes[0].1, "the only commune is the default one");
+    }
+);
+
+both_backends!(
+    communes_created_at_once_make_one_default,
+    |backend| async move {
+        let (db, _settings, _dir) = database(backend);
+        let attempts: Vec<_> = (0..4)
+            .map(|i| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    communes::create_commune(&db, &format!("commune-{i}"), "Commune").await
+                })
+            })
+            .collect();
+        for attempt in attempts {
+            match attempt.await.unwrap() {
+                Ok(_) | Err(parvis::error::Error::Conflict(_)) => {}
+                Err(other) => panic!("unexpected error: {other}"),
+            }
+        }
+        let communes = db.run(queries::communes).await.unwrap();
+        assert!(!communes.is_empty());
+        assert_eq!(communes.iter().filter(|(_, default)| *default).count(), 1);
+    }
+);
