@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use tower_http::cors::CorsLayer;
@@ -18,9 +18,10 @@ use crate::context::AppContext;
 use crate::db::{Database, queries};
 use crate::error::{Error, Result};
 use crate::federation::actors::ActorDocument;
+use crate::federation::deliver::Signer;
 use crate::federation::http::{GuardedClient, OutboundPolicy};
 use crate::federation::urls::Urls;
-use crate::federation::{self, nodeinfo, webfinger};
+use crate::federation::{self, collections, inbox, nodeinfo, webfinger};
 use crate::model::{ActorKind, Username};
 use crate::web;
 
@@ -60,11 +61,18 @@ pub fn context(settings: Settings, db: Database) -> Result<AppContext> {
     };
     let http =
         GuardedClient::new(policy).map_err(|e| Error::invalid("federation", e.to_string()))?;
+    let urls = Urls::new(base);
+    let instance = db
+        .run_blocking(queries::instance_actor)?
+        .ok_or_else(|| Error::internal("the instance actor is missing: run parvis migrate"))?;
+    let instance_signer = Signer::for_actor(&urls, &instance)?;
     Ok(AppContext {
         settings: Arc::new(settings),
         db,
-        urls: Urls::new(base),
+        urls,
         http: Arc::new(http),
+        instance_signer: Arc::new(instance_signer),
+        wake: Arc::new(tokio::sync::Notify::new()),
     })
 }
 
@@ -84,6 +92,17 @@ pub fn router(ctx: AppContext) -> Router {
         .route("/actor", get(instance_actor))
         .route("/users/{name}", get(person))
         .route("/communes/{name}", get(commune))
+        .route("/inbox", post(inbox::shared))
+        .route("/actor/inbox", post(inbox::shared))
+        .route("/users/{name}/inbox", post(inbox::personal))
+        .route("/communes/{name}/inbox", post(inbox::personal))
+        .route("/users/{name}/followers", get(collections::followers))
+        .route("/communes/{name}/followers", get(collections::followers))
+        .route("/users/{name}/following", get(collections::following))
+        .route("/communes/{name}/following", get(collections::following))
+        .route("/users/{name}/outbox", get(collections::outbox))
+        .route("/communes/{name}/outbox", get(collections::outbox))
+        .route("/notes/{id}", get(collections::note))
         .merge(crate::api::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
@@ -187,6 +206,7 @@ async fn actor_response(
 pub struct Application {
     listener: std::net::TcpListener,
     router: Router,
+    ctx: AppContext,
     tls: Option<axum_server::tls_rustls::RustlsConfig>,
     db: Database,
 }
@@ -229,7 +249,8 @@ impl Application {
         let ctx = context(settings, db.clone())?;
         Ok(Application {
             listener,
-            router: router(ctx),
+            router: router(ctx.clone()),
+            ctx,
             tls,
             db,
         })
@@ -245,8 +266,18 @@ impl Application {
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
     }
 
-    /// Serves until `shutdown` completes, then lets requests in flight finish.
+    /// Serves, and runs the delivery worker, until `shutdown` completes; then lets requests in flight finish.
     pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<()> {
+        let worker = crate::federation::deliver::spawn(self.ctx.clone());
+        let result = self.serve(shutdown).await;
+        worker.abort();
+        result
+    }
+
+    async fn serve(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<()> {

@@ -69,6 +69,17 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Federation with other servers.
+    Federation {
+        #[command(subcommand)]
+        command: FederationCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FederationCommand {
+    /// Deliveries queued and failed, and servers marked unreachable, per remote server.
+    Status,
 }
 
 #[derive(Debug, Subcommand)]
@@ -252,6 +263,29 @@ async fn admin(
         AdminCommand::Token {
             command: TokenCommand::Create { username },
         } => tokens::create_token(db, &username).await?,
+        AdminCommand::Federation {
+            command: FederationCommand::Status,
+        } => {
+            let hosts = db.run(crate::db::queries::federation_status).await?;
+            let mut lines = vec![format!(
+                "{:<40} {:>8} {:>8} {:>10}  {}",
+                "server", "queued", "failed", "delivered", "state"
+            )];
+            for h in &hosts {
+                lines.push(format!(
+                    "{:<40} {:>8} {:>8} {:>10}  {}",
+                    h.domain,
+                    h.queued,
+                    h.failed,
+                    h.delivered,
+                    if h.unreachable { "unreachable" } else { "ok" }
+                ));
+            }
+            if hosts.is_empty() {
+                lines.push("(no remote server contacted yet)".into());
+            }
+            lines.join("\n")
+        }
     };
     writeln!(out, "{line}").map_err(Error::internal)
 }

@@ -81,6 +81,19 @@ pub struct FederationSettings {
     pub extra_ca_file: Option<PathBuf>,
     /// Timeout of one outgoing request, in seconds.
     pub request_timeout_secs: u64,
+    /// Servers we neither accept activities from nor fetch anything from (exact host, or any subdomain of it).
+    pub blocked_domains: Vec<String>,
+    /// Require signed GETs for actors and objects (Mastodon's "secure mode"). The instance actor stays public,
+    /// so that servers can fetch the key they need to check our own signed fetches.
+    pub authorized_fetch: bool,
+    /// Also sign deliveries with RFC 9421 HTTP Message Signatures, besides Mastodon's draft-cavage headers.
+    pub sign_rfc9421: bool,
+    /// Deliveries in flight at once to one remote server.
+    pub delivery_concurrency_per_host: u32,
+    /// Deliveries in flight at once in all.
+    pub delivery_concurrency: u32,
+    /// Delay before the first retry of a failed delivery, in seconds; it doubles with each attempt.
+    pub retry_base_secs: u64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -117,6 +130,12 @@ impl Default for Settings {
                 static_hosts: HashMap::new(),
                 extra_ca_file: None,
                 request_timeout_secs: 10,
+                blocked_domains: Vec::new(),
+                authorized_fetch: false,
+                sign_rfc9421: false,
+                delivery_concurrency_per_host: 4,
+                delivery_concurrency: 64,
+                retry_base_secs: 30,
             },
             log: LogSettings {
                 level: "info".into(),
@@ -268,6 +287,7 @@ impl Settings {
             .allowed_hosts
             .iter()
             .chain(self.federation.static_hosts.keys())
+            .chain(self.federation.blocked_domains.iter())
         {
             if host.is_empty() || host.contains(['/', ':', ' ', '@']) {
                 return Err(key_error(
@@ -285,6 +305,24 @@ impl Settings {
             return Err(key_error(
                 "federation.extra_ca_file",
                 format!("{} is not a readable file", ca.display()),
+            ));
+        }
+        if self.federation.delivery_concurrency_per_host == 0 {
+            return Err(key_error(
+                "federation.delivery_concurrency_per_host",
+                "must be at least 1",
+            ));
+        }
+        if self.federation.delivery_concurrency < self.federation.delivery_concurrency_per_host {
+            return Err(key_error(
+                "federation.delivery_concurrency",
+                "must be at least federation.delivery_concurrency_per_host",
+            ));
+        }
+        if self.federation.retry_base_secs == 0 {
+            return Err(key_error(
+                "federation.retry_base_secs",
+                "must be at least 1",
             ));
         }
         if self.federation.request_timeout_secs == 0 {

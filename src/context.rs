@@ -2,8 +2,11 @@
 
 use std::sync::Arc;
 
+use tokio::sync::Notify;
+
 use crate::config::Settings;
 use crate::db::Database;
+use crate::federation::deliver::Signer;
 use crate::federation::http::GuardedClient;
 use crate::federation::urls::Urls;
 
@@ -15,4 +18,8 @@ pub struct AppContext {
     pub urls: Urls,
     /// The only outgoing HTTP client (SSRF-guarded).
     pub http: Arc<GuardedClient>,
+    /// The instance actor's key, which signs our fetches.
+    pub instance_signer: Arc<Signer>,
+    /// Wakes the delivery worker when something was written to the outbox.
+    pub wake: Arc<Notify>,
 }

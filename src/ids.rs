@@ -32,3 +32,27 @@ id_type!(
     /// An API bearer token (its row, never the secret).
     TokenId
 );
+id_type!(
+    /// An actor of another server, as stored here.
+    RemoteActorId
+);
+id_type!(
+    /// A follow relationship.
+    FollowId
+);
+id_type!(
+    /// A short post.
+    NoteId
+);
+id_type!(
+    /// Something civic decided must be sent.
+    EventId
+);
+id_type!(
+    /// An activity as sent.
+    OutgoingId
+);
+id_type!(
+    /// One activity to one inbox.
+    DeliveryId
+);

@@ -24,6 +24,8 @@ pub struct TestInstance {
     /// Keeps the data directory alive.
     pub dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    stopped: Option<tokio::task::JoinHandle<()>>,
+    client: reqwest::Client,
 }
 
 /// Settings for a fresh database of the given backend in `dir`.
@@ -88,24 +90,37 @@ impl TestInstance {
                 .expect("join")
                 .expect("open database")
         };
-        let app =
-            Application::from_listener(settings.clone(), db.clone(), listener).expect("build app");
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = app
-                .run_until(async move {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let (shutdown, stopped) = serve(&settings, &db, listener);
+        let client = client_for(&settings, host, addr);
         TestInstance {
             addr,
             base: format!("{scheme}://{host}:{}", addr.port()),
             db,
             settings,
             dir,
-            shutdown: Some(tx),
+            shutdown: Some(shutdown),
+            stopped: Some(stopped),
+            client,
         }
+    }
+
+    /// Stops serving (and delivering), as a server that goes down.
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.stopped.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Starts again on the same address and database.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let listener = TcpListener::bind(self.addr).expect("rebind");
+        let (shutdown, stopped) = serve(&self.settings, &self.db, listener);
+        self.shutdown = Some(shutdown);
+        self.stopped = Some(stopped);
     }
 
     /// `base` + `path`.
@@ -113,13 +128,47 @@ impl TestInstance {
         format!("{}{path}", self.base)
     }
 
-    /// A plain client for `http://localhost` instances.
+    /// A client that reaches this instance (trusting the test CA when it serves HTTPS).
     pub fn client(&self) -> reqwest::Client {
-        super::install_crypto_provider();
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client")
+        self.client.clone()
+    }
+
+    /// `GET` on the API with a bearer token; returns status and JSON.
+    pub async fn api_get(&self, path: &str, token: &str) -> (u16, serde_json::Value) {
+        let response = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// `POST` on the API with a bearer token and a JSON body; returns status and JSON.
+    pub async fn api_post(
+        &self,
+        path: &str,
+        token: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let response = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
     }
 
     pub async fn get(&self, path: &str, accept: &str) -> reqwest::Response {
@@ -141,6 +190,54 @@ impl TestInstance {
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().to_path_buf()
     }
+}
+
+fn serve(
+    settings: &Settings,
+    db: &Database,
+    listener: TcpListener,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let app =
+        Application::from_listener(settings.clone(), db.clone(), listener).expect("build app");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let _ = app
+            .run_until(async move {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    (tx, task)
+}
+
+/// A client for an instance: plain, or trusting the instance's extra CA and resolving its name to its address.
+fn client_for(settings: &Settings, host: &str, addr: SocketAddr) -> reqwest::Client {
+    super::install_crypto_provider();
+    let builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .resolve(host, addr);
+    let builder = match &settings.federation.extra_ca_file {
+        Some(ca) => {
+            let pem = std::fs::read(ca).expect("read CA");
+            let mut roots = rustls::RootCertStore::empty();
+            for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
+                roots.add(cert.expect("CA cert")).expect("add CA");
+            }
+            let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .expect("protocols")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+            builder.tls_backend_preconfigured(config)
+        }
+        None => builder,
+    };
+    builder.build().expect("client")
 }
 
 impl Drop for TestInstance {

@@ -3,7 +3,10 @@
 #![allow(dead_code)]
 
 pub mod instance;
+pub mod network;
+pub mod peer;
 pub mod postgres;
+pub mod sink;
 pub mod tls;
 
 pub use instance::{Backend, TestInstance};

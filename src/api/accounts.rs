@@ -52,7 +52,7 @@ pub struct MandateDto {
     pub until: Option<String>,
 }
 
-fn dto(
+pub(crate) fn dto(
     ctx: &AppContext,
     actor: &Actor,
     account: Option<&Account>,
@@ -99,7 +99,7 @@ fn dto(
 }
 
 /// Loads the account view of a local actor (people have an account row and mandates; communes have neither).
-async fn load(ctx: &AppContext, actor: Actor) -> Result<AccountDto> {
+pub(crate) async fn load(ctx: &AppContext, actor: Actor) -> Result<AccountDto> {
     let id = actor.id;
     let (account, mandates) = ctx
         .db
@@ -122,9 +122,10 @@ pub async fn verify_credentials(
     load(&ctx, current.actor).await.map(Json)
 }
 
-/// Finds a local account or commune by name (`acct=marie` or `acct=marie@this-host`).
+/// Finds an account or commune: local by name (`acct=marie`), remote by handle (`acct=marie@ville.example`,
+/// resolved with WebFinger over https) or by actor URL.
 #[utoipa::path(get, path = "/api/v1/accounts/lookup", tag = "accounts",
-    params(("acct" = String, Query, description = "user or user@host")),
+    params(("acct" = String, Query, description = "user, user@host or an actor URL")),
     responses((status = 200, body = AccountDto), (status = 400, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody)))]
 pub async fn lookup(
@@ -134,14 +135,45 @@ pub async fn lookup(
     let acct = params
         .get("acct")
         .ok_or_else(|| Error::BadRequest("the acct parameter is missing".into()))?;
-    let acct = acct.trim().trim_start_matches('@').to_ascii_lowercase();
+    match resolve(&ctx, acct).await? {
+        Resolved::Local(actor) => load(&ctx, actor).await.map(Json),
+        Resolved::Remote(remote) => Ok(Json(remote_dto(&remote))),
+    }
+}
+
+/// What a handle, name or URL designates.
+pub enum Resolved {
+    Local(Actor),
+    Remote(crate::model::RemoteActor),
+}
+
+/// Resolves `name`, `@name@host` or an actor URL; remote actors are fetched (and stored) as needed.
+pub async fn resolve(ctx: &AppContext, raw: &str) -> Result<Resolved> {
+    let acct = raw.trim();
+    if let Some(url) = url::Url::parse(acct)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+    {
+        if let Some((kind, name)) = ctx.urls.parse_actor(&url) {
+            let actor = ctx
+                .db
+                .run(move |conn| queries::actor_of_kind(conn, kind, &name))
+                .await?
+                .ok_or_else(|| Error::NotFound(format!("no account at {url}")))?;
+            return Ok(Resolved::Local(actor));
+        }
+        return Ok(Resolved::Remote(
+            crate::federation::fetch::actor(ctx, &url, false).await?,
+        ));
+    }
+    let acct = acct.trim_start_matches('@').to_ascii_lowercase();
     let name = match acct.split_once('@') {
         None => acct.clone(),
         Some((name, host)) if host == ctx.urls.authority().to_ascii_lowercase() => name.to_string(),
         Some(_) => {
-            return Err(Error::NotFound(format!(
-                "'{acct}' is on another server; remote lookups come with federation"
-            )));
+            return Ok(Resolved::Remote(
+                crate::federation::fetch::webfinger(ctx, &acct).await?,
+            ));
         }
     };
     let actor = ctx
@@ -150,7 +182,28 @@ pub async fn lookup(
         .await?
         .filter(|a| a.kind != ActorKind::Application)
         .ok_or_else(|| Error::NotFound(format!("no account named '{acct}'")))?;
-    load(&ctx, actor).await.map(Json)
+    Ok(Resolved::Local(actor))
+}
+
+/// A remote account in Mastodon's shape. Its id is `r` + our row id, so it never collides with a local one.
+pub fn remote_dto(remote: &crate::model::RemoteActor) -> AccountDto {
+    AccountDto {
+        id: format!("r{}", remote.id),
+        username: remote.username.clone(),
+        acct: format!("{}@{}", remote.username, remote.domain),
+        display_name: remote.display_name.clone(),
+        locked: remote.manually_approves_followers,
+        bot: matches!(remote.kind.as_str(), "Application" | "Service"),
+        group: remote.kind == "Group",
+        discoverable: true,
+        created_at: remote.fetched_at.and_utc().to_rfc3339(),
+        note: String::new(),
+        url: remote.url.clone().unwrap_or_else(|| remote.ap_id.clone()),
+        avatar: None,
+        fields: vec![],
+        role: None,
+        mandates: vec![],
+    }
 }
 
 /// An account or commune by id.

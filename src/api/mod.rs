@@ -3,7 +3,9 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod follows;
 pub mod instance;
+pub mod statuses;
 
 use axum::Router;
 use axum::routing::get;
@@ -43,6 +45,14 @@ pub fn router() -> Router<AppContext> {
         .routes(routes!(accounts::verify_credentials))
         .routes(routes!(accounts::lookup))
         .routes(routes!(accounts::account))
+        .routes(routes!(follows::follow))
+        .routes(routes!(follows::unfollow))
+        .routes(routes!(follows::requests))
+        .routes(routes!(follows::authorize))
+        .routes(routes!(follows::reject))
+        .routes(routes!(statuses::create))
+        .routes(routes!(statuses::delete))
+        .routes(routes!(statuses::home))
         .split_for_parts();
     let document = serde_json::to_value(&openapi).unwrap_or_default();
     router

@@ -5,8 +5,13 @@ pub mod accounts;
 pub(crate) mod actors;
 pub mod communes;
 pub mod demo;
+pub mod follows;
+pub mod inbox;
 pub mod instance;
 pub mod keys;
+pub mod notes;
+pub mod outbox;
+pub mod remote;
 pub mod tokens;
 
 /// Now, in UTC, as stored.

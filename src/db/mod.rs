@@ -163,3 +163,15 @@ impl Database {
             .is_ok()
     }
 }
+
+/// Runs the same diesel code on the concrete connection, for what the multi-backend connection cannot
+/// express (upserts: `ON CONFLICT` is written per backend).
+#[macro_export]
+macro_rules! on_each_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::AnyConnection::Sqlite($c) => $body,
+            $crate::db::AnyConnection::Postgresql($c) => $body,
+        }
+    };
+}

@@ -5,7 +5,8 @@ use diesel::prelude::*;
 use crate::db::AnyConnection;
 use crate::error::{Error, Result};
 use crate::ids::ActorId;
-use crate::model::schema::{accounts, actors, communes, mandates};
+use crate::ids::RemoteActorId;
+use crate::model::schema::{accounts, actors, communes, follows, mandates};
 use crate::model::{Account, Actor, ActorKind, Mandate};
 
 /// A local actor by name, of any kind.
@@ -131,4 +132,144 @@ pub fn count_actors(conn: &mut AnyConnection, kind: ActorKind) -> Result<i64> {
         .filter(actors::kind.eq(kind))
         .count()
         .get_result(conn)?)
+}
+
+/// Whether any local actor follows this remote actor (so its posts are wanted here).
+pub fn is_followed_from_here(conn: &mut AnyConnection, remote: RemoteActorId) -> Result<bool> {
+    use diesel::dsl::exists;
+    Ok(diesel::select(exists(
+        follows::table
+            .filter(follows::target_remote_id.eq(remote))
+            .filter(follows::accepted.eq(true)),
+    ))
+    .get_result(conn)?)
+}
+
+/// The AP ids of an actor's accepted followers (or of whom it follows), local and remote, oldest first.
+/// Local actors are returned as (kind, name) for the caller to turn into URLs.
+pub fn follow_page(
+    conn: &mut AnyConnection,
+    actor: ActorId,
+    followers: bool,
+    offset: i64,
+    limit: i64,
+) -> Result<(i64, Vec<FollowEnd>)> {
+    use crate::model::schema::remote_actors;
+    let base = follows::table
+        .filter(follows::accepted.eq(true))
+        .into_boxed();
+    let scoped = if followers {
+        base.filter(follows::target_id.eq(actor))
+    } else {
+        base.filter(follows::follower_id.eq(actor))
+    };
+    let rows: Vec<(Option<ActorId>, Option<RemoteActorId>)> = if followers {
+        scoped
+            .order(follows::id.asc())
+            .offset(offset)
+            .limit(limit)
+            .select((follows::follower_id, follows::follower_remote_id))
+            .load(conn)?
+    } else {
+        scoped
+            .order(follows::id.asc())
+            .offset(offset)
+            .limit(limit)
+            .select((follows::target_id, follows::target_remote_id))
+            .load(conn)?
+    };
+    let total = count_follows(conn, actor, followers)?;
+    let mut ends = Vec::with_capacity(rows.len());
+    for (local, remote) in rows {
+        if let Some(id) = local {
+            let a = actor_by_id(conn, id)?;
+            ends.push(FollowEnd::Local(a.kind, a.username));
+        } else if let Some(id) = remote {
+            let ap_id: String = remote_actors::table
+                .find(id)
+                .select(remote_actors::ap_id)
+                .first(conn)?;
+            ends.push(FollowEnd::Remote(ap_id));
+        }
+    }
+    Ok((total, ends))
+}
+
+/// One side of a follow, as a collection lists it.
+#[derive(Debug, Clone)]
+pub enum FollowEnd {
+    Local(crate::model::ActorKind, crate::model::Username),
+    Remote(String),
+}
+
+/// How many accepted followers (or followed) an actor has.
+pub fn count_follows(conn: &mut AnyConnection, actor: ActorId, followers: bool) -> Result<i64> {
+    let base = follows::table
+        .filter(follows::accepted.eq(true))
+        .into_boxed();
+    let scoped = if followers {
+        base.filter(follows::target_id.eq(actor))
+    } else {
+        base.filter(follows::follower_id.eq(actor))
+    };
+    Ok(scoped.count().get_result(conn)?)
+}
+
+/// One line of `parvis admin federation status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostStatus {
+    pub domain: String,
+    pub queued: i64,
+    pub failed: i64,
+    pub delivered: i64,
+    pub unreachable: bool,
+}
+
+/// Queued, failed and delivered counts per remote server, and whether it is marked unreachable.
+pub fn federation_status(conn: &mut AnyConnection) -> Result<Vec<HostStatus>> {
+    use crate::model::schema::{deliveries, remote_hosts};
+    let counts: Vec<(String, String, i64)> = deliveries::table
+        .group_by((deliveries::domain, deliveries::state))
+        .select((
+            deliveries::domain,
+            deliveries::state,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)?;
+    let hosts: Vec<(String, i64, bool)> = remote_hosts::table
+        .select((
+            remote_hosts::domain,
+            remote_hosts::delivered,
+            remote_hosts::unreachable,
+        ))
+        .load(conn)?;
+    let mut by_domain: std::collections::BTreeMap<String, HostStatus> =
+        std::collections::BTreeMap::new();
+    let entry = |map: &mut std::collections::BTreeMap<String, HostStatus>, domain: &str| {
+        map.entry(domain.to_string())
+            .or_insert_with(|| HostStatus {
+                domain: domain.to_string(),
+                queued: 0,
+                failed: 0,
+                delivered: 0,
+                unreachable: false,
+            })
+            .clone()
+    };
+    for (domain, delivered, unreachable) in hosts {
+        let mut status = entry(&mut by_domain, &domain);
+        status.delivered = delivered;
+        status.unreachable = unreachable;
+        by_domain.insert(domain, status);
+    }
+    for (domain, state, n) in counts {
+        let mut status = entry(&mut by_domain, &domain);
+        if state == "failed" {
+            status.failed = n;
+        } else {
+            status.queued = n;
+        }
+        by_domain.insert(domain, status);
+    }
+    Ok(by_domain.into_values().collect())
 }

@@ -1,8 +1,14 @@
 //! ActivityPub and the discovery protocols around it. This module speaks ActivityStreams.
 
+pub mod activities;
 pub mod actors;
+pub mod collections;
+pub mod deliver;
+pub mod fetch;
 pub mod http;
+pub mod inbox;
 pub mod nodeinfo;
+pub mod signatures;
 pub mod urls;
 pub mod webfinger;
 
@@ -36,6 +42,24 @@ pub fn context() -> Value {
             "endDate": "schema:endDate"
         }
     ])
+}
+
+/// `host[:port]` of a URL: what identifies a server (two instances on one host name differ by port).
+pub fn domain_of(url: &url::Url) -> String {
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    }
+}
+
+/// Whether a URL's server is blocked: the host itself or any of its subdomains.
+pub fn is_blocked(blocked: &[String], url: &url::Url) -> bool {
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    blocked.iter().any(|b| {
+        let b = b.trim_end_matches('.').to_ascii_lowercase();
+        host == b || host.ends_with(&format!(".{b}"))
+    })
 }
 
 /// Whether a request's `Accept` header asks for ActivityPub JSON rather than a page. Both media types of the

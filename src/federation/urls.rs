@@ -82,6 +82,53 @@ impl Urls {
         Self::under(actor, "following")
     }
 
+    /// A local post.
+    pub fn note(&self, id: crate::ids::NoteId) -> Url {
+        self.join(&format!("/notes/{id}"))
+    }
+
+    /// A Follow sent by a local account; its id is what the remote `Accept` or `Reject` names.
+    pub fn follow(&self, id: crate::ids::FollowId) -> Url {
+        self.join(&format!("/follows/{id}"))
+    }
+
+    /// Any other activity we send: a random name, since nothing refers to it afterwards.
+    pub fn activity(&self) -> Url {
+        use rand::RngCore;
+        let mut bytes = [0u8; 16];
+        rand::thread_rng().fill_bytes(&mut bytes);
+        let name: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        self.join(&format!("/activities/{name}"))
+    }
+
+    /// Which local Follow a URL names, if any.
+    pub fn parse_follow(&self, url: &str) -> Option<crate::ids::FollowId> {
+        self.parse_numbered(url, "follows")
+            .map(crate::ids::FollowId)
+    }
+
+    /// Which local post a URL names, if any.
+    pub fn parse_note(&self, url: &str) -> Option<crate::ids::NoteId> {
+        self.parse_numbered(url, "notes").map(crate::ids::NoteId)
+    }
+
+    fn parse_numbered(&self, url: &str, collection: &str) -> Option<i64> {
+        let url = Url::parse(url).ok()?;
+        if url.origin() != self.base.origin() {
+            return None;
+        }
+        let segments: Vec<&str> = url.path_segments()?.collect();
+        match segments.as_slice() {
+            [c, id] if *c == collection => id.parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// Whether a URL is on this instance.
+    pub fn is_local(&self, url: &Url) -> bool {
+        url.origin() == self.base.origin()
+    }
+
     pub fn shared_inbox(&self) -> Url {
         self.join("/inbox")
     }
@@ -127,6 +174,17 @@ mod tests {
         let other = Url::parse("https://elsewhere.example/users/marie").unwrap();
         assert_eq!(urls.parse_actor(&other), None);
         assert_eq!(urls.authority(), "ville.example");
+        let follow = urls.follow(crate::ids::FollowId(12));
+        assert_eq!(
+            urls.parse_follow(follow.as_str()),
+            Some(crate::ids::FollowId(12))
+        );
+        assert_eq!(
+            urls.parse_follow("https://elsewhere.example/follows/12"),
+            None
+        );
+        assert_eq!(urls.parse_note("https://ville.example/notes/x"), None);
+        assert_ne!(urls.activity(), urls.activity());
         let dev = Urls::new(Url::parse("http://localhost:8080").unwrap());
         assert_eq!(dev.authority(), "localhost:8080");
     }

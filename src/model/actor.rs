@@ -1,65 +1,12 @@
 //! Local actors and what hangs off them.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::backend::Backend;
-use diesel::deserialize::{self, FromSql, FromSqlRow};
-use diesel::expression::AsExpression;
 use diesel::prelude::*;
-use diesel::serialize::{self, Output, ToSql};
-use diesel::sql_types::Text;
 use serde::Serialize;
 
 use crate::ids::{ActorId, MandateId};
 use crate::model::schema::{accounts, actors, mandates};
 use crate::model::username::Username;
-
-/// Stores an enum as its lower-case name in a Text column, on any backend.
-macro_rules! text_enum {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, AsExpression, FromSqlRow, Serialize)]
-        #[diesel(sql_type = Text)]
-        #[serde(rename_all = "lowercase")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            pub fn parse(raw: &str) -> Option<$name> {
-                match raw { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl<DB: Backend> ToSql<Text, DB> for $name
-        where
-            str: ToSql<Text, DB>,
-        {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
-                self.as_str().to_sql(out)
-            }
-        }
-
-        impl<DB: Backend> FromSql<Text, DB> for $name
-        where
-            String: FromSql<Text, DB>,
-        {
-            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
-                let text = String::from_sql(bytes)?;
-                $name::parse(&text).ok_or_else(|| format!("unknown {} '{text}'", stringify!($name)).into())
-            }
-        }
-    };
-}
 
 text_enum!(
     /// Which ActivityStreams actor type a local actor is.

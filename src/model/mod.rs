@@ -1,8 +1,13 @@
 //! Row structs and value types. No I/O here.
 
+#[macro_use]
+mod macros;
+
 pub mod actor;
+pub mod federation;
 pub mod schema;
 pub mod username;
 
 pub use actor::{Account, Actor, ActorKind, Mandate, NewActor, Role};
+pub use federation::{Delivery, EventKind, Follow, Note, OutboxEvent, RemoteActor, Visibility};
 pub use username::Username;

@@ -55,9 +55,125 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    remote_actors (id) {
+        id -> BigInt,
+        ap_id -> Text,
+        kind -> Text,
+        domain -> Text,
+        username -> Text,
+        display_name -> Text,
+        inbox -> Text,
+        shared_inbox -> Nullable<Text>,
+        url -> Nullable<Text>,
+        key_id -> Text,
+        public_key_pem -> Text,
+        manually_approves_followers -> Bool,
+        fetched_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    follows (id) {
+        id -> BigInt,
+        follower_id -> Nullable<BigInt>,
+        follower_remote_id -> Nullable<BigInt>,
+        target_id -> Nullable<BigInt>,
+        target_remote_id -> Nullable<BigInt>,
+        accepted -> Bool,
+        follow_ap_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notes (id) {
+        id -> BigInt,
+        author_id -> Nullable<BigInt>,
+        remote_author_id -> Nullable<BigInt>,
+        ap_id -> Nullable<Text>,
+        content -> Text,
+        visibility -> Text,
+        in_reply_to -> Nullable<Text>,
+        published -> Timestamp,
+        deleted -> Bool,
+    }
+}
+
+diesel::table! {
+    received_activities (ap_id) {
+        ap_id -> Text,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox_events (id) {
+        id -> BigInt,
+        kind -> Text,
+        actor_id -> BigInt,
+        subject_id -> BigInt,
+        target_remote_id -> Nullable<BigInt>,
+        payload -> Text,
+        created_at -> Timestamp,
+        expanded -> Bool,
+    }
+}
+
+diesel::table! {
+    outgoing_activities (id) {
+        id -> BigInt,
+        ap_id -> Text,
+        signer_id -> BigInt,
+        body -> Text,
+        public -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> BigInt,
+        activity_id -> BigInt,
+        inbox -> Text,
+        domain -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    remote_hosts (domain) {
+        domain -> Text,
+        consecutive_failures -> Integer,
+        failing_since -> Nullable<Timestamp>,
+        unreachable -> Bool,
+        delivered -> BigInt,
+        last_success_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(communes -> actors (actor_id));
+diesel::joinable!(deliveries -> outgoing_activities (activity_id));
 diesel::joinable!(accounts -> actors (actor_id));
 diesel::joinable!(mandates -> accounts (account_id));
 diesel::joinable!(api_tokens -> accounts (account_id));
 
-diesel::allow_tables_to_appear_in_same_query!(actors, communes, accounts, mandates, api_tokens);
+diesel::allow_tables_to_appear_in_same_query!(
+    actors,
+    communes,
+    accounts,
+    mandates,
+    api_tokens,
+    remote_actors,
+    follows,
+    notes,
+    received_activities,
+    outbox_events,
+    outgoing_activities,
+    deliveries,
+    remote_hosts,
+);

@@ -1,0 +1,347 @@
+//! Two Parvis instances on distinct names and addresses: follows, posts, unfollows, locked accounts, a server
+//! that is down for a while.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::network::{ALPHA, BETA, Network};
+use crate::support::{TestInstance, both_backends};
+use parvis::civic::accounts::{NewAccount, create_account};
+use parvis::civic::communes::create_commune;
+use parvis::civic::tokens::create_token;
+use parvis::model::Role;
+
+/// An account on an instance (and its commune if it has none yet); returns the account's API token.
+pub async fn account(instance: &TestInstance, commune: &str, user: &str, role: Role) -> String {
+    // The commune may already exist: the conflict is expected then.
+    let _ = create_commune(&instance.db, commune, &format!("Commune {commune}")).await;
+    create_account(
+        &instance.db,
+        NewAccount {
+            username: user.into(),
+            role,
+            commune: Some(commune.into()),
+            display_name: Some(format!("{user} of {commune}")),
+            password: None,
+        },
+    )
+    .await
+    .unwrap();
+    create_token(&instance.db, user).await.unwrap()
+}
+
+/// Polls `check` until it returns Some, or panics after `timeout`.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(start.elapsed() < timeout, "timed out waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Looks up `handle` from `on` and follows it; returns the remote account id.
+async fn follow(on: &TestInstance, token: &str, handle: &str) -> String {
+    let (status, account) = on
+        .api_get(
+            &format!("/api/v1/accounts/lookup?acct={}", urlencode(handle)),
+            token,
+        )
+        .await;
+    assert_eq!(status, 200, "lookup {handle}: {account}");
+    let id = account["id"].as_str().unwrap().to_string();
+    let (status, relationship) = on
+        .api_post(&format!("/api/v1/accounts/{id}/follow"), token, json!({}))
+        .await;
+    assert_eq!(status, 200, "{relationship}");
+    id
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+fn handle(instance: &TestInstance, user: &str) -> String {
+    format!("@{user}@{}", instance.base.trim_start_matches("https://"))
+}
+
+async fn relationship_following(on: &TestInstance, token: &str, id: &str) -> Option<()> {
+    let (_, rel) = on
+        .api_post(&format!("/api/v1/accounts/{id}/follow"), token, json!({}))
+        .await;
+    (rel["following"] == true).then_some(())
+}
+
+async fn followers_of(instance: &TestInstance, path: &str) -> Vec<Value> {
+    let (status, page) = instance
+        .get_json(
+            &format!("{path}/followers?page=1"),
+            "application/activity+json",
+        )
+        .await;
+    assert_eq!(status, 200);
+    page["orderedItems"].as_array().cloned().unwrap_or_default()
+}
+
+async fn timeline(on: &TestInstance, token: &str) -> Vec<Value> {
+    let (status, items) = on.api_get("/api/v1/timelines/home", token).await;
+    assert_eq!(status, 200, "{items}");
+    items.as_array().cloned().unwrap_or_default()
+}
+
+both_backends!(
+    a_citizen_follows_an_official_and_a_commune_on_another_instance,
+    |backend| async move {
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        let beta = net.instance(backend, BETA, |_| {}).await;
+        let citizen = account(&alpha, "alpha-ville", "karim", Role::Citizen).await;
+        let official = account(&beta, "beta-ville", "marie", Role::Official).await;
+        let commune_token = {
+            // The commune posts through an account of its staff; here we follow the commune actor itself.
+            official.clone()
+        };
+        let _ = commune_token;
+
+        let marie = follow(&alpha, &citizen, &handle(&beta, "marie")).await;
+        assert!(marie.starts_with('r'), "{marie}");
+        eventually("the Accept from beta", Duration::from_secs(20), || {
+            relationship_following(&alpha, &citizen, &marie)
+        })
+        .await;
+        let commune = follow(&alpha, &citizen, &handle(&beta, "beta-ville")).await;
+        eventually("the commune's Accept", Duration::from_secs(20), || {
+            relationship_following(&alpha, &citizen, &commune)
+        })
+        .await;
+
+        // beta lists the remote follower.
+        let karim_url = alpha.url("/users/karim");
+        assert_eq!(
+            followers_of(&beta, "/users/marie").await,
+            vec![Value::String(karim_url.clone())]
+        );
+        assert_eq!(
+            followers_of(&beta, "/communes/beta-ville").await,
+            vec![Value::String(karim_url.clone())]
+        );
+        let (_, collection) = beta
+            .get_json("/users/marie/followers", "application/activity+json")
+            .await;
+        assert_eq!(collection["type"], "OrderedCollection");
+        assert_eq!(collection["totalItems"], 1);
+        let (_, following) = alpha
+            .get_json("/users/karim/following?page=1", "application/activity+json")
+            .await;
+        assert_eq!(following["orderedItems"].as_array().unwrap().len(), 2);
+
+        // The official posts; the post reaches alpha and shows in the citizen's timeline.
+        let (status, post) = beta
+            .api_post(
+                "/api/v1/statuses",
+                &official,
+                json!({"status": "Conseil municipal jeudi à 19h <b>salle des fêtes</b>"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{post}");
+        let uri = post["uri"].as_str().unwrap().to_string();
+        let seen = eventually("the post on alpha", Duration::from_secs(20), || async {
+            timeline(&alpha, &citizen)
+                .await
+                .into_iter()
+                .find(|s| s["uri"] == uri.as_str())
+        })
+        .await;
+        assert_eq!(
+            seen["account"]["acct"],
+            format!("marie@{}", beta.base.trim_start_matches("https://"))
+        );
+        assert!(
+            seen["content"]
+                .as_str()
+                .unwrap()
+                .contains("&lt;b&gt;salle des fêtes&lt;/b&gt;"),
+            "{seen}"
+        );
+        // The Note itself is served by beta.
+        let path = uri.trim_start_matches(&beta.base).to_string();
+        let (status, note) = beta.get_json(&path, "application/activity+json").await;
+        assert_eq!(status, 200);
+        assert_eq!(note["type"], "Note");
+        assert_eq!(note["attributedTo"], beta.url("/users/marie").as_str());
+        let (_, outbox) = beta
+            .get_json("/users/marie/outbox?page=1", "application/activity+json")
+            .await;
+        assert_eq!(outbox["orderedItems"][0]["type"], "Create");
+        assert_eq!(outbox["orderedItems"][0]["object"]["id"], uri.as_str());
+
+        // The citizen unfollows: beta forgets the follower.
+        let (status, rel) = alpha
+            .api_post(
+                &format!("/api/v1/accounts/{marie}/unfollow"),
+                &citizen,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(rel["following"], false);
+        eventually("the Undo on beta", Duration::from_secs(20), || async {
+            followers_of(&beta, "/users/marie")
+                .await
+                .is_empty()
+                .then_some(())
+        })
+        .await;
+        assert_eq!(followers_of(&beta, "/communes/beta-ville").await.len(), 1);
+
+        // Nothing is left to deliver, on either side.
+        for instance in [&alpha, &beta] {
+            let status = instance
+                .db
+                .run(parvis::db::queries::federation_status)
+                .await
+                .unwrap();
+            assert!(
+                status.iter().all(|h| h.queued == 0 && h.failed == 0),
+                "{status:?}"
+            );
+        }
+    }
+);
+
+both_backends!(
+    a_locked_account_approves_a_remote_follower,
+    |backend| async move {
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        let beta = net.instance(backend, BETA, |_| {}).await;
+        let citizen = account(&alpha, "alpha-ville", "karim", Role::Citizen).await;
+        let official = account(&beta, "beta-ville", "marie", Role::Official).await;
+        beta.db
+            .run(|conn| {
+                use diesel::prelude::*;
+                use parvis::model::schema::actors;
+                diesel::update(actors::table.filter(actors::username.eq("marie")))
+                    .set(actors::manually_approves_followers.eq(true))
+                    .execute(conn)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let marie = follow(&alpha, &citizen, &handle(&beta, "marie")).await;
+        let requests = eventually("the request on beta", Duration::from_secs(20), || async {
+            let (_, list) = beta.api_get("/api/v1/follow_requests", &official).await;
+            list.as_array().filter(|l| !l.is_empty()).cloned()
+        })
+        .await;
+        assert_eq!(requests.len(), 1);
+        let (_, rel) = alpha
+            .api_post(
+                &format!("/api/v1/accounts/{marie}/follow"),
+                &citizen,
+                json!({}),
+            )
+            .await;
+        assert_eq!(rel["requested"], true);
+        assert_eq!(rel["following"], false);
+        let requester = requests[0]["id"].as_str().unwrap();
+        let (status, _) = beta
+            .api_post(
+                &format!("/api/v1/follow_requests/{requester}/authorize"),
+                &official,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, 200);
+        eventually("the Accept on alpha", Duration::from_secs(20), || {
+            relationship_following(&alpha, &citizen, &marie)
+        })
+        .await;
+        let (status, _) = beta
+            .api_post(
+                &format!("/api/v1/follow_requests/{requester}/authorize"),
+                &official,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, 404, "a request is approved once");
+    }
+);
+
+both_backends!(
+    deliveries_wait_for_a_server_that_is_down,
+    |backend| async move {
+        let net = Network::new();
+        let mut alpha = net.instance(backend, ALPHA, |_| {}).await;
+        let beta = net.instance(backend, BETA, |_| {}).await;
+        let citizen = account(&alpha, "alpha-ville", "karim", Role::Citizen).await;
+        let official = account(&beta, "beta-ville", "marie", Role::Official).await;
+        let marie = follow(&alpha, &citizen, &handle(&beta, "marie")).await;
+        eventually("the Accept", Duration::from_secs(20), || {
+            relationship_following(&alpha, &citizen, &marie)
+        })
+        .await;
+
+        alpha.stop().await;
+        let (_, post) = beta
+            .api_post(
+                "/api/v1/statuses",
+                &official,
+                json!({"status": "Coupure d'eau demain"}),
+            )
+            .await;
+        let uri = post["uri"].as_str().unwrap().to_string();
+        let alpha_domain = alpha.base.trim_start_matches("https://").to_string();
+        eventually(
+            "a failed attempt recorded",
+            Duration::from_secs(20),
+            || async {
+                let status = beta
+                    .db
+                    .run(parvis::db::queries::federation_status)
+                    .await
+                    .unwrap();
+                status
+                    .iter()
+                    .find(|h| h.domain == alpha_domain && h.queued == 1)
+                    .map(|_| ())
+            },
+        )
+        .await;
+        alpha.restart().await;
+        let seen = eventually(
+            "the post after alpha came back",
+            Duration::from_secs(30),
+            || async {
+                timeline(&alpha, &citizen)
+                    .await
+                    .into_iter()
+                    .find(|s| s["uri"] == uri.as_str())
+            },
+        )
+        .await;
+        assert_eq!(seen["content"], "<p>Coupure d'eau demain</p>");
+        // beta records the success once alpha has answered.
+        let host = eventually("the delivery recorded", Duration::from_secs(10), || async {
+            let status = beta
+                .db
+                .run(parvis::db::queries::federation_status)
+                .await
+                .unwrap();
+            status
+                .into_iter()
+                .find(|h| h.domain == alpha_domain && h.queued == 0)
+        })
+        .await;
+        assert_eq!(host.failed, 0, "{host:?}");
+        assert!(host.delivered >= 2, "{host:?}");
+        assert!(!host.unreachable);
+    }
+);

@@ -1,0 +1,252 @@
+//! Parvis against a third-party implementation: the Fedify peer, on its own name and address, over HTTPS.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::federation::{account, eventually};
+use crate::support::network::{ALPHA, ALPHA_IP, BETA, BETA_IP, Network, PEER, PEER_IP};
+use crate::support::peer::{Peer, PeerOptions};
+use crate::support::{TestInstance, both_backends};
+use parvis::model::Role;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn peer(net: &Network) -> Peer {
+    Peer::start(PeerOptions {
+        host: PEER.into(),
+        ip: PEER_IP,
+        cert: net.pki.server_cert.clone(),
+        key: net.pki.server_key.clone(),
+        ca: net.pki.ca_cert.clone(),
+        resolve: vec![(ALPHA.into(), ALPHA_IP), (BETA.into(), BETA_IP)],
+    })
+}
+
+fn handle(instance: &TestInstance, user: &str) -> String {
+    format!("@{user}@{}", instance.base.trim_start_matches("https://"))
+}
+
+both_backends!(
+    fedify_follows_an_official_and_receives_her_posts,
+    |backend| async move {
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        let official = account(&alpha, "alpha-ville", "marie", Role::Official).await;
+        let peer = peer(&net);
+
+        let answer = peer
+            .control_post("/follow", json!({ "handle": handle(&alpha, "marie") }))
+            .await;
+        assert_eq!(answer["ok"], true, "{answer}");
+        let accept = peer
+            .wait_for_inbox(
+                |a| a["type"] == "Accept" && a["actor"] == alpha.url("/users/marie").as_str(),
+                WAIT,
+            )
+            .await;
+        assert_eq!(accept["verified"], true);
+        let followers = peer.control_get("/following").await;
+        assert_eq!(followers[0]["state"], "accepted", "{followers}");
+
+        let (status, post) = alpha
+            .api_post(
+                "/api/v1/statuses",
+                &official,
+                json!({"status": "Bonjour le fédivers !"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{post}");
+        let uri = post["uri"].as_str().unwrap().to_string();
+        let create = peer
+            .wait_for_inbox(
+                |a| a["type"] == "Create" && a["raw"]["object"]["id"] == uri.as_str(),
+                WAIT,
+            )
+            .await;
+        // Fedify verified our draft-cavage signature with the key it fetched from our actor.
+        assert_eq!(create["verified"], true);
+        assert_eq!(
+            create["keyId"],
+            format!("{}#main-key", alpha.url("/users/marie"))
+        );
+        assert_eq!(
+            create["raw"]["object"]["content"],
+            "<p>Bonjour le fédivers !</p>"
+        );
+
+        // The peer can fetch the post itself with a signed GET.
+        let fetched = peer
+            .control_get(&format!("/fetch?url={}", urlencode(&uri)))
+            .await;
+        assert_eq!(fetched["status"], 200, "{fetched}");
+        assert_eq!(
+            fetched["json"]["attributedTo"],
+            alpha.url("/users/marie").as_str()
+        );
+
+        // The peer unfollows: alpha forgets it.
+        peer.control_post("/unfollow", json!({ "handle": handle(&alpha, "marie") }))
+            .await;
+        eventually("the Undo on alpha", WAIT, || async {
+            let (_, page) = alpha
+                .get_json("/users/marie/followers?page=1", "application/activity+json")
+                .await;
+            page["orderedItems"]
+                .as_array()
+                .is_some_and(|i| i.is_empty())
+                .then_some(())
+        })
+        .await;
+    }
+);
+
+both_backends!(
+    a_citizen_follows_the_fedify_peer_and_reads_its_posts,
+    |backend| async move {
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        let citizen = account(&alpha, "alpha-ville", "karim", Role::Citizen).await;
+        let peer = peer(&net);
+
+        let (status, remote) = alpha
+            .api_get(
+                &format!("/api/v1/accounts/lookup?acct={}", urlencode(&peer.handle())),
+                &citizen,
+            )
+            .await;
+        assert_eq!(status, 200, "{remote}");
+        let id = remote["id"].as_str().unwrap().to_string();
+        alpha
+            .api_post(
+                &format!("/api/v1/accounts/{id}/follow"),
+                &citizen,
+                json!({}),
+            )
+            .await;
+        eventually("the peer's Accept", WAIT, || async {
+            let (_, rel) = alpha
+                .api_post(
+                    &format!("/api/v1/accounts/{id}/follow"),
+                    &citizen,
+                    json!({}),
+                )
+                .await;
+            (rel["following"] == true).then_some(())
+        })
+        .await;
+        assert_eq!(
+            peer.control_get("/followers").await,
+            json!([alpha.url("/users/karim")])
+        );
+
+        let note = peer
+        .control_post(
+            "/note",
+            json!({"content": "<p>Hello <script>alert(1)</script><a href=\"javascript:x()\">Parvis</a></p>", "to": ["public"], "cc": ["followers"]}),
+        )
+        .await;
+        assert_eq!(note["ok"], true, "{note}");
+        let note_id = note["id"].as_str().unwrap().to_string();
+        let seen = eventually("the peer's post on alpha", WAIT, || async {
+            let (_, items) = alpha.api_get("/api/v1/timelines/home", &citizen).await;
+            items
+                .as_array()
+                .and_then(|i| i.iter().find(|s| s["uri"] == note_id.as_str()).cloned())
+        })
+        .await;
+        let content = seen["content"].as_str().unwrap();
+        assert!(
+            !content.contains("<script") && !content.contains("javascript:"),
+            "{content}"
+        );
+        assert!(content.contains("Parvis"), "{content}");
+        assert_eq!(seen["visibility"], "public");
+    }
+);
+
+both_backends!(
+    bad_activities_from_a_real_peer_are_refused,
+    |backend| async move {
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        account(&alpha, "alpha-ville", "marie", Role::Official).await;
+        let peer = peer(&net);
+        let inbox = alpha.url("/inbox");
+        let marie = alpha.url("/users/marie");
+        let send = |activity: Value, sign: bool| {
+            let peer = &peer;
+            let inbox = inbox.clone();
+            async move {
+                peer.control_post(
+                    "/send-raw",
+                    json!({"inbox": inbox, "activity": activity, "sign": sign}),
+                )
+                .await
+            }
+        };
+        let actor = peer.actor_id.clone();
+        let follow = |id: &str| json!({"@context": "https://www.w3.org/ns/activitystreams", "id": id, "type": "Follow", "actor": actor, "object": marie});
+
+        // Unsigned: 401.
+        let answer = send(follow(&format!("{}/follows/unsigned", peer.base)), false).await;
+        assert_eq!(answer["status"], 401, "{answer}");
+        // Malformed JSON: 400.
+        let answer = send(Value::String("{\"id\": ".into()), true).await;
+        assert_eq!(answer["status"], 400, "{answer}");
+        // An id on another server than its actor: 400.
+        let answer = send(follow("https://beta.parvis.test/follows/spoofed"), true).await;
+        assert_eq!(answer["status"], 400, "{answer}");
+        // An unknown type: 400.
+        let mut odd = follow(&format!("{}/odd/1", peer.base));
+        odd["type"] = json!("Frobnicate");
+        let answer = send(odd, true).await;
+        assert_eq!(answer["status"], 400, "{answer}");
+        // The actor is not the signer: 401.
+        let mut other = follow(&format!("{}/follows/other", peer.base));
+        other["actor"] = json!(alpha.url("/users/marie"));
+        let answer = send(other, true).await;
+        assert!(
+            answer["status"] == 401 || answer["status"] == 400,
+            "{answer}"
+        );
+
+        assert!(
+            followers(&alpha).await.is_empty(),
+            "nothing stored from refused activities"
+        );
+
+        // A replayed activity has one effect: two 202s, one follower, one Accept.
+        let id = format!("{}/follows/replayed", peer.base);
+        for _ in 0..2 {
+            let answer = send(follow(&id), true).await;
+            assert_eq!(answer["status"], 202, "{answer}");
+        }
+        assert_eq!(
+            followers(&alpha).await,
+            vec![Value::String(peer.actor_id.clone())]
+        );
+        peer.wait_for_inbox(|a| a["type"] == "Accept", WAIT).await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let accepts = peer
+            .control_get("/inbox")
+            .await
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["type"] == "Accept")
+            .count();
+        assert_eq!(accepts, 1);
+    }
+);
+
+async fn followers(alpha: &TestInstance) -> Vec<Value> {
+    let (_, page) = alpha
+        .get_json("/users/marie/followers?page=1", "application/activity+json")
+        .await;
+    page["orderedItems"].as_array().cloned().unwrap_or_default()
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}

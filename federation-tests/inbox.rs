@@ -1,0 +1,444 @@
+//! The inbox against hand-made requests: every way a request can be wrong, with nothing stored, and the
+//! ways it can be right (both signature schemes, a rotated key, duplicates at once).
+
+use chrono::Utc;
+use diesel::prelude::*;
+use http::{HeaderMap, HeaderValue, Method};
+use serde_json::{Value, json};
+use url::Url;
+
+use crate::federation::account;
+use crate::support::network::{ALPHA, BETA, Network};
+use crate::support::{TestInstance, both_backends};
+use parvis::federation::signatures::{self, SigningKey};
+use parvis::model::Role;
+use parvis::model::schema::{actors, follows, received_activities, remote_actors};
+
+/// Signs requests as beta's `karim`, whose key alpha can fetch from beta.
+struct Sender {
+    key: SigningKey,
+    key_id: String,
+    actor: String,
+    beta_base: String,
+}
+
+async fn sender(beta: &TestInstance) -> Sender {
+    account(beta, "beta-ville", "karim", Role::Citizen).await;
+    let pem: String = beta
+        .db
+        .run(|conn| {
+            Ok(actors::table
+                .filter(actors::username.eq("karim"))
+                .select(actors::private_key_pem)
+                .first(conn)?)
+        })
+        .await
+        .unwrap();
+    let actor = beta.url("/users/karim");
+    Sender {
+        key: SigningKey::from_pkcs8_pem(&pem).unwrap(),
+        key_id: format!("{actor}#main-key"),
+        actor,
+        beta_base: beta.base.clone(),
+    }
+}
+
+impl Sender {
+    fn follow(&self, target: &str, n: &str) -> Value {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/activities/test-{n}", self.beta_base),
+            "type": "Follow",
+            "actor": self.actor,
+            "object": target,
+        })
+    }
+
+    /// Headers signed for `body` at `inbox`, as of `now`.
+    fn sign(
+        &self,
+        inbox: &str,
+        body: &[u8],
+        now: chrono::DateTime<Utc>,
+        rfc9421: bool,
+    ) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "content-type",
+            HeaderValue::from_static("application/activity+json"),
+        );
+        let url = Url::parse(inbox).unwrap();
+        let sign = if rfc9421 {
+            signatures::sign_rfc9421
+        } else {
+            signatures::sign_cavage
+        };
+        sign(
+            &Method::POST,
+            &url,
+            &mut headers,
+            Some(body),
+            &self.key_id,
+            &self.key,
+            now,
+        )
+        .unwrap();
+        headers
+    }
+}
+
+async fn post(alpha: &TestInstance, path: &str, headers: HeaderMap, body: Vec<u8>) -> (u16, Value) {
+    let response = alpha
+        .client()
+        .post(alpha.url(path))
+        .headers(headers)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn stored(alpha: &TestInstance) -> (i64, i64) {
+    alpha
+        .db
+        .run(|conn| {
+            let received: i64 = received_activities::table.count().get_result(conn)?;
+            let follows: i64 = follows::table.count().get_result(conn)?;
+            Ok((received, follows))
+        })
+        .await
+        .unwrap()
+}
+
+both_backends!(
+    bad_requests_are_refused_and_store_nothing,
+    |backend| async move {
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        let beta = net.instance(backend, BETA, |_| {}).await;
+        account(&alpha, "alpha-ville", "marie", Role::Official).await;
+        let s = sender(&beta).await;
+        let marie = alpha.url("/users/marie");
+        let inbox = alpha.url("/inbox");
+        let body = serde_json::to_vec(&s.follow(&marie, "1")).unwrap();
+        let now = Utc::now();
+
+        let mut cases: Vec<(&str, HeaderMap, Vec<u8>, u16)> = Vec::new();
+        let mut unsigned = HeaderMap::new();
+        unsigned.insert(
+            "content-type",
+            HeaderValue::from_static("application/activity+json"),
+        );
+        cases.push(("unsigned", unsigned, body.clone(), 401));
+        let mut bearer = s.sign(&inbox, &body, now, false);
+        bearer.remove("signature");
+        bearer.insert("authorization", HeaderValue::from_static("Bearer abc"));
+        cases.push(("unknown scheme", bearer, body.clone(), 401));
+        let tampered = serde_json::to_vec(&s.follow(&alpha.url("/users/nobody"), "1")).unwrap();
+        cases.push((
+            "tampered body",
+            s.sign(&inbox, &body, now, false),
+            tampered,
+            401,
+        ));
+        let mut digest = s.sign(&inbox, &body, now, false);
+        digest.insert(
+            "digest",
+            HeaderValue::from_static("SHA-256=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="),
+        );
+        cases.push(("wrong digest", digest, body.clone(), 401));
+        let old = now - chrono::Duration::hours(13);
+        cases.push((
+            "expired date",
+            s.sign(&inbox, &body, old, false),
+            body.clone(),
+            401,
+        ));
+        let future = now + chrono::Duration::hours(2);
+        cases.push((
+            "date in the future",
+            s.sign(&inbox, &body, future, false),
+            body.clone(),
+            401,
+        ));
+        let other_path = alpha.url("/users/marie/inbox");
+        cases.push((
+            "signed for another path",
+            s.sign(&other_path, &body, now, false),
+            body.clone(),
+            401,
+        ));
+        let garbage = b"{\"id\": ".to_vec();
+        cases.push((
+            "malformed JSON",
+            s.sign(&inbox, &garbage, now, false),
+            garbage,
+            400,
+        ));
+        let mut spoofed = s.follow(&marie, "2");
+        spoofed["id"] = json!("https://elsewhere.example/activities/1");
+        let spoofed = serde_json::to_vec(&spoofed).unwrap();
+        cases.push((
+            "spoofed id host",
+            s.sign(&inbox, &spoofed, now, false),
+            spoofed,
+            400,
+        ));
+        let mut impostor = s.follow(&marie, "3");
+        impostor["actor"] = json!(beta.url("/users/someone-else"));
+        let impostor = serde_json::to_vec(&impostor).unwrap();
+        cases.push((
+            "actor is not the signer",
+            s.sign(&inbox, &impostor, now, false),
+            impostor,
+            401,
+        ));
+        let mut unknown = s.follow(&marie, "4");
+        unknown["type"] = json!("Frobnicate");
+        let unknown = serde_json::to_vec(&unknown).unwrap();
+        cases.push((
+            "unknown type",
+            s.sign(&inbox, &unknown, now, false),
+            unknown,
+            400,
+        ));
+        let nobody = serde_json::to_vec(&s.follow(&alpha.url("/users/nobody"), "5")).unwrap();
+        cases.push((
+            "follow of an unknown actor",
+            s.sign(&inbox, &nobody, now, false),
+            nobody,
+            404,
+        ));
+        let mut huge = s.follow(&marie, "6");
+        huge["padding"] = json!("x".repeat(2 * 1024 * 1024));
+        let huge = serde_json::to_vec(&huge).unwrap();
+        cases.push((
+            "oversized body",
+            s.sign(&inbox, &huge, now, false),
+            huge,
+            413,
+        ));
+
+        for (what, headers, body, expected) in cases {
+            let (status, answer) = post(&alpha, "/inbox", headers, body).await;
+            assert_eq!(status, expected, "{what}: {answer}");
+            if expected != 413 {
+                assert!(
+                    answer["message"].as_str().is_some_and(|m| !m.is_empty()),
+                    "{what}: {answer}"
+                );
+            }
+        }
+        assert_eq!(
+            stored(&alpha).await,
+            (0, 0),
+            "refused requests stored nothing"
+        );
+        // An inbox of nobody is 404.
+        let (status, _) = post(
+            &alpha,
+            "/users/nobody/inbox",
+            s.sign(&alpha.url("/users/nobody/inbox"), &body, now, false),
+            body.clone(),
+        )
+        .await;
+        assert_eq!(status, 404);
+
+        // The same activity, correctly signed, is accepted with either scheme.
+        let (status, answer) = post(
+            &alpha,
+            "/inbox",
+            s.sign(&inbox, &body, now, false),
+            body.clone(),
+        )
+        .await;
+        assert_eq!(status, 202, "{answer}");
+        let second =
+            serde_json::to_vec(&s.follow(&alpha.url("/communes/alpha-ville"), "7")).unwrap();
+        let (status, answer) =
+            post(&alpha, "/inbox", s.sign(&inbox, &second, now, true), second).await;
+        assert_eq!(status, 202, "RFC 9421: {answer}");
+        assert_eq!(stored(&alpha).await, (2, 2));
+    }
+);
+
+both_backends!(
+    duplicates_sent_at_once_have_one_effect,
+    |backend| async move {
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        let beta = net.instance(backend, BETA, |_| {}).await;
+        account(&alpha, "alpha-ville", "marie", Role::Official).await;
+        let s = sender(&beta).await;
+        let inbox = alpha.url("/inbox");
+        let body = serde_json::to_vec(&s.follow(&alpha.url("/users/marie"), "dup")).unwrap();
+        // Warm the key cache so the copies race on the write, not on the fetch.
+        let warm =
+            serde_json::to_vec(&s.follow(&alpha.url("/communes/alpha-ville"), "warm")).unwrap();
+        post(
+            &alpha,
+            "/inbox",
+            s.sign(&inbox, &warm, Utc::now(), false),
+            warm,
+        )
+        .await;
+        let copies: Vec<_> = (0..10)
+            .map(|_| {
+                let headers = s.sign(&inbox, &body, Utc::now(), false);
+                let client = alpha.client();
+                let url = inbox.clone();
+                let body = body.clone();
+                tokio::spawn(async move {
+                    client
+                        .post(url)
+                        .headers(headers)
+                        .body(body)
+                        .send()
+                        .await
+                        .unwrap()
+                        .status()
+                        .as_u16()
+                })
+            })
+            .collect();
+        for copy in copies {
+            assert_eq!(copy.await.unwrap(), 202);
+        }
+        let (received, follows) = stored(&alpha).await;
+        assert_eq!((received, follows), (2, 2));
+        let accepts: i64 = alpha
+            .db
+            .run(|conn| {
+                use parvis::model::schema::outbox_events;
+                Ok(outbox_events::table
+                    .filter(outbox_events::kind.eq(parvis::model::EventKind::FollowAccepted))
+                    .count()
+                    .get_result(conn)?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(accepts, 2, "one Accept per Follow, not per copy");
+    }
+);
+
+both_backends!(a_rotated_key_is_fetched_again_once, |backend| async move {
+    let net = Network::new();
+    let alpha = net.instance(backend, ALPHA, |_| {}).await;
+    let beta = net.instance(backend, BETA, |_| {}).await;
+    account(&alpha, "alpha-ville", "marie", Role::Official).await;
+    let s = sender(&beta).await;
+    let inbox = alpha.url("/inbox");
+    let first = serde_json::to_vec(&s.follow(&alpha.url("/users/marie"), "before")).unwrap();
+    let (status, _) = post(
+        &alpha,
+        "/inbox",
+        s.sign(&inbox, &first, Utc::now(), false),
+        first,
+    )
+    .await;
+    assert_eq!(status, 202);
+
+    // beta's karim gets a new key; alpha still has the old one, fetched a while ago.
+    let pair = parvis::civic::keys::generate().unwrap();
+    let (public, private) = (pair.public_pem.clone(), pair.private_pem.clone());
+    beta.db
+        .run(move |conn| {
+            diesel::update(actors::table.filter(actors::username.eq("karim")))
+                .set((
+                    actors::public_key_pem.eq(public),
+                    actors::private_key_pem.eq(private),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    alpha
+        .db
+        .run(|conn| {
+            let an_hour_ago = Utc::now().naive_utc() - chrono::Duration::hours(1);
+            diesel::update(remote_actors::table)
+                .set(remote_actors::fetched_at.eq(an_hour_ago))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let rotated = Sender {
+        key: SigningKey::from_pkcs8_pem(&pair.private_pem).unwrap(),
+        ..s
+    };
+    let second =
+        serde_json::to_vec(&rotated.follow(&alpha.url("/communes/alpha-ville"), "after")).unwrap();
+    let (status, answer) = post(
+        &alpha,
+        "/inbox",
+        rotated.sign(&inbox, &second, Utc::now(), false),
+        second,
+    )
+    .await;
+    assert_eq!(status, 202, "{answer}");
+    // A key that is simply wrong is still refused, after that one fetch.
+    let forged = Sender {
+        key: SigningKey::from_pkcs8_pem(&parvis::civic::keys::generate().unwrap().private_pem)
+            .unwrap(),
+        ..rotated
+    };
+    let third = serde_json::to_vec(&forged.follow(&alpha.url("/users/marie"), "forged")).unwrap();
+    let (status, _) = post(
+        &alpha,
+        "/inbox",
+        forged.sign(&inbox, &third, Utc::now(), false),
+        third,
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert_eq!(stored(&alpha).await, (2, 2));
+});
+
+both_backends!(
+    blocked_servers_are_refused_and_never_fetched,
+    |backend| async move {
+        let net = Network::new();
+        let beta = net.instance(backend, BETA, |_| {}).await;
+        let alpha = net
+            .instance(backend, ALPHA, |s| {
+                s.federation.blocked_domains = vec![BETA.into()]
+            })
+            .await;
+        account(&alpha, "alpha-ville", "marie", Role::Official).await;
+        let s = sender(&beta).await;
+        let inbox = alpha.url("/inbox");
+        let body = serde_json::to_vec(&s.follow(&alpha.url("/users/marie"), "blocked")).unwrap();
+        let (status, answer) = post(
+            &alpha,
+            "/inbox",
+            s.sign(&inbox, &body, Utc::now(), false),
+            body,
+        )
+        .await;
+        assert_eq!(status, 403, "{answer}");
+        let known: i64 = alpha
+            .db
+            .run(|conn| Ok(remote_actors::table.count().get_result(conn)?))
+            .await
+            .unwrap();
+        assert_eq!(known, 0, "nothing was fetched from the blocked server");
+        assert_eq!(stored(&alpha).await, (0, 0));
+        // Nor can a local account look it up.
+        let token = account(&alpha, "alpha-ville", "zoe", Role::Citizen).await;
+        let (status, _) = alpha
+            .api_get(
+                &format!(
+                    "/api/v1/accounts/lookup?acct={}",
+                    url::form_urlencoded::byte_serialize(beta.url("/users/karim").as_bytes())
+                        .collect::<String>()
+                ),
+                &token,
+            )
+            .await;
+        assert_eq!(status, 403);
+    }
+);

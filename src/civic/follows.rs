@@ -1,0 +1,267 @@
+//! Following: people and communes follow each other, here and across servers.
+
+use diesel::prelude::*;
+
+use crate::civic::{now, outbox};
+use crate::db::{AnyConnection, queries};
+use crate::error::{Error, Result};
+use crate::ids::{ActorId, FollowId, RemoteActorId};
+use crate::model::schema::follows;
+use crate::model::{EventKind, Follow};
+
+/// Whom a local account follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Local(ActorId),
+    Remote(RemoteActorId),
+}
+
+/// The outcome of a follow request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FollowState {
+    /// Following now.
+    Following,
+    /// Waiting for the target to approve (locked accounts, or any remote account until its Accept arrives).
+    Requested,
+}
+
+fn existing(conn: &mut AnyConnection, follower: ActorId, target: Target) -> Result<Option<Follow>> {
+    let query = follows::table
+        .filter(follows::follower_id.eq(follower))
+        .select(Follow::as_select());
+    Ok(match target {
+        Target::Local(id) => query.filter(follows::target_id.eq(id)).first(conn),
+        Target::Remote(id) => query.filter(follows::target_remote_id.eq(id)).first(conn),
+    }
+    .optional()?)
+}
+
+/// A local account asks to follow someone. Following oneself is refused; asking twice changes nothing. A local
+/// target that does not approve followers manually is followed at once; a remote one once its Accept arrives.
+pub fn follow(conn: &mut AnyConnection, follower: ActorId, target: Target) -> Result<FollowState> {
+    if target == Target::Local(follower) {
+        return Err(Error::invalid("target", "one cannot follow oneself"));
+    }
+    if let Some(follow) = existing(conn, follower, target)? {
+        return Ok(if follow.accepted {
+            FollowState::Following
+        } else {
+            FollowState::Requested
+        });
+    }
+    let accepted = match target {
+        Target::Local(id) => !queries::actor_by_id(conn, id)?.manually_approves_followers,
+        Target::Remote(_) => false,
+    };
+    let (target_id, target_remote_id) = match target {
+        Target::Local(id) => (Some(id), None),
+        Target::Remote(id) => (None, Some(id)),
+    };
+    let id: FollowId = diesel::insert_into(follows::table)
+        .values((
+            follows::follower_id.eq(Some(follower)),
+            follows::target_id.eq(target_id),
+            follows::target_remote_id.eq(target_remote_id),
+            follows::accepted.eq(accepted),
+            follows::created_at.eq(now()),
+        ))
+        .returning(follows::id)
+        .get_result(conn)?;
+    if let Target::Remote(remote) = target {
+        outbox::record(
+            conn,
+            EventKind::FollowRequested,
+            follower,
+            id.0,
+            Some(remote),
+            "",
+        )?;
+    }
+    Ok(if accepted {
+        FollowState::Following
+    } else {
+        FollowState::Requested
+    })
+}
+
+/// A local account stops following (or withdraws its request). Not following is not an error.
+pub fn unfollow(conn: &mut AnyConnection, follower: ActorId, target: Target) -> Result<()> {
+    let Some(follow) = existing(conn, follower, target)? else {
+        return Ok(());
+    };
+    diesel::delete(follows::table.find(follow.id)).execute(conn)?;
+    if let Target::Remote(remote) = target {
+        outbox::record(
+            conn,
+            EventKind::FollowUndone,
+            follower,
+            follow.id.0,
+            Some(remote),
+            "",
+        )?;
+    }
+    Ok(())
+}
+
+/// A remote actor asks to follow a local one (`Follow`). Accepted at once unless the local actor approves
+/// followers manually; a repeated request (Mastodon re-sends Follow when unsure) is answered again.
+pub fn remote_follow_received(
+    conn: &mut AnyConnection,
+    follower: RemoteActorId,
+    target: ActorId,
+    follow_ap_id: &str,
+) -> Result<FollowState> {
+    let manual = queries::actor_by_id(conn, target)?.manually_approves_followers;
+    let current: Option<Follow> = follows::table
+        .filter(follows::follower_remote_id.eq(follower))
+        .filter(follows::target_id.eq(target))
+        .select(Follow::as_select())
+        .first(conn)
+        .optional()?;
+    let follow = match current {
+        Some(follow) => {
+            diesel::update(follows::table.find(follow.id))
+                .set(follows::follow_ap_id.eq(follow_ap_id))
+                .execute(conn)?;
+            follow
+        }
+        None => {
+            let id: FollowId = diesel::insert_into(follows::table)
+                .values((
+                    follows::follower_remote_id.eq(Some(follower)),
+                    follows::target_id.eq(Some(target)),
+                    follows::accepted.eq(!manual),
+                    follows::follow_ap_id.eq(follow_ap_id),
+                    follows::created_at.eq(now()),
+                ))
+                .returning(follows::id)
+                .get_result(conn)?;
+            follows::table
+                .find(id)
+                .select(Follow::as_select())
+                .first(conn)?
+        }
+    };
+    if follow.accepted || !manual {
+        outbox::record(
+            conn,
+            EventKind::FollowAccepted,
+            target,
+            follow.id.0,
+            Some(follower),
+            follow_ap_id,
+        )?;
+        Ok(FollowState::Following)
+    } else {
+        Ok(FollowState::Requested)
+    }
+}
+
+/// A pending request to a local actor, by id, checked to be addressed to `target`.
+fn pending_request(conn: &mut AnyConnection, target: ActorId, id: FollowId) -> Result<Follow> {
+    follows::table
+        .find(id)
+        .filter(follows::target_id.eq(target))
+        .filter(follows::accepted.eq(false))
+        .select(Follow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no pending follow request {id}")))
+}
+
+/// The local actor approves a pending request.
+pub fn authorize(conn: &mut AnyConnection, target: ActorId, id: FollowId) -> Result<()> {
+    let follow = pending_request(conn, target, id)?;
+    diesel::update(follows::table.find(follow.id))
+        .set(follows::accepted.eq(true))
+        .execute(conn)?;
+    if let Some(remote) = follow.follower_remote_id {
+        let their_id = follow.follow_ap_id.unwrap_or_default();
+        outbox::record(
+            conn,
+            EventKind::FollowAccepted,
+            target,
+            follow.id.0,
+            Some(remote),
+            &their_id,
+        )?;
+    }
+    Ok(())
+}
+
+/// The local actor declines a pending request.
+pub fn reject(conn: &mut AnyConnection, target: ActorId, id: FollowId) -> Result<()> {
+    let follow = pending_request(conn, target, id)?;
+    diesel::delete(follows::table.find(follow.id)).execute(conn)?;
+    if let Some(remote) = follow.follower_remote_id {
+        let their_id = follow.follow_ap_id.unwrap_or_default();
+        outbox::record(
+            conn,
+            EventKind::FollowRejected,
+            target,
+            follow.id.0,
+            Some(remote),
+            &their_id,
+        )?;
+    }
+    Ok(())
+}
+
+/// The remote target accepted our request (`Accept(Follow)`). Only the target itself may accept.
+pub fn remote_accepted(
+    conn: &mut AnyConnection,
+    id: FollowId,
+    sender: RemoteActorId,
+) -> Result<()> {
+    let updated = diesel::update(
+        follows::table
+            .find(id)
+            .filter(follows::target_remote_id.eq(sender)),
+    )
+    .set(follows::accepted.eq(true))
+    .execute(conn)?;
+    if updated == 0 {
+        return Err(Error::NotFound(format!(
+            "no follow request {id} to this actor"
+        )));
+    }
+    Ok(())
+}
+
+/// The remote target refused, or removed us from its followers (`Reject(Follow)`).
+pub fn remote_rejected(
+    conn: &mut AnyConnection,
+    id: FollowId,
+    sender: RemoteActorId,
+) -> Result<()> {
+    diesel::delete(
+        follows::table
+            .find(id)
+            .filter(follows::target_remote_id.eq(sender)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// A remote follower stops following (`Undo(Follow)`), named by its Follow's id or by the target.
+pub fn remote_unfollowed(
+    conn: &mut AnyConnection,
+    follower: RemoteActorId,
+    follow_ap_id: Option<&str>,
+    target: Option<ActorId>,
+) -> Result<()> {
+    let mut query = diesel::delete(follows::table)
+        .filter(follows::follower_remote_id.eq(follower))
+        .into_boxed();
+    if let Some(ap_id) = follow_ap_id {
+        query = query.filter(follows::follow_ap_id.eq(ap_id));
+    } else if let Some(target) = target {
+        query = query.filter(follows::target_id.eq(target));
+    } else {
+        return Err(Error::BadRequest(
+            "Undo(Follow) names neither the Follow nor its object".into(),
+        ));
+    }
+    query.execute(conn)?;
+    Ok(())
+}

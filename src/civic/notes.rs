@@ -1,0 +1,197 @@
+//! Short posts: written here and sent to followers, or received from followed accounts.
+
+use diesel::prelude::*;
+
+use crate::civic::{now, outbox};
+use crate::db::AnyConnection;
+use crate::error::{Error, Result};
+use crate::ids::{ActorId, NoteId, RemoteActorId};
+use crate::model::schema::notes;
+use crate::model::{EventKind, Note, Visibility};
+
+/// The longest post accepted, in characters (Mastodon's default).
+pub const MAX_CHARS: usize = 500;
+
+/// Turns typed text into HTML: escaped, paragraphs on blank lines, line breaks kept.
+pub fn text_to_html(text: &str) -> String {
+    text.trim()
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| {
+            let lines: Vec<String> = p
+                .trim()
+                .lines()
+                .map(|l| maud::html! { (l) }.into_string())
+                .collect();
+            format!("<p>{}</p>", lines.join("<br>"))
+        })
+        .collect()
+}
+
+/// Cleans HTML from another server: only the tags Mastodon itself keeps in posts, links made safe.
+pub fn sanitize_remote_html(html: &str) -> String {
+    ammonia::Builder::default()
+        .tags(std::collections::HashSet::from([
+            "p",
+            "br",
+            "a",
+            "span",
+            "strong",
+            "b",
+            "em",
+            "i",
+            "u",
+            "del",
+            "s",
+            "pre",
+            "code",
+            "blockquote",
+            "ul",
+            "ol",
+            "li",
+        ]))
+        .link_rel(Some("nofollow noopener noreferrer"))
+        .url_schemes(std::collections::HashSet::from(["http", "https"]))
+        .clean(html)
+        .to_string()
+}
+
+/// Publishes a post by a local account; followers' servers are told through the outbox.
+pub fn publish(
+    conn: &mut AnyConnection,
+    author: ActorId,
+    text: &str,
+    visibility: Visibility,
+    in_reply_to: Option<String>,
+) -> Result<Note> {
+    let chars = text.trim().chars().count();
+    if chars == 0 {
+        return Err(Error::invalid("status", "must not be empty"));
+    }
+    if chars > MAX_CHARS {
+        return Err(Error::invalid(
+            "status",
+            format!("must have at most {MAX_CHARS} characters"),
+        ));
+    }
+    if visibility == Visibility::Direct {
+        return Err(Error::invalid(
+            "visibility",
+            "direct messages are not supported yet",
+        ));
+    }
+    let id: NoteId = diesel::insert_into(notes::table)
+        .values((
+            notes::author_id.eq(Some(author)),
+            notes::content.eq(text_to_html(text)),
+            notes::visibility.eq(visibility),
+            notes::in_reply_to.eq(in_reply_to),
+            notes::published.eq(now()),
+        ))
+        .returning(notes::id)
+        .get_result(conn)?;
+    outbox::record(conn, EventKind::NotePublished, author, id.0, None, "")?;
+    note(conn, id)
+}
+
+pub fn note(conn: &mut AnyConnection, id: NoteId) -> Result<Note> {
+    notes::table
+        .find(id)
+        .select(Note::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no post {id}")))
+}
+
+/// A post received from another server. Its HTML is sanitized before it is stored; a second copy of the same
+/// post is ignored.
+pub fn receive_remote(
+    conn: &mut AnyConnection,
+    author: RemoteActorId,
+    ap_id: &str,
+    html: &str,
+    visibility: Visibility,
+    in_reply_to: Option<&str>,
+    published: chrono::NaiveDateTime,
+) -> Result<()> {
+    let values = (
+        notes::remote_author_id.eq(Some(author)),
+        notes::ap_id.eq(Some(ap_id)),
+        notes::content.eq(sanitize_remote_html(html)),
+        notes::visibility.eq(visibility),
+        notes::in_reply_to.eq(in_reply_to),
+        notes::published.eq(published),
+    );
+    crate::on_each_backend!(conn, |c| diesel::insert_into(notes::table)
+        .values(values)
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(())
+}
+
+/// A remote author deleted its post. Only the author's own server may delete it: anything else is refused.
+pub fn delete_remote(conn: &mut AnyConnection, author: RemoteActorId, ap_id: &str) -> Result<()> {
+    let owner: Option<Option<RemoteActorId>> = notes::table
+        .filter(notes::ap_id.eq(ap_id))
+        .select(notes::remote_author_id)
+        .first(conn)
+        .optional()?;
+    match owner {
+        None => Ok(()),
+        Some(Some(owner)) if owner == author => {
+            diesel::update(notes::table.filter(notes::ap_id.eq(ap_id)))
+                .set((notes::deleted.eq(true), notes::content.eq("")))
+                .execute(conn)?;
+            Ok(())
+        }
+        Some(_) => Err(Error::Forbidden(format!(
+            "{ap_id} does not belong to the sender"
+        ))),
+    }
+}
+
+/// A remote author edited its post. Only the author's own server may edit it.
+pub fn update_remote(
+    conn: &mut AnyConnection,
+    author: RemoteActorId,
+    ap_id: &str,
+    html: &str,
+) -> Result<()> {
+    let owner: Option<Option<RemoteActorId>> = notes::table
+        .filter(notes::ap_id.eq(ap_id))
+        .select(notes::remote_author_id)
+        .first(conn)
+        .optional()?;
+    match owner {
+        None => Ok(()),
+        Some(Some(owner)) if owner == author => {
+            diesel::update(
+                notes::table
+                    .filter(notes::ap_id.eq(ap_id))
+                    .filter(notes::deleted.eq(false)),
+            )
+            .set(notes::content.eq(sanitize_remote_html(html)))
+            .execute(conn)?;
+            Ok(())
+        }
+        Some(_) => Err(Error::Forbidden(format!(
+            "{ap_id} does not belong to the sender"
+        ))),
+    }
+}
+
+/// A local author deletes a post: a tombstone stays, followers' servers are told.
+pub fn delete_local(conn: &mut AnyConnection, author: ActorId, id: NoteId) -> Result<()> {
+    let note = note(conn, id)?;
+    if note.author_id != Some(author) {
+        return Err(Error::Forbidden("only its author can delete a post".into()));
+    }
+    if note.deleted {
+        return Ok(());
+    }
+    diesel::update(notes::table.find(id))
+        .set((notes::deleted.eq(true), notes::content.eq("")))
+        .execute(conn)?;
+    outbox::record(conn, EventKind::NoteDeleted, author, id.0, None, "")?;
+    Ok(())
+}

@@ -1,0 +1,196 @@
+//! The activities we send and the lenient shape we read others' with.
+
+use chrono::{DateTime, Utc};
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use url::Url;
+
+/// `as:Public`, the collection that makes an object public.
+pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+/// Whether an address means "public" (servers write it three ways).
+pub fn is_public(address: &str) -> bool {
+    matches!(address, PUBLIC | "as:Public" | "Public")
+}
+
+/// A `Note`, as we send it and as we read others' (lenient: one-or-many addresses, unknown fields ignored).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NoteObject {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: Url,
+    #[serde(deserialize_with = "first_id")]
+    pub attributed_to: Url,
+    #[serde(default)]
+    pub content: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<DateTime<Utc>>,
+    #[serde(
+        default,
+        deserialize_with = "optional_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub in_reply_to: Option<Url>,
+    #[serde(default, deserialize_with = "one_or_many_ids")]
+    pub to: Vec<String>,
+    #[serde(default, deserialize_with = "one_or_many_ids")]
+    pub cc: Vec<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "optional_id"
+    )]
+    pub url: Option<Url>,
+}
+
+/// What an activity's `object` holds: a link, or an embedded object.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum ObjectOut {
+    Link(Url),
+    Activity(Box<ActivityOut>),
+    Note(Box<NoteObject>),
+    Tombstone {
+        #[serde(rename = "type")]
+        kind: String,
+        id: Url,
+    },
+}
+
+/// An activity we send.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityOut {
+    #[serde(rename = "@context", skip_serializing_if = "Option::is_none")]
+    pub context: Option<Value>,
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub actor: Url,
+    pub object: ObjectOut,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub to: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cc: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<DateTime<Utc>>,
+}
+
+/// Any activity received, read just enough to check who sent it and to dispatch on its type.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Incoming {
+    pub id: Url,
+    #[serde(rename = "type", deserialize_with = "first_type")]
+    pub kind: String,
+    #[serde(deserialize_with = "first_id")]
+    pub actor: Url,
+    #[serde(default)]
+    pub object: Option<Value>,
+    #[serde(default, deserialize_with = "one_or_many_ids")]
+    pub to: Vec<String>,
+    #[serde(default, deserialize_with = "one_or_many_ids")]
+    pub cc: Vec<String>,
+}
+
+/// The id of an embedded object or link, as a string (`"https://…"` or `{"id": "https://…"}`).
+pub fn id_of(value: &Value) -> Option<&str> {
+    match value {
+        Value::String(s) => Some(s),
+        Value::Object(map) => map.get("id").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+/// The `type` of an embedded object, if it is one.
+pub fn type_of(value: &Value) -> Option<&str> {
+    match value.get("type")? {
+        Value::String(s) => Some(s),
+        Value::Array(items) => items.first().and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+fn ids(value: Value) -> Vec<String> {
+    match value {
+        Value::Array(items) => items.iter().filter_map(id_of).map(str::to_string).collect(),
+        other => id_of(&other)
+            .map(|s| vec![s.to_string()])
+            .unwrap_or_default(),
+    }
+}
+
+fn one_or_many_ids<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(ids(Value::deserialize(d)?))
+}
+
+fn first_id<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
+    let first = ids(Value::deserialize(d)?).into_iter().next();
+    let raw = first.ok_or_else(|| de::Error::custom("expected an id"))?;
+    Url::parse(&raw).map_err(de::Error::custom)
+}
+
+fn optional_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {
+    Ok(ids(Value::deserialize(d)?)
+        .into_iter()
+        .next()
+        .and_then(|s| Url::parse(&s).ok()))
+}
+
+fn first_type<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match Value::deserialize(d)? {
+        Value::String(s) => Ok(s),
+        Value::Array(items) => items
+            .into_iter()
+            .find_map(|v| v.as_str().map(str::to_string))
+            .ok_or_else(|| de::Error::custom("empty type")),
+        _ => Err(de::Error::custom("type must be a string")),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_varied_activities() {
+        let follow: Incoming = serde_json::from_value(serde_json::json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": "https://m.example/abc", "type": "Follow",
+            "actor": {"id": "https://m.example/users/a", "type": "Person"},
+            "object": "https://ville.example/users/marie"
+        }))
+        .unwrap();
+        assert_eq!(follow.actor.as_str(), "https://m.example/users/a");
+        assert_eq!(
+            id_of(follow.object.as_ref().unwrap()),
+            Some("https://ville.example/users/marie")
+        );
+        let note: NoteObject = serde_json::from_value(serde_json::json!({
+            "id": "https://m.example/n/1", "type": "Note",
+            "attributedTo": ["https://m.example/users/a"],
+            "content": "<p>x</p>", "to": PUBLIC, "cc": ["https://m.example/users/a/followers"],
+            "inReplyTo": {"id": "https://ville.example/notes/3", "type": "Note"}
+        }))
+        .unwrap();
+        assert_eq!(note.to, vec![PUBLIC]);
+        assert_eq!(
+            note.in_reply_to.unwrap().as_str(),
+            "https://ville.example/notes/3"
+        );
+        for bad in [
+            serde_json::json!({"type": "Follow", "actor": "https://a.example/u"}),
+            serde_json::json!({"id": "https://a.example/1", "actor": "https://a.example/u"}),
+            serde_json::json!({"id": "https://a.example/1", "type": "Follow"}),
+            serde_json::json!({"id": "not a url", "type": "Follow", "actor": "https://a.example/u"}),
+            serde_json::json!({"id": "https://a.example/1", "type": 3, "actor": "https://a.example/u"}),
+        ] {
+            assert!(
+                serde_json::from_value::<Incoming>(bad.clone()).is_err(),
+                "{bad}"
+            );
+        }
+    }
+}

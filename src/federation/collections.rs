@@ -1,0 +1,251 @@
+//! Collections of local actors (followers, following, outbox) and local posts, as ActivityPub documents.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+use url::Url;
+
+use crate::context::AppContext;
+use crate::db::queries::{self, FollowEnd};
+use crate::error::{Error, Result};
+use crate::federation::activities::{NoteObject, PUBLIC};
+use crate::federation::context;
+use crate::ids::NoteId;
+use crate::model::schema::{notes, outgoing_activities};
+use crate::model::{Actor, Note, Visibility};
+
+const PAGE_SIZE: i64 = 50;
+
+/// An `OrderedCollection` with its first page linked, or one `OrderedCollectionPage`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Collection {
+    #[serde(rename = "@context")]
+    context: Value,
+    id: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    total_items: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    part_of: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ordered_items: Option<Vec<Value>>,
+}
+
+fn page_number(params: &HashMap<String, String>) -> Result<Option<i64>> {
+    match params.get("page") {
+        None => Ok(None),
+        Some(p) => p
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 1 && *n <= 1_000_000)
+            .map(Some)
+            .ok_or_else(|| Error::BadRequest(format!("'{p}' is not a page number"))),
+    }
+}
+
+async fn local_actor(ctx: &AppContext, name: String) -> Result<Actor> {
+    ctx.db
+        .run(move |conn| queries::actor_by_username(conn, &name))
+        .await?
+        .ok_or_else(|| Error::NotFound("no such actor".into()))
+}
+
+fn respond(collection: Collection) -> Response {
+    activitypub_federation::axum::json::FederationJson(collection).into_response()
+}
+
+async fn follow_collection(
+    ctx: AppContext,
+    name: String,
+    params: HashMap<String, String>,
+    followers: bool,
+) -> Result<Response> {
+    let actor = local_actor(&ctx, name).await?;
+    let actor_url = ctx.urls.actor(actor.kind, &actor.username);
+    let id = if followers {
+        ctx.urls.followers(&actor_url)
+    } else {
+        ctx.urls.following(&actor_url)
+    };
+    let page = page_number(&params)?;
+    let actor_id = actor.id;
+    let offset = (page.unwrap_or(1) - 1) * PAGE_SIZE;
+    let (total, ends) = ctx
+        .db
+        .run(move |conn| queries::follow_page(conn, actor_id, followers, offset, PAGE_SIZE))
+        .await?;
+    Ok(respond(match page {
+        None => Collection {
+            context: context(),
+            id: id.to_string(),
+            kind: "OrderedCollection",
+            total_items: total,
+            first: Some(format!("{id}?page=1")),
+            part_of: None,
+            next: None,
+            ordered_items: None,
+        },
+        Some(n) => Collection {
+            context: context(),
+            id: format!("{id}?page={n}"),
+            kind: "OrderedCollectionPage",
+            total_items: total,
+            first: None,
+            part_of: Some(id.to_string()),
+            next: (offset + PAGE_SIZE < total).then(|| format!("{id}?page={}", n + 1)),
+            ordered_items: Some(
+                ends.into_iter()
+                    .map(|end| match end {
+                        FollowEnd::Local(kind, name) => {
+                            Value::String(ctx.urls.actor(kind, &name).to_string())
+                        }
+                        FollowEnd::Remote(ap_id) => Value::String(ap_id),
+                    })
+                    .collect(),
+            ),
+        },
+    }))
+}
+
+/// `GET …/followers`.
+pub async fn followers(
+    State(ctx): State<AppContext>,
+    Path(name): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response> {
+    follow_collection(ctx, name, params, true).await
+}
+
+/// `GET …/following`.
+pub async fn following(
+    State(ctx): State<AppContext>,
+    Path(name): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response> {
+    follow_collection(ctx, name, params, false).await
+}
+
+/// `GET …/outbox`: the actor's public activities, newest first.
+pub async fn outbox(
+    State(ctx): State<AppContext>,
+    Path(name): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response> {
+    let actor = local_actor(&ctx, name).await?;
+    let id = ctx
+        .urls
+        .outbox(&ctx.urls.actor(actor.kind, &actor.username));
+    let page = page_number(&params)?;
+    let actor_id = actor.id;
+    let offset = (page.unwrap_or(1) - 1) * PAGE_SIZE;
+    let (total, bodies) = ctx
+        .db
+        .run(move |conn| {
+            let mine = outgoing_activities::table
+                .filter(outgoing_activities::signer_id.eq(actor_id))
+                .filter(outgoing_activities::public.eq(true));
+            let total: i64 = mine.count().get_result(conn)?;
+            let bodies: Vec<String> = mine
+                .order(outgoing_activities::id.desc())
+                .offset(offset)
+                .limit(PAGE_SIZE)
+                .select(outgoing_activities::body)
+                .load(conn)?;
+            Ok((total, bodies))
+        })
+        .await?;
+    Ok(respond(match page {
+        None => Collection {
+            context: context(),
+            id: id.to_string(),
+            kind: "OrderedCollection",
+            total_items: total,
+            first: Some(format!("{id}?page=1")),
+            part_of: None,
+            next: None,
+            ordered_items: None,
+        },
+        Some(n) => Collection {
+            context: context(),
+            id: format!("{id}?page={n}"),
+            kind: "OrderedCollectionPage",
+            total_items: total,
+            first: None,
+            part_of: Some(id.to_string()),
+            next: (offset + PAGE_SIZE < total).then(|| format!("{id}?page={}", n + 1)),
+            ordered_items: Some(
+                bodies
+                    .iter()
+                    .filter_map(|b| serde_json::from_str::<Value>(b).ok())
+                    .map(|mut v| {
+                        if let Some(map) = v.as_object_mut() {
+                            map.remove("@context");
+                        }
+                        v
+                    })
+                    .collect(),
+            ),
+        },
+    }))
+}
+
+/// `GET /notes/{id}`: a local public or unlisted post (others are not served).
+pub async fn note(State(ctx): State<AppContext>, Path(id): Path<String>) -> Result<Response> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| Error::NotFound("no such post".into()))?;
+    let (note, author) = ctx
+        .db
+        .run(move |conn| {
+            let note: Option<Note> = notes::table
+                .find(NoteId(id))
+                .select(Note::as_select())
+                .first(conn)
+                .optional()?;
+            let Some(note) = note else { return Ok(None) };
+            let Some(author) = note.author_id else {
+                return Ok(None);
+            };
+            Ok(Some((note.clone(), queries::actor_by_id(conn, author)?)))
+        })
+        .await?
+        .ok_or_else(|| Error::NotFound("no such post".into()))?;
+    if note.deleted {
+        return Err(Error::NotFound("this post was deleted".into()));
+    }
+    if !matches!(note.visibility, Visibility::Public | Visibility::Unlisted) {
+        return Err(Error::NotFound("no such post".into()));
+    }
+    let author_url = ctx.urls.actor(author.kind, &author.username);
+    let followers = ctx.urls.followers(&author_url).to_string();
+    let (to, cc) = if note.visibility == Visibility::Public {
+        (vec![PUBLIC.to_string()], vec![followers])
+    } else {
+        (vec![followers], vec![PUBLIC.to_string()])
+    };
+    let url = ctx.urls.note(note.id);
+    let object = NoteObject {
+        kind: "Note".into(),
+        id: url.clone(),
+        attributed_to: author_url,
+        content: note.content,
+        published: Some(note.published.and_utc()),
+        in_reply_to: note.in_reply_to.as_deref().and_then(|u| Url::parse(u).ok()),
+        to,
+        cc,
+        url: Some(url),
+    };
+    Ok(activitypub_federation::axum::json::FederationJson(
+        activitypub_federation::protocol::context::WithContext::new(object, context()),
+    )
+    .into_response())
+}

@@ -1,0 +1,752 @@
+//! The persistent delivery queue. civic writes outbox events in the transaction of each change; this worker
+//! turns them into signed activities and delivery rows (one per inbox, shared inboxes preferred), then sends
+//! them with retries. Nothing lives only in memory: after a crash or restart every undelivered row is sent
+//! again, so at most the deliveries that were in flight are repeated.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use rand::Rng;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use url::Url;
+
+use crate::civic::now;
+use crate::context::AppContext;
+use crate::db::{AnyConnection, queries};
+use crate::error::{Error, Result};
+use crate::federation::activities::{ActivityOut, NoteObject, ObjectOut, PUBLIC};
+use crate::federation::signatures::{self, SigningKey};
+use crate::federation::{ACTIVITY_JSON, context, domain_of};
+use crate::ids::{ActorId, DeliveryId, NoteId, OutgoingId};
+use crate::model::schema::{
+    deliveries, follows, notes, outbox_events, outgoing_activities, remote_actors, remote_hosts,
+};
+use crate::model::{Delivery, EventKind, Note, OutboxEvent, RemoteActor, Visibility};
+
+/// Deliveries are given up after this long (Mastodon retries for about as long).
+const GIVE_UP_AFTER: Duration = Duration::from_secs(48 * 3600);
+/// Longest delay between two attempts.
+const MAX_RETRY: Duration = Duration::from_secs(12 * 3600);
+/// A server failing this long, with at least `UNREACHABLE_FAILURES` failures in a row, is marked unreachable.
+const UNREACHABLE_AFTER: Duration = Duration::from_secs(24 * 3600);
+const UNREACHABLE_FAILURES: i32 = 10;
+/// How often an unreachable server is tried.
+const UNREACHABLE_RETRY: Duration = Duration::from_secs(6 * 3600);
+/// The longest `Retry-After` we honour.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// A local actor's key, ready to sign.
+pub struct Signer {
+    pub key_id: String,
+    pub key: SigningKey,
+}
+
+impl Signer {
+    pub fn for_actor(
+        urls: &crate::federation::urls::Urls,
+        actor: &crate::model::Actor,
+    ) -> Result<Signer> {
+        let id = urls.actor(actor.kind, &actor.username);
+        Ok(Signer {
+            key_id: urls.key_id(&id).to_string(),
+            key: SigningKey::from_pkcs8_pem(&actor.private_key_pem).map_err(Error::internal)?,
+        })
+    }
+}
+
+/// The worker's shared state.
+pub struct Queue {
+    ctx: AppContext,
+    global: Arc<Semaphore>,
+    per_host: Mutex<HashMap<String, Arc<Semaphore>>>,
+    in_flight: Mutex<HashSet<DeliveryId>>,
+    signers: Mutex<HashMap<ActorId, Arc<Signer>>>,
+    bodies: Mutex<HashMap<OutgoingId, Arc<(String, ActorId)>>>,
+    /// Hosts that answered 401 to an RFC 9421 signature: they get draft-cavage from then on.
+    cavage_only: Mutex<HashSet<String>>,
+}
+
+/// Starts the delivery worker; it runs until the returned handle is aborted.
+pub fn spawn(ctx: AppContext) -> tokio::task::JoinHandle<()> {
+    let queue = Arc::new(Queue {
+        global: Arc::new(Semaphore::new(
+            ctx.settings.federation.delivery_concurrency as usize,
+        )),
+        per_host: Mutex::new(HashMap::new()),
+        in_flight: Mutex::new(HashSet::new()),
+        signers: Mutex::new(HashMap::new()),
+        bodies: Mutex::new(HashMap::new()),
+        cavage_only: Mutex::new(HashSet::new()),
+        ctx,
+    });
+    tokio::spawn(async move { queue.run().await })
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Queue {
+    async fn run(self: Arc<Self>) {
+        let wake: Arc<Notify> = self.ctx.wake.clone();
+        loop {
+            match self.expand_events().await {
+                Ok(more) if more => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot expand outbox events"),
+            }
+            if let Err(e) = self.schedule_due().await {
+                tracing::warn!(error = %e, "cannot read the delivery queue");
+            }
+            tokio::select! {
+                () = wake.notified() => {},
+                () = tokio::time::sleep(Duration::from_secs(1)) => {},
+            }
+        }
+    }
+
+    /// Turns pending outbox events into activities and delivery rows. Returns whether more may be pending.
+    async fn expand_events(&self) -> Result<bool> {
+        const BATCH: i64 = 50;
+        let events: Vec<OutboxEvent> = self
+            .ctx
+            .db
+            .run(|conn| {
+                Ok(outbox_events::table
+                    .filter(outbox_events::expanded.eq(false))
+                    .order(outbox_events::id.asc())
+                    .limit(BATCH)
+                    .select(OutboxEvent::as_select())
+                    .load(conn)?)
+            })
+            .await?;
+        let count = events.len() as i64;
+        for event in events {
+            let urls = self.ctx.urls.clone();
+            let unreachable_delay =
+                chrono::Duration::from_std(UNREACHABLE_RETRY).unwrap_or_default();
+            self.ctx
+                .db
+                .transaction(move |conn| {
+                    let planned = plan(conn, &urls, &event)?;
+                    if let Some((activity, public, inboxes)) = planned {
+                        let body = serde_json::to_string(&activity).map_err(Error::internal)?;
+                        let outgoing: OutgoingId = diesel::insert_into(outgoing_activities::table)
+                            .values((
+                                outgoing_activities::ap_id.eq(activity.id.as_str()),
+                                outgoing_activities::signer_id.eq(event.actor_id),
+                                outgoing_activities::body.eq(&body),
+                                outgoing_activities::public.eq(public),
+                                outgoing_activities::created_at.eq(now()),
+                            ))
+                            .returning(outgoing_activities::id)
+                            .get_result(conn)?;
+                        let unreachable: HashSet<String> = remote_hosts::table
+                            .filter(remote_hosts::unreachable.eq(true))
+                            .select(remote_hosts::domain)
+                            .load::<String>(conn)?
+                            .into_iter()
+                            .collect();
+                        let now = now();
+                        let rows: Vec<_> = inboxes
+                            .iter()
+                            .filter_map(|inbox| {
+                                Url::parse(inbox).ok().map(|u| (inbox, domain_of(&u)))
+                            })
+                            .map(|(inbox, domain)| {
+                                let at = if unreachable.contains(&domain) {
+                                    now + unreachable_delay
+                                } else {
+                                    now
+                                };
+                                (
+                                    deliveries::activity_id.eq(outgoing),
+                                    deliveries::inbox.eq(inbox.clone()),
+                                    deliveries::domain.eq(domain),
+                                    deliveries::state.eq("queued"),
+                                    deliveries::next_attempt_at.eq(at),
+                                    deliveries::created_at.eq(now),
+                                )
+                            })
+                            .collect();
+                        // Multi-row inserts are written per backend (the multi-backend connection has none).
+                        for chunk in rows.chunks(500) {
+                            crate::on_each_backend!(&mut *conn, |c| diesel::insert_into(
+                                deliveries::table
+                            )
+                            .values(chunk.to_vec())
+                            .execute(c))?;
+                        }
+                    }
+                    diesel::update(outbox_events::table.find(event.id))
+                        .set(outbox_events::expanded.eq(true))
+                        .execute(conn)?;
+                    Ok(())
+                })
+                .await?;
+        }
+        Ok(count == BATCH)
+    }
+
+    /// Starts due deliveries, as far as the global and per-server limits allow.
+    async fn schedule_due(self: &Arc<Self>) -> Result<()> {
+        if self.global.available_permits() == 0 {
+            return Ok(());
+        }
+        let due: Vec<Delivery> = self
+            .ctx
+            .db
+            .run(|conn| {
+                Ok(deliveries::table
+                    .filter(deliveries::state.eq("queued"))
+                    .filter(deliveries::next_attempt_at.le(now()))
+                    .order(deliveries::next_attempt_at.asc())
+                    .limit(2000)
+                    .select(Delivery::as_select())
+                    .load(conn)?)
+            })
+            .await?;
+        for delivery in due {
+            if lock(&self.in_flight).contains(&delivery.id) {
+                continue;
+            }
+            let Some(host_permit) = self.host_permit(&delivery.domain) else {
+                continue;
+            };
+            let Ok(global_permit) = self.global.clone().try_acquire_owned() else {
+                break;
+            };
+            lock(&self.in_flight).insert(delivery.id);
+            let queue = self.clone();
+            tokio::spawn(async move {
+                let id = delivery.id;
+                queue.deliver(delivery).await;
+                lock(&queue.in_flight).remove(&id);
+                drop((host_permit, global_permit));
+                queue.ctx.wake.notify_one();
+            });
+        }
+        Ok(())
+    }
+
+    fn host_permit(&self, domain: &str) -> Option<OwnedSemaphorePermit> {
+        let per_host = self.ctx.settings.federation.delivery_concurrency_per_host as usize;
+        let semaphore = lock(&self.per_host)
+            .entry(domain.to_string())
+            .or_insert_with(|| Arc::new(Semaphore::new(per_host)))
+            .clone();
+        semaphore.try_acquire_owned().ok()
+    }
+
+    async fn body(&self, id: OutgoingId) -> Result<Arc<(String, ActorId)>> {
+        if let Some(found) = lock(&self.bodies).get(&id) {
+            return Ok(found.clone());
+        }
+        let row: (String, ActorId) = self
+            .ctx
+            .db
+            .run(move |conn| {
+                Ok(outgoing_activities::table
+                    .find(id)
+                    .select((outgoing_activities::body, outgoing_activities::signer_id))
+                    .first(conn)?)
+            })
+            .await?;
+        let row = Arc::new(row);
+        let mut bodies = lock(&self.bodies);
+        if bodies.len() > 256 {
+            bodies.clear();
+        }
+        bodies.insert(id, row.clone());
+        Ok(row)
+    }
+
+    async fn signer(&self, id: ActorId) -> Result<Arc<Signer>> {
+        if let Some(found) = lock(&self.signers).get(&id) {
+            return Ok(found.clone());
+        }
+        let actor = self
+            .ctx
+            .db
+            .run(move |conn| queries::actor_by_id(conn, id))
+            .await?;
+        let signer = Arc::new(Signer::for_actor(&self.ctx.urls, &actor)?);
+        lock(&self.signers).insert(id, signer.clone());
+        Ok(signer)
+    }
+
+    /// Sends one delivery and records the outcome.
+    async fn deliver(&self, delivery: Delivery) {
+        // The scheduler's list may be older than another task's outcome: check the row is still due, so that a
+        // delivery just completed is not sent again.
+        let id = delivery.id;
+        let still_due = self
+            .ctx
+            .db
+            .run(move |conn| {
+                Ok(deliveries::table
+                    .find(id)
+                    .filter(deliveries::state.eq("queued"))
+                    .filter(deliveries::next_attempt_at.le(now()))
+                    .select(deliveries::id)
+                    .first::<DeliveryId>(conn)
+                    .optional()?
+                    .is_some())
+            })
+            .await;
+        if !matches!(still_due, Ok(true)) {
+            return;
+        }
+        let outcome = match self.attempt(&delivery).await {
+            Ok(outcome) => outcome,
+            Err(e) => Outcome::Retry(format!("{e}")),
+        };
+        let first_retry = Duration::from_secs(self.ctx.settings.federation.retry_base_secs);
+        let recorded = self
+            .ctx
+            .db
+            .transaction(move |conn| record(conn, &delivery, outcome, first_retry))
+            .await;
+        if let Err(e) = recorded {
+            tracing::warn!(error = %e, "cannot record a delivery outcome");
+        }
+    }
+
+    async fn attempt(&self, delivery: &Delivery) -> Result<Outcome> {
+        let body = self.body(delivery.activity_id).await?;
+        let signer = self.signer(body.1).await?;
+        let inbox = Url::parse(&delivery.inbox)
+            .map_err(|_| Error::BadRequest("invalid inbox URL".into()))?;
+        let rfc9421 = self.ctx.settings.federation.sign_rfc9421
+            && !lock(&self.cavage_only).contains(&delivery.domain);
+        let response = self.post(&inbox, &body.0, &signer, rfc9421).await;
+        let response = match response {
+            // Double-knocking: a 401 to RFC 9421 means the server only checks draft-cavage.
+            Ok(r) if rfc9421 && r.status().as_u16() == 401 => {
+                lock(&self.cavage_only).insert(delivery.domain.clone());
+                self.post(&inbox, &body.0, &signer, false).await
+            }
+            other => other,
+        };
+        Ok(match response {
+            Err(e) => Outcome::Retry(e.to_string()),
+            Ok(r) => classify(
+                r.status().as_u16(),
+                r.headers().get(reqwest::header::RETRY_AFTER),
+            ),
+        })
+    }
+
+    async fn post(
+        &self,
+        inbox: &Url,
+        body: &str,
+        signer: &Signer,
+        rfc9421: bool,
+    ) -> std::result::Result<reqwest::Response, crate::federation::http::OutboundError> {
+        let mut request = reqwest::Request::new(reqwest::Method::POST, inbox.clone());
+        let headers = request.headers_mut();
+        headers.insert(
+            reqwest::header::CONTENT_TYPE,
+            reqwest::header::HeaderValue::from_static(ACTIVITY_JSON),
+        );
+        headers.insert(
+            reqwest::header::ACCEPT,
+            reqwest::header::HeaderValue::from_static(ACTIVITY_JSON),
+        );
+        let sign = if rfc9421 {
+            signatures::sign_rfc9421
+        } else {
+            signatures::sign_cavage
+        };
+        if let Err(e) = sign(
+            &reqwest::Method::POST,
+            inbox,
+            request.headers_mut(),
+            Some(body.as_bytes()),
+            &signer.key_id,
+            &signer.key,
+            Utc::now(),
+        ) {
+            tracing::error!(error = %e, "cannot sign a delivery");
+        }
+        *request.body_mut() = Some(body.to_string().into());
+        self.ctx.http.execute(request).await
+    }
+}
+
+/// What became of one attempt.
+#[derive(Debug)]
+pub enum Outcome {
+    Delivered,
+    /// The server asked us to slow down: try again then, without counting it against the server.
+    Later(Duration),
+    /// A temporary failure (network, timeout, 408, 5xx).
+    Retry(String),
+    /// A final refusal (4xx other than 408 and 429): recorded as failed, never as delivered.
+    Refused(String),
+}
+
+/// Reads an answer: 2xx delivered, 429 later, 408 and 5xx retried, other 4xx final.
+pub fn classify(status: u16, retry_after: Option<&reqwest::header::HeaderValue>) -> Outcome {
+    match status {
+        200..=299 => Outcome::Delivered,
+        429 => Outcome::Later(parse_retry_after(retry_after).unwrap_or(Duration::from_secs(60))),
+        408 | 500..=599 => Outcome::Retry(format!("HTTP {status}")),
+        _ => Outcome::Refused(format!("HTTP {status}")),
+    }
+}
+
+/// `Retry-After` as seconds or as an HTTP date, capped.
+pub fn parse_retry_after(value: Option<&reqwest::header::HeaderValue>) -> Option<Duration> {
+    let raw = value?.to_str().ok()?.trim();
+    let delay = match raw.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => httpdate::parse_http_date(raw)
+            .ok()?
+            .duration_since(std::time::SystemTime::now())
+            .unwrap_or_default(),
+    };
+    Some(delay.min(MAX_RETRY_AFTER))
+}
+
+/// The delay before attempt `attempts + 1`: doubling from `first`, capped at 12 h, with ±25 % jitter so that
+/// the deliveries of one fan-out do not all come back at the same second.
+pub fn backoff(first: Duration, attempts: i32) -> Duration {
+    let exponent = attempts.clamp(0, 20) as u32;
+    let base = first
+        .saturating_mul(2u32.saturating_pow(exponent))
+        .min(MAX_RETRY);
+    let jitter = rand::thread_rng().gen_range(0.75..1.25);
+    base.mul_f64(jitter)
+}
+
+fn to_chrono(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or_else(|_| chrono::Duration::hours(1))
+}
+
+/// Writes an attempt's outcome: the delivery row and the server's health.
+fn record(
+    conn: &mut AnyConnection,
+    delivery: &Delivery,
+    outcome: Outcome,
+    first_retry: Duration,
+) -> Result<()> {
+    let now = now();
+    ensure_host(conn, &delivery.domain)?;
+    let host = remote_hosts::table.find(&delivery.domain);
+    match outcome {
+        Outcome::Delivered => {
+            diesel::delete(deliveries::table.find(delivery.id)).execute(conn)?;
+            diesel::update(host)
+                .set((
+                    remote_hosts::consecutive_failures.eq(0),
+                    remote_hosts::failing_since.eq(None::<NaiveDateTime>),
+                    remote_hosts::unreachable.eq(false),
+                    remote_hosts::delivered.eq(remote_hosts::delivered + 1),
+                    remote_hosts::last_success_at.eq(Some(now)),
+                ))
+                .execute(conn)?;
+            // A server that answers again gets its postponed deliveries now.
+            diesel::update(
+                deliveries::table
+                    .filter(deliveries::domain.eq(&delivery.domain))
+                    .filter(deliveries::state.eq("queued"))
+                    .filter(deliveries::next_attempt_at.gt(now)),
+            )
+            .set(deliveries::next_attempt_at.eq(now))
+            .execute(conn)?;
+        }
+        Outcome::Later(delay) => {
+            diesel::update(deliveries::table.find(delivery.id))
+                .set((
+                    deliveries::next_attempt_at.eq(now + to_chrono(delay)),
+                    deliveries::last_error.eq(Some("HTTP 429")),
+                ))
+                .execute(conn)?;
+        }
+        Outcome::Refused(reason) => {
+            diesel::update(deliveries::table.find(delivery.id))
+                .set((
+                    deliveries::state.eq("failed"),
+                    deliveries::attempts.eq(delivery.attempts + 1),
+                    deliveries::last_error.eq(Some(reason)),
+                ))
+                .execute(conn)?;
+        }
+        Outcome::Retry(reason) => {
+            let (failures, since, unreachable): (i32, Option<NaiveDateTime>, bool) = host
+                .select((
+                    remote_hosts::consecutive_failures,
+                    remote_hosts::failing_since,
+                    remote_hosts::unreachable,
+                ))
+                .first(conn)?;
+            let since = since.unwrap_or(now);
+            let unreachable = unreachable
+                || (failures + 1 >= UNREACHABLE_FAILURES
+                    && now - since >= to_chrono(UNREACHABLE_AFTER));
+            diesel::update(host)
+                .set((
+                    remote_hosts::consecutive_failures.eq(failures + 1),
+                    remote_hosts::failing_since.eq(Some(since)),
+                    remote_hosts::unreachable.eq(unreachable),
+                ))
+                .execute(conn)?;
+            let attempts = delivery.attempts + 1;
+            let mut delay = backoff(first_retry, attempts - 1);
+            if unreachable {
+                delay = delay.max(UNREACHABLE_RETRY);
+            }
+            let next = now + to_chrono(delay);
+            let gave_up = next - delivery.created_at > to_chrono(GIVE_UP_AFTER);
+            diesel::update(deliveries::table.find(delivery.id))
+                .set((
+                    deliveries::state.eq(if gave_up { "failed" } else { "queued" }),
+                    deliveries::attempts.eq(attempts),
+                    deliveries::next_attempt_at.eq(next),
+                    deliveries::last_error.eq(Some(if gave_up {
+                        format!("gave up after {attempts} attempts: {reason}")
+                    } else {
+                        reason
+                    })),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+fn ensure_host(conn: &mut AnyConnection, domain: &str) -> Result<()> {
+    crate::on_each_backend!(conn, |c| diesel::insert_into(remote_hosts::table)
+        .values(remote_hosts::domain.eq(domain))
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(())
+}
+
+/// The activity an event calls for, whether it is public, and the inboxes it goes to.
+type Plan = Option<(ActivityOut, bool, Vec<String>)>;
+
+fn plan(
+    conn: &mut AnyConnection,
+    urls: &crate::federation::urls::Urls,
+    event: &OutboxEvent,
+) -> Result<Plan> {
+    let actor = queries::actor_by_id(conn, event.actor_id)?;
+    let actor_url = urls.actor(actor.kind, &actor.username);
+    let target: Option<RemoteActor> = match event.target_remote_id {
+        Some(id) => remote_actors::table
+            .find(id)
+            .select(RemoteActor::as_select())
+            .first(conn)
+            .optional()?,
+        None => None,
+    };
+    let activity =
+        |kind: &str, id: Url, object: ObjectOut, to: Vec<String>, cc: Vec<String>| ActivityOut {
+            context: Some(context()),
+            id,
+            kind: kind.to_string(),
+            actor: actor_url.clone(),
+            object,
+            to,
+            cc,
+            published: Some(Utc::now()),
+        };
+    let follow_object = |id: Url, follower: Url, followed: Url| {
+        ObjectOut::Activity(Box::new(ActivityOut {
+            context: None,
+            id,
+            kind: "Follow".into(),
+            actor: follower,
+            object: ObjectOut::Link(followed),
+            to: vec![],
+            cc: vec![],
+            published: None,
+        }))
+    };
+    let parse = |s: &str| Url::parse(s).map_err(Error::internal);
+    Ok(match event.kind {
+        EventKind::NotePublished | EventKind::NoteDeleted => {
+            let note: Note = notes::table
+                .find(NoteId(event.subject_id))
+                .select(Note::as_select())
+                .first(conn)?;
+            let followers = urls.followers(&actor_url).to_string();
+            let (to, cc, public) = match note.visibility {
+                Visibility::Public => (vec![PUBLIC.to_string()], vec![followers], true),
+                Visibility::Unlisted => (vec![followers], vec![PUBLIC.to_string()], true),
+                Visibility::Private | Visibility::Direct => (vec![followers], vec![], false),
+            };
+            let mut inboxes = follower_inboxes(conn, event.actor_id)?;
+            let mut cc = cc;
+            if let Some(parent) = &note.in_reply_to {
+                let parent_author: Option<RemoteActor> = notes::table
+                    .inner_join(
+                        remote_actors::table
+                            .on(notes::remote_author_id.eq(remote_actors::id.nullable())),
+                    )
+                    .filter(notes::ap_id.eq(parent))
+                    .select(RemoteActor::as_select())
+                    .first(conn)
+                    .optional()?;
+                if let Some(author) = parent_author {
+                    inboxes.insert(author.delivery_inbox().to_string());
+                    cc.push(author.ap_id.clone());
+                }
+            }
+            let note_url = urls.note(note.id);
+            let object = if event.kind == EventKind::NoteDeleted {
+                ObjectOut::Tombstone {
+                    kind: "Tombstone".into(),
+                    id: note_url,
+                }
+            } else {
+                ObjectOut::Note(Box::new(NoteObject {
+                    kind: "Note".into(),
+                    id: note_url.clone(),
+                    attributed_to: actor_url.clone(),
+                    content: note.content.clone(),
+                    published: Some(note.published.and_utc()),
+                    in_reply_to: note.in_reply_to.as_deref().and_then(|u| Url::parse(u).ok()),
+                    to: to.clone(),
+                    cc: cc.clone(),
+                    url: Some(note_url),
+                }))
+            };
+            let kind = if event.kind == EventKind::NoteDeleted {
+                "Delete"
+            } else {
+                "Create"
+            };
+            Some((
+                activity(kind, urls.activity(), object, to, cc),
+                public,
+                inboxes.into_iter().collect(),
+            ))
+        }
+        EventKind::FollowRequested | EventKind::FollowUndone => {
+            let Some(target) = target else {
+                return Ok(None);
+            };
+            let target_url = parse(&target.ap_id)?;
+            let follow = follow_object(
+                urls.follow(crate::ids::FollowId(event.subject_id)),
+                actor_url.clone(),
+                target_url,
+            );
+            let to = vec![target.ap_id.clone()];
+            let out = if event.kind == EventKind::FollowRequested {
+                match follow {
+                    ObjectOut::Activity(mut f) => {
+                        f.context = Some(context());
+                        f.to = to;
+                        f.published = Some(Utc::now());
+                        *f
+                    }
+                    _ => return Ok(None),
+                }
+            } else {
+                activity("Undo", urls.activity(), follow, to, vec![])
+            };
+            Some((out, false, vec![target.inbox.clone()]))
+        }
+        EventKind::FollowAccepted | EventKind::FollowRejected => {
+            let Some(follower) = target else {
+                return Ok(None);
+            };
+            let follow = follow_object(
+                parse(&event.payload)?,
+                parse(&follower.ap_id)?,
+                actor_url.clone(),
+            );
+            let kind = if event.kind == EventKind::FollowAccepted {
+                "Accept"
+            } else {
+                "Reject"
+            };
+            let out = activity(
+                kind,
+                urls.activity(),
+                follow,
+                vec![follower.ap_id.clone()],
+                vec![],
+            );
+            Some((out, false, vec![follower.inbox.clone()]))
+        }
+    })
+}
+
+/// The distinct inboxes of an actor's accepted remote followers: one per server with a shared inbox.
+fn follower_inboxes(conn: &mut AnyConnection, actor: ActorId) -> Result<BTreeSet<String>> {
+    let rows: Vec<(String, Option<String>)> = follows::table
+        .inner_join(
+            remote_actors::table.on(follows::follower_remote_id.eq(remote_actors::id.nullable())),
+        )
+        .filter(follows::target_id.eq(actor))
+        .filter(follows::accepted.eq(true))
+        .select((remote_actors::inbox, remote_actors::shared_inbox))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(inbox, shared)| shared.unwrap_or(inbox))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The default `federation.retry_base_secs`.
+    const FIRST_RETRY: Duration = Duration::from_secs(30);
+
+    #[test]
+    fn classification_follows_the_rules() {
+        assert!(matches!(classify(202, None), Outcome::Delivered));
+        assert!(matches!(classify(408, None), Outcome::Retry(_)));
+        assert!(matches!(classify(503, None), Outcome::Retry(_)));
+        assert!(matches!(classify(401, None), Outcome::Refused(_)));
+        assert!(matches!(classify(404, None), Outcome::Refused(_)));
+        assert!(matches!(classify(410, None), Outcome::Refused(_)));
+        let seconds = reqwest::header::HeaderValue::from_static("120");
+        assert!(
+            matches!(classify(429, Some(&seconds)), Outcome::Later(d) if d == Duration::from_secs(120))
+        );
+        assert!(matches!(classify(429, None), Outcome::Later(d) if d == Duration::from_secs(60)));
+        let huge = reqwest::header::HeaderValue::from_static("99999999");
+        assert_eq!(parse_retry_after(Some(&huge)), Some(MAX_RETRY_AFTER));
+        let date = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(300));
+        let date = reqwest::header::HeaderValue::from_str(&date).unwrap_or(seconds);
+        let parsed = parse_retry_after(Some(&date)).unwrap_or_default();
+        assert!(
+            parsed > Duration::from_secs(290) && parsed <= Duration::from_secs(300),
+            "{parsed:?}"
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        for attempts in 0..30 {
+            let base = FIRST_RETRY
+                .saturating_mul(2u32.saturating_pow(attempts as u32))
+                .min(MAX_RETRY);
+            let d = backoff(FIRST_RETRY, attempts);
+            assert!(
+                d >= base.mul_f64(0.75) && d <= base.mul_f64(1.25),
+                "{attempts}: {d:?}"
+            );
+        }
+        // About two days of retries before giving up.
+        let total: Duration = (0..14)
+            .map(|a| FIRST_RETRY.saturating_mul(2u32.pow(a)).min(MAX_RETRY))
+            .sum();
+        assert!(
+            total > Duration::from_secs(36 * 3600) && total < Duration::from_secs(60 * 3600),
+            "{total:?}"
+        );
+    }
+}

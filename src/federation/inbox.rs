@@ -1,0 +1,369 @@
+//! Inboxes: every activity is checked (size, JSON, signature, origin, duplicates) before anything is stored.
+
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde_json::Value;
+use url::Url;
+
+use crate::civic::{follows, inbox as received, notes};
+use crate::context::AppContext;
+use crate::db::queries;
+use crate::error::{Error, Result};
+use crate::federation::activities::{Incoming, NoteObject, id_of, is_public, type_of};
+use crate::federation::signatures::{self, RequestParts, VerifyingKey};
+use crate::federation::{domain_of, fetch, is_blocked};
+use crate::model::{RemoteActor, Visibility};
+
+/// Activity types of the ActivityStreams vocabulary (and common extensions) that we accept and, for now, do
+/// nothing with: answering 202 keeps senders from retrying. Anything else is refused with 400.
+const ACCEPTED_WITHOUT_EFFECT: &[&str] = &[
+    "Add",
+    "Announce",
+    "Arrive",
+    "Block",
+    "Dislike",
+    "EmojiReact",
+    "Flag",
+    "Ignore",
+    "Invite",
+    "Join",
+    "Leave",
+    "Like",
+    "Listen",
+    "Move",
+    "Offer",
+    "Question",
+    "Read",
+    "Remove",
+    "TentativeAccept",
+    "TentativeReject",
+    "Travel",
+    "View",
+];
+
+/// `POST /inbox`, the shared inbox.
+pub async fn shared(
+    State(ctx): State<AppContext>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    answer(receive(&ctx, &method, &uri, &headers, &body).await)
+}
+
+/// `POST /users/{name}/inbox`, `/communes/{name}/inbox`: the same, for an actor that must exist.
+pub async fn personal(
+    State(ctx): State<AppContext>,
+    Path(name): Path<String>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let exists = ctx
+        .db
+        .run(move |conn| queries::actor_by_username(conn, &name))
+        .await
+        .map(|a| a.is_some());
+    match exists {
+        Ok(true) => answer(receive(&ctx, &method, &uri, &headers, &body).await),
+        Ok(false) => Error::NotFound("no such inbox".into()).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn answer(result: Result<()>) -> Response {
+    match result {
+        Ok(()) => StatusCode::ACCEPTED.into_response(),
+        Err(e) => {
+            tracing::debug!(error = %e, "activity refused");
+            e.into_response()
+        }
+    }
+}
+
+/// Checks and applies one activity.
+pub async fn receive(
+    ctx: &AppContext,
+    method: &Method,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<()> {
+    let activity: Incoming = serde_json::from_slice(body).map_err(|e| {
+        if serde_json::from_slice::<Value>(body).is_err() {
+            Error::BadRequest(format!("the body is not valid JSON: {e}"))
+        } else {
+            Error::BadRequest(format!("the body is not an activity: {e}"))
+        }
+    })?;
+    if is_blocked(&ctx.settings.federation.blocked_domains, &activity.actor) {
+        return Err(Error::Forbidden(format!(
+            "{} is blocked here",
+            domain_of(&activity.actor)
+        )));
+    }
+    let signer = verify_signature(ctx, method, uri, headers, body).await?;
+    if signer.ap_id != activity.actor.as_str() {
+        return Err(Error::Unauthorized(format!(
+            "signed by {}, but the activity's actor is {}",
+            signer.ap_id, activity.actor
+        )));
+    }
+    if domain_of(&activity.id) != domain_of(&activity.actor) {
+        return Err(Error::BadRequest(format!(
+            "the activity {} is not on its actor's server",
+            activity.id
+        )));
+    }
+    apply(ctx, signer, activity).await
+}
+
+/// Verifies the HTTP signature and returns the signing actor. A failure with a stored key fetches the key
+/// again once, since the actor may have rotated it.
+async fn verify_signature(
+    ctx: &AppContext,
+    method: &Method,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<RemoteActor> {
+    let mut target = ctx.urls.base().clone();
+    target.set_path(uri.path());
+    target.set_query(uri.query());
+    let parts = RequestParts {
+        method,
+        target: &target,
+        headers,
+        body,
+    };
+    let info = signatures::inspect(&parts).map_err(|e| Error::Unauthorized(e.to_string()))?;
+    if is_blocked(&ctx.settings.federation.blocked_domains, &info.key_id) {
+        return Err(Error::Forbidden(format!(
+            "{} is blocked here",
+            domain_of(&info.key_id)
+        )));
+    }
+    let check = |actor: &RemoteActor| -> Result<()> {
+        let key = VerifyingKey::from_pem(&actor.public_key_pem)
+            .map_err(|e| Error::Unauthorized(format!("the signer's key is unusable: {e}")))?;
+        signatures::verify(&parts, &info, &key, Utc::now())
+            .map_err(|e| Error::Unauthorized(e.to_string()))
+    };
+    let cached = fetch::actor_for_key(ctx, &info.key_id, false)
+        .await
+        .map_err(|e| Error::Unauthorized(format!("cannot get the signing key: {e}")))?;
+    match check(&cached) {
+        Ok(()) => Ok(cached),
+        Err(first) => {
+            let age = Utc::now().naive_utc() - cached.fetched_at;
+            if age < chrono::Duration::seconds(60) {
+                return Err(first);
+            }
+            let fresh = fetch::actor_for_key(ctx, &info.key_id, true)
+                .await
+                .map_err(|_| first)?;
+            check(&fresh)?;
+            Ok(fresh)
+        }
+    }
+}
+
+/// The embedded object, or the object a link names (for `Create` we need the whole object).
+fn object(activity: &Incoming) -> Result<&Value> {
+    activity
+        .object
+        .as_ref()
+        .ok_or_else(|| Error::BadRequest(format!("a {} needs an object", activity.kind)))
+}
+
+fn visibility(to: &[String], cc: &[String], followers: &str) -> Visibility {
+    if to.iter().any(|a| is_public(a)) {
+        Visibility::Public
+    } else if cc.iter().any(|a| is_public(a)) {
+        Visibility::Unlisted
+    } else if to.iter().chain(cc).any(|a| a == followers) {
+        Visibility::Private
+    } else {
+        Visibility::Direct
+    }
+}
+
+async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Result<()> {
+    let activity_id = activity.id.to_string();
+    let kind = activity.kind.as_str();
+    match kind {
+        "Follow" => {
+            let target_url = object(&activity)
+                .ok()
+                .and_then(id_of)
+                .and_then(|s| Url::parse(s).ok())
+                .ok_or_else(|| Error::BadRequest("a Follow needs an object".into()))?;
+            let (target_kind, name) = ctx
+                .urls
+                .parse_actor(&target_url)
+                .ok_or_else(|| Error::NotFound(format!("{target_url} is not an actor here")))?;
+            ctx.db
+                .transaction(move |conn| {
+                    if !received::first_time(conn, &activity_id)? {
+                        return Ok(());
+                    }
+                    let target =
+                        queries::actor_of_kind(conn, target_kind, &name)?.ok_or_else(|| {
+                            Error::NotFound(format!("{target_url} is not an actor here"))
+                        })?;
+                    follows::remote_follow_received(conn, signer.id, target.id, &activity_id)?;
+                    Ok(())
+                })
+                .await
+        }
+        "Accept" | "Reject" => {
+            let follow = object(&activity)?;
+            let follow_id = id_of(follow)
+                .and_then(|id| ctx.urls.parse_follow(id))
+                .ok_or_else(|| Error::NotFound(format!("{kind} of a follow we did not send")))?;
+            let accepted = kind == "Accept";
+            ctx.db
+                .transaction(move |conn| {
+                    if !received::first_time(conn, &activity_id)? {
+                        return Ok(());
+                    }
+                    if accepted {
+                        follows::remote_accepted(conn, follow_id, signer.id)
+                    } else {
+                        follows::remote_rejected(conn, follow_id, signer.id)
+                    }
+                })
+                .await
+        }
+        "Undo" => {
+            let inner = object(&activity)?;
+            let inner_kind = type_of(inner);
+            if inner_kind.is_some_and(|k| k != "Follow") {
+                // Undoing something we keep no trace of (a Like, an Announce).
+                return Ok(());
+            }
+            let follow_ap_id = id_of(inner).map(str::to_string);
+            let target = inner
+                .get("object")
+                .and_then(id_of)
+                .and_then(|s| Url::parse(s).ok())
+                .and_then(|u| ctx.urls.parse_actor(&u));
+            ctx.db
+                .transaction(move |conn| {
+                    if !received::first_time(conn, &activity_id)? {
+                        return Ok(());
+                    }
+                    let target_id = match target {
+                        Some((kind, name)) => {
+                            queries::actor_of_kind(conn, kind, &name)?.map(|a| a.id)
+                        }
+                        None => None,
+                    };
+                    follows::remote_unfollowed(conn, signer.id, follow_ap_id.as_deref(), target_id)
+                })
+                .await
+        }
+        "Create" | "Update" if object(&activity).ok().and_then(type_of) == Some("Note") => {
+            let note: NoteObject = serde_json::from_value(object(&activity)?.clone())
+                .map_err(|e| Error::BadRequest(format!("the Note is malformed: {e}")))?;
+            if note.attributed_to.as_str() != signer.ap_id || domain_of(&note.id) != signer.domain {
+                return Err(Error::BadRequest(
+                    "the Note is not by the activity's actor".into(),
+                ));
+            }
+            let relevant = is_relevant(ctx, &signer, &note).await?;
+            if !relevant {
+                // Mastodon drops a Create that concerns nobody here; so do we.
+                return Ok(());
+            }
+            let followers = format!("{}/followers", signer.ap_id);
+            let vis = visibility(&note.to, &note.cc, &followers);
+            let published = note.published.unwrap_or_else(Utc::now).naive_utc();
+            let update = kind == "Update";
+            ctx.db
+                .transaction(move |conn| {
+                    if !received::first_time(conn, &activity_id)? {
+                        return Ok(());
+                    }
+                    if update {
+                        return notes::update_remote(
+                            conn,
+                            signer.id,
+                            note.id.as_str(),
+                            &note.content,
+                        );
+                    }
+                    notes::receive_remote(
+                        conn,
+                        signer.id,
+                        note.id.as_str(),
+                        &note.content,
+                        vis,
+                        note.in_reply_to.as_ref().map(Url::as_str),
+                        published,
+                    )
+                })
+                .await
+        }
+        "Delete" => {
+            let object_id = object(&activity)
+                .ok()
+                .and_then(id_of)
+                .map(str::to_string)
+                .ok_or_else(|| Error::BadRequest("a Delete needs an object".into()))?;
+            ctx.db
+                .transaction(move |conn| {
+                    if !received::first_time(conn, &activity_id)? {
+                        return Ok(());
+                    }
+                    if object_id == signer.ap_id {
+                        crate::civic::remote::forget_actor(conn, signer.id)
+                    } else {
+                        notes::delete_remote(conn, signer.id, &object_id)
+                    }
+                })
+                .await
+        }
+        "Update" => {
+            // An actor announcing a new profile or key: fetch it again rather than trust the embedded copy.
+            let object_id = object(&activity).ok().and_then(id_of).unwrap_or_default();
+            if object_id == signer.ap_id {
+                let url = Url::parse(&signer.ap_id).map_err(Error::internal)?;
+                fetch::actor(ctx, &url, true).await?;
+            }
+            Ok(())
+        }
+        "Create" => Ok(()),
+        other if ACCEPTED_WITHOUT_EFFECT.contains(&other) => Ok(()),
+        other => Err(Error::BadRequest(format!(
+            "unknown activity type '{other}'"
+        ))),
+    }
+}
+
+/// Whether a post concerns someone here: its author is followed from here, it answers a local post, or it
+/// addresses a local actor.
+async fn is_relevant(ctx: &AppContext, author: &RemoteActor, note: &NoteObject) -> Result<bool> {
+    let addresses_local = note
+        .to
+        .iter()
+        .chain(&note.cc)
+        .filter_map(|a| Url::parse(a).ok())
+        .any(|u| ctx.urls.parse_actor(&u).is_some());
+    let replies_local = note
+        .in_reply_to
+        .as_ref()
+        .is_some_and(|u| ctx.urls.is_local(u));
+    if addresses_local || replies_local {
+        return Ok(true);
+    }
+    let author_id = author.id;
+    ctx.db
+        .run(move |conn| queries::is_followed_from_here(conn, author_id))
+        .await
+}

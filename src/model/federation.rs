@@ -1,0 +1,126 @@
+//! Rows for remote actors, follows, posts and the outgoing queue.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::ids::{ActorId, DeliveryId, EventId, FollowId, NoteId, OutgoingId, RemoteActorId};
+use crate::model::schema::{deliveries, follows, notes, outbox_events, remote_actors};
+
+/// An actor of another server, as its document last said.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = remote_actors)]
+pub struct RemoteActor {
+    pub id: RemoteActorId,
+    pub ap_id: String,
+    /// The ActivityStreams type (`Person`, `Group`, `Service`…).
+    pub kind: String,
+    /// `host[:port]` of its id.
+    pub domain: String,
+    pub username: String,
+    pub display_name: String,
+    pub inbox: String,
+    pub shared_inbox: Option<String>,
+    pub url: Option<String>,
+    pub key_id: String,
+    pub public_key_pem: String,
+    pub manually_approves_followers: bool,
+    pub fetched_at: NaiveDateTime,
+}
+
+impl RemoteActor {
+    /// Where deliveries go: the server's shared inbox if it has one (one request per server, not per follower).
+    pub fn delivery_inbox(&self) -> &str {
+        self.shared_inbox.as_deref().unwrap_or(&self.inbox)
+    }
+
+    /// `@user@host`.
+    pub fn handle(&self) -> String {
+        format!("@{}@{}", self.username, self.domain)
+    }
+}
+
+/// A follow: each side is local or remote.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = follows)]
+pub struct Follow {
+    pub id: FollowId,
+    pub follower_id: Option<ActorId>,
+    pub follower_remote_id: Option<RemoteActorId>,
+    pub target_id: Option<ActorId>,
+    pub target_remote_id: Option<RemoteActorId>,
+    pub accepted: bool,
+    /// The Follow activity's id when a remote server sent it; ours are built from `id`.
+    pub follow_ap_id: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+text_enum!(
+    /// Who may see a post (Mastodon's four levels).
+    Visibility {
+        Public => "public",
+        Unlisted => "unlisted",
+        Private => "private",
+        Direct => "direct",
+    }
+);
+
+/// A short post, local or received.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = notes)]
+pub struct Note {
+    pub id: NoteId,
+    pub author_id: Option<ActorId>,
+    pub remote_author_id: Option<RemoteActorId>,
+    pub ap_id: Option<String>,
+    /// Sanitized HTML.
+    pub content: String,
+    pub visibility: Visibility,
+    pub in_reply_to: Option<String>,
+    pub published: NaiveDateTime,
+    pub deleted: bool,
+}
+
+text_enum!(
+    /// What must be told to other servers.
+    EventKind {
+        NotePublished => "note_published",
+        NoteDeleted => "note_deleted",
+        FollowRequested => "follow_requested",
+        FollowUndone => "follow_undone",
+        FollowAccepted => "follow_accepted",
+        FollowRejected => "follow_rejected",
+    }
+);
+
+/// Something civic decided must be sent, written with the change that caused it.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = outbox_events)]
+pub struct OutboxEvent {
+    pub id: EventId,
+    pub kind: EventKind,
+    /// The local actor on whose behalf it is sent (and who signs it).
+    pub actor_id: ActorId,
+    /// The note or follow it is about.
+    pub subject_id: i64,
+    /// For activities sent to one remote actor only (Follow, Accept…).
+    pub target_remote_id: Option<RemoteActorId>,
+    /// Extra data some kinds need (the AP id of the Follow being accepted).
+    pub payload: String,
+    pub created_at: NaiveDateTime,
+    pub expanded: bool,
+}
+
+/// One activity to one inbox.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = deliveries)]
+pub struct Delivery {
+    pub id: DeliveryId,
+    pub activity_id: OutgoingId,
+    pub inbox: String,
+    pub domain: String,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+}
