@@ -9,7 +9,16 @@ use parvis::civic::tokens::create_token;
 use parvis::model::Role;
 
 async fn town(backend: Backend) -> (TestInstance, String) {
-    let instance = TestInstance::start(backend).await;
+    // A remote name that leads nowhere: mapped to a loopback address where nothing listens, so a lookup
+    // fails at once and no traffic leaves the machine.
+    let instance = TestInstance::start_with(backend, |s| {
+        s.federation.allowed_hosts = vec!["nowhere.parvis.test".into()];
+        s.federation.static_hosts.insert(
+            "nowhere.parvis.test".into(),
+            std::net::Ipv4Addr::new(127, 0, 0, 99).into(),
+        );
+    })
+    .await;
     create_commune(&instance.db, "belleville", "Belleville-sur-Loire")
         .await
         .unwrap();
@@ -131,9 +140,9 @@ both_backends!(
             ("/api/v1/accounts/lookup?acct=nobody", 404, "not_found"),
             ("/api/v1/accounts/lookup?acct=instance", 404, "not_found"),
             (
-                "/api/v1/accounts/lookup?acct=karim@elsewhere.example",
-                404,
-                "not_found",
+                "/api/v1/accounts/lookup?acct=karim@nowhere.parvis.test",
+                502,
+                "bad_gateway",
             ),
             ("/api/v1/accounts/999999", 404, "not_found"),
             ("/api/v1/accounts/abc", 404, "not_found"),

@@ -442,3 +442,46 @@ both_backends!(
         assert_eq!(status, 403);
     }
 );
+
+both_backends!(
+    deletes_of_unknown_actors_cost_no_fetch,
+    |backend| async move {
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        let inbox = alpha.url("/inbox");
+        // An actor on a server that does not exist: any fetch would fail, and be visible as a refusal.
+        let gone = "https://gone.parvis.test/users/ghost";
+        let delete = serde_json::to_vec(&json!({
+            "id": format!("{gone}#delete"), "type": "Delete", "actor": gone, "object": gone
+        }))
+        .unwrap();
+        let key = SigningKey::from_pkcs8_pem(&parvis::civic::keys::generate().unwrap().private_pem)
+            .unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "content-type",
+            HeaderValue::from_static("application/activity+json"),
+        );
+        signatures::sign_cavage(
+            &Method::POST,
+            &Url::parse(&inbox).unwrap(),
+            &mut headers,
+            Some(&delete),
+            &format!("{gone}#main-key"),
+            &key,
+            Utc::now(),
+        )
+        .unwrap();
+        let (status, answer) = post(&alpha, "/inbox", headers, delete.clone()).await;
+        assert_eq!(status, 202, "{answer}");
+        // Unsigned, it is still refused.
+        let mut unsigned = HeaderMap::new();
+        unsigned.insert(
+            "content-type",
+            HeaderValue::from_static("application/activity+json"),
+        );
+        let (status, _) = post(&alpha, "/inbox", unsigned, delete).await;
+        assert_eq!(status, 401);
+        assert_eq!(stored(&alpha).await, (0, 0));
+    }
+);

@@ -7,6 +7,7 @@ mod support;
 mod actors;
 mod admin;
 mod api;
+mod authorized_fetch;
 mod crash;
 mod discovery;
 mod federation;

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, OriginalUri, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -126,9 +126,14 @@ async fn health(State(ctx): State<AppContext>) -> Response {
     }
 }
 
-async fn instance_actor(State(ctx): State<AppContext>, headers: HeaderMap) -> Result<Response> {
+async fn instance_actor(
+    State(ctx): State<AppContext>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response> {
     actor_response(
         ctx,
+        uri,
         headers,
         ActorKind::Application,
         Username::instance().to_string(),
@@ -138,23 +143,26 @@ async fn instance_actor(State(ctx): State<AppContext>, headers: HeaderMap) -> Re
 
 async fn person(
     State(ctx): State<AppContext>,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Path(name): Path<String>,
 ) -> Result<Response> {
-    actor_response(ctx, headers, ActorKind::Person, name).await
+    actor_response(ctx, uri, headers, ActorKind::Person, name).await
 }
 
 async fn commune(
     State(ctx): State<AppContext>,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Path(name): Path<String>,
 ) -> Result<Response> {
-    actor_response(ctx, headers, ActorKind::Commune, name).await
+    actor_response(ctx, uri, headers, ActorKind::Commune, name).await
 }
 
 /// One URL, two faces: the actor document for servers, a profile page for browsers.
 async fn actor_response(
     ctx: AppContext,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     kind: ActorKind,
     name: String,
@@ -174,6 +182,10 @@ async fn actor_response(
     let today = Utc::now().date_naive();
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
     let mut response = if federation::wants_activity_json(accept) {
+        // The instance actor stays public: servers fetch its key to check our own signed fetches.
+        if kind != ActorKind::Application {
+            federation::inbox::require_signed_fetch(&ctx, &uri, &headers).await?;
+        }
         let document = ActorDocument::local(&ctx.urls, &actor, &mandates, today);
         activitypub_federation::axum::json::FederationJson(
             activitypub_federation::protocol::context::WithContext::new(

@@ -99,13 +99,16 @@ pub enum CommuneCommand {
 pub enum AccountCommand {
     /// Create an account.
     Create {
+        /// Name used in addresses: @USERNAME@host (a-z, 0-9, '-', '_').
         #[arg(long)]
         username: String,
+        /// citizen, official, moderator or admin.
         #[arg(long, value_parser = parse_role)]
         role: Role,
         /// The commune's slug (default: the instance's default commune).
         #[arg(long)]
         commune: Option<String>,
+        /// The name shown on profiles (default: the username).
         #[arg(long)]
         display_name: Option<String>,
         /// Read the password from standard input (first line).
@@ -114,6 +117,7 @@ pub enum AccountCommand {
     },
     /// Record an elected office held by an official.
     Mandate {
+        /// The official's username.
         #[arg(long)]
         username: String,
         /// The office, e.g. "Maire" or "Adjointe à l'urbanisme".
@@ -135,6 +139,7 @@ pub enum AccountCommand {
 pub enum TokenCommand {
     /// Create an API bearer token for an account and print it (it is shown only once).
     Create {
+        /// The account's username.
         #[arg(long)]
         username: String,
     },

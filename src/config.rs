@@ -195,6 +195,10 @@ impl Settings {
             let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
                 continue;
             };
+            // PARVIS_CONFIG names the file (read by the command line), not a key.
+            if rest == "CONFIG" {
+                continue;
+            }
             let key = rest.to_ascii_lowercase().replace("__", ".");
             // Parsed the way TOML reads a value (`8` is a number, `[a, b]` a list), so one variable sets any key.
             let value: figment::value::Value = raw
@@ -282,18 +286,26 @@ impl Settings {
                 ));
             }
         }
-        for host in self
-            .federation
-            .allowed_hosts
-            .iter()
-            .chain(self.federation.static_hosts.keys())
-            .chain(self.federation.blocked_domains.iter())
-        {
-            if host.is_empty() || host.contains(['/', ':', ' ', '@']) {
-                return Err(key_error(
-                    "federation.allowed_hosts",
-                    format!("'{host}' is not a bare host name"),
-                ));
+        let f = &self.federation;
+        let lists: [(&'static str, Vec<&String>); 3] = [
+            ("federation.allowed_hosts", f.allowed_hosts.iter().collect()),
+            ("federation.static_hosts", f.static_hosts.keys().collect()),
+            (
+                "federation.blocked_domains",
+                f.blocked_domains.iter().collect(),
+            ),
+        ];
+        for (key, hosts) in lists {
+            for host in hosts {
+                // An IP address is a host too (allowed_hosts accepts `::1` or `[::1]`).
+                let ip = host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<IpAddr>()
+                    .is_ok();
+                if host.is_empty() || (!ip && host.contains(['/', ':', ' ', '@'])) {
+                    return Err(key_error(key, format!("'{host}' is not a bare host name")));
+                }
             }
         }
         if let Some(ca) = self
@@ -517,6 +529,22 @@ mod tests {
         std::fs::write(&path, "[server\n").unwrap();
         let message = load_err(Some(&path), &[]);
         assert!(message.contains("parvis.toml"), "{message}");
+    }
+
+    #[test]
+    fn hosts_may_be_ip_addresses_and_the_config_variable_is_not_a_key() {
+        let s = Settings::load_from(
+            None,
+            env(&[
+                (
+                    "PARVIS_FEDERATION__ALLOWED_HOSTS",
+                    "[\"::1\", \"[::1]\", \"127.0.0.1\"]",
+                ),
+                ("PARVIS_CONFIG", "/etc/parvis.toml"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.federation.allowed_hosts.len(), 3);
     }
 
     #[test]

@@ -22,6 +22,9 @@ pub enum Error {
     Forbidden(String),
     #[error("the database is unavailable")]
     Unavailable(String),
+    /// Another server could not be reached, or answered with something unusable.
+    #[error("{0}")]
+    BadGateway(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -50,6 +53,7 @@ impl Error {
             Error::Unauthorized(_) => "unauthorized",
             Error::Forbidden(_) => "forbidden",
             Error::Unavailable(_) => "unavailable",
+            Error::BadGateway(_) => "bad_gateway",
             Error::Internal(_) => "internal",
         }
     }
@@ -64,6 +68,7 @@ impl Error {
             Error::Unauthorized(_) => 401,
             Error::Forbidden(_) => 403,
             Error::Unavailable(_) => 503,
+            Error::BadGateway(_) => 502,
             Error::Internal(_) => 500,
         }
     }
@@ -89,7 +94,8 @@ impl From<diesel::result::Error> for Error {
 /// The JSON body of every error answer: `{"error": code, "message": text}`.
 #[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ErrorBody {
-    /// A stable code: bad_request, not_found, invalid, conflict, unauthorized, forbidden, unavailable, internal.
+    /// A stable code: bad_request, not_found, invalid, conflict, unauthorized, forbidden, unavailable,
+    /// bad_gateway, internal.
     pub error: String,
     /// What went wrong, for a person.
     pub message: String,

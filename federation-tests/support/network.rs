@@ -13,6 +13,8 @@ pub const PEER: &str = "peer.fedify.test";
 pub const ALPHA_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
 pub const BETA_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 3));
 pub const PEER_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 4));
+pub const GONE: &str = "gone.parvis.test";
+pub const GONE_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 99));
 
 /// The test network: one CA, one certificate valid for every test host.
 pub struct Network {
@@ -33,7 +35,14 @@ impl Network {
         settings.server.tls_key = Some(self.pki.server_key.clone());
         settings.federation.extra_ca_file = Some(self.pki.ca_cert.clone());
         settings.federation.allowed_hosts = vec![ALPHA.into(), BETA.into(), PEER.into()];
-        for (host, ip) in [(ALPHA, ALPHA_IP), (BETA, BETA_IP), (PEER, PEER_IP)] {
+        // Names tests use for servers that are gone: nothing listens there, and no lookup leaves the machine.
+        settings.federation.allowed_hosts.push(GONE.into());
+        for (host, ip) in [
+            (ALPHA, ALPHA_IP),
+            (BETA, BETA_IP),
+            (PEER, PEER_IP),
+            (GONE, GONE_IP),
+        ] {
             settings.federation.static_hosts.insert(host.into(), ip);
         }
         settings.federation.retry_base_secs = 1;

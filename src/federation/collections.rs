@@ -2,7 +2,8 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -14,6 +15,7 @@ use crate::db::queries::{self, FollowEnd};
 use crate::error::{Error, Result};
 use crate::federation::activities::{NoteObject, PUBLIC};
 use crate::federation::context;
+use crate::federation::inbox::require_signed_fetch;
 use crate::ids::NoteId;
 use crate::model::schema::{notes, outgoing_activities};
 use crate::model::{Actor, Note, Visibility};
@@ -121,7 +123,10 @@ pub async fn followers(
     State(ctx): State<AppContext>,
     Path(name): Path<String>,
     Query(params): Query<HashMap<String, String>>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
 ) -> Result<Response> {
+    require_signed_fetch(&ctx, &uri, &headers).await?;
     follow_collection(ctx, name, params, true).await
 }
 
@@ -130,7 +135,10 @@ pub async fn following(
     State(ctx): State<AppContext>,
     Path(name): Path<String>,
     Query(params): Query<HashMap<String, String>>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
 ) -> Result<Response> {
+    require_signed_fetch(&ctx, &uri, &headers).await?;
     follow_collection(ctx, name, params, false).await
 }
 
@@ -139,7 +147,10 @@ pub async fn outbox(
     State(ctx): State<AppContext>,
     Path(name): Path<String>,
     Query(params): Query<HashMap<String, String>>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
 ) -> Result<Response> {
+    require_signed_fetch(&ctx, &uri, &headers).await?;
     let actor = local_actor(&ctx, name).await?;
     let id = ctx
         .urls
@@ -199,7 +210,13 @@ pub async fn outbox(
 }
 
 /// `GET /notes/{id}`: a local public or unlisted post (others are not served).
-pub async fn note(State(ctx): State<AppContext>, Path(id): Path<String>) -> Result<Response> {
+pub async fn note(
+    State(ctx): State<AppContext>,
+    Path(id): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response> {
+    require_signed_fetch(&ctx, &uri, &headers).await?;
     let id: i64 = id
         .parse()
         .map_err(|_| Error::NotFound("no such post".into()))?;

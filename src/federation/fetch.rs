@@ -48,20 +48,20 @@ pub async fn get<T: DeserializeOwned>(ctx: &AppContext, url: &Url, accept: &str)
         .http
         .execute(request)
         .await
-        .map_err(|e| Error::Unavailable(format!("cannot fetch {url}: {e}")))?;
+        .map_err(|e| Error::BadGateway(format!("cannot fetch {url}: {e}")))?;
     let status = response.status();
     if !status.is_success() {
         return Err(if status.as_u16() == 404 || status.as_u16() == 410 {
             Error::NotFound(format!("{url} answered {status}"))
         } else {
-            Error::Unavailable(format!("{url} answered {status}"))
+            Error::BadGateway(format!("{url} answered {status}"))
         });
     }
     if response
         .content_length()
         .is_some_and(|n| n as usize > MAX_DOCUMENT_BYTES)
     {
-        return Err(Error::BadRequest(format!(
+        return Err(Error::BadGateway(format!(
             "{url} is larger than {MAX_DOCUMENT_BYTES} bytes"
         )));
     }
@@ -69,17 +69,17 @@ pub async fn get<T: DeserializeOwned>(ctx: &AppContext, url: &Url, accept: &str)
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| Error::Unavailable(format!("cannot read {url}: {e}")))?
+        .map_err(|e| Error::BadGateway(format!("cannot read {url}: {e}")))?
     {
         if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
-            return Err(Error::BadRequest(format!(
+            return Err(Error::BadGateway(format!(
                 "{url} is larger than {MAX_DOCUMENT_BYTES} bytes"
             )));
         }
         body.extend_from_slice(&chunk);
     }
     serde_json::from_slice(&body)
-        .map_err(|e| Error::BadRequest(format!("{url} is not a valid document: {e}")))
+        .map_err(|e| Error::BadGateway(format!("{url} is not a valid document: {e}")))
 }
 
 /// A remote actor: from the database while fresh, else fetched (and stored). `refresh` forces a fetch, e.g.
@@ -120,13 +120,13 @@ async fn store_actor(
     doc: ActorDocument,
 ) -> Result<RemoteActor> {
     if domain_of(&doc.id) != domain_of(fetched_from) {
-        return Err(Error::BadRequest(format!(
+        return Err(Error::BadGateway(format!(
             "{fetched_from} served an actor of another server ({})",
             doc.id
         )));
     }
     if doc.public_key.owner != doc.id {
-        return Err(Error::BadRequest(format!(
+        return Err(Error::BadGateway(format!(
             "{}'s key belongs to someone else",
             doc.id
         )));
@@ -181,7 +181,7 @@ pub async fn actor_for_key(ctx: &AppContext, key_id: &Url, refresh: bool) -> Res
     let value: serde_json::Value = get(ctx, &document_url, ACTIVITY_JSON).await?;
     let actor = if value.get("inbox").is_some() {
         let doc: ActorDocument = serde_json::from_value(value)
-            .map_err(|e| Error::BadRequest(format!("{document_url} is not an actor: {e}")))?;
+            .map_err(|e| Error::BadGateway(format!("{document_url} is not an actor: {e}")))?;
         store_actor(ctx, &document_url, doc).await?
     } else {
         // A key document: its owner is the actor.
@@ -190,10 +190,10 @@ pub async fn actor_for_key(ctx: &AppContext, key_id: &Url, refresh: bool) -> Res
             .and_then(serde_json::Value::as_str)
             .and_then(|o| Url::parse(o).ok())
             .ok_or_else(|| {
-                Error::BadRequest(format!("{document_url} is neither an actor nor a key"))
+                Error::BadGateway(format!("{document_url} is neither an actor nor a key"))
             })?;
         if domain_of(&owner) != domain_of(key_id) {
-            return Err(Error::BadRequest(format!(
+            return Err(Error::BadGateway(format!(
                 "{key_id} claims an owner on another server"
             )));
         }
@@ -237,6 +237,6 @@ pub async fn webfinger(ctx: &AppContext, handle: &str) -> Result<RemoteActor> {
         .and_then(|l| l.href.as_deref())
         .ok_or_else(|| Error::NotFound(format!("{handle} has no ActivityPub actor")))?;
     let actor_url = Url::parse(link)
-        .map_err(|_| Error::BadRequest(format!("{host} gave an invalid actor URL")))?;
+        .map_err(|_| Error::BadGateway(format!("{host} gave an invalid actor URL")))?;
     actor(ctx, &actor_url, false).await
 }

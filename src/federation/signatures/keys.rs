@@ -173,7 +173,7 @@ impl VerifyingKey {
             }
             _ => {
                 return Err(SignatureError::KeyMismatch {
-                    algorithm: format!("{algorithm:?}"),
+                    algorithm: algorithm.name().to_owned(),
                     key: self.kind(),
                 });
             }

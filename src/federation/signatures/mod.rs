@@ -32,8 +32,8 @@ use url::Url;
 
 pub use keys::{KeyKind, SigningKey, VerifyingKey};
 
-/// How far in the past a signature may have been made (`Date` header or `created` parameter). Mastodon
-/// accepts 12 hours, and queued deliveries are retried with their original signature for that long.
+/// How far in the past a signature may have been made (`Date` header or `created` parameter): 12 hours,
+/// as Mastodon accepts, so that a delivery delayed in a peer's queue still verifies.
 pub const MAX_AGE: TimeDelta = TimeDelta::hours(12);
 
 /// How far in the future a signature may claim to have been made: tolerated clock skew between servers.
@@ -195,10 +195,11 @@ pub fn inspect(parts: &RequestParts) -> Result<SignatureInfo> {
 /// - draft-cavage must cover `(request-target)`, `date` or `(created)`, `host` on GET/HEAD (Mastodon's
 ///   rule: activitypub_federation's default signer leaves `host` out of POSTs), and `digest` whenever
 ///   there is a body (any POST). `Digest` algorithm names are compared case-insensitively (`SHA-256=`
-///   and `sha-256=` both occur). `rsa-sha256` and `hs2019` are accepted; `hs2019` (and a missing
-///   `algorithm`) means RSASSA-PKCS1-v1_5 SHA-256 with an RSA key, Ed25519 with an Ed25519 key.
-///   A signature that fails over `path?query` is tried again over the bare path, since Fedify and
-///   older Mastodon sign `(request-target)` without the query (Mastodon verifies both the same way).
+///   and `sha-256=` both occur). `rsa-sha256` and `hs2019` are accepted (and `ed25519` with an
+///   Ed25519 key); `hs2019` or no `algorithm` means RSASSA-PKCS1-v1_5 SHA-256 with an RSA key, as
+///   every fediverse signer means it, and Ed25519 with an Ed25519 key. A signature that fails over
+///   `path?query` is tried again over the bare path, since Fedify and older Mastodon sign
+///   `(request-target)` without the query (Mastodon's verifier retries the same way).
 /// - RFC 9421 must carry `created` and cover `@method`, `@target-uri` (or `@authority` and `@path`),
 ///   and `content-digest` whenever there is a body. `alg` may be `rsa-v1_5-sha256` or `ed25519`, or
 ///   absent (then the key decides). `Content-Digest` may use `sha-256` or `sha-512`.
@@ -219,7 +220,7 @@ pub fn verify(
 /// when there is a body (always for a POST; `content-type` only if already set). Sets `Host`,
 /// `Date` (IMF-fixdate), `Digest` (`SHA-256=<base64>`) and `Signature` on `headers`.
 ///
-/// Needs an RSA key: no server verifies Ed25519 draft-cavage signatures the same way.
+/// Needs an RSA key: Mastodon and most servers check draft-cavage signatures with RSA keys only.
 pub fn sign_cavage(
     method: &Method,
     target: &Url,
@@ -260,6 +261,14 @@ enum Algorithm {
 }
 
 impl Algorithm {
+    /// The algorithm's RFC 9421 name, for messages.
+    fn name(self) -> &'static str {
+        match self {
+            Self::RsaSha256 => "rsa-v1_5-sha256",
+            Self::Ed25519 => "ed25519",
+        }
+    }
+
     /// The algorithm a key implies when the signature names none, or names `hs2019`.
     fn for_key(key: &VerifyingKey) -> Self {
         match key.kind() {

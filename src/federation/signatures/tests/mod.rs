@@ -2,8 +2,18 @@
 //! (see its README for where each comes from).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+macro_rules! assert_refused {
+    ($result:expr, $pattern:pat $(if $guard:expr)?) => {
+        match $result {
+            Err(err) => assert!(matches!(&err, $pattern $(if $guard)?), "unexpected error: {err:?}"),
+            Ok(info) => panic!("accepted: {info:?}"),
+        }
+    };
+}
+
 mod cavage;
 mod keys;
+mod parsing;
 mod rejections;
 mod rfc9421;
 
@@ -30,6 +40,8 @@ macro_rules! fixture {
 /// A Parvis-style PKCS#8 RSA key, and its SPKI public key.
 pub(super) const ALICE_KEY: &str = fixture!("alice-rsa.pem");
 pub(super) const ALICE_PUB: &str = fixture!("alice-rsa.pub.pem");
+/// The same key as PKCS#1 (`BEGIN RSA PRIVATE KEY`).
+pub(super) const ALICE_KEY_PKCS1: &str = fixture!("alice-rsa.pkcs1.pem");
 /// Another RSA key, to sign where Alice's key is expected.
 pub(super) const MALLORY_KEY: &str = fixture!("mallory-rsa.pem");
 pub(super) const MALLORY_PUB: &str = fixture!("mallory-rsa.pub.pem");
@@ -263,9 +275,14 @@ impl HandCavage<'_> {
 
 /// RSASSA-PKCS1-v1_5 SHA-256 with the `rsa` crate: an implementation independent of `ring`.
 pub(super) fn rsa_crate_sign(pem: &str, message: &[u8]) -> Vec<u8> {
+    use rsa::pkcs1::DecodeRsaPrivateKey as _;
     use rsa::pkcs8::DecodePrivateKey as _;
     use rsa::signature::{SignatureEncoding as _, Signer as _};
-    let key = rsa::RsaPrivateKey::from_pkcs8_pem(pem).unwrap();
+    let key = if pem.contains("BEGIN RSA PRIVATE KEY") {
+        rsa::RsaPrivateKey::from_pkcs1_pem(pem).unwrap()
+    } else {
+        rsa::RsaPrivateKey::from_pkcs8_pem(pem).unwrap()
+    };
     rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(key)
         .sign(message)
         .to_vec()
