@@ -6,14 +6,12 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use diesel::prelude::*;
 use serde_json::json;
 
 use crate::federation::eventually;
 use crate::support::instance::database;
 use crate::support::{Backend, both_backends, sink};
 use parvis::model::Role;
-use parvis::model::schema::{follows, remote_actors};
 
 const SINK_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 9));
 const SERVERS: usize = 300;
@@ -78,45 +76,7 @@ both_backends!(
             .map(|i| format!("server-{i}.sink.test"))
             .collect();
         let port = sink.addr.port();
-        {
-            let hosts = hosts.clone();
-            db.run(move |conn| {
-                let marie = parvis::db::queries::actor_by_username(conn, "marie")?
-                    .unwrap()
-                    .id;
-                for host in &hosts {
-                    let id: parvis::ids::RemoteActorId = diesel::insert_into(remote_actors::table)
-                        .values((
-                            remote_actors::ap_id.eq(format!("http://{host}:{port}/users/a")),
-                            remote_actors::kind.eq("Person"),
-                            remote_actors::domain.eq(format!("{host}:{port}")),
-                            remote_actors::username.eq("a"),
-                            remote_actors::display_name.eq("a"),
-                            remote_actors::inbox.eq(format!("http://{host}:{port}/users/a/inbox")),
-                            remote_actors::shared_inbox
-                                .eq(Some(format!("http://{host}:{port}/inbox"))),
-                            remote_actors::key_id
-                                .eq(format!("http://{host}:{port}/users/a#main-key")),
-                            remote_actors::public_key_pem.eq("unused"),
-                            remote_actors::manually_approves_followers.eq(false),
-                            remote_actors::fetched_at.eq(chrono::Utc::now().naive_utc()),
-                        ))
-                        .returning(remote_actors::id)
-                        .get_result(conn)?;
-                    diesel::insert_into(follows::table)
-                        .values((
-                            follows::follower_remote_id.eq(Some(id)),
-                            follows::target_id.eq(Some(marie)),
-                            follows::accepted.eq(true),
-                            follows::created_at.eq(chrono::Utc::now().naive_utc()),
-                        ))
-                        .execute(conn)?;
-                }
-                Ok(())
-            })
-            .await
-            .unwrap();
-        }
+        sink::followers_on_sink(&db, "marie", &hosts, port).await;
         drop(db);
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let parvis_port = listener.local_addr().unwrap().port();

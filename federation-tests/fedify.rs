@@ -250,3 +250,71 @@ async fn followers(alpha: &TestInstance) -> Vec<Value> {
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+both_backends!(
+    rfc9421_deliveries_fall_back_to_cavage_for_fedify,
+    |backend| async move {
+        let net = Network::new();
+        let alpha = net
+            .instance(backend, ALPHA, |s| s.federation.sign_rfc9421 = true)
+            .await;
+        let beta = net.instance(backend, BETA, |_| {}).await;
+        let official = account(&alpha, "alpha-ville", "marie", Role::Official).await;
+        let citizen = account(&beta, "beta-ville", "karim", Role::Citizen).await;
+        let peer = peer(&net);
+        peer.control_post("/follow", json!({ "handle": handle(&alpha, "marie") }))
+            .await;
+        peer.wait_for_inbox(|a| a["type"] == "Accept", WAIT).await;
+        let (_, remote) = beta
+            .api_get(
+                &format!(
+                    "/api/v1/accounts/lookup?acct={}",
+                    urlencode(&handle(&alpha, "marie"))
+                ),
+                &citizen,
+            )
+            .await;
+        let id = remote["id"].as_str().unwrap().to_string();
+        beta.api_post(
+            &format!("/api/v1/accounts/{id}/follow"),
+            &citizen,
+            json!({}),
+        )
+        .await;
+        eventually("beta's follow accepted", WAIT, || async {
+            let (_, rel) = beta
+                .api_post(
+                    &format!("/api/v1/accounts/{id}/follow"),
+                    &citizen,
+                    json!({}),
+                )
+                .await;
+            (rel["following"] == true).then_some(())
+        })
+        .await;
+
+        let (_, post) = alpha
+            .api_post(
+                "/api/v1/statuses",
+                &official,
+                json!({"status": "Deux signatures"}),
+            )
+            .await;
+        let uri = post["uri"].as_str().unwrap().to_string();
+        // Parvis checks RFC 9421 itself; Fedify 1.5 answers 401 to it, and gets draft-cavage instead.
+        eventually("the post on beta", WAIT, || async {
+            let (_, items) = beta.api_get("/api/v1/timelines/home", &citizen).await;
+            items
+                .as_array()
+                .and_then(|i| i.iter().find(|s| s["uri"] == uri.as_str()).cloned())
+        })
+        .await;
+        let create = peer
+            .wait_for_inbox(
+                |a| a["type"] == "Create" && a["raw"]["object"]["id"] == uri.as_str(),
+                WAIT,
+            )
+            .await;
+        assert_eq!(create["verified"], true);
+    }
+);

@@ -9,6 +9,7 @@ mod admin;
 mod api;
 mod authorized_fetch;
 mod crash;
+mod delivery;
 mod discovery;
 mod federation;
 mod fedify;

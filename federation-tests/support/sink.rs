@@ -26,7 +26,8 @@ pub struct Sink {
     pub received: Received,
 }
 
-/// Starts a sink on `ip`; every POST to `/inbox` is answered `status` after `delay`.
+/// Starts a sink on `ip`; every POST to `/inbox` is answered `status` after `delay` (a 429 with
+/// `Retry-After: 2`).
 pub async fn start(ip: std::net::IpAddr, delay: Duration, status: u16) -> Sink {
     let received = Received::default();
     let state = (
@@ -52,7 +53,12 @@ pub async fn start(ip: std::net::IpAddr, delay: Duration, status: u16) -> Sink {
                         .and_then(|v| v["id"].as_str().map(str::to_string))
                         .unwrap_or_default();
                     received.0.lock().unwrap().push((host, id));
-                    status
+                    let retry_after = if status == StatusCode::TOO_MANY_REQUESTS {
+                        "2"
+                    } else {
+                        "0"
+                    };
+                    (status, [("retry-after", retry_after)])
                 },
             ),
         )
@@ -63,4 +69,64 @@ pub async fn start(ip: std::net::IpAddr, delay: Duration, status: u16) -> Sink {
         let _ = axum::serve(listener, app).await;
     });
     Sink { addr, received }
+}
+
+/// Makes `hosts` remote servers (one actor `a` each, with a shared inbox on the sink) follow the local actor
+/// `username`, straight in the database.
+pub async fn followers_on_sink(
+    db: &parvis::db::Database,
+    username: &str,
+    hosts: &[String],
+    port: u16,
+) {
+    let pairs: Vec<(String, String)> = hosts.iter().map(|h| (h.clone(), "a".to_string())).collect();
+    followers_at(db, username, pairs, port).await;
+}
+
+/// Makes each remote `(host, user)` on the sink follow the local actor `username`.
+pub async fn followers_at(
+    db: &parvis::db::Database,
+    username: &str,
+    followers: Vec<(String, String)>,
+    port: u16,
+) {
+    use diesel::prelude::*;
+    use parvis::model::schema::{follows, remote_actors};
+    let username = username.to_string();
+    db.run(move |conn| {
+        let target = parvis::db::queries::actor_by_username(conn, &username)?
+            .unwrap()
+            .id;
+        let now = chrono::Utc::now().naive_utc();
+        for (host, user) in &followers {
+            let actor = format!("http://{host}:{port}/users/{user}");
+            let id: parvis::ids::RemoteActorId = diesel::insert_into(remote_actors::table)
+                .values((
+                    remote_actors::ap_id.eq(&actor),
+                    remote_actors::kind.eq("Person"),
+                    remote_actors::domain.eq(format!("{host}:{port}")),
+                    remote_actors::username.eq(user),
+                    remote_actors::display_name.eq(user),
+                    remote_actors::inbox.eq(format!("{actor}/inbox")),
+                    remote_actors::shared_inbox.eq(Some(format!("http://{host}:{port}/inbox"))),
+                    remote_actors::key_id.eq(format!("{actor}#main-key")),
+                    remote_actors::public_key_pem.eq("unused"),
+                    remote_actors::manually_approves_followers.eq(false),
+                    remote_actors::fetched_at.eq(now),
+                ))
+                .returning(remote_actors::id)
+                .get_result(conn)?;
+            diesel::insert_into(follows::table)
+                .values((
+                    follows::follower_remote_id.eq(Some(id)),
+                    follows::target_id.eq(Some(target)),
+                    follows::accepted.eq(true),
+                    follows::created_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+    .await
+    .unwrap();
 }

@@ -1,0 +1,210 @@
+//! How deliveries treat remote servers: one request per shared inbox, 429 and Retry-After, final refusals,
+//! failing servers marked unreachable and brought back.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use diesel::prelude::*;
+use serde_json::json;
+
+use crate::federation::{account, eventually};
+use crate::support::{TestInstance, both_backends, sink};
+use parvis::model::Role;
+use parvis::model::schema::{deliveries, remote_hosts};
+
+const SINK_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 10));
+
+/// An instance whose official `marie` is followed from `hosts` (all on one sink answering `status`).
+async fn setup(
+    backend: crate::support::Backend,
+    status: u16,
+    hosts: &[&str],
+) -> (TestInstance, String, sink::Sink) {
+    let sink = sink::start(SINK_IP, Duration::ZERO, status).await;
+    let names: Vec<String> = hosts.iter().map(|h| h.to_string()).collect();
+    let instance = TestInstance::start_with(backend, |s| {
+        s.federation.allowed_hosts = names.clone();
+        for name in &names {
+            s.federation.static_hosts.insert(name.clone(), SINK_IP);
+        }
+        s.federation.retry_base_secs = 1;
+    })
+    .await;
+    let token = account(&instance, "ville", "marie", Role::Official).await;
+    sink::followers_on_sink(&instance.db, "marie", &names, sink.addr.port()).await;
+    (instance, token, sink)
+}
+
+async fn post(instance: &TestInstance, token: &str) {
+    let (status, body) = instance
+        .api_post(
+            "/api/v1/statuses",
+            token,
+            json!({"status": "Réunion publique"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+async fn delivery_rows(instance: &TestInstance) -> Vec<(String, i32, Option<String>)> {
+    instance
+        .db
+        .run(|conn| {
+            Ok(deliveries::table
+                .order(deliveries::id.asc())
+                .select((
+                    deliveries::state,
+                    deliveries::attempts,
+                    deliveries::last_error,
+                ))
+                .load(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+both_backends!(one_request_per_shared_inbox, |backend| async move {
+    let (instance, token, sink) = setup(backend, 202, &["a.sink.test", "b.sink.test"]).await;
+    // Two more followers on a.sink.test: still one delivery there.
+    let more = vec![
+        ("a.sink.test".to_string(), "b".to_string()),
+        ("a.sink.test".to_string(), "c".to_string()),
+    ];
+    sink::followers_at(&instance.db, "marie", more, sink.addr.port()).await;
+    post(&instance, &token).await;
+    eventually("both servers served", Duration::from_secs(20), || async {
+        (sink.received.all().len() >= 2 && delivery_rows(&instance).await.is_empty()).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let received = sink.received.all();
+    assert_eq!(received.len(), 2, "{received:?}");
+    let mut hosts: Vec<&str> = received
+        .iter()
+        .map(|(h, _)| h.split(':').next().unwrap())
+        .collect();
+    hosts.sort();
+    assert_eq!(hosts, ["a.sink.test", "b.sink.test"]);
+});
+
+both_backends!(
+    too_many_requests_waits_for_retry_after,
+    |backend| async move {
+        let (instance, token, sink) = setup(backend, 429, &["busy.sink.test"]).await;
+        post(&instance, &token).await;
+        eventually("the first attempt", Duration::from_secs(20), || async {
+            (!sink.received.all().is_empty()).then_some(())
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // Retry-After: 2 — no second attempt within the next second.
+        assert_eq!(sink.received.all().len(), 1);
+        let rows = delivery_rows(&instance).await;
+        assert_eq!(
+            rows,
+            vec![("queued".to_string(), 0, Some("HTTP 429".to_string()))]
+        );
+        eventually(
+            "the retry after two seconds",
+            Duration::from_secs(20),
+            || async { (sink.received.all().len() >= 2).then_some(()) },
+        )
+        .await;
+        // Asking us to slow down does not count against the server.
+        let failures: i32 = instance
+            .db
+            .run(|conn| {
+                Ok(remote_hosts::table
+                    .select(remote_hosts::consecutive_failures)
+                    .first(conn)?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(failures, 0);
+    }
+);
+
+both_backends!(
+    a_final_refusal_is_recorded_as_failed_not_delivered,
+    |backend| async move {
+        let (instance, token, sink) = setup(backend, 403, &["refusing.sink.test"]).await;
+        post(&instance, &token).await;
+        let rows = eventually("the refusal recorded", Duration::from_secs(20), || async {
+            let rows = delivery_rows(&instance).await;
+            (rows.first().is_some_and(|r| r.0 == "failed")).then_some(rows)
+        })
+        .await;
+        assert_eq!(
+            rows,
+            vec![("failed".to_string(), 1, Some("HTTP 403".to_string()))]
+        );
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(sink.received.all().len(), 1, "never retried");
+        let status = instance
+            .db
+            .run(parvis::db::queries::federation_status)
+            .await
+            .unwrap();
+        assert_eq!((status[0].failed, status[0].delivered), (1, 0));
+    }
+);
+
+both_backends!(
+    a_server_failing_for_a_day_is_marked_unreachable_then_recovers,
+    |backend| async move {
+        let (instance, token, sink) = setup(backend, 503, &["flaky.sink.test"]).await;
+        let domain = format!("flaky.sink.test:{}", sink.addr.port());
+        // The server has been failing since yesterday.
+        let since = chrono::Utc::now().naive_utc() - chrono::Duration::hours(25);
+        {
+            let domain = domain.clone();
+            instance
+                .db
+                .run(move |conn| {
+                    diesel::insert_into(remote_hosts::table)
+                        .values((
+                            remote_hosts::domain.eq(domain),
+                            remote_hosts::consecutive_failures.eq(9),
+                            remote_hosts::failing_since.eq(Some(since)),
+                        ))
+                        .execute(conn)?;
+                    Ok(())
+                })
+                .await
+                .unwrap();
+        }
+        post(&instance, &token).await;
+        let next = eventually("the failure recorded", Duration::from_secs(20), || async {
+            let d = domain.clone();
+            instance
+                .db
+                .run(move |conn| {
+                    let unreachable: bool = remote_hosts::table
+                        .find(d)
+                        .select(remote_hosts::unreachable)
+                        .first(conn)?;
+                    let next: Option<chrono::NaiveDateTime> = deliveries::table
+                        .filter(deliveries::attempts.ge(1))
+                        .select(deliveries::next_attempt_at)
+                        .first(conn)
+                        .optional()?;
+                    Ok(next.filter(|_| unreachable))
+                })
+                .await
+                .unwrap()
+        })
+        .await;
+        let wait = next - chrono::Utc::now().naive_utc();
+        assert!(
+            wait > chrono::Duration::hours(5),
+            "an unreachable server is tried rarely: {wait}"
+        );
+        let status = instance
+            .db
+            .run(parvis::db::queries::federation_status)
+            .await
+            .unwrap();
+        assert!(status[0].unreachable && status[0].queued == 1, "{status:?}");
+        let _ = sink;
+    }
+);
