@@ -199,6 +199,24 @@ async fn verify_signature(
         body,
     };
     let info = signatures::inspect(&parts).map_err(|e| Error::Unauthorized(e.to_string()))?;
+    // A request signed for another server (same path, same body) must not be replayable here.
+    if let Some(host) = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+    {
+        let host = host.to_ascii_lowercase();
+        let ours = ctx.urls.authority().to_ascii_lowercase();
+        let default_port = if ctx.urls.base().scheme() == "https" {
+            ":443"
+        } else {
+            ":80"
+        };
+        if host != ours && host.strip_suffix(default_port) != Some(ours.as_str()) {
+            return Err(Error::Unauthorized(format!(
+                "the request was made to {host}, not to {ours}"
+            )));
+        }
+    }
     if is_blocked(&ctx.settings.federation.blocked_domains, &info.key_id) {
         return Err(Error::Forbidden(format!(
             "{} is blocked here",

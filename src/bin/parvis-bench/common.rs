@@ -1,0 +1,506 @@
+//! What every benchmark shares: the `parvis serve` child process and its /proc figures, throwaway working
+//! directories and databases, a prepared instance (commune, official, token), CPU pinning, statistics.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use parvis::config::Settings;
+use parvis::db::Database;
+use parvis::ids::ActorId;
+use parvis::model::{Role, Visibility};
+
+use crate::client;
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub type Res<T> = Result<T, BoxError>;
+
+/// An error with a message.
+pub fn fail(message: impl Into<String>) -> BoxError {
+    message.into().into()
+}
+
+/// A Parvis error with its internal detail (its `Display` alone hides causes from clients).
+pub fn pe(e: parvis::error::Error) -> BoxError {
+    match e.log_detail() {
+        Some(detail) => fail(format!("{e}: {detail}")),
+        None => fail(e.to_string()),
+    }
+}
+
+/// Settings shared by every subcommand.
+pub struct Options {
+    pub parvis: PathBuf,
+    pub pin: bool,
+    pub doc: Option<PathBuf>,
+    pub keep: bool,
+    /// Clock ticks per second of /proc/<pid>/stat (`getconf CLK_TCK`).
+    pub clk_tck: u64,
+}
+
+impl Options {
+    pub fn new(
+        parvis: Option<PathBuf>,
+        pin: bool,
+        doc: Option<PathBuf>,
+        keep: bool,
+    ) -> Res<Options> {
+        let parvis = match parvis {
+            Some(p) => p,
+            None => std::env::current_exe()?
+                .parent()
+                .ok_or_else(|| fail("this program has no directory"))?
+                .join("parvis"),
+        };
+        if !parvis.is_file() {
+            return Err(fail(format!(
+                "{} does not exist: build it with `cargo build --release --bins`",
+                parvis.display()
+            )));
+        }
+        let clk_tck = command_output("getconf", &["CLK_TCK"])?
+            .parse()
+            .map_err(|e| fail(format!("getconf CLK_TCK: {e}")))?;
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let pin = pin && cpus >= 2;
+        Ok(Options {
+            parvis,
+            pin,
+            doc,
+            keep,
+            clk_tck,
+        })
+    }
+
+    pub fn ticks_to_ms(&self, ticks: u64) -> f64 {
+        ticks as f64 * 1000.0 / self.clk_tck as f64
+    }
+
+    /// How the CPUs were shared, for the results.
+    pub fn placement(&self) -> &'static str {
+        if self.pin {
+            "server pinned to CPU 0, load generator to CPU 1"
+        } else {
+            "server and load generator share both CPUs"
+        }
+    }
+}
+
+/// The trimmed standard output of a command that must succeed.
+pub fn command_output(program: &str, args: &[&str]) -> Res<String> {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .map_err(|e| fail(format!("cannot run {program}: {e}")))?;
+    if !out.status.success() {
+        return Err(fail(format!(
+            "{program} {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// Pins every thread of this process to `cpus` (a `taskset` list); threads started later inherit it.
+pub fn pin_self(options: &Options, cpus: &str) -> Res<()> {
+    if !options.pin {
+        return Ok(());
+    }
+    let pid = std::process::id().to_string();
+    command_output("taskset", &["-a", "-p", "-c", cpus, &pid]).map(drop)
+}
+
+/// A directory for one run's database, configuration and server log; removed on drop unless `--keep`.
+pub struct Workspace {
+    pub dir: PathBuf,
+    keep: bool,
+}
+
+impl Workspace {
+    pub fn new(options: &Options, name: &str) -> Res<Workspace> {
+        let dir = std::env::temp_dir().join(format!(
+            "parvis-bench-{name}-{}-{}",
+            std::process::id(),
+            unique()
+        ));
+        std::fs::create_dir_all(&dir)?;
+        Ok(Workspace {
+            dir,
+            keep: options.keep,
+        })
+    }
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        if self.keep {
+            eprintln!("kept {}", self.dir.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Nanoseconds since the epoch, to name things uniquely.
+pub fn unique() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
+/// A loopback port free at the time of asking.
+pub fn free_port() -> Res<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// A fresh database: a SQLite file in `ws`, or a new database in the PostgreSQL cluster that `admin_url`
+/// reaches (any database of it, e.g. `postgres://parvis@127.0.0.1:5433/postgres`).
+pub fn fresh_database(ws: &Workspace, postgres: Option<&str>, tag: &str) -> Res<String> {
+    let Some(admin_url) = postgres else {
+        return Ok(format!(
+            "sqlite://{}",
+            ws.dir.join("parvis.sqlite3").display()
+        ));
+    };
+    let name = format!("bench_{tag}_{}", unique() % 1_000_000_000);
+    let mut conn = diesel::PgConnection::establish(admin_url)
+        .map_err(|e| fail(format!("cannot connect to {admin_url}: {e}")))?;
+    conn.batch_execute(&format!("CREATE DATABASE {name}"))?;
+    let mut url = url::Url::parse(admin_url)?;
+    url.set_path(&format!("/{name}"));
+    Ok(url.to_string())
+}
+
+/// A configured, migrated instance with a commune, an official (`marie`) and her API token.
+pub struct Instance {
+    pub settings: Settings,
+    pub db: Database,
+    pub port: u16,
+    pub base: String,
+    pub marie: ActorId,
+    pub token: String,
+    pub config: PathBuf,
+}
+
+impl Instance {
+    pub async fn prepare(ws: &Workspace, database_url: String) -> Res<Instance> {
+        let settings = base_settings(ws, database_url)?;
+        let port = settings.bind_addr().port();
+        let base = settings.server.public_url.clone();
+        let db = {
+            let settings = settings.clone();
+            tokio::task::spawn_blocking(move || parvis::app::open_database(&settings))
+                .await?
+                .map_err(pe)?
+        };
+        parvis::civic::communes::create_commune(&db, "ville", "Ville")
+            .await
+            .map_err(pe)?;
+        let (marie, _) = parvis::civic::accounts::create_account(
+            &db,
+            parvis::civic::accounts::NewAccount {
+                username: "marie".into(),
+                role: Role::Official,
+                commune: None,
+                display_name: Some("Marie".into()),
+                password: None,
+            },
+        )
+        .await
+        .map_err(pe)?;
+        let token = parvis::civic::tokens::create_token(&db, "marie")
+            .await
+            .map_err(pe)?;
+        Ok(Instance {
+            settings,
+            db,
+            port,
+            base,
+            marie: marie.id,
+            token,
+            config: ws.dir.join("parvis.toml"),
+        })
+    }
+
+    /// A post by marie, written directly (no follower yet: nothing is delivered). Returns its URL.
+    pub async fn local_post(&self, text: &str) -> Res<String> {
+        let marie = self.marie;
+        let text = text.to_string();
+        let note = self
+            .db
+            .transaction(move |conn| {
+                parvis::civic::notes::publish(conn, marie, &text, Visibility::Public, None)
+            })
+            .await
+            .map_err(pe)?;
+        Ok(format!("{}/notes/{}", self.base, note.id))
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    /// Writes the configuration file the server is started with (see [`write_config`]).
+    pub fn write_config(&self, federation: &str, static_hosts: &str) -> Res<()> {
+        write_config(&self.settings, &self.config, federation, static_hosts)
+    }
+
+    /// One count(*) query, for checks after a run.
+    pub async fn count(&self, sql_table: &'static str, filter: &'static str) -> Res<i64> {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let query = format!("SELECT count(*) AS n FROM {sql_table} {filter}");
+        let found: Count = self
+            .db
+            .run(move |conn| {
+                use diesel::RunQueryDsl;
+                Ok(diesel::sql_query(query).get_result::<Count>(conn)?)
+            })
+            .await
+            .map_err(pe)?;
+        Ok(found.n)
+    }
+}
+
+/// Writes a configuration file for `settings`. `federation` holds extra `key = value` lines of
+/// `[federation]`; `static_hosts` the lines of `[federation.static_hosts]`. The server logs warnings only.
+pub fn write_config(
+    settings: &Settings,
+    path: &Path,
+    federation: &str,
+    static_hosts: &str,
+) -> Res<()> {
+    let s = settings;
+    let text = format!(
+        "[server]\nbind = {:?}\npublic_url = {:?}\ndata_dir = {:?}\n\n\
+         [database]\nurl = {:?}\npool_size = {}\n\n\
+         [instance]\nname = {:?}\n\n\
+         [federation]\n{federation}\n\n[federation.static_hosts]\n{static_hosts}\n\n\
+         [log]\nlevel = \"warn\"\n",
+        s.server.bind,
+        s.server.public_url,
+        s.server.data_dir.display().to_string(),
+        s.database.url,
+        s.database.pool_size,
+        s.instance.name,
+    );
+    std::fs::write(path, text)?;
+    Ok(())
+}
+
+/// Settings for a server on a free loopback port with its data in `ws`.
+pub fn base_settings(ws: &Workspace, database_url: String) -> Res<Settings> {
+    let port = free_port()?;
+    let mut settings = Settings::default();
+    settings.server.bind = format!("127.0.0.1:{port}");
+    settings.server.public_url = format!("http://127.0.0.1:{port}");
+    settings.server.data_dir = ws.dir.clone();
+    settings.database.url = database_url;
+    settings.instance.name = "Parvis bench".into();
+    Ok(settings)
+}
+
+/// Memory figures of a process, in kB.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Memory {
+    pub rss_kb: u64,
+    pub hwm_kb: u64,
+}
+
+/// A running `parvis serve`; killed on drop.
+pub struct Server {
+    child: Option<Child>,
+    pub pid: u32,
+    pub addr: SocketAddr,
+    pub spawned_at: Instant,
+}
+
+impl Server {
+    /// Starts `parvis serve --config …`, on CPU 0 when pinning; its log goes to `log`.
+    pub fn spawn(options: &Options, config: &Path, addr: SocketAddr, log: &Path) -> Res<Server> {
+        let log = std::fs::File::options()
+            .create(true)
+            .append(true)
+            .open(log)?;
+        let mut command = if options.pin {
+            let mut c = Command::new("taskset");
+            c.args(["-c", "0"]).arg(&options.parvis);
+            c
+        } else {
+            Command::new(&options.parvis)
+        };
+        command
+            .arg("serve")
+            .arg("--config")
+            .arg(config)
+            .env_remove("PARVIS_CONFIG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log);
+        let spawned_at = Instant::now();
+        let child = command
+            .spawn()
+            .map_err(|e| fail(format!("cannot start {}: {e}", options.parvis.display())))?;
+        Ok(Server {
+            pid: child.id(),
+            child: Some(child),
+            addr,
+            spawned_at,
+        })
+    }
+
+    /// Polls `/health` every millisecond until it answers 200; returns the time since the spawn.
+    pub async fn wait_healthy(&mut self, timeout: Duration) -> Res<Duration> {
+        let deadline = self.spawned_at + timeout;
+        loop {
+            if client::health(self.addr).await {
+                return Ok(self.spawned_at.elapsed());
+            }
+            if let Some(child) = self.child.as_mut()
+                && let Some(status) = child.try_wait()?
+            {
+                return Err(fail(format!("parvis exited before answering: {status}")));
+            }
+            if Instant::now() > deadline {
+                return Err(fail(format!(
+                    "parvis did not answer /health within {timeout:?}"
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+
+    /// utime + stime of every thread so far, in clock ticks.
+    pub fn cpu_ticks(&self) -> Res<u64> {
+        cpu_ticks_of(&format!("/proc/{}/stat", self.pid))
+    }
+
+    pub fn memory(&self) -> Res<Memory> {
+        memory_of(&format!("/proc/{}/status", self.pid))
+    }
+
+    /// `kill -9`: no chance to finish anything.
+    pub fn kill(&mut self) -> Res<()> {
+        if let Some(mut child) = self.child.take() {
+            child.kill()?;
+            child.wait()?;
+        }
+        Ok(())
+    }
+
+    /// SIGTERM (graceful shutdown), then SIGKILL if it is still there after 10 s.
+    pub async fn stop(&mut self) -> Res<()> {
+        let Some(mut child) = self.child.take() else {
+            return Ok(());
+        };
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.pid.to_string()])
+            .status();
+        for _ in 0..1000 {
+            if child.try_wait()?.is_some() {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        child.kill()?;
+        child.wait()?;
+        Ok(())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// utime + stime (fields 14 and 15) of a /proc stat file.
+pub fn cpu_ticks_of(path: &str) -> Res<u64> {
+    let stat = std::fs::read_to_string(path)?;
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    let rest = stat
+        .rsplit_once(')')
+        .map(|(_, r)| r)
+        .ok_or_else(|| fail(format!("{path}: unexpected format")))?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |n: usize| -> Res<u64> {
+        fields
+            .get(n - 3)
+            .ok_or_else(|| fail(format!("{path}: no field {n}")))?
+            .parse()
+            .map_err(|e| fail(format!("{path}: field {n}: {e}")))
+    };
+    Ok(field(14)? + field(15)?)
+}
+
+/// VmRSS and VmHWM of a /proc status file.
+pub fn memory_of(path: &str) -> Res<Memory> {
+    let status = std::fs::read_to_string(path)?;
+    let kb = |key: &str| -> u64 {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    Ok(Memory {
+        rss_kb: kb("VmRSS:"),
+        hwm_kb: kb("VmHWM:"),
+    })
+}
+
+/// This process's own CPU time so far, in clock ticks.
+pub fn own_cpu_ticks() -> Res<u64> {
+    cpu_ticks_of("/proc/self/stat")
+}
+
+/// The median of some values (the mean of the middle two for an even count).
+pub fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
+/// The `p`-th percentile (nearest rank) of sorted values.
+pub fn percentile(sorted: &[u32], p: f64) -> u32 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+pub fn mb(kb: u64) -> f64 {
+    kb as f64 / 1024.0
+}
+
+/// A pass/miss mark for a figure against its target.
+pub fn verdict(ok: bool) -> &'static str {
+    if ok { "met" } else { "**missed**" }
+}
+
+/// The load average, to tell whether someone else was using the machine.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| {
+            let f: Vec<&str> = l.split_whitespace().take(3).collect();
+            (f.len() == 3).then(|| f.join(" "))
+        })
+        .unwrap_or_else(|| "?".into())
+}

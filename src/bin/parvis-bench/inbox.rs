@@ -1,0 +1,496 @@
+//! B1 (+B2, B9 during B1): signed `Create(Note)` replies to a local post, POSTed to the shared inbox by
+//! 1,000 remote actors whose keys are already stored, over C keep-alive connections.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use diesel::prelude::*;
+use http::{HeaderMap, HeaderValue, Method};
+use parvis::federation::signatures::{SigningKey, sign_cavage};
+use parvis::model::schema::remote_actors;
+use serde_json::json;
+use url::Url;
+
+use crate::client::{self, Conn};
+use crate::common::{
+    Instance, Options, Res, Server, Workspace, fail, fresh_database, mb, median, own_cpu_ticks, pe,
+    percentile, pin_self, verdict,
+};
+use crate::report;
+
+#[derive(Debug, clap::Args)]
+pub struct B1Args {
+    /// Activities per run.
+    #[arg(long, short, default_value_t = 20_000)]
+    n: usize,
+    /// Concurrent connections.
+    #[arg(long, short, default_value_t = 64)]
+    concurrency: usize,
+    /// Runs, each on a fresh database; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Distinct remote actors sending.
+    #[arg(long, default_value_t = 1000)]
+    actors: usize,
+    /// Distinct RSA-2048 key pairs shared among the actors (verification costs the same).
+    #[arg(long, default_value_t = 20)]
+    keys: usize,
+    /// Use PostgreSQL: a URL of any database of a cluster in which this program may CREATE DATABASE.
+    #[arg(long)]
+    postgres: Option<String>,
+    /// `database.pool_size` of the server (default: Parvis's default).
+    #[arg(long)]
+    pool_size: Option<u32>,
+}
+
+/// A remote sender's key, as it signs and as the instance stores it.
+struct Key {
+    signing: SigningKey,
+    public_pem: String,
+}
+
+struct RunResult {
+    wall: Duration,
+    statuses: BTreeMap<u16, usize>,
+    /// Sorted latencies, in microseconds.
+    latencies: Vec<u32>,
+    server_cpu_ms: f64,
+    bench_cpu_ms: f64,
+    memory: crate::common::Memory,
+    stored_notes: i64,
+    received: i64,
+    body_bytes: usize,
+    refusal: Option<String>,
+}
+
+impl RunResult {
+    fn accepted(&self) -> usize {
+        self.statuses.get(&202).copied().unwrap_or(0)
+    }
+    fn rate(&self) -> f64 {
+        self.accepted() as f64 / self.wall.as_secs_f64()
+    }
+    fn cpu_per_activity(&self) -> f64 {
+        self.server_cpu_ms / self.accepted().max(1) as f64
+    }
+    fn p(&self, q: f64) -> f64 {
+        f64::from(percentile(&self.latencies, q)) / 1000.0
+    }
+}
+
+pub async fn run(options: &Options, args: &B1Args) -> Res<()> {
+    if args.actors == 0 || args.keys == 0 || args.n == 0 || args.concurrency == 0 || args.runs == 0
+    {
+        return Err(fail(
+            "n, concurrency, runs, actors and keys must be at least 1",
+        ));
+    }
+    let backend = if args.postgres.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    eprintln!("generating {} RSA-2048 key pairs…", args.keys);
+    let keys = generate_keys(args.keys)?;
+    let mut results = Vec::new();
+    for run in 0..args.runs {
+        eprintln!("run {}/{} ({backend})…", run + 1, args.runs);
+        let result = one_run(options, args, &keys, run).await?;
+        eprintln!(
+            "  {:.0} accepted/s, p50 {:.1} ms, p99 {:.1} ms, {:.3} ms server CPU per activity, VmHWM {:.1} MB",
+            result.rate(),
+            result.p(50.0),
+            result.p(99.0),
+            result.cpu_per_activity(),
+            mb(result.memory.hwm_kb)
+        );
+        let refused: usize = result
+            .statuses
+            .iter()
+            .filter(|(s, _)| **s != 202)
+            .map(|(_, n)| n)
+            .sum();
+        if refused > 0 || result.stored_notes != args.n as i64 {
+            return Err(fail(format!(
+                "run {}: statuses {:?}, {} notes stored of {} sent; first refusal: {}",
+                run + 1,
+                result.statuses,
+                result.stored_notes,
+                args.n,
+                result.refusal.as_deref().unwrap_or("-")
+            )));
+        }
+        results.push(result);
+    }
+    let key = if args.postgres.is_some() {
+        "b1-postgres"
+    } else {
+        "b1-sqlite"
+    };
+    report::publish(options, key, &markdown(options, args, backend, &results))
+}
+
+fn generate_keys(count: usize) -> Res<Vec<Key>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let made: Vec<Res<Vec<Key>>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || -> Res<Vec<Key>> {
+                    let mine = (t..count).step_by(threads).count();
+                    (0..mine)
+                        .map(|_| {
+                            let pair = parvis::civic::keys::generate().map_err(pe)?;
+                            Ok(Key {
+                                signing: SigningKey::from_pkcs8_pem(&pair.private_pem)?,
+                                public_pem: pair.public_pem,
+                            })
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err(fail("key generation panicked")))
+            })
+            .collect()
+    });
+    let mut keys = Vec::with_capacity(count);
+    for batch in made {
+        keys.extend(batch?);
+    }
+    Ok(keys)
+}
+
+/// The remote actor number `i`: ten per remote server.
+fn actor_url(i: usize) -> String {
+    format!("http://s{}.senders.test/users/u{i}", i / 10)
+}
+
+async fn one_run(options: &Options, args: &B1Args, keys: &[Key], run: usize) -> Res<RunResult> {
+    let ws = Workspace::new(options, &format!("b1-{run}"))?;
+    let database = fresh_database(&ws, args.postgres.as_deref(), &format!("b1_{run}"))?;
+    let mut instance = Instance::prepare(&ws, database).await?;
+    if let Some(size) = args.pool_size {
+        instance.settings.database.pool_size = size;
+    }
+    let parent = instance
+        .local_post("Le budget participatif 2027 est ouvert : vos idées ?")
+        .await?;
+    insert_actors(&instance, keys, args.actors).await?;
+    instance.write_config("", "")?;
+
+    eprintln!("  pre-signing {} requests…", args.n);
+    let inbox = Url::parse(&format!("{}/inbox", instance.base))?;
+    let requests = presign(args, keys, &inbox, &parent, run)?;
+    let body_bytes = requests.iter().map(Vec::len).sum::<usize>() / requests.len().max(1);
+
+    let log = ws.dir.join("server.log");
+    let mut server = Server::spawn(options, &instance.config, instance.addr(), &log)?;
+    server.wait_healthy(Duration::from_secs(30)).await?;
+    pin_self(options, "1")?;
+
+    let requests = Arc::new(requests);
+    let next = Arc::new(AtomicUsize::new(0));
+    let server_before = server.cpu_ticks()?;
+    let bench_before = own_cpu_ticks()?;
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(args.concurrency);
+    for _ in 0..args.concurrency {
+        let requests = requests.clone();
+        let next = next.clone();
+        let addr = instance.addr();
+        tasks.push(tokio::spawn(async move {
+            let mut conn = Conn::connect(addr).await?;
+            let mut seen: Vec<(u16, u32)> = Vec::new();
+            let mut refusal = None;
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(request) = requests.get(i) else {
+                    break;
+                };
+                let t = Instant::now();
+                let answer = conn.send(request).await?;
+                let micros = u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX);
+                if answer.status != 202 && refusal.is_none() {
+                    refusal = Some(format!(
+                        "{}: {}",
+                        answer.status,
+                        String::from_utf8_lossy(&answer.body)
+                    ));
+                }
+                seen.push((answer.status, micros));
+            }
+            Res::Ok((seen, refusal))
+        }));
+    }
+    let mut statuses = BTreeMap::new();
+    let mut latencies = Vec::with_capacity(args.n);
+    let mut refusal = None;
+    for task in tasks {
+        let (seen, first) = task.await??;
+        for (status, micros) in seen {
+            *statuses.entry(status).or_insert(0) += 1;
+            latencies.push(micros);
+        }
+        refusal = refusal.or(first);
+    }
+    let wall = started.elapsed();
+    let server_after = server.cpu_ticks()?;
+    let bench_after = own_cpu_ticks()?;
+    let memory = server.memory()?;
+    pin_self(options, "0-1")?;
+    server.stop().await?;
+    latencies.sort_unstable();
+
+    let stored_notes = instance
+        .count("notes", "WHERE remote_author_id IS NOT NULL")
+        .await?;
+    let received = instance.count("received_activities", "").await?;
+    Ok(RunResult {
+        wall,
+        statuses,
+        latencies,
+        server_cpu_ms: options.ticks_to_ms(server_after.saturating_sub(server_before)),
+        bench_cpu_ms: options.ticks_to_ms(bench_after.saturating_sub(bench_before)),
+        memory,
+        stored_notes,
+        received,
+        body_bytes,
+        refusal,
+    })
+}
+
+/// Stores the senders as if their actor documents had just been fetched: their keys are cached.
+async fn insert_actors(instance: &Instance, keys: &[Key], actors: usize) -> Res<()> {
+    let rows: Vec<(String, String)> = (0..actors)
+        .map(|i| (actor_url(i), keys[i % keys.len()].public_pem.clone()))
+        .collect();
+    instance
+        .db
+        .transaction(move |conn| {
+            let now = Utc::now().naive_utc();
+            for (i, (ap_id, pem)) in rows.iter().enumerate() {
+                let host = format!("s{}.senders.test", i / 10);
+                diesel::insert_into(remote_actors::table)
+                    .values((
+                        remote_actors::ap_id.eq(ap_id),
+                        remote_actors::kind.eq("Person"),
+                        remote_actors::domain.eq(&host),
+                        remote_actors::username.eq(format!("u{i}")),
+                        remote_actors::display_name.eq(format!("Habitant {i}")),
+                        remote_actors::inbox.eq(format!("{ap_id}/inbox")),
+                        remote_actors::shared_inbox.eq(Some(format!("http://{host}/inbox"))),
+                        remote_actors::key_id.eq(format!("{ap_id}#main-key")),
+                        remote_actors::public_key_pem.eq(pem),
+                        remote_actors::manually_approves_followers.eq(false),
+                        remote_actors::fetched_at.eq(now),
+                    ))
+                    .execute(conn)?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(pe)
+}
+
+/// The reply number `j` of run `run`, by actor `j % actors`: a ~2 KB activity like a Mastodon reply.
+fn activity(args: &B1Args, parent: &str, run: usize, j: usize) -> (String, Vec<u8>) {
+    let actor = actor_url(j % args.actors);
+    let note = format!("{actor}/statuses/{run}{j:07}");
+    let followers = format!("{actor}/followers");
+    // The local post's author is mentioned, as Mastodon does in a reply.
+    let marie = parent
+        .split_once("/notes/")
+        .map_or_else(String::new, |(base, _)| format!("{base}/users/marie"));
+    let published = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let content = format!(
+        "<p>Réponse n° {j} : je soutiens l'idée d'un jardin partagé derrière la médiathèque, à condition \
+         que l'arrosage soit organisé par les habitants du quartier et que la mairie fournisse les bacs. \
+         Nous avons déjà une vingtaine de volontaires et un plan provisoire des parcelles.</p>\
+         <p>Pouvez-vous préciser le calendrier du vote et la façon dont les projets seront chiffrés ? \
+         L'an dernier, plusieurs propositions ont été écartées faute d'estimation, ce qui a découragé \
+         beaucoup de monde. Un atelier public avant le vote aiderait.</p>"
+    );
+    let body = json!({
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+        "id": format!("{note}/activity"),
+        "type": "Create",
+        "actor": actor,
+        "published": published,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "cc": [followers, marie],
+        "object": {
+            "id": note,
+            "type": "Note",
+            "summary": null,
+            "inReplyTo": parent,
+            "published": published,
+            "url": format!("{actor}/statuses/{run}{j:07}"),
+            "attributedTo": actor,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "cc": [format!("{actor}/followers")],
+            "sensitive": false,
+            "content": content,
+            "contentMap": {"fr": content},
+            "attachment": [],
+            "tag": [],
+            "replies": {"id": format!("{note}/replies"), "type": "Collection", "first": {"type": "CollectionPage", "next": format!("{note}/replies?only_other_accounts=true&page=true"), "partOf": format!("{note}/replies"), "items": []}}
+        }
+    });
+    (format!("{actor}#main-key"), body.to_string().into_bytes())
+}
+
+/// Builds and signs every request of a run, on all cores, before anything is timed.
+fn presign(
+    args: &B1Args,
+    keys: &[Key],
+    inbox: &Url,
+    parent: &str,
+    run: usize,
+) -> Res<Vec<Vec<u8>>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per = args.n.div_ceil(threads);
+    let parts: Vec<Res<Vec<Vec<u8>>>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || -> Res<Vec<Vec<u8>>> {
+                    let range = (t * per)..((t + 1) * per).min(args.n);
+                    let mut out = Vec::with_capacity(range.len());
+                    for j in range {
+                        let (key_id, body) = activity(args, parent, run, j);
+                        let key = &keys[(j % args.actors) % keys.len()].signing;
+                        let mut headers = HeaderMap::new();
+                        headers.insert(
+                            "content-type",
+                            HeaderValue::from_static("application/activity+json"),
+                        );
+                        sign_cavage(
+                            &Method::POST,
+                            inbox,
+                            &mut headers,
+                            Some(&body),
+                            &key_id,
+                            key,
+                            Utc::now(),
+                        )?;
+                        let mut pairs = Vec::with_capacity(headers.len());
+                        for (name, value) in &headers {
+                            pairs.push((name.as_str(), value.to_str()?));
+                        }
+                        out.push(client::request("POST", inbox.path(), "", &pairs, &body));
+                    }
+                    Ok(out)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|_| Err(fail("signing panicked"))))
+            .collect()
+    });
+    let mut all = Vec::with_capacity(args.n);
+    for part in parts {
+        all.extend(part?);
+    }
+    Ok(all)
+}
+
+fn markdown(options: &Options, args: &B1Args, backend: &str, results: &[RunResult]) -> String {
+    let rates: Vec<f64> = results.iter().map(RunResult::rate).collect();
+    let p50s: Vec<f64> = results.iter().map(|r| r.p(50.0)).collect();
+    let p99s: Vec<f64> = results.iter().map(|r| r.p(99.0)).collect();
+    let cpus: Vec<f64> = results.iter().map(RunResult::cpu_per_activity).collect();
+    let hwms: Vec<f64> = results.iter().map(|r| mb(r.memory.hwm_kb)).collect();
+    let (rate, p50, p99, cpu, hwm) = (
+        median(&rates),
+        median(&p50s),
+        median(&p99s),
+        median(&cpus),
+        median(&hwms),
+    );
+    let rate_target = if backend == "SQLite" { 2500.0 } else { 1500.0 };
+    let body_bytes = results.first().map_or(0, |r| r.body_bytes);
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "## B1 on {backend}: signed `Create(Note)` replies to the shared inbox (+ B2, B9 during B1)\n"
+    );
+    s.push_str(&report::preamble(options));
+    let _ = writeln!(
+        s,
+        "- {} activities per run from {} remote actors (keys cached, {} RSA-2048 key pairs shared), \
+         {} keep-alive connections, closed loop; {} runs, each on a fresh database; requests of ~{} bytes \
+         (headers and body), all pre-signed\n",
+        args.n,
+        args.actors,
+        args.keys,
+        args.concurrency,
+        results.len(),
+        body_bytes
+    );
+    s.push_str(
+        "| run | accepted/s | p50 ms | p99 ms | max ms | server CPU ms / activity | server cores busy | \
+         load generator CPU ms / request | server VmHWM MB | notes stored / received_activities |\n\
+         |---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for (i, r) in results.iter().enumerate() {
+        let max = f64::from(r.latencies.last().copied().unwrap_or(0)) / 1000.0;
+        let _ = writeln!(
+            s,
+            "| {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.3} | {:.2} | {:.3} | {:.1} | {} / {} |",
+            i + 1,
+            r.rate(),
+            r.p(50.0),
+            r.p(99.0),
+            max,
+            r.cpu_per_activity(),
+            r.server_cpu_ms / 1000.0 / r.wall.as_secs_f64(),
+            r.bench_cpu_ms / r.accepted().max(1) as f64,
+            mb(r.memory.hwm_kb),
+            r.stored_notes,
+            r.received
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nEvery request was answered 202 and every activity was stored (checked per run).\n\n\
+         | scenario | measured (median of {n}) | target | |\n|---|---|---|---|\n\
+         | B1 accepted/s ({backend}) | {rate:.0}/s | ≥ {rate_target:.0}/s | {} |\n\
+         | B1 p99 latency | {p99:.1} ms (p50 {p50:.1} ms) | < 100 ms | {} |\n\
+         | B2 server CPU per accepted activity | {cpu:.3} ms | ≤ 0.5 ms | {} |\n\
+         | B9 resident memory during B1 (VmHWM) | {hwm:.1} MB | ≤ 150 MB | {} |\n",
+        verdict(rate >= rate_target),
+        verdict(p99 < 100.0),
+        verdict(cpu <= 0.5),
+        verdict(hwm <= 150.0),
+        n = results.len(),
+    );
+    let cores = cpu * rate / 1000.0;
+    let available = if options.pin { 1.0 } else { 2.0 };
+    let limit = if cores >= 0.85 * available {
+        format!(
+            "the server's CPU: it keeps {cores:.2} of its {available:.0} core(s) busy at {cpu:.3} ms per activity, \
+             so it cannot accept more than ~{:.0}/s on this placement; lowering CPU per activity is the lever",
+            1000.0 * available / cpu
+        )
+    } else {
+        format!(
+            "not the server's CPU ({cores:.2} of {available:.0} core(s) busy): requests wait, most likely on the \
+             database's write path ({}), one transaction per activity",
+            if backend == "SQLite" {
+                "SQLite admits one writer at a time, and waiting writers sleep in its busy handler"
+            } else {
+                "a synchronous WAL flush per commit"
+            }
+        )
+    };
+    let _ = writeln!(s, "What limits the figure: {limit}.");
+    s
+}
