@@ -14,6 +14,7 @@ mod discovery;
 mod federation;
 mod fedify;
 mod inbox;
+mod multikey;
 mod peer_selftest;
 mod storage;
 mod tls;

@@ -7,7 +7,7 @@ use crate::db::AnyConnection;
 use crate::error::Result;
 use crate::ids::RemoteActorId;
 use crate::model::RemoteActor;
-use crate::model::schema::remote_actors;
+use crate::model::schema::{remote_actors, remote_keys};
 
 /// What a fetched actor document says, already checked by the federation layer (its id is where it was
 /// fetched from, its key belongs to it).
@@ -24,6 +24,8 @@ pub struct RemoteActorData {
     pub key_id: String,
     pub public_key_pem: String,
     pub manually_approves_followers: bool,
+    /// Further keys (id, Multikey `publicKeyMultibase`), checked to be controlled by this actor.
+    pub multikeys: Vec<(String, String)>,
 }
 
 /// Stores or refreshes a remote actor (an upsert: two requests may learn the same actor at once).
@@ -50,10 +52,68 @@ pub fn upsert_remote_actor(
         .do_update()
         .set(values)
         .execute(c))?;
-    Ok(remote_actors::table
+    let actor: RemoteActor = remote_actors::table
         .filter(remote_actors::ap_id.eq(&data.ap_id))
         .select(RemoteActor::as_select())
-        .first(conn)?)
+        .first(conn)?;
+    // The document is the whole truth about its keys: a key it no longer lists is forgotten.
+    diesel::delete(remote_keys::table.filter(remote_keys::remote_actor_id.eq(actor.id)))
+        .execute(conn)?;
+    for (key_id, multibase) in &data.multikeys {
+        let values = (
+            remote_keys::key_id.eq(key_id),
+            remote_keys::remote_actor_id.eq(actor.id),
+            remote_keys::public_key_multibase.eq(multibase),
+        );
+        // A key id another actor claimed before is left to that actor.
+        crate::on_each_backend!(conn, |c| diesel::insert_into(remote_keys::table)
+            .values(values)
+            .on_conflict_do_nothing()
+            .execute(c))?;
+    }
+    Ok(actor)
+}
+
+/// The key an actor signed with: its `publicKey` (PEM) or one of its Multikeys.
+pub enum KeyMaterial {
+    Pem(String),
+    Multibase(String),
+}
+
+/// The material of `key_id` if it belongs to `actor`.
+pub fn key_of(
+    conn: &mut AnyConnection,
+    actor: &RemoteActor,
+    key_id: &str,
+) -> Result<Option<KeyMaterial>> {
+    if actor.key_id == key_id {
+        return Ok(Some(KeyMaterial::Pem(actor.public_key_pem.clone())));
+    }
+    Ok(remote_keys::table
+        .find(key_id)
+        .filter(remote_keys::remote_actor_id.eq(actor.id))
+        .select(remote_keys::public_key_multibase)
+        .first::<String>(conn)
+        .optional()?
+        .map(KeyMaterial::Multibase))
+}
+
+/// The actor owning a stored key id, whichever way it published it.
+pub fn actor_by_key(conn: &mut AnyConnection, key_id: &str) -> Result<Option<RemoteActor>> {
+    let by_public_key = remote_actors::table
+        .filter(remote_actors::key_id.eq(key_id))
+        .select(RemoteActor::as_select())
+        .first(conn)
+        .optional()?;
+    if by_public_key.is_some() {
+        return Ok(by_public_key);
+    }
+    Ok(remote_keys::table
+        .find(key_id)
+        .inner_join(remote_actors::table.on(remote_keys::remote_actor_id.eq(remote_actors::id)))
+        .select(RemoteActor::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 pub fn remote_actor(conn: &mut AnyConnection, id: RemoteActorId) -> Result<RemoteActor> {

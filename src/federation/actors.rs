@@ -73,6 +73,33 @@ pub struct MandateObject {
     pub end_date: Option<NaiveDate>,
 }
 
+/// A FEP-521a `Multikey` in `assertionMethod`: how actors publish keys other than `publicKey` (Fedify and
+/// Mastodon ≥ 4.5 publish an Ed25519 key this way, usable with RFC 9421 signatures).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Multikey {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub controller: Url,
+    pub public_key_multibase: String,
+}
+
+/// Reads one-or-many `Multikey`s, keeping the well-formed ones (servers compact one-item arrays to an object,
+/// and other key types may sit beside them).
+fn lenient_multikeys<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Multikey>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    let items = match value {
+        serde_json::Value::Array(items) => items,
+        other => vec![other],
+    };
+    Ok(items
+        .into_iter()
+        .filter_map(|v| serde_json::from_value::<Multikey>(v).ok())
+        .filter(|k| k.kind == "Multikey")
+        .collect())
+}
+
 /// An actor document, as we serve it and as we read other servers' (lenient: unknown fields are ignored and a
 /// malformed optional field is dropped rather than failing the whole actor).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -134,6 +161,12 @@ pub struct ActorDocument {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub mandates: Vec<MandateObject>,
+    #[serde(
+        default,
+        deserialize_with = "lenient_multikeys",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub assertion_method: Vec<Multikey>,
 }
 
 /// Escapes text for the HTML of a `PropertyValue` value, which Mastodon renders as HTML.
@@ -203,6 +236,7 @@ impl ActorDocument {
                     end_date: m.until,
                 })
                 .collect(),
+            assertion_method: Vec::new(),
             id,
         }
     }

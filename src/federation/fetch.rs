@@ -150,6 +150,12 @@ async fn store_actor(
         key_id: doc.public_key.id.clone(),
         public_key_pem: doc.public_key.public_key_pem.clone(),
         manually_approves_followers: doc.manually_approves_followers,
+        multikeys: doc
+            .assertion_method
+            .iter()
+            .filter(|k| k.controller == doc.id && domain_of(&k.id) == domain_of(&doc.id))
+            .map(|k| (k.id.to_string(), k.public_key_multibase.clone()))
+            .collect(),
     };
     ctx.db
         .transaction(move |conn| upsert_remote_actor(conn, &data))
@@ -163,14 +169,7 @@ pub async fn actor_for_key(ctx: &AppContext, key_id: &Url, refresh: bool) -> Res
     if !refresh {
         let cached = ctx
             .db
-            .run(move |conn| {
-                use diesel::prelude::*;
-                Ok(remote_actors::table
-                    .filter(remote_actors::key_id.eq(key))
-                    .select(RemoteActor::as_select())
-                    .first(conn)
-                    .optional()?)
-            })
+            .run(move |conn| crate::civic::remote::actor_by_key(conn, &key))
             .await?;
         if let Some(actor) = cached {
             return Ok(actor);
@@ -199,9 +198,16 @@ pub async fn actor_for_key(ctx: &AppContext, key_id: &Url, refresh: bool) -> Res
         }
         actor(ctx, &owner, true).await?
     };
-    if actor.key_id != key_id.as_str() {
+    let owned = {
+        let actor = actor.clone();
+        let key = key_id.to_string();
+        ctx.db
+            .run(move |conn| Ok(crate::civic::remote::key_of(conn, &actor, &key)?.is_some()))
+            .await?
+    };
+    if !owned {
         return Err(Error::Unauthorized(format!(
-            "{key_id} is not the key of {}",
+            "{key_id} is not a key of {}",
             actor.ap_id
         )));
     }

@@ -223,16 +223,18 @@ async fn verify_signature(
             domain_of(&info.key_id)
         )));
     }
-    let check = |actor: &RemoteActor| -> Result<()> {
-        let key = VerifyingKey::from_pem(&actor.public_key_pem)
-            .map_err(|e| Error::Unauthorized(format!("the signer's key is unusable: {e}")))?;
-        signatures::verify(&parts, &info, &key, Utc::now())
+    let check = |key: &VerifyingKey| {
+        signatures::verify(&parts, &info, key, Utc::now())
             .map_err(|e| Error::Unauthorized(e.to_string()))
     };
     let cached = fetch::actor_for_key(ctx, &info.key_id, false)
         .await
         .map_err(|e| Error::Unauthorized(format!("cannot get the signing key: {e}")))?;
-    match check(&cached) {
+    let first = match verifying_key(ctx, &cached, &info.key_id).await {
+        Ok(key) => check(&key),
+        Err(e) => Err(e),
+    };
+    match first {
         Ok(()) => Ok(cached),
         Err(first) => {
             let age = Utc::now().naive_utc() - cached.fetched_at;
@@ -242,10 +244,35 @@ async fn verify_signature(
             let fresh = fetch::actor_for_key(ctx, &info.key_id, true)
                 .await
                 .map_err(|_| first)?;
-            check(&fresh)?;
+            check(&verifying_key(ctx, &fresh, &info.key_id).await?)?;
             Ok(fresh)
         }
     }
+}
+
+/// The key `key_id` of `actor`, ready to verify: its `publicKey` PEM or one of its Multikeys.
+async fn verifying_key(
+    ctx: &AppContext,
+    actor: &RemoteActor,
+    key_id: &Url,
+) -> Result<VerifyingKey> {
+    if actor.key_id == key_id.as_str() {
+        return VerifyingKey::from_pem(&actor.public_key_pem)
+            .map_err(|e| Error::Unauthorized(format!("the signer's key is unusable: {e}")));
+    }
+    let (owner, key) = (actor.clone(), key_id.to_string());
+    let material = ctx
+        .db
+        .run(move |conn| crate::civic::remote::key_of(conn, &owner, &key))
+        .await?
+        .ok_or_else(|| Error::Unauthorized(format!("{key_id} is not a key of {}", actor.ap_id)))?;
+    match material {
+        crate::civic::remote::KeyMaterial::Pem(pem) => VerifyingKey::from_pem(&pem),
+        crate::civic::remote::KeyMaterial::Multibase(multibase) => {
+            VerifyingKey::from_multibase(&multibase)
+        }
+    }
+    .map_err(|e| Error::Unauthorized(format!("the signer's key is unusable: {e}")))
 }
 
 /// The embedded object, or the object a link names (for `Create` we need the whole object).

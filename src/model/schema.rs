@@ -74,6 +74,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    remote_keys (key_id) {
+        key_id -> Text,
+        remote_actor_id -> BigInt,
+        public_key_multibase -> Text,
+    }
+}
+
+diesel::table! {
     follows (id) {
         id -> BigInt,
         follower_id -> Nullable<BigInt>,
@@ -169,6 +177,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     mandates,
     api_tokens,
     remote_actors,
+    remote_keys,
     follows,
     notes,
     received_activities,

@@ -5,4 +5,5 @@ DROP TABLE outbox_events;
 DROP TABLE received_activities;
 DROP TABLE notes;
 DROP TABLE follows;
+DROP TABLE remote_keys;
 DROP TABLE remote_actors;

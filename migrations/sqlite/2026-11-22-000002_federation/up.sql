@@ -17,6 +17,14 @@ CREATE TABLE remote_actors (
 CREATE INDEX remote_actors_domain ON remote_actors (domain);
 CREATE INDEX remote_actors_key_id ON remote_actors (key_id);
 
+-- Further keys an actor publishes (FEP-521a `assertionMethod` Multikeys, e.g. Ed25519 for RFC 9421).
+CREATE TABLE remote_keys (
+    key_id TEXT PRIMARY KEY NOT NULL,
+    remote_actor_id BIGINT NOT NULL REFERENCES remote_actors (id) ON DELETE CASCADE,
+    public_key_multibase TEXT NOT NULL
+);
+CREATE INDEX remote_keys_actor ON remote_keys (remote_actor_id);
+
 -- Who follows whom. Each side is a local actor or a remote one, never both.
 CREATE TABLE follows (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
