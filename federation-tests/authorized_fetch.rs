@@ -1,11 +1,9 @@
 //! Authorized fetch (Mastodon's secure mode): unsigned GETs of ActivityPub documents are refused, signed ones
 //! from Parvis and from Fedify are served, the instance actor stays public, pages stay public.
 
-use std::time::Duration;
-
 use serde_json::json;
 
-use crate::federation::{account, eventually};
+use crate::federation::{account, follow_and_wait};
 use crate::support::both_backends;
 use crate::support::network::{ALPHA, ALPHA_IP, BETA, BETA_IP, Network, PEER, PEER_IP};
 use crate::support::peer::{Peer, PeerOptions};
@@ -39,33 +37,11 @@ both_backends!(secure_mode_requires_signed_fetches, |backend| async move {
     assert_eq!(page.status(), 200, "pages are public");
 
     // Parvis to Parvis: both sign their fetches, and follows work.
-    let (status, remote) = beta
-        .api_get(
-            &format!(
-                "/api/v1/accounts/lookup?acct=@marie@{}",
-                alpha.base.trim_start_matches("https://")
-            ),
-            &citizen,
-        )
-        .await;
-    assert_eq!(status, 200, "{remote}");
-    let id = remote["id"].as_str().unwrap().to_string();
-    beta.api_post(
-        &format!("/api/v1/accounts/{id}/follow"),
+    follow_and_wait(
+        &beta,
         &citizen,
-        json!({}),
+        &format!("@marie@{}", alpha.base.trim_start_matches("https://")),
     )
-    .await;
-    eventually("the Accept", Duration::from_secs(20), || async {
-        let (_, rel) = beta
-            .api_post(
-                &format!("/api/v1/accounts/{id}/follow"),
-                &citizen,
-                json!({}),
-            )
-            .await;
-        (rel["following"] == true).then_some(())
-    })
     .await;
     let (_, post) = alpha
         .api_post("/api/v1/statuses", &official, json!({"status": "Sécurisé"}))

@@ -47,6 +47,16 @@ where
     }
 }
 
+/// Looks up `handle` from `on`, follows it and waits for the Accept; returns the remote account id.
+pub async fn follow_and_wait(on: &TestInstance, token: &str, handle: &str) -> String {
+    let id = follow(on, token, handle).await;
+    eventually("the Accept", Duration::from_secs(30), || {
+        relationship_following(on, token, &id)
+    })
+    .await;
+    id
+}
+
 /// Looks up `handle` from `on` and follows it; returns the remote account id.
 async fn follow(on: &TestInstance, token: &str, handle: &str) -> String {
     let (status, account) = on
@@ -110,17 +120,9 @@ both_backends!(
         };
         let _ = commune_token;
 
-        let marie = follow(&alpha, &citizen, &handle(&beta, "marie")).await;
+        let marie = follow_and_wait(&alpha, &citizen, &handle(&beta, "marie")).await;
         assert!(marie.starts_with('r'), "{marie}");
-        eventually("the Accept from beta", Duration::from_secs(20), || {
-            relationship_following(&alpha, &citizen, &marie)
-        })
-        .await;
-        let commune = follow(&alpha, &citizen, &handle(&beta, "beta-ville")).await;
-        eventually("the commune's Accept", Duration::from_secs(20), || {
-            relationship_following(&alpha, &citizen, &commune)
-        })
-        .await;
+        follow_and_wait(&alpha, &citizen, &handle(&beta, "beta-ville")).await;
 
         // beta lists the remote follower.
         let karim_url = alpha.url("/users/karim");
@@ -283,11 +285,7 @@ both_backends!(
         let beta = net.instance(backend, BETA, |_| {}).await;
         let citizen = account(&alpha, "alpha-ville", "karim", Role::Citizen).await;
         let official = account(&beta, "beta-ville", "marie", Role::Official).await;
-        let marie = follow(&alpha, &citizen, &handle(&beta, "marie")).await;
-        eventually("the Accept", Duration::from_secs(20), || {
-            relationship_following(&alpha, &citizen, &marie)
-        })
-        .await;
+        follow_and_wait(&alpha, &citizen, &handle(&beta, "marie")).await;
 
         alpha.stop().await;
         let (_, post) = beta

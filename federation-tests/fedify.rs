@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::federation::{account, eventually};
+use crate::federation::{account, eventually, follow_and_wait};
 use crate::support::network::{ALPHA, ALPHA_IP, BETA, BETA_IP, Network, PEER, PEER_IP};
 use crate::support::peer::{Peer, PeerOptions};
 use crate::support::{TestInstance, both_backends};
@@ -108,33 +108,7 @@ both_backends!(
         let alpha = net.instance(backend, ALPHA, |_| {}).await;
         let citizen = account(&alpha, "alpha-ville", "karim", Role::Citizen).await;
         let peer = peer(&net);
-
-        let (status, remote) = alpha
-            .api_get(
-                &format!("/api/v1/accounts/lookup?acct={}", urlencode(&peer.handle())),
-                &citizen,
-            )
-            .await;
-        assert_eq!(status, 200, "{remote}");
-        let id = remote["id"].as_str().unwrap().to_string();
-        alpha
-            .api_post(
-                &format!("/api/v1/accounts/{id}/follow"),
-                &citizen,
-                json!({}),
-            )
-            .await;
-        eventually("the peer's Accept", WAIT, || async {
-            let (_, rel) = alpha
-                .api_post(
-                    &format!("/api/v1/accounts/{id}/follow"),
-                    &citizen,
-                    json!({}),
-                )
-                .await;
-            (rel["following"] == true).then_some(())
-        })
-        .await;
+        follow_and_wait(&alpha, &citizen, &peer.handle()).await;
         assert_eq!(
             peer.control_get("/followers").await,
             json!([alpha.url("/users/karim")])
@@ -265,33 +239,7 @@ both_backends!(
         peer.control_post("/follow", json!({ "handle": handle(&alpha, "marie") }))
             .await;
         peer.wait_for_inbox(|a| a["type"] == "Accept", WAIT).await;
-        let (_, remote) = beta
-            .api_get(
-                &format!(
-                    "/api/v1/accounts/lookup?acct={}",
-                    urlencode(&handle(&alpha, "marie"))
-                ),
-                &citizen,
-            )
-            .await;
-        let id = remote["id"].as_str().unwrap().to_string();
-        beta.api_post(
-            &format!("/api/v1/accounts/{id}/follow"),
-            &citizen,
-            json!({}),
-        )
-        .await;
-        eventually("beta's follow accepted", WAIT, || async {
-            let (_, rel) = beta
-                .api_post(
-                    &format!("/api/v1/accounts/{id}/follow"),
-                    &citizen,
-                    json!({}),
-                )
-                .await;
-            (rel["following"] == true).then_some(())
-        })
-        .await;
+        follow_and_wait(&beta, &citizen, &handle(&alpha, "marie")).await;
 
         let (_, post) = alpha
             .api_post(

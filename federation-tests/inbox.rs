@@ -23,18 +23,22 @@ struct Sender {
 }
 
 async fn sender(beta: &TestInstance) -> Sender {
-    account(beta, "beta-ville", "karim", Role::Citizen).await;
+    sender_named(beta, "karim").await
+}
+
+async fn sender_named(beta: &TestInstance, user: &'static str) -> Sender {
+    account(beta, "beta-ville", user, Role::Citizen).await;
     let pem: String = beta
         .db
-        .run(|conn| {
+        .run(move |conn| {
             Ok(actors::table
-                .filter(actors::username.eq("karim"))
+                .filter(actors::username.eq(user))
                 .select(actors::private_key_pem)
                 .first(conn)?)
         })
         .await
         .unwrap();
-    let actor = beta.url("/users/karim");
+    let actor = beta.url(&format!("/users/{user}"));
     Sender {
         key: SigningKey::from_pkcs8_pem(&pem).unwrap(),
         key_id: format!("{actor}#main-key"),
@@ -52,6 +56,30 @@ impl Sender {
             "actor": self.actor,
             "object": target,
         })
+    }
+
+    /// An activity of this sender about `object`.
+    fn activity(&self, kind: &str, n: &str, object: Value) -> Value {
+        json!({
+            "id": format!("{}/activities/{kind}-{n}", self.beta_base),
+            "type": kind,
+            "actor": self.actor,
+            "object": object,
+        })
+    }
+
+    /// Signs and posts an activity to alpha's shared inbox.
+    async fn send(&self, alpha: &TestInstance, activity: &Value) -> u16 {
+        let inbox = alpha.url("/inbox");
+        let body = serde_json::to_vec(activity).unwrap();
+        post(
+            alpha,
+            "/inbox",
+            self.sign(&inbox, &body, Utc::now(), false),
+            body,
+        )
+        .await
+        .0
     }
 
     /// Headers signed for `body` at `inbox`, as of `now`.
@@ -509,5 +537,98 @@ both_backends!(
         let (status, _) = post(&alpha, "/inbox", unsigned, delete).await;
         assert_eq!(status, 401);
         assert_eq!(stored(&alpha).await, (0, 0));
+    }
+);
+
+both_backends!(
+    only_the_author_edits_or_deletes_a_post,
+    |backend| async move {
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        let beta = net.instance(backend, BETA, |_| {}).await;
+        account(&alpha, "alpha-ville", "marie", Role::Official).await;
+        let karim = sender(&beta).await;
+        let zoe = sender_named(&beta, "zoe").await;
+        let marie = alpha.url("/users/marie");
+        let note_id = format!("{}/notes/900", beta.base);
+        let note = |content: &str| {
+            json!({"id": note_id, "type": "Note", "attributedTo": karim.actor, "content": content,
+               "to": [marie], "cc": [], "published": "2026-11-22T10:00:00Z"})
+        };
+        let content = || {
+            let id = note_id.clone();
+            let db = alpha.db.clone();
+            async move {
+                db.run(move |conn| {
+                    use parvis::model::schema::notes;
+                    Ok(notes::table
+                        .filter(notes::ap_id.eq(id))
+                        .select((notes::content, notes::deleted))
+                        .first::<(String, bool)>(conn)?)
+                })
+                .await
+                .unwrap()
+            }
+        };
+        // A post addressed to marie, with markup to clean.
+        let status = karim
+            .send(
+                &alpha,
+                &karim.activity(
+                    "Create",
+                    "1",
+                    note("<p>Bonjour <script>x()</script><b>Marie</b></p>"),
+                ),
+            )
+            .await;
+        assert_eq!(status, 202);
+        assert_eq!(
+            content().await,
+            ("<p>Bonjour <b>Marie</b></p>".to_string(), false)
+        );
+        // A Create claiming someone else wrote it is refused.
+        let mut forged = note("<p>pas de moi</p>");
+        forged["id"] = json!(format!("{}/notes/901", beta.base));
+        forged["attributedTo"] = json!(zoe.actor);
+        assert_eq!(
+            karim
+                .send(&alpha, &karim.activity("Create", "2", forged))
+                .await,
+            400
+        );
+        // zoe may neither edit nor delete karim's post.
+        assert_eq!(
+            zoe.send(&alpha, &zoe.activity("Delete", "3", json!(note_id)))
+                .await,
+            403
+        );
+        let mut hijack = note("<p>modifié</p>");
+        hijack["attributedTo"] = json!(zoe.actor);
+        assert_eq!(
+            zoe.send(&alpha, &zoe.activity("Update", "4", hijack)).await,
+            403
+        );
+        assert_eq!(content().await.0, "<p>Bonjour <b>Marie</b></p>");
+        // karim edits, then deletes: a tombstone stays.
+        assert_eq!(
+            karim
+                .send(
+                    &alpha,
+                    &karim.activity("Update", "5", note("<p>Bonsoir</p>"))
+                )
+                .await,
+            202
+        );
+        assert_eq!(content().await, ("<p>Bonsoir</p>".to_string(), false));
+        assert_eq!(
+            karim
+                .send(
+                    &alpha,
+                    &karim.activity("Delete", "6", json!({"id": note_id, "type": "Tombstone"}))
+                )
+                .await,
+            202
+        );
+        assert_eq!(content().await, (String::new(), true));
     }
 );

@@ -151,7 +151,13 @@ both_backends!(
             .await
             .unwrap();
         assert_eq!(response.status(), 401);
-    let body: Value = response.json().await.unwrap();
-    assert!(body["message"].as_str().unwrap().contains("is not a key of"), "{body}");
+        let body: Value = response.json().await.unwrap();
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("is not a key of"),
+            "{body}"
+        );
     }
 );

@@ -129,55 +129,50 @@ pub fn receive_remote(
     Ok(())
 }
 
-/// A remote author deleted its post. Only the author's own server may delete it: anything else is refused.
-pub fn delete_remote(conn: &mut AnyConnection, author: RemoteActorId, ap_id: &str) -> Result<()> {
+/// Whether a stored remote post exists and belongs to `author`. Only the author's own server may change a
+/// post: anyone else is refused.
+fn owned_by(conn: &mut AnyConnection, author: RemoteActorId, ap_id: &str) -> Result<bool> {
     let owner: Option<Option<RemoteActorId>> = notes::table
         .filter(notes::ap_id.eq(ap_id))
         .select(notes::remote_author_id)
         .first(conn)
         .optional()?;
     match owner {
-        None => Ok(()),
-        Some(Some(owner)) if owner == author => {
-            diesel::update(notes::table.filter(notes::ap_id.eq(ap_id)))
-                .set((notes::deleted.eq(true), notes::content.eq("")))
-                .execute(conn)?;
-            Ok(())
-        }
+        None => Ok(false),
+        Some(Some(owner)) if owner == author => Ok(true),
         Some(_) => Err(Error::Forbidden(format!(
             "{ap_id} does not belong to the sender"
         ))),
     }
 }
 
-/// A remote author edited its post. Only the author's own server may edit it.
+/// A remote author deleted its post: a tombstone stays.
+pub fn delete_remote(conn: &mut AnyConnection, author: RemoteActorId, ap_id: &str) -> Result<()> {
+    if owned_by(conn, author, ap_id)? {
+        diesel::update(notes::table.filter(notes::ap_id.eq(ap_id)))
+            .set((notes::deleted.eq(true), notes::content.eq("")))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A remote author edited its post.
 pub fn update_remote(
     conn: &mut AnyConnection,
     author: RemoteActorId,
     ap_id: &str,
     html: &str,
 ) -> Result<()> {
-    let owner: Option<Option<RemoteActorId>> = notes::table
-        .filter(notes::ap_id.eq(ap_id))
-        .select(notes::remote_author_id)
-        .first(conn)
-        .optional()?;
-    match owner {
-        None => Ok(()),
-        Some(Some(owner)) if owner == author => {
-            diesel::update(
-                notes::table
-                    .filter(notes::ap_id.eq(ap_id))
-                    .filter(notes::deleted.eq(false)),
-            )
-            .set(notes::content.eq(sanitize_remote_html(html)))
-            .execute(conn)?;
-            Ok(())
-        }
-        Some(_) => Err(Error::Forbidden(format!(
-            "{ap_id} does not belong to the sender"
-        ))),
+    if owned_by(conn, author, ap_id)? {
+        diesel::update(
+            notes::table
+                .filter(notes::ap_id.eq(ap_id))
+                .filter(notes::deleted.eq(false)),
+        )
+        .set(notes::content.eq(sanitize_remote_html(html)))
+        .execute(conn)?;
     }
+    Ok(())
 }
 
 /// A local author deletes a post: a tombstone stays, followers' servers are told.

@@ -61,7 +61,35 @@ async fn local_actor(ctx: &AppContext, name: String) -> Result<Actor> {
         .ok_or_else(|| Error::NotFound("no such actor".into()))
 }
 
-fn respond(collection: Collection) -> Response {
+/// The collection itself (`page` None: its size and a link to its first page), or one page of it.
+fn respond(
+    id: &Url,
+    total: i64,
+    page: Option<i64>,
+    items: impl FnOnce() -> Vec<Value>,
+) -> Response {
+    let collection = match page {
+        None => Collection {
+            context: context(),
+            id: id.to_string(),
+            kind: "OrderedCollection",
+            total_items: total,
+            first: Some(format!("{id}?page=1")),
+            part_of: None,
+            next: None,
+            ordered_items: None,
+        },
+        Some(n) => Collection {
+            context: context(),
+            id: format!("{id}?page={n}"),
+            kind: "OrderedCollectionPage",
+            total_items: total,
+            first: None,
+            part_of: Some(id.to_string()),
+            next: (n * PAGE_SIZE < total).then(|| format!("{id}?page={}", n + 1)),
+            ordered_items: Some(items()),
+        },
+    };
     activitypub_federation::axum::json::FederationJson(collection).into_response()
 }
 
@@ -85,36 +113,15 @@ async fn follow_collection(
         .db
         .run(move |conn| queries::follow_page(conn, actor_id, followers, offset, PAGE_SIZE))
         .await?;
-    Ok(respond(match page {
-        None => Collection {
-            context: context(),
-            id: id.to_string(),
-            kind: "OrderedCollection",
-            total_items: total,
-            first: Some(format!("{id}?page=1")),
-            part_of: None,
-            next: None,
-            ordered_items: None,
-        },
-        Some(n) => Collection {
-            context: context(),
-            id: format!("{id}?page={n}"),
-            kind: "OrderedCollectionPage",
-            total_items: total,
-            first: None,
-            part_of: Some(id.to_string()),
-            next: (offset + PAGE_SIZE < total).then(|| format!("{id}?page={}", n + 1)),
-            ordered_items: Some(
-                ends.into_iter()
-                    .map(|end| match end {
-                        FollowEnd::Local(kind, name) => {
-                            Value::String(ctx.urls.actor(kind, &name).to_string())
-                        }
-                        FollowEnd::Remote(ap_id) => Value::String(ap_id),
-                    })
-                    .collect(),
-            ),
-        },
+    Ok(respond(&id, total, page, || {
+        ends.into_iter()
+            .map(|end| match end {
+                FollowEnd::Local(kind, name) => {
+                    Value::String(ctx.urls.actor(kind, &name).to_string())
+                }
+                FollowEnd::Remote(ap_id) => Value::String(ap_id),
+            })
+            .collect()
     }))
 }
 
@@ -174,38 +181,17 @@ pub async fn outbox(
             Ok((total, bodies))
         })
         .await?;
-    Ok(respond(match page {
-        None => Collection {
-            context: context(),
-            id: id.to_string(),
-            kind: "OrderedCollection",
-            total_items: total,
-            first: Some(format!("{id}?page=1")),
-            part_of: None,
-            next: None,
-            ordered_items: None,
-        },
-        Some(n) => Collection {
-            context: context(),
-            id: format!("{id}?page={n}"),
-            kind: "OrderedCollectionPage",
-            total_items: total,
-            first: None,
-            part_of: Some(id.to_string()),
-            next: (offset + PAGE_SIZE < total).then(|| format!("{id}?page={}", n + 1)),
-            ordered_items: Some(
-                bodies
-                    .iter()
-                    .filter_map(|b| serde_json::from_str::<Value>(b).ok())
-                    .map(|mut v| {
-                        if let Some(map) = v.as_object_mut() {
-                            map.remove("@context");
-                        }
-                        v
-                    })
-                    .collect(),
-            ),
-        },
+    Ok(respond(&id, total, page, || {
+        bodies
+            .iter()
+            .filter_map(|b| serde_json::from_str::<Value>(b).ok())
+            .map(|mut v| {
+                if let Some(map) = v.as_object_mut() {
+                    map.remove("@context");
+                }
+                v
+            })
+            .collect()
     }))
 }
 

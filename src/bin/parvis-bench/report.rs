@@ -74,12 +74,31 @@ pub fn command_line() -> String {
         .join(" ")
 }
 
+/// The source measured: commit, and whether the tree had uncommitted changes.
+pub fn source() -> String {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let commit = command_output("git", &["-C", dir, "rev-parse", "--short", "HEAD"])
+        .unwrap_or_else(|_| "unknown commit".into());
+    let dirty = command_output(
+        "git",
+        &["-C", dir, "status", "--porcelain", "--untracked-files=no"],
+    )
+    .map(|s| !s.is_empty())
+    .unwrap_or(false);
+    if dirty {
+        format!("{commit} with uncommitted changes")
+    } else {
+        commit
+    }
+}
+
 /// The header lines every section starts with.
 pub fn preamble(options: &Options) -> String {
     format!(
-        "- date: {}; machine: {}\n- command: `{}`\n- CPU placement: {}; load average at the end: {}\n",
+        "- date: {}; machine: {}; source: {}\n- command: `{}`\n- CPU placement: {}; load average at the end: {}\n",
         today(),
         machine(),
+        source(),
         command_line(),
         options.placement(),
         crate::common::load_average(),
