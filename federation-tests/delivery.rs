@@ -208,3 +208,66 @@ both_backends!(
         let _ = sink;
     }
 );
+
+both_backends!(
+    blocked_servers_and_broken_events_do_not_stop_the_queue,
+    |backend| async move {
+        let sink = sink::start(SINK_IP, Duration::ZERO, 202).await;
+        let names = vec![
+            "open.sink.test".to_string(),
+            "blocked.sink.test".to_string(),
+        ];
+        let instance = TestInstance::start_with(backend, |s| {
+            s.federation.allowed_hosts = names.clone();
+            for name in &names {
+                s.federation.static_hosts.insert(name.clone(), SINK_IP);
+            }
+            // Blocked after it followed marie.
+            s.federation.blocked_domains = vec!["blocked.sink.test".into()];
+        })
+        .await;
+        let token = account(&instance, "ville", "marie", Role::Official).await;
+        sink::followers_on_sink(&instance.db, "marie", &names, sink.addr.port()).await;
+        // An event whose post does not exist comes first in the outbox.
+        instance
+            .db
+            .run(|conn| {
+                let marie = parvis::db::queries::actor_by_username(conn, "marie")?
+                    .unwrap()
+                    .id;
+                parvis::civic::outbox::record(
+                    conn,
+                    parvis::model::EventKind::NotePublished,
+                    marie,
+                    999_999,
+                    None,
+                    "",
+                )
+            })
+            .await
+            .unwrap();
+        post(&instance, &token).await;
+        eventually(
+            "the post at the open server",
+            Duration::from_secs(20),
+            || async { (!sink.received.all().is_empty()).then_some(()) },
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let hosts: Vec<String> = sink.received.all().into_iter().map(|(h, _)| h).collect();
+        assert_eq!(hosts.len(), 1, "{hosts:?}");
+        assert!(hosts[0].starts_with("open.sink.test"), "{hosts:?}");
+        let pending: i64 = instance
+            .db
+            .run(|conn| {
+                use parvis::model::schema::outbox_events;
+                Ok(outbox_events::table
+                    .filter(outbox_events::expanded.eq(false))
+                    .count()
+                    .get_result(conn)?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(pending, 0, "the broken event was set aside");
+    }
+);

@@ -184,6 +184,40 @@ both_backends!(
         assert_eq!(outbox["orderedItems"][0]["type"], "Create");
         assert_eq!(outbox["orderedItems"][0]["object"]["id"], uri.as_str());
 
+        // An official speaks for the commune: the commune's followers get it, signed by the commune.
+        let (status, post) = beta
+            .api_post(
+                "/api/v1/statuses",
+                &official,
+                json!({"status": "La mairie sera fermée lundi", "as_commune": true}),
+            )
+            .await;
+        assert_eq!(status, 200, "{post}");
+        assert_eq!(post["account"]["group"], true);
+        let uri = post["uri"].as_str().unwrap().to_string();
+        let seen = eventually(
+            "the commune's post on alpha",
+            Duration::from_secs(20),
+            || async {
+                timeline(&alpha, &citizen)
+                    .await
+                    .into_iter()
+                    .find(|s| s["uri"] == uri.as_str())
+            },
+        )
+        .await;
+        assert_eq!(seen["account"]["username"], "beta-ville");
+        // A citizen may not.
+        let beta_citizen = account(&beta, "beta-ville", "zoe", Role::Citizen).await;
+        let (status, refused) = beta
+            .api_post(
+                "/api/v1/statuses",
+                &beta_citizen,
+                json!({"status": "x", "as_commune": true}),
+            )
+            .await;
+        assert_eq!(status, 403, "{refused}");
+
         // The citizen unfollows: beta forgets the follower.
         let (status, rel) = alpha
             .api_post(

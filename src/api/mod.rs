@@ -61,6 +61,16 @@ pub fn router() -> Router<AppContext> {
             get(move || async move { axum::Json(document) }),
         )
         .route("/api/{*rest}", axum::routing::any(not_found))
+        // Browser-based fediverse clients call the API from their own origin, with bearer tokens (no cookies).
+        .layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(tower_http::cors::Any)
+                .allow_methods(tower_http::cors::Any)
+                .allow_headers([
+                    axum::http::header::AUTHORIZATION,
+                    axum::http::header::CONTENT_TYPE,
+                ]),
+        )
 }
 
 async fn not_found() -> Error {

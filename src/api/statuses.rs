@@ -27,6 +27,9 @@ pub struct NewStatus {
     /// The id of the post answered.
     #[serde(default)]
     pub in_reply_to_id: Option<String>,
+    /// Parvis: publish in the name of the account's commune (officials, moderators and admins).
+    #[serde(default)]
+    pub as_commune: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -98,12 +101,36 @@ pub async fn create(
         }
     };
     let author = current.actor.id;
-    let note = ctx
+    let account_row = current.account.clone();
+    let as_commune = new.as_commune;
+    let (note, commune) = ctx
         .db
-        .transaction(move |conn| notes::publish(conn, author, &new.status, visibility, reply_to))
+        .transaction(move |conn| {
+            if as_commune {
+                let note = notes::publish_for_commune(
+                    conn,
+                    &account_row,
+                    &new.status,
+                    visibility,
+                    reply_to,
+                )?;
+                Ok((
+                    note,
+                    Some(queries::actor_by_id(conn, account_row.commune_id)?),
+                ))
+            } else {
+                Ok((
+                    notes::publish(conn, author, &new.status, visibility, reply_to)?,
+                    None,
+                ))
+            }
+        })
         .await?;
     ctx.wake.notify_one();
-    let account = dto(&ctx, &current.actor, Some(&current.account), &[]);
+    let account = match &commune {
+        Some(commune) => dto(&ctx, commune, None, &[]),
+        None => dto(&ctx, &current.actor, Some(&current.account), &[]),
+    };
     Ok(Json(status(&ctx, &note, account)))
 }
 

@@ -94,6 +94,24 @@ pub fn publish(
     note(conn, id)
 }
 
+/// Publishes a post in the name of the account's commune. Officials, moderators and admins speak for their
+/// commune; citizens do not.
+pub fn publish_for_commune(
+    conn: &mut AnyConnection,
+    account: &crate::model::Account,
+    text: &str,
+    visibility: Visibility,
+    in_reply_to: Option<String>,
+) -> Result<Note> {
+    use crate::model::Role;
+    if !matches!(account.role, Role::Official | Role::Moderator | Role::Admin) {
+        return Err(Error::Forbidden(
+            "only officials, moderators and admins publish in the name of the commune".into(),
+        ));
+    }
+    publish(conn, account.commune_id, text, visibility, in_reply_to)
+}
+
 pub fn note(conn: &mut AnyConnection, id: NoteId) -> Result<Note> {
     notes::table
         .find(id)

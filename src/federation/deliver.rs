@@ -125,70 +125,90 @@ impl Queue {
             .await?;
         let count = events.len() as i64;
         for event in events {
-            let urls = self.ctx.urls.clone();
-            let unreachable_delay =
-                chrono::Duration::from_std(UNREACHABLE_RETRY).unwrap_or_default();
-            self.ctx
-                .db
-                .transaction(move |conn| {
-                    let planned = plan(conn, &urls, &event)?;
-                    if let Some((activity, public, inboxes)) = planned {
-                        let body = serde_json::to_string(&activity).map_err(Error::internal)?;
-                        let outgoing: OutgoingId = diesel::insert_into(outgoing_activities::table)
-                            .values((
-                                outgoing_activities::ap_id.eq(activity.id.as_str()),
-                                outgoing_activities::signer_id.eq(event.actor_id),
-                                outgoing_activities::body.eq(&body),
-                                outgoing_activities::public.eq(public),
-                                outgoing_activities::created_at.eq(now()),
-                            ))
-                            .returning(outgoing_activities::id)
-                            .get_result(conn)?;
-                        let unreachable: HashSet<String> = remote_hosts::table
-                            .filter(remote_hosts::unreachable.eq(true))
-                            .select(remote_hosts::domain)
-                            .load::<String>(conn)?
-                            .into_iter()
-                            .collect();
-                        let now = now();
-                        let rows: Vec<_> = inboxes
-                            .iter()
-                            .filter_map(|inbox| {
-                                Url::parse(inbox).ok().map(|u| (inbox, domain_of(&u)))
-                            })
-                            .map(|(inbox, domain)| {
-                                let at = if unreachable.contains(&domain) {
-                                    now + unreachable_delay
-                                } else {
-                                    now
-                                };
-                                (
-                                    deliveries::activity_id.eq(outgoing),
-                                    deliveries::inbox.eq(inbox.clone()),
-                                    deliveries::domain.eq(domain),
-                                    deliveries::state.eq("queued"),
-                                    deliveries::next_attempt_at.eq(at),
-                                    deliveries::created_at.eq(now),
-                                )
-                            })
-                            .collect();
-                        // Multi-row inserts are written per backend (the multi-backend connection has none).
-                        for chunk in rows.chunks(500) {
-                            crate::on_each_backend!(&mut *conn, |c| diesel::insert_into(
-                                deliveries::table
-                            )
-                            .values(chunk.to_vec())
-                            .execute(c))?;
-                        }
-                    }
-                    diesel::update(outbox_events::table.find(event.id))
-                        .set(outbox_events::expanded.eq(true))
-                        .execute(conn)?;
-                    Ok(())
-                })
-                .await?;
+            let id = event.id;
+            if let Err(e) = self.expand(event).await {
+                // An event that cannot be planned (its subject vanished, a bad stored id) must not block the
+                // ones after it: it is logged and set aside.
+                tracing::warn!(error = %e, event = %id, "outbox event set aside");
+                self.ctx
+                    .db
+                    .run(move |conn| {
+                        diesel::update(outbox_events::table.find(id))
+                            .set(outbox_events::expanded.eq(true))
+                            .execute(conn)?;
+                        Ok(())
+                    })
+                    .await?;
+            }
         }
         Ok(count == BATCH)
+    }
+
+    /// Expands one event into its activity and delivery rows, in one transaction.
+    async fn expand(&self, event: OutboxEvent) -> Result<()> {
+        let urls = self.ctx.urls.clone();
+        let blocked = self.ctx.settings.federation.blocked_domains.clone();
+        let unreachable_delay = chrono::Duration::from_std(UNREACHABLE_RETRY).unwrap_or_default();
+        self.ctx
+            .db
+            .transaction(move |conn| {
+                let planned = plan(conn, &urls, &event)?;
+                if let Some((activity, public, inboxes)) = planned {
+                    let body = serde_json::to_string(&activity).map_err(Error::internal)?;
+                    let outgoing: OutgoingId = diesel::insert_into(outgoing_activities::table)
+                        .values((
+                            outgoing_activities::ap_id.eq(activity.id.as_str()),
+                            outgoing_activities::signer_id.eq(event.actor_id),
+                            outgoing_activities::body.eq(&body),
+                            outgoing_activities::public.eq(public),
+                            outgoing_activities::created_at.eq(now()),
+                        ))
+                        .returning(outgoing_activities::id)
+                        .get_result(conn)?;
+                    let unreachable: HashSet<String> = remote_hosts::table
+                        .filter(remote_hosts::unreachable.eq(true))
+                        .select(remote_hosts::domain)
+                        .load::<String>(conn)?
+                        .into_iter()
+                        .collect();
+                    let now = now();
+                    let rows: Vec<_> = inboxes
+                        .iter()
+                        .filter_map(|inbox| Url::parse(inbox).ok())
+                        // A server blocked since it followed us gets nothing more.
+                        .filter(|url| !crate::federation::is_blocked(&blocked, url))
+                        .map(|url| {
+                            let domain = domain_of(&url);
+                            let at = if unreachable.contains(&domain) {
+                                now + unreachable_delay
+                            } else {
+                                now
+                            };
+                            (
+                                deliveries::activity_id.eq(outgoing),
+                                deliveries::inbox.eq(url.to_string()),
+                                deliveries::domain.eq(domain),
+                                deliveries::state.eq("queued"),
+                                deliveries::next_attempt_at.eq(at),
+                                deliveries::created_at.eq(now),
+                            )
+                        })
+                        .collect();
+                    // Multi-row inserts are written per backend (the multi-backend connection has none).
+                    for chunk in rows.chunks(500) {
+                        crate::on_each_backend!(&mut *conn, |c| diesel::insert_into(
+                            deliveries::table
+                        )
+                        .values(chunk.to_vec())
+                        .execute(c))?;
+                    }
+                }
+                diesel::update(outbox_events::table.find(event.id))
+                    .set(outbox_events::expanded.eq(true))
+                    .execute(conn)?;
+                Ok(())
+            })
+            .await
     }
 
     /// Starts due deliveries, as far as the global and per-server limits allow.

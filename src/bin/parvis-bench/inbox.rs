@@ -126,12 +126,16 @@ pub async fn run(options: &Options, args: &B1Args) -> Res<()> {
         }
         results.push(result);
     }
-    let key = if args.postgres.is_some() {
-        "b1-postgres"
-    } else {
-        "b1-sqlite"
-    };
-    report::publish(options, key, &markdown(options, args, backend, &results))
+    let key = format!(
+        "b1-{}{}",
+        if args.postgres.is_some() {
+            "postgres"
+        } else {
+            "sqlite"
+        },
+        if options.pin { "" } else { "-shared-cpus" }
+    );
+    report::publish(options, &key, &markdown(options, args, backend, &results))
 }
 
 fn generate_keys(count: usize) -> Res<Vec<Key>> {
@@ -420,7 +424,12 @@ fn markdown(options: &Options, args: &B1Args, backend: &str, results: &[RunResul
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "## B1 on {backend}: signed `Create(Note)` replies to the shared inbox (+ B2, B9 during B1)\n"
+        "## B1 on {backend}{}: signed `Create(Note)` replies to the shared inbox (+ B2, B9 during B1)\n",
+        if options.pin {
+            ""
+        } else {
+            ", server and load generator sharing both CPUs"
+        }
     );
     s.push_str(&report::preamble(options));
     let _ = writeln!(
