@@ -71,9 +71,18 @@ fn assert_actor_basics(doc: &Value, id: &str, kind: &str, username: &str, base: 
     assert_eq!(doc["preferredUsername"], username);
     assert_eq!(doc["url"], id);
     assert_eq!(doc["inbox"], format!("{id}/inbox"));
-    assert_eq!(doc["outbox"], format!("{id}/outbox"));
-    assert_eq!(doc["followers"], format!("{id}/followers"));
-    assert_eq!(doc["following"], format!("{id}/following"));
+    if kind == "Application" {
+        // The instance actor only signs: no collections to advertise.
+        assert!(
+            doc.get("outbox").is_none()
+                && doc.get("followers").is_none()
+                && doc.get("following").is_none()
+        );
+    } else {
+        assert_eq!(doc["outbox"], format!("{id}/outbox"));
+        assert_eq!(doc["followers"], format!("{id}/followers"));
+        assert_eq!(doc["following"], format!("{id}/following"));
+    }
     assert_eq!(doc["endpoints"]["sharedInbox"], format!("{base}/inbox"));
     assert_eq!(doc["publicKey"]["id"], format!("{id}#main-key"));
     assert_eq!(doc["publicKey"]["owner"], id);

@@ -102,7 +102,7 @@ both_backends!(bearer_tokens_authenticate, |backend| async move {
 both_backends!(
     instance_and_accounts_in_mastodon_shape,
     |backend| async move {
-        let (town, _) = town(backend).await;
+        let (town, token) = town(backend).await;
         let (status, instance, _) = get(&town, "/api/v1/instance", None).await;
         assert_eq!(status, 200);
         assert_eq!(instance["uri"], town.base.trim_start_matches("http://"));
@@ -141,10 +141,11 @@ both_backends!(
             ("/api/v1/accounts/lookup?acct=instance", 404, "not_found"),
             (
                 "/api/v1/accounts/lookup?acct=karim@nowhere.parvis.test",
-                502,
-                "bad_gateway",
+                401,
+                "unauthorized",
             ),
             ("/api/v1/accounts/999999", 404, "not_found"),
+            ("/api/v1/accounts/r999999", 404, "not_found"),
             ("/api/v1/accounts/abc", 404, "not_found"),
             ("/api/v1/no-such-endpoint", 404, "not_found"),
             ("/api/v2/anything/at/all", 404, "not_found"),
@@ -153,6 +154,15 @@ both_backends!(
             assert_eq!(status, status_expected, "{path}: {body}");
             assert_error(&body, code);
         }
+        // Signed in, the remote lookup is attempted; the server there is down.
+        let (status, body, _) = get(
+            &town,
+            "/api/v1/accounts/lookup?acct=karim@nowhere.parvis.test",
+            Some(&token),
+        )
+        .await;
+        assert_eq!(status, 502, "{body}");
+        assert_error(&body, "bad_gateway");
     }
 );
 

@@ -377,3 +377,106 @@ both_backends!(
         assert!(!host.unreachable);
     }
 );
+
+both_backends!(
+    replies_and_deletions_reach_followers,
+    |backend| async move {
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        let beta = net.instance(backend, BETA, |_| {}).await;
+        let citizen = account(&alpha, "alpha-ville", "karim", Role::Citizen).await;
+        let official = account(&beta, "beta-ville", "marie", Role::Official).await;
+        follow_and_wait(&alpha, &citizen, &handle(&beta, "marie")).await;
+
+        let (_, first) = beta
+            .api_post(
+                "/api/v1/statuses",
+                &official,
+                json!({"status": "Travaux rue Haute"}),
+            )
+            .await;
+        let first_id = first["id"].as_str().unwrap().to_string();
+        let (status, reply) = beta
+            .api_post(
+                "/api/v1/statuses",
+                &official,
+                json!({"status": "Fin prévue vendredi", "in_reply_to_id": first_id}),
+            )
+            .await;
+        assert_eq!(status, 200, "{reply}");
+        assert_eq!(reply["in_reply_to_id"], first_id.as_str());
+        let (status, direct) = beta
+            .api_post(
+                "/api/v1/statuses",
+                &official,
+                json!({"status": "privé", "visibility": "direct"}),
+            )
+            .await;
+        assert_eq!(status, 422, "{direct}");
+        let reply_uri = reply["uri"].as_str().unwrap().to_string();
+        let first_uri = first["uri"].as_str().unwrap().to_string();
+        // On alpha, the reply points at the first post as alpha stores it.
+        let seen = eventually("the reply on alpha", Duration::from_secs(20), || async {
+            timeline(&alpha, &citizen)
+                .await
+                .into_iter()
+                .find(|s| s["uri"] == reply_uri.as_str())
+        })
+        .await;
+        let alpha_first = timeline(&alpha, &citizen)
+            .await
+            .into_iter()
+            .find(|s| s["uri"] == first_uri.as_str())
+            .unwrap();
+        assert_eq!(seen["in_reply_to_id"], alpha_first["id"]);
+
+        // The author deletes the first post: it leaves alpha's timeline and beta's outbox.
+        let status = beta
+            .client()
+            .delete(beta.url(&format!("/api/v1/statuses/{first_id}")))
+            .bearer_auth(&official)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200);
+        eventually("the deletion on alpha", Duration::from_secs(20), || async {
+            let gone = !timeline(&alpha, &citizen)
+                .await
+                .iter()
+                .any(|s| s["uri"] == first_uri.as_str());
+            gone.then_some(())
+        })
+        .await;
+        let (_, outbox) = beta
+            .get_json("/users/marie/outbox?page=1", "application/activity+json")
+            .await;
+        let listed: Vec<&str> = outbox["orderedItems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|a| a["object"]["id"].as_str())
+            .collect();
+        assert_eq!(listed, vec![reply_uri.as_str()], "{outbox}");
+        assert_eq!(outbox["totalItems"], 1);
+        let (status, _) = beta
+            .get_json(
+                first_uri.trim_start_matches(&beta.base),
+                "application/activity+json",
+            )
+            .await;
+        assert_eq!(status, 404, "a deleted post is no longer served");
+        // Someone else cannot delete the reply.
+        let other = account(&beta, "beta-ville", "zoe", Role::Citizen).await;
+        let reply_id = reply["id"].as_str().unwrap();
+        let status = beta
+            .client()
+            .delete(beta.url(&format!("/api/v1/statuses/{reply_id}")))
+            .bearer_auth(&other)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 403);
+    }
+);

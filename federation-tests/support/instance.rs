@@ -76,6 +76,11 @@ impl TestInstance {
         scheme: &str,
         tune: impl FnOnce(&mut Settings),
     ) -> TestInstance {
+        // RUST_LOG=parvis=debug shows what the instances do, per test.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
         let dir = tempfile::tempdir().expect("temp dir");
         let listener = TcpListener::bind((ip, 0)).expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");

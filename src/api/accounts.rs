@@ -130,12 +130,15 @@ pub async fn verify_credentials(
         (status = 404, body = crate::error::ErrorBody)))]
 pub async fn lookup(
     State(ctx): State<AppContext>,
+    current: Option<CurrentAccount>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<AccountDto>> {
     let acct = params
         .get("acct")
         .ok_or_else(|| Error::BadRequest("the acct parameter is missing".into()))?;
-    match resolve(&ctx, acct).await? {
+    // Resolving a remote account makes this server fetch from others: only for signed-in accounts, so that
+    // nobody can use it to make us send requests anonymously.
+    match resolve(&ctx, acct, current.is_some()).await? {
         Resolved::Local(actor) => load(&ctx, actor).await.map(Json),
         Resolved::Remote(remote) => Ok(Json(remote_dto(&remote))),
     }
@@ -147,9 +150,12 @@ pub enum Resolved {
     Remote(crate::model::RemoteActor),
 }
 
-/// Resolves `name`, `@name@host` or an actor URL; remote actors are fetched (and stored) as needed.
-pub async fn resolve(ctx: &AppContext, raw: &str) -> Result<Resolved> {
+/// Resolves `name`, `@name@host` or an actor URL; remote actors are fetched (and stored) as needed, when
+/// `may_fetch`.
+pub async fn resolve(ctx: &AppContext, raw: &str, may_fetch: bool) -> Result<Resolved> {
     let acct = raw.trim();
+    let refuse =
+        || Error::Unauthorized("looking up accounts on other servers needs an access token".into());
     if let Some(url) = url::Url::parse(acct)
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https"))
@@ -162,6 +168,9 @@ pub async fn resolve(ctx: &AppContext, raw: &str) -> Result<Resolved> {
                 .ok_or_else(|| Error::NotFound(format!("no account at {url}")))?;
             return Ok(Resolved::Local(actor));
         }
+        if !may_fetch {
+            return Err(refuse());
+        }
         return Ok(Resolved::Remote(
             crate::federation::fetch::actor(ctx, &url, false).await?,
         ));
@@ -170,6 +179,7 @@ pub async fn resolve(ctx: &AppContext, raw: &str) -> Result<Resolved> {
     let name = match acct.split_once('@') {
         None => acct.clone(),
         Some((name, host)) if host == ctx.urls.authority().to_ascii_lowercase() => name.to_string(),
+        Some(_) if !may_fetch => return Err(refuse()),
         Some(_) => {
             return Ok(Resolved::Remote(
                 crate::federation::fetch::webfinger(ctx, &acct).await?,
@@ -214,6 +224,16 @@ pub async fn account(
     State(ctx): State<AppContext>,
     Path(id): Path<String>,
 ) -> Result<Json<AccountDto>> {
+    if let Some(remote) = id.strip_prefix('r').and_then(|n| n.parse::<i64>().ok()) {
+        let remote = ctx
+            .db
+            .run(move |conn| {
+                crate::civic::remote::remote_actor(conn, crate::ids::RemoteActorId(remote))
+            })
+            .await
+            .map_err(|_| Error::NotFound(format!("no account with id '{id}'")))?;
+        return Ok(Json(remote_dto(&remote)));
+    }
     let id: i64 = id
         .parse()
         .map_err(|_| Error::NotFound(format!("no account with id '{id}'")))?;

@@ -15,6 +15,23 @@ pub struct CurrentAccount {
     pub account: Account,
 }
 
+/// `Option<CurrentAccount>`: no `Authorization` header is `None`; a header with a bad token is still 401.
+impl axum::extract::OptionalFromRequestParts<AppContext> for CurrentAccount {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        ctx: &AppContext,
+    ) -> Result<Option<Self>, Error> {
+        if parts.headers.get(AUTHORIZATION).is_none() {
+            return Ok(None);
+        }
+        <CurrentAccount as FromRequestParts<AppContext>>::from_request_parts(parts, ctx)
+            .await
+            .map(Some)
+    }
+}
+
 impl FromRequestParts<AppContext> for CurrentAccount {
     type Rejection = Error;
 

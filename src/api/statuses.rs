@@ -46,7 +46,32 @@ pub struct StatusDto {
     pub account: AccountDto,
 }
 
-fn status(ctx: &AppContext, note: &Note, account: AccountDto) -> StatusDto {
+/// The id of the post a post answers, if we have that post.
+fn parent_id(
+    ctx: &AppContext,
+    conn: &mut crate::db::AnyConnection,
+    note: &Note,
+) -> Result<Option<String>> {
+    let Some(parent) = &note.in_reply_to else {
+        return Ok(None);
+    };
+    if let Some(local) = ctx.urls.parse_note(parent) {
+        return Ok(Some(local.to_string()));
+    }
+    Ok(notes_table::table
+        .filter(notes_table::ap_id.eq(parent))
+        .select(notes_table::id)
+        .first::<NoteId>(conn)
+        .optional()?
+        .map(|id| id.to_string()))
+}
+
+fn status(
+    ctx: &AppContext,
+    note: &Note,
+    account: AccountDto,
+    in_reply_to_id: Option<String>,
+) -> StatusDto {
     let uri = note
         .ap_id
         .clone()
@@ -58,7 +83,7 @@ fn status(ctx: &AppContext, note: &Note, account: AccountDto) -> StatusDto {
         created_at: note.published.and_utc().to_rfc3339(),
         content: note.content.clone(),
         visibility: note.visibility.to_string(),
-        in_reply_to_id: None,
+        in_reply_to_id,
         account,
     }
 }
@@ -82,6 +107,7 @@ pub async fn create(
             )
         })?,
     };
+    let reply_to_id = new.in_reply_to_id.clone().filter(|s| !s.is_empty());
     let reply_to = match new.in_reply_to_id.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(raw) => {
@@ -103,6 +129,7 @@ pub async fn create(
     let author = current.actor.id;
     let account_row = current.account.clone();
     let as_commune = new.as_commune;
+    let parent = reply_to_id.clone();
     let (note, commune) = ctx
         .db
         .transaction(move |conn| {
@@ -131,7 +158,7 @@ pub async fn create(
         Some(commune) => dto(&ctx, commune, None, &[]),
         None => dto(&ctx, &current.actor, Some(&current.account), &[]),
     };
-    Ok(Json(status(&ctx, &note, account)))
+    Ok(Json(status(&ctx, &note, account, parent)))
 }
 
 /// Deletes one's own post; a `Delete` goes to followers.
@@ -149,16 +176,19 @@ pub async fn delete(
             .map_err(|_| Error::NotFound(format!("no post {id}")))?,
     );
     let author = current.actor.id;
-    let note = ctx
+    let urls_ctx = ctx.clone();
+    let (note, parent) = ctx
         .db
         .transaction(move |conn| {
             notes::delete_local(conn, author, id)?;
-            notes::note(conn, id)
+            let note = notes::note(conn, id)?;
+            let parent = parent_id(&urls_ctx, conn, &note)?;
+            Ok((note, parent))
         })
         .await?;
     ctx.wake.notify_one();
     let account = dto(&ctx, &current.actor, Some(&current.account), &[]);
-    Ok(Json(status(&ctx, &note, account)))
+    Ok(Json(status(&ctx, &note, account, parent)))
 }
 
 /// The current account's own posts and those of the accounts it follows, newest first (40 at most).
@@ -169,6 +199,7 @@ pub async fn home(
     current: CurrentAccount,
 ) -> Result<Json<Vec<StatusDto>>> {
     let me = current.actor.id;
+    let timeline_ctx = ctx.clone();
     let rows = ctx
         .db
         .run(move |conn| {
@@ -182,6 +213,12 @@ pub async fn home(
                 .select(follows::target_id);
             let found: Vec<Note> = notes_table::table
                 .filter(notes_table::deleted.eq(false))
+                // Direct messages are not stored with their recipients yet: they never show here.
+                .filter(
+                    notes_table::visibility
+                        .ne(Visibility::Direct)
+                        .or(notes_table::author_id.eq(me)),
+                )
                 .filter(
                     notes_table::author_id
                         .eq(me)
@@ -204,19 +241,20 @@ pub async fn home(
                     ),
                     (None, None) => continue,
                 };
-                out.push((note, author));
+                let parent = parent_id(&timeline_ctx, conn, &note)?;
+                out.push((note, author, parent));
             }
             Ok(out)
         })
         .await?;
     Ok(Json(
         rows.into_iter()
-            .map(|(note, author)| {
+            .map(|(note, author, parent)| {
                 let account = match &author {
                     Author::Local(actor) => dto(&ctx, actor, None, &[]),
                     Author::Remote(remote) => remote_dto(remote),
                 };
-                status(&ctx, &note, account)
+                status(&ctx, &note, account, parent)
             })
             .collect(),
     ))

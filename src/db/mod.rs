@@ -148,12 +148,35 @@ impl Database {
     }
 
     /// Runs `work` in one transaction: all of it is written, or none.
+    ///
+    /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`): a deferred transaction that
+    /// reads, then writes after another connection committed, fails at once with "database is locked" instead
+    /// of waiting for the busy timeout. `work` must not open a transaction of its own.
     pub async fn transaction<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T> + Send + 'static,
     {
-        self.run(|conn| conn.transaction(work)).await
+        self.run(|conn| match conn {
+            AnyConnection::Sqlite(_) => {
+                conn.batch_execute("BEGIN IMMEDIATE")?;
+                match work(conn) {
+                    Ok(value) => match conn.batch_execute("COMMIT") {
+                        Ok(()) => Ok(value),
+                        Err(e) => {
+                            let _ = conn.batch_execute("ROLLBACK");
+                            Err(e.into())
+                        }
+                    },
+                    Err(e) => {
+                        let _ = conn.batch_execute("ROLLBACK");
+                        Err(e)
+                    }
+                }
+            }
+            AnyConnection::Postgresql(_) => conn.transaction(work),
+        })
+        .await
     }
 
     /// Whether the database answers a trivial query.

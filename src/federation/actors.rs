@@ -187,6 +187,7 @@ impl ActorDocument {
         today: NaiveDate,
     ) -> ActorDocument {
         let id = urls.actor(actor.kind, &actor.username);
+        let collections = actor.kind != ActorKind::Application;
         let summary = (!actor.summary.is_empty()).then(|| escape_html(&actor.summary));
         ActorDocument {
             kind: actor.kind.into(),
@@ -195,9 +196,10 @@ impl ActorDocument {
             summary,
             url: Some(id.clone()),
             inbox: urls.inbox(&id),
-            outbox: Some(urls.outbox(&id)),
-            followers: Some(urls.followers(&id)),
-            following: Some(urls.following(&id)),
+            // The instance actor only signs; it publishes nothing and follows no one.
+            outbox: collections.then(|| urls.outbox(&id)),
+            followers: collections.then(|| urls.followers(&id)),
+            following: collections.then(|| urls.following(&id)),
             endpoints: Some(Endpoints {
                 shared_inbox: Some(urls.shared_inbox()),
             }),

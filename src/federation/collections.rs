@@ -168,11 +168,18 @@ pub async fn outbox(
     let (total, bodies) = ctx
         .db
         .run(move |conn| {
-            let mine = outgoing_activities::table
-                .filter(outgoing_activities::signer_id.eq(actor_id))
-                .filter(outgoing_activities::public.eq(true));
-            let total: i64 = mine.count().get_result(conn)?;
-            let bodies: Vec<String> = mine
+            // Listed activities whose post, if any, still exists.
+            let mine = || {
+                outgoing_activities::table
+                    .left_join(
+                        notes::table.on(outgoing_activities::note_id.eq(notes::id.nullable())),
+                    )
+                    .filter(outgoing_activities::signer_id.eq(actor_id))
+                    .filter(outgoing_activities::public.eq(true))
+                    .filter(notes::deleted.is_null().or(notes::deleted.eq(false)))
+            };
+            let total: i64 = mine().count().get_result(conn)?;
+            let bodies: Vec<String> = mine()
                 .order(outgoing_activities::id.desc())
                 .offset(offset)
                 .limit(PAGE_SIZE)

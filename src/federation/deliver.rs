@@ -127,6 +127,11 @@ impl Queue {
         for event in events {
             let id = event.id;
             if let Err(e) = self.expand(event).await {
+                if matches!(e, Error::Internal(_) | Error::Unavailable(_)) {
+                    // A database hiccup: the event stays pending and is tried again.
+                    tracing::warn!(error = %e, detail = e.log_detail(), event = %id, "outbox event postponed");
+                    return Ok(false);
+                }
                 // An event that cannot be planned (its subject vanished, a bad stored id) must not block the
                 // ones after it: it is logged and set aside.
                 tracing::warn!(error = %e, event = %id, "outbox event set aside");
@@ -153,14 +158,21 @@ impl Queue {
             .db
             .transaction(move |conn| {
                 let planned = plan(conn, &urls, &event)?;
-                if let Some((activity, public, inboxes)) = planned {
+                if let Some(Planned {
+                    activity,
+                    listed,
+                    note,
+                    inboxes,
+                }) = planned
+                {
                     let body = serde_json::to_string(&activity).map_err(Error::internal)?;
                     let outgoing: OutgoingId = diesel::insert_into(outgoing_activities::table)
                         .values((
                             outgoing_activities::ap_id.eq(activity.id.as_str()),
                             outgoing_activities::signer_id.eq(event.actor_id),
                             outgoing_activities::body.eq(&body),
-                            outgoing_activities::public.eq(public),
+                            outgoing_activities::public.eq(listed),
+                            outgoing_activities::note_id.eq(note),
                             outgoing_activities::created_at.eq(now()),
                         ))
                         .returning(outgoing_activities::id)
@@ -481,10 +493,18 @@ fn record(
             .execute(conn)?;
         }
         Outcome::Later(delay) => {
+            // A server that asks us to wait forever is given up on like any other, after two days.
+            let next = now + to_chrono(delay);
+            let gave_up = next - delivery.created_at > to_chrono(GIVE_UP_AFTER);
             diesel::update(deliveries::table.find(delivery.id))
                 .set((
-                    deliveries::next_attempt_at.eq(now + to_chrono(delay)),
-                    deliveries::last_error.eq(Some("HTTP 429")),
+                    deliveries::state.eq(if gave_up { "failed" } else { "queued" }),
+                    deliveries::next_attempt_at.eq(next),
+                    deliveries::last_error.eq(Some(if gave_up {
+                        "gave up: HTTP 429 for two days"
+                    } else {
+                        "HTTP 429"
+                    })),
                 ))
                 .execute(conn)?;
         }
@@ -548,8 +568,16 @@ fn ensure_host(conn: &mut AnyConnection, domain: &str) -> Result<()> {
     Ok(())
 }
 
-/// The activity an event calls for, whether it is public, and the inboxes it goes to.
-type Plan = Option<(ActivityOut, bool, Vec<String>)>;
+/// What an event calls for: the activity, whether it is listed in the outbox, the post it carries, and the
+/// inboxes it goes to.
+struct Planned {
+    activity: ActivityOut,
+    listed: bool,
+    note: Option<NoteId>,
+    inboxes: Vec<String>,
+}
+
+type Plan = Option<Planned>;
 
 fn plan(
     conn: &mut AnyConnection,
@@ -643,11 +671,14 @@ fn plan(
             } else {
                 "Create"
             };
-            Some((
-                activity(kind, urls.activity(), object, to, cc),
-                public,
-                inboxes.into_iter().collect(),
-            ))
+            let deleted = event.kind == EventKind::NoteDeleted;
+            Some(Planned {
+                activity: activity(kind, urls.activity(), object, to, cc),
+                // A Delete is not listed in the outbox; a Create is, while its post lives.
+                listed: public && !deleted,
+                note: (!deleted).then_some(note.id),
+                inboxes: inboxes.into_iter().collect(),
+            })
         }
         EventKind::FollowRequested | EventKind::FollowUndone => {
             let Some(target) = target else {
@@ -673,7 +704,12 @@ fn plan(
             } else {
                 activity("Undo", urls.activity(), follow, to, vec![])
             };
-            Some((out, false, vec![target.inbox.clone()]))
+            Some(Planned {
+                activity: out,
+                listed: false,
+                note: None,
+                inboxes: vec![target.inbox.clone()],
+            })
         }
         EventKind::FollowAccepted | EventKind::FollowRejected => {
             let Some(follower) = target else {
@@ -696,7 +732,12 @@ fn plan(
                 vec![follower.ap_id.clone()],
                 vec![],
             );
-            Some((out, false, vec![follower.inbox.clone()]))
+            Some(Planned {
+                activity: out,
+                listed: false,
+                note: None,
+                inboxes: vec![follower.inbox.clone()],
+            })
         }
     })
 }

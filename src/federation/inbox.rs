@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::federation::activities::{Incoming, NoteObject, id_of, is_public, type_of};
 use crate::federation::signatures::{self, RequestParts, VerifyingKey};
 use crate::federation::{domain_of, fetch, is_blocked};
-use crate::model::{RemoteActor, Visibility};
+use crate::model::{ActorKind, RemoteActor, Visibility};
 
 /// Activity types of the ActivityStreams vocabulary (and common extensions) that we accept and, for now, do
 /// nothing with: answering 202 keeps senders from retrying. Anything else is refused with 400.
@@ -55,8 +55,8 @@ pub async fn shared(
     answer(receive(&ctx, &method, &uri, &headers, &body).await)
 }
 
-/// `POST /users/{name}/inbox`, `/communes/{name}/inbox`: the same, for an actor that must exist.
-pub async fn personal(
+/// `POST /users/{name}/inbox`: the same, for a person that must exist.
+pub async fn person(
     State(ctx): State<AppContext>,
     Path(name): Path<String>,
     method: Method,
@@ -64,9 +64,33 @@ pub async fn personal(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    personal(ctx, ActorKind::Person, name, method, uri, headers, body).await
+}
+
+/// `POST /communes/{name}/inbox`: the same, for a commune that must exist.
+pub async fn commune(
+    State(ctx): State<AppContext>,
+    Path(name): Path<String>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    personal(ctx, ActorKind::Commune, name, method, uri, headers, body).await
+}
+
+async fn personal(
+    ctx: AppContext,
+    kind: ActorKind,
+    name: String,
+    method: Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let exists = ctx
         .db
-        .run(move |conn| queries::actor_by_username(conn, &name))
+        .run(move |conn| queries::actor_of_kind(conn, kind, &name))
         .await
         .map(|a| a.is_some());
     match exists {
@@ -81,7 +105,15 @@ fn answer(result: Result<()>) -> Response {
         Ok(()) => StatusCode::ACCEPTED.into_response(),
         Err(e) => {
             tracing::debug!(error = %e, "activity refused");
-            e.into_response()
+            let mut response = e.into_response();
+            if response.status() == StatusCode::UNAUTHORIZED {
+                // An inbox wants an HTTP signature, not a bearer token.
+                response.headers_mut().insert(
+                    axum::http::header::WWW_AUTHENTICATE,
+                    axum::http::HeaderValue::from_static("Signature"),
+                );
+            }
+            response
         }
     }
 }

@@ -135,6 +135,7 @@ diesel::table! {
         signer_id -> BigInt,
         body -> Text,
         public -> Bool,
+        note_id -> Nullable<BigInt>,
         created_at -> Timestamp,
     }
 }

@@ -88,6 +88,8 @@ CREATE TABLE outgoing_activities (
     signer_id BIGINT NOT NULL REFERENCES actors (id) ON DELETE CASCADE,
     body TEXT NOT NULL,
     public BOOLEAN NOT NULL,
+    -- The post a Create carries: when the post is deleted, the Create leaves the outbox.
+    note_id BIGINT REFERENCES notes (id) ON DELETE SET NULL,
     created_at TIMESTAMP NOT NULL
 );
 
