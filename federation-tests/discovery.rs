@@ -212,6 +212,7 @@ both_backends!(nodeinfo_describes_the_instance, |backend| async move {
     assert_eq!(info["software"]["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(info["protocols"], serde_json::json!(["activitypub"]));
     assert_eq!(info["usage"]["users"]["total"], 1);
+    assert_eq!(info["usage"]["localPosts"], 0);
     // The default registration mode is by invitation: not open.
     assert_eq!(info["openRegistrations"], false);
     assert_eq!(info["metadata"]["nodeName"], "Ville de Test");

@@ -184,6 +184,8 @@ both_backends!(
         assert_eq!(outbox["orderedItems"][0]["type"], "Create");
         assert_eq!(outbox["orderedItems"][0]["object"]["id"], uri.as_str());
 
+        let (_, info) = beta.get_json("/nodeinfo/2.1", "application/json").await;
+        assert_eq!(info["usage"]["localPosts"], 1);
         // An official speaks for the commune: the commune's followers get it, signed by the commune.
         let (status, post) = beta
             .api_post(

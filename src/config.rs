@@ -86,7 +86,8 @@ pub struct FederationSettings {
     /// Require signed GETs for actors and objects (Mastodon's "secure mode"). The instance actor stays public,
     /// so that servers can fetch the key they need to check our own signed fetches.
     pub authorized_fetch: bool,
-    /// Also sign deliveries with RFC 9421 HTTP Message Signatures, besides Mastodon's draft-cavage headers.
+    /// Sign deliveries with RFC 9421 HTTP Message Signatures rather than draft-cavage; a server answering 401
+    /// gets draft-cavage from then on (Fedify-style double knocking).
     pub sign_rfc9421: bool,
     /// Deliveries in flight at once to one remote server.
     pub delivery_concurrency_per_host: u32,

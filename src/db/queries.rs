@@ -273,3 +273,13 @@ pub fn federation_status(conn: &mut AnyConnection) -> Result<Vec<HostStatus>> {
     }
     Ok(by_domain.into_values().collect())
 }
+
+/// Posts written here and not deleted (NodeInfo's `localPosts`).
+pub fn count_local_posts(conn: &mut AnyConnection) -> Result<i64> {
+    use crate::model::schema::notes;
+    Ok(notes::table
+        .filter(notes::author_id.is_not_null())
+        .filter(notes::deleted.eq(false))
+        .count()
+        .get_result(conn)?)
+}

@@ -40,8 +40,11 @@ pub struct Services {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Usage {
     pub users: Users,
+    /// Posts written here and not deleted.
+    pub local_posts: i64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -59,12 +62,13 @@ pub async fn discovery(State(ctx): State<AppContext>) -> Response {
 
 /// `GET /nodeinfo/2.1`.
 pub async fn nodeinfo(State(ctx): State<AppContext>) -> Result<Response> {
-    let (people, communes) = ctx
+    let (people, communes, posts) = ctx
         .db
         .run(|conn| {
             Ok((
                 queries::count_actors(conn, ActorKind::Person)?,
                 queries::communes(conn)?,
+                queries::count_local_posts(conn)?,
             ))
         })
         .await?;
@@ -83,6 +87,7 @@ pub async fn nodeinfo(State(ctx): State<AppContext>) -> Result<Response> {
         open_registrations: instance.registration == RegistrationMode::Open,
         usage: Usage {
             users: Users { total: people },
+            local_posts: posts,
         },
         metadata: json!({
             "nodeName": instance.name,

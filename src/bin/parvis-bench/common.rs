@@ -465,6 +465,28 @@ pub fn own_cpu_ticks() -> Res<u64> {
     cpu_ticks_of("/proc/self/stat")
 }
 
+/// Busy time of the whole machine so far (all CPUs, every process), in clock ticks: with the server's and
+/// this process's own figures, it tells whether anything else competed for the CPUs during a run.
+pub fn machine_busy_ticks() -> Res<u64> {
+    let stat = std::fs::read_to_string("/proc/stat")?;
+    let line = stat
+        .lines()
+        .find(|l| l.starts_with("cpu "))
+        .ok_or_else(|| fail("/proc/stat has no cpu line"))?;
+    let values: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal: everything but idle and iowait.
+    Ok(values
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 3 && *i != 4 && *i < 8)
+        .map(|(_, v)| v)
+        .sum())
+}
+
 /// The median of some values (the mean of the middle two for an even count).
 pub fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();

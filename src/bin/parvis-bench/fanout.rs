@@ -12,8 +12,8 @@ use parvis::model::schema::{follows, remote_actors};
 
 use crate::client::{self, Conn};
 use crate::common::{
-    Instance, Memory, Options, Res, Server, Workspace, fail, fresh_database, mb, median, pe,
-    verdict,
+    Instance, Memory, Options, Res, Server, Workspace, fail, fresh_database, machine_busy_ticks,
+    mb, median, own_cpu_ticks, pe, verdict,
 };
 use crate::report;
 use crate::sink::{self, Hit, Sink};
@@ -185,6 +185,8 @@ struct B3Run {
     first_ms: f64,
     last_ms: f64,
     cpu_ms: f64,
+    /// CPU used by other processes (neither the server nor this program) meanwhile.
+    others_ms: f64,
     memory: Memory,
     duplicates: usize,
 }
@@ -217,6 +219,7 @@ pub async fn run_b3(options: &Options, args: &B3Args) -> Res<()> {
         // Let the delivery worker reach its idle loop.
         tokio::time::sleep(Duration::from_millis(300)).await;
         let cpu_before = server.cpu_ticks()?;
+        let (own_before, machine_before) = (own_cpu_ticks()?, machine_busy_ticks()?);
         let posted = Instant::now();
         let answered = post(
             &instance,
@@ -226,8 +229,14 @@ pub async fn run_b3(options: &Options, args: &B3Args) -> Res<()> {
         let hits = wait_all_hosts(&sink, args.instances, Duration::from_secs(120)).await?;
         wait_queue_empty(&instance, Duration::from_secs(60)).await?;
         let cpu_after = server.cpu_ticks()?;
+        let (own_after, machine_after) = (own_cpu_ticks()?, machine_busy_ticks()?);
         let memory = server.memory()?;
         server.stop().await?;
+        let server_ticks = cpu_after.saturating_sub(cpu_before);
+        let others = machine_after
+            .saturating_sub(machine_before)
+            .saturating_sub(server_ticks)
+            .saturating_sub(own_after.saturating_sub(own_before));
         let first = hits.iter().map(|h| h.at).min().unwrap_or(answered);
         let last = hits.iter().map(|h| h.at).max().unwrap_or(answered);
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
@@ -242,7 +251,8 @@ pub async fn run_b3(options: &Options, args: &B3Args) -> Res<()> {
             answer_ms: ms(answered - posted),
             first_ms: ms(first.saturating_duration_since(answered)),
             last_ms: ms(last.saturating_duration_since(answered)),
-            cpu_ms: options.ticks_to_ms(cpu_after.saturating_sub(cpu_before)),
+            cpu_ms: options.ticks_to_ms(server_ticks),
+            others_ms: options.ticks_to_ms(others),
             memory,
             duplicates: hits.len() - distinct_hosts(&hits),
         };
@@ -294,17 +304,19 @@ fn b3_markdown(options: &Options, args: &B3Args, backend: &str, results: &[B3Run
     );
     s.push_str(
         "| run | POST answered ms | first delivery ms after answer | last delivery ms after answer | \
-         server CPU ms / delivery | server VmHWM MB | duplicates |\n|---|---|---|---|---|---|---|\n",
+         server CPU ms / delivery | other processes, CPU ms | server VmHWM MB | duplicates |\n\
+         |---|---|---|---|---|---|---|---|\n",
     );
     for (i, r) in results.iter().enumerate() {
         let _ = writeln!(
             s,
-            "| {} | {:.1} | {:.0} | {:.0} | {:.3} | {:.1} | {} |",
+            "| {} | {:.1} | {:.0} | {:.0} | {:.3} | {:.0} | {:.1} | {} |",
             i + 1,
             r.answer_ms,
             r.first_ms,
             r.last_ms,
             r.cpu_ms / n,
+            r.others_ms,
             mb(r.memory.hwm_kb),
             r.duplicates
         );

@@ -17,8 +17,8 @@ use url::Url;
 
 use crate::client::{self, Conn};
 use crate::common::{
-    Instance, Options, Res, Server, Workspace, fail, fresh_database, mb, median, own_cpu_ticks, pe,
-    percentile, pin_self, verdict,
+    Instance, Options, Res, Server, Workspace, fail, fresh_database, machine_busy_ticks, mb,
+    median, own_cpu_ticks, pe, percentile, pin_self, verdict,
 };
 use crate::report;
 
@@ -60,6 +60,8 @@ struct RunResult {
     latencies: Vec<u32>,
     server_cpu_ms: f64,
     bench_cpu_ms: f64,
+    /// CPU used by other processes of the machine during the timed phase.
+    others_cpu_ms: f64,
     memory: crate::common::Memory,
     stored_notes: i64,
     received: i64,
@@ -204,6 +206,7 @@ async fn one_run(options: &Options, args: &B1Args, keys: &[Key], run: usize) -> 
     let next = Arc::new(AtomicUsize::new(0));
     let server_before = server.cpu_ticks()?;
     let bench_before = own_cpu_ticks()?;
+    let machine_before = machine_busy_ticks()?;
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(args.concurrency);
     for _ in 0..args.concurrency {
@@ -248,6 +251,7 @@ async fn one_run(options: &Options, args: &B1Args, keys: &[Key], run: usize) -> 
     let wall = started.elapsed();
     let server_after = server.cpu_ticks()?;
     let bench_after = own_cpu_ticks()?;
+    let machine_after = machine_busy_ticks()?;
     let memory = server.memory()?;
     pin_self(options, "0-1")?;
     server.stop().await?;
@@ -263,6 +267,12 @@ async fn one_run(options: &Options, args: &B1Args, keys: &[Key], run: usize) -> 
         latencies,
         server_cpu_ms: options.ticks_to_ms(server_after.saturating_sub(server_before)),
         bench_cpu_ms: options.ticks_to_ms(bench_after.saturating_sub(bench_before)),
+        others_cpu_ms: options.ticks_to_ms(
+            machine_after
+                .saturating_sub(machine_before)
+                .saturating_sub(server_after.saturating_sub(server_before))
+                .saturating_sub(bench_after.saturating_sub(bench_before)),
+        ),
         memory,
         stored_notes,
         received,
@@ -445,23 +455,26 @@ fn markdown(options: &Options, args: &B1Args, backend: &str, results: &[RunResul
         body_bytes
     );
     s.push_str(
-        "| run | accepted/s | p50 ms | p99 ms | max ms | server CPU ms / activity | server cores busy | \
-         load generator CPU ms / request | server VmHWM MB | notes stored / received_activities |\n\
-         |---|---|---|---|---|---|---|---|---|---|\n",
+        "| run | accepted/s | p50 ms | p99 ms | p99.9 ms | max ms | server CPU ms / activity | server cores busy | \
+         load generator CPU ms / request | other processes, cores busy | server VmHWM MB | \
+         notes stored / received_activities |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for (i, r) in results.iter().enumerate() {
         let max = f64::from(r.latencies.last().copied().unwrap_or(0)) / 1000.0;
         let _ = writeln!(
             s,
-            "| {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.3} | {:.2} | {:.3} | {:.1} | {} / {} |",
+            "| {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {:.3} | {:.2} | {:.3} | {:.2} | {:.1} | {} / {} |",
             i + 1,
             r.rate(),
             r.p(50.0),
             r.p(99.0),
+            r.p(99.9),
             max,
             r.cpu_per_activity(),
             r.server_cpu_ms / 1000.0 / r.wall.as_secs_f64(),
             r.bench_cpu_ms / r.accepted().max(1) as f64,
+            r.others_cpu_ms / 1000.0 / r.wall.as_secs_f64(),
             mb(r.memory.hwm_kb),
             r.stored_notes,
             r.received
