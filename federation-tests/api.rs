@@ -105,6 +105,25 @@ both_backends!(
         let (town, token) = town(backend).await;
         let (status, instance, _) = get(&town, "/api/v1/instance", None).await;
         assert_eq!(status, 200);
+        // Browser clients on other origins may call the API.
+        let preflight = town
+            .client()
+            .request(
+                reqwest::Method::OPTIONS,
+                town.url("/api/v1/accounts/verify_credentials"),
+            )
+            .header("Origin", "https://client.example")
+            .header("Access-Control-Request-Method", "GET")
+            .header("Access-Control-Request-Headers", "authorization")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+        let allowed = preflight.headers()["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(allowed.contains("authorization"), "{allowed}");
         assert_eq!(instance["uri"], town.base.trim_start_matches("http://"));
         assert_eq!(instance["title"], "Ville de Test");
         assert!(instance["version"].as_str().unwrap().starts_with("4."));

@@ -28,8 +28,13 @@ both_backends!(secure_mode_requires_signed_fetches, |backend| async move {
         "/users/marie/followers",
         "/users/marie/outbox?page=1",
     ] {
-        let (status, body) = alpha.get_json(path, AP).await;
-        assert_eq!(status, 401, "{path}: {body}");
+        let response = alpha.get(path, AP).await;
+        assert_eq!(response.status(), 401, "{path}");
+        assert_eq!(
+            response.headers()["www-authenticate"],
+            "Signature",
+            "{path}"
+        );
     }
     let (status, _) = alpha.get_json("/actor", AP).await;
     assert_eq!(status, 200, "the instance actor is public");

@@ -271,3 +271,42 @@ both_backends!(
         assert_eq!(pending, 0, "the broken event was set aside");
     }
 );
+
+both_backends!(
+    deliveries_queued_before_a_block_are_not_sent,
+    |backend| async move {
+        let (mut instance, token, sink) = setup(backend, 503, &["soon-blocked.sink.test"]).await;
+        post(&instance, &token).await;
+        eventually(
+            "a first failed attempt",
+            Duration::from_secs(20),
+            || async {
+                let rows = delivery_rows(&instance).await;
+                rows.first().is_some_and(|r| r.1 >= 1).then_some(())
+            },
+        )
+        .await;
+        // The admin blocks the server and restarts.
+        instance.stop().await;
+        instance.settings.federation.blocked_domains = vec!["soon-blocked.sink.test".into()];
+        let attempts_before = sink.received.all().len();
+        instance.restart().await;
+        let rows = eventually(
+            "the queued delivery given up",
+            Duration::from_secs(30),
+            || async {
+                let rows = delivery_rows(&instance).await;
+                rows.first()
+                    .is_some_and(|r| r.0 == "failed")
+                    .then_some(rows)
+            },
+        )
+        .await;
+        assert_eq!(rows[0].2.as_deref(), Some("the server is blocked here"));
+        assert_eq!(
+            sink.received.all().len(),
+            attempts_before,
+            "nothing more was sent"
+        );
+    }
+);

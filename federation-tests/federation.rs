@@ -209,6 +209,8 @@ both_backends!(
         )
         .await;
         assert_eq!(seen["account"]["username"], "beta-ville");
+        // Those who speak for the commune may also withdraw what it said.
+        let commune_post = post["id"].as_str().unwrap().to_string();
         // A citizen may not.
         let beta_citizen = account(&beta, "beta-ville", "zoe", Role::Citizen).await;
         let (status, refused) = beta
@@ -219,6 +221,21 @@ both_backends!(
             )
             .await;
         assert_eq!(status, 403, "{refused}");
+        let delete = |token: String| {
+            let beta = &beta;
+            let path = format!("/api/v1/statuses/{commune_post}");
+            async move {
+                beta.client()
+                    .delete(beta.url(&path))
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        };
+        assert_eq!(delete(beta_citizen.clone()).await, 403);
+        assert_eq!(delete(official.clone()).await, 200);
 
         // The citizen unfollows: beta forgets the follower.
         let (status, rel) = alpha

@@ -290,6 +290,16 @@ both_backends!(
             (0, 0),
             "refused requests stored nothing"
         );
+        // A refused signature asks for a signature.
+        let response = alpha
+            .client()
+            .post(alpha.url("/inbox"))
+            .header("content-type", "application/activity+json")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["www-authenticate"], "Signature");
         // An inbox of nobody is 404.
         let (status, _) = post(
             &alpha,

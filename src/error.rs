@@ -18,6 +18,9 @@ pub enum Error {
     Conflict(String),
     #[error("{0}")]
     Unauthorized(String),
+    /// An HTTP signature is missing or does not check out (inboxes, authorized fetch).
+    #[error("{0}")]
+    SignatureRequired(String),
     #[error("{0}")]
     Forbidden(String),
     #[error("the database is unavailable")]
@@ -50,7 +53,7 @@ impl Error {
             Error::NotFound(_) => "not_found",
             Error::Invalid { .. } => "invalid",
             Error::Conflict(_) => "conflict",
-            Error::Unauthorized(_) => "unauthorized",
+            Error::Unauthorized(_) | Error::SignatureRequired(_) => "unauthorized",
             Error::Forbidden(_) => "forbidden",
             Error::Unavailable(_) => "unavailable",
             Error::BadGateway(_) => "bad_gateway",
@@ -65,11 +68,21 @@ impl Error {
             Error::NotFound(_) => 404,
             Error::Invalid { .. } => 422,
             Error::Conflict(_) => 409,
-            Error::Unauthorized(_) => 401,
+            Error::Unauthorized(_) | Error::SignatureRequired(_) => 401,
             Error::Forbidden(_) => 403,
             Error::Unavailable(_) => 503,
             Error::BadGateway(_) => 502,
             Error::Internal(_) => 500,
+        }
+    }
+
+    /// Whether trying again later may succeed (the database was busy or unreachable), as opposed to a
+    /// request or stored data that will fail the same way every time.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Unavailable(_) => true,
+            Error::Internal(cause) => cause.starts_with("database:"),
+            _ => false,
         }
     }
 
@@ -113,10 +126,16 @@ impl axum::response::IntoResponse for Error {
             message: self.to_string(),
         };
         let mut response = (status, axum::Json(body)).into_response();
-        if status == axum::http::StatusCode::UNAUTHORIZED {
+        // Tell the client which credentials it lacks: an API token, or an HTTP signature.
+        let challenge = match &self {
+            Error::Unauthorized(_) => Some("Bearer"),
+            Error::SignatureRequired(_) => Some("Signature"),
+            _ => None,
+        };
+        if let Some(challenge) = challenge {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
-                axum::http::HeaderValue::from_static("Bearer"),
+                axum::http::HeaderValue::from_static(challenge),
             );
         }
         response

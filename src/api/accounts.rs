@@ -127,7 +127,8 @@ pub async fn verify_credentials(
 #[utoipa::path(get, path = "/api/v1/accounts/lookup", tag = "accounts",
     params(("acct" = String, Query, description = "user, user@host or an actor URL")),
     responses((status = 200, body = AccountDto), (status = 400, body = crate::error::ErrorBody),
-        (status = 404, body = crate::error::ErrorBody)))]
+        (status = 401, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 502, body = crate::error::ErrorBody)))]
 pub async fn lookup(
     State(ctx): State<AppContext>,
     current: Option<CurrentAccount>,

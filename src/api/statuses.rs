@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::accounts::{AccountDto, dto, remote_dto};
+use crate::api::accounts::{AccountDto, dto, load, remote_dto};
 use crate::api::auth::CurrentAccount;
 use crate::civic::notes;
 use crate::context::AppContext;
@@ -92,7 +92,7 @@ fn status(
 #[utoipa::path(post, path = "/api/v1/statuses", tag = "statuses", security(("bearer" = [])),
     request_body = NewStatus,
     responses((status = 200, body = StatusDto), (status = 401, body = crate::error::ErrorBody),
-        (status = 422, body = crate::error::ErrorBody)))]
+        (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create(
     State(ctx): State<AppContext>,
     current: CurrentAccount,
@@ -154,10 +154,7 @@ pub async fn create(
         })
         .await?;
     ctx.wake.notify_one();
-    let account = match &commune {
-        Some(commune) => dto(&ctx, commune, None, &[]),
-        None => dto(&ctx, &current.actor, Some(&current.account), &[]),
-    };
+    let account = load(&ctx, commune.unwrap_or(current.actor)).await?;
     Ok(Json(status(&ctx, &note, account, parent)))
 }
 
@@ -175,19 +172,23 @@ pub async fn delete(
         id.parse()
             .map_err(|_| Error::NotFound(format!("no post {id}")))?,
     );
-    let author = current.actor.id;
+    let account_row = current.account.clone();
     let urls_ctx = ctx.clone();
-    let (note, parent) = ctx
+    let (note, parent, author) = ctx
         .db
         .transaction(move |conn| {
-            notes::delete_local(conn, author, id)?;
+            notes::delete_local(conn, &account_row, id)?;
             let note = notes::note(conn, id)?;
             let parent = parent_id(&urls_ctx, conn, &note)?;
-            Ok((note, parent))
+            let author = match note.author_id {
+                Some(author) => queries::actor_by_id(conn, author)?,
+                None => return Err(Error::internal("a local post without author")),
+            };
+            Ok((note, parent, author))
         })
         .await?;
     ctx.wake.notify_one();
-    let account = dto(&ctx, &current.actor, Some(&current.account), &[]);
+    let account = load(&ctx, author).await?;
     Ok(Json(status(&ctx, &note, account, parent)))
 }
 

@@ -194,11 +194,22 @@ pub fn update_remote(
 }
 
 /// A local author deletes a post: a tombstone stays, followers' servers are told.
-pub fn delete_local(conn: &mut AnyConnection, author: ActorId, id: NoteId) -> Result<()> {
+///
+/// A post published in the name of a commune may be deleted by those who speak for it (its officials,
+/// moderators and admins).
+pub fn delete_local(
+    conn: &mut AnyConnection,
+    account: &crate::model::Account,
+    id: NoteId,
+) -> Result<()> {
+    use crate::model::Role;
     let note = note(conn, id)?;
-    if note.author_id != Some(author) {
-        return Err(Error::Forbidden("only its author can delete a post".into()));
-    }
+    let speaks_for_commune = matches!(account.role, Role::Official | Role::Moderator | Role::Admin);
+    let author = match note.author_id {
+        Some(author) if author == account.actor_id => author,
+        Some(author) if author == account.commune_id && speaks_for_commune => author,
+        _ => return Err(Error::Forbidden("only its author can delete a post".into())),
+    };
     if note.deleted {
         return Ok(());
     }

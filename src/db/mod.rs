@@ -44,10 +44,10 @@ impl r2d2::ManageConnection for Manager {
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.target)
                     .map_err(r2d2::Error::ConnectionError)?;
-                // busy_timeout must come before journal_mode, or a second connection fails with "database is locked".
+                // WAL is set once on the file before the pool opens (see `Database::connect`): switching it from
+                // several new connections at once makes them fail with "database is locked".
                 conn.batch_execute(
-                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                    "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(AnyConnection::Sqlite(conn))
@@ -94,6 +94,12 @@ impl Database {
                         Error::Unavailable(format!("cannot create {}: {e}", dir.display()))
                     })?;
                 }
+                // Write-ahead logging lets readers and the writer work at once; it is a property of the file.
+                let mut first = SqliteConnection::establish(path)
+                    .map_err(|e| Error::Unavailable(format!("cannot open {path}: {e}")))?;
+                first
+                    .batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")
+                    .map_err(|e| Error::Unavailable(format!("cannot set up {path}: {e}")))?;
                 path.to_string()
             }
         };

@@ -127,7 +127,7 @@ impl Queue {
         for event in events {
             let id = event.id;
             if let Err(e) = self.expand(event).await {
-                if matches!(e, Error::Internal(_) | Error::Unavailable(_)) {
+                if e.is_transient() {
                     // A database hiccup: the event stays pending and is tried again.
                     tracing::warn!(error = %e, detail = e.log_detail(), event = %id, "outbox event postponed");
                     return Ok(false);
@@ -352,6 +352,10 @@ impl Queue {
         let signer = self.signer(body.1).await?;
         let inbox = Url::parse(&delivery.inbox)
             .map_err(|_| Error::BadRequest("invalid inbox URL".into()))?;
+        if crate::federation::is_blocked(&self.ctx.settings.federation.blocked_domains, &inbox) {
+            // Queued before the server was blocked: it gets nothing now.
+            return Ok(Outcome::Refused("the server is blocked here".into()));
+        }
         let rfc9421 = self.ctx.settings.federation.sign_rfc9421
             && !lock(&self.cavage_only).contains(&delivery.domain);
         let response = self.post(&inbox, &body.0, &signer, rfc9421).await;
@@ -617,7 +621,8 @@ fn plan(
             published: None,
         }))
     };
-    let parse = |s: &str| Url::parse(s).map_err(Error::internal);
+    let parse =
+        |s: &str| Url::parse(s).map_err(|e| Error::BadRequest(format!("stored id {s}: {e}")));
     Ok(match event.kind {
         EventKind::NotePublished | EventKind::NoteDeleted => {
             let note: Note = notes::table

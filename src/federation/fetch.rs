@@ -206,7 +206,7 @@ pub async fn actor_for_key(ctx: &AppContext, key_id: &Url, refresh: bool) -> Res
             .await?
     };
     if !owned {
-        return Err(Error::Unauthorized(format!(
+        return Err(Error::SignatureRequired(format!(
             "{key_id} is not a key of {}",
             actor.ap_id
         )));

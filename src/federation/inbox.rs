@@ -105,15 +105,7 @@ fn answer(result: Result<()>) -> Response {
         Ok(()) => StatusCode::ACCEPTED.into_response(),
         Err(e) => {
             tracing::debug!(error = %e, "activity refused");
-            let mut response = e.into_response();
-            if response.status() == StatusCode::UNAUTHORIZED {
-                // An inbox wants an HTTP signature, not a bearer token.
-                response.headers_mut().insert(
-                    axum::http::header::WWW_AUTHENTICATE,
-                    axum::http::HeaderValue::from_static("Signature"),
-                );
-            }
-            response
+            e.into_response()
         }
     }
 }
@@ -149,12 +141,12 @@ pub async fn receive(
             headers,
             body,
         };
-        signatures::inspect(&parts).map_err(|e| Error::Unauthorized(e.to_string()))?;
+        signatures::inspect(&parts).map_err(|e| Error::SignatureRequired(e.to_string()))?;
         return Ok(());
     }
     let signer = verify_signature(ctx, method, uri, headers, body).await?;
     if signer.ap_id != activity.actor.as_str() {
-        return Err(Error::Unauthorized(format!(
+        return Err(Error::SignatureRequired(format!(
             "signed by {}, but the activity's actor is {}",
             signer.ap_id, activity.actor
         )));
@@ -230,7 +222,7 @@ async fn verify_signature(
         headers,
         body,
     };
-    let info = signatures::inspect(&parts).map_err(|e| Error::Unauthorized(e.to_string()))?;
+    let info = signatures::inspect(&parts).map_err(|e| Error::SignatureRequired(e.to_string()))?;
     // A request signed for another server (same path, same body) must not be replayable here.
     if let Some(host) = headers
         .get(axum::http::header::HOST)
@@ -244,7 +236,7 @@ async fn verify_signature(
             ":80"
         };
         if host != ours && host.strip_suffix(default_port) != Some(ours.as_str()) {
-            return Err(Error::Unauthorized(format!(
+            return Err(Error::SignatureRequired(format!(
                 "the request was made to {host}, not to {ours}"
             )));
         }
@@ -257,11 +249,11 @@ async fn verify_signature(
     }
     let check = |key: &VerifyingKey| {
         signatures::verify(&parts, &info, key, Utc::now())
-            .map_err(|e| Error::Unauthorized(e.to_string()))
+            .map_err(|e| Error::SignatureRequired(e.to_string()))
     };
     let cached = fetch::actor_for_key(ctx, &info.key_id, false)
         .await
-        .map_err(|e| Error::Unauthorized(format!("cannot get the signing key: {e}")))?;
+        .map_err(|e| Error::SignatureRequired(format!("cannot get the signing key: {e}")))?;
     let first = match verifying_key(ctx, &cached, &info.key_id).await {
         Ok(key) => check(&key),
         Err(e) => Err(e),
@@ -290,21 +282,23 @@ async fn verifying_key(
 ) -> Result<VerifyingKey> {
     if actor.key_id == key_id.as_str() {
         return VerifyingKey::from_pem(&actor.public_key_pem)
-            .map_err(|e| Error::Unauthorized(format!("the signer's key is unusable: {e}")));
+            .map_err(|e| Error::SignatureRequired(format!("the signer's key is unusable: {e}")));
     }
     let (owner, key) = (actor.clone(), key_id.to_string());
     let material = ctx
         .db
         .run(move |conn| crate::civic::remote::key_of(conn, &owner, &key))
         .await?
-        .ok_or_else(|| Error::Unauthorized(format!("{key_id} is not a key of {}", actor.ap_id)))?;
+        .ok_or_else(|| {
+            Error::SignatureRequired(format!("{key_id} is not a key of {}", actor.ap_id))
+        })?;
     match material {
         crate::civic::remote::KeyMaterial::Pem(pem) => VerifyingKey::from_pem(&pem),
         crate::civic::remote::KeyMaterial::Multibase(multibase) => {
             VerifyingKey::from_multibase(&multibase)
         }
     }
-    .map_err(|e| Error::Unauthorized(format!("the signer's key is unusable: {e}")))
+    .map_err(|e| Error::SignatureRequired(format!("the signer's key is unusable: {e}")))
 }
 
 /// The embedded object, or the object a link names (for `Create` we need the whole object).

@@ -175,6 +175,51 @@ pub fn fresh_database(ws: &Workspace, postgres: Option<&str>, tag: &str) -> Res<
     Ok(url.to_string())
 }
 
+/// The process id of the PostgreSQL server that `admin_url` reaches (from its data directory's
+/// `postmaster.pid`; needs a superuser, as the throwaway cluster's user is).
+pub fn postmaster_pid(admin_url: &str) -> Res<u32> {
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        setting: String,
+    }
+    use diesel::RunQueryDsl;
+    let mut conn = diesel::PgConnection::establish(admin_url)
+        .map_err(|e| fail(format!("cannot connect to {admin_url}: {e}")))?;
+    let dir: Setting = diesel::sql_query("SELECT current_setting('data_directory') AS setting")
+        .get_result(&mut conn)?;
+    let pid_file = Path::new(&dir.setting).join("postmaster.pid");
+    let text = std::fs::read_to_string(&pid_file)
+        .map_err(|e| fail(format!("cannot read {}: {e}", pid_file.display())))?;
+    text.lines()
+        .next()
+        .and_then(|l| l.trim().parse().ok())
+        .ok_or_else(|| fail(format!("{} holds no pid", pid_file.display())))
+}
+
+/// CPU time so far of a PostgreSQL server: the postmaster and every process it started (backends, WAL
+/// writer, checkpointer…), in clock ticks.
+pub fn postgres_cpu_ticks(postmaster: u32) -> Res<u64> {
+    let mut total = cpu_ticks_of(&format!("/proc/{postmaster}/stat"))?;
+    for entry in std::fs::read_dir("/proc")?.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let parent = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok());
+        if parent == Some(postmaster) {
+            total += cpu_ticks_of(&format!("/proc/{pid}/stat")).unwrap_or(0);
+        }
+    }
+    Ok(total)
+}
+
 /// A configured, migrated instance with a commune, an official (`marie`) and her API token.
 pub struct Instance {
     pub settings: Settings,

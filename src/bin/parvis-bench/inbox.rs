@@ -18,7 +18,7 @@ use url::Url;
 use crate::client::{self, Conn};
 use crate::common::{
     Instance, Options, Res, Server, Workspace, fail, fresh_database, machine_busy_ticks, mb,
-    median, own_cpu_ticks, pe, percentile, pin_self, verdict,
+    median, own_cpu_ticks, pe, percentile, pin_self, postgres_cpu_ticks, postmaster_pid, verdict,
 };
 use crate::report;
 
@@ -60,8 +60,10 @@ struct RunResult {
     latencies: Vec<u32>,
     server_cpu_ms: f64,
     bench_cpu_ms: f64,
-    /// CPU used by other processes of the machine during the timed phase.
+    /// CPU used by other processes of the machine during the timed phase (PostgreSQL excluded).
     others_cpu_ms: f64,
+    /// CPU used by the PostgreSQL server during the timed phase, when it is the database.
+    postgres_cpu_ms: Option<f64>,
     memory: crate::common::Memory,
     stored_notes: i64,
     received: i64,
@@ -207,6 +209,11 @@ async fn one_run(options: &Options, args: &B1Args, keys: &[Key], run: usize) -> 
     let server_before = server.cpu_ticks()?;
     let bench_before = own_cpu_ticks()?;
     let machine_before = machine_busy_ticks()?;
+    let postmaster = match &args.postgres {
+        Some(url) => Some(postmaster_pid(url)?),
+        None => None,
+    };
+    let pg_before = postmaster.map(postgres_cpu_ticks).transpose()?;
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(args.concurrency);
     for _ in 0..args.concurrency {
@@ -252,6 +259,11 @@ async fn one_run(options: &Options, args: &B1Args, keys: &[Key], run: usize) -> 
     let server_after = server.cpu_ticks()?;
     let bench_after = own_cpu_ticks()?;
     let machine_after = machine_busy_ticks()?;
+    let pg_after = postmaster.map(postgres_cpu_ticks).transpose()?;
+    let pg_ticks = match (pg_before, pg_after) {
+        (Some(b), Some(a)) => Some(a.saturating_sub(b)),
+        _ => None,
+    };
     let memory = server.memory()?;
     pin_self(options, "0-1")?;
     server.stop().await?;
@@ -271,8 +283,10 @@ async fn one_run(options: &Options, args: &B1Args, keys: &[Key], run: usize) -> 
             machine_after
                 .saturating_sub(machine_before)
                 .saturating_sub(server_after.saturating_sub(server_before))
-                .saturating_sub(bench_after.saturating_sub(bench_before)),
+                .saturating_sub(bench_after.saturating_sub(bench_before))
+                .saturating_sub(pg_ticks.unwrap_or(0)),
         ),
+        postgres_cpu_ms: pg_ticks.map(|t| options.ticks_to_ms(t)),
         memory,
         stored_notes,
         received,
@@ -456,15 +470,15 @@ fn markdown(options: &Options, args: &B1Args, backend: &str, results: &[RunResul
     );
     s.push_str(
         "| run | accepted/s | p50 ms | p99 ms | p99.9 ms | max ms | server CPU ms / activity | server cores busy | \
-         load generator CPU ms / request | other processes, cores busy | server VmHWM MB | \
-         notes stored / received_activities |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|---|\n",
+         PostgreSQL CPU ms / activity | load generator CPU ms / request | other processes, cores busy | \
+         server VmHWM MB | notes stored / received_activities |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for (i, r) in results.iter().enumerate() {
         let max = f64::from(r.latencies.last().copied().unwrap_or(0)) / 1000.0;
         let _ = writeln!(
             s,
-            "| {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {:.3} | {:.2} | {:.3} | {:.2} | {:.1} | {} / {} |",
+            "| {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {:.3} | {:.2} | {} | {:.3} | {:.2} | {:.1} | {} / {} |",
             i + 1,
             r.rate(),
             r.p(50.0),
@@ -473,6 +487,10 @@ fn markdown(options: &Options, args: &B1Args, backend: &str, results: &[RunResul
             max,
             r.cpu_per_activity(),
             r.server_cpu_ms / 1000.0 / r.wall.as_secs_f64(),
+            r.postgres_cpu_ms.map_or_else(
+                || "–".to_string(),
+                |ms| format!("{:.3}", ms / r.accepted().max(1) as f64)
+            ),
             r.bench_cpu_ms / r.accepted().max(1) as f64,
             r.others_cpu_ms / 1000.0 / r.wall.as_secs_f64(),
             mb(r.memory.hwm_kb),
@@ -487,13 +505,25 @@ fn markdown(options: &Options, args: &B1Args, backend: &str, results: &[RunResul
          | B1 accepted/s ({backend}) | {rate:.0}/s | ≥ {rate_target:.0}/s | {} |\n\
          | B1 p99 latency | {p99:.1} ms (p50 {p50:.1} ms) | < 100 ms | {} |\n\
          | B2 server CPU per accepted activity | {cpu:.3} ms | ≤ 0.5 ms | {} |\n\
-         | B9 resident memory during B1 (VmHWM) | {hwm:.1} MB | ≤ 150 MB | {} |\n",
+         | B9 resident memory during B1 (VmHWM) | {hwm:.1} MB | ≤ 150 MB | {} |",
         verdict(rate >= rate_target),
         verdict(p99 < 100.0),
         verdict(cpu <= 0.5),
         verdict(hwm <= 150.0),
         n = results.len(),
     );
+    let pg: Vec<f64> = results
+        .iter()
+        .filter_map(|r| r.postgres_cpu_ms.map(|ms| ms / r.accepted().max(1) as f64))
+        .collect();
+    if !pg.is_empty() {
+        let _ = writeln!(
+            s,
+            "| (B2) PostgreSQL's own CPU per accepted activity, besides the server's | {:.3} ms | – | |",
+            median(&pg)
+        );
+    }
+    s.push('\n');
     let cores = cpu * rate / 1000.0;
     let available = if options.pin { 1.0 } else { 2.0 };
     let limit = if cores >= 0.85 * available {
