@@ -110,3 +110,39 @@ both_backends!(
         assert_eq!(communes.iter().filter(|(_, default)| *default).count(), 1);
     }
 );
+
+both_backends!(old_federation_records_are_pruned, |backend| async move {
+    use diesel::prelude::*;
+    use parvis::civic::maintenance::{Pruned, prune};
+    use parvis::model::schema::received_activities;
+    let (db, _settings, _dir) = database(backend);
+    let now = chrono::Utc::now().naive_utc();
+    db.run(move |conn| {
+        for (id, age) in [("https://a.example/1", 20), ("https://a.example/2", 1)] {
+            diesel::insert_into(received_activities::table)
+                .values((
+                    received_activities::ap_id.eq(id),
+                    received_activities::received_at.eq(now - chrono::Duration::days(age)),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+    .await
+    .unwrap();
+    let pruned = db.transaction(move |conn| prune(conn, now)).await.unwrap();
+    assert_eq!(
+        pruned,
+        Pruned {
+            received: 1,
+            events: 0,
+            failed_deliveries: 0
+        }
+    );
+    // The recent id is still remembered: a copy of it has no second effect.
+    let first = db
+        .transaction(|conn| parvis::civic::inbox::first_time(conn, "https://a.example/2"))
+        .await
+        .unwrap();
+    assert!(!first);
+});

@@ -9,6 +9,7 @@ pub mod follows;
 pub mod inbox;
 pub mod instance;
 pub mod keys;
+pub mod maintenance;
 pub mod notes;
 pub mod outbox;
 pub mod remote;

@@ -92,7 +92,20 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Queue {
     async fn run(self: Arc<Self>) {
         let wake: Arc<Notify> = self.ctx.wake.clone();
+        let mut last_prune: Option<std::time::Instant> = None;
         loop {
+            if last_prune.is_none_or(|at| at.elapsed() > Duration::from_secs(3600)) {
+                last_prune = Some(std::time::Instant::now());
+                let pruned = self
+                    .ctx
+                    .db
+                    .transaction(|conn| crate::civic::maintenance::prune(conn, now()))
+                    .await;
+                match pruned {
+                    Ok(p) => tracing::debug!(?p, "pruned old federation records"),
+                    Err(e) => tracing::warn!(error = %e, "cannot prune old federation records"),
+                }
+            }
             match self.expand_events().await {
                 Ok(more) if more => continue,
                 Ok(_) => {}

@@ -1,0 +1,48 @@
+//! Housekeeping: what only served to get a job done is dropped once the job cannot come back.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::AnyConnection;
+use crate::error::Result;
+use crate::model::schema::{deliveries, outbox_events, received_activities};
+
+/// How long an activity id is remembered to refuse a second copy: well beyond the two days for which
+/// servers (Mastodon, Parvis) retry a delivery.
+pub const REMEMBER_RECEIVED: Duration = Duration::days(14);
+/// How long expanded outbox events and given-up deliveries are kept for the admin to look at.
+pub const KEEP_DONE: Duration = Duration::days(30);
+
+/// What one pass removed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub received: usize,
+    pub events: usize,
+    pub failed_deliveries: usize,
+}
+
+/// Removes old activity ids, expanded outbox events and given-up deliveries.
+pub fn prune(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<Pruned> {
+    let received = diesel::delete(
+        received_activities::table
+            .filter(received_activities::received_at.lt(now - REMEMBER_RECEIVED)),
+    )
+    .execute(conn)?;
+    let events = diesel::delete(
+        outbox_events::table
+            .filter(outbox_events::expanded.eq(true))
+            .filter(outbox_events::created_at.lt(now - KEEP_DONE)),
+    )
+    .execute(conn)?;
+    let failed_deliveries = diesel::delete(
+        deliveries::table
+            .filter(deliveries::state.eq("failed"))
+            .filter(deliveries::created_at.lt(now - KEEP_DONE)),
+    )
+    .execute(conn)?;
+    Ok(Pruned {
+        received,
+        events,
+        failed_deliveries,
+    })
+}
