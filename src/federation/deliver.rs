@@ -63,6 +63,9 @@ pub struct Queue {
     global: Arc<Semaphore>,
     per_host: Mutex<HashMap<String, Arc<Semaphore>>>,
     in_flight: Mutex<HashSet<DeliveryId>>,
+    /// Deliveries whose outcome was recorded since the scheduler last read the queue: that read may predate
+    /// the outcome, so these are not started again from it.
+    recently_done: Mutex<HashSet<DeliveryId>>,
     signers: Mutex<HashMap<ActorId, Arc<Signer>>>,
     bodies: Mutex<HashMap<OutgoingId, Arc<(String, ActorId)>>>,
     /// Hosts that answered 401 to an RFC 9421 signature: they get draft-cavage from then on.
@@ -77,6 +80,7 @@ pub fn spawn(ctx: AppContext) -> tokio::task::JoinHandle<()> {
         )),
         per_host: Mutex::new(HashMap::new()),
         in_flight: Mutex::new(HashSet::new()),
+        recently_done: Mutex::new(HashSet::new()),
         signers: Mutex::new(HashMap::new()),
         bodies: Mutex::new(HashMap::new()),
         cavage_only: Mutex::new(HashSet::new()),
@@ -115,7 +119,10 @@ impl Queue {
                 tracing::warn!(error = %e, "cannot read the delivery queue");
             }
             tokio::select! {
-                () = wake.notified() => {},
+                () = wake.notified() => {
+                    // Many deliveries end at once in a fan-out: gather their wake-ups into one read of the queue.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                },
                 () = tokio::time::sleep(Duration::from_secs(1)) => {},
             }
         }
@@ -238,24 +245,31 @@ impl Queue {
 
     /// Starts due deliveries, as far as the global and per-server limits allow.
     async fn schedule_due(self: &Arc<Self>) -> Result<()> {
-        if self.global.available_permits() == 0 {
+        let free = self.global.available_permits();
+        if free == 0 {
             return Ok(());
         }
+        // Outcomes recorded before this read are visible in it; only later ones need remembering.
+        lock(&self.recently_done).clear();
+        // Enough rows to fill the free slots even when some servers are at their own limit.
+        let limit = (free * 8 + lock(&self.in_flight).len()) as i64;
         let due: Vec<Delivery> = self
             .ctx
             .db
-            .run(|conn| {
+            .run(move |conn| {
                 Ok(deliveries::table
                     .filter(deliveries::state.eq("queued"))
                     .filter(deliveries::next_attempt_at.le(now()))
                     .order(deliveries::next_attempt_at.asc())
-                    .limit(2000)
+                    .limit(limit)
                     .select(Delivery::as_select())
                     .load(conn)?)
             })
             .await?;
         for delivery in due {
-            if lock(&self.in_flight).contains(&delivery.id) {
+            if lock(&self.in_flight).contains(&delivery.id)
+                || lock(&self.recently_done).contains(&delivery.id)
+            {
                 continue;
             }
             let Some(host_permit) = self.host_permit(&delivery.domain) else {
@@ -269,6 +283,7 @@ impl Queue {
             tokio::spawn(async move {
                 let id = delivery.id;
                 queue.deliver(delivery).await;
+                lock(&queue.recently_done).insert(id);
                 lock(&queue.in_flight).remove(&id);
                 drop((host_permit, global_permit));
                 queue.ctx.wake.notify_one();
@@ -325,26 +340,6 @@ impl Queue {
 
     /// Sends one delivery and records the outcome.
     async fn deliver(&self, delivery: Delivery) {
-        // The scheduler's list may be older than another task's outcome: check the row is still due, so that a
-        // delivery just completed is not sent again.
-        let id = delivery.id;
-        let still_due = self
-            .ctx
-            .db
-            .run(move |conn| {
-                Ok(deliveries::table
-                    .find(id)
-                    .filter(deliveries::state.eq("queued"))
-                    .filter(deliveries::next_attempt_at.le(now()))
-                    .select(deliveries::id)
-                    .first::<DeliveryId>(conn)
-                    .optional()?
-                    .is_some())
-            })
-            .await;
-        if !matches!(still_due, Ok(true)) {
-            return;
-        }
         let outcome = match self.attempt(&delivery).await {
             Ok(outcome) => outcome,
             Err(e) => Outcome::Retry(format!("{e}")),
@@ -490,6 +485,12 @@ fn record(
     match outcome {
         Outcome::Delivered => {
             diesel::delete(deliveries::table.find(delivery.id)).execute(conn)?;
+            let (failures, unreachable): (i32, bool) = host
+                .select((
+                    remote_hosts::consecutive_failures,
+                    remote_hosts::unreachable,
+                ))
+                .first(conn)?;
             diesel::update(host)
                 .set((
                     remote_hosts::consecutive_failures.eq(0),
@@ -499,15 +500,18 @@ fn record(
                     remote_hosts::last_success_at.eq(Some(now)),
                 ))
                 .execute(conn)?;
-            // A server that answers again gets its postponed deliveries now.
-            diesel::update(
-                deliveries::table
-                    .filter(deliveries::domain.eq(&delivery.domain))
-                    .filter(deliveries::state.eq("queued"))
-                    .filter(deliveries::next_attempt_at.gt(now)),
-            )
-            .set(deliveries::next_attempt_at.eq(now))
-            .execute(conn)?;
+            // A server that was failing and answers again gets the deliveries it missed now (only then: those
+            // postponed by a Retry-After stay postponed).
+            if failures > 0 || unreachable {
+                diesel::update(
+                    deliveries::table
+                        .filter(deliveries::domain.eq(&delivery.domain))
+                        .filter(deliveries::state.eq("queued"))
+                        .filter(deliveries::next_attempt_at.gt(now)),
+                )
+                .set(deliveries::next_attempt_at.eq(now))
+                .execute(conn)?;
+            }
         }
         Outcome::Later(delay) => {
             // A server that asks us to wait forever is given up on like any other, after two days.
