@@ -70,11 +70,23 @@ pub struct Queue {
     bodies: Mutex<HashMap<OutgoingId, Arc<(String, ActorId)>>>,
     /// Hosts that answered 401 to an RFC 9421 signature: they get draft-cavage from then on.
     cavage_only: Mutex<HashSet<String>>,
+    /// Finished attempts, recorded in batches by one task (one commit for many outcomes).
+    finished: tokio::sync::mpsc::UnboundedSender<Finished>,
+}
+
+/// An attempt whose outcome is still to be written; it keeps its concurrency slots until then, so the
+/// delivery cannot be started again before its row says what happened.
+struct Finished {
+    delivery: Delivery,
+    outcome: Outcome,
+    _permits: (OwnedSemaphorePermit, OwnedSemaphorePermit),
 }
 
 /// Starts the delivery worker; it runs until the returned handle is aborted.
 pub fn spawn(ctx: AppContext) -> tokio::task::JoinHandle<()> {
+    let (finished, outcomes) = tokio::sync::mpsc::unbounded_channel();
     let queue = Arc::new(Queue {
+        finished,
         global: Arc::new(Semaphore::new(
             ctx.settings.federation.delivery_concurrency as usize,
         )),
@@ -86,7 +98,10 @@ pub fn spawn(ctx: AppContext) -> tokio::task::JoinHandle<()> {
         cavage_only: Mutex::new(HashSet::new()),
         ctx,
     });
-    tokio::spawn(async move { queue.run().await })
+    let recorder = queue.clone();
+    tokio::spawn(async move {
+        tokio::join!(queue.run(), recorder.record_outcomes(outcomes));
+    })
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -281,12 +296,16 @@ impl Queue {
             lock(&self.in_flight).insert(delivery.id);
             let queue = self.clone();
             tokio::spawn(async move {
-                let id = delivery.id;
-                queue.deliver(delivery).await;
-                lock(&queue.recently_done).insert(id);
-                lock(&queue.in_flight).remove(&id);
-                drop((host_permit, global_permit));
-                queue.ctx.wake.notify_one();
+                let outcome = match queue.attempt(&delivery).await {
+                    Ok(outcome) => outcome,
+                    Err(e) => Outcome::Retry(format!("{e}")),
+                };
+                // If the recorder is gone (shutting down), the row stays queued and is sent again later.
+                let _ = queue.finished.send(Finished {
+                    delivery,
+                    outcome,
+                    _permits: (host_permit, global_permit),
+                });
             });
         }
         Ok(())
@@ -338,20 +357,55 @@ impl Queue {
         Ok(signer)
     }
 
-    /// Sends one delivery and records the outcome.
-    async fn deliver(&self, delivery: Delivery) {
-        let outcome = match self.attempt(&delivery).await {
-            Ok(outcome) => outcome,
-            Err(e) => Outcome::Retry(format!("{e}")),
-        };
+    /// Writes finished attempts: all those waiting in one transaction (a fan-out's outcomes arrive together,
+    /// and one commit per delivery would cost more than the delivery), one by one if that fails.
+    async fn record_outcomes(
+        self: Arc<Self>,
+        mut outcomes: tokio::sync::mpsc::UnboundedReceiver<Finished>,
+    ) {
+        const BATCH: usize = 256;
         let first_retry = Duration::from_secs(self.ctx.settings.federation.retry_base_secs);
-        let recorded = self
-            .ctx
-            .db
-            .transaction(move |conn| record(conn, &delivery, outcome, first_retry))
-            .await;
-        if let Err(e) = recorded {
-            tracing::warn!(error = %e, "cannot record a delivery outcome");
+        while let Some(first) = outcomes.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < BATCH {
+                match outcomes.try_recv() {
+                    Ok(more) => batch.push(more),
+                    Err(_) => break,
+                }
+            }
+            let items: Vec<(Delivery, Outcome)> = batch
+                .iter()
+                .map(|f| (f.delivery.clone(), f.outcome.clone()))
+                .collect();
+            let together = self
+                .ctx
+                .db
+                .transaction(move |conn| {
+                    for (delivery, outcome) in items {
+                        record(conn, &delivery, outcome, first_retry)?;
+                    }
+                    Ok(())
+                })
+                .await;
+            if let Err(e) = together {
+                tracing::warn!(error = %e, "cannot record delivery outcomes together; one by one");
+                for f in &batch {
+                    let (delivery, outcome) = (f.delivery.clone(), f.outcome.clone());
+                    let alone = self
+                        .ctx
+                        .db
+                        .transaction(move |conn| record(conn, &delivery, outcome, first_retry))
+                        .await;
+                    if let Err(e) = alone {
+                        tracing::warn!(error = %e, delivery = %f.delivery.id, "cannot record a delivery outcome");
+                    }
+                }
+            }
+            for f in batch {
+                lock(&self.recently_done).insert(f.delivery.id);
+                lock(&self.in_flight).remove(&f.delivery.id);
+            }
+            self.ctx.wake.notify_one();
         }
     }
 
@@ -423,7 +477,7 @@ impl Queue {
 }
 
 /// What became of one attempt.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Outcome {
     Delivered,
     /// The server asked us to slow down: try again then, without counting it against the server.
