@@ -10,12 +10,18 @@
 mod client;
 #[path = "parvis-bench/common.rs"]
 mod common;
+#[path = "parvis-bench/crash.rs"]
+mod crash;
 #[path = "parvis-bench/fanout.rs"]
 mod fanout;
 #[path = "parvis-bench/inbox.rs"]
 mod inbox;
 #[path = "parvis-bench/report.rs"]
 mod report;
+#[path = "parvis-bench/senders.rs"]
+mod senders;
+#[path = "parvis-bench/server.rs"]
+mod server;
 #[path = "parvis-bench/sink.rs"]
 mod sink;
 #[path = "parvis-bench/startup.rs"]
@@ -64,7 +70,7 @@ enum Command {
     /// B3 (+B9 peak): one post fanned out to many remote instances.
     B3(fanout::B3Args),
     /// B5: kill -9 in the middle of a fan-out, restart, count lost and duplicated deliveries.
-    B5(fanout::B5Args),
+    B5(crash::B5Args),
     /// B9 idle memory and B10 start-up time, on an empty database.
     #[command(alias = "b10")]
     B9(startup::StartArgs),
@@ -101,7 +107,7 @@ async fn run(cli: Cli) -> Res<()> {
     match cli.command {
         Command::B1(args) => inbox::run(&options, &args).await,
         Command::B3(args) => fanout::run_b3(&options, &args).await,
-        Command::B5(args) => fanout::run_b5(&options, &args).await,
+        Command::B5(args) => crash::run_b5(&options, &args).await,
         Command::B9(args) => startup::run(&options, &args).await,
     }
 }

@@ -28,30 +28,37 @@ pub fn text_to_html(text: &str) -> String {
         .collect()
 }
 
-/// Cleans HTML from another server: only the tags Mastodon itself keeps in posts, links made safe.
+/// Cleans HTML from another server: only the tags Mastodon itself keeps in posts, links made safe. The
+/// sanitizer is built once (building it costs more than cleaning a short post).
 pub fn sanitize_remote_html(html: &str) -> String {
-    ammonia::Builder::default()
-        .tags(std::collections::HashSet::from([
-            "p",
-            "br",
-            "a",
-            "span",
-            "strong",
-            "b",
-            "em",
-            "i",
-            "u",
-            "del",
-            "s",
-            "pre",
-            "code",
-            "blockquote",
-            "ul",
-            "ol",
-            "li",
-        ]))
-        .link_rel(Some("nofollow noopener noreferrer"))
-        .url_schemes(std::collections::HashSet::from(["http", "https"]))
+    static CLEANER: std::sync::OnceLock<ammonia::Builder<'static>> = std::sync::OnceLock::new();
+    CLEANER
+        .get_or_init(|| {
+            let mut builder = ammonia::Builder::default();
+            builder
+                .tags(std::collections::HashSet::from([
+                    "p",
+                    "br",
+                    "a",
+                    "span",
+                    "strong",
+                    "b",
+                    "em",
+                    "i",
+                    "u",
+                    "del",
+                    "s",
+                    "pre",
+                    "code",
+                    "blockquote",
+                    "ul",
+                    "ol",
+                    "li",
+                ]))
+                .link_rel(Some("nofollow noopener noreferrer"))
+                .url_schemes(std::collections::HashSet::from(["http", "https"]));
+            builder
+        })
         .clean(html)
         .to_string()
 }

@@ -99,11 +99,14 @@ pub fn key_of(
 }
 
 /// The actor owning a stored key id, whichever way it published it.
+///
+/// This runs for every signed request: `get_result` rather than `first`, because SQLite re-prepares a
+/// statement with a bound LIMIT on every run.
 pub fn actor_by_key(conn: &mut AnyConnection, key_id: &str) -> Result<Option<RemoteActor>> {
     let by_public_key = remote_actors::table
         .filter(remote_actors::key_id.eq(key_id))
         .select(RemoteActor::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     if by_public_key.is_some() {
         return Ok(by_public_key);

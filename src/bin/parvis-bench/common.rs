@@ -1,19 +1,18 @@
-//! What every benchmark shares: the `parvis serve` child process and its /proc figures, throwaway working
-//! directories and databases, a prepared instance (commune, official, token), CPU pinning, statistics.
+//! What every benchmark shares: errors, options, throwaway working directories and databases, a prepared
+//! instance (commune, official, token) and its configuration file, statistics.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::process::Command;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use parvis::config::Settings;
 use parvis::db::Database;
+use parvis::federation::signatures::SigningKey;
 use parvis::ids::ActorId;
 use parvis::model::{Role, Visibility};
-
-use crate::client;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub type Res<T> = Result<T, BoxError>;
@@ -104,15 +103,6 @@ pub fn command_output(program: &str, args: &[&str]) -> Res<String> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-/// Pins every thread of this process to `cpus` (a `taskset` list); threads started later inherit it.
-pub fn pin_self(options: &Options, cpus: &str) -> Res<()> {
-    if !options.pin {
-        return Ok(());
-    }
-    let pid = std::process::id().to_string();
-    command_output("taskset", &["-a", "-p", "-c", cpus, &pid]).map(drop)
-}
-
 /// A directory for one run's database, configuration and server log; removed on drop unless `--keep`.
 pub struct Workspace {
     pub dir: PathBuf,
@@ -173,51 +163,6 @@ pub fn fresh_database(ws: &Workspace, postgres: Option<&str>, tag: &str) -> Res<
     let mut url = url::Url::parse(admin_url)?;
     url.set_path(&format!("/{name}"));
     Ok(url.to_string())
-}
-
-/// The process id of the PostgreSQL server that `admin_url` reaches (from its data directory's
-/// `postmaster.pid`; needs a superuser, as the throwaway cluster's user is).
-pub fn postmaster_pid(admin_url: &str) -> Res<u32> {
-    #[derive(diesel::QueryableByName)]
-    struct Setting {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        setting: String,
-    }
-    use diesel::RunQueryDsl;
-    let mut conn = diesel::PgConnection::establish(admin_url)
-        .map_err(|e| fail(format!("cannot connect to {admin_url}: {e}")))?;
-    let dir: Setting = diesel::sql_query("SELECT current_setting('data_directory') AS setting")
-        .get_result(&mut conn)?;
-    let pid_file = Path::new(&dir.setting).join("postmaster.pid");
-    let text = std::fs::read_to_string(&pid_file)
-        .map_err(|e| fail(format!("cannot read {}: {e}", pid_file.display())))?;
-    text.lines()
-        .next()
-        .and_then(|l| l.trim().parse().ok())
-        .ok_or_else(|| fail(format!("{} holds no pid", pid_file.display())))
-}
-
-/// CPU time so far of a PostgreSQL server: the postmaster and every process it started (backends, WAL
-/// writer, checkpointer…), in clock ticks.
-pub fn postgres_cpu_ticks(postmaster: u32) -> Res<u64> {
-    let mut total = cpu_ticks_of(&format!("/proc/{postmaster}/stat"))?;
-    for entry in std::fs::read_dir("/proc")?.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(|n| n.parse::<u32>().ok()) else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        let parent = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-            .and_then(|p| p.parse::<u32>().ok());
-        if parent == Some(postmaster) {
-            total += cpu_ticks_of(&format!("/proc/{pid}/stat")).unwrap_or(0);
-        }
-    }
-    Ok(total)
 }
 
 /// A configured, migrated instance with a commune, an official (`marie`) and her API token.
@@ -285,6 +230,17 @@ impl Instance {
         Ok(format!("{}/notes/{}", self.base, note.id))
     }
 
+    /// marie's private key, ready to sign (for [`calibrate`]).
+    pub async fn marie_key(&self) -> Res<SigningKey> {
+        let marie = self.marie;
+        let actor = self
+            .db
+            .run(move |conn| parvis::db::queries::actor_by_id(conn, marie))
+            .await
+            .map_err(pe)?;
+        Ok(SigningKey::from_pkcs8_pem(&actor.private_key_pem)?)
+    }
+
     pub fn addr(&self) -> SocketAddr {
         SocketAddr::from(([127, 0, 0, 1], self.port))
     }
@@ -350,186 +306,6 @@ pub fn base_settings(ws: &Workspace, database_url: String) -> Res<Settings> {
     settings.database.url = database_url;
     settings.instance.name = "Parvis bench".into();
     Ok(settings)
-}
-
-/// Memory figures of a process, in kB.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Memory {
-    pub rss_kb: u64,
-    pub hwm_kb: u64,
-}
-
-/// A running `parvis serve`; killed on drop.
-pub struct Server {
-    child: Option<Child>,
-    pub pid: u32,
-    pub addr: SocketAddr,
-    pub spawned_at: Instant,
-}
-
-impl Server {
-    /// Starts `parvis serve --config …`, on CPU 0 when pinning; its log goes to `log`.
-    pub fn spawn(options: &Options, config: &Path, addr: SocketAddr, log: &Path) -> Res<Server> {
-        let log = std::fs::File::options()
-            .create(true)
-            .append(true)
-            .open(log)?;
-        let mut command = if options.pin {
-            let mut c = Command::new("taskset");
-            c.args(["-c", "0"]).arg(&options.parvis);
-            c
-        } else {
-            Command::new(&options.parvis)
-        };
-        command
-            .arg("serve")
-            .arg("--config")
-            .arg(config)
-            .env_remove("PARVIS_CONFIG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log);
-        let spawned_at = Instant::now();
-        let child = command
-            .spawn()
-            .map_err(|e| fail(format!("cannot start {}: {e}", options.parvis.display())))?;
-        Ok(Server {
-            pid: child.id(),
-            child: Some(child),
-            addr,
-            spawned_at,
-        })
-    }
-
-    /// Polls `/health` every millisecond until it answers 200; returns the time since the spawn.
-    pub async fn wait_healthy(&mut self, timeout: Duration) -> Res<Duration> {
-        let deadline = self.spawned_at + timeout;
-        loop {
-            if client::health(self.addr).await {
-                return Ok(self.spawned_at.elapsed());
-            }
-            if let Some(child) = self.child.as_mut()
-                && let Some(status) = child.try_wait()?
-            {
-                return Err(fail(format!("parvis exited before answering: {status}")));
-            }
-            if Instant::now() > deadline {
-                return Err(fail(format!(
-                    "parvis did not answer /health within {timeout:?}"
-                )));
-            }
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-    }
-
-    /// utime + stime of every thread so far, in clock ticks.
-    pub fn cpu_ticks(&self) -> Res<u64> {
-        cpu_ticks_of(&format!("/proc/{}/stat", self.pid))
-    }
-
-    pub fn memory(&self) -> Res<Memory> {
-        memory_of(&format!("/proc/{}/status", self.pid))
-    }
-
-    /// `kill -9`: no chance to finish anything.
-    pub fn kill(&mut self) -> Res<()> {
-        if let Some(mut child) = self.child.take() {
-            child.kill()?;
-            child.wait()?;
-        }
-        Ok(())
-    }
-
-    /// SIGTERM (graceful shutdown), then SIGKILL if it is still there after 10 s.
-    pub async fn stop(&mut self) -> Res<()> {
-        let Some(mut child) = self.child.take() else {
-            return Ok(());
-        };
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.pid.to_string()])
-            .status();
-        for _ in 0..1000 {
-            if child.try_wait()?.is_some() {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        child.kill()?;
-        child.wait()?;
-        Ok(())
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-/// utime + stime (fields 14 and 15) of a /proc stat file.
-pub fn cpu_ticks_of(path: &str) -> Res<u64> {
-    let stat = std::fs::read_to_string(path)?;
-    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
-    let rest = stat
-        .rsplit_once(')')
-        .map(|(_, r)| r)
-        .ok_or_else(|| fail(format!("{path}: unexpected format")))?;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let field = |n: usize| -> Res<u64> {
-        fields
-            .get(n - 3)
-            .ok_or_else(|| fail(format!("{path}: no field {n}")))?
-            .parse()
-            .map_err(|e| fail(format!("{path}: field {n}: {e}")))
-    };
-    Ok(field(14)? + field(15)?)
-}
-
-/// VmRSS and VmHWM of a /proc status file.
-pub fn memory_of(path: &str) -> Res<Memory> {
-    let status = std::fs::read_to_string(path)?;
-    let kb = |key: &str| -> u64 {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(key))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    Ok(Memory {
-        rss_kb: kb("VmRSS:"),
-        hwm_kb: kb("VmHWM:"),
-    })
-}
-
-/// This process's own CPU time so far, in clock ticks.
-pub fn own_cpu_ticks() -> Res<u64> {
-    cpu_ticks_of("/proc/self/stat")
-}
-
-/// Busy time of the whole machine so far (all CPUs, every process), in clock ticks: with the server's and
-/// this process's own figures, it tells whether anything else competed for the CPUs during a run.
-pub fn machine_busy_ticks() -> Res<u64> {
-    let stat = std::fs::read_to_string("/proc/stat")?;
-    let line = stat
-        .lines()
-        .find(|l| l.starts_with("cpu "))
-        .ok_or_else(|| fail("/proc/stat has no cpu line"))?;
-    let values: Vec<u64> = line
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|v| v.parse().ok())
-        .collect();
-    // user nice system idle iowait irq softirq steal: everything but idle and iowait.
-    Ok(values
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != 3 && *i != 4 && *i < 8)
-        .map(|(_, v)| v)
-        .sum())
 }
 
 /// The median of some values (the mean of the middle two for an even count).

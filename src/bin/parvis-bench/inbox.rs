@@ -7,50 +7,42 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
-use diesel::prelude::*;
-use http::{HeaderMap, HeaderValue, Method};
-use parvis::federation::signatures::{SigningKey, sign_cavage};
-use parvis::model::schema::remote_actors;
-use serde_json::json;
 use url::Url;
 
-use crate::client::{self, Conn};
+use crate::client::Conn;
 use crate::common::{
-    Instance, Options, Res, Server, Workspace, fail, fresh_database, machine_busy_ticks, mb,
-    median, own_cpu_ticks, pe, percentile, pin_self, postgres_cpu_ticks, postmaster_pid, verdict,
+    Instance, Options, Res, Workspace, fail, fresh_database, mb, median, percentile, verdict,
 };
 use crate::report;
+use crate::senders::{Key, generate_keys, insert_actors, presign};
+use crate::server::{
+    Memory, Server, calibrate, machine_busy_ticks, own_cpu_ticks, pin_self, postgres_cpu_ticks,
+    postmaster_pid,
+};
 
 #[derive(Debug, clap::Args)]
 pub struct B1Args {
     /// Activities per run.
     #[arg(long, short, default_value_t = 20_000)]
-    n: usize,
+    pub n: usize,
     /// Concurrent connections.
     #[arg(long, short, default_value_t = 64)]
-    concurrency: usize,
+    pub concurrency: usize,
     /// Runs, each on a fresh database; the median is reported.
     #[arg(long, default_value_t = 3)]
-    runs: usize,
+    pub runs: usize,
     /// Distinct remote actors sending.
     #[arg(long, default_value_t = 1000)]
-    actors: usize,
+    pub actors: usize,
     /// Distinct RSA-2048 key pairs shared among the actors (verification costs the same).
     #[arg(long, default_value_t = 20)]
-    keys: usize,
+    pub keys: usize,
     /// Use PostgreSQL: a URL of any database of a cluster in which this program may CREATE DATABASE.
     #[arg(long)]
-    postgres: Option<String>,
+    pub postgres: Option<String>,
     /// `database.pool_size` of the server (default: Parvis's default).
     #[arg(long)]
-    pool_size: Option<u32>,
-}
-
-/// A remote sender's key, as it signs and as the instance stores it.
-struct Key {
-    signing: SigningKey,
-    public_pem: String,
+    pub pool_size: Option<u32>,
 }
 
 struct RunResult {
@@ -64,11 +56,15 @@ struct RunResult {
     others_cpu_ms: f64,
     /// CPU used by the PostgreSQL server during the timed phase, when it is the database.
     postgres_cpu_ms: Option<f64>,
-    memory: crate::common::Memory,
+    memory: Memory,
     stored_notes: i64,
     received: i64,
     body_bytes: usize,
     refusal: Option<String>,
+    /// ring RSA-2048 signatures per second on the server's CPU just before the run.
+    machine_speed: f64,
+    /// The server's context switches during the timed phase.
+    switches: u64,
 }
 
 impl RunResult {
@@ -142,45 +138,6 @@ pub async fn run(options: &Options, args: &B1Args) -> Res<()> {
     report::publish(options, &key, &markdown(options, args, backend, &results))
 }
 
-fn generate_keys(count: usize) -> Res<Vec<Key>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let made: Vec<Res<Vec<Key>>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|t| {
-                scope.spawn(move || -> Res<Vec<Key>> {
-                    let mine = (t..count).step_by(threads).count();
-                    (0..mine)
-                        .map(|_| {
-                            let pair = parvis::civic::keys::generate().map_err(pe)?;
-                            Ok(Key {
-                                signing: SigningKey::from_pkcs8_pem(&pair.private_pem)?,
-                                public_pem: pair.public_pem,
-                            })
-                        })
-                        .collect()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| {
-                w.join()
-                    .unwrap_or_else(|_| Err(fail("key generation panicked")))
-            })
-            .collect()
-    });
-    let mut keys = Vec::with_capacity(count);
-    for batch in made {
-        keys.extend(batch?);
-    }
-    Ok(keys)
-}
-
-/// The remote actor number `i`: ten per remote server.
-fn actor_url(i: usize) -> String {
-    format!("http://s{}.senders.test/users/u{i}", i / 10)
-}
-
 async fn one_run(options: &Options, args: &B1Args, keys: &[Key], run: usize) -> Res<RunResult> {
     let ws = Workspace::new(options, &format!("b1-{run}"))?;
     let database = fresh_database(&ws, args.postgres.as_deref(), &format!("b1_{run}"))?;
@@ -199,6 +156,7 @@ async fn one_run(options: &Options, args: &B1Args, keys: &[Key], run: usize) -> 
     let requests = presign(args, keys, &inbox, &parent, run)?;
     let body_bytes = requests.iter().map(Vec::len).sum::<usize>() / requests.len().max(1);
 
+    let machine_speed = calibrate(options, &keys[0].signing)?;
     let log = ws.dir.join("server.log");
     let mut server = Server::spawn(options, &instance.config, instance.addr(), &log)?;
     server.wait_healthy(Duration::from_secs(30)).await?;
@@ -207,6 +165,7 @@ async fn one_run(options: &Options, args: &B1Args, keys: &[Key], run: usize) -> 
     let requests = Arc::new(requests);
     let next = Arc::new(AtomicUsize::new(0));
     let server_before = server.cpu_ticks()?;
+    let switches_before = server.context_switches()?;
     let bench_before = own_cpu_ticks()?;
     let machine_before = machine_busy_ticks()?;
     let postmaster = match &args.postgres {
@@ -257,6 +216,7 @@ async fn one_run(options: &Options, args: &B1Args, keys: &[Key], run: usize) -> 
     }
     let wall = started.elapsed();
     let server_after = server.cpu_ticks()?;
+    let switches = server.context_switches()?.saturating_sub(switches_before);
     let bench_after = own_cpu_ticks()?;
     let machine_after = machine_busy_ticks()?;
     let pg_after = postmaster.map(postgres_cpu_ticks).transpose()?;
@@ -292,142 +252,9 @@ async fn one_run(options: &Options, args: &B1Args, keys: &[Key], run: usize) -> 
         received,
         body_bytes,
         refusal,
+        machine_speed,
+        switches,
     })
-}
-
-/// Stores the senders as if their actor documents had just been fetched: their keys are cached.
-async fn insert_actors(instance: &Instance, keys: &[Key], actors: usize) -> Res<()> {
-    let rows: Vec<(String, String)> = (0..actors)
-        .map(|i| (actor_url(i), keys[i % keys.len()].public_pem.clone()))
-        .collect();
-    instance
-        .db
-        .transaction(move |conn| {
-            let now = Utc::now().naive_utc();
-            for (i, (ap_id, pem)) in rows.iter().enumerate() {
-                let host = format!("s{}.senders.test", i / 10);
-                diesel::insert_into(remote_actors::table)
-                    .values((
-                        remote_actors::ap_id.eq(ap_id),
-                        remote_actors::kind.eq("Person"),
-                        remote_actors::domain.eq(&host),
-                        remote_actors::username.eq(format!("u{i}")),
-                        remote_actors::display_name.eq(format!("Habitant {i}")),
-                        remote_actors::inbox.eq(format!("{ap_id}/inbox")),
-                        remote_actors::shared_inbox.eq(Some(format!("http://{host}/inbox"))),
-                        remote_actors::key_id.eq(format!("{ap_id}#main-key")),
-                        remote_actors::public_key_pem.eq(pem),
-                        remote_actors::manually_approves_followers.eq(false),
-                        remote_actors::fetched_at.eq(now),
-                    ))
-                    .execute(conn)?;
-            }
-            Ok(())
-        })
-        .await
-        .map_err(pe)
-}
-
-/// The reply number `j` of run `run`, by actor `j % actors`: a ~2 KB activity like a Mastodon reply.
-fn activity(args: &B1Args, parent: &str, run: usize, j: usize) -> (String, Vec<u8>) {
-    let actor = actor_url(j % args.actors);
-    let note = format!("{actor}/statuses/{run}{j:07}");
-    let followers = format!("{actor}/followers");
-    // The local post's author is mentioned, as Mastodon does in a reply.
-    let marie = parent
-        .split_once("/notes/")
-        .map_or_else(String::new, |(base, _)| format!("{base}/users/marie"));
-    let published = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let content = format!(
-        "<p>Réponse n° {j} : je soutiens l'idée d'un jardin partagé derrière la médiathèque, à condition \
-         que l'arrosage soit organisé par les habitants du quartier et que la mairie fournisse les bacs. \
-         Nous avons déjà une vingtaine de volontaires et un plan provisoire des parcelles.</p>\
-         <p>Pouvez-vous préciser le calendrier du vote et la façon dont les projets seront chiffrés ? \
-         L'an dernier, plusieurs propositions ont été écartées faute d'estimation, ce qui a découragé \
-         beaucoup de monde. Un atelier public avant le vote aiderait.</p>"
-    );
-    let body = json!({
-        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-        "id": format!("{note}/activity"),
-        "type": "Create",
-        "actor": actor,
-        "published": published,
-        "to": ["https://www.w3.org/ns/activitystreams#Public"],
-        "cc": [followers, marie],
-        "object": {
-            "id": note,
-            "type": "Note",
-            "summary": null,
-            "inReplyTo": parent,
-            "published": published,
-            "url": format!("{actor}/statuses/{run}{j:07}"),
-            "attributedTo": actor,
-            "to": ["https://www.w3.org/ns/activitystreams#Public"],
-            "cc": [format!("{actor}/followers")],
-            "sensitive": false,
-            "content": content,
-            "contentMap": {"fr": content},
-            "attachment": [],
-            "tag": [],
-            "replies": {"id": format!("{note}/replies"), "type": "Collection", "first": {"type": "CollectionPage", "next": format!("{note}/replies?only_other_accounts=true&page=true"), "partOf": format!("{note}/replies"), "items": []}}
-        }
-    });
-    (format!("{actor}#main-key"), body.to_string().into_bytes())
-}
-
-/// Builds and signs every request of a run, on all cores, before anything is timed.
-fn presign(
-    args: &B1Args,
-    keys: &[Key],
-    inbox: &Url,
-    parent: &str,
-    run: usize,
-) -> Res<Vec<Vec<u8>>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let per = args.n.div_ceil(threads);
-    let parts: Vec<Res<Vec<Vec<u8>>>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|t| {
-                scope.spawn(move || -> Res<Vec<Vec<u8>>> {
-                    let range = (t * per)..((t + 1) * per).min(args.n);
-                    let mut out = Vec::with_capacity(range.len());
-                    for j in range {
-                        let (key_id, body) = activity(args, parent, run, j);
-                        let key = &keys[(j % args.actors) % keys.len()].signing;
-                        let mut headers = HeaderMap::new();
-                        headers.insert(
-                            "content-type",
-                            HeaderValue::from_static("application/activity+json"),
-                        );
-                        sign_cavage(
-                            &Method::POST,
-                            inbox,
-                            &mut headers,
-                            Some(&body),
-                            &key_id,
-                            key,
-                            Utc::now(),
-                        )?;
-                        let mut pairs = Vec::with_capacity(headers.len());
-                        for (name, value) in &headers {
-                            pairs.push((name.as_str(), value.to_str()?));
-                        }
-                        out.push(client::request("POST", inbox.path(), "", &pairs, &body));
-                    }
-                    Ok(out)
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().unwrap_or_else(|_| Err(fail("signing panicked"))))
-            .collect()
-    });
-    let mut all = Vec::with_capacity(args.n);
-    for part in parts {
-        all.extend(part?);
-    }
-    Ok(all)
 }
 
 fn markdown(options: &Options, args: &B1Args, backend: &str, results: &[RunResult]) -> String {
@@ -471,14 +298,15 @@ fn markdown(options: &Options, args: &B1Args, backend: &str, results: &[RunResul
     s.push_str(
         "| run | accepted/s | p50 ms | p99 ms | p99.9 ms | max ms | server CPU ms / activity | server cores busy | \
          PostgreSQL CPU ms / activity | load generator CPU ms / request | other processes, cores busy | \
-         server VmHWM MB | notes stored / received_activities |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+         server VmHWM MB | server context switches / activity | notes stored / received_activities | machine speed: ring RSA signs/s on the \
+         server's CPU |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for (i, r) in results.iter().enumerate() {
         let max = f64::from(r.latencies.last().copied().unwrap_or(0)) / 1000.0;
         let _ = writeln!(
             s,
-            "| {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {:.3} | {:.2} | {} | {:.3} | {:.2} | {:.1} | {} / {} |",
+            "| {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {:.3} | {:.2} | {} | {:.3} | {:.2} | {:.1} | {:.1} | {} / {} | {:.0} |",
             i + 1,
             r.rate(),
             r.p(50.0),
@@ -494,8 +322,10 @@ fn markdown(options: &Options, args: &B1Args, backend: &str, results: &[RunResul
             r.bench_cpu_ms / r.accepted().max(1) as f64,
             r.others_cpu_ms / 1000.0 / r.wall.as_secs_f64(),
             mb(r.memory.hwm_kb),
+            r.switches as f64 / r.accepted().max(1) as f64,
             r.stored_notes,
-            r.received
+            r.received,
+            r.machine_speed
         );
     }
     let _ = writeln!(
@@ -526,11 +356,25 @@ fn markdown(options: &Options, args: &B1Args, backend: &str, results: &[RunResul
     s.push('\n');
     let cores = cpu * rate / 1000.0;
     let available = if options.pin { 1.0 } else { 2.0 };
+    let machine = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let pg_cores = if pg.is_empty() {
+        0.0
+    } else {
+        median(&pg) * rate / 1000.0
+    };
     let limit = if cores >= 0.85 * available {
         format!(
             "the server's CPU: it keeps {cores:.2} of its {available:.0} core(s) busy at {cpu:.3} ms per activity, \
              so it cannot accept more than ~{:.0}/s on this placement; lowering CPU per activity is the lever",
             1000.0 * available / cpu
+        )
+    } else if pg_cores > 0.0 && cores + pg_cores >= 0.8 * machine {
+        format!(
+            "the machine's CPU, shared by the server ({cores:.2} core busy) and PostgreSQL ({pg_cores:.2} core, \
+             not pinned, so partly on the server's CPU): together {:.2} of {machine:.0} cores, for {:.3} ms of \
+             CPU per activity in all",
+            cores + pg_cores,
+            cpu + median(&pg)
         )
     } else {
         format!(

@@ -27,6 +27,12 @@ CPU figures are utime + stime of the server process from `/proc/<pid>/stat` (all
 `VmRSS` / `VmHWM` from `/proc/<pid>/status`. By default the server runs on CPU 0 (`taskset -c 0`) and the
 load generator on CPU 1.
 
+Absolute speed drifts on this machine: builds of the same day measured from 0.33 to 0.61 ms of server CPU
+per activity in B1, and one binary 0.35 and 0.48 ms half an hour apart with the machine otherwise idle and
+no steal time (most likely neighbours on the host). So each B1 and B3 run also records how many RSA-2048 signatures per second `ring` makes on
+the server's CPU just before it starts (the brief's floor: ~1,080/s per core); compare runs by it, and
+prefer ratios measured within one run.
+
 Not measured by this bench: B4 (dead and slow instances), B6 (duplicates and Delete bursts), B7 (fetch
 herd), B8 (reads on 1M activities), B11 (storage per activity), B12 (429 / slow inboxes); nor B9 \"warm on
 1M activities\" and B10 \"1M-activity database\", which need a 1M-activity database.

@@ -7,10 +7,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::common::{
-    Memory, Options, Res, Server, Workspace, base_settings, fail, fresh_database, mb, median,
-    verdict, write_config,
+    Options, Res, Workspace, base_settings, fail, fresh_database, mb, median, verdict, write_config,
 };
 use crate::report;
+use crate::server::{Memory, Server};
 
 #[derive(Debug, clap::Args)]
 pub struct StartArgs {

@@ -534,6 +534,10 @@ pub fn build_client(policy: &OutboundPolicy) -> Result<reqwest::Client, Outbound
         .no_proxy()
         .timeout(timeout)
         .connect_timeout(connect_timeout)
+        // A fan-out contacts each server once: idle connections kept for long would hold one file per
+        // server (thousands after a post by a popular account).
+        .pool_idle_timeout(Duration::from_secs(10))
+        .pool_max_idle_per_host(4)
         .user_agent(user_agent)
         .build()
         .map_err(OutboundError::Build)
