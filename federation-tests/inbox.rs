@@ -258,9 +258,10 @@ both_backends!(
         for (what, headers, body, expected) in cases {
             if expected == 413 {
                 // The server answers 413 as soon as it sees the length and may close the connection while the
-                // client is still writing: a broken pipe is then the client's view of that same refusal.
-                let sent = alpha
-                    .client()
+                // client is still writing: a broken pipe is then the client's view of that same refusal. A client
+                // of its own, so that the closed connection is not reused by the requests after it.
+                let own = crate::support::instance::client_for(&alpha.settings, ALPHA, alpha.addr);
+                let sent = own
                     .post(alpha.url("/inbox"))
                     .headers(headers)
                     .body(body)

@@ -219,7 +219,7 @@ fn serve(
 }
 
 /// A client for an instance: plain, or trusting the instance's extra CA and resolving its name to its address.
-fn client_for(settings: &Settings, host: &str, addr: SocketAddr) -> reqwest::Client {
+pub fn client_for(settings: &Settings, host: &str, addr: SocketAddr) -> reqwest::Client {
     super::install_crypto_provider();
     let builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
