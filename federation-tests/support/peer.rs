@@ -53,12 +53,7 @@ impl Peer {
     /// Starts `node federation-tests/peer/peer.mjs` and waits for its `READY` line.
     pub fn start(opts: PeerOptions) -> Peer {
         let dir = peer_dir();
-        if !dir.join("node_modules/@fedify/fedify").is_dir() {
-            panic!(
-                "{} is missing: run `npm ci --prefix federation-tests/peer` (the .ci/run script does)",
-                dir.join("node_modules").display()
-            );
-        }
+        install_packages(&dir);
         let logs = tempfile::tempdir().expect("peer log dir");
         let log_path = logs.path().join("peer.log");
         let stderr = std::fs::File::create(&log_path).expect("peer log file");
@@ -213,5 +208,30 @@ impl Drop for Peer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Installs the peer's npm packages, at the exact versions of its lock file, the first time a test needs
+/// them, so that `cargo test` alone runs the whole suite on a machine with Node.js and npm.
+fn install_packages(dir: &std::path::Path) {
+    static INSTALLED: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+    let mut installed = INSTALLED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if *installed || dir.join("node_modules/@fedify/fedify").is_dir() {
+        *installed = true;
+        return;
+    }
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--prefix"])
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .status();
+    match status {
+        Ok(s) if s.success() => *installed = true,
+        other => panic!(
+            "cannot install the Fedify peer's packages ({other:?}): install Node.js 20 and npm, then run \
+             `npm ci --prefix federation-tests/peer`"
+        ),
     }
 }
