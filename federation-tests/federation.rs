@@ -100,6 +100,17 @@ async fn followers_of(instance: &TestInstance, path: &str) -> Vec<Value> {
     page["orderedItems"].as_array().cloned().unwrap_or_default()
 }
 
+/// Waits until the post `uri` shows in the home timeline of `token`'s account; returns it.
+async fn in_timeline(on: &TestInstance, token: &str, uri: &str, what: &str) -> Value {
+    eventually(what, Duration::from_secs(30), || async {
+        timeline(on, token)
+            .await
+            .into_iter()
+            .find(|s| s["uri"] == uri)
+    })
+    .await
+}
+
 async fn timeline(on: &TestInstance, token: &str) -> Vec<Value> {
     let (status, items) = on.api_get("/api/v1/timelines/home", token).await;
     assert_eq!(status, 200, "{items}");
@@ -154,13 +165,7 @@ both_backends!(
             .await;
         assert_eq!(status, 200, "{post}");
         let uri = post["uri"].as_str().unwrap().to_string();
-        let seen = eventually("the post on alpha", Duration::from_secs(20), || async {
-            timeline(&alpha, &citizen)
-                .await
-                .into_iter()
-                .find(|s| s["uri"] == uri.as_str())
-        })
-        .await;
+        let seen = in_timeline(&alpha, &citizen, &uri, "the post on alpha").await;
         assert_eq!(
             seen["account"]["acct"],
             format!("marie@{}", beta.base.trim_start_matches("https://"))
@@ -197,17 +202,7 @@ both_backends!(
         assert_eq!(status, 200, "{post}");
         assert_eq!(post["account"]["group"], true);
         let uri = post["uri"].as_str().unwrap().to_string();
-        let seen = eventually(
-            "the commune's post on alpha",
-            Duration::from_secs(20),
-            || async {
-                timeline(&alpha, &citizen)
-                    .await
-                    .into_iter()
-                    .find(|s| s["uri"] == uri.as_str())
-            },
-        )
-        .await;
+        let seen = in_timeline(&alpha, &citizen, &uri, "the commune's post on alpha").await;
         assert_eq!(seen["account"]["username"], "beta-ville");
         // Those who speak for the commune may also withdraw what it said.
         let commune_post = post["id"].as_str().unwrap().to_string();
@@ -367,17 +362,7 @@ both_backends!(
         )
         .await;
         alpha.restart().await;
-        let seen = eventually(
-            "the post after alpha came back",
-            Duration::from_secs(30),
-            || async {
-                timeline(&alpha, &citizen)
-                    .await
-                    .into_iter()
-                    .find(|s| s["uri"] == uri.as_str())
-            },
-        )
-        .await;
+        let seen = in_timeline(&alpha, &citizen, &uri, "the post after alpha came back").await;
         assert_eq!(seen["content"], "<p>Coupure d'eau demain</p>");
         // beta records the success once alpha has answered.
         let host = eventually("the delivery recorded", Duration::from_secs(10), || async {
@@ -435,13 +420,7 @@ both_backends!(
         let reply_uri = reply["uri"].as_str().unwrap().to_string();
         let first_uri = first["uri"].as_str().unwrap().to_string();
         // On alpha, the reply points at the first post as alpha stores it.
-        let seen = eventually("the reply on alpha", Duration::from_secs(20), || async {
-            timeline(&alpha, &citizen)
-                .await
-                .into_iter()
-                .find(|s| s["uri"] == reply_uri.as_str())
-        })
-        .await;
+        let seen = in_timeline(&alpha, &citizen, &reply_uri, "the reply on alpha").await;
         let alpha_first = timeline(&alpha, &citizen)
             .await
             .into_iter()
