@@ -216,21 +216,9 @@ both_backends!(
             )
             .await;
         assert_eq!(status, 403, "{refused}");
-        let delete = |token: String| {
-            let beta = &beta;
-            let path = format!("/api/v1/statuses/{commune_post}");
-            async move {
-                beta.client()
-                    .delete(beta.url(&path))
-                    .bearer_auth(token)
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-            }
-        };
-        assert_eq!(delete(beta_citizen.clone()).await, 403);
-        assert_eq!(delete(official.clone()).await, 200);
+        let path = format!("/api/v1/statuses/{commune_post}");
+        assert_eq!(beta.api_delete(&path, &beta_citizen).await, 403);
+        assert_eq!(beta.api_delete(&path, &official).await, 200);
 
         // The citizen unfollows: beta forgets the follower.
         let (status, rel) = alpha
@@ -430,13 +418,8 @@ both_backends!(
 
         // The author deletes the first post: it leaves alpha's timeline and beta's outbox.
         let status = beta
-            .client()
-            .delete(beta.url(&format!("/api/v1/statuses/{first_id}")))
-            .bearer_auth(&official)
-            .send()
-            .await
-            .unwrap()
-            .status();
+            .api_delete(&format!("/api/v1/statuses/{first_id}"), &official)
+            .await;
         assert_eq!(status, 200);
         eventually("the deletion on alpha", Duration::from_secs(20), || async {
             let gone = !timeline(&alpha, &citizen)
@@ -468,13 +451,8 @@ both_backends!(
         let other = account(&beta, "beta-ville", "zoe", Role::Citizen).await;
         let reply_id = reply["id"].as_str().unwrap();
         let status = beta
-            .client()
-            .delete(beta.url(&format!("/api/v1/statuses/{reply_id}")))
-            .bearer_auth(&other)
-            .send()
-            .await
-            .unwrap()
-            .status();
+            .api_delete(&format!("/api/v1/statuses/{reply_id}"), &other)
+            .await;
         assert_eq!(status, 403);
     }
 );

@@ -154,6 +154,18 @@ impl TestInstance {
         )
     }
 
+    /// `DELETE` on the API with a bearer token; returns the status.
+    pub async fn api_delete(&self, path: &str, token: &str) -> u16 {
+        let response = self
+            .client
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        response.status().as_u16()
+    }
+
     /// `POST` on the API with a bearer token and a JSON body; returns status and JSON.
     pub async fn api_post(
         &self,

@@ -32,11 +32,6 @@ impl RemoteActor {
     pub fn delivery_inbox(&self) -> &str {
         self.shared_inbox.as_deref().unwrap_or(&self.inbox)
     }
-
-    /// `@user@host`.
-    pub fn handle(&self) -> String {
-        format!("@{}@{}", self.username, self.domain)
-    }
 }
 
 /// A follow: each side is local or remote.
