@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::app::{Application, open_database, open_database_counting};
 use crate::civic::accounts::{NewAccount, NewMandate, add_mandate, create_account};
-use crate::civic::{communes, demo, tokens};
+use crate::civic::{communes, demo, site, tokens};
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::model::Role;
@@ -69,10 +69,36 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Invitation codes, for registration in `invite` mode.
+    Invite {
+        #[command(subcommand)]
+        command: InviteCommand,
+    },
+    /// The charter every account accepts.
+    Charter {
+        #[command(subcommand)]
+        command: CharterCommand,
+    },
     /// Federation with other servers.
     Federation {
         #[command(subcommand)]
         command: FederationCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InviteCommand {
+    /// Create a single-use invitation code (valid 14 days) and print it.
+    Create,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CharterCommand {
+    /// Publish a new version of the charter from a text file; every account is asked to accept it again.
+    Publish {
+        /// A UTF-8 text file; blank lines separate paragraphs.
+        #[arg(long)]
+        file: std::path::PathBuf,
     },
 }
 
@@ -268,6 +294,18 @@ async fn admin(
         AdminCommand::Token {
             command: TokenCommand::Create { username },
         } => tokens::create_token(db, &username).await?,
+        AdminCommand::Invite {
+            command: InviteCommand::Create,
+        } => site::create_invite(db, site::Operator::Console).await?,
+        AdminCommand::Charter {
+            command: CharterCommand::Publish { file },
+        } => {
+            let body = std::fs::read_to_string(&file).map_err(|e| {
+                Error::invalid("file", format!("cannot read {}: {e}", file.display()))
+            })?;
+            let charter = site::publish_charter(db, site::Operator::Console, &body).await?;
+            format!("published version {} of the charter", charter.version)
+        }
         AdminCommand::Federation {
             command: FederationCommand::Status,
         } => {
@@ -316,12 +354,17 @@ async fn serve(settings: Settings, seed_demo: bool) -> Result<()> {
     let app = Application::build(settings).await?;
     if seed_demo {
         // The database was opened by build(); seeding goes through the same civic functions as everything else.
-        if demo::seed_if_empty(app.database()).await? {
+        if let Some(password) = demo::seed_if_empty(app.database()).await? {
             tracing::info!(
                 "seeded the demo commune @{}@…, official @{} and citizen @{}",
                 demo::DEMO_COMMUNE,
                 demo::DEMO_OFFICIAL,
                 demo::DEMO_CITIZEN
+            );
+            // Shown once: the demo admin's password is random, never a default anyone could guess.
+            tracing::warn!(
+                "demo admin: log in at {public_url}/login as '{}' with password '{password}'",
+                demo::DEMO_ADMIN
             );
         }
     }

@@ -38,6 +38,9 @@ pub struct ServerSettings {
     pub tls_key: Option<PathBuf>,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Behind a reverse proxy: take the visitor's address from the last entry of `X-Forwarded-For` (used for
+    /// per-address login limits). Leave off when Parvis faces the Internet itself, or anyone could pick it.
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -114,6 +117,7 @@ impl Default for Settings {
                 tls_cert: None,
                 tls_key: None,
                 max_body_bytes: 1024 * 1024,
+                trust_forwarded_for: false,
             },
             database: DatabaseSettings {
                 url: String::new(),

@@ -49,27 +49,29 @@ pub struct CommuneDto {
 #[utoipa::path(get, path = "/api/v1/instance", tag = "instance",
     responses((status = 200, description = "The instance", body = InstanceDto)))]
 pub async fn instance(State(ctx): State<AppContext>) -> Result<Json<InstanceDto>> {
-    let (people, communes) = ctx
+    let defaults = ctx.settings.instance.clone();
+    let (people, communes, site) = ctx
         .db
-        .run(|conn| {
+        .run(move |conn| {
             Ok((
                 queries::count_actors(conn, ActorKind::Person)?,
                 queries::communes(conn)?,
+                crate::civic::site::load(conn, &defaults)?,
             ))
         })
         .await?;
     let settings = &ctx.settings.instance;
     Ok(Json(InstanceDto {
         uri: ctx.urls.authority(),
-        title: settings.name.clone(),
-        short_description: settings.description.clone(),
-        description: settings.description.clone(),
+        title: site.name.clone(),
+        short_description: site.description.clone(),
+        description: site.description.clone(),
         email: settings.contact_email.clone(),
         version: format!("4.0.0 (compatible; Parvis {})", env!("CARGO_PKG_VERSION")),
         languages: settings.languages.clone(),
-        registrations: settings.registration != RegistrationMode::Closed,
-        approval_required: settings.registration == RegistrationMode::Invite,
-        invites_enabled: settings.registration == RegistrationMode::Invite,
+        registrations: site.registration != RegistrationMode::Closed,
+        approval_required: site.registration == RegistrationMode::Invite,
+        invites_enabled: site.registration == RegistrationMode::Invite,
         stats: StatsDto { user_count: people },
         communes: communes
             .into_iter()

@@ -1,12 +1,16 @@
 //! People's accounts: citizens, officials, moderators, admins; and officials' mandates.
 
-use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use crate::civic::actors::{display_name, generate_keys, insert_actor};
 use crate::civic::now;
-use crate::db::{Database, queries};
+use crate::civic::site::Site;
+use crate::config::RegistrationMode;
+use crate::db::{AnyConnection, Database, queries};
 use crate::error::{Error, Result};
 use crate::model::schema::{accounts, mandates};
 use crate::model::{Account, Actor, ActorKind, Mandate, Role, Username};
@@ -26,46 +30,212 @@ pub struct NewAccount {
 
 /// Opens an account (a `Person` actor) in a commune.
 pub async fn create_account(db: &Database, new: NewAccount) -> Result<(Actor, Account)> {
+    let checked = check_new(&new)?;
+    let pair = generate_keys().await?;
+    db.transaction(move |conn| insert_account(conn, &new, &checked, &pair))
+        .await
+}
+
+/// A new account's validated name, display name and password hash.
+struct Checked {
+    username: Username,
+    shown: String,
+    password_hash: Option<String>,
+}
+
+fn check_new(new: &NewAccount) -> Result<Checked> {
     let username = Username::parse(&new.username).map_err(|m| Error::invalid("username", m))?;
     let shown = display_name(
         "display_name",
-        new.display_name.as_deref().unwrap_or(username.as_str()),
+        new.display_name
+            .as_deref()
+            .filter(|d| !d.trim().is_empty())
+            .unwrap_or(username.as_str()),
     )?;
     let password_hash = match &new.password {
         Some(password) => Some(hash_password(password)?),
         None => None,
     };
+    Ok(Checked {
+        username,
+        shown,
+        password_hash,
+    })
+}
+
+fn insert_account(
+    conn: &mut AnyConnection,
+    new: &NewAccount,
+    checked: &Checked,
+    pair: &crate::civic::keys::KeyPair,
+) -> Result<(Actor, Account)> {
+    let commune = match &new.commune {
+        Some(slug) => queries::actor_of_kind(conn, ActorKind::Commune, &slug.to_ascii_lowercase())?
+            .ok_or_else(|| Error::NotFound(format!("no commune named '{slug}'")))?,
+        None => queries::default_commune(conn)?.ok_or_else(|| {
+            Error::invalid(
+                "commune",
+                "this instance has no commune yet: create one first (parvis admin commune create)",
+            )
+        })?,
+    };
+    let actor = insert_actor(
+        conn,
+        ActorKind::Person,
+        &checked.username,
+        &checked.shown,
+        pair,
+    )?;
+    let account = Account {
+        actor_id: actor.id,
+        commune_id: commune.id,
+        role: new.role,
+        password_hash: checked.password_hash.clone(),
+        language: None,
+        charter_version: None,
+    };
+    diesel::insert_into(accounts::table)
+        .values((
+            accounts::actor_id.eq(account.actor_id),
+            accounts::commune_id.eq(account.commune_id),
+            accounts::role.eq(account.role),
+            accounts::password_hash.eq(&account.password_hash),
+        ))
+        .execute(conn)?;
+    Ok((actor, account))
+}
+
+/// What a person fills in to join the instance on the web.
+#[derive(Debug, Clone, Default)]
+pub struct Registration {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    /// Required when registration is by invitation.
+    pub invite: Option<String>,
+    /// The charter version the person read and accepted; must be the one in force.
+    pub charter_version: Option<i64>,
+    /// The interface language chosen while registering.
+    pub language: Option<String>,
+}
+
+/// Opens a citizen's account in the default commune, following the registration mode: refused when closed,
+/// with a single-use invitation code in `invite` mode, and only once the charter in force is accepted.
+pub async fn register(db: &Database, site: &Site, reg: Registration) -> Result<(Actor, Account)> {
+    if site.registration == RegistrationMode::Closed {
+        return Err(Error::Forbidden(
+            "registration is closed on this instance".into(),
+        ));
+    }
+    let invite = match site.registration {
+        RegistrationMode::Invite => Some(
+            reg.invite
+                .clone()
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty())
+                .ok_or_else(|| Error::invalid("invite", "an invitation code is required"))?,
+        ),
+        _ => None,
+    };
+    let language = match reg.language.as_deref() {
+        Some(l) => Some(check_language(l)?),
+        None => None,
+    };
+    let new = NewAccount {
+        username: reg.username.clone(),
+        role: Role::Citizen,
+        commune: None,
+        display_name: Some(reg.display_name.clone()),
+        password: Some(reg.password.clone()),
+    };
+    let checked = check_new(&new)?;
     let pair = generate_keys().await?;
+    let accepted = reg.charter_version;
     db.transaction(move |conn| {
-        let commune = match &new.commune {
-            Some(slug) => queries::actor_of_kind(conn, ActorKind::Commune, &slug.to_ascii_lowercase())?
-                .ok_or_else(|| Error::NotFound(format!("no commune named '{slug}'")))?,
-            None => queries::default_commune(conn)?.ok_or_else(|| {
-                Error::invalid(
-                    "commune",
-                    "this instance has no commune yet: create one first (parvis admin commune create)",
-                )
-            })?,
-        };
-        let actor = insert_actor(conn, ActorKind::Person, &username, &shown, &pair)?;
-        let account = Account {
-            actor_id: actor.id,
-            commune_id: commune.id,
-            role: new.role,
-            password_hash,
-        };
-        diesel::insert_into(accounts::table)
-            .values((
-                accounts::actor_id.eq(account.actor_id),
-                accounts::commune_id.eq(account.commune_id),
-                accounts::role.eq(account.role),
-                accounts::password_hash.eq(&account.password_hash),
+        let charter = crate::civic::site::current_charter(conn)?;
+        if let Some(charter) = &charter
+            && accepted != Some(charter.version)
+        {
+            return Err(Error::invalid(
+                "charter",
+                "the charter must be read and accepted",
+            ));
+        }
+        let (actor, mut account) = insert_account(conn, &new, &checked, &pair)?;
+        if let Some(code) = &invite {
+            crate::civic::site::consume_invite(conn, code, actor.id)?;
+        }
+        account.charter_version = charter.map(|c| c.version);
+        account.language = language;
+        diesel::update(accounts::table.find(actor.id))
+            .set((
+                accounts::charter_version.eq(account.charter_version),
+                accounts::language.eq(&account.language),
             ))
             .execute(conn)?;
         Ok((actor, account))
     })
     .await
 }
+
+/// The languages of the web interface.
+pub const LANGUAGES: &[&str] = &["fr", "en"];
+
+pub(crate) fn check_language(code: &str) -> Result<String> {
+    LANGUAGES
+        .iter()
+        .find(|l| **l == code)
+        .map(|l| l.to_string())
+        .ok_or_else(|| {
+            Error::invalid(
+                "language",
+                format!("must be one of {}", LANGUAGES.join(", ")),
+            )
+        })
+}
+
+/// The account behind a username and password. The same error, and about the same time, whether the name is
+/// unknown or the password wrong, so that a login form does not tell which accounts exist.
+pub async fn verify_login(
+    db: &Database,
+    username: &str,
+    password: &str,
+) -> Result<(Actor, Account)> {
+    let name = username.trim().trim_start_matches('@').to_ascii_lowercase();
+    let found = db
+        .run(move |conn| queries::account_by_username(conn, &name))
+        .await?
+        .filter(|(actor, _)| actor.deleted_at.is_none());
+    let password = password.to_string();
+    let stored = found
+        .as_ref()
+        .and_then(|(_, account)| account.password_hash.clone());
+    let matches = tokio::task::spawn_blocking(move || {
+        let real = stored.is_some();
+        let hash = stored.unwrap_or_else(|| DUMMY_HASH.clone());
+        let ok = PasswordHash::new(&hash)
+            .map(|parsed| {
+                argon2::Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false);
+        ok && real
+    })
+    .await
+    .map_err(Error::internal)?;
+    match found {
+        Some(pair) if matches => Ok(pair),
+        _ => Err(Error::Unauthorized("wrong username or password".into())),
+    }
+}
+
+/// Checked against when the account does not exist, so that the answer takes as long as for a real one: the
+/// hash of a random password nobody knows, made once.
+static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let secret = crate::civic::tokens::random_code(24);
+    hash_password(&secret).unwrap_or_default()
+});
 
 /// Hashes a password with Argon2id (the `argon2` crate's defaults follow OWASP's recommendation).
 pub fn hash_password(password: &str) -> Result<String> {

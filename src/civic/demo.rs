@@ -12,10 +12,16 @@ use crate::model::{ActorKind, Role};
 pub const DEMO_COMMUNE: &str = "belleville";
 pub const DEMO_OFFICIAL: &str = "marie";
 pub const DEMO_CITIZEN: &str = "karim";
+pub const DEMO_ADMIN: &str = "admin";
 
-/// Seeds a commune, an official with her mandate and a citizen, only if there is no commune and no person yet.
-/// Returns whether it seeded anything.
-pub async fn seed_if_empty(db: &Database) -> Result<bool> {
+const DEMO_CHARTER: &str = "Charte de participation de Belleville-sur-Loire\n\n\
+Je m'exprime avec respect envers les autres participants, les élus et les agents.\n\n\
+Je ne publie ni propos injurieux, ni contenu illégal, ni information personnelle sur autrui.\n\n\
+Les modérateurs peuvent masquer un contenu contraire à cette charte.";
+
+/// Seeds a commune, an official with her mandate and a first post, a citizen, an admin with a random password,
+/// and a charter, only if there is no commune and no person yet. Returns the admin's password if it seeded.
+pub async fn seed_if_empty(db: &Database) -> Result<Option<String>> {
     let empty = db
         .run(|conn| {
             Ok(queries::count_actors(conn, ActorKind::Commune)? == 0
@@ -23,7 +29,7 @@ pub async fn seed_if_empty(db: &Database) -> Result<bool> {
         })
         .await?;
     if !empty {
-        return Ok(false);
+        return Ok(None);
     }
     create_commune(db, DEMO_COMMUNE, "Belleville-sur-Loire").await?;
     create_account(
@@ -59,5 +65,32 @@ pub async fn seed_if_empty(db: &Database) -> Result<bool> {
         },
     )
     .await?;
-    Ok(true)
+    let password = crate::civic::tokens::random_code(12);
+    create_account(
+        db,
+        NewAccount {
+            username: DEMO_ADMIN.into(),
+            role: Role::Admin,
+            commune: None,
+            display_name: Some("Mairie — administration".into()),
+            password: Some(password.clone()),
+        },
+    )
+    .await?;
+    crate::civic::site::publish_charter(db, crate::civic::site::Operator::Console, DEMO_CHARTER)
+        .await?;
+    db.transaction(|conn| {
+        let (marie, _) = queries::account_by_username(conn, DEMO_OFFICIAL)?
+            .ok_or_else(|| crate::error::Error::internal("the demo official is missing"))?;
+        crate::civic::notes::publish(
+            conn,
+            marie.id,
+            "Bienvenue sur le nouvel espace de participation de Belleville-sur-Loire !",
+            crate::model::Visibility::Public,
+            None,
+        )?;
+        Ok(())
+    })
+    .await?;
+    Ok(Some(password))
 }

@@ -50,7 +50,13 @@ pub fn follow(conn: &mut AnyConnection, follower: ActorId, target: Target) -> Re
         });
     }
     let accepted = match target {
-        Target::Local(id) => !queries::actor_by_id(conn, id)?.manually_approves_followers,
+        Target::Local(id) => {
+            let actor = queries::actor_by_id(conn, id)?;
+            if actor.deleted_at.is_some() {
+                return Err(Error::NotFound("this account was deleted".into()));
+            }
+            !actor.manually_approves_followers
+        }
         Target::Remote(_) => false,
     };
     let (target_id, target_remote_id) = match target {

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::error::Result;
-use crate::model::schema::{deliveries, outbox_events, received_activities};
+use crate::model::schema::{deliveries, outbox_events, received_activities, sessions};
 
 /// How long an activity id is remembered to refuse a second copy: well beyond the two days for which
 /// servers (Mastodon, Parvis) retry a delivery.
@@ -19,9 +19,10 @@ pub struct Pruned {
     pub received: usize,
     pub events: usize,
     pub failed_deliveries: usize,
+    pub sessions: usize,
 }
 
-/// Removes old activity ids, expanded outbox events and given-up deliveries.
+/// Removes old activity ids, expanded outbox events, given-up deliveries and expired browser sessions.
 pub fn prune(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<Pruned> {
     let received = diesel::delete(
         received_activities::table
@@ -40,9 +41,12 @@ pub fn prune(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<Pruned> {
             .filter(deliveries::created_at.lt(now - KEEP_DONE)),
     )
     .execute(conn)?;
+    let sessions =
+        diesel::delete(sessions::table.filter(sessions::expires_at.lt(now))).execute(conn)?;
     Ok(Pruned {
         received,
         events,
         failed_deliveries,
+        sessions,
     })
 }

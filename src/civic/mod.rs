@@ -1,6 +1,7 @@
 //! The rules of Parvis. Every write goes through here, whoever asks: the command line, the API, a web form or
 //! an incoming activity.
 
+pub mod account_data;
 pub mod accounts;
 pub(crate) mod actors;
 pub mod communes;
@@ -10,9 +11,13 @@ pub mod inbox;
 pub mod instance;
 pub mod keys;
 pub mod maintenance;
+pub mod media;
 pub mod notes;
 pub mod outbox;
+pub mod profile;
 pub mod remote;
+pub mod sessions;
+pub mod site;
 pub mod tokens;
 
 /// Now, in UTC, as stored.

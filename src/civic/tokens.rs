@@ -19,12 +19,17 @@ fn digest(token: &str) -> String {
     hash.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A random, URL-safe code of `bytes` random bytes (invitation codes, CSRF tokens).
+pub fn random_code(bytes: usize) -> String {
+    let mut secret = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut secret);
+    URL_SAFE_NO_PAD.encode(secret)
+}
+
 /// Creates a token for an account and returns it; it is shown once and cannot be read back.
 pub async fn create_token(db: &Database, username: &str) -> Result<String> {
     let username = username.trim().trim_start_matches('@').to_ascii_lowercase();
-    let mut secret = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut secret);
-    let token = URL_SAFE_NO_PAD.encode(secret);
+    let token = random_code(32);
     let stored = digest(&token);
     db.transaction(move |conn| {
         let (actor, _) = queries::account_by_username(conn, &username)?

@@ -283,3 +283,148 @@ pub fn count_local_posts(conn: &mut AnyConnection) -> Result<i64> {
         .count()
         .get_result(conn)?)
 }
+
+/// Whose public posts a list shows.
+#[derive(Clone, Copy, Debug)]
+pub enum PostScope {
+    /// A commune's own posts and those of its people.
+    Commune(ActorId),
+    Author(ActorId),
+}
+
+/// The newest public posts of a scope with their authors, in one statement.
+pub fn public_posts(
+    conn: &mut AnyConnection,
+    scope: PostScope,
+    limit: i64,
+) -> Result<Vec<(crate::model::Note, Actor)>> {
+    use crate::model::Visibility;
+    use crate::model::schema::notes;
+    let base = notes::table
+        .inner_join(actors::table.on(notes::author_id.eq(actors::id.nullable())))
+        .filter(notes::deleted.eq(false))
+        .filter(notes::visibility.eq(Visibility::Public))
+        .filter(actors::deleted_at.is_null())
+        .into_boxed();
+    let scoped = match scope {
+        PostScope::Author(id) => base.filter(actors::id.eq(id)),
+        PostScope::Commune(id) => base.filter(
+            actors::id.eq(id).or(actors::id.eq_any(
+                accounts::table
+                    .filter(accounts::commune_id.eq(id))
+                    .select(accounts::actor_id),
+            )),
+        ),
+    };
+    Ok(scoped
+        .order(notes::id.desc())
+        .limit(limit)
+        .select((crate::model::Note::as_select(), Actor::as_select()))
+        .load(conn)?)
+}
+
+/// One line of a followers or following list, as a page shows it.
+#[derive(Debug, Clone)]
+pub struct FollowItem {
+    pub name: String,
+    /// `@user@host` for remote actors, `@user` for local ones.
+    pub handle: String,
+    /// Local actors: their path here; remote ones: their profile URL there.
+    pub link: String,
+    pub accepted: bool,
+}
+
+/// The people and communes an actor follows, or its followers, newest first, in at most three statements.
+/// Pending requests are included when `with_pending`.
+pub fn follow_items(
+    conn: &mut AnyConnection,
+    actor: ActorId,
+    followers: bool,
+    with_pending: bool,
+    limit: i64,
+) -> Result<Vec<FollowItem>> {
+    use crate::model::schema::remote_actors;
+    let mut rows = follows::table.into_boxed();
+    rows = if followers {
+        rows.filter(follows::target_id.eq(actor))
+    } else {
+        rows.filter(follows::follower_id.eq(actor))
+    };
+    if !with_pending {
+        rows = rows.filter(follows::accepted.eq(true));
+    }
+    let rows: Vec<(Option<ActorId>, Option<RemoteActorId>, bool)> = if followers {
+        rows.order(follows::id.desc())
+            .limit(limit)
+            .select((
+                follows::follower_id,
+                follows::follower_remote_id,
+                follows::accepted,
+            ))
+            .load(conn)?
+    } else {
+        rows.order(follows::id.desc())
+            .limit(limit)
+            .select((
+                follows::target_id,
+                follows::target_remote_id,
+                follows::accepted,
+            ))
+            .load(conn)?
+    };
+    let local_ids: Vec<ActorId> = rows.iter().filter_map(|r| r.0).collect();
+    let remote_ids: Vec<RemoteActorId> = rows.iter().filter_map(|r| r.1).collect();
+    let locals: Vec<Actor> = actors::table
+        .filter(actors::id.eq_any(&local_ids))
+        .select(Actor::as_select())
+        .load(conn)?;
+    let remotes: Vec<crate::model::RemoteActor> = remote_actors::table
+        .filter(remote_actors::id.eq_any(&remote_ids))
+        .select(crate::model::RemoteActor::as_select())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(local, remote, accepted)| {
+            if let Some(id) = local {
+                let a = locals.iter().find(|a| a.id == id)?;
+                let path = match a.kind {
+                    ActorKind::Commune => format!("/communes/{}", a.username),
+                    _ => format!("/users/{}", a.username),
+                };
+                Some(FollowItem {
+                    name: a.display_name.clone(),
+                    handle: format!("@{}", a.username),
+                    link: path,
+                    accepted,
+                })
+            } else {
+                let r = remotes.iter().find(|r| Some(r.id) == remote)?;
+                Some(FollowItem {
+                    name: r.display_name.clone(),
+                    handle: format!("@{}@{}", r.username, r.domain),
+                    link: r.url.clone().unwrap_or_else(|| r.ap_id.clone()),
+                    accepted,
+                })
+            }
+        })
+        .collect())
+}
+
+/// Whether `follower` follows (or asked to follow) a local or remote actor: `None`, `Some(accepted)`.
+pub fn follow_state(
+    conn: &mut AnyConnection,
+    follower: ActorId,
+    local: Option<ActorId>,
+    remote: Option<RemoteActorId>,
+) -> Result<Option<bool>> {
+    let mut q = follows::table
+        .filter(follows::follower_id.eq(follower))
+        .into_boxed();
+    if let Some(id) = local {
+        q = q.filter(follows::target_id.eq(id));
+    }
+    if let Some(id) = remote {
+        q = q.filter(follows::target_remote_id.eq(id));
+    }
+    Ok(q.select(follows::accepted).first(conn).optional()?)
+}

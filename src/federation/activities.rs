@@ -52,6 +52,8 @@ pub enum ObjectOut {
     Link(Url),
     Activity(Box<ActivityOut>),
     Note(Box<NoteObject>),
+    /// A profile change goes out as `Update` with the whole actor document, as Mastodon sends it.
+    Actor(Box<crate::federation::actors::ActorDocument>),
     Tombstone {
         #[serde(rename = "type")]
         kind: String,

@@ -359,6 +359,7 @@ mod tests {
             discoverable: true,
             created_at: now,
             updated_at: now,
+            deleted_at: None,
         };
         let mandate = Mandate {
             id: crate::ids::MandateId(1),

@@ -756,6 +756,47 @@ fn plan(
                 inboxes: inboxes.into_iter().collect(),
             })
         }
+        EventKind::ActorUpdated => {
+            let mandates = queries::mandates_of(conn, actor.id)?;
+            let document = crate::federation::actors::ActorDocument::local(
+                urls,
+                &actor,
+                &mandates,
+                Utc::now().date_naive(),
+            );
+            Some(Planned {
+                activity: activity(
+                    "Update",
+                    urls.activity(),
+                    ObjectOut::Actor(Box::new(document)),
+                    vec![PUBLIC.to_string()],
+                    vec![urls.followers(&actor_url).to_string()],
+                ),
+                listed: false,
+                note: None,
+                inboxes: follower_inboxes(conn, event.actor_id)?
+                    .into_iter()
+                    .collect(),
+            })
+        }
+        // The follows are gone by now: the inboxes were written in the payload when the account was deleted.
+        EventKind::ActorDeleted => Some(Planned {
+            activity: activity(
+                "Delete",
+                urls.activity(),
+                ObjectOut::Link(actor_url.clone()),
+                vec![PUBLIC.to_string()],
+                vec![],
+            ),
+            listed: false,
+            note: None,
+            inboxes: event
+                .payload
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect(),
+        }),
         EventKind::FollowRequested | EventKind::FollowUndone => {
             let Some(target) = target else {
                 return Ok(None);

@@ -340,8 +340,9 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
                     if !received::first_time(conn, &activity_id)? {
                         return Ok(());
                     }
-                    let target =
-                        queries::actor_of_kind(conn, target_kind, &name)?.ok_or_else(|| {
+                    let target = queries::actor_of_kind(conn, target_kind, &name)?
+                        .filter(|a| a.deleted_at.is_none())
+                        .ok_or_else(|| {
                             Error::NotFound(format!("{target_url} is not an actor here"))
                         })?;
                     follows::remote_follow_received(conn, signer.id, target.id, &activity_id)?;

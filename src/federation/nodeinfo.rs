@@ -62,17 +62,18 @@ pub async fn discovery(State(ctx): State<AppContext>) -> Response {
 
 /// `GET /nodeinfo/2.1`.
 pub async fn nodeinfo(State(ctx): State<AppContext>) -> Result<Response> {
-    let (people, communes, posts) = ctx
+    let defaults = ctx.settings.instance.clone();
+    let (people, communes, posts, instance) = ctx
         .db
-        .run(|conn| {
+        .run(move |conn| {
             Ok((
                 queries::count_actors(conn, ActorKind::Person)?,
                 queries::communes(conn)?,
                 queries::count_local_posts(conn)?,
+                crate::civic::site::load(conn, &defaults)?,
             ))
         })
         .await?;
-    let instance = &ctx.settings.instance;
     let document = NodeInfo {
         version: "2.1".into(),
         software: Software {

@@ -97,6 +97,8 @@ pub async fn webfinger(
         .run(move |conn| queries::actor_by_username(conn, &name))
         .await?
         .filter(|a| kind.is_none_or(|k| k == a.kind))
+        // A deleted account is not found: its name stays taken, but nobody can follow it any more.
+        .filter(|a| a.deleted_at.is_none())
         .ok_or_else(|| Error::NotFound(format!("no actor named '{raw}' here")))?;
     let id = ctx.urls.actor(actor.kind, &actor.username);
     let mut properties = HashMap::new();

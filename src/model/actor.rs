@@ -44,6 +44,8 @@ pub struct Actor {
     pub discoverable: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// When the account behind it was deleted; the row stays so that the name is never reused.
+    pub deleted_at: Option<NaiveDateTime>,
 }
 
 /// A new local actor, keys included.
@@ -70,6 +72,10 @@ pub struct Account {
     pub commune_id: ActorId,
     pub role: Role,
     pub password_hash: Option<String>,
+    /// The language chosen for the web interface; the browser's when absent.
+    pub language: Option<String>,
+    /// The version of the charter last accepted.
+    pub charter_version: Option<i64>,
 }
 
 /// An elected office held by an official: "Maire" of "Conseil municipal de …" since a date.

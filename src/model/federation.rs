@@ -80,6 +80,8 @@ text_enum!(
     EventKind {
         NotePublished => "note_published",
         NoteDeleted => "note_deleted",
+        ActorUpdated => "actor_updated",
+        ActorDeleted => "actor_deleted",
         FollowRequested => "follow_requested",
         FollowUndone => "follow_undone",
         FollowAccepted => "follow_accepted",

@@ -14,6 +14,7 @@ diesel::table! {
         discoverable -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
     }
 }
 
@@ -30,6 +31,8 @@ diesel::table! {
         commune_id -> BigInt,
         role -> Text,
         password_hash -> Nullable<Text>,
+        language -> Nullable<Text>,
+        charter_version -> Nullable<BigInt>,
     }
 }
 
@@ -186,4 +189,44 @@ diesel::allow_tables_to_appear_in_same_query!(
     outgoing_activities,
     deliveries,
     remote_hosts,
+    sessions,
+    site_settings,
+    charters,
+    invites,
 );
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        data -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    site_settings (key) {
+        key -> Text,
+        value -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    charters (version) {
+        version -> BigInt,
+        body -> Text,
+        author_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    invites (code) {
+        code -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_by -> Nullable<BigInt>,
+        used_at -> Nullable<Timestamp>,
+    }
+}

@@ -1,0 +1,206 @@
+//! A person's rights over their data (GDPR, articles 17 and 20): a copy of everything the account holds, and
+//! erasure. A town that runs Parvis must be able to answer both without a database administrator.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::civic::{now, outbox};
+use crate::db::{AnyConnection, Database, queries};
+use crate::error::{Error, Result};
+use crate::ids::ActorId;
+use crate::model::schema::{accounts, actors, api_tokens, follows, mandates, notes, remote_actors};
+use crate::model::{EventKind, Note, Visibility};
+
+/// Everything an account holds, as handed to its owner.
+#[derive(Debug, Serialize)]
+pub struct Export {
+    pub format: &'static str,
+    pub exported_at: NaiveDateTime,
+    pub profile: ExportProfile,
+    pub mandates: Vec<ExportMandate>,
+    pub posts: Vec<ExportPost>,
+    /// Handles (`name` for local actors) or actor URLs of remote ones.
+    pub following: Vec<String>,
+    pub followers: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExportProfile {
+    pub username: String,
+    pub display_name: String,
+    pub bio: String,
+    pub role: String,
+    pub commune: String,
+    pub language: Option<String>,
+    pub avatar: Option<String>,
+    pub charter_version_accepted: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExportMandate {
+    pub office: String,
+    pub body: String,
+    pub since: chrono::NaiveDate,
+    pub until: Option<chrono::NaiveDate>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExportPost {
+    pub id: i64,
+    /// Sanitized HTML, as published.
+    pub content: String,
+    pub visibility: Visibility,
+    pub in_reply_to: Option<String>,
+    pub published: NaiveDateTime,
+}
+
+/// A copy of an account's data.
+pub async fn export(db: &Database, actor: ActorId) -> Result<Export> {
+    db.run(move |conn| {
+        let (me, account) = queries::account_by_id(conn, actor)?
+            .ok_or_else(|| Error::NotFound("no such account".into()))?;
+        let commune = queries::actor_by_id(conn, account.commune_id)?;
+        let mandates = queries::mandates_of(conn, actor)?
+            .into_iter()
+            .map(|m| ExportMandate {
+                office: m.office,
+                body: m.governing_body,
+                since: m.since,
+                until: m.until,
+            })
+            .collect();
+        let posts = notes::table
+            .filter(notes::author_id.eq(actor))
+            .filter(notes::deleted.eq(false))
+            .order(notes::id.asc())
+            .select(Note::as_select())
+            .load(conn)?
+            .into_iter()
+            .map(|n| ExportPost {
+                id: n.id.0,
+                content: n.content,
+                visibility: n.visibility,
+                in_reply_to: n.in_reply_to,
+                published: n.published,
+            })
+            .collect();
+        Ok(Export {
+            format: "parvis-account-export/1",
+            exported_at: now(),
+            profile: ExportProfile {
+                username: me.username.to_string(),
+                display_name: me.display_name,
+                bio: me.summary,
+                role: account.role.to_string(),
+                commune: commune.username.to_string(),
+                language: account.language,
+                avatar: me.icon_url,
+                charter_version_accepted: account.charter_version,
+                created_at: me.created_at,
+            },
+            mandates,
+            posts,
+            following: follow_list(conn, actor, false)?,
+            followers: follow_list(conn, actor, true)?,
+        })
+    })
+    .await
+}
+
+fn follow_list(conn: &mut AnyConnection, actor: ActorId, followers: bool) -> Result<Vec<String>> {
+    let mut all = Vec::new();
+    let mut offset = 0;
+    loop {
+        let (_, page) = queries::follow_page(conn, actor, followers, offset, 500)?;
+        if page.is_empty() {
+            return Ok(all);
+        }
+        offset += page.len() as i64;
+        all.extend(page.into_iter().map(|end| match end {
+            queries::FollowEnd::Local(_, name) => name.to_string(),
+            queries::FollowEnd::Remote(url) => url,
+        }));
+    }
+}
+
+/// Erases an account: its posts become tombstones, its profile is emptied, its follows, mandates, tokens and
+/// password are gone, and the servers that knew it are sent a `Delete` of the actor. The name stays taken so
+/// that nobody can later pass for the person.
+pub async fn delete_account(db: &Database, actor: ActorId) -> Result<()> {
+    db.transaction(move |conn| {
+        let me = queries::actor_by_id(conn, actor)?;
+        if me.deleted_at.is_some() {
+            return Ok(());
+        }
+        // Computed now, while the follows still exist: the delivery worker runs after they are gone.
+        let inboxes = known_inboxes(conn, actor)?;
+        let at = now();
+        diesel::update(actors::table.find(actor))
+            .set((
+                actors::display_name.eq(me.username.as_str()),
+                actors::summary.eq(""),
+                actors::icon_url.eq(None::<String>),
+                actors::discoverable.eq(false),
+                actors::updated_at.eq(at),
+                actors::deleted_at.eq(Some(at)),
+            ))
+            .execute(conn)?;
+        diesel::update(accounts::table.find(actor))
+            .set((
+                accounts::password_hash.eq(None::<String>),
+                accounts::language.eq(None::<String>),
+            ))
+            .execute(conn)?;
+        diesel::update(notes::table.filter(notes::author_id.eq(actor)))
+            .set((notes::deleted.eq(true), notes::content.eq("")))
+            .execute(conn)?;
+        diesel::delete(
+            follows::table.filter(
+                follows::follower_id
+                    .eq(actor)
+                    .or(follows::target_id.eq(actor)),
+            ),
+        )
+        .execute(conn)?;
+        diesel::delete(mandates::table.filter(mandates::account_id.eq(actor))).execute(conn)?;
+        diesel::delete(api_tokens::table.filter(api_tokens::account_id.eq(actor))).execute(conn)?;
+        let payload = inboxes.into_iter().collect::<Vec<_>>().join("\n");
+        outbox::record(
+            conn,
+            EventKind::ActorDeleted,
+            actor,
+            actor.0,
+            None,
+            &payload,
+        )
+    })
+    .await
+}
+
+/// The inboxes of every remote actor linked to this one by a follow, one per server where a shared inbox
+/// exists: those are the servers that hold a copy of the account.
+fn known_inboxes(conn: &mut AnyConnection, actor: ActorId) -> Result<BTreeSet<String>> {
+    let followers: Vec<(String, Option<String>)> = follows::table
+        .inner_join(
+            remote_actors::table.on(follows::follower_remote_id.eq(remote_actors::id.nullable())),
+        )
+        .filter(follows::target_id.eq(actor))
+        .select((remote_actors::inbox, remote_actors::shared_inbox))
+        .load(conn)?;
+    let followed: Vec<(String, Option<String>)> = follows::table
+        .inner_join(
+            remote_actors::table.on(follows::target_remote_id.eq(remote_actors::id.nullable())),
+        )
+        .filter(follows::follower_id.eq(actor))
+        .select((remote_actors::inbox, remote_actors::shared_inbox))
+        .load(conn)?;
+    Ok(followers
+        .into_iter()
+        .chain(followed)
+        .map(|(inbox, shared)| shared.unwrap_or(inbox))
+        .collect())
+}
