@@ -89,23 +89,43 @@ pub fn router(ctx: AppContext) -> Router {
     Router::new()
         .merge(discovery)
         .route("/health", get(health))
-        .route("/actor", get(instance_actor))
-        .route("/users/{name}", get(person))
-        .route("/communes/{name}", get(commune))
+        .route("/actor", negotiated(instance_actor, web::pages::instance))
+        .route("/users/{name}", negotiated(person, web::pages::person))
+        .route("/communes/{name}", negotiated(commune, web::pages::commune))
         .route("/inbox", post(inbox::shared))
         .route("/actor/inbox", post(inbox::shared))
         .route("/users/{name}/inbox", post(inbox::person))
         .route("/communes/{name}/inbox", post(inbox::commune))
-        .route("/users/{name}/followers", get(collections::followers))
-        .route("/communes/{name}/followers", get(collections::followers))
-        .route("/users/{name}/following", get(collections::following))
-        .route("/communes/{name}/following", get(collections::following))
+        .route(
+            "/users/{name}/followers",
+            negotiated(collections::followers, web::pages::person_followers),
+        )
+        .route(
+            "/communes/{name}/followers",
+            negotiated(collections::followers, web::pages::commune_followers),
+        )
+        .route(
+            "/users/{name}/following",
+            negotiated(collections::following, web::pages::person_following),
+        )
+        .route(
+            "/communes/{name}/following",
+            negotiated(collections::following, web::pages::commune_following),
+        )
         .route("/users/{name}/outbox", get(collections::outbox))
         .route("/communes/{name}/outbox", get(collections::outbox))
-        .route("/notes/{id}", get(collections::note))
+        .route(
+            "/notes/{id}",
+            negotiated(collections::note, web::pages::note),
+        )
         .merge(crate::api::router())
+        .merge(web::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::Extension(Arc::new(
+            web::accounts::LoginLimits::default(),
+        )))
+        .layer(web::session::layer(&ctx))
         .with_state(ctx)
 }
 
@@ -159,7 +179,7 @@ async fn commune(
     actor_response(ctx, uri, headers, ActorKind::Commune, name).await
 }
 
-/// One URL, two faces: the actor document for servers, a profile page for browsers.
+/// The actor document, for servers (browsers get the page from `web`).
 async fn actor_response(
     ctx: AppContext,
     uri: axum::http::Uri,
@@ -180,12 +200,27 @@ async fn actor_response(
         .await?
         .ok_or_else(|| Error::NotFound(format!("no such actor: {name}")))?;
     let today = Utc::now().date_naive();
-    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
-    let mut response = if federation::wants_activity_json(accept) {
-        // The instance actor stays public: servers fetch its key to check our own signed fetches.
-        if kind != ActorKind::Application {
-            federation::inbox::require_signed_fetch(&ctx, &uri, &headers).await?;
-        }
+    // The instance actor stays public: servers fetch its key to check our own signed fetches.
+    if kind != ActorKind::Application {
+        federation::inbox::require_signed_fetch(&ctx, &uri, &headers).await?;
+    }
+    let id = ctx.urls.actor(actor.kind, &actor.username);
+    let mut response = if actor.deleted_at.is_some() {
+        // Mastodon and others drop an account whose URL answers 410 with a Tombstone.
+        let tombstone = serde_json::json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": id,
+            "type": "Tombstone",
+            "formerType": "Person",
+            "deleted": actor.deleted_at.map(|d| d.and_utc().to_rfc3339()),
+        });
+        let mut response = (StatusCode::GONE, Json(tombstone)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static(federation::ACTIVITY_JSON),
+        );
+        response
+    } else {
         let document = ActorDocument::local(&ctx.urls, &actor, &mandates, today);
         activitypub_federation::axum::json::FederationJson(
             activitypub_federation::protocol::context::WithContext::new(
@@ -194,23 +229,38 @@ async fn actor_response(
             ),
         )
         .into_response()
-    } else {
-        let id = ctx.urls.actor(actor.kind, &actor.username);
-        let handle = format!("@{}@{}", actor.username, ctx.urls.authority());
-        let page = web::profile::page(
-            &ctx.settings.instance.name,
-            id.as_str(),
-            &handle,
-            &actor,
-            &mandates,
-            today,
-        );
-        page.into_response()
     };
     response
         .headers_mut()
         .insert(header::VARY, header::HeaderValue::from_static("Accept"));
     Ok(response)
+}
+
+/// One URL, two faces: `ap` answers servers asking for ActivityPub JSON, `web` answers browsers.
+fn negotiated<TA, TW, A, W>(ap: A, web: W) -> axum::routing::MethodRouter<AppContext>
+where
+    A: axum::handler::Handler<TA, AppContext>,
+    W: axum::handler::Handler<TW, AppContext>,
+    TA: 'static,
+    TW: 'static,
+{
+    get(
+        move |State(ctx): State<AppContext>, request: axum::extract::Request| async move {
+            let accept = request
+                .headers()
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok());
+            let mut response = if federation::wants_activity_json(accept) {
+                ap.call(request, ctx).await
+            } else {
+                web.call(request, ctx).await
+            };
+            response
+                .headers_mut()
+                .insert(header::VARY, header::HeaderValue::from_static("Accept"));
+            response
+        },
+    )
 }
 
 /// A bound, ready-to-serve instance. Binding happens in [`Application::build`], so tests can use port 0 and
@@ -293,7 +343,9 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<()> {
-        let service = self.router.into_make_service();
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
         match self.tls {
             Some(tls) => {
                 let handle = axum_server::Handle::new();

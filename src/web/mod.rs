@@ -1,9 +1,25 @@
-//! Server-rendered HTML pages. This first cut renders actor profiles with OpenGraph tags, so that links shared
-//! on Mastodon and elsewhere show a proper preview; the full web interface builds on this layout.
+//! Server-rendered HTML: every page of the web interface, in French and English, usable without JavaScript.
+//! Pages share their URLs with ActivityPub (content negotiation in `app`); forms post back to the same page,
+//! which re-renders with the input kept and the error next to the field.
 
-pub mod profile;
+pub mod accounts;
+pub mod admin;
+pub mod forms;
+pub mod i18n;
+pub mod pages;
+pub mod session;
 
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Path};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use maud::{DOCTYPE, Markup, html};
+
+use crate::context::AppContext;
+use crate::error::Error;
+use i18n::Lang;
+use session::Visitor;
 
 /// What a page tells link previews (OpenGraph).
 pub struct OpenGraph<'a> {
@@ -11,44 +27,297 @@ pub struct OpenGraph<'a> {
     pub description: &'a str,
     pub url: &'a str,
     pub kind: &'a str,
-    pub site_name: &'a str,
     pub image: Option<&'a str>,
+    /// The ActivityPub document at the same URL.
+    pub activity_json: Option<&'a str>,
 }
 
-/// The frame of every page: language, skip link, OpenGraph tags, the ActivityPub alternate.
-pub fn layout(lang: &str, og: &OpenGraph<'_>, activity_json: Option<&str>, body: Markup) -> Markup {
-    html! {
+/// The routes of the web interface (the HTML faces of actor, collection and post URLs are in `app`).
+pub fn router() -> Router<AppContext> {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/static/parvis.css", get(stylesheet))
+        .route("/media/{name}", get(media))
+        .route("/login", get(accounts::login_form).post(accounts::login))
+        .route("/logout", post(accounts::logout))
+        .route(
+            "/register",
+            get(accounts::register_form).post(accounts::register),
+        )
+        .route(
+            "/charter",
+            get(accounts::charter).post(accounts::accept_charter),
+        )
+        .route(
+            "/language",
+            get(accounts::language_link).post(accounts::language_form),
+        )
+        .route(
+            "/settings",
+            get(accounts::settings).post(accounts::save_settings),
+        )
+        .route(
+            "/settings/avatar",
+            post(accounts::upload_avatar).layer(DefaultBodyLimit::max(
+                crate::civic::media::MAX_AVATAR_BYTES * 4,
+            )),
+        )
+        .route("/settings/export", get(accounts::export))
+        .route("/settings/delete", post(accounts::delete))
+        .route("/post", get(pages::post_form).post(pages::post))
+        .route("/follow", get(pages::lookup).post(pages::follow))
+        .route("/unfollow", post(pages::unfollow))
+        .route("/admin", get(admin::page).post(admin::save_settings))
+        .route("/admin/charter", post(admin::save_charter))
+        .route("/admin/invites", post(admin::create_invite))
+}
+
+/// Security headers for every page: no framing, no inline scripts, forms only to ourselves.
+fn harden(response: &mut Response) {
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
+
+/// A full page: header with navigation and language switch, the body, a footer.
+pub async fn page(v: &Visitor, title: &str, body: Markup) -> Response {
+    page_with(v, title, None, body, StatusCode::OK).await
+}
+
+/// A page with a status other than 200 (a form re-rendered with errors is 422).
+pub async fn page_status(v: &Visitor, title: &str, body: Markup, status: StatusCode) -> Response {
+    page_with(v, title, None, body, status).await
+}
+
+pub async fn page_with(
+    v: &Visitor,
+    title: &str,
+    og: Option<&OpenGraph<'_>>,
+    body: Markup,
+    status: StatusCode,
+) -> Response {
+    let lang = v.lang;
+    let flash = v.take_flash().await;
+    let csrf = match &v.me {
+        Some(_) => Some(v.csrf().await),
+        None => None,
+    };
+    let markup = html! {
         (DOCTYPE)
-        html lang=(lang) {
+        html lang=(lang.code()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (og.title) " — " (og.site_name) }
-                meta name="description" content=(og.description);
-                meta property="og:title" content=(og.title);
-                meta property="og:description" content=(og.description);
-                meta property="og:url" content=(og.url);
-                meta property="og:type" content=(og.kind);
-                meta property="og:site_name" content=(og.site_name);
-                @if let Some(image) = og.image {
-                    meta property="og:image" content=(image);
+                title { (title) " — " (v.site.name) }
+                link rel="stylesheet" href="/static/parvis.css";
+                @if let Some(og) = og {
+                    meta name="description" content=(og.description);
+                    meta property="og:title" content=(og.title);
+                    meta property="og:description" content=(og.description);
+                    meta property="og:url" content=(og.url);
+                    meta property="og:type" content=(og.kind);
+                    meta property="og:site_name" content=(v.site.name);
+                    @if let Some(image) = og.image {
+                        meta property="og:image" content=(image);
+                    }
+                    link rel="canonical" href=(og.url);
+                    @if let Some(href) = og.activity_json {
+                        link rel="alternate" type="application/activity+json" href=(href);
+                    }
                 }
-                link rel="canonical" href=(og.url);
-                @if let Some(href) = activity_json {
-                    link rel="alternate" type="application/activity+json" href=(href);
-                }
-                style { (maud::PreEscaped(STYLE)) }
             }
             body {
-                a class="skip" href="#main" { "Aller au contenu" }
-                header { p class="site" { (og.site_name) } }
-                main id="main" { (body) }
+                a class="skip" href="#main" { (lang.t("skip-to-content")) }
+                header class="site-header" {
+                    a class="site-name" href="/" { (v.site.name) }
+                    nav aria-label=(lang.t("nav-main")) {
+                        ul {
+                            li { a href="/" { (lang.t("nav-home")) } }
+                            @if let Some(me) = &v.me {
+                                li { a href="/post" { (lang.t("nav-post")) } }
+                                li { a href="/follow" { (lang.t("nav-follow")) } }
+                                li { a href=(format!("/users/{}", me.actor.username)) { (lang.t("nav-profile")) } }
+                                li { a href="/settings" { (lang.t("nav-settings")) } }
+                                @if me.is_admin() {
+                                    li { a href="/admin" { (lang.t("nav-admin")) } }
+                                }
+                                li {
+                                    form id="logout" method="post" action="/logout" {
+                                        input type="hidden" name="csrf" value=(csrf.clone().unwrap_or_default());
+                                        button type="submit" class="link" { (lang.t("nav-logout")) }
+                                    }
+                                }
+                            } @else {
+                                li { a href=(format!("/login?next={}", session::encode(&v.here))) { (lang.t("nav-login")) } }
+                                li { a href="/register" { (lang.t("nav-register")) } }
+                            }
+                        }
+                    }
+                    (language_switch(v, csrf.as_deref()))
+                }
+                main id="main" tabindex="-1" {
+                    @if let Some(key) = flash {
+                        p class="notice" role="status" { (lang.t(&key)) }
+                    }
+                    (body)
+                }
+                footer class="site-footer" {
+                    p { (lang.ta("footer-software", &[("version", env!("CARGO_PKG_VERSION").into())])) }
+                }
+            }
+        }
+    };
+    let mut response = (status, markup).into_response();
+    harden(&mut response);
+    response
+}
+
+/// The switch on every page: links for visitors (a cookie remembers the choice), a form for signed-in people
+/// (the choice is saved in their account).
+fn language_switch(v: &Visitor, csrf: Option<&str>) -> Markup {
+    let lang = v.lang;
+    html! {
+        nav class="languages" aria-label=(lang.t("nav-languages")) {
+            @if let Some(csrf) = csrf {
+                form method="post" action="/language" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="next" value=(v.here);
+                    @for other in Lang::ALL {
+                        @if other == lang {
+                            span class="current" lang=(other.code()) aria-current="true" { (other.native_name()) }
+                        } @else {
+                            button type="submit" name="lang" value=(other.code()) lang=(other.code())
+                                data-lang-switch=(other.code()) class="link" { (other.native_name()) }
+                        }
+                    }
+                }
+            } @else {
+                @for other in Lang::ALL {
+                    @if other == lang {
+                        span class="current" lang=(other.code()) aria-current="true" { (other.native_name()) }
+                    } @else {
+                        a href=(format!("/language?lang={}&next={}", other.code(), session::encode(&v.here)))
+                            hreflang=(other.code()) lang=(other.code()) data-lang-switch=(other.code()) { (other.native_name()) }
+                    }
+                }
             }
         }
     }
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:40rem;margin:0 auto;padding:1rem;\
-line-height:1.5;color:#1a1a1a;background:#fff}.skip{position:absolute;left:-999px}.skip:focus{left:1rem}\
-a{color:#0b4f9c}a:focus,button:focus{outline:3px solid #f9a825}.badge{display:inline-block;padding:0 .4rem;\
-border-radius:.3rem;background:#0b4f9c;color:#fff;font-size:.9rem}.handle{color:#555}";
+/// A page for an error, in the visitor's language. It needs no database, so it also serves when the visitor
+/// could not be loaded.
+pub fn error_page(lang: Lang, v: Option<&Visitor>, error: &Error) -> Response {
+    if let Some(detail) = error.log_detail() {
+        tracing::error!(code = error.code(), "{detail}");
+    }
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let title = lang.t(match error {
+        Error::NotFound(_) => "error-not-found",
+        Error::Forbidden(_) => "error-forbidden",
+        Error::Unauthorized(_) | Error::SignatureRequired(_) => "error-unauthorized",
+        Error::Unavailable(_) => "error-unavailable",
+        Error::BadGateway(_) => "error-bad-gateway",
+        Error::Internal(_) => "error-internal",
+        _ => "error-bad-request",
+    });
+    let detail = match error {
+        Error::Internal(_) | Error::Unavailable(_) => None,
+        other => Some(other.to_string()),
+    };
+    let site = v.map(|v| v.site.name.as_str()).unwrap_or("Parvis");
+    let markup = html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — " (site) }
+                link rel="stylesheet" href="/static/parvis.css";
+            }
+            body {
+                a class="skip" href="#main" { (lang.t("skip-to-content")) }
+                header class="site-header" { a class="site-name" href="/" { (site) } }
+                main id="main" tabindex="-1" {
+                    h1 { (title) }
+                    @if let Some(detail) = detail { p { (detail) } }
+                    p { a href="/" { (lang.t("back-home")) } }
+                }
+            }
+        }
+    };
+    let mut response = (status, markup).into_response();
+    harden(&mut response);
+    response
+}
+
+impl Visitor {
+    /// Renders an error as a page in the visitor's language.
+    pub fn error(&self, error: &Error) -> Response {
+        error_page(self.lang, Some(self), error)
+    }
+
+    /// The response, or its error as a page.
+    pub fn respond(&self, result: crate::error::Result<Response>) -> Response {
+        result.unwrap_or_else(|e| self.error(&e))
+    }
+}
+
+async fn stylesheet() -> Response {
+    let mut response = (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("parvis.css"),
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    response
+}
+
+/// Uploaded pictures. Only names the upload code makes are served, always as PNG.
+async fn media(
+    axum::extract::State(ctx): axum::extract::State<AppContext>,
+    Path(name): Path<String>,
+) -> Response {
+    if !crate::civic::media::is_media_name(&name) {
+        return Error::NotFound("no such file".into()).into_response();
+    }
+    let path = crate::civic::media::media_dir(&ctx.settings.server.data_dir).join(&name);
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => {
+            let mut response = ([(header::CONTENT_TYPE, "image/png")], bytes).into_response();
+            let h = response.headers_mut();
+            // A new picture gets a new name, so a stored one never changes.
+            h.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=31536000, immutable"),
+            );
+            h.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'none'; sandbox"),
+            );
+            response
+        }
+        Err(_) => Error::NotFound("no such file".into()).into_response(),
+    }
+}

@@ -1,0 +1,231 @@
+//! The admin page: the instance's name, description and registration mode, the charter, invitation codes.
+
+use axum::Form;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
+use serde::Deserialize;
+
+use crate::civic::site::{self, Site};
+use crate::error::Error;
+use crate::web::forms::{self, FormErrors, Input};
+use crate::web::page_status;
+use crate::web::session::Visitor;
+
+#[derive(Deserialize, Default)]
+pub struct InstanceForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    registration: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct CharterForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    charter: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct InviteForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Which form the errors (and kept input) belong to.
+enum Submitted<'a> {
+    Nothing,
+    Instance(&'a InstanceForm, FormErrors),
+    Charter(&'a CharterForm, FormErrors),
+}
+
+async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -> Response {
+    let lang = v.lang;
+    let none = FormErrors::new();
+    let loaded = v.ctx.db.run(site::open_invites).await;
+    let invites = match loaded {
+        Ok(i) => i,
+        Err(e) => return v.error(&e),
+    };
+    let current = InstanceForm {
+        csrf: String::new(),
+        name: v.site.name.clone(),
+        description: v.site.description.clone(),
+        registration: site::registration_name(v.site.registration).to_string(),
+    };
+    let current_charter = CharterForm {
+        csrf: String::new(),
+        charter: v
+            .charter
+            .as_ref()
+            .map(|c| c.body.clone())
+            .unwrap_or_default(),
+    };
+    let (instance, instance_errors) = match &submitted {
+        Submitted::Instance(form, errors) => (*form, errors),
+        _ => (&current, &none),
+    };
+    let (charter, charter_errors) = match &submitted {
+        Submitted::Charter(form, errors) => (*form, errors),
+        _ => (&current_charter, &none),
+    };
+    let modes = [
+        ("open", lang.t("registration-open")),
+        ("invite", lang.t("registration-invite")),
+        ("closed", lang.t("registration-closed")),
+    ];
+    let csrf = v.csrf().await;
+    let title = lang.t("admin-title");
+    let body = html! {
+        h1 { (title) }
+        section aria-labelledby="instance-heading" {
+            h2 id="instance-heading" { (lang.t("admin-instance")) }
+            form id="instance" method="post" action="/admin" novalidate {
+                (instance_errors.summary(lang))
+                (forms::csrf(&csrf))
+                (forms::input(lang, Input::text("name", lang.t("field-instance-name"), &instance.name)
+                    .required().maxlength(100), instance_errors))
+                (forms::textarea(lang, Input::text("description", lang.t("field-instance-description"), &instance.description)
+                    .maxlength(2000), 3, instance_errors))
+                (forms::select(lang, "registration", &lang.t("field-registration"), &modes, &instance.registration, instance_errors))
+                button type="submit" { (lang.t("settings-save")) }
+            }
+        }
+        section aria-labelledby="charter-admin-heading" {
+            h2 id="charter-admin-heading" { (lang.t("admin-charter")) }
+            @if let Some(c) = &v.charter {
+                p { (lang.ta("charter-version", &[("version", c.version.into()), ("date", lang.date(c.created_at.date()).into())])) }
+            }
+            p { (lang.t("admin-charter-text")) }
+            form id="charter-edit" method="post" action="/admin/charter" novalidate {
+                (charter_errors.summary(lang))
+                (forms::csrf(&csrf))
+                (forms::textarea(lang, Input::text("charter", lang.t("field-charter"), &charter.charter)
+                    .required().maxlength(site::MAX_CHARTER), 12, charter_errors))
+                button type="submit" { (lang.t("admin-charter-submit")) }
+            }
+        }
+        section aria-labelledby="invites-heading" id="invites" {
+            h2 id="invites-heading" { (lang.t("admin-invites")) }
+            form id="invite" method="post" action="/admin/invites" {
+                (forms::csrf(&csrf))
+                button type="submit" { (lang.t("admin-invite-submit")) }
+            }
+            @if invites.is_empty() {
+                p { (lang.t("admin-invites-none")) }
+            } @else {
+                ul class="invites" {
+                    @for invite in &invites {
+                        li {
+                            code class="invite-code" { (invite.code) }
+                            " — "
+                            (lang.ta("admin-invite-expires", &[("date", lang.date(invite.expires_at.date()).into())]))
+                            " — "
+                            a href=(format!("/register?invite={}", invite.code)) { (lang.t("admin-invite-link")) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page_status(v, &title, body, status).await
+}
+
+pub async fn page(v: Visitor) -> Response {
+    if let Err(r) = v.require_admin() {
+        return r;
+    }
+    admin_page(&v, Submitted::Nothing, StatusCode::OK).await
+}
+
+pub async fn save_settings(v: Visitor, Form(form): Form<InstanceForm>) -> Response {
+    if let Err(refused) = v.check_csrf(&form.csrf).await {
+        return refused;
+    }
+    let me = match v.require_admin() {
+        Ok(me) => me.clone(),
+        Err(r) => return r,
+    };
+    let result = match site::parse_registration(&form.registration) {
+        Some(registration) => {
+            let new = Site {
+                name: form.name.clone(),
+                description: form.description.clone(),
+                registration,
+            };
+            site::update(&v.ctx.db, &me.account, new).await
+        }
+        None => Err(Error::invalid(
+            "registration",
+            "must be open, invite or closed",
+        )),
+    };
+    match result {
+        Ok(()) => {
+            v.flash("flash-settings-saved").await;
+            Redirect::to("/admin").into_response()
+        }
+        Err(e @ Error::Invalid { .. }) => {
+            let errors =
+                FormErrors::from_error(v.lang, &e, &["name", "description", "registration"]);
+            admin_page(
+                &v,
+                Submitted::Instance(&form, errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => v.error(&e),
+    }
+}
+
+pub async fn save_charter(v: Visitor, Form(form): Form<CharterForm>) -> Response {
+    if let Err(refused) = v.check_csrf(&form.csrf).await {
+        return refused;
+    }
+    let me = match v.require_admin() {
+        Ok(me) => me.clone(),
+        Err(r) => return r,
+    };
+    match site::publish_charter(&v.ctx.db, site::Operator::Admin(&me.account), &form.charter).await
+    {
+        // The admin too is asked to accept the new version, like everyone.
+        Ok(_) => {
+            v.flash("flash-charter-published").await;
+            Redirect::to("/admin").into_response()
+        }
+        Err(e @ Error::Invalid { .. }) => {
+            let errors = FormErrors::from_error(v.lang, &e, &["charter"]);
+            admin_page(
+                &v,
+                Submitted::Charter(&form, errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => v.error(&e),
+    }
+}
+
+pub async fn create_invite(v: Visitor, Form(form): Form<InviteForm>) -> Response {
+    if let Err(refused) = v.check_csrf(&form.csrf).await {
+        return refused;
+    }
+    let me = match v.require_admin() {
+        Ok(me) => me.clone(),
+        Err(r) => return r,
+    };
+    match site::create_invite(&v.ctx.db, site::Operator::Admin(&me.account)).await {
+        Ok(_) => {
+            v.flash("flash-invite-created").await;
+            Redirect::to("/admin#invites").into_response()
+        }
+        Err(e) => v.error(&e),
+    }
+}

@@ -1,0 +1,196 @@
+# Parvis — English interface.
+
+## Page frame
+skip-to-content = Skip to content
+nav-main = Main navigation
+nav-languages = Language
+nav-home = Home
+nav-post = Post
+nav-follow = Follow an account
+nav-profile = My profile
+nav-settings = Settings
+nav-admin = Administration
+nav-logout = Log out
+nav-login = Log in
+nav-register = Create an account
+footer-software = Powered by Parvis { $version }, free software under the AGPL-3.0-or-later licence.
+back-home = Back to the home page
+back-to-profile = Back to the profile
+
+## Dates
+date-at-time = { $date } at { $time }
+month-1 = January
+month-2 = February
+month-3 = March
+month-4 = April
+month-5 = May
+month-6 = June
+month-7 = July
+month-8 = August
+month-9 = September
+month-10 = October
+month-11 = November
+month-12 = December
+
+## Forms
+form-has-errors = The form has errors
+form-error-prefix = Error:
+form-required = (required)
+field-username = Username
+field-display-name = Display name
+field-password = Password
+field-invite = Invitation code
+field-bio = About you
+field-language = Interface language
+field-avatar = Profile picture
+field-content = Your message
+field-visibility = Who can see it
+field-as-commune = Publish in the name of the commune
+field-handle = Account address
+field-instance-name = Instance name
+field-instance-description = Description
+field-registration = Registration
+field-charter = Charter text
+hint-username = 1 to 30 characters: lower-case letters without accents, digits, “_” and “-”. It cannot be changed later.
+hint-display-name = Your name as others will see it (optional).
+hint-password = At least 10 characters.
+hint-bio = At most 500 characters.
+hint-avatar = A PNG or JPEG picture, 2 MB at most.
+hint-content = At most 500 characters.
+hint-handle = For example @marie@neighbour-town.org
+invalid-username = The username must have 1 to 30 characters: lower-case letters without accents, digits, “_” and “-”.
+invalid-username-taken = This username is already taken.
+invalid-display-name = The display name must have 1 to 100 characters, without control characters.
+invalid-password = The password must have at least 10 characters.
+invalid-invite = This invitation code is unknown, already used or expired.
+invalid-accept-charter = You must read and accept the charter.
+invalid-bio = The text about you must have at most 500 characters.
+invalid-language = Choose French or English.
+invalid-avatar = The picture must be a readable PNG or JPEG file of 2 MB at most.
+invalid-content = The message must have 1 to 500 characters.
+invalid-visibility = Choose who can see the message.
+invalid-name = The name must have 1 to 100 characters.
+invalid-description = The description must have at most 2,000 characters.
+invalid-registration = Choose a registration mode.
+invalid-charter = The charter must have 1 to 50,000 characters.
+invalid-handle = Enter an address like @name@server.
+invalid-delete-password = The password is wrong.
+invalid-delete-confirm = Tick the box to confirm the deletion.
+
+## Errors
+error-not-found = Page not found
+error-forbidden = Access denied
+error-unauthorized = Please log in
+error-unavailable = Service temporarily unavailable
+error-bad-gateway = The other server did not answer properly. Try again later.
+error-internal = Something went wrong on our side. Try again later.
+error-bad-request = Bad request
+error-csrf = This form has expired or does not come from this site. Reload the page and try again.
+error-admin-only = This page is for administrators only.
+error-login = Wrong username or password.
+error-too-many-logins = { $count ->
+    [one] Too many login attempts. Try again in { $shown } minute.
+   *[other] Too many login attempts. Try again in { $shown } minutes.
+}
+
+## Accounts
+login-title = Log in
+login-submit = Log in
+login-no-account = No account yet?
+register-title = Create an account
+register-submit = Create my account
+register-closed = Registration is closed on this instance.
+register-invite-only = Registration is by invitation: enter the code you received from the town hall.
+charter-title = Participation charter
+charter-version = Version { $version } of { $date }
+charter-accept = I have read the charter and agree to follow it
+charter-submit = Accept the charter
+charter-new-version = The charter has changed. Read the new version and accept it to continue.
+charter-accepted = You have accepted this version of the charter.
+charter-none = No charter has been published yet.
+settings-title = Settings
+settings-profile = Profile
+settings-save = Save
+settings-language-browser = The browser’s
+settings-avatar = Profile picture
+settings-avatar-current = Your current profile picture
+settings-avatar-submit = Upload the picture
+settings-data = Your data
+settings-export-text = Download a copy of everything your account holds: profile, posts, follows.
+settings-export = Download my data (JSON)
+settings-delete = Delete my account
+settings-delete-text = Your posts will be deleted wherever they were sent and your profile erased. Your username stays reserved. This cannot be undone.
+settings-delete-confirm = I understand that deletion is permanent
+settings-delete-submit = Delete my account for good
+deleted-title = Account deleted
+deleted-text = Your account has been deleted. The servers that knew it are being told.
+gone-title = Account deleted
+gone-text = This account was deleted by its owner.
+
+## Messages after an action
+flash-welcome = Welcome! Your account is ready.
+flash-settings-saved = Changes saved.
+flash-avatar-saved = Profile picture saved.
+flash-charter-accepted = Thank you, you have accepted the charter.
+flash-charter-published = New version of the charter published: every account will have to accept it.
+flash-invite-created = Invitation code created.
+flash-posted = Message published.
+flash-follow-sent = Follow request sent.
+flash-unfollowed = You no longer follow this account.
+
+## Public pages
+home-no-commune = No commune is open on this instance yet.
+badge-commune = Commune
+badge-official = Elected official
+badge-server = Server
+follow-from-fediverse = Follow this account from Mastodon or any fediverse server:
+officials-title = Elected officials
+officials-none = No elected official has an account yet.
+mandates-title = Mandates
+mandate-since = { $office }, since { $since }
+mandate-from-to = { $office }, from { $since } to { $until }
+posts-latest = Latest posts
+posts-none = Nothing has been posted yet.
+followers-count = { $count ->
+    [one] { $shown } follower
+   *[other] { $shown } followers
+}
+following-count = { $shown } following
+followers-of = Followers of { $name }
+following-of = Followed by { $name }
+followers-none = Nobody follows this account yet.
+following-none = This account follows nobody yet.
+instance-actor-description = The Parvis server { $site }
+post-by = Post by { $name }
+post-deleted = This post was deleted.
+post-title = Write a post
+post-submit = Publish
+visibility-public = Public
+visibility-unlisted = Public, not in public timelines
+visibility-private = Followers only
+
+## Following
+lookup-title = Follow an account
+lookup-submit = Search
+lookup-not-found = No account has this address.
+lookup-unreachable = This account’s server does not answer or refuses the request.
+lookup-is-you = That is you!
+follow-submit = Follow
+unfollow-submit = Unfollow
+follow-pending = Awaiting approval
+follow-following = You follow this account.
+
+## Administration
+admin-title = Administration
+admin-instance = Instance
+admin-charter = Charter
+admin-charter-text = Publishing a new version asks every account to accept it again.
+admin-charter-submit = Publish this version
+admin-invites = Invitations
+admin-invite-submit = Create an invitation code
+admin-invites-none = No code is currently valid.
+admin-invite-expires = valid until { $date }
+admin-invite-link = registration link
+registration-open = Open to everyone
+registration-invite = By invitation
+registration-closed = Closed

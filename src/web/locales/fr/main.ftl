@@ -1,0 +1,199 @@
+# Parvis — interface en français.
+
+## Cadre de page
+skip-to-content = Aller au contenu
+nav-main = Navigation principale
+nav-languages = Langue
+nav-home = Accueil
+nav-post = Publier
+nav-follow = Suivre un compte
+nav-profile = Mon profil
+nav-settings = Paramètres
+nav-admin = Administration
+nav-logout = Se déconnecter
+nav-login = Se connecter
+nav-register = Créer un compte
+footer-software = Propulsé par Parvis { $version }, logiciel libre sous licence AGPL-3.0-or-later.
+back-home = Retour à l’accueil
+back-to-profile = Retour au profil
+
+## Dates
+date-at-time = { $date } à { $time }
+month-1 = janvier
+month-2 = février
+month-3 = mars
+month-4 = avril
+month-5 = mai
+month-6 = juin
+month-7 = juillet
+month-8 = août
+month-9 = septembre
+month-10 = octobre
+month-11 = novembre
+month-12 = décembre
+
+## Formulaires
+form-has-errors = Le formulaire contient des erreurs
+form-error-prefix = Erreur :
+form-required = (obligatoire)
+field-username = Nom d’utilisateur
+field-display-name = Nom affiché
+field-password = Mot de passe
+field-invite = Code d’invitation
+field-bio = Présentation
+field-language = Langue de l’interface
+field-avatar = Photo de profil
+field-content = Votre message
+field-visibility = Qui peut le voir
+field-as-commune = Publier au nom de la commune
+field-handle = Adresse du compte
+field-instance-name = Nom de l’instance
+field-instance-description = Description
+field-registration = Inscriptions
+field-charter = Texte de la charte
+hint-username = De 1 à 30 caractères : lettres minuscules sans accent, chiffres, « _ » et « - ». Il ne pourra plus changer.
+hint-display-name = Votre nom tel que les autres le verront (facultatif).
+hint-password = Au moins 10 caractères.
+hint-bio = 500 caractères au plus.
+hint-avatar = Image PNG ou JPEG, 2 Mo au plus.
+hint-content = 500 caractères au plus.
+hint-handle = Par exemple @marie@ville-voisine.fr
+invalid-username = Le nom d’utilisateur doit faire de 1 à 30 caractères : lettres minuscules sans accent, chiffres, « _ » et « - ».
+invalid-username-taken = Ce nom d’utilisateur est déjà pris.
+invalid-display-name = Le nom affiché doit faire de 1 à 100 caractères, sans caractère de contrôle.
+invalid-password = Le mot de passe doit faire au moins 10 caractères.
+invalid-invite = Ce code d’invitation est inconnu, déjà utilisé ou expiré.
+invalid-accept-charter = Vous devez lire et accepter la charte.
+invalid-bio = La présentation doit faire 500 caractères au plus.
+invalid-language = Choisissez le français ou l’anglais.
+invalid-avatar = L’image doit être un fichier PNG ou JPEG lisible de 2 Mo au plus.
+invalid-content = Le message doit faire de 1 à 500 caractères.
+invalid-visibility = Choisissez qui peut voir le message.
+invalid-name = Le nom doit faire de 1 à 100 caractères.
+invalid-description = La description doit faire 2 000 caractères au plus.
+invalid-registration = Choisissez un mode d’inscription.
+invalid-charter = La charte doit faire de 1 à 50 000 caractères.
+invalid-handle = Saisissez une adresse de la forme @nom@serveur.
+invalid-delete-password = Le mot de passe est incorrect.
+invalid-delete-confirm = Cochez la case pour confirmer la suppression.
+
+## Erreurs
+error-not-found = Page introuvable
+error-forbidden = Accès refusé
+error-unauthorized = Connexion nécessaire
+error-unavailable = Service momentanément indisponible
+error-bad-gateway = Le serveur distant n’a pas répondu correctement. Réessayez plus tard.
+error-internal = Une erreur interne s’est produite. Réessayez plus tard.
+error-bad-request = Demande incorrecte
+error-csrf = Le formulaire a expiré ou ne vient pas de ce site. Rechargez la page et recommencez.
+error-admin-only = Cette page est réservée aux administrateurs.
+error-login = Nom d’utilisateur ou mot de passe incorrect.
+error-too-many-logins = { $count ->
+    [one] Trop de tentatives de connexion. Réessayez dans { $shown } minute.
+   *[other] Trop de tentatives de connexion. Réessayez dans { $shown } minutes.
+}
+
+## Comptes
+login-title = Se connecter
+login-submit = Se connecter
+login-no-account = Pas encore de compte ?
+register-title = Créer un compte
+register-submit = Créer mon compte
+register-closed = Les inscriptions sont fermées sur cette instance.
+register-invite-only = Les inscriptions se font sur invitation : saisissez le code reçu de la mairie.
+charter-title = Charte de participation
+charter-version = Version { $version } du { $date }
+charter-accept = J’ai lu la charte et je m’engage à la respecter
+charter-submit = Accepter la charte
+charter-new-version = La charte a changé. Lisez la nouvelle version et acceptez-la pour continuer.
+charter-accepted = Vous avez accepté cette version de la charte.
+charter-none = Aucune charte n’a encore été publiée.
+settings-title = Paramètres
+settings-profile = Profil
+settings-save = Enregistrer
+settings-language-browser = Celle du navigateur
+settings-avatar = Photo de profil
+settings-avatar-current = Votre photo de profil actuelle
+settings-avatar-submit = Envoyer la photo
+settings-data = Vos données
+settings-export-text = Téléchargez une copie de tout ce que votre compte contient : profil, publications, abonnements.
+settings-export = Télécharger mes données (JSON)
+settings-delete = Supprimer mon compte
+settings-delete-text = Vos publications seront supprimées partout où elles ont été diffusées et votre profil effacé. Votre nom d’utilisateur restera réservé. C’est définitif.
+settings-delete-confirm = Je comprends que la suppression est définitive
+settings-delete-submit = Supprimer définitivement mon compte
+deleted-title = Compte supprimé
+deleted-text = Votre compte a été supprimé. Les serveurs qui le connaissaient en sont informés.
+gone-title = Compte supprimé
+gone-text = Ce compte a été supprimé par son titulaire.
+
+## Messages après une action
+flash-welcome = Bienvenue ! Votre compte est créé.
+flash-settings-saved = Modifications enregistrées.
+flash-avatar-saved = Photo de profil enregistrée.
+flash-charter-accepted = Merci, vous avez accepté la charte.
+flash-charter-published = Nouvelle version de la charte publiée : chaque compte devra l’accepter.
+flash-invite-created = Code d’invitation créé.
+flash-posted = Message publié.
+flash-follow-sent = Demande d’abonnement envoyée.
+flash-unfollowed = Abonnement supprimé.
+
+## Pages publiques
+home-no-commune = Aucune commune n’est encore ouverte sur cette instance.
+badge-commune = Commune
+badge-official = Élu·e
+badge-server = Serveur
+follow-from-fediverse = Suivez ce compte depuis Mastodon ou tout serveur du fédivers :
+officials-title = Les élu·es
+officials-none = Aucun·e élu·e n’a encore de compte.
+mandates-title = Mandats
+mandate-since = { $office }, depuis le { $since }
+mandate-from-to = { $office }, du { $since } au { $until }
+posts-latest = Dernières publications
+posts-none = Rien n’a encore été publié.
+followers-count = { $count ->
+    [one] { $shown } abonné
+   *[other] { $shown } abonnés
+}
+following-count = { $count ->
+    [one] { $shown } abonnement
+   *[other] { $shown } abonnements
+}
+followers-of = Abonnés de { $name }
+following-of = Abonnements de { $name }
+followers-none = Personne ne suit encore ce compte.
+following-none = Ce compte ne suit encore personne.
+instance-actor-description = Le serveur Parvis { $site }
+post-by = Message de { $name }
+post-deleted = Ce message a été supprimé.
+post-title = Publier un message
+post-submit = Publier
+visibility-public = Public
+visibility-unlisted = Public, hors des fils publics
+visibility-private = Abonnés seulement
+
+## Suivre
+lookup-title = Suivre un compte
+lookup-submit = Rechercher
+lookup-not-found = Aucun compte ne correspond à cette adresse.
+lookup-unreachable = Le serveur de ce compte ne répond pas ou refuse la demande.
+lookup-is-you = C’est vous !
+follow-submit = Suivre
+unfollow-submit = Ne plus suivre
+follow-pending = En attente d’acceptation
+follow-following = Vous suivez ce compte.
+
+## Administration
+admin-title = Administration
+admin-instance = Instance
+admin-charter = Charte
+admin-charter-text = Publier une nouvelle version demande à chaque compte de l’accepter à nouveau.
+admin-charter-submit = Publier cette version
+admin-invites = Invitations
+admin-invite-submit = Créer un code d’invitation
+admin-invites-none = Aucun code en cours de validité.
+admin-invite-expires = valable jusqu’au { $date }
+admin-invite-link = lien d’inscription
+registration-open = Ouvertes à tous
+registration-invite = Sur invitation
+registration-closed = Fermées
