@@ -2,12 +2,14 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod instance;
 pub mod network;
 pub mod peer;
 pub mod postgres;
 pub mod sink;
 pub mod tls;
+pub mod web;
 
 pub use instance::{Backend, TestInstance};
 

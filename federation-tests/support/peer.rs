@@ -53,7 +53,7 @@ impl Peer {
     /// Starts `node federation-tests/peer/peer.mjs` and waits for its `READY` line.
     pub fn start(opts: PeerOptions) -> Peer {
         let dir = peer_dir();
-        install_packages(&dir);
+        install_packages(&dir, &["node_modules/@fedify/fedify"]);
         let logs = tempfile::tempdir().expect("peer log dir");
         let log_path = logs.path().join("peer.log");
         let stderr = std::fs::File::create(&log_path).expect("peer log file");
@@ -211,15 +211,19 @@ impl Drop for Peer {
     }
 }
 
-/// Installs the peer's npm packages, at the exact versions of its lock file, the first time a test needs
-/// them, so that `cargo test` alone runs the whole suite on a machine with Node.js and npm.
-fn install_packages(dir: &std::path::Path) {
-    static INSTALLED: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+/// Installs the npm packages of `dir` (the peer, the browser harness), at the exact versions of its lock
+/// file, the first time a test needs them (when one of the `probe` paths is missing), so that `cargo test`
+/// alone runs the whole suite on a machine with Node.js and npm.
+pub(crate) fn install_packages(dir: &std::path::Path, probe: &[&str]) {
+    static INSTALLED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
     let mut installed = INSTALLED
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if *installed || dir.join("node_modules/@fedify/fedify").is_dir() {
-        *installed = true;
+    if installed.iter().any(|d| d == dir) {
+        return;
+    }
+    if probe.iter().all(|p| dir.join(p).exists()) {
+        installed.push(dir.to_path_buf());
         return;
     }
     let status = Command::new("npm")
@@ -228,10 +232,12 @@ fn install_packages(dir: &std::path::Path) {
         .stdout(std::process::Stdio::null())
         .status();
     match status {
-        Ok(s) if s.success() => *installed = true,
+        Ok(s) if s.success() => installed.push(dir.to_path_buf()),
         other => panic!(
-            "cannot install the Fedify peer's packages ({other:?}): install Node.js 20 and npm, then run \
-             `npm ci --prefix federation-tests/peer`"
+            "cannot install the npm packages of {} ({other:?}): install Node.js 20 and npm, then run \
+             `npm ci --prefix {}`",
+            dir.display(),
+            dir.display()
         ),
     }
 }
