@@ -8,6 +8,7 @@ mod actors;
 mod admin;
 mod api;
 mod authorized_fetch;
+mod browser_journeys;
 mod browser_selftest;
 mod crash;
 mod delivery;

@@ -9,7 +9,7 @@ use crate::civic::now;
 use crate::config::{InstanceSettings, RegistrationMode};
 use crate::db::{AnyConnection, Database};
 use crate::error::{Error, Result};
-use crate::model::schema::{charters, invites, site_settings};
+use crate::model::schema::{accounts, charters, invites, site_settings};
 use crate::model::{Account, Role};
 
 /// The instance as visitors see it.
@@ -153,7 +153,7 @@ pub fn current_charter(conn: &mut AnyConnection) -> Result<Option<Charter>> {
         .optional()?)
 }
 
-/// Publishes a new version of the charter (admins only): every account is asked to accept it again.
+/// Publishes a new version of the charter (admins only): every other account is asked to accept it again.
 pub async fn publish_charter(db: &Database, by: Operator<'_>, body: &str) -> Result<Charter> {
     let author = by.check()?;
     let body = body.trim().replace("\r\n", "\n");
@@ -172,6 +172,12 @@ pub async fn publish_charter(db: &Database, by: Operator<'_>, body: &str) -> Res
             ))
             .returning(charters::version)
             .get_result(conn)?;
+        // Whoever wrote it has read it: the admin is not asked to accept their own text.
+        if let Some(author) = author {
+            diesel::update(accounts::table.find(author))
+                .set(accounts::charter_version.eq(Some(version)))
+                .execute(conn)?;
+        }
         let charter = current_charter(conn)?
             .filter(|c| c.version == version)
             .ok_or_else(|| Error::internal("the new charter was not stored"))?;

@@ -195,7 +195,6 @@ pub async fn save_charter(v: Visitor, Form(form): Form<CharterForm>) -> Response
     };
     match site::publish_charter(&v.ctx.db, site::Operator::Admin(&me.account), &form.charter).await
     {
-        // The admin too is asked to accept the new version, like everyone.
         Ok(_) => {
             v.flash("flash-charter-published").await;
             Redirect::to("/admin").into_response()

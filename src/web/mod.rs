@@ -37,6 +37,8 @@ pub fn router() -> Router<AppContext> {
     Router::new()
         .route("/", get(pages::home))
         .route("/static/parvis.css", get(stylesheet))
+        .route("/static/parvis.svg", get(icon))
+        .route("/favicon.ico", get(icon))
         .route("/media/{name}", get(media))
         .route("/login", get(accounts::login_form).post(accounts::login))
         .route("/logout", post(accounts::logout))
@@ -124,6 +126,7 @@ pub async fn page_with(
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — " (v.site.name) }
                 link rel="stylesheet" href="/static/parvis.css";
+                link rel="icon" href="/static/parvis.svg" type="image/svg+xml";
                 @if let Some(og) = og {
                     meta name="description" content=(og.description);
                     meta property="og:title" content=(og.title);
@@ -248,6 +251,7 @@ pub fn error_page(lang: Lang, v: Option<&Visitor>, error: &Error) -> Response {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — " (site) }
                 link rel="stylesheet" href="/static/parvis.css";
+                link rel="icon" href="/static/parvis.svg" type="image/svg+xml";
             }
             body {
                 a class="skip" href="#main" { (lang.t("skip-to-content")) }
@@ -286,6 +290,19 @@ async fn stylesheet() -> Response {
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=3600"),
+    );
+    response
+}
+
+async fn icon() -> Response {
+    let mut response = (
+        [(header::CONTENT_TYPE, "image/svg+xml")],
+        include_str!("parvis.svg"),
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
     );
     response
 }

@@ -1,0 +1,114 @@
+//! The web interface in a real browser: headless Chromium walks the citizen's journey on alpha (following an
+//! account on beta), with axe-core on every page. Run on SQLite: the same pages are tested over HTTP on both
+//! databases in `web.rs`.
+
+use chrono::NaiveDate;
+use serde_json::json;
+
+use crate::federation::account;
+use crate::support::Backend;
+use crate::support::browser::run_journey_async;
+use crate::support::network::{ALPHA, ALPHA_IP, BETA, BETA_IP, Network};
+use parvis::civic::accounts::{NewAccount, NewMandate, add_mandate, create_account};
+use parvis::civic::communes::create_commune;
+use parvis::civic::site::{self, Operator};
+use parvis::config::RegistrationMode;
+use parvis::db::queries;
+use parvis::model::Role;
+
+const PASSWORD: &str = "un mot de passe solide";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_registers_posts_follows_and_accepts_a_new_charter() {
+    let net = Network::new();
+    let alpha = net
+        .instance(Backend::Sqlite, ALPHA, |s| {
+            s.instance.registration = RegistrationMode::Invite;
+        })
+        .await;
+    let beta = net.instance(Backend::Sqlite, BETA, |_| {}).await;
+    create_commune(&alpha.db, "belleville", "Belleville-sur-Loire")
+        .await
+        .unwrap();
+    for (username, role, name) in [
+        ("admin", Role::Admin, "Mairie"),
+        ("marie", Role::Official, "Marie Durand"),
+    ] {
+        create_account(
+            &alpha.db,
+            NewAccount {
+                username: username.into(),
+                role,
+                commune: None,
+                display_name: Some(name.into()),
+                password: Some(PASSWORD.into()),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    add_mandate(
+        &alpha.db,
+        NewMandate {
+            username: "marie".into(),
+            office: "Maire".into(),
+            governing_body: "Conseil municipal".into(),
+            since: NaiveDate::from_ymd_opt(2026, 3, 22).unwrap(),
+            until: None,
+        },
+    )
+    .await
+    .unwrap();
+    site::publish_charter(
+        &alpha.db,
+        Operator::Console,
+        "Je respecte les autres participants.",
+    )
+    .await
+    .unwrap();
+    let invite = site::create_invite(&alpha.db, Operator::Console)
+        .await
+        .unwrap();
+    account(&beta, "voisine", "lea", Role::Official).await;
+    let remote = format!("@lea@{}", beta.base.trim_start_matches("https://"));
+
+    let report = run_journey_async(
+        "citizen.mjs",
+        json!({
+            "hosts": { ALPHA: ALPHA_IP.to_string(), BETA: BETA_IP.to_string() },
+            "locale": "fr-FR",
+            "base": alpha.base,
+            "invite": invite,
+            "password": PASSWORD,
+            "admin": "admin",
+            "remote": remote,
+        }),
+    )
+    .await;
+    report.assert_clean();
+    assert!(
+        report.pages.len() >= 15,
+        "{} pages checked",
+        report.pages.len()
+    );
+
+    // What the pages did is what the database holds.
+    let (_, camille) = alpha
+        .db
+        .run(|c| queries::account_by_username(c, "camille"))
+        .await
+        .unwrap()
+        .expect("camille registered");
+    assert_eq!(camille.language.as_deref(), Some("en"));
+    assert_eq!(camille.charter_version, Some(2));
+    let following = alpha
+        .db
+        .run(move |c| queries::follow_items(c, camille.actor_id, false, true, 10))
+        .await
+        .unwrap();
+    assert_eq!(following.len(), 1);
+    assert!(following[0].accepted);
+    assert_eq!(following[0].handle, remote);
+    let open = alpha.db.run(site::open_invites).await.unwrap();
+    assert!(open.is_empty(), "the invitation was used");
+}
