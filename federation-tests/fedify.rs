@@ -266,3 +266,83 @@ both_backends!(
         assert_eq!(create["verified"], true);
     }
 );
+
+both_backends!(
+    fedify_receives_a_profile_update_and_an_account_deletion_made_on_the_web,
+    |backend| async move {
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        parvis::civic::communes::create_commune(&alpha.db, "alpha-ville", "Alpha")
+            .await
+            .unwrap();
+        parvis::civic::accounts::create_account(
+            &alpha.db,
+            parvis::civic::accounts::NewAccount {
+                username: "karim".into(),
+                role: Role::Citizen,
+                commune: None,
+                display_name: Some("Karim".into()),
+                password: Some("correct horse battery".into()),
+            },
+        )
+        .await
+        .unwrap();
+        let peer = peer(&net);
+        let answer = peer
+            .control_post("/follow", json!({ "handle": handle(&alpha, "karim") }))
+            .await;
+        assert_eq!(answer["ok"], true, "{answer}");
+        peer.wait_for_inbox(|a| a["type"] == "Accept", WAIT).await;
+        let actor = alpha.url("/users/karim");
+
+        let mut web = crate::support::web::WebClient::new(&alpha);
+        web.login("karim", "correct horse battery").await;
+        let page = web
+            .submit(
+                "/settings",
+                "/settings",
+                &[
+                    ("display_name", "Karim B."),
+                    ("bio", "Jardins partagés"),
+                    ("language", ""),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let update = peer
+            .wait_for_inbox(
+                |a| a["type"] == "Update" && a["actor"] == actor.as_str(),
+                WAIT,
+            )
+            .await;
+        assert_eq!(update["verified"], true);
+        assert_eq!(update["raw"]["object"]["type"], "Person");
+        assert_eq!(update["raw"]["object"]["name"], "Karim B.");
+        assert_eq!(update["raw"]["object"]["summary"], "Jardins partagés");
+
+        let page = web
+            .submit(
+                "/settings",
+                "/settings/delete",
+                &[
+                    ("delete_password", "correct horse battery"),
+                    ("delete_confirm", "yes"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        // Fedify checks the Delete with the key it already has: the actor URL now answers 410.
+        let delete = peer
+            .wait_for_inbox(
+                |a| a["type"] == "Delete" && a["actor"] == actor.as_str(),
+                WAIT,
+            )
+            .await;
+        assert_eq!(delete["verified"], true);
+        assert_eq!(delete["raw"]["object"], actor.as_str());
+        let fetched = peer
+            .control_get(&format!("/fetch?url={}", urlencode(&actor)))
+            .await;
+        assert_eq!(fetched["status"], 410, "{fetched}");
+    }
+);

@@ -578,6 +578,21 @@ both_backends!(
     }
 );
 
+/// Alpha with karim (a password), beta with lea (a token) who follows karim. Returns lea's token and the id
+/// karim has in beta's API.
+async fn karim_followed_from_beta(
+    backend: crate::support::Backend,
+) -> (Network, TestInstance, TestInstance, String, String) {
+    let net = Network::new();
+    let alpha = net.instance(backend, ALPHA, |_| {}).await;
+    let beta = net.instance(backend, BETA, |_| {}).await;
+    person(&alpha, "karim", Role::Citizen).await;
+    let reader = account(&beta, "beta-ville", "lea", Role::Citizen).await;
+    let handle = format!("@karim@{}", alpha.base.trim_start_matches("https://"));
+    let id = follow_and_wait(&beta, &reader, &handle).await;
+    (net, alpha, beta, reader, id)
+}
+
 fn png(width: u32, height: u32) -> Vec<u8> {
     let picture = image::RgbImage::from_pixel(width, height, image::Rgb([200, 30, 30]));
     let mut out = std::io::Cursor::new(Vec::new());
@@ -668,13 +683,7 @@ both_backends!(
 both_backends!(
     an_account_is_exported_then_deleted_everywhere,
     |backend| async move {
-        let net = Network::new();
-        let alpha = net.instance(backend, ALPHA, |_| {}).await;
-        let beta = net.instance(backend, BETA, |_| {}).await;
-        person(&alpha, "karim", Role::Citizen).await;
-        let reader = account(&beta, "beta-ville", "lea", Role::Citizen).await;
-        let handle = format!("@karim@{}", alpha.base.trim_start_matches("https://"));
-        follow_and_wait(&beta, &reader, &handle).await;
+        let (_net, alpha, beta, reader, _) = karim_followed_from_beta(backend).await;
         let mut web = WebClient::new(&alpha);
         web.login("karim", PASSWORD).await;
         let page = web
@@ -808,13 +817,7 @@ both_backends!(
 both_backends!(
     a_profile_change_is_sent_to_followers_servers,
     |backend| async move {
-        let net = Network::new();
-        let alpha = net.instance(backend, ALPHA, |_| {}).await;
-        let beta = net.instance(backend, BETA, |_| {}).await;
-        person(&alpha, "karim", Role::Citizen).await;
-        let reader = account(&beta, "beta-ville", "lea", Role::Citizen).await;
-        let handle = format!("@karim@{}", alpha.base.trim_start_matches("https://"));
-        let id = follow_and_wait(&beta, &reader, &handle).await;
+        let (_net, alpha, beta, reader, id) = karim_followed_from_beta(backend).await;
         let mut web = WebClient::new(&alpha);
         web.login("karim", PASSWORD).await;
         let page = web

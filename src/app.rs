@@ -190,13 +190,7 @@ async fn actor_response(
     let lookup = name.clone();
     let (actor, mandates) = ctx
         .db
-        .run(move |conn| {
-            let Some(actor) = queries::actor_of_kind(conn, kind, &lookup)? else {
-                return Ok(None);
-            };
-            let mandates = queries::mandates_of(conn, actor.id)?;
-            Ok(Some((actor, mandates)))
-        })
+        .run(move |conn| queries::actor_with_mandates(conn, kind, &lookup))
         .await?
         .ok_or_else(|| Error::NotFound(format!("no such actor: {name}")))?;
     let today = Utc::now().date_naive();

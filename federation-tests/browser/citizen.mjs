@@ -95,6 +95,10 @@ await runJourney(async ({ page, check, checkNarrow, config, step, record }) => {
   await check(page, "profile");
   await checkNarrow(page, "profile");
 
+  step("the followers list");
+  await page.goto(`${base}/users/camille/followers`);
+  await check(page, "followers");
+
   step("log out");
   await submit(page, "logout");
   await page.locator("a[href^='/login']").first().waitFor();
@@ -108,6 +112,7 @@ await runJourney(async ({ page, check, checkNarrow, config, step, record }) => {
   await submit(page, "login");
   // The admin too accepts the charter in force before anything else.
   await page.locator("form#charter-form").waitFor();
+  await check(page, "charter-admin");
   await page.locator("#accept_charter").check();
   await submit(page, "charter-form");
   await page.goto(`${base}/admin`);
@@ -117,6 +122,7 @@ await runJourney(async ({ page, check, checkNarrow, config, step, record }) => {
   await submit(page, "charter-edit");
   // The browser remembers the English chosen earlier (a cookie): the admin has no language of their own.
   await expectText(page, ".notice", "New version of the charter published");
+  await check(page, "admin-published");
   await submit(page, "logout");
 
   step("the citizen logs in and is asked to accept the new charter");
@@ -130,8 +136,10 @@ await runJourney(async ({ page, check, checkNarrow, config, step, record }) => {
   await check(page, "charter-again");
   await submit(page, "charter-form");
   await page.locator("#accept_charter-error").waitFor();
+  await check(page, "charter-error");
   await page.locator("#accept_charter").check();
   await submit(page, "charter-form");
   await expectText(page, ".notice", "you have accepted the charter");
+  await check(page, "after-charter");
   record("final_url", page.url());
 });

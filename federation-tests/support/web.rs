@@ -108,31 +108,21 @@ impl WebClient {
         let body: String = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields)
             .finish();
-        let response = self
-            .client
-            .post(self.url(path))
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .header(reqwest::header::ACCEPT_LANGUAGE, &self.accept_language)
-            .header(reqwest::header::COOKIE, self.cookie_header())
-            .body(body)
-            .send()
+        self.post_body(path, "application/x-www-form-urlencoded", body.into_bytes())
             .await
-            .expect("POST");
-        self.read(response).await
     }
 
     /// Posts a multipart form (file uploads).
     pub async fn post_multipart(&mut self, path: &str, body: Vec<u8>, boundary: &str) -> Page {
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        self.post_body(path, &content_type, body).await
+    }
+
+    async fn post_body(&mut self, path: &str, content_type: &str, body: Vec<u8>) -> Page {
         let response = self
             .client
             .post(self.url(path))
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={boundary}"),
-            )
+            .header(reqwest::header::CONTENT_TYPE, content_type)
             .header(reqwest::header::ACCEPT_LANGUAGE, &self.accept_language)
             .header(reqwest::header::COOKIE, self.cookie_header())
             .body(body)

@@ -9,6 +9,19 @@ use crate::ids::RemoteActorId;
 use crate::model::schema::{accounts, actors, communes, follows, mandates};
 use crate::model::{Account, Actor, ActorKind, Mandate};
 
+/// A local actor of a kind, with its mandates (what its document and its page show).
+pub fn actor_with_mandates(
+    conn: &mut AnyConnection,
+    kind: ActorKind,
+    username: &str,
+) -> Result<Option<(Actor, Vec<Mandate>)>> {
+    let Some(actor) = actor_of_kind(conn, kind, username)? else {
+        return Ok(None);
+    };
+    let mandates = mandates_of(conn, actor.id)?;
+    Ok(Some((actor, mandates)))
+}
+
 /// A local actor by name, of any kind.
 pub fn actor_by_username(conn: &mut AnyConnection, username: &str) -> Result<Option<Actor>> {
     Ok(actors::table

@@ -281,30 +281,25 @@ impl Visitor {
     }
 }
 
-async fn stylesheet() -> Response {
-    let mut response = (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-        include_str!("parvis.css"),
-    )
-        .into_response();
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
+/// A file built into the binary, cacheable for `max_age` seconds.
+fn asset(content_type: &'static str, body: &'static str, max_age: &'static str) -> Response {
+    let mut response = ([(header::CONTENT_TYPE, content_type)], body).into_response();
+    if let Ok(value) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
+        response.headers_mut().insert(header::CACHE_CONTROL, value);
+    }
     response
 }
 
-async fn icon() -> Response {
-    let mut response = (
-        [(header::CONTENT_TYPE, "image/svg+xml")],
-        include_str!("parvis.svg"),
+async fn stylesheet() -> Response {
+    asset(
+        "text/css; charset=utf-8",
+        include_str!("parvis.css"),
+        "3600",
     )
-        .into_response();
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=86400"),
-    );
-    response
+}
+
+async fn icon() -> Response {
+    asset("image/svg+xml", include_str!("parvis.svg"), "86400")
 }
 
 /// Uploaded pictures. Only names the upload code makes are served, always as PNG.

@@ -167,7 +167,9 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
             p {
                 a href=(format!("/communes/{}/followers", commune.username)) { (lang.count("followers-count", followers)) }
             }
-            (follow_button(lang, csrf.as_deref(), v.me.as_ref().map(|m| m.actor.id), &format!("{}", commune.id), commune.id, state))
+            @if let Some(csrf) = &csrf {
+                (follow_form(lang, csrf, &commune.id.to_string(), state, false))
+            }
             section aria-labelledby="officials-heading" {
                 h2 id="officials-heading" { (lang.t("officials-title")) }
                 @if officials.is_empty() {
@@ -203,36 +205,6 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
         activity_json: Some(&url),
     };
     page_with(v, &commune.display_name, Some(&og), body, StatusCode::OK).await
-}
-
-/// Follow or unfollow, for a signed-in person looking at someone else.
-fn follow_button(
-    lang: Lang,
-    csrf: Option<&str>,
-    me: Option<ActorId>,
-    target: &str,
-    target_local: ActorId,
-    state: Option<bool>,
-) -> Markup {
-    html! {
-        @if let (Some(csrf), Some(me)) = (csrf, me) {
-            @if me != target_local {
-                @match state {
-                    None => form class="inline" method="post" action="/follow" {
-                        (forms::csrf(csrf))
-                        input type="hidden" name="target" value=(target);
-                        button type="submit" { (lang.t("follow-submit")) }
-                    },
-                    Some(accepted) => form class="inline" method="post" action="/unfollow" {
-                        (forms::csrf(csrf))
-                        input type="hidden" name="target" value=(target);
-                        @if !accepted { span class="pending" { (lang.t("follow-pending")) } " " }
-                        button type="submit" { (lang.t("unfollow-submit")) }
-                    },
-                }
-            }
-        }
-    }
 }
 
 // -------------------------------------------------------------------------------------------- profile
@@ -300,7 +272,10 @@ pub async fn actor_page(v: Visitor, actor: Actor, mandates: Vec<Mandate>) -> Res
                     " · "
                     a href=(format!("/users/{}/followers", actor.username)) { (lang.count("followers-count", followers)) }
                 }
-                (follow_button(lang, csrf.as_deref(), me, &format!("{}", actor.id), actor.id, state))
+                // Nothing to follow on one's own profile.
+                @if let (Some(csrf), false) = (&csrf, me == Some(actor.id)) {
+                    (follow_form(lang, csrf, &actor.id.to_string(), state, false))
+                }
             }
             p class="follow-hint" { (lang.t("follow-from-fediverse")) " " code { (handle) } }
         }
@@ -652,6 +627,7 @@ pub async fn lookup(v: Visitor, Query(q): Query<LookupQuery>) -> Response {
     page_status(&v, &title, body, status).await
 }
 
+/// Follow, or the state of the follow and unfollow, for a signed-in person looking at an account.
 fn follow_form(lang: Lang, csrf: &str, target: &str, state: Option<bool>, is_me: bool) -> Markup {
     html! {
         @if is_me {
@@ -734,13 +710,7 @@ pub async fn actor_or_gone(v: Visitor, kind: ActorKind, name: String) -> Respons
     let found = v
         .ctx
         .db
-        .run(move |conn| {
-            let Some(actor) = queries::actor_of_kind(conn, kind, &lookup)? else {
-                return Ok(None);
-            };
-            let mandates = queries::mandates_of(conn, actor.id)?;
-            Ok(Some((actor, mandates)))
-        })
+        .run(move |conn| queries::actor_with_mandates(conn, kind, &lookup))
         .await;
     match found {
         Ok(Some((actor, _))) if actor.deleted_at.is_some() => gone_page(v).await,
