@@ -358,6 +358,16 @@ both_backends!(
             .post("/charter", &[("csrf", &csrf), ("accept_charter", "1")])
             .await;
         assert_eq!(page.status, 422);
+        // Refusing it leaves a way out: the data and deleting the account stay reachable.
+        assert!(page.has("id=\"delete\""));
+        assert_eq!(karim.get("/settings/export").await.status, 200);
+        let refused = karim
+            .post(
+                "/settings/delete",
+                &[("csrf", &csrf), ("delete_password", "not it at all")],
+            )
+            .await;
+        assert_eq!(refused.status, 422, "the form answers, not a redirect");
         let page = karim
             .post("/charter", &[("csrf", &csrf), ("accept_charter", "2")])
             .await;
@@ -484,6 +494,10 @@ both_backends!(
         let page = web.get("/settings").await;
         assert!(page.has("<html lang=\"en\">"));
         assert!(page.has("Changes saved."));
+        // A page that does not exist is a page too, for browsers.
+        let missing = web.get("/no/such/page").await;
+        assert_eq!(missing.status, 404);
+        assert!(missing.has("Page not found"), "{}", missing.body);
         // Dates follow the language.
         let page = web
             .submit(

@@ -129,8 +129,23 @@ pub fn router(ctx: AppContext) -> Router {
         .with_state(ctx)
 }
 
-async fn not_found() -> Error {
-    Error::NotFound("nothing here".into())
+/// Nothing at this path: a page in the visitor's language for browsers, JSON for programs.
+async fn not_found(State(ctx): State<AppContext>, request: axum::extract::Request) -> Response {
+    use axum::extract::FromRequestParts;
+    let error = Error::NotFound("nothing here".into());
+    let wants_html = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if !wants_html {
+        return error.into_response();
+    }
+    let (mut parts, _) = request.into_parts();
+    match web::session::Visitor::from_request_parts(&mut parts, &ctx).await {
+        Ok(visitor) => visitor.error(&error),
+        Err(response) => response,
+    }
 }
 
 /// 200 only when the database answers, so a load balancer or supervisor can tell a live instance.

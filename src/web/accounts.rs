@@ -25,6 +25,7 @@ use crate::web::{page, page_status};
 pub struct LoginLimits {
     by_ip: DefaultKeyedRateLimiter<IpAddr>,
     by_account: DefaultKeyedRateLimiter<String>,
+    attempts: std::sync::atomic::AtomicU64,
 }
 
 /// Per address: 20 attempts, then one every 6 s. Per account: 10 attempts, then one a minute: a password
@@ -38,6 +39,7 @@ impl Default for LoginLimits {
         LoginLimits {
             by_ip: DefaultKeyedRateLimiter::keyed(ip),
             by_account: DefaultKeyedRateLimiter::keyed(account),
+            attempts: std::sync::atomic::AtomicU64::new(0),
         }
     }
 }
@@ -45,6 +47,12 @@ impl Default for LoginLimits {
 impl LoginLimits {
     /// Counts one attempt; `Err(seconds to wait)` when over either limit.
     fn attempt(&self, ip: IpAddr, account: &str) -> Result<(), u64> {
+        let n = self
+            .attempts
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n % 1024 == 1023 {
+            self.shrink();
+        }
         let clock = governor::clock::DefaultClock::default();
         let wait = |n: governor::NotUntil<governor::clock::QuantaInstant>| {
             use governor::clock::Clock;
@@ -57,8 +65,9 @@ impl LoginLimits {
         Ok(())
     }
 
-    /// Forgets keys that are back to a full quota, so memory does not grow with every address ever seen.
-    pub fn shrink(&self) {
+    /// Forgets keys that are back to a full quota, so memory does not grow with every address ever seen
+    /// (done every 1,024 attempts).
+    fn shrink(&self) {
         self.by_ip.retain_recent();
         self.by_account.retain_recent();
     }
@@ -372,6 +381,13 @@ async fn charter_page(
                         &charter.version.to_string(), false, errors))
                     button type="submit" { (lang.t("charter-submit")) }
                 }
+                // Refusing the charter must not trap anyone: their data and the way out stay open.
+                section aria-labelledby="refuse-heading" {
+                    h2 id="refuse-heading" { (lang.t("charter-refuse")) }
+                    p { (lang.t("charter-refuse-text")) }
+                    p { a href="/settings/export" download { (lang.t("settings-export")) } }
+                    (delete_form(lang, &csrf, &FormErrors::new()))
+                }
             }
             Some(false) => p { (lang.t("charter-accepted")) },
             None => {},
@@ -568,18 +584,24 @@ async fn settings_page(
         section aria-labelledby="delete-heading" class="danger-zone" {
             h2 id="delete-heading" { (lang.t("settings-delete")) }
             p { (lang.t("settings-delete-text")) }
-            form id="delete" method="post" action="/settings/delete" novalidate {
-                (errors_for(SettingsPart::Delete).summary(lang))
-                (forms::csrf(&csrf))
-                (forms::input(lang, Input::text("delete_password", lang.t("field-password"), "")
-                    .kind("password").required().autocomplete("current-password"), errors_for(SettingsPart::Delete)))
-                (forms::checkbox(lang, "delete_confirm", &lang.t("settings-delete-confirm"), "yes", false,
-                    errors_for(SettingsPart::Delete)))
-                button type="submit" class="danger" { (lang.t("settings-delete-submit")) }
-            }
+            (delete_form(lang, &csrf, errors_for(SettingsPart::Delete)))
         }
     };
     page_status(v, &title, body, status).await
+}
+
+/// Deleting one's account: the password again, and a box to tick.
+fn delete_form(lang: Lang, csrf: &str, errors: &FormErrors) -> Markup {
+    html! {
+        form id="delete" method="post" action="/settings/delete" novalidate {
+            (errors.summary(lang))
+            (forms::csrf(csrf))
+            (forms::input(lang, Input::text("delete_password", lang.t("field-password"), "")
+                .kind("password").required().autocomplete("current-password"), errors))
+            (forms::checkbox(lang, "delete_confirm", &lang.t("settings-delete-confirm"), "yes", false, errors))
+            button type="submit" class="danger" { (lang.t("settings-delete-submit")) }
+        }
+    }
 }
 
 pub async fn settings(v: Visitor) -> Response {

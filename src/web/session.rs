@@ -142,9 +142,10 @@ pub struct Visitor {
 
 /// Pages a person who has not accepted the charter in force may still see.
 fn allowed_before_charter(path: &str) -> bool {
+    // Refusing the charter leaves a way out: one's data, and deleting the account.
     matches!(
         path,
-        "/charter" | "/logout" | "/language" | "/settings/export"
+        "/charter" | "/logout" | "/language" | "/settings/export" | "/settings/delete"
     ) || path.starts_with("/static/")
         || path.starts_with("/media/")
 }
