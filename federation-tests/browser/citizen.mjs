@@ -28,6 +28,21 @@ await runJourney(async ({ page, check, checkNarrow, config, step, record }) => {
   await check(page, "home");
   await checkNarrow(page, "home");
 
+  step("keyboard: the first Tab reaches the skip link, visibly, and it leads to the content");
+  await page.keyboard.press("Tab");
+  const focus = await page.evaluate(() => {
+    const el = document.activeElement;
+    const style = getComputedStyle(el);
+    const box = el.getBoundingClientRect();
+    return { cls: el.className, outline: style.outlineStyle, width: style.outlineWidth, left: box.left };
+  });
+  if (focus.cls !== "skip") throw new Error(`first Tab went to “${focus.cls}”, not the skip link`);
+  if (focus.outline === "none" || focus.width === "0px") throw new Error("the focused skip link has no outline");
+  if (focus.left < 0) throw new Error("the focused skip link stays off screen");
+  await page.keyboard.press("Enter");
+  const target = await page.evaluate(() => document.activeElement?.id);
+  if (target !== "main") throw new Error(`the skip link moved focus to “${target}”, not #main`);
+
   step("registration: a mistake first (charter not accepted)");
   await page.locator("a[href='/register']").first().click();
   await page.locator("#invite").fill(config.invite);
