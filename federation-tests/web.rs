@@ -324,6 +324,10 @@ both_backends!(
             .await;
         assert_eq!(page.status, 303);
         assert!(page.location.unwrap().starts_with("/charter"));
+        let (_, posts) = alpha
+            .get_json("/users/karim/outbox", "application/activity+json")
+            .await;
+        assert_eq!(posts["totalItems"], 0, "the refused post was not written");
         // Not ticked: an error, in place.
         let page = karim
             .post("/charter", &[("csrf", &csrf), ("next", "/settings")])
@@ -926,5 +930,156 @@ both_backends!(
             "{}",
             followers.body
         );
+    }
+);
+
+/// What a refused form must not have changed.
+async fn snapshot(instance: &TestInstance) -> Vec<i64> {
+    use diesel::prelude::*;
+    use parvis::model::schema::{
+        actors, charters, follows, invites, notes, sessions, site_settings,
+    };
+    instance
+        .db
+        .run(|c| {
+            Ok(vec![
+                notes::table.count().get_result(c)?,
+                follows::table.count().get_result(c)?,
+                charters::table.count().get_result(c)?,
+                invites::table.count().get_result(c)?,
+                site_settings::table.count().get_result(c)?,
+                actors::table
+                    .filter(actors::deleted_at.is_not_null())
+                    .count()
+                    .get_result(c)?,
+                actors::table
+                    .filter(actors::display_name.like("%hacked%"))
+                    .count()
+                    .get_result(c)?,
+                sessions::table.count().get_result(c)?,
+            ])
+        })
+        .await
+        .unwrap()
+}
+
+both_backends!(
+    every_form_refuses_a_missing_or_forged_csrf_token,
+    |backend| async move {
+        let alpha = TestInstance::start(backend).await;
+        person(&alpha, "admin", Role::Admin).await;
+        person(&alpha, "karim", Role::Citizen).await;
+        let karim = alpha
+            .db
+            .run(|c| queries::account_by_username(c, "karim"))
+            .await
+            .unwrap()
+            .unwrap()
+            .0
+            .id
+            .to_string();
+        let mut web = WebClient::new(&alpha);
+        web.login("admin", PASSWORD).await;
+        web.get("/settings").await;
+        let before = snapshot(&alpha).await;
+        let forms: Vec<(&str, Vec<(&str, &str)>)> = vec![
+            (
+                "/post",
+                vec![("content", "hacked"), ("visibility", "public")],
+            ),
+            (
+                "/settings",
+                vec![("display_name", "hacked"), ("bio", ""), ("language", "en")],
+            ),
+            ("/follow", vec![("target", &karim)]),
+            ("/unfollow", vec![("target", &karim)]),
+            ("/charter", vec![("accept_charter", "1")]),
+            ("/language", vec![("lang", "en"), ("next", "/")]),
+            (
+                "/settings/delete",
+                vec![("delete_password", PASSWORD), ("delete_confirm", "yes")],
+            ),
+            (
+                "/admin",
+                vec![
+                    ("name", "hacked"),
+                    ("description", ""),
+                    ("registration", "open"),
+                ],
+            ),
+            ("/admin/charter", vec![("charter", "hacked")]),
+            ("/admin/invites", vec![]),
+            ("/logout", vec![]),
+        ];
+        for (path, fields) in &forms {
+            for token in [None, Some("forged-token")] {
+                let mut all: Vec<(&str, &str)> = fields.clone();
+                if let Some(token) = token {
+                    all.push(("csrf", token));
+                }
+                let page = web.post(path, &all).await;
+                assert_eq!(
+                    page.status, 403,
+                    "{path} with token {token:?}: {}",
+                    page.body
+                );
+                assert!(page.has("Le formulaire a expiré"), "{path}: {}", page.body);
+            }
+        }
+        assert_eq!(snapshot(&alpha).await, before, "nothing written");
+        // Still signed in, still French, still the same admin.
+        let page = web.get("/admin").await;
+        assert_eq!(page.status, 200);
+        assert!(page.has("<html lang=\"fr\">"));
+    }
+);
+
+both_backends!(
+    limits_hold_per_address_and_redirects_stay_home,
+    |backend| async move {
+        let alpha = TestInstance::start(backend).await;
+        person(&alpha, "karim", Role::Citizen).await;
+        let mut web = WebClient::new(&alpha);
+        // Twenty attempts on twenty names from one address, then the address waits.
+        for i in 0..20 {
+            let name = format!("nobody{i}");
+            let page = web
+                .submit(
+                    "/login",
+                    "/login",
+                    &[("username", &name), ("password", "wrong password")],
+                )
+                .await;
+            assert_eq!(page.status, 401, "attempt {i}");
+        }
+        let page = web
+            .submit(
+                "/login",
+                "/login",
+                &[("username", "karim"), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(page.status, 429);
+        // Registering counts too.
+        let page = web
+            .submit(
+                "/register",
+                "/register",
+                &[("username", "zoe"), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(page.status, 429, "{}", page.body);
+        assert_eq!(count_people(&alpha).await, 1);
+        // A path a browser would read as another site is not followed.
+        for next in [
+            "/%09/evil.example",
+            "/%0A/evil.example",
+            "/%5Cevil.example",
+            "//evil.example",
+        ] {
+            let page = web.get(&format!("/language?lang=en&next={next}")).await;
+            assert_eq!(page.status, 303);
+            assert_eq!(page.location.as_deref(), Some("/"), "{next}");
+        }
     }
 );

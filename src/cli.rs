@@ -361,8 +361,9 @@ async fn serve(settings: Settings, seed_demo: bool) -> Result<()> {
                 demo::DEMO_OFFICIAL,
                 demo::DEMO_CITIZEN
             );
-            // Shown once: the demo admin's password is random, never a default anyone could guess.
-            tracing::warn!(
+            // Shown once, on the terminal rather than in the log (logs are kept and shipped): the demo admin's
+            // password is random, never a default anyone could guess.
+            println!(
                 "demo admin: log in at {public_url}/login as '{}' with password '{password}'",
                 demo::DEMO_ADMIN
             );

@@ -30,7 +30,7 @@ pub struct NewAccount {
 
 /// Opens an account (a `Person` actor) in a commune.
 pub async fn create_account(db: &Database, new: NewAccount) -> Result<(Actor, Account)> {
-    let checked = check_new(&new)?;
+    let checked = check_new(&new).await?;
     let pair = generate_keys().await?;
     db.transaction(move |conn| insert_account(conn, &new, &checked, &pair))
         .await
@@ -43,7 +43,9 @@ struct Checked {
     password_hash: Option<String>,
 }
 
-fn check_new(new: &NewAccount) -> Result<Checked> {
+/// Checks a new account's names and hashes its password (Argon2 takes tens of milliseconds of CPU: off the
+/// async runtime).
+async fn check_new(new: &NewAccount) -> Result<Checked> {
     let username = Username::parse(&new.username).map_err(|m| Error::invalid("username", m))?;
     let shown = display_name(
         "display_name",
@@ -52,8 +54,12 @@ fn check_new(new: &NewAccount) -> Result<Checked> {
             .filter(|d| !d.trim().is_empty())
             .unwrap_or(username.as_str()),
     )?;
-    let password_hash = match &new.password {
-        Some(password) => Some(hash_password(password)?),
+    let password_hash = match new.password.clone() {
+        Some(password) => Some(
+            tokio::task::spawn_blocking(move || hash_password(&password))
+                .await
+                .map_err(Error::internal)??,
+        ),
         None => None,
     };
     Ok(Checked {
@@ -148,7 +154,20 @@ pub async fn register(db: &Database, site: &Site, reg: Registration) -> Result<(
         display_name: Some(reg.display_name.clone()),
         password: Some(reg.password.clone()),
     };
-    let checked = check_new(&new)?;
+    if let Some(code) = invite.clone() {
+        // A cheap look first, so that a wrong code costs no password hash and no key pair; the code is
+        // taken for good in the account's transaction below.
+        let usable = db
+            .run(move |conn| crate::civic::site::invite_is_usable(conn, &code))
+            .await?;
+        if !usable {
+            return Err(Error::invalid(
+                "invite",
+                "this invitation code is unknown, used or expired",
+            ));
+        }
+    }
+    let checked = check_new(&new).await?;
     let pair = generate_keys().await?;
     let accepted = reg.charter_version;
     db.transaction(move |conn| {

@@ -40,6 +40,14 @@ pub async fn update_profile(db: &Database, actor: ActorId, change: ProfileChange
         None => None,
     };
     db.transaction(move |conn| {
+        let before = live_actor(conn, actor)?;
+        diesel::update(accounts::table.find(actor))
+            .set(accounts::language.eq(&language))
+            .execute(conn)?;
+        // Only what others see is sent: a new interface language is nobody else's business.
+        if before.display_name == shown && before.summary == bio {
+            return Ok(());
+        }
         diesel::update(actors::table.find(actor))
             .set((
                 actors::display_name.eq(&shown),
@@ -47,12 +55,18 @@ pub async fn update_profile(db: &Database, actor: ActorId, change: ProfileChange
                 actors::updated_at.eq(now()),
             ))
             .execute(conn)?;
-        diesel::update(accounts::table.find(actor))
-            .set(accounts::language.eq(&language))
-            .execute(conn)?;
         outbox::record(conn, EventKind::ActorUpdated, actor, actor.0, None, "")
     })
     .await
+}
+
+/// The actor, unless its account was deleted (a request that raced the deletion changes nothing).
+fn live_actor(conn: &mut crate::db::AnyConnection, actor: ActorId) -> Result<crate::model::Actor> {
+    let found = crate::db::queries::actor_by_id(conn, actor)?;
+    if found.deleted_at.is_some() {
+        return Err(Error::NotFound("this account was deleted".into()));
+    }
+    Ok(found)
 }
 
 /// Changes only the interface language (the switch on every page).
@@ -92,10 +106,7 @@ pub async fn set_avatar(
     url: Option<String>,
 ) -> Result<Option<String>> {
     db.transaction(move |conn| {
-        let previous: Option<String> = actors::table
-            .find(actor)
-            .select(actors::icon_url)
-            .first(conn)?;
+        let previous = live_actor(conn, actor)?.icon_url;
         diesel::update(actors::table.find(actor))
             .set((actors::icon_url.eq(&url), actors::updated_at.eq(now())))
             .execute(conn)?;

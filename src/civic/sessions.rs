@@ -9,27 +9,20 @@ use crate::db::Database;
 use crate::error::Result;
 use crate::model::schema::sessions;
 
-/// Stores a session, replacing what was stored under its id.
-pub async fn save(
+/// Replaces a stored session's data; a session no longer stored is left so.
+pub async fn update(
     db: &Database,
     id: String,
     data: String,
     expires_at: NaiveDateTime,
 ) -> Result<()> {
     db.transaction(move |conn| {
-        crate::on_each_backend!(conn, |c| diesel::insert_into(sessions::table)
-            .values((
-                sessions::id.eq(&id),
-                sessions::data.eq(&data),
-                sessions::expires_at.eq(expires_at),
-            ))
-            .on_conflict(sessions::id)
-            .do_update()
+        diesel::update(sessions::table.filter(sessions::id.eq(&id)))
             .set((
                 sessions::data.eq(&data),
                 sessions::expires_at.eq(expires_at),
             ))
-            .execute(c))?;
+            .execute(conn)?;
         Ok(())
     })
     .await

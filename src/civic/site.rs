@@ -226,6 +226,17 @@ pub fn open_invites(conn: &mut AnyConnection) -> Result<Vec<Invite>> {
         .load(conn)?)
 }
 
+/// Whether a code can still open an account (a read, before the costly part of registering).
+pub fn invite_is_usable(conn: &mut AnyConnection, code: &str) -> Result<bool> {
+    let found: i64 = invites::table
+        .filter(invites::code.eq(code.trim()))
+        .filter(invites::used_by.is_null())
+        .filter(invites::expires_at.gt(now()))
+        .count()
+        .get_result(conn)?;
+    Ok(found == 1)
+}
+
 /// Marks a code used by a new account, in the account's transaction: a code opens one account, even when two
 /// people register with it at the same instant.
 pub(crate) fn consume_invite(

@@ -47,6 +47,21 @@ impl Default for LoginLimits {
 impl LoginLimits {
     /// Counts one attempt; `Err(seconds to wait)` when over either limit.
     fn attempt(&self, ip: IpAddr, account: &str) -> Result<(), u64> {
+        self.attempt_from(ip)?;
+        let wait = |n: governor::NotUntil<governor::clock::QuantaInstant>| {
+            use governor::clock::Clock;
+            n.wait_time_from(governor::clock::DefaultClock::default().now())
+                .as_secs()
+                .max(1)
+        };
+        self.by_account
+            .check_key(&account.to_string())
+            .map_err(wait)?;
+        Ok(())
+    }
+
+    /// Counts one attempt from an address only (registrations); `Err(seconds to wait)` when over.
+    fn attempt_from(&self, ip: IpAddr) -> Result<(), u64> {
         let n = self
             .attempts
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -58,11 +73,7 @@ impl LoginLimits {
             use governor::clock::Clock;
             n.wait_time_from(clock.now()).as_secs().max(1)
         };
-        self.by_ip.check_key(&ip).map_err(wait)?;
-        self.by_account
-            .check_key(&account.to_string())
-            .map_err(wait)?;
-        Ok(())
+        self.by_ip.check_key(&network_of(ip)).map_err(wait)
     }
 
     /// Forgets keys that are back to a full quota, so memory does not grow with every address ever seen
@@ -71,6 +82,28 @@ impl LoginLimits {
         self.by_ip.retain_recent();
         self.by_account.retain_recent();
     }
+}
+
+/// The unit an address is limited by: itself for IPv4, its /64 for IPv6 (one subscriber gets a whole /64,
+/// so counting single addresses would give an attacker billions of fresh ones).
+fn network_of(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => {
+            let mut segments = v6.segments();
+            segments[4..].fill(0);
+            IpAddr::from(segments)
+        }
+    }
+}
+
+/// The answer when a limit is reached: the form again, 429, `Retry-After`.
+fn too_many(mut response: Response, wait: u64) -> Response {
+    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
 }
 
 fn paragraphs(text: &str) -> Markup {
@@ -160,13 +193,13 @@ pub async fn login(
         .to_ascii_lowercase();
     if let Err(wait) = limits.attempt(ip, &name) {
         let mut errors = FormErrors::new();
-        let minutes = (wait as i64 + 59) / 60;
-        errors.add("form", v.lang.count("error-too-many-logins", minutes));
-        let mut response = login_page(&v, &form, &errors, StatusCode::TOO_MANY_REQUESTS).await;
-        if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
-        }
-        return response;
+        errors.add(
+            "form",
+            v.lang
+                .count("error-too-many-logins", (wait as i64 + 59) / 60),
+        );
+        let page = login_page(&v, &form, &errors, StatusCode::TOO_MANY_REQUESTS).await;
+        return too_many(page, wait);
     }
     match accounts::verify_login(&v.ctx.db, &form.username, &form.password).await {
         Ok((actor, _)) => {
@@ -223,7 +256,8 @@ pub struct InviteQuery {
 
 fn charter_text(lang: Lang, charter: &site::Charter) -> Markup {
     html! {
-        section id="charter-text" class="charter" aria-labelledby="charter-heading" {
+        // Focusable, so that keyboard users can scroll a long charter.
+        section id="charter-text" class="charter" aria-labelledby="charter-heading" tabindex="0" {
             h2 id="charter-heading" { (lang.t("charter-title")) }
             p class="meta" {
                 (lang.ta("charter-version", &[
@@ -292,9 +326,24 @@ pub async fn register_form(v: Visitor, Query(q): Query<InviteQuery>) -> Response
     register_page(&v, &form, &FormErrors::new(), StatusCode::OK).await
 }
 
-pub async fn register(v: Visitor, Form(form): Form<RegisterForm>) -> Response {
+pub async fn register(
+    v: Visitor,
+    Extension(limits): Extension<Arc<LoginLimits>>,
+    Form(form): Form<RegisterForm>,
+) -> Response {
     if let Err(refused) = v.check_csrf(&form.csrf).await {
         return refused;
+    }
+    // Each registration costs a password hash and a key pair: counted with login attempts per address.
+    if let Err(wait) = limits.attempt_from(v.ip) {
+        let mut errors = FormErrors::new();
+        errors.add(
+            "form",
+            v.lang
+                .count("error-too-many-logins", (wait as i64 + 59) / 60),
+        );
+        let page = register_page(&v, &form, &errors, StatusCode::TOO_MANY_REQUESTS).await;
+        return too_many(page, wait);
     }
     let registration = accounts::Registration {
         username: form.username.clone(),
@@ -364,7 +413,11 @@ async fn charter_page(
     let pending =
         v.me.as_ref()
             .map(|me| me.account.charter_version != Some(charter.version));
-    let csrf = v.csrf().await;
+    // A token only for those who get the form: visitors reading the charter get no session.
+    let csrf = match pending {
+        Some(true) => v.csrf().await,
+        _ => String::new(),
+    };
     let body = html! {
         h1 { (title) }
         @if pending == Some(true) {
@@ -635,9 +688,19 @@ pub async fn save_settings(v: Visitor, Form(form): Form<SettingsForm>) -> Respon
             v.ctx.wake.notify_one();
             v.flash("flash-settings-saved").await;
             // A new language shows from the next page on; the cookie keeps it after logging out.
+            // "The browser's language" forgets an earlier choice, or the cookie would keep it.
             match Lang::parse(&form.language) {
                 Some(lang) => with_lang_cookie(lang, Some("/settings")),
-                None => Redirect::to("/settings").into_response(),
+                None => {
+                    let mut response = Redirect::to("/settings").into_response();
+                    response.headers_mut().append(
+                        header::SET_COOKIE,
+                        HeaderValue::from_static(
+                            "parvis_lang=; Path=/; Max-Age=0; SameSite=Lax; HttpOnly",
+                        ),
+                    );
+                    response
+                }
             }
         }
         Err(e @ Error::Invalid { .. }) => {
@@ -738,7 +801,14 @@ pub async fn upload_avatar(v: Visitor, multipart: Multipart) -> Response {
         let name = media::store_avatar(&data_dir, png).await?;
         let mut url = v.ctx.urls.base().clone();
         url.set_path(&format!("/media/{name}"));
-        let previous = profile::set_avatar(&v.ctx.db, me.actor.id, Some(url.to_string())).await?;
+        let previous =
+            match profile::set_avatar(&v.ctx.db, me.actor.id, Some(url.to_string())).await {
+                Ok(previous) => previous,
+                Err(e) => {
+                    media::remove(&data_dir, &name).await;
+                    return Err(e);
+                }
+            };
         if let Some(previous) = previous.and_then(|p| p.rsplit('/').next().map(str::to_string)) {
             media::remove(&data_dir, &previous).await;
         }
@@ -789,7 +859,11 @@ pub async fn export(v: Visitor) -> Response {
 }
 
 /// Deletes the account after the password is given again and the consequence confirmed.
-pub async fn delete(v: Visitor, Form(form): Form<DeleteForm>) -> Response {
+pub async fn delete(
+    v: Visitor,
+    Extension(limits): Extension<Arc<LoginLimits>>,
+    Form(form): Form<DeleteForm>,
+) -> Response {
     if let Err(refused) = v.check_csrf(&form.csrf).await {
         return refused;
     }
@@ -798,6 +872,16 @@ pub async fn delete(v: Visitor, Form(form): Form<DeleteForm>) -> Response {
         Err(r) => return r,
     };
     let mut errors = FormErrors::new();
+    // The password check here is a login check too: the same limits, so a stolen session cannot guess.
+    if let Err(wait) = limits.attempt(v.ip, me.actor.username.as_str()) {
+        errors.add(
+            "delete_password",
+            v.lang
+                .count("error-too-many-logins", (wait as i64 + 59) / 60),
+        );
+        let page = settings_page(&v, None, (SettingsPart::Delete, &errors), StatusCode::OK).await;
+        return too_many(page, wait);
+    }
     if form.delete_confirm.is_none() {
         errors.add("delete_confirm", v.lang.t("invalid-delete-confirm"));
     }

@@ -72,13 +72,16 @@ pub fn translate(lang: Lang, error: &Error) -> (String, String) {
         Error::Invalid { field, message } => {
             let text = lang
                 .try_t(&format!("invalid-{}", field.replace('_', "-")))
-                .unwrap_or_else(|| message.clone());
+                .unwrap_or_else(|| {
+                    tracing::debug!(field, message, "no translation for this rule");
+                    lang.t("invalid-generic")
+                });
             (field.to_string(), text)
         }
         Error::Conflict(_) => ("username".into(), lang.t("invalid-username-taken")),
         Error::Unauthorized(_) => ("form".into(), lang.t("error-login")),
-        Error::Forbidden(message) => ("form".into(), message.clone()),
-        Error::NotFound(message) => ("form".into(), message.clone()),
+        Error::Forbidden(_) => ("form".into(), lang.t("error-forbidden-action")),
+        Error::NotFound(_) => ("form".into(), lang.t("error-not-found-item")),
         Error::BadGateway(_) => ("form".into(), lang.t("error-bad-gateway")),
         _ => ("form".into(), lang.t("error-internal")),
     }

@@ -225,6 +225,21 @@ fn language_switch(v: &Visitor, csrf: Option<&str>) -> Markup {
 /// A page for an error, in the visitor's language. It needs no database, so it also serves when the visitor
 /// could not be loaded.
 pub fn error_page(lang: Lang, v: Option<&Visitor>, error: &Error) -> Response {
+    let detail = match error {
+        Error::Invalid { .. } => Some(forms::translate(lang, error).1),
+        _ => None,
+    };
+    refusal_page(lang, v, error, detail)
+}
+
+/// An error page with a sentence of ours (already in the visitor's language) under the title. The messages
+/// of the rules are in English for logs and the API: they are never shown on a page.
+pub fn refusal_page(
+    lang: Lang,
+    v: Option<&Visitor>,
+    error: &Error,
+    detail: Option<String>,
+) -> Response {
     if let Some(detail) = error.log_detail() {
         tracing::error!(code = error.code(), "{detail}");
     }
@@ -238,10 +253,6 @@ pub fn error_page(lang: Lang, v: Option<&Visitor>, error: &Error) -> Response {
         Error::Internal(_) => "error-internal",
         _ => "error-bad-request",
     });
-    let detail = match error {
-        Error::Internal(_) | Error::Unavailable(_) => None,
-        other => Some(other.to_string()),
-    };
     let site = v.map(|v| v.site.name.as_str()).unwrap_or("Parvis");
     let markup = html! {
         (DOCTYPE)

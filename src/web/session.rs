@@ -70,9 +70,10 @@ impl SessionStore for DbStore {
         }
     }
 
+    /// Updates a session that exists; one deleted meanwhile (a logout in another tab) stays deleted.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let (id, data, expires) = stored(record)?;
-        sessions::save(&self.db, id, data, expires)
+        sessions::update(&self.db, id, data, expires)
             .await
             .map_err(backend)
     }
@@ -259,10 +260,16 @@ pub fn encode(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
-/// A local path to go back to; anything else (another site, a protocol-relative URL) becomes `/`.
+/// A local path to go back to; anything else (another site, a protocol-relative URL, or a path that a
+/// browser would turn into one by dropping tabs and newlines or reading `\` as `/`) becomes `/`.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control) =>
+        {
             n.to_string()
         }
         _ => "/".into(),
@@ -302,10 +309,11 @@ impl Visitor {
         if ok {
             Ok(())
         } else {
-            Err(super::error_page(
+            Err(super::refusal_page(
                 self.lang,
                 Some(self),
-                &Error::Forbidden(self.lang.t("error-csrf")),
+                &Error::Forbidden("CSRF token missing or wrong".into()),
+                Some(self.lang.t("error-csrf")),
             ))
         }
     }
@@ -337,10 +345,14 @@ impl Visitor {
 
     /// The message left by the previous page, if any (shown once).
     pub async fn take_flash(&self) -> Option<String> {
-        self.session
-            .remove::<String>(KEY_FLASH)
+        // Only a message that is there is removed: removing nothing would still rewrite the session.
+        let flash = self
+            .session
+            .get::<String>(KEY_FLASH)
             .await
-            .unwrap_or(None)
+            .unwrap_or(None)?;
+        let _ = self.session.remove::<String>(KEY_FLASH).await;
+        Some(flash)
     }
 
     /// The signed-in person, or a redirect to the login page that comes back here.
@@ -360,10 +372,11 @@ impl Visitor {
         if me.is_admin() {
             Ok(me)
         } else {
-            Err(super::error_page(
+            Err(super::refusal_page(
                 self.lang,
                 Some(self),
-                &Error::Forbidden(self.lang.t("error-admin-only")),
+                &Error::Forbidden("admins only".into()),
+                Some(self.lang.t("error-admin-only")),
             ))
         }
     }
@@ -380,6 +393,9 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example/")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/\n/evil.example")), "/");
+        assert_eq!(safe_next(Some("/a\\b")), "/");
         assert_eq!(safe_next(None), "/");
     }
 

@@ -76,6 +76,12 @@ invalid-charter = The charter must have 1 to 50,000 characters.
 invalid-handle = Enter an address like @name@server.
 invalid-delete-password = The password is wrong.
 invalid-delete-confirm = Tick the box to confirm the deletion.
+invalid-generic = This value is not accepted.
+invalid-target = You cannot follow yourself.
+invalid-lang = Choose French or English.
+invalid-commune = This instance has no commune yet: the administrator must create one.
+error-forbidden-action = You are not allowed to do this.
+error-not-found-item = What you are looking for does not exist, or no longer does.
 
 ## Errors
 error-not-found = Page not found

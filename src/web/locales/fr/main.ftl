@@ -76,6 +76,12 @@ invalid-charter = La charte doit faire de 1 à 50 000 caractères.
 invalid-handle = Saisissez une adresse de la forme @nom@serveur.
 invalid-delete-password = Le mot de passe est incorrect.
 invalid-delete-confirm = Cochez la case pour confirmer la suppression.
+invalid-generic = Cette valeur n’est pas acceptée.
+invalid-target = Vous ne pouvez pas vous suivre vous-même.
+invalid-lang = Choisissez le français ou l’anglais.
+invalid-commune = Cette instance n’a pas encore de commune : l’administrateur doit en créer une.
+error-forbidden-action = Vous n’avez pas le droit de faire cela.
+error-not-found-item = Ce que vous cherchez n’existe pas ou plus.
 
 ## Erreurs
 error-not-found = Page introuvable
