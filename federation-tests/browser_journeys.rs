@@ -112,3 +112,42 @@ async fn a_citizen_registers_posts_follows_and_accepts_a_new_charter() {
     let open = alpha.db.run(site::open_invites).await.unwrap();
     assert!(open.is_empty(), "the invitation was used");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_official_opens_a_debate_and_a_citizen_takes_a_side() {
+    let net = Network::new();
+    let alpha = net.instance(Backend::Sqlite, ALPHA, |_| {}).await;
+    create_commune(&alpha.db, "belleville", "Belleville-sur-Loire")
+        .await
+        .unwrap();
+    for (username, role) in [("marie", Role::Official), ("karim", Role::Citizen)] {
+        create_account(
+            &alpha.db,
+            NewAccount {
+                username: username.into(),
+                role,
+                commune: None,
+                display_name: None,
+                password: Some(PASSWORD.into()),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let report = run_journey_async(
+        "debate.mjs",
+        json!({
+            "hosts": { ALPHA: ALPHA_IP.to_string() },
+            "locale": "fr-FR",
+            "base": alpha.base,
+            "password": PASSWORD,
+        }),
+    )
+    .await;
+    report.assert_clean();
+    assert!(
+        report.pages.len() >= 6,
+        "{} pages checked",
+        report.pages.len()
+    );
+}

@@ -11,6 +11,7 @@ mod authorized_fetch;
 mod browser_journeys;
 mod browser_selftest;
 mod crash;
+mod debates;
 mod delivery;
 mod discovery;
 mod federation;

@@ -16,10 +16,10 @@ use parvis::config::RegistrationMode;
 use parvis::db::queries;
 use parvis::model::Role;
 
-const PASSWORD: &str = "correct horse battery";
+pub const PASSWORD: &str = "correct horse battery";
 
 /// A commune and an account with a password.
-async fn person(instance: &TestInstance, user: &str, role: Role) {
+pub async fn person(instance: &TestInstance, user: &str, role: Role) {
     let _ = create_commune(&instance.db, "ville", "Ville de Test").await;
     create_account(
         &instance.db,

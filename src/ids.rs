@@ -56,3 +56,11 @@ id_type!(
     /// One activity to one inbox.
     DeliveryId
 );
+id_type!(
+    /// A debate hosted by a commune.
+    DebateId
+);
+id_type!(
+    /// A comment on a debate.
+    CommentId
+);

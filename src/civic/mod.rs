@@ -5,6 +5,7 @@ pub mod account_data;
 pub mod accounts;
 pub(crate) mod actors;
 pub mod communes;
+pub mod debates;
 pub mod demo;
 pub mod follows;
 pub mod inbox;

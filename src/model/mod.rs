@@ -4,10 +4,12 @@
 mod macros;
 
 pub mod actor;
+pub mod debate;
 pub mod federation;
 pub mod schema;
 pub mod username;
 
 pub use actor::{Account, Actor, ActorKind, Mandate, NewActor, Role};
+pub use debate::{Comment, Debate, DebateStatus, Stance};
 pub use federation::{Delivery, EventKind, Follow, Note, OutboxEvent, RemoteActor, Visibility};
 pub use username::Username;

@@ -193,6 +193,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     site_settings,
     charters,
     invites,
+    debates,
+    comments,
 );
 
 diesel::table! {
@@ -230,3 +232,37 @@ diesel::table! {
         used_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    debates (id) {
+        id -> BigInt,
+        commune_id -> BigInt,
+        author_id -> Nullable<BigInt>,
+        title -> Text,
+        question -> Text,
+        body_markdown -> Text,
+        body_html -> Text,
+        status -> Text,
+        closes_at -> Nullable<Timestamp>,
+        pinned -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> BigInt,
+        debate_id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        author_id -> Nullable<BigInt>,
+        remote_author_id -> Nullable<BigInt>,
+        ap_id -> Nullable<Text>,
+        content_html -> Text,
+        stance -> Nullable<Text>,
+        deleted -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(comments -> debates (debate_id));

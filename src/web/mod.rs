@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod debates;
 pub mod forms;
 pub mod i18n;
 pub mod pages;
@@ -72,6 +73,11 @@ pub fn router() -> Router<AppContext> {
         .route("/admin", get(admin::page).post(admin::save_settings))
         .route("/admin/charter", post(admin::save_charter))
         .route("/admin/invites", post(admin::create_invite))
+        .route("/debates", get(debates::list).post(debates::create))
+        .route("/debates/new", get(debates::new_form))
+        .route("/debates/{id}", get(debates::show))
+        .route("/debates/{id}/comments", post(debates::add_comment))
+        .route("/debates/{id}/status", post(debates::change_status))
 }
 
 /// Security headers for every page: no framing, no inline scripts, forms only to ourselves.
@@ -151,6 +157,7 @@ pub async fn page_with(
                         ul {
                             li { a href="/" { (lang.t("nav-home")) } }
                             @if let Some(me) = &v.me {
+                                li { a href="/debates" { (lang.t("nav-debates")) } }
                                 li { a href="/post" { (lang.t("nav-post")) } }
                                 li { a href="/follow" { (lang.t("nav-follow")) } }
                                 li { a href=(format!("/users/{}", me.actor.username)) { (lang.t("nav-profile")) } }
@@ -165,6 +172,7 @@ pub async fn page_with(
                                     }
                                 }
                             } @else {
+                                li { a href="/debates" { (lang.t("nav-debates")) } }
                                 li { a href=(format!("/login?next={}", session::encode(&v.here))) { (lang.t("nav-login")) } }
                                 li { a href="/register" { (lang.t("nav-register")) } }
                             }

@@ -145,6 +145,7 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
         }
         None => None,
     };
+    let debates = crate::web::debates::latest(v, id, 5).await;
     let today = Utc::now().date_naive();
     let url = v
         .ctx
@@ -191,6 +192,15 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
                             }
                         }
                     }
+                }
+            }
+            section aria-labelledby="debates-heading" {
+                h2 id="debates-heading" { (lang.t("debates-title")) }
+                @if debates.is_empty() {
+                    p { (lang.t("debates-none")) }
+                } @else {
+                    (crate::web::debates::debate_list(lang, &debates))
+                    p { a href="/debates" { (lang.t("debates-title")) } }
                 }
             }
             (posts_section(lang, &posts))

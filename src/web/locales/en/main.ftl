@@ -202,3 +202,56 @@ admin-invite-link = registration link
 registration-open = Open to everyone
 registration-invite = By invitation
 registration-closed = Closed
+
+## Debates
+nav-debates = Debates
+debates-title = Debates
+debates-none = No debate yet.
+debate-open = Open a debate
+debate-open-submit = Open the debate
+debate-open-forbidden = In this commune, officials, moderators and administrators open debates.
+debate-by = by
+debate-closes = ends on { $date }
+debate-status-open = Open
+debate-status-closed = Closed
+debate-status-archived = Archived
+debate-closed-notice = This debate is closed: it accepts no new comments.
+debate-manage = Manage the debate
+debate-set-open = Reopen
+debate-set-closed = Close
+debate-set-archived = Archive
+field-debate-title = Title
+field-debate-question = The question asked
+field-debate-body = Presentation
+field-closes-on = End date (optional)
+field-comment = Your comment
+field-stance = Your position
+hint-debate-question = A question anyone can answer, for example “Should the market square be pedestrian-only?”
+hint-markdown = Markdown formatting: **bold**, *italic*, lists with “-”, links [text](https://…).
+hint-closes-on = After this date, the debate accepts no new comments.
+stances-title = Positions
+stance-for = For
+stance-against = Against
+stance-neutral = Neutral
+stance-none = No position
+comments-count = { $count ->
+    [one] { $shown } comment
+   *[other] { $shown } comments
+}
+comment-submit = Publish the comment
+comment-reply = Reply
+comment-replying-to = Replying to { $name }
+comment-deleted = Comment deleted.
+comment-login = Log in to take part in the debate.
+flash-debate-opened = Debate opened.
+flash-commented = Comment published.
+flash-debate-status = Debate status changed.
+invalid-title = The title must have 1 to 200 characters.
+invalid-question = The question must have 1 to 500 characters.
+invalid-body = The presentation must have at most 20,000 characters.
+invalid-closes-on = Choose a date to come, or none.
+invalid-comment = The comment must have 1 to 5,000 characters.
+invalid-debate = This debate is closed: it accepts no new comments.
+invalid-parent = This comment does not belong to this debate.
+invalid-stance = Choose for, against, neutral or no position.
+invalid-status = Unknown status.

@@ -205,3 +205,56 @@ admin-invite-link = lien d’inscription
 registration-open = Ouvertes à tous
 registration-invite = Sur invitation
 registration-closed = Fermées
+
+## Débats
+nav-debates = Débats
+debates-title = Débats
+debates-none = Aucun débat pour l’instant.
+debate-open = Ouvrir un débat
+debate-open-submit = Ouvrir le débat
+debate-open-forbidden = Dans cette commune, les élus, les modérateurs et les administrateurs ouvrent les débats.
+debate-by = par
+debate-closes = se termine le { $date }
+debate-status-open = Ouvert
+debate-status-closed = Clos
+debate-status-archived = Archivé
+debate-closed-notice = Ce débat est clos : il n’accepte plus de commentaires.
+debate-manage = Gérer le débat
+debate-set-open = Rouvrir
+debate-set-closed = Clore
+debate-set-archived = Archiver
+field-debate-title = Titre
+field-debate-question = La question posée
+field-debate-body = Présentation
+field-closes-on = Date de fin (facultative)
+field-comment = Votre commentaire
+field-stance = Votre position
+hint-debate-question = Une question à laquelle chacun peut répondre, par exemple « Faut-il piétonniser la place du marché ? »
+hint-markdown = Mise en forme Markdown : **gras**, *italique*, listes avec « - », liens [texte](https://…).
+hint-closes-on = Après cette date, le débat n’accepte plus de commentaires.
+stances-title = Les positions
+stance-for = Pour
+stance-against = Contre
+stance-neutral = Neutre
+stance-none = Sans position
+comments-count = { $count ->
+    [one] { $shown } commentaire
+   *[other] { $shown } commentaires
+}
+comment-submit = Publier le commentaire
+comment-reply = Répondre
+comment-replying-to = En réponse à { $name }
+comment-deleted = Commentaire supprimé.
+comment-login = Connectez-vous pour participer au débat.
+flash-debate-opened = Débat ouvert.
+flash-commented = Commentaire publié.
+flash-debate-status = Statut du débat modifié.
+invalid-title = Le titre doit faire de 1 à 200 caractères.
+invalid-question = La question doit faire de 1 à 500 caractères.
+invalid-body = La présentation doit faire 20 000 caractères au plus.
+invalid-closes-on = Choisissez une date à venir, ou aucune.
+invalid-comment = Le commentaire doit faire de 1 à 5 000 caractères.
+invalid-debate = Ce débat est clos : il n’accepte plus de commentaires.
+invalid-parent = Ce commentaire n’appartient pas à ce débat.
+invalid-stance = Choisissez pour, contre, neutre ou aucune position.
+invalid-status = Statut inconnu.

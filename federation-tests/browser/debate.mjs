@@ -1,0 +1,64 @@
+// A debate in the browser: an official opens one, a citizen comments with a stance and replies,
+// the counts show each side. axe-core checks every page on the way.
+
+import { runJourney } from "./harness.mjs";
+
+function submit(page, formId) {
+  return page.locator(`form#${formId} button[type=submit]`).click();
+}
+
+async function expectText(page, selector, text) {
+  const got = (await page.locator(selector).first().innerText()).trim();
+  if (!got.includes(text)) throw new Error(`${selector}: expected “${text}”, got “${got}”`);
+}
+
+async function login(page, base, username, password) {
+  await page.goto(`${base}/login`);
+  await page.locator("#username").fill(username);
+  await page.locator("#password").fill(password);
+  await submit(page, "login");
+  await page.locator("form#logout").waitFor();
+}
+
+await runJourney(async ({ page, check, checkNarrow, config, step }) => {
+  const base = config.base;
+
+  step("the official opens a debate");
+  await login(page, base, "marie", config.password);
+  await page.locator("nav a[href='/debates']").click();
+  await check(page, "debates-empty");
+  await page.locator("a[href='/debates/new']").click();
+  await check(page, "debate-new");
+  await page.locator("#title").fill("La place du marché");
+  await page.locator("#question").fill("Faut-il piétonniser la place le samedi ?");
+  await page.locator("#body").fill("La place est **pleine** le samedi.\n\n- pour les piétons\n- contre les livraisons");
+  await submit(page, "debate");
+  await expectText(page, ".notice", "Débat ouvert.");
+  await check(page, "debate");
+  const url = page.url();
+  await submit(page, "logout");
+
+  step("a citizen comments with a stance, then replies");
+  await login(page, base, "karim", config.password);
+  await page.goto(url);
+  await page.locator("#comment").fill("Oui, enfin une place pour les enfants !");
+  await page.locator("#stance-for").check();
+  await submit(page, "comment-form");
+  await expectText(page, ".notice", "Commentaire publié.");
+  await page.locator("ol.thread a", { hasText: "Répondre" }).first().click();
+  await expectText(page, "#comment-form", "En réponse à");
+  await page.locator("#comment").fill("Et le marché reste, bien sûr.");
+  await page.locator("#stance-neutral").check();
+  await submit(page, "comment-form");
+  await page.locator("ol.replies").waitFor();
+
+  step("the counts show each side");
+  await expectText(page, ".stance-for", "1");
+  await expectText(page, ".stance-neutral", "1");
+  await expectText(page, ".stance-against", "0");
+  await check(page, "debate-with-comments");
+  await checkNarrow(page, "debate-with-comments");
+  await page.goto(`${base}/`);
+  await expectText(page, ".debates", "La place du marché");
+  await check(page, "home-with-debate");
+});

@@ -1,0 +1,216 @@
+//! Debates a commune hosts and the comments people leave on them, each comment taking a side or not.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::civic::notes::text_to_html;
+use crate::civic::now;
+use crate::db::AnyConnection;
+use crate::error::{Error, Result};
+use crate::ids::{ActorId, CommentId, DebateId};
+use crate::model::schema::{comments, debates};
+use crate::model::{Account, Comment, Debate, DebateStatus, Role, Stance};
+
+pub const MAX_TITLE: usize = 200;
+pub const MAX_QUESTION: usize = 500;
+pub const MAX_BODY: usize = 20_000;
+pub const MAX_COMMENT: usize = 5_000;
+
+/// Markdown as written by people here, turned into the HTML shown: rendered by pulldown-cmark, then cleaned
+/// by ammonia (no script, style, image or raw HTML survives; links get `rel="nofollow noopener"`).
+pub fn markdown_to_html(markdown: &str) -> String {
+    static CLEANER: std::sync::OnceLock<ammonia::Builder<'static>> = std::sync::OnceLock::new();
+    let parser =
+        pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, parser);
+    CLEANER
+        .get_or_init(|| {
+            let mut builder = ammonia::Builder::default();
+            builder
+                .tags(std::collections::HashSet::from([
+                    "p",
+                    "br",
+                    "a",
+                    "strong",
+                    "em",
+                    "del",
+                    "code",
+                    "pre",
+                    "blockquote",
+                    "ul",
+                    "ol",
+                    "li",
+                    "h3",
+                    "h4",
+                    "hr",
+                ]))
+                .link_rel(Some("nofollow noopener noreferrer"))
+                .url_schemes(std::collections::HashSet::from(["http", "https", "mailto"]));
+            builder
+        })
+        .clean(&html)
+        .to_string()
+}
+
+fn speaks_for_commune(account: &Account) -> bool {
+    matches!(account.role, Role::Official | Role::Moderator | Role::Admin)
+}
+
+fn bounded(field: &'static str, text: &str, max: usize, required: bool) -> Result<String> {
+    let text = text.trim().replace("\r\n", "\n");
+    let n = text.chars().count();
+    if required && n == 0 {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    if n > max {
+        return Err(Error::invalid(
+            field,
+            format!("must have at most {max} characters"),
+        ));
+    }
+    Ok(text)
+}
+
+/// What it takes to open a debate.
+#[derive(Debug, Clone, Default)]
+pub struct NewDebate {
+    pub title: String,
+    pub question: String,
+    /// Markdown.
+    pub body: String,
+    pub closes_at: Option<NaiveDateTime>,
+}
+
+/// Opens a debate in the account's commune. For now those who speak for the commune (officials,
+/// moderators, admins) open debates; a commune setting letting residents open them comes later.
+pub fn open_debate(conn: &mut AnyConnection, account: &Account, new: NewDebate) -> Result<Debate> {
+    if !speaks_for_commune(account) {
+        return Err(Error::Forbidden(
+            "only officials, moderators and admins open debates in this commune".into(),
+        ));
+    }
+    let title = bounded("title", &new.title, MAX_TITLE, true)?;
+    let question = bounded("question", &new.question, MAX_QUESTION, true)?;
+    let body = bounded("body", &new.body, MAX_BODY, false)?;
+    let at = now();
+    if new.closes_at.is_some_and(|c| c <= at) {
+        return Err(Error::invalid("closes_at", "must be in the future"));
+    }
+    let id: DebateId = diesel::insert_into(debates::table)
+        .values((
+            debates::commune_id.eq(account.commune_id),
+            debates::author_id.eq(Some(account.actor_id)),
+            debates::title.eq(&title),
+            debates::question.eq(&question),
+            debates::body_html.eq(markdown_to_html(&body)),
+            debates::body_markdown.eq(&body),
+            debates::status.eq(DebateStatus::Open),
+            debates::closes_at.eq(new.closes_at),
+            debates::created_at.eq(at),
+            debates::updated_at.eq(at),
+        ))
+        .returning(debates::id)
+        .get_result(conn)?;
+    debate(conn, id)
+}
+
+pub fn debate(conn: &mut AnyConnection, id: DebateId) -> Result<Debate> {
+    debates::table
+        .find(id)
+        .select(Debate::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no debate {id}")))
+}
+
+/// Closes, reopens or archives a debate: those who speak for its commune only.
+pub fn set_status(
+    conn: &mut AnyConnection,
+    account: &Account,
+    id: DebateId,
+    status: DebateStatus,
+) -> Result<Debate> {
+    let found = debate(conn, id)?;
+    if !speaks_for_commune(account) || account.commune_id != found.commune_id {
+        return Err(Error::Forbidden(
+            "only the commune's officials, moderators and admins change a debate's status".into(),
+        ));
+    }
+    diesel::update(debates::table.find(id))
+        .set((debates::status.eq(status), debates::updated_at.eq(now())))
+        .execute(conn)?;
+    debate(conn, id)
+}
+
+/// A comment by a local account. A closed debate accepts none, from anyone; a reply answers a comment of
+/// the same debate.
+pub fn comment(
+    conn: &mut AnyConnection,
+    author: ActorId,
+    debate_id: DebateId,
+    parent: Option<CommentId>,
+    text: &str,
+    stance: Option<Stance>,
+) -> Result<Comment> {
+    let found = debate(conn, debate_id)?;
+    if !found.accepts_comments(now()) {
+        return Err(Error::invalid(
+            "debate",
+            "this debate is closed: it accepts no new comments",
+        ));
+    }
+    let text = bounded("comment", text, MAX_COMMENT, true)?;
+    if let Some(parent) = parent {
+        let parent_debate: Option<DebateId> = comments::table
+            .find(parent)
+            .select(comments::debate_id)
+            .first(conn)
+            .optional()?;
+        if parent_debate != Some(debate_id) {
+            return Err(Error::invalid(
+                "parent",
+                "answers no comment of this debate",
+            ));
+        }
+    }
+    let id: CommentId = diesel::insert_into(comments::table)
+        .values((
+            comments::debate_id.eq(debate_id),
+            comments::parent_id.eq(parent),
+            comments::author_id.eq(Some(author)),
+            comments::content_html.eq(text_to_html(&text)),
+            comments::stance.eq(stance),
+            comments::created_at.eq(now()),
+        ))
+        .returning(comments::id)
+        .get_result(conn)?;
+    Ok(comments::table
+        .find(id)
+        .select(Comment::as_select())
+        .first(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_keeps_structure_and_drops_what_could_harm() {
+        let html = markdown_to_html(
+            "## Le parking\n\n**Pour** ou *contre* ?\n\n- un\n- deux\n\n[lien](https://ville.example) \
+             [x](javascript:alert(1))\n\n<script>alert(1)</script><style>body{}</style>\
+             <img src=x onerror=alert(1)>",
+        );
+        assert!(html.contains("<strong>Pour</strong>"), "{html}");
+        assert!(html.contains("<li>un</li>"), "{html}");
+        assert!(html.contains("href=\"https://ville.example\""), "{html}");
+        assert!(
+            html.contains("rel=\"nofollow noopener noreferrer\""),
+            "{html}"
+        );
+        for bad in ["<script", "<style", "<img", "javascript:", "onerror"] {
+            assert!(!html.contains(bad), "{bad} in {html}");
+        }
+    }
+}
