@@ -237,3 +237,163 @@ both_backends!(
         assert_eq!(karim.get(&path).await.status, 200);
     }
 );
+
+both_backends!(
+    a_debate_reaches_fedify_and_its_replies_become_comments,
+    |backend| async move {
+        use crate::support::network::{ALPHA, Network};
+        use serde_json::json;
+        use std::time::Duration;
+        const WAIT: Duration = Duration::from_secs(30);
+
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        people(&alpha).await;
+        let peer = crate::fedify::peer(&net);
+        let commune = alpha.url("/communes/ville");
+        let handle = format!("@ville@{}", alpha.base.trim_start_matches("https://"));
+        let answer = peer
+            .control_post("/follow", json!({ "handle": handle }))
+            .await;
+        assert_eq!(answer["ok"], true, "{answer}");
+        peer.wait_for_inbox(|a| a["type"] == "Accept", WAIT).await;
+
+        let mut marie = signed_in(&alpha, "marie").await;
+        let path = open_debate(
+            &mut marie,
+            "Le marché du samedi",
+            "Une **place** pour tous.",
+        )
+        .await;
+        let debate = alpha.url(&path);
+
+        // The commune relays the Page plainly (for Mastodon) and nested in the author's Create (FEP-1b12).
+        let plain = peer
+            .wait_for_inbox(
+                |a| a["type"] == "Announce" && a["raw"]["object"]["type"] == "Page",
+                WAIT,
+            )
+            .await;
+        assert_eq!(plain["verified"], true);
+        assert_eq!(plain["actor"], commune.as_str());
+        let page = &plain["raw"]["object"];
+        assert_eq!(page["id"], debate.as_str());
+        assert_eq!(page["name"], "Le marché du samedi");
+        assert_eq!(page["summary"], "<p>Faut-il piétonniser la place ?</p>");
+        assert_eq!(page["url"], debate.as_str());
+        assert_eq!(page["audience"], commune.as_str());
+        assert!(
+            page["content"]
+                .as_str()
+                .unwrap()
+                .contains("<strong>place</strong>")
+        );
+        let nested = peer
+            .wait_for_inbox(
+                |a| a["type"] == "Announce" && a["raw"]["object"]["type"] == "Create",
+                WAIT,
+            )
+            .await;
+        assert_eq!(nested["raw"]["object"]["object"]["id"], debate.as_str());
+        assert_eq!(
+            nested["raw"]["object"]["actor"],
+            alpha.url("/users/marie").as_str()
+        );
+        // The Page can be fetched at its id.
+        let fetched = peer
+            .control_get(&format!(
+                "/fetch?url={}",
+                url::form_urlencoded::byte_serialize(debate.as_bytes()).collect::<String>()
+            ))
+            .await;
+        assert_eq!(fetched["status"], 200, "{fetched}");
+        assert_eq!(fetched["json"]["type"], "Page");
+
+        // The peer replies: a comment on the debate, its HTML cleaned, relayed by the commune.
+        let reply = |n: u32, text: &str| {
+            let note = format!("{}/notes/reply-{n}", peer.base);
+            (
+                note.clone(),
+                json!({
+                    "@context": "https://www.w3.org/ns/activitystreams",
+                    "id": format!("{}/activities/reply-{n}", peer.base),
+                    "type": "Create",
+                    "actor": peer.actor_id,
+                    "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                    "cc": [commune.as_str()],
+                    "object": {
+                        "id": note,
+                        "type": "Note",
+                        "attributedTo": peer.actor_id,
+                        "content": text,
+                        "inReplyTo": debate.as_str(),
+                        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                        "cc": [commune.as_str()],
+                    }
+                }),
+            )
+        };
+        let inbox = alpha.url("/communes/ville/inbox");
+        let (note_id, create) = reply(1, "<p>Je suis pour <script>alert(1)</script></p>");
+        for _ in 0..2 {
+            let sent = peer
+                .control_post("/send-raw", json!({ "inbox": inbox, "activity": create }))
+                .await;
+            assert!(sent["status"].as_u64().unwrap() < 300, "{sent}");
+        }
+        let page = marie.get(&path).await;
+        assert!(page.has("Je suis pour"), "{}", page.body);
+        assert!(!page.has("<script>alert"));
+        assert!(
+            page.has(&format!(
+                "@peer@{}",
+                peer.base.trim_start_matches("https://")
+            )),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.has("1 commentaire"),
+            "a second copy adds nothing: {}",
+            page.body
+        );
+        let relayed = peer
+            .wait_for_inbox(
+                |a| a["type"] == "Announce" && a["raw"]["object"] == note_id.as_str(),
+                WAIT,
+            )
+            .await;
+        assert_eq!(relayed["actor"], commune.as_str());
+
+        // A comment here goes out as a Note answering the Page, relayed by the commune too.
+        let mut karim = signed_in(&alpha, "karim").await;
+        let page = karim
+            .submit(
+                &path,
+                &format!("{path}/comments"),
+                &[("comment", "Moi aussi"), ("stance", "for")],
+            )
+            .await;
+        assert_eq!(page.status, 303);
+        let note = peer
+            .wait_for_inbox(
+                |a| a["type"] == "Announce" && a["raw"]["object"]["type"] == "Note",
+                WAIT,
+            )
+            .await;
+        assert_eq!(note["raw"]["object"]["inReplyTo"], debate.as_str());
+        assert_eq!(note["raw"]["object"]["content"], "<p>Moi aussi</p>");
+
+        // Closed: the next reply is refused with the reason, and nothing is stored.
+        marie
+            .submit(&path, &format!("{path}/status"), &[("status", "closed")])
+            .await;
+        let (_, late) = reply(2, "<p>Trop tard</p>");
+        let sent = peer
+            .control_post("/send-raw", json!({ "inbox": inbox, "activity": late }))
+            .await;
+        assert_eq!(sent["status"], 403, "{sent}");
+        assert!(sent["body"].as_str().unwrap().contains("closed"), "{sent}");
+        assert!(!marie.get(&path).await.has("Trop tard"));
+    }
+);

@@ -12,7 +12,7 @@ use parvis::model::Role;
 
 const WAIT: Duration = Duration::from_secs(30);
 
-fn peer(net: &Network) -> Peer {
+pub(crate) fn peer(net: &Network) -> Peer {
     Peer::start(PeerOptions {
         host: PEER.into(),
         ip: PEER_IP,

@@ -246,7 +246,7 @@ async fn actor_response(
 }
 
 /// One URL, two faces: `ap` answers servers asking for ActivityPub JSON, `web` answers browsers.
-fn negotiated<TA, TW, A, W>(ap: A, web: W) -> axum::routing::MethodRouter<AppContext>
+pub(crate) fn negotiated<TA, TW, A, W>(ap: A, web: W) -> axum::routing::MethodRouter<AppContext>
 where
     A: axum::handler::Handler<TA, AppContext>,
     W: axum::handler::Handler<TW, AppContext>,

@@ -11,7 +11,9 @@ use crate::civic::{now, outbox};
 use crate::db::{AnyConnection, Database, queries};
 use crate::error::{Error, Result};
 use crate::ids::ActorId;
-use crate::model::schema::{accounts, actors, api_tokens, follows, mandates, notes, remote_actors};
+use crate::model::schema::{
+    accounts, actors, api_tokens, comments, follows, mandates, notes, remote_actors,
+};
 use crate::model::{EventKind, Note, Visibility};
 
 /// Everything an account holds, as handed to its owner.
@@ -157,6 +159,9 @@ pub async fn delete_account(db: &Database, actor: ActorId) -> Result<()> {
             .execute(conn)?;
         diesel::update(notes::table.filter(notes::author_id.eq(actor)))
             .set((notes::deleted.eq(true), notes::content.eq("")))
+            .execute(conn)?;
+        diesel::update(comments::table.filter(comments::author_id.eq(actor)))
+            .set((comments::deleted.eq(true), comments::content_html.eq("")))
             .execute(conn)?;
         diesel::delete(
             follows::table.filter(

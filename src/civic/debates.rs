@@ -4,12 +4,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::civic::notes::text_to_html;
-use crate::civic::now;
+use crate::civic::{now, outbox};
 use crate::db::AnyConnection;
 use crate::error::{Error, Result};
-use crate::ids::{ActorId, CommentId, DebateId};
+use crate::ids::{ActorId, CommentId, DebateId, RemoteActorId};
 use crate::model::schema::{comments, debates};
-use crate::model::{Account, Comment, Debate, DebateStatus, Role, Stance};
+use crate::model::{Account, Comment, Debate, DebateStatus, EventKind, Role, Stance};
 
 pub const MAX_TITLE: usize = 200;
 pub const MAX_QUESTION: usize = 500;
@@ -112,6 +112,25 @@ pub fn open_debate(conn: &mut AnyConnection, account: &Account, new: NewDebate) 
         ))
         .returning(debates::id)
         .get_result(conn)?;
+    // The author publishes; the commune relays, nested and plain (see `federation::deliver`).
+    outbox::record(
+        conn,
+        EventKind::DebatePublished,
+        account.actor_id,
+        id.0,
+        None,
+        "",
+    )?;
+    for form in ["create", "page"] {
+        outbox::record(
+            conn,
+            EventKind::DebateAnnounced,
+            account.commune_id,
+            id.0,
+            None,
+            form,
+        )?;
+    }
     debate(conn, id)
 }
 
@@ -185,10 +204,87 @@ pub fn comment(
         ))
         .returning(comments::id)
         .get_result(conn)?;
+    outbox::record(conn, EventKind::CommentPublished, author, id.0, None, "")?;
+    outbox::record(
+        conn,
+        EventKind::CommentAnnounced,
+        found.commune_id,
+        id.0,
+        None,
+        "",
+    )?;
     Ok(comments::table
         .find(id)
         .select(Comment::as_select())
         .first(conn)?)
+}
+
+/// What a reply from another server answers.
+#[derive(Clone, Copy, Debug)]
+pub enum Answered {
+    Debate(DebateId),
+    Comment(CommentId),
+}
+
+/// A reply from another server (a `Note` whose `inReplyTo` is one of our debates or comments) becomes a
+/// comment, relayed by the commune to its followers. A second copy changes nothing; a closed debate refuses
+/// it, as it refuses everyone.
+pub fn remote_comment(
+    conn: &mut AnyConnection,
+    author: RemoteActorId,
+    answered: Answered,
+    ap_id: &str,
+    html: &str,
+    published: NaiveDateTime,
+) -> Result<()> {
+    let (debate_id, parent) = match answered {
+        Answered::Debate(id) => (id, None),
+        Answered::Comment(id) => {
+            let debate_id: DebateId = comments::table
+                .find(id)
+                .select(comments::debate_id)
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| Error::NotFound(format!("no comment {id}")))?;
+            (debate_id, Some(id))
+        }
+    };
+    let found = debate(conn, debate_id)?;
+    if !found.accepts_comments(now()) {
+        return Err(Error::Forbidden(
+            "this debate is closed: it accepts no new comments".into(),
+        ));
+    }
+    let content = crate::civic::notes::sanitize_remote_html(html);
+    if content.trim().is_empty() {
+        return Err(Error::BadRequest("the reply is empty".into()));
+    }
+    let values = (
+        comments::debate_id.eq(debate_id),
+        comments::parent_id.eq(parent),
+        comments::remote_author_id.eq(Some(author)),
+        comments::ap_id.eq(Some(ap_id)),
+        comments::content_html.eq(content),
+        comments::created_at.eq(published.min(now())),
+    );
+    let inserted: Option<CommentId> =
+        crate::on_each_backend!(conn, |c| diesel::insert_into(comments::table)
+            .values(values)
+            .on_conflict_do_nothing()
+            .returning(comments::id)
+            .get_result(c)
+            .optional())?;
+    if let Some(id) = inserted {
+        outbox::record(
+            conn,
+            EventKind::CommentAnnounced,
+            found.commune_id,
+            id.0,
+            None,
+            "",
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

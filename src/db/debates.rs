@@ -125,7 +125,12 @@ pub fn thread(conn: &mut AnyConnection, id: DebateId) -> Result<Thread> {
                         link: r.url.clone().unwrap_or_else(|| r.ap_id.clone()),
                     }
                 }
-                (None, None) => return None,
+                // Its author is gone: a tombstone, kept for the replies under it.
+                (None, None) => Author {
+                    name: String::new(),
+                    handle: String::new(),
+                    link: String::new(),
+                },
             };
             Some((c, author))
         })

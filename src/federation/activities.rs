@@ -45,6 +45,29 @@ pub struct NoteObject {
     pub url: Option<Url>,
 }
 
+/// A debate as we send it: a `Page` in its commune (FEP-1b12 `audience`). Mastodon shows a Page as its
+/// `name`, `summary` and a link to `url`, and ignores `content`: so the summary carries the question.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageObject {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: Url,
+    pub attributed_to: Url,
+    pub name: String,
+    pub summary: String,
+    pub content: String,
+    pub media_type: String,
+    pub url: Url,
+    pub audience: Url,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub published: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<DateTime<Utc>>,
+    pub comments_enabled: bool,
+}
+
 /// What an activity's `object` holds: a link, or an embedded object.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -52,6 +75,7 @@ pub enum ObjectOut {
     Link(Url),
     Activity(Box<ActivityOut>),
     Note(Box<NoteObject>),
+    Page(Box<PageObject>),
     /// A profile change goes out as `Update` with the whole actor document, as Mastodon sends it.
     Actor(Box<crate::federation::actors::ActorDocument>),
     Tombstone {

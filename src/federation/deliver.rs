@@ -20,11 +20,12 @@ use crate::error::{Error, Result};
 use crate::federation::activities::{ActivityOut, NoteObject, ObjectOut, PUBLIC};
 use crate::federation::signatures::{self, SigningKey};
 use crate::federation::{ACTIVITY_JSON, context, domain_of};
-use crate::ids::{ActorId, DeliveryId, NoteId, OutgoingId};
+use crate::ids::{ActorId, CommentId, DebateId, DeliveryId, NoteId, OutgoingId};
 use crate::model::schema::{
-    deliveries, follows, notes, outbox_events, outgoing_activities, remote_actors, remote_hosts,
+    comments, deliveries, follows, notes, outbox_events, outgoing_activities, remote_actors,
+    remote_hosts,
 };
-use crate::model::{Delivery, EventKind, Note, OutboxEvent, RemoteActor, Visibility};
+use crate::model::{Comment, Delivery, EventKind, Note, OutboxEvent, RemoteActor, Visibility};
 
 /// Deliveries are given up after this long (Mastodon retries for about as long).
 const GIVE_UP_AFTER: Duration = Duration::from_secs(48 * 3600);
@@ -797,6 +798,111 @@ fn plan(
                 .map(str::to_string)
                 .collect(),
         }),
+        // FEP-1b12: the author's Create goes to the author's and the commune's followers; the commune then
+        // announces it twice, nested for FEP-1b12 software and plain for Mastodon and Pleroma, which do not
+        // read an Announce(Create).
+        EventKind::DebatePublished => {
+            let debate = crate::civic::debates::debate(conn, DebateId(event.subject_id))?;
+            let page = crate::federation::debates::page_object(conn, urls, &debate)?;
+            let mut inboxes = follower_inboxes(conn, event.actor_id)?;
+            inboxes.extend(follower_inboxes(conn, debate.commune_id)?);
+            let (to, cc) = (page.to.clone(), page.cc.clone());
+            Some(Planned {
+                activity: activity(
+                    "Create",
+                    urls.debate_create(debate.id),
+                    ObjectOut::Page(Box::new(page)),
+                    to,
+                    cc,
+                ),
+                listed: true,
+                note: None,
+                inboxes: inboxes.into_iter().collect(),
+            })
+        }
+        EventKind::DebateAnnounced => {
+            let debate = crate::civic::debates::debate(conn, DebateId(event.subject_id))?;
+            let page = crate::federation::debates::page_object(conn, urls, &debate)?;
+            let object = if event.payload == "create" {
+                let author = page.attributed_to.clone();
+                let (to, cc) = (page.to.clone(), page.cc.clone());
+                ObjectOut::Activity(Box::new(ActivityOut {
+                    context: None,
+                    id: urls.debate_create(debate.id),
+                    kind: "Create".into(),
+                    actor: author,
+                    object: ObjectOut::Page(Box::new(page)),
+                    to,
+                    cc,
+                    published: Some(debate.created_at.and_utc()),
+                }))
+            } else {
+                ObjectOut::Page(Box::new(page))
+            };
+            Some(Planned {
+                activity: activity(
+                    "Announce",
+                    urls.activity(),
+                    object,
+                    vec![PUBLIC.to_string()],
+                    vec![urls.followers(&actor_url).to_string()],
+                ),
+                listed: true,
+                note: None,
+                inboxes: follower_inboxes(conn, event.actor_id)?
+                    .into_iter()
+                    .collect(),
+            })
+        }
+        EventKind::CommentPublished => {
+            let comment: Comment = comments::table
+                .find(CommentId(event.subject_id))
+                .select(Comment::as_select())
+                .first(conn)?;
+            let note = crate::federation::debates::comment_note(conn, urls, &comment)?;
+            let (to, cc) = (note.to.clone(), note.cc.clone());
+            Some(Planned {
+                activity: activity(
+                    "Create",
+                    urls.activity(),
+                    ObjectOut::Note(Box::new(note)),
+                    to,
+                    cc,
+                ),
+                listed: true,
+                note: None,
+                inboxes: follower_inboxes(conn, event.actor_id)?
+                    .into_iter()
+                    .collect(),
+            })
+        }
+        // A comment, ours or received, relayed by the commune to its followers (FEP-1b12).
+        EventKind::CommentAnnounced => {
+            let comment: Comment = comments::table
+                .find(CommentId(event.subject_id))
+                .select(Comment::as_select())
+                .first(conn)?;
+            let object = match &comment.ap_id {
+                Some(remote) => ObjectOut::Link(parse(remote)?),
+                None => ObjectOut::Note(Box::new(crate::federation::debates::comment_note(
+                    conn, urls, &comment,
+                )?)),
+            };
+            Some(Planned {
+                activity: activity(
+                    "Announce",
+                    urls.activity(),
+                    object,
+                    vec![PUBLIC.to_string()],
+                    vec![urls.followers(&actor_url).to_string()],
+                ),
+                listed: true,
+                note: None,
+                inboxes: follower_inboxes(conn, event.actor_id)?
+                    .into_iter()
+                    .collect(),
+            })
+        }
         EventKind::FollowRequested | EventKind::FollowUndone => {
             let Some(target) = target else {
                 return Ok(None);

@@ -8,7 +8,7 @@ use chrono::Utc;
 use serde_json::Value;
 use url::Url;
 
-use crate::civic::{follows, inbox as received, notes};
+use crate::civic::{debates, follows, inbox as received, notes};
 use crate::context::AppContext;
 use crate::db::queries;
 use crate::error::{Error, Result};
@@ -404,6 +404,36 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
                 return Err(Error::BadRequest(
                     "the Note is not by the activity's actor".into(),
                 ));
+            }
+            // A reply to one of our debates or comments is a comment on the debate (FEP-1b12).
+            let answered = note.in_reply_to.as_ref().and_then(|u| {
+                ctx.urls
+                    .parse_debate(u.as_str())
+                    .map(debates::Answered::Debate)
+                    .or_else(|| {
+                        ctx.urls
+                            .parse_comment(u.as_str())
+                            .map(debates::Answered::Comment)
+                    })
+            });
+            if let (Some(answered), false) = (answered, kind == "Update") {
+                let published = note.published.unwrap_or_else(Utc::now).naive_utc();
+                return ctx
+                    .db
+                    .transaction(move |conn| {
+                        if !received::first_time(conn, &activity_id)? {
+                            return Ok(());
+                        }
+                        debates::remote_comment(
+                            conn,
+                            signer.id,
+                            answered,
+                            note.id.as_str(),
+                            &note.content,
+                            published,
+                        )
+                    })
+                    .await;
             }
             let relevant = is_relevant(ctx, &signer, &note).await?;
             if !relevant {

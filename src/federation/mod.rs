@@ -3,6 +3,7 @@
 pub mod activities;
 pub mod actors;
 pub mod collections;
+pub mod debates;
 pub mod deliver;
 pub mod fetch;
 pub mod http;

@@ -124,6 +124,31 @@ impl Urls {
         }
     }
 
+    /// A debate (a `Page`); the same URL is its page for people.
+    pub fn debate(&self, id: crate::ids::DebateId) -> Url {
+        self.join(&format!("/debates/{id}"))
+    }
+
+    /// The `Create` of a debate: not served, but stable, so that the commune's `Announce` can embed it.
+    pub fn debate_create(&self, id: crate::ids::DebateId) -> Url {
+        self.join(&format!("/debates/{id}/create"))
+    }
+
+    /// A comment written here (a `Note`).
+    pub fn comment(&self, id: crate::ids::CommentId) -> Url {
+        self.join(&format!("/comments/{id}"))
+    }
+
+    pub fn parse_debate(&self, url: &str) -> Option<crate::ids::DebateId> {
+        self.parse_numbered(url, "debates")
+            .map(crate::ids::DebateId)
+    }
+
+    pub fn parse_comment(&self, url: &str) -> Option<crate::ids::CommentId> {
+        self.parse_numbered(url, "comments")
+            .map(crate::ids::CommentId)
+    }
+
     /// Whether a URL is on this instance.
     pub fn is_local(&self, url: &Url) -> bool {
         url.origin() == self.base.origin()
@@ -184,6 +209,17 @@ mod tests {
             None
         );
         assert_eq!(urls.parse_note("https://ville.example/notes/x"), None);
+        let debate = urls.debate(crate::ids::DebateId(3));
+        assert_eq!(
+            urls.parse_debate(debate.as_str()),
+            Some(crate::ids::DebateId(3))
+        );
+        let comment = urls.comment(crate::ids::CommentId(4));
+        assert_eq!(
+            urls.parse_comment(comment.as_str()),
+            Some(crate::ids::CommentId(4))
+        );
+        assert_eq!(urls.parse_debate(comment.as_str()), None);
         assert_ne!(urls.activity(), urls.activity());
         let dev = Urls::new(Url::parse("http://localhost:8080").unwrap());
         assert_eq!(dev.authority(), "localhost:8080");

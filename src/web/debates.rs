@@ -286,7 +286,7 @@ fn comment_tree(
                     li id=(format!("comment-{}", c.id)) {
                         article class="comment" {
                             header {
-                                (author_link(author))
+                                @if !author.name.is_empty() { (author_link(author)) }
                                 @if let (Some(stance), false) = (c.stance, c.deleted) {
                                     " " span class=(format!("stance stance-{stance}")) { (stance_label(lang, stance)) }
                                 }
@@ -438,6 +438,32 @@ pub async fn show(v: Visitor, Path(id): Path<String>, Query(q): Query<ReplyQuery
         StatusCode::OK,
     )
     .await
+}
+
+/// A comment's URL, in a browser: the comment in its debate.
+pub async fn comment_page(v: Visitor, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return v.error(&Error::NotFound("no such comment".into()));
+    };
+    let found = v
+        .ctx
+        .db
+        .run(move |conn| {
+            use diesel::prelude::*;
+            Ok(crate::model::schema::comments::table
+                .find(CommentId(id))
+                .select(crate::model::schema::comments::debate_id)
+                .first::<DebateId>(conn)
+                .optional()?)
+        })
+        .await;
+    match found {
+        Ok(Some(debate)) => {
+            Redirect::to(&format!("/debates/{debate}#comment-{id}")).into_response()
+        }
+        Ok(None) => v.error(&Error::NotFound("no such comment".into())),
+        Err(e) => v.error(&e),
+    }
 }
 
 pub async fn add_comment(

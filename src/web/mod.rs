@@ -75,7 +75,14 @@ pub fn router() -> Router<AppContext> {
         .route("/admin/invites", post(admin::create_invite))
         .route("/debates", get(debates::list).post(debates::create))
         .route("/debates/new", get(debates::new_form))
-        .route("/debates/{id}", get(debates::show))
+        .route(
+            "/debates/{id}",
+            crate::app::negotiated(crate::federation::debates::debate, debates::show),
+        )
+        .route(
+            "/comments/{id}",
+            crate::app::negotiated(crate::federation::debates::comment, debates::comment_page),
+        )
         .route("/debates/{id}/comments", post(debates::add_comment))
         .route("/debates/{id}/status", post(debates::change_status))
 }
