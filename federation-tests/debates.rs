@@ -383,6 +383,37 @@ both_backends!(
             .await;
         assert_eq!(note["raw"]["object"]["inReplyTo"], debate.as_str());
         assert_eq!(note["raw"]["object"]["content"], "<p>Moi aussi</p>");
+        // Only its author deletes a comment: the peer's Delete of karim's is refused, and it stays.
+        let karims = note["raw"]["object"]["id"].as_str().unwrap().to_string();
+        let forged = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/activities/forged-delete", peer.base),
+            "type": "Delete",
+            "actor": peer.actor_id,
+            "object": karims,
+        });
+        let sent = peer
+            .control_post("/send-raw", json!({ "inbox": inbox, "activity": forged }))
+            .await;
+        assert_eq!(sent["status"], 403, "{sent}");
+        assert!(marie.get(&path).await.has("Moi aussi"));
+
+        // The peer deletes its reply: a tombstone, the thread stays readable.
+        let delete = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/activities/delete-1", peer.base),
+            "type": "Delete",
+            "actor": peer.actor_id,
+            "object": { "id": note_id, "type": "Tombstone" },
+        });
+        let sent = peer
+            .control_post("/send-raw", json!({ "inbox": inbox, "activity": delete }))
+            .await;
+        assert!(sent["status"].as_u64().unwrap() < 300, "{sent}");
+        let page = marie.get(&path).await;
+        assert!(!page.has("Je suis pour"), "{}", page.body);
+        assert!(page.has("Commentaire supprimé."));
+        assert!(page.has("Moi aussi"));
 
         // Closed: the next reply is refused with the reason, and nothing is stored.
         marie

@@ -287,6 +287,32 @@ pub fn remote_comment(
     Ok(())
 }
 
+/// A remote author deleted its reply: a tombstone keeps the replies under it in place. Only the author's own
+/// server may delete it; a comment of someone else is refused.
+pub fn delete_remote_comment(
+    conn: &mut AnyConnection,
+    author: RemoteActorId,
+    ap_id: &str,
+) -> Result<bool> {
+    let owner: Option<Option<RemoteActorId>> = comments::table
+        .filter(comments::ap_id.eq(ap_id))
+        .select(comments::remote_author_id)
+        .first(conn)
+        .optional()?;
+    match owner {
+        None => Ok(false),
+        Some(Some(owner)) if owner == author => {
+            diesel::update(comments::table.filter(comments::ap_id.eq(ap_id)))
+                .set((comments::deleted.eq(true), comments::content_html.eq("")))
+                .execute(conn)?;
+            Ok(true)
+        }
+        Some(_) => Err(Error::Forbidden(format!(
+            "{ap_id} does not belong to the sender"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

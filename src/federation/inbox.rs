@@ -475,6 +475,12 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
                 .and_then(id_of)
                 .map(str::to_string)
                 .ok_or_else(|| Error::BadRequest("a Delete needs an object".into()))?;
+            // Nothing of ours belongs to another server.
+            if Url::parse(&object_id).is_ok_and(|u| ctx.urls.is_local(&u)) {
+                return Err(Error::Forbidden(format!(
+                    "{object_id} does not belong to the sender"
+                )));
+            }
             ctx.db
                 .transaction(move |conn| {
                     if !received::first_time(conn, &activity_id)? {
@@ -482,6 +488,8 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
                     }
                     if object_id == signer.ap_id {
                         crate::civic::remote::forget_actor(conn, signer.id)
+                    } else if debates::delete_remote_comment(conn, signer.id, &object_id)? {
+                        Ok(())
                     } else {
                         notes::delete_remote(conn, signer.id, &object_id)
                     }
