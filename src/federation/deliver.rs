@@ -695,6 +695,23 @@ fn plan(
     };
     let parse =
         |s: &str| Url::parse(s).map_err(|e| Error::BadRequest(format!("stored id {s}: {e}")));
+    // The commune relays something to its followers (FEP-1b12).
+    let announce = |conn: &mut AnyConnection, object: ObjectOut| -> Result<Planned> {
+        Ok(Planned {
+            activity: activity(
+                "Announce",
+                urls.activity(),
+                object,
+                vec![PUBLIC.to_string()],
+                vec![urls.followers(&actor_url).to_string()],
+            ),
+            listed: true,
+            note: None,
+            inboxes: follower_inboxes(conn, event.actor_id)?
+                .into_iter()
+                .collect(),
+        })
+    };
     Ok(match event.kind {
         EventKind::NotePublished | EventKind::NoteDeleted => {
             let note: Note = notes::table
@@ -839,20 +856,7 @@ fn plan(
             } else {
                 ObjectOut::Page(Box::new(page))
             };
-            Some(Planned {
-                activity: activity(
-                    "Announce",
-                    urls.activity(),
-                    object,
-                    vec![PUBLIC.to_string()],
-                    vec![urls.followers(&actor_url).to_string()],
-                ),
-                listed: true,
-                note: None,
-                inboxes: follower_inboxes(conn, event.actor_id)?
-                    .into_iter()
-                    .collect(),
-            })
+            Some(announce(conn, object)?)
         }
         EventKind::CommentPublished => {
             let comment: Comment = comments::table
@@ -888,20 +892,7 @@ fn plan(
                     conn, urls, &comment,
                 )?)),
             };
-            Some(Planned {
-                activity: activity(
-                    "Announce",
-                    urls.activity(),
-                    object,
-                    vec![PUBLIC.to_string()],
-                    vec![urls.followers(&actor_url).to_string()],
-                ),
-                listed: true,
-                note: None,
-                inboxes: follower_inboxes(conn, event.actor_id)?
-                    .into_iter()
-                    .collect(),
-            })
+            Some(announce(conn, object)?)
         }
         EventKind::FollowRequested | EventKind::FollowUndone => {
             let Some(target) = target else {
