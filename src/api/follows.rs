@@ -27,11 +27,7 @@ pub struct RelationshipDto {
 
 /// An account id as the API shows it: `123` for local actors, `r123` for remote ones.
 fn parse_target(id: &str) -> Result<Target> {
-    let parsed = match id.strip_prefix('r') {
-        Some(rest) => rest.parse().ok().map(|n| Target::Remote(RemoteActorId(n))),
-        None => id.parse().ok().map(|n| Target::Local(ActorId(n))),
-    };
-    parsed.ok_or_else(|| Error::NotFound(format!("no account with id '{id}'")))
+    Target::parse(id).ok_or_else(|| Error::NotFound(format!("no account with id '{id}'")))
 }
 
 async fn relationship(

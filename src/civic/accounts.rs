@@ -256,6 +256,17 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     hash_password(&secret).unwrap_or_default()
 });
 
+/// Whether an account speaks for its commune: officials, moderators and admins publish in its name, open
+/// its debates and manage them; citizens do not.
+pub fn speaks_for_commune(account: &Account) -> bool {
+    matches!(account.role, Role::Official | Role::Moderator | Role::Admin)
+}
+
+/// Whether an account speaks for a given commune (its own).
+pub fn speaks_for(account: &Account, commune: crate::ids::ActorId) -> bool {
+    account.commune_id == commune && speaks_for_commune(account)
+}
+
 /// Hashes a password with Argon2id (the `argon2` crate's defaults follow OWASP's recommendation).
 pub fn hash_password(password: &str) -> Result<String> {
     if password.chars().count() < 10 {

@@ -3,13 +3,14 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::civic::accounts::{speaks_for, speaks_for_commune};
 use crate::civic::notes::text_to_html;
 use crate::civic::{now, outbox};
 use crate::db::AnyConnection;
 use crate::error::{Error, Result};
 use crate::ids::{ActorId, CommentId, DebateId, RemoteActorId};
 use crate::model::schema::{comments, debates};
-use crate::model::{Account, Comment, Debate, DebateStatus, EventKind, Role, Stance};
+use crate::model::{Account, Comment, Debate, DebateStatus, EventKind, Stance};
 
 pub const MAX_TITLE: usize = 200;
 pub const MAX_QUESTION: usize = 500;
@@ -51,10 +52,6 @@ pub fn markdown_to_html(markdown: &str) -> String {
         })
         .clean(&html)
         .to_string()
-}
-
-fn speaks_for_commune(account: &Account) -> bool {
-    matches!(account.role, Role::Official | Role::Moderator | Role::Admin)
 }
 
 fn bounded(field: &'static str, text: &str, max: usize, required: bool) -> Result<String> {
@@ -151,7 +148,7 @@ pub fn set_status(
     status: DebateStatus,
 ) -> Result<Debate> {
     let found = debate(conn, id)?;
-    if !speaks_for_commune(account) || account.commune_id != found.commune_id {
+    if !speaks_for(account, found.commune_id) {
         return Err(Error::Forbidden(
             "only the commune's officials, moderators and admins change a debate's status".into(),
         ));

@@ -16,6 +16,16 @@ pub enum Target {
     Remote(RemoteActorId),
 }
 
+impl Target {
+    /// An account id as the API and the pages show it: `123` for a local actor, `r123` for a remote one.
+    pub fn parse(id: &str) -> Option<Target> {
+        match id.strip_prefix('r') {
+            Some(rest) => rest.parse().ok().map(|n| Target::Remote(RemoteActorId(n))),
+            None => id.parse().ok().map(|n| Target::Local(ActorId(n))),
+        }
+    }
+}
+
 /// The outcome of a follow request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FollowState {
@@ -270,4 +280,23 @@ pub fn remote_unfollowed(
     }
     query.execute(conn)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn follow_targets_parse() {
+        assert!(matches!(
+            Target::parse("12"),
+            Some(Target::Local(ActorId(12)))
+        ));
+        assert!(matches!(
+            Target::parse("r7"),
+            Some(Target::Remote(RemoteActorId(7)))
+        ));
+        assert!(Target::parse("x").is_none());
+        assert!(Target::parse("r").is_none());
+    }
 }

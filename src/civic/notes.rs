@@ -110,8 +110,7 @@ pub fn publish_for_commune(
     visibility: Visibility,
     in_reply_to: Option<String>,
 ) -> Result<Note> {
-    use crate::model::Role;
-    if !matches!(account.role, Role::Official | Role::Moderator | Role::Admin) {
+    if !crate::civic::accounts::speaks_for_commune(account) {
         return Err(Error::Forbidden(
             "only officials, moderators and admins publish in the name of the commune".into(),
         ));
@@ -209,9 +208,8 @@ pub fn delete_local(
     account: &crate::model::Account,
     id: NoteId,
 ) -> Result<()> {
-    use crate::model::Role;
     let note = note(conn, id)?;
-    let speaks_for_commune = matches!(account.role, Role::Official | Role::Moderator | Role::Admin);
+    let speaks_for_commune = crate::civic::accounts::speaks_for_commune(account);
     let author = match note.author_id {
         Some(author) if author == account.actor_id => author,
         Some(author) if author == account.commune_id && speaks_for_commune => author,

@@ -9,12 +9,13 @@ use chrono::{NaiveDate, Utc};
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 
+use crate::civic::accounts::{speaks_for, speaks_for_commune};
 use crate::civic::debates::{self, NewDebate};
 use crate::db::debates::{Author, DebateSummary, Thread};
 use crate::db::queries;
 use crate::error::Error;
 use crate::ids::{CommentId, DebateId};
-use crate::model::{Comment, DebateStatus, Role, Stance};
+use crate::model::{Comment, DebateStatus, Stance};
 use crate::web::forms::{self, FormErrors, Input};
 use crate::web::i18n::Lang;
 use crate::web::pages::safe_href;
@@ -35,12 +36,8 @@ fn status_label(lang: Lang, status: DebateStatus) -> String {
 }
 
 fn may_open(v: &Visitor) -> bool {
-    v.me.as_ref().is_some_and(|me| {
-        matches!(
-            me.account.role,
-            Role::Official | Role::Moderator | Role::Admin
-        )
-    })
+    v.me.as_ref()
+        .is_some_and(|me| speaks_for_commune(&me.account))
 }
 
 /// A short list of debates (the commune's home shows the newest ones).
@@ -338,13 +335,9 @@ async fn debate_page(
     let replying = reply_to.and_then(|r| thread.comments.iter().find(|(c, _)| c.id == r));
     let empty = CommentForm::default();
     let form = form.unwrap_or(&empty);
-    let speaks = v.me.as_ref().is_some_and(|me| {
-        me.account.commune_id == d.commune_id
-            && matches!(
-                me.account.role,
-                Role::Official | Role::Moderator | Role::Admin
-            )
-    });
+    let speaks =
+        v.me.as_ref()
+            .is_some_and(|me| speaks_for(&me.account, d.commune_id));
     let stances = [Stance::For, Stance::Against, Stance::Neutral];
     let body = html! {
         article class="debate" {

@@ -14,8 +14,8 @@ use crate::civic::notes;
 use crate::db::queries::{self, FollowItem, PostScope};
 use crate::error::Error;
 use crate::federation::fetch::{Resolved, resolve};
-use crate::ids::{ActorId, NoteId, RemoteActorId};
-use crate::model::{Actor, ActorKind, Mandate, Note, Role, Visibility};
+use crate::ids::NoteId;
+use crate::model::{Actor, ActorKind, Mandate, Note, Visibility};
 use crate::web::forms::{self, FormErrors, Input};
 use crate::web::i18n::Lang;
 use crate::web::session::Visitor;
@@ -445,10 +445,7 @@ async fn post_page(
         ("unlisted", lang.t("visibility-unlisted")),
         ("private", lang.t("visibility-private")),
     ];
-    let speaks_for_commune = matches!(
-        me.account.role,
-        Role::Official | Role::Moderator | Role::Admin
-    );
+    let speaks_for_commune = crate::civic::accounts::speaks_for_commune(&me.account);
     let selected = if form.visibility.is_empty() {
         "public"
     } else {
@@ -660,14 +657,6 @@ fn follow_form(lang: Lang, csrf: &str, target: &str, state: Option<bool>, is_me:
     }
 }
 
-/// `123` is a local actor, `r123` a remote one (the ids the lookup gives).
-fn parse_target(raw: &str) -> Option<Target> {
-    match raw.strip_prefix('r') {
-        Some(rest) => rest.parse().ok().map(|n| Target::Remote(RemoteActorId(n))),
-        None => raw.parse().ok().map(|n| Target::Local(ActorId(n))),
-    }
-}
-
 async fn change_follow(v: Visitor, form: FollowForm, follow: bool) -> Response {
     if let Err(refused) = v.check_csrf(&form.csrf).await {
         return refused;
@@ -676,7 +665,7 @@ async fn change_follow(v: Visitor, form: FollowForm, follow: bool) -> Response {
         Ok(me) => me.clone(),
         Err(r) => return r,
     };
-    let Some(target) = parse_target(form.target.trim()) else {
+    let Some(target) = Target::parse(form.target.trim()) else {
         return v.error(&Error::BadRequest(v.lang.t("error-bad-request")));
     };
     let me_id = me.actor.id;
@@ -783,19 +772,5 @@ mod tests {
         assert_eq!(safe_href("javascript:alert(1)"), None);
         assert_eq!(safe_href("JAVASCRIPT:alert(1)"), None);
         assert_eq!(safe_href("data:text/html,x"), None);
-    }
-
-    #[test]
-    fn follow_targets_parse() {
-        assert!(matches!(
-            parse_target("12"),
-            Some(Target::Local(ActorId(12)))
-        ));
-        assert!(matches!(
-            parse_target("r7"),
-            Some(Target::Remote(RemoteActorId(7)))
-        ));
-        assert!(parse_target("x").is_none());
-        assert!(parse_target("r").is_none());
     }
 }
