@@ -17,7 +17,7 @@ use crate::config::Settings;
 use crate::context::AppContext;
 use crate::db::{Database, queries};
 use crate::error::{Error, Result};
-use crate::federation::actors::ActorDocument;
+use crate::federation::actors::{ActorDocument, ActorTombstone};
 use crate::federation::deliver::Signer;
 use crate::federation::http::{GuardedClient, OutboundPolicy};
 use crate::federation::urls::Urls;
@@ -213,31 +213,10 @@ async fn actor_response(
     if kind != ActorKind::Application {
         federation::inbox::require_signed_fetch(&ctx, &uri, &headers).await?;
     }
-    let id = ctx.urls.actor(actor.kind, &actor.username);
-    let mut response = if actor.deleted_at.is_some() {
+    let mut response = match ActorTombstone::of(&ctx.urls, &actor) {
         // Mastodon and others drop an account whose URL answers 410 with a Tombstone.
-        let tombstone = serde_json::json!({
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": id,
-            "type": "Tombstone",
-            "formerType": "Person",
-            "deleted": actor.deleted_at.map(|d| d.and_utc().to_rfc3339()),
-        });
-        let mut response = (StatusCode::GONE, Json(tombstone)).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            header::HeaderValue::from_static(federation::ACTIVITY_JSON),
-        );
-        response
-    } else {
-        let document = ActorDocument::local(&ctx.urls, &actor, &mandates, today);
-        activitypub_federation::axum::json::FederationJson(
-            activitypub_federation::protocol::context::WithContext::new(
-                document,
-                federation::context(),
-            ),
-        )
-        .into_response()
+        Some(tombstone) => (StatusCode::GONE, federation::json(tombstone)).into_response(),
+        None => federation::json(ActorDocument::local(&ctx.urls, &actor, &mandates, today)),
     };
     response
         .headers_mut()

@@ -252,6 +252,29 @@ impl ActorDocument {
     }
 }
 
+/// What a deleted local account's URL serves (with `410 Gone`): a `Tombstone` that remembers it was a Person.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActorTombstone {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub former_type: String,
+    pub deleted: chrono::DateTime<chrono::Utc>,
+}
+
+impl ActorTombstone {
+    /// The tombstone of an actor whose account was deleted; `None` for a live one.
+    pub fn of(urls: &Urls, actor: &Actor) -> Option<ActorTombstone> {
+        Some(ActorTombstone {
+            id: urls.actor(actor.kind, &actor.username),
+            kind: "Tombstone".into(),
+            former_type: "Person".into(),
+            deleted: actor.deleted_at?.and_utc(),
+        })
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

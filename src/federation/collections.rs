@@ -254,8 +254,5 @@ pub async fn note(
         cc,
         url: Some(url),
     };
-    Ok(activitypub_federation::axum::json::FederationJson(
-        activitypub_federation::protocol::context::WithContext::new(object, context()),
-    )
-    .into_response())
+    Ok(crate::federation::json(object))
 }

@@ -3,7 +3,7 @@
 
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use diesel::prelude::*;
 use url::Url;
 
@@ -11,8 +11,8 @@ use crate::context::AppContext;
 use crate::db::{AnyConnection, queries};
 use crate::error::{Error, Result};
 use crate::federation::activities::{NoteObject, PUBLIC, PageObject};
-use crate::federation::context;
 use crate::federation::inbox::require_signed_fetch;
+use crate::federation::json;
 use crate::federation::urls::Urls;
 use crate::ids::{CommentId, DebateId};
 use crate::model::schema::comments;
@@ -99,13 +99,6 @@ pub fn comment_url(conn: &mut AnyConnection, urls: &Urls, id: CommentId) -> Resu
         Some(remote) => Url::parse(&remote).map_err(Error::internal),
         None => Ok(urls.comment(id)),
     }
-}
-
-fn json(value: impl serde::Serialize) -> Response {
-    activitypub_federation::axum::json::FederationJson(
-        activitypub_federation::protocol::context::WithContext::new(value, context()),
-    )
-    .into_response()
 }
 
 /// `GET /debates/{id}` for servers.

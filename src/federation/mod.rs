@@ -79,6 +79,15 @@ pub fn wants_activity_json(accept: Option<&str>) -> bool {
     })
 }
 
+/// An ActivityPub document as we serve it: our JSON-LD context, `Content-Type: application/activity+json`.
+pub fn json(value: impl serde::Serialize) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    activitypub_federation::axum::json::FederationJson(
+        activitypub_federation::protocol::context::WithContext::new(value, context()),
+    )
+    .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::wants_activity_json;
