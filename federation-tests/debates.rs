@@ -334,6 +334,12 @@ both_backends!(
             )
         };
         let inbox = alpha.url("/communes/ville/inbox");
+        // A reply with nothing left once cleaned is refused, and stored nowhere.
+        let (_, empty) = reply(9, "<script>alert(1)</script>");
+        let sent = peer
+            .control_post("/send-raw", json!({ "inbox": inbox, "activity": empty }))
+            .await;
+        assert_eq!(sent["status"], 400, "{sent}");
         let (note_id, create) = reply(1, "<p>Je suis pour <script>alert(1)</script></p>");
         for _ in 0..2 {
             let sent = peer

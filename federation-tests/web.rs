@@ -805,6 +805,12 @@ both_backends!(
             410
         );
         assert_eq!(WebClient::new(&alpha).get("/users/karim").await.status, 410);
+        let (_, tombstone) = alpha
+            .get_json("/users/karim", "application/activity+json")
+            .await;
+        assert_eq!(tombstone["type"], "Tombstone");
+        assert_eq!(tombstone["formerType"], "Person");
+        assert_eq!(tombstone["id"], alpha.url("/users/karim").as_str());
         assert_eq!(
             alpha
                 .get(&note_path, "application/activity+json")
