@@ -8,7 +8,7 @@ use crate::db::AnyConnection;
 use crate::error::{Error, Result};
 use crate::ids::{ActorId, DebateId};
 use crate::model::schema::{actors, comments, debates, remote_actors};
-use crate::model::{Actor, ActorKind, Comment, Debate, DebateStatus, Stance};
+use crate::model::{Actor, Comment, Debate, DebateStatus, Stance};
 
 /// A debate in a list, with how many comments it has.
 #[derive(Debug, Clone)]
@@ -54,14 +54,10 @@ pub struct Author {
 
 impl Author {
     fn local(actor: &Actor) -> Author {
-        let link = match actor.kind {
-            ActorKind::Commune => format!("/communes/{}", actor.username),
-            _ => format!("/users/{}", actor.username),
-        };
         Author {
             name: actor.display_name.clone(),
             handle: format!("@{}", actor.username),
-            link,
+            link: actor.path(),
         }
     }
 }

@@ -400,14 +400,10 @@ pub fn follow_items(
         .filter_map(|(local, remote, accepted)| {
             if let Some(id) = local {
                 let a = locals.iter().find(|a| a.id == id)?;
-                let path = match a.kind {
-                    ActorKind::Commune => format!("/communes/{}", a.username),
-                    _ => format!("/users/{}", a.username),
-                };
                 Some(FollowItem {
                     name: a.display_name.clone(),
                     handle: format!("@{}", a.username),
-                    link: path,
+                    link: a.path(),
                     accepted,
                 })
             } else {

@@ -39,11 +39,7 @@ impl Urls {
 
     /// The id of a local actor; the same URL serves its HTML page.
     pub fn actor(&self, kind: ActorKind, username: &Username) -> Url {
-        match kind {
-            ActorKind::Application => self.join("/actor"),
-            ActorKind::Commune => self.join(&format!("/communes/{username}")),
-            ActorKind::Person => self.join(&format!("/users/{username}")),
-        }
+        self.join(&crate::model::actor::actor_path(kind, username.as_str()))
     }
 
     /// Which local actor a URL of ours names, if any (WebFinger accepts actor URLs as resources).

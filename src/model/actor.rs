@@ -48,6 +48,23 @@ pub struct Actor {
     pub deleted_at: Option<NaiveDateTime>,
 }
 
+impl Actor {
+    /// The path of the actor's id on this instance, which is also its page (`urls::Urls::actor` prefixes
+    /// the instance's address).
+    pub fn path(&self) -> String {
+        actor_path(self.kind, self.username.as_str())
+    }
+}
+
+/// The path of a local actor's id: `/actor`, `/communes/{name}` or `/users/{name}`.
+pub fn actor_path(kind: ActorKind, username: &str) -> String {
+    match kind {
+        ActorKind::Application => "/actor".into(),
+        ActorKind::Commune => format!("/communes/{username}"),
+        ActorKind::Person => format!("/users/{username}"),
+    }
+}
+
 /// A new local actor, keys included.
 #[derive(Debug, Insertable)]
 #[diesel(table_name = actors)]

@@ -58,15 +58,6 @@ pub fn debate_list(lang: Lang, items: &[DebateSummary]) -> Markup {
     }
 }
 
-/// The debates of the default commune, for the home page.
-pub async fn latest(v: &Visitor, commune: crate::ids::ActorId, limit: i64) -> Vec<DebateSummary> {
-    v.ctx
-        .db
-        .run(move |conn| crate::db::debates::list(conn, commune, limit))
-        .await
-        .unwrap_or_default()
-}
-
 /// `/debates`: the default commune's debates.
 pub async fn list(v: Visitor) -> Response {
     let lang = v.lang;

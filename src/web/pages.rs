@@ -32,21 +32,13 @@ pub fn safe_href(url: &str) -> Option<&str> {
     (lower.starts_with("https://") || lower.starts_with("http://")).then_some(url)
 }
 
-fn actor_path(actor: &Actor) -> String {
-    match actor.kind {
-        ActorKind::Commune => format!("/communes/{}", actor.username),
-        ActorKind::Application => "/actor".into(),
-        ActorKind::Person => format!("/users/{}", actor.username),
-    }
-}
-
 /// A post in a list or on its own page. Its HTML was sanitized when it was written (local posts are escaped
 /// text, remote ones cleaned by ammonia), so it is shown as is.
 pub fn post_card(lang: Lang, note: &Note, author: &Actor) -> Markup {
     html! {
         article class="post" {
             header {
-                a href=(actor_path(author)) class="author" { (author.display_name) }
+                a href=(author.path()) class="author" { (author.display_name) }
                 " "
                 span class="handle" { "@" (author.username) }
             }
@@ -119,6 +111,8 @@ pub async fn home(v: Visitor) -> Response {
 pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
     let lang = v.lang;
     let id = commune.id;
+    let me = v.me.as_ref().map(|m| m.actor.id);
+    // Everything the page shows, in one trip to the database.
     let loaded = v
         .ctx
         .db
@@ -127,25 +121,18 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
                 queries::officials_of(conn, id)?,
                 queries::public_posts(conn, PostScope::Commune(id), POSTS_SHOWN)?,
                 queries::count_follows(conn, id, true)?,
+                match me {
+                    Some(me) => queries::follow_state(conn, me, Some(id), None)?,
+                    None => None,
+                },
+                crate::db::debates::list(conn, id, 5)?,
             ))
         })
         .await;
-    let (officials, posts, followers) = match loaded {
+    let (officials, posts, followers, state, debates) = match loaded {
         Ok(l) => l,
         Err(e) => return v.error(&e),
     };
-    let state = match &v.me {
-        Some(me) => {
-            let me_id = me.actor.id;
-            v.ctx
-                .db
-                .run(move |conn| queries::follow_state(conn, me_id, Some(id), None))
-                .await
-                .unwrap_or(None)
-        }
-        None => None,
-    };
-    let debates = crate::web::debates::latest(v, id, 5).await;
     let today = Utc::now().date_naive();
     let url = v
         .ctx
@@ -166,7 +153,7 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
             @if !description.is_empty() { p class="summary" { (description) } }
             p class="follow-hint" { (lang.t("follow-from-fediverse")) " " code { (handle) } }
             p {
-                a href=(format!("/communes/{}/followers", commune.username)) { (lang.count("followers-count", followers)) }
+                a href=(format!("{}/followers", commune.path())) { (lang.count("followers-count", followers)) }
             }
             @if let Some(csrf) = &csrf {
                 (follow_form(lang, csrf, &commune.id.to_string(), state, false))
@@ -179,7 +166,7 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
                     ul class="officials" {
                         @for (person, mandates) in &officials {
                             li {
-                                a href=(actor_path(person)) { (person.display_name) }
+                                a href=(person.path()) { (person.display_name) }
                                 " "
                                 @if mandates.iter().any(|m| m.is_current(today)) {
                                     span class="badge" { (lang.t("badge-official")) }
@@ -344,7 +331,7 @@ pub async fn follow_list(v: Visitor, kind: ActorKind, name: String, followers: b
     );
     let body = html! {
         h1 { (title) }
-        p { a href=(actor_path(&actor)) { (lang.t("back-to-profile")) } }
+        p { a href=(actor.path()) { (lang.t("back-to-profile")) } }
         @if items.is_empty() {
             p { (lang.t(if followers { "followers-none" } else { "following-none" })) }
         } @else {
@@ -613,7 +600,7 @@ pub async fn lookup(v: Visitor, Query(q): Query<LookupQuery>) -> Response {
             section id="lookup-result" aria-labelledby="result-heading" {
                 @match found {
                     Resolved::Local(a) => {
-                        h2 id="result-heading" { a href=(actor_path(a)) { (a.display_name) } }
+                        h2 id="result-heading" { a href=(a.path()) { (a.display_name) } }
                         p class="handle" { "@" (a.username) "@" (v.ctx.urls.authority()) }
                         (follow_form(lang, &csrf, &a.id.to_string(), state, a.id == me.actor.id))
                     }
