@@ -434,3 +434,616 @@ both_backends!(
         assert!(!marie.get(&path).await.has("Trop tard"));
     }
 );
+
+/// The id of the comment whose text contains `text` on a debate page.
+fn comment_id(html: &str, text: &str) -> String {
+    let at = html
+        .find(text)
+        .unwrap_or_else(|| panic!("{text} not on the page"));
+    html[..at]
+        .rsplit("id=\"comment-")
+        .next()
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// The part of a debate page showing one comment.
+fn comment_html(html: &str, id: &str) -> String {
+    let start = html
+        .find(&format!("id=\"comment-{id}\""))
+        .unwrap_or_else(|| panic!("comment {id} not on the page"));
+    let rest = &html[start..];
+    let end = rest.find("</article>").unwrap_or(rest.len());
+    rest[..end].to_string()
+}
+
+both_backends!(
+    a_debate_on_alpha_is_read_answered_and_moderated_on_beta_and_at_the_peer,
+    |backend| async move {
+        use crate::federation::eventually;
+        use crate::support::network::{ALPHA, BETA, Network};
+        use serde_json::json;
+        use std::time::Duration;
+        const WAIT: Duration = Duration::from_secs(30);
+
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        let beta = net.instance(backend, BETA, |_| {}).await;
+        people(&alpha).await;
+        person(&beta, "bob", Role::Citizen).await;
+        let peer = crate::fedify::peer(&net);
+        let commune = alpha.url("/communes/ville");
+        let alpha_host = alpha.base.trim_start_matches("https://").to_string();
+        let handle = format!("@ville@{alpha_host}");
+        let answer = peer
+            .control_post("/follow", json!({ "handle": handle }))
+            .await;
+        assert_eq!(answer["ok"], true, "{answer}");
+        peer.wait_for_inbox(|a| a["type"] == "Accept", WAIT).await;
+
+        // Bob, on beta, follows alpha's commune from the web.
+        let mut bob = signed_in(&beta, "bob").await;
+        let page = bob
+            .get(&format!(
+                "/follow?handle={}",
+                url::form_urlencoded::byte_serialize(handle.as_bytes()).collect::<String>()
+            ))
+            .await;
+        let target = page
+            .body
+            .split("name=\"target\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let page = bob
+            .post("/follow", &[("csrf", &page.csrf()), ("target", &target)])
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        eventually("beta's follow accepted", WAIT, || async {
+            let list = WebClient::new(&beta).get("/users/bob/following").await;
+            list.has(&handle).then_some(())
+        })
+        .await;
+
+        // Marie opens a debate on alpha: it appears on beta, among the neighbours' debates.
+        let mut marie = signed_in(&alpha, "marie").await;
+        let path = open_debate(
+            &mut marie,
+            "Le parking de la gare",
+            "Faut-il **agrandir** ?",
+        )
+        .await;
+        let debate = alpha.url(&path);
+        let copy = eventually("the debate on beta", WAIT, || {
+            let beta = &beta;
+            async move {
+                let list = WebClient::new(beta).get("/debates?scope=elsewhere").await;
+                let at = list.body.find("Le parking de la gare")?;
+                let href = list.body[..at]
+                    .rsplit("href=\"")
+                    .next()?
+                    .split('"')
+                    .next()?;
+                Some(href.to_string())
+            }
+        })
+        .await;
+        assert!(
+            !WebClient::new(&beta)
+                .get("/debates")
+                .await
+                .has("Le parking de la gare")
+        );
+        let page = bob.get(&copy).await;
+        assert_eq!(page.status, 200);
+        assert!(page.has("Faut-il piétonniser la place ?"), "{}", page.body);
+        assert!(page.has("<strong>agrandir</strong>"));
+        assert!(page.has("Débat tenu par"), "{}", page.body);
+        assert!(
+            page.has(&format!("href=\"{debate}\"")),
+            "the original is linked"
+        );
+
+        // Bob comments on beta, against: the comment reaches alpha, with its side.
+        let page = bob
+            .submit(
+                &copy,
+                &format!("{copy}/comments"),
+                &[
+                    ("comment", "Trop cher pour la commune"),
+                    ("stance", "against"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let bobs_here = page
+            .location
+            .unwrap()
+            .rsplit("#comment-")
+            .next()
+            .unwrap()
+            .to_string();
+        let bob_handle = format!("@bob@{}", beta.base.trim_start_matches("https://"));
+        eventually("bob's comment on alpha", WAIT, || {
+            let alpha = &alpha;
+            let (path, bob_handle) = (&path, &bob_handle);
+            async move {
+                let page = WebClient::new(alpha).get(path).await;
+                (page.has("Trop cher pour la commune")
+                    && page.has(bob_handle)
+                    && page.has("Contre : <strong>1</strong>"))
+                .then_some(())
+            }
+        })
+        .await;
+
+        // The peer replies on alpha; alpha relays it; beta fetches it from the peer and shows it.
+        let sent = peer
+            .control_post(
+                "/note",
+                json!({
+                    "content": "<p>Avis du pair <script>alert(1)</script></p>",
+                    "to": ["public"], "cc": [commune], "inReplyTo": debate,
+                }),
+            )
+            .await;
+        assert_eq!(sent["ok"], true, "{sent}");
+        let peer_note = sent["id"].as_str().unwrap().to_string();
+        // Karim comments on alpha: relayed embedded.
+        let mut karim = signed_in(&alpha, "karim").await;
+        let page = karim
+            .submit(
+                &path,
+                &format!("{path}/comments"),
+                &[("comment", "Karim est pour"), ("stance", "for")],
+            )
+            .await;
+        assert_eq!(page.status, 303);
+        let karims = page
+            .location
+            .unwrap()
+            .rsplit("#comment-")
+            .next()
+            .unwrap()
+            .to_string();
+        let on_beta = |wanted: Vec<&'static str>, unwanted: Vec<&'static str>| {
+            let (beta, copy) = (&beta, &copy);
+            async move {
+                eventually(
+                    &format!("beta shows {wanted:?}, not {unwanted:?}"),
+                    WAIT,
+                    || {
+                        let (wanted, unwanted) = (&wanted, &unwanted);
+                        async move {
+                            let page = WebClient::new(beta).get(copy).await;
+                            (wanted.iter().all(|w| page.has(w))
+                                && !unwanted.iter().any(|u| page.has(u)))
+                            .then_some(page.body)
+                        }
+                    },
+                )
+                .await
+            }
+        };
+        let html = on_beta(
+            vec![
+                "Avis du pair",
+                "Karim est pour",
+                "Pour : <strong>1</strong>",
+            ],
+            vec![],
+        )
+        .await;
+        assert!(!html.contains("<script>alert"), "{html}");
+
+        // Karim edits his comment: alpha, beta and the peer see the new version; the old one is history.
+        let page = karim
+            .submit(
+                &format!("{path}?edit={karims}"),
+                &format!("/comments/{karims}/edit"),
+                &[
+                    ("comment", "Karim est pour, sous conditions"),
+                    ("stance", "neutral"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let page = karim.get(&path).await;
+        assert!(page.has("Karim est pour, sous conditions"));
+        assert!(page.has("1 version précédente"), "{}", page.body);
+        let html = on_beta(
+            vec![
+                "Karim est pour, sous conditions",
+                "Neutre : <strong>1</strong>",
+            ],
+            vec![],
+        )
+        .await;
+        let karims_on_beta = comment_id(&html, "Karim est pour, sous conditions");
+        assert!(comment_html(&html, &karims_on_beta).contains("1 version précédente"));
+        let update = peer
+            .wait_for_inbox(
+                |a| a["type"] == "Announce" && a["raw"]["object"]["type"] == "Update",
+                WAIT,
+            )
+            .await;
+        assert_eq!(
+            update["raw"]["object"]["object"]["content"],
+            "<p>Karim est pour, sous conditions</p>"
+        );
+        assert_eq!(update["raw"]["object"]["object"]["stance"], "neutral");
+        // Someone else cannot edit it.
+        let csrf = marie.get(&path).await.csrf();
+        let page = marie
+            .post(
+                &format!("/comments/{karims}/edit"),
+                &[("csrf", &csrf), ("comment", "piraté")],
+            )
+            .await;
+        assert_eq!(page.status, 403);
+
+        // Bob edits his comment on beta: alpha applies it.
+        let page = bob
+            .submit(
+                &format!("{copy}?edit={bobs_here}"),
+                &format!("/comments/{bobs_here}/edit"),
+                &[("comment", "Trop cher, vraiment"), ("stance", "against")],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        eventually("bob's edit on alpha", WAIT, || {
+            let (alpha, path) = (&alpha, &path);
+            async move {
+                let page = WebClient::new(alpha).get(path).await;
+                (page.has("Trop cher, vraiment") && page.has("1 version précédente")).then_some(())
+            }
+        })
+        .await;
+
+        // The peer agrees with Karim (a Like); Bob agrees from beta; both count on alpha, and beta hears.
+        let liked = peer
+            .control_post(
+                "/like",
+                json!({ "object": alpha.url(&format!("/comments/{karims}")) }),
+            )
+            .await;
+        assert_eq!(liked["ok"], true, "{liked}");
+        let page = bob.get(&copy).await;
+        let page = bob
+            .post(
+                &format!("/comments/{karims_on_beta}/agree"),
+                &[("csrf", &page.csrf())],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        // Agreeing twice has no second effect.
+        let page = bob.get(&copy).await;
+        bob.post(
+            &format!("/comments/{karims_on_beta}/agree"),
+            &[("csrf", &page.csrf())],
+        )
+        .await;
+        eventually("two agrees on alpha", WAIT, || {
+            let (alpha, path, karims) = (&alpha, &path, &karims);
+            async move {
+                let page = WebClient::new(alpha).get(path).await;
+                comment_html(&page.body, karims)
+                    .contains("2 d’accord")
+                    .then_some(())
+            }
+        })
+        .await;
+        on_beta(vec!["2 d’accord"], vec![]).await;
+        let page = bob.get(&copy).await;
+        assert!(
+            comment_html(&page.body, &karims_on_beta).contains("Retirer mon accord"),
+            "bob sees his own agree"
+        );
+        // The peer withdraws; alpha and beta count one.
+        let undone = peer
+            .control_post(
+                "/undo-like",
+                json!({ "object": alpha.url(&format!("/comments/{karims}")) }),
+            )
+            .await;
+        assert_eq!(undone["ok"], true, "{undone}");
+        on_beta(vec!["1 d’accord"], vec!["2 d’accord"]).await;
+
+        // Marie (an official) hides the peer's comment: hidden on alpha, on beta, and the peer is told.
+        let page = marie.get(&path).await;
+        let peers = comment_id(&page.body, "Avis du pair");
+        // A citizen cannot hide.
+        let csrf = karim.get(&path).await.csrf();
+        let refused = karim
+            .post(&format!("/comments/{peers}/hide"), &[("csrf", &csrf)])
+            .await;
+        assert_eq!(refused.status, 403);
+        let page = marie
+            .post(
+                &format!("/comments/{peers}/hide"),
+                &[("csrf", &page.csrf())],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let page = marie.get(&path).await;
+        assert!(!page.has("Avis du pair") && page.has("Commentaire masqué par la modération."));
+        on_beta(
+            vec!["Commentaire masqué par la modération."],
+            vec!["Avis du pair"],
+        )
+        .await;
+        let removal = peer
+            .wait_for_inbox(
+                |a| {
+                    a["type"] == "Announce"
+                        && a["raw"]["object"]["type"] == "Delete"
+                        && a["raw"]["object"]["object"] == peer_note.as_str()
+                },
+                WAIT,
+            )
+            .await;
+        assert_eq!(removal["raw"]["object"]["actor"], commune.as_str());
+
+        // Karim deletes his comment: a tombstone everywhere, the thread stays.
+        let page = karim.get(&path).await;
+        let page = karim
+            .post(
+                &format!("/comments/{karims}/delete"),
+                &[("csrf", &page.csrf())],
+            )
+            .await;
+        assert_eq!(page.status, 303);
+        on_beta(
+            vec!["Commentaire supprimé.", "Trop cher, vraiment"],
+            vec!["Karim est pour"],
+        )
+        .await;
+
+        // A forged Announce from the peer (which hosts nothing here) changes nothing on beta.
+        let forged = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/activities/forged-announce", peer.base),
+            "type": "Announce",
+            "actor": peer.actor_id,
+            "object": {
+                "id": format!("{}/activities/forged-delete", peer.base), "type": "Delete",
+                "actor": peer.actor_id, "object": beta.url(&format!("/comments/{bobs_here}")),
+            },
+        });
+        let sent = peer
+            .control_post(
+                "/send-raw",
+                json!({ "inbox": beta.url("/inbox"), "activity": forged }),
+            )
+            .await;
+        assert!(sent["status"].as_u64().unwrap() < 500, "{sent}");
+        assert!(bob.get(&copy).await.has("Trop cher, vraiment"));
+
+        // Marie closes the debate: beta learns it, and refuses Bob's next comment with the reason.
+        let page = marie.get(&path).await;
+        marie
+            .post(
+                &format!("{path}/status"),
+                &[("csrf", &page.csrf()), ("status", "closed")],
+            )
+            .await;
+        on_beta(vec!["Ce débat est clos"], vec![]).await;
+        let page = bob.get(&copy).await;
+        let late = bob
+            .post(
+                &format!("{copy}/comments"),
+                &[("csrf", &page.csrf()), ("comment", "Trop tard ?")],
+            )
+            .await;
+        assert_eq!(late.status, 422, "{}", late.body);
+        assert!(late.has("Ce débat est clos"));
+    }
+);
+
+both_backends!(
+    the_commune_chooses_who_opens_debates_and_files_them_under_themes,
+    |backend| async move {
+        use crate::support::network::{ALPHA, Network};
+        use serde_json::json;
+        use std::time::Duration;
+        const WAIT: Duration = Duration::from_secs(30);
+
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        people(&alpha).await;
+        person(&alpha, "admin", Role::Admin).await;
+        let mut admin = signed_in(&alpha, "admin").await;
+        let mut karim = signed_in(&alpha, "karim").await;
+        let mut lea = signed_in(&alpha, "lea").await;
+        let mut marie = signed_in(&alpha, "marie").await;
+        assert_eq!(karim.get("/debates/new").await.status, 403);
+
+        // The admin adds themes, lets residents open debates and marks Karim as one.
+        for theme in ["Mobilité", "Écoles"] {
+            let page = admin
+                .submit("/admin", "/admin/themes", &[("theme", theme)])
+                .await;
+            assert_eq!(page.status, 303, "{}", page.body);
+        }
+        let page = admin
+            .submit("/admin", "/admin/themes", &[("theme", "Mobilité")])
+            .await;
+        assert_eq!(page.status, 422, "a theme twice: {}", page.body);
+        let page = admin
+            .submit("/admin", "/admin/debates", &[("openers", "residents")])
+            .await;
+        assert_eq!(page.status, 303);
+        let page = admin
+            .submit(
+                "/admin",
+                "/admin/residents",
+                &[("username", "karim"), ("resident", "yes")],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        // Citizens cannot change these settings.
+        assert_eq!(
+            lea.submit("/debates", "/admin/debates", &[("openers", "accounts")])
+                .await
+                .status,
+            403
+        );
+        assert_eq!(lea.get("/debates/new").await.status, 403);
+
+        let form = karim.get("/debates/new").await;
+        assert_eq!(form.status, 200);
+        let theme_id = |name: &str| {
+            let at = form.body.find(&format!(">{name}</label>")).unwrap();
+            form.body[..at]
+                .rsplit("for=\"theme-")
+                .next()
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        let mobility = theme_id("Mobilité");
+        let page = karim
+            .post(
+                "/debates",
+                &[
+                    ("csrf", &form.csrf()),
+                    ("title", "Des pistes cyclables"),
+                    ("question", "Où en faut-il ?"),
+                    ("theme", &mobility),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let cycling = page.location.unwrap();
+        // An unknown theme is refused, with the input kept.
+        let page = karim
+            .post(
+                "/debates",
+                &[
+                    ("csrf", &form.csrf()),
+                    ("title", "Autre"),
+                    ("question", "Q ?"),
+                    ("theme", "999999"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 422, "{}", page.body);
+        assert!(page.has("value=\"Autre\""));
+        let school = open_debate(&mut marie, "La cantine", "Bio ou local ?").await;
+
+        // Filters: by theme, by status; sort by activity; pinning.
+        let page = lea.get(&format!("/debates?theme={mobility}")).await;
+        assert!(
+            page.has("Des pistes cyclables") && !page.has("La cantine"),
+            "{}",
+            page.body
+        );
+        let csrf = lea.get(&school).await.csrf();
+        lea.post(
+            &format!("{school}/comments"),
+            &[("csrf", &csrf), ("comment", "Local !")],
+        )
+        .await;
+        let page = lea.get("/debates?sort=active").await;
+        assert!(
+            page.body.find("La cantine").unwrap() < page.body.find("Des pistes cyclables").unwrap()
+        );
+        let page = lea.get("/debates").await;
+        assert!(
+            page.body.find("Des pistes cyclables").unwrap() > page.body.find("La cantine").unwrap()
+        );
+        let page = marie.submit(&cycling, &format!("{cycling}/pin"), &[]).await;
+        assert_eq!(page.status, 303);
+        let page = lea.get("/debates").await;
+        assert!(
+            page.body.find("Des pistes cyclables").unwrap() < page.body.find("La cantine").unwrap()
+        );
+        assert!(page.has("Épinglé"));
+        assert_eq!(
+            karim
+                .submit(&school, &format!("{school}/pin"), &[])
+                .await
+                .status,
+            403
+        );
+        marie
+            .submit(
+                &school,
+                &format!("{school}/status"),
+                &[("status", "closed")],
+            )
+            .await;
+        let page = lea.get("/debates?status=closed").await;
+        assert!(page.has("La cantine") && !page.has("Des pistes cyclables"));
+
+        // A person from another server opens a debate here only when the commune takes everyone's.
+        let peer = crate::fedify::peer(&net);
+        let commune = alpha.url("/communes/ville");
+        let answer = peer
+            .control_post("/follow", json!({ "handle": format!("@ville@{}", alpha.base.trim_start_matches("https://")) }))
+            .await;
+        assert_eq!(answer["ok"], true);
+        let page_id = format!("{}/pages/1", peer.base);
+        let create = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/activities/open-1", peer.base),
+            "type": "Create",
+            "actor": peer.actor_id,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "cc": [commune],
+            "object": {
+                "id": page_id, "type": "Page", "attributedTo": peer.actor_id,
+                "name": "Un marché de nuit", "summary": "<p>Pourquoi pas l’été ?</p>",
+                "content": "<p>Idée <script>alert(1)</script></p>", "audience": commune,
+                "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": [commune],
+            }
+        });
+        let inbox = alpha.url("/communes/ville/inbox");
+        let sent = peer
+            .control_post("/send-raw", json!({ "inbox": inbox, "activity": create }))
+            .await;
+        assert_eq!(sent["status"], 403, "{sent}");
+        assert!(!lea.get("/debates").await.has("Un marché de nuit"));
+        admin
+            .submit("/admin", "/admin/debates", &[("openers", "everyone")])
+            .await;
+        let mut again = create.clone();
+        again["id"] = json!(format!("{}/activities/open-2", peer.base));
+        let sent = peer
+            .control_post("/send-raw", json!({ "inbox": inbox, "activity": again }))
+            .await;
+        assert!(sent["status"].as_u64().unwrap() < 300, "{sent}");
+        let page = lea.get("/debates").await;
+        assert!(page.has("Un marché de nuit"), "{}", page.body);
+        let relayed = peer
+            .wait_for_inbox(
+                |a| a["type"] == "Announce" && a["raw"]["object"] == page_id.as_str(),
+                WAIT,
+            )
+            .await;
+        assert_eq!(relayed["actor"], commune.as_str());
+        let at = page.body.find("Un marché de nuit").unwrap();
+        let path = page.body[..at]
+            .rsplit("href=\"")
+            .next()
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let page = lea.get(&path).await;
+        assert!(
+            page.has("Pourquoi pas l’été ?") && !page.has("<script>alert"),
+            "{}",
+            page.body
+        );
+    }
+);

@@ -64,3 +64,7 @@ id_type!(
     /// A comment on a debate.
     CommentId
 );
+id_type!(
+    /// A theme a commune files debates under.
+    ThemeId
+);

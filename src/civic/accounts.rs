@@ -93,6 +93,7 @@ fn insert_account(
         pair,
     )?;
     let account = Account {
+        resident: false,
         actor_id: actor.id,
         commune_id: commune.id,
         role: new.role,
@@ -260,6 +261,32 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 /// its debates and manage them; citizens do not.
 pub fn speaks_for_commune(account: &Account) -> bool {
     matches!(account.role, Role::Official | Role::Moderator | Role::Admin)
+}
+
+/// An admin marks an account of the commune as a resident, or not (until residents verify themselves).
+pub fn set_resident(
+    conn: &mut AnyConnection,
+    admin: &Account,
+    username: &str,
+    resident: bool,
+) -> Result<()> {
+    use crate::model::schema::{accounts, actors};
+    if admin.role != Role::Admin {
+        return Err(Error::Forbidden("only admins mark residents".into()));
+    }
+    let actor: Option<crate::ids::ActorId> = actors::table
+        .inner_join(accounts::table.on(accounts::actor_id.eq(actors::id)))
+        .filter(actors::username.eq(username))
+        .filter(accounts::commune_id.eq(admin.commune_id))
+        .filter(actors::deleted_at.is_null())
+        .select(actors::id)
+        .first(conn)
+        .optional()?;
+    let actor = actor.ok_or_else(|| Error::invalid("username", "no such account here"))?;
+    diesel::update(accounts::table.find(actor))
+        .set(accounts::resident.eq(resident))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Whether an account speaks for a given commune (its own).

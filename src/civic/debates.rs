@@ -4,13 +4,17 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::civic::accounts::{speaks_for, speaks_for_commune};
-use crate::civic::notes::text_to_html;
+use crate::civic::notes::{sanitize_remote_html, text_to_html};
 use crate::civic::{now, outbox};
 use crate::db::AnyConnection;
 use crate::error::{Error, Result};
-use crate::ids::{ActorId, CommentId, DebateId, RemoteActorId};
-use crate::model::schema::{comments, debates};
-use crate::model::{Account, Comment, Debate, DebateStatus, EventKind, Stance};
+use crate::ids::{ActorId, CommentId, DebateId, RemoteActorId, ThemeId};
+use crate::model::schema::{
+    comment_likes, comment_revisions, comments, communes, debate_themes, debates, themes,
+};
+use crate::model::{
+    Account, Comment, Debate, DebateOpeners, DebateStatus, EventKind, Role, Stance, Theme,
+};
 
 pub const MAX_TITLE: usize = 200;
 pub const MAX_QUESTION: usize = 500;
@@ -69,6 +73,41 @@ fn bounded(field: &'static str, text: &str, max: usize, required: bool) -> Resul
     Ok(text)
 }
 
+/// Who may open debates in a commune.
+pub fn openers(conn: &mut AnyConnection, commune: ActorId) -> Result<DebateOpeners> {
+    Ok(communes::table
+        .find(commune)
+        .select(communes::debate_openers)
+        .first(conn)?)
+}
+
+/// Sets who may open debates in the admin's commune.
+pub fn set_openers(
+    conn: &mut AnyConnection,
+    admin: &Account,
+    openers: DebateOpeners,
+) -> Result<()> {
+    if admin.role != Role::Admin {
+        return Err(Error::Forbidden(
+            "only admins choose who opens debates".into(),
+        ));
+    }
+    diesel::update(communes::table.find(admin.commune_id))
+        .set(communes::debate_openers.eq(openers))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Whether an account may open a debate in its commune under a setting.
+pub fn may_open(account: &Account, openers: DebateOpeners) -> bool {
+    speaks_for_commune(account)
+        || match openers {
+            DebateOpeners::Officials => false,
+            DebateOpeners::Residents => account.resident,
+            DebateOpeners::Accounts | DebateOpeners::Everyone => true,
+        }
+}
+
 /// What it takes to open a debate.
 #[derive(Debug, Clone, Default)]
 pub struct NewDebate {
@@ -77,14 +116,16 @@ pub struct NewDebate {
     /// Markdown.
     pub body: String,
     pub closes_at: Option<NaiveDateTime>,
+    /// Themes of the commune's list.
+    pub themes: Vec<ThemeId>,
 }
 
-/// Opens a debate in the account's commune. For now those who speak for the commune (officials,
-/// moderators, admins) open debates; a commune setting letting residents open them comes later.
+/// Opens a debate in the account's commune, if the commune's setting lets the account do so.
 pub fn open_debate(conn: &mut AnyConnection, account: &Account, new: NewDebate) -> Result<Debate> {
-    if !speaks_for_commune(account) {
+    if !may_open(account, openers(conn, account.commune_id)?) {
         return Err(Error::Forbidden(
-            "only officials, moderators and admins open debates in this commune".into(),
+            "in this commune, debates are opened by officials (or by residents, as the commune decides)"
+                .into(),
         ));
     }
     let title = bounded("title", &new.title, MAX_TITLE, true)?;
@@ -94,9 +135,23 @@ pub fn open_debate(conn: &mut AnyConnection, account: &Account, new: NewDebate) 
     if new.closes_at.is_some_and(|c| c <= at) {
         return Err(Error::invalid("closes_at", "must be in the future"));
     }
+    let mut wanted = new.themes.clone();
+    wanted.sort();
+    wanted.dedup();
+    let known: i64 = themes::table
+        .filter(themes::commune_id.eq(account.commune_id))
+        .filter(themes::id.eq_any(&wanted))
+        .count()
+        .get_result(conn)?;
+    if known != wanted.len() as i64 {
+        return Err(Error::invalid(
+            "themes",
+            "are not all themes of this commune",
+        ));
+    }
     let id: DebateId = diesel::insert_into(debates::table)
         .values((
-            debates::commune_id.eq(account.commune_id),
+            debates::commune_id.eq(Some(account.commune_id)),
             debates::author_id.eq(Some(account.actor_id)),
             debates::title.eq(&title),
             debates::question.eq(&question),
@@ -109,6 +164,14 @@ pub fn open_debate(conn: &mut AnyConnection, account: &Account, new: NewDebate) 
         ))
         .returning(debates::id)
         .get_result(conn)?;
+    for theme in wanted {
+        diesel::insert_into(debate_themes::table)
+            .values((
+                debate_themes::debate_id.eq(id),
+                debate_themes::theme_id.eq(theme),
+            ))
+            .execute(conn)?;
+    }
     // The author publishes; the commune relays, nested and plain (see `federation::deliver`).
     outbox::record(
         conn,
@@ -140,27 +203,124 @@ pub fn debate(conn: &mut AnyConnection, id: DebateId) -> Result<Debate> {
         .ok_or_else(|| Error::NotFound(format!("no debate {id}")))
 }
 
-/// Closes, reopens or archives a debate: those who speak for its commune only.
+/// A debate hosted here, and the account speaking for its commune: only they manage it.
+fn managed(conn: &mut AnyConnection, account: &Account, id: DebateId) -> Result<(Debate, ActorId)> {
+    let found = debate(conn, id)?;
+    match found.commune_id {
+        Some(commune) if speaks_for(account, commune) => Ok((found, commune)),
+        Some(_) => Err(Error::Forbidden(
+            "only the commune's officials, moderators and admins manage its debates".into(),
+        )),
+        None => Err(Error::Forbidden(
+            "this debate is hosted on another server: its commune manages it there".into(),
+        )),
+    }
+}
+
+/// Closes, reopens or archives a debate; the change goes out as an `Update` of its `Page`.
 pub fn set_status(
     conn: &mut AnyConnection,
     account: &Account,
     id: DebateId,
     status: DebateStatus,
 ) -> Result<Debate> {
-    let found = debate(conn, id)?;
-    if !speaks_for(account, found.commune_id) {
-        return Err(Error::Forbidden(
-            "only the commune's officials, moderators and admins change a debate's status".into(),
-        ));
-    }
+    let (_, commune) = managed(conn, account, id)?;
     diesel::update(debates::table.find(id))
         .set((debates::status.eq(status), debates::updated_at.eq(now())))
         .execute(conn)?;
+    outbox::record(conn, EventKind::DebateUpdated, commune, id.0, None, "")?;
     debate(conn, id)
 }
 
-/// A comment by a local account. A closed debate accepts none, from anyone; a reply answers a comment of
-/// the same debate.
+/// Pins a debate at the top of its commune's list, or unpins it.
+pub fn set_pinned(
+    conn: &mut AnyConnection,
+    account: &Account,
+    id: DebateId,
+    pinned: bool,
+) -> Result<()> {
+    managed(conn, account, id)?;
+    diesel::update(debates::table.find(id))
+        .set(debates::pinned.eq(pinned))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A commune's themes, by name.
+pub fn themes_of(conn: &mut AnyConnection, commune: ActorId) -> Result<Vec<Theme>> {
+    Ok(themes::table
+        .filter(themes::commune_id.eq(commune))
+        .order(themes::name.asc())
+        .select(Theme::as_select())
+        .load(conn)?)
+}
+
+pub const MAX_THEME: usize = 60;
+
+/// Adds a theme to the list of the account's commune.
+pub fn add_theme(conn: &mut AnyConnection, account: &Account, name: &str) -> Result<Theme> {
+    if !speaks_for_commune(account) {
+        return Err(Error::Forbidden(
+            "only officials, moderators and admins manage the themes".into(),
+        ));
+    }
+    let name = bounded("theme", name, MAX_THEME, true)?;
+    let inserted = crate::on_each_backend!(conn, |c| diesel::insert_into(themes::table)
+        .values((
+            themes::commune_id.eq(account.commune_id),
+            themes::name.eq(&name)
+        ))
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    if inserted == 0 {
+        return Err(Error::invalid("theme", "already exists"));
+    }
+    Ok(themes::table
+        .filter(themes::commune_id.eq(account.commune_id))
+        .filter(themes::name.eq(&name))
+        .select(Theme::as_select())
+        .first(conn)?)
+}
+
+/// Removes a theme (its debates stay, without it).
+pub fn remove_theme(conn: &mut AnyConnection, account: &Account, id: ThemeId) -> Result<()> {
+    if !speaks_for_commune(account) {
+        return Err(Error::Forbidden(
+            "only officials, moderators and admins manage the themes".into(),
+        ));
+    }
+    diesel::delete(
+        themes::table
+            .filter(themes::id.eq(id))
+            .filter(themes::commune_id.eq(account.commune_id)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// A closed debate, to a person here: the form says why.
+fn closed_invalid() -> Error {
+    Error::invalid(
+        "debate",
+        "this debate is closed: it accepts no new comments",
+    )
+}
+
+fn closed_error() -> Error {
+    Error::Forbidden("this debate is closed: it accepts no new comments".into())
+}
+
+fn find_comment(conn: &mut AnyConnection, id: CommentId) -> Result<Comment> {
+    comments::table
+        .find(id)
+        .select(Comment::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no comment {id}")))
+}
+
+/// A comment by a local account, on a debate hosted here or elsewhere. A closed debate accepts none, from
+/// anyone; a reply answers a comment of the same debate.
 pub fn comment(
     conn: &mut AnyConnection,
     author: ActorId,
@@ -171,10 +331,7 @@ pub fn comment(
 ) -> Result<Comment> {
     let found = debate(conn, debate_id)?;
     if !found.accepts_comments(now()) {
-        return Err(Error::invalid(
-            "debate",
-            "this debate is closed: it accepts no new comments",
-        ));
+        return Err(closed_invalid());
     }
     let text = bounded("comment", text, MAX_COMMENT, true)?;
     if let Some(parent) = parent {
@@ -202,18 +359,170 @@ pub fn comment(
         .returning(comments::id)
         .get_result(conn)?;
     outbox::record(conn, EventKind::CommentPublished, author, id.0, None, "")?;
-    outbox::record(
-        conn,
-        EventKind::CommentAnnounced,
-        found.commune_id,
-        id.0,
-        None,
-        "",
-    )?;
-    Ok(comments::table
-        .find(id)
-        .select(Comment::as_select())
-        .first(conn)?)
+    announce(conn, &found, id, "")?;
+    find_comment(conn, id)
+}
+
+/// The hosting commune relays what happens to a comment to its followers (FEP-1b12); a debate hosted
+/// elsewhere is relayed by its own commune.
+fn announce(conn: &mut AnyConnection, debate: &Debate, id: CommentId, what: &str) -> Result<()> {
+    match debate.commune_id {
+        Some(commune) => {
+            outbox::record(conn, EventKind::CommentAnnounced, commune, id.0, None, what)
+        }
+        None => Ok(()),
+    }
+}
+
+/// A comment of its author's, open to a change: not deleted, not hidden, in a debate still open.
+fn own_comment(
+    conn: &mut AnyConnection,
+    author: ActorId,
+    id: CommentId,
+) -> Result<(Comment, Debate)> {
+    let found = find_comment(conn, id)?;
+    if found.author_id != Some(author) {
+        return Err(Error::Forbidden("this comment is not yours".into()));
+    }
+    if !found.visible() {
+        return Err(Error::NotFound(format!("comment {id} is deleted")));
+    }
+    let debate = debate(conn, found.debate_id)?;
+    Ok((found, debate))
+}
+
+/// Keeps the version being replaced, then writes the new one.
+fn revise(
+    conn: &mut AnyConnection,
+    old: &Comment,
+    content_html: &str,
+    stance: Option<Stance>,
+) -> Result<()> {
+    diesel::insert_into(comment_revisions::table)
+        .values((
+            comment_revisions::comment_id.eq(old.id),
+            comment_revisions::content_html.eq(&old.content_html),
+            comment_revisions::stance.eq(old.stance),
+            comment_revisions::written_at.eq(old.edited_at.unwrap_or(old.created_at)),
+        ))
+        .execute(conn)?;
+    diesel::update(comments::table.find(old.id))
+        .set((
+            comments::content_html.eq(content_html),
+            comments::stance.eq(stance),
+            comments::edited_at.eq(Some(now())),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Its author edits a comment; the earlier version stays in its history. A closed debate is read only.
+pub fn edit_comment(
+    conn: &mut AnyConnection,
+    author: ActorId,
+    id: CommentId,
+    text: &str,
+    stance: Option<Stance>,
+) -> Result<Comment> {
+    let (old, debate) = own_comment(conn, author, id)?;
+    if !debate.accepts_comments(now()) {
+        return Err(closed_invalid());
+    }
+    let text = bounded("comment", text, MAX_COMMENT, true)?;
+    let html = text_to_html(&text);
+    if html == old.content_html && stance == old.stance {
+        return Ok(old);
+    }
+    revise(conn, &old, &html, stance)?;
+    outbox::record(conn, EventKind::CommentUpdated, author, id.0, None, "")?;
+    announce(conn, &debate, id, "update")?;
+    find_comment(conn, id)
+}
+
+/// Its author deletes a comment: a tombstone keeps the replies under it in place; its history goes too.
+pub fn delete_comment(conn: &mut AnyConnection, author: ActorId, id: CommentId) -> Result<()> {
+    let (_, debate) = own_comment(conn, author, id)?;
+    tombstone(conn, id)?;
+    outbox::record(conn, EventKind::CommentDeleted, author, id.0, None, "")?;
+    announce(conn, &debate, id, "delete")
+}
+
+fn tombstone(conn: &mut AnyConnection, id: CommentId) -> Result<()> {
+    diesel::update(comments::table.find(id))
+        .set((
+            comments::deleted.eq(true),
+            comments::content_html.eq(""),
+            comments::stance.eq(None::<Stance>),
+        ))
+        .execute(conn)?;
+    diesel::delete(comment_revisions::table.filter(comment_revisions::comment_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(comment_likes::table.filter(comment_likes::comment_id.eq(id))).execute(conn)?;
+    Ok(())
+}
+
+/// A moderator of the debate's commune hides a comment (its text is no longer shown, its place in the
+/// thread stays); the commune announces the removal, and other Parvis instances hide it too.
+pub fn hide_comment(conn: &mut AnyConnection, moderator: &Account, id: CommentId) -> Result<()> {
+    let found = find_comment(conn, id)?;
+    let (debate, _) = managed(conn, moderator, found.debate_id)?;
+    if found.hidden_at.is_some() || found.deleted {
+        return Ok(());
+    }
+    diesel::update(comments::table.find(id))
+        .set((
+            comments::hidden_at.eq(Some(now())),
+            comments::hidden_by.eq(Some(moderator.actor_id)),
+        ))
+        .execute(conn)?;
+    announce(conn, &debate, id, "hide")
+}
+
+/// "Agree" on a comment (a `Like`), or withdraw it. Agreeing twice changes nothing.
+pub fn agree(conn: &mut AnyConnection, who: ActorId, id: CommentId, on: bool) -> Result<()> {
+    let found = find_comment(conn, id)?;
+    if !found.visible() {
+        return Err(Error::NotFound(format!("comment {id} is deleted")));
+    }
+    if found.author_id == Some(who) {
+        return Err(Error::invalid(
+            "comment",
+            "is yours: agree with others' comments",
+        ));
+    }
+    let debate = debate(conn, found.debate_id)?;
+    if on {
+        let inserted: Option<i64> =
+            crate::on_each_backend!(conn, |c| diesel::insert_into(comment_likes::table)
+                .values((
+                    comment_likes::comment_id.eq(id),
+                    comment_likes::author_id.eq(Some(who)),
+                    comment_likes::created_at.eq(now()),
+                ))
+                .on_conflict_do_nothing()
+                .returning(comment_likes::id)
+                .get_result(c)
+                .optional())?;
+        if let Some(like) = inserted {
+            let payload = like.to_string();
+            outbox::record(conn, EventKind::CommentLiked, who, id.0, None, &payload)?;
+            announce(conn, &debate, id, &format!("like:{like}"))?;
+        }
+    } else {
+        let like: Option<i64> = comment_likes::table
+            .filter(comment_likes::comment_id.eq(id))
+            .filter(comment_likes::author_id.eq(who))
+            .select(comment_likes::id)
+            .first(conn)
+            .optional()?;
+        if let Some(like) = like {
+            diesel::delete(comment_likes::table.find(like)).execute(conn)?;
+            let payload = like.to_string();
+            outbox::record(conn, EventKind::CommentUnliked, who, id.0, None, &payload)?;
+            announce(conn, &debate, id, &format!("unlike:{who}:{like}"))?;
+        }
+    }
+    Ok(())
 }
 
 /// What a reply from another server answers.
@@ -223,46 +532,70 @@ pub enum Answered {
     Comment(CommentId),
 }
 
-/// A reply from another server (a `Note` whose `inReplyTo` is one of our debates or comments) becomes a
-/// comment, relayed by the commune to its followers. A second copy changes nothing; a closed debate refuses
-/// it, as it refuses everyone.
-pub fn remote_comment(
+/// The debate or comment an `inReplyTo` names: one of ours, or one stored from elsewhere.
+pub fn find_answered(
     conn: &mut AnyConnection,
-    author: RemoteActorId,
-    answered: Answered,
-    ap_id: &str,
-    html: &str,
-    published: NaiveDateTime,
-) -> Result<()> {
-    let (debate_id, parent) = match answered {
+    urls: &crate::federation::urls::Urls,
+    in_reply_to: &str,
+) -> Result<Option<Answered>> {
+    if let Some(id) = urls.parse_debate(in_reply_to) {
+        return Ok(Some(Answered::Debate(id)));
+    }
+    if let Some(id) = urls.parse_comment(in_reply_to) {
+        return Ok(Some(Answered::Comment(id)));
+    }
+    let debate: Option<DebateId> = debates::table
+        .filter(debates::ap_id.eq(in_reply_to))
+        .select(debates::id)
+        .first(conn)
+        .optional()?;
+    if let Some(id) = debate {
+        return Ok(Some(Answered::Debate(id)));
+    }
+    Ok(comments::table
+        .filter(comments::ap_id.eq(in_reply_to))
+        .select(comments::id)
+        .first(conn)
+        .optional()?
+        .map(Answered::Comment))
+}
+
+/// A comment written on another server, as received.
+#[derive(Clone, Debug)]
+pub struct RemoteComment {
+    pub author: RemoteActorId,
+    pub answered: Answered,
+    pub ap_id: String,
+    /// HTML as sent (cleaned here).
+    pub html: String,
+    pub stance: Option<Stance>,
+    pub published: NaiveDateTime,
+}
+
+/// A reply from another server (a `Note` whose `inReplyTo` is a debate or comment we know) becomes a comment;
+/// on a debate hosted here, the commune relays it to its followers. A second copy changes nothing; a closed
+/// debate refuses it, as it refuses everyone.
+pub fn remote_comment(conn: &mut AnyConnection, new: RemoteComment) -> Result<()> {
+    let (debate_id, parent) = match new.answered {
         Answered::Debate(id) => (id, None),
-        Answered::Comment(id) => {
-            let debate_id: DebateId = comments::table
-                .find(id)
-                .select(comments::debate_id)
-                .first(conn)
-                .optional()?
-                .ok_or_else(|| Error::NotFound(format!("no comment {id}")))?;
-            (debate_id, Some(id))
-        }
+        Answered::Comment(id) => (find_comment(conn, id)?.debate_id, Some(id)),
     };
     let found = debate(conn, debate_id)?;
     if !found.accepts_comments(now()) {
-        return Err(Error::Forbidden(
-            "this debate is closed: it accepts no new comments".into(),
-        ));
+        return Err(closed_error());
     }
-    let content = crate::civic::notes::sanitize_remote_html(html);
+    let content = sanitize_remote_html(&new.html);
     if content.trim().is_empty() {
         return Err(Error::BadRequest("the reply is empty".into()));
     }
     let values = (
         comments::debate_id.eq(debate_id),
         comments::parent_id.eq(parent),
-        comments::remote_author_id.eq(Some(author)),
-        comments::ap_id.eq(Some(ap_id)),
+        comments::remote_author_id.eq(Some(new.author)),
+        comments::ap_id.eq(Some(&new.ap_id)),
         comments::content_html.eq(content),
-        comments::created_at.eq(published.min(now())),
+        comments::stance.eq(new.stance),
+        comments::created_at.eq(new.published.min(now())),
     );
     let inserted: Option<CommentId> =
         crate::on_each_backend!(conn, |c| diesel::insert_into(comments::table)
@@ -272,42 +605,310 @@ pub fn remote_comment(
             .get_result(c)
             .optional())?;
     if let Some(id) = inserted {
-        outbox::record(
-            conn,
-            EventKind::CommentAnnounced,
-            found.commune_id,
-            id.0,
-            None,
-            "",
-        )?;
+        announce(conn, &found, id, "")?;
     }
     Ok(())
 }
 
-/// A remote author deleted its reply: a tombstone keeps the replies under it in place. Only the author's own
-/// server may delete it; a comment of someone else is refused.
-pub fn delete_remote_comment(
+/// A stored remote comment, with its debate, if `sender` wrote it; someone else's is refused.
+fn remote_owned(
     conn: &mut AnyConnection,
-    author: RemoteActorId,
+    sender: RemoteActorId,
     ap_id: &str,
-) -> Result<bool> {
-    let owner: Option<Option<RemoteActorId>> = comments::table
+) -> Result<Option<(Comment, Debate)>> {
+    let found: Option<Comment> = comments::table
         .filter(comments::ap_id.eq(ap_id))
-        .select(comments::remote_author_id)
+        .select(Comment::as_select())
         .first(conn)
         .optional()?;
-    match owner {
-        None => Ok(false),
-        Some(Some(owner)) if owner == author => {
-            diesel::update(comments::table.filter(comments::ap_id.eq(ap_id)))
-                .set((comments::deleted.eq(true), comments::content_html.eq("")))
-                .execute(conn)?;
-            Ok(true)
+    match found {
+        None => Ok(None),
+        Some(c) if c.remote_author_id == Some(sender) => {
+            let d = debate(conn, c.debate_id)?;
+            Ok(Some((c, d)))
         }
         Some(_) => Err(Error::Forbidden(format!(
             "{ap_id} does not belong to the sender"
         ))),
     }
+}
+
+/// A remote author edited its comment: the earlier version goes to the history, and the commune relays the
+/// change. Returns whether it was one of our comments.
+pub fn update_remote_comment(
+    conn: &mut AnyConnection,
+    author: RemoteActorId,
+    ap_id: &str,
+    html: &str,
+    stance: Option<Stance>,
+) -> Result<bool> {
+    let Some((old, debate)) = remote_owned(conn, author, ap_id)? else {
+        return Ok(false);
+    };
+    if !old.visible() {
+        return Ok(true);
+    }
+    let content = sanitize_remote_html(html);
+    if content.trim().is_empty() {
+        return Err(Error::BadRequest("the new version is empty".into()));
+    }
+    if content != old.content_html || stance != old.stance {
+        revise(conn, &old, &content, stance)?;
+        announce(conn, &debate, old.id, "update")?;
+    }
+    Ok(true)
+}
+
+/// A remote author deleted its reply: a tombstone keeps the replies under it in place. Only the author's own
+/// server may delete it; a comment of someone else is refused. Returns whether it was one of our comments.
+pub fn delete_remote_comment(
+    conn: &mut AnyConnection,
+    author: RemoteActorId,
+    ap_id: &str,
+) -> Result<bool> {
+    let Some((old, debate)) = remote_owned(conn, author, ap_id)? else {
+        return Ok(false);
+    };
+    if !old.deleted {
+        tombstone(conn, old.id)?;
+        announce(conn, &debate, old.id, "delete")?;
+    }
+    Ok(true)
+}
+
+/// The remote commune hosting a debate hid a comment in it (its moderators decide there). A commune that
+/// does not host the comment's debate is refused.
+pub fn hide_remote_comment(
+    conn: &mut AnyConnection,
+    commune: RemoteActorId,
+    comment: CommentId,
+) -> Result<()> {
+    let found = find_comment(conn, comment)?;
+    let host = debate(conn, found.debate_id)?.remote_commune_id;
+    if host != Some(commune) {
+        return Err(Error::Forbidden(
+            "only the commune hosting a debate hides its comments".into(),
+        ));
+    }
+    diesel::update(
+        comments::table
+            .find(comment)
+            .filter(comments::hidden_at.is_null()),
+    )
+    .set(comments::hidden_at.eq(Some(now())))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// "Agree" from another server (a `Like` of a comment); a second copy, or a second Like by the same person,
+/// changes nothing.
+pub fn remote_agree(
+    conn: &mut AnyConnection,
+    who: RemoteActorId,
+    like_ap_id: &str,
+    comment: CommentId,
+) -> Result<()> {
+    let found = find_comment(conn, comment)?;
+    if !found.visible() {
+        return Err(Error::NotFound(format!("comment {comment} is deleted")));
+    }
+    let debate = debate(conn, found.debate_id)?;
+    let inserted: Option<i64> =
+        crate::on_each_backend!(conn, |c| diesel::insert_into(comment_likes::table)
+            .values((
+                comment_likes::comment_id.eq(comment),
+                comment_likes::remote_author_id.eq(Some(who)),
+                comment_likes::ap_id.eq(Some(like_ap_id)),
+                comment_likes::created_at.eq(now()),
+            ))
+            .on_conflict_do_nothing()
+            .returning(comment_likes::id)
+            .get_result(c)
+            .optional())?;
+    if let Some(like) = inserted {
+        announce(conn, &debate, comment, &format!("like:{like}"))?;
+    }
+    Ok(())
+}
+
+/// `Undo(Like)` from another server: only the person who agreed withdraws it.
+pub fn remote_disagree(
+    conn: &mut AnyConnection,
+    who: RemoteActorId,
+    like_ap_id: &str,
+) -> Result<()> {
+    let found: Option<(i64, CommentId)> = comment_likes::table
+        .filter(comment_likes::ap_id.eq(like_ap_id))
+        .filter(comment_likes::remote_author_id.eq(who))
+        .select((comment_likes::id, comment_likes::comment_id))
+        .first(conn)
+        .optional()?;
+    if let Some((like, comment)) = found {
+        diesel::delete(comment_likes::table.find(like)).execute(conn)?;
+        let debate_id = find_comment(conn, comment)?.debate_id;
+        let debate = debate(conn, debate_id)?;
+        announce(
+            conn,
+            &debate,
+            comment,
+            &format!("unlike:r{who}:{like_ap_id}"),
+        )?;
+    }
+    Ok(())
+}
+
+/// A debate hosted by another server's commune, as its `Page` says.
+#[derive(Clone, Debug)]
+pub struct RemoteDebate {
+    pub ap_id: String,
+    pub url: Option<String>,
+    pub commune: RemoteActorId,
+    pub author: Option<RemoteActorId>,
+    pub title: String,
+    /// The question, as plain text.
+    pub question: String,
+    /// HTML as sent (cleaned here).
+    pub html: String,
+    pub open: bool,
+    pub closes_at: Option<NaiveDateTime>,
+    pub published: NaiveDateTime,
+}
+
+/// Keeps (or refreshes) a copy of a debate hosted elsewhere, so that people here can read and answer it.
+/// Only its commune's server speaks for it: a copy cannot move to another commune.
+pub fn store_remote_debate(conn: &mut AnyConnection, page: RemoteDebate) -> Result<DebateId> {
+    let title: String = page.title.trim().chars().take(MAX_TITLE).collect();
+    if title.is_empty() {
+        return Err(Error::BadRequest("the debate has no name".into()));
+    }
+    let question: String = page.question.trim().chars().take(MAX_QUESTION).collect();
+    let html = sanitize_remote_html(&page.html);
+    let status = if page.open {
+        DebateStatus::Open
+    } else {
+        DebateStatus::Closed
+    };
+    let at = now();
+    let existing: Option<(DebateId, Option<RemoteActorId>)> = debates::table
+        .filter(debates::ap_id.eq(&page.ap_id))
+        .select((debates::id, debates::remote_commune_id))
+        .first(conn)
+        .optional()?;
+    match existing {
+        Some((id, commune)) if commune == Some(page.commune) => {
+            diesel::update(debates::table.find(id))
+                .set((
+                    debates::title.eq(&title),
+                    debates::question.eq(&question),
+                    debates::body_html.eq(&html),
+                    debates::status.eq(status),
+                    debates::closes_at.eq(page.closes_at),
+                    debates::updated_at.eq(at),
+                ))
+                .execute(conn)?;
+            Ok(id)
+        }
+        Some(_) => Err(Error::Forbidden(format!(
+            "{} is hosted by another commune",
+            page.ap_id
+        ))),
+        None => {
+            let values = (
+                debates::remote_commune_id.eq(Some(page.commune)),
+                debates::remote_author_id.eq(page.author),
+                debates::ap_id.eq(Some(&page.ap_id)),
+                debates::url.eq(page.url.as_deref()),
+                debates::title.eq(&title),
+                debates::question.eq(&question),
+                debates::body_markdown.eq(""),
+                debates::body_html.eq(&html),
+                debates::status.eq(status),
+                debates::closes_at.eq(page.closes_at),
+                debates::created_at.eq(page.published.min(at)),
+                debates::updated_at.eq(at),
+            );
+            crate::on_each_backend!(conn, |c| diesel::insert_into(debates::table)
+                .values(values)
+                .on_conflict_do_nothing()
+                .execute(c))?;
+            Ok(debates::table
+                .filter(debates::ap_id.eq(&page.ap_id))
+                .select(debates::id)
+                .first(conn)?)
+        }
+    }
+}
+
+/// A person from another server opens a debate in one of our communes (a `Create(Page)` whose `audience` is
+/// the commune): only if the commune lets anyone open debates. The commune announces it to its followers.
+pub fn remote_opened_debate(
+    conn: &mut AnyConnection,
+    commune: ActorId,
+    page: RemoteDebate,
+) -> Result<DebateId> {
+    if openers(conn, commune)? != DebateOpeners::Everyone {
+        return Err(Error::Forbidden(
+            "this commune does not take debates opened from other servers".into(),
+        ));
+    }
+    let title = bounded("title", &page.title, MAX_TITLE, true).map_err(|_| {
+        Error::BadRequest("the debate needs a name of at most 200 characters".into())
+    })?;
+    let question: String = page.question.trim().chars().take(MAX_QUESTION).collect();
+    let at = now();
+    let values = (
+        debates::commune_id.eq(Some(commune)),
+        debates::remote_author_id.eq(page.author),
+        debates::ap_id.eq(Some(&page.ap_id)),
+        debates::url.eq(page.url.as_deref()),
+        debates::title.eq(&title),
+        debates::question.eq(&question),
+        debates::body_markdown.eq(""),
+        debates::body_html.eq(sanitize_remote_html(&page.html)),
+        debates::status.eq(DebateStatus::Open),
+        debates::closes_at.eq(page.closes_at.filter(|c| *c > at)),
+        debates::created_at.eq(page.published.min(at)),
+        debates::updated_at.eq(at),
+    );
+    let inserted: Option<DebateId> =
+        crate::on_each_backend!(conn, |c| diesel::insert_into(debates::table)
+            .values(values)
+            .on_conflict_do_nothing()
+            .returning(debates::id)
+            .get_result(c)
+            .optional())?;
+    match inserted {
+        Some(id) => {
+            outbox::record(
+                conn,
+                EventKind::DebateAnnounced,
+                commune,
+                id.0,
+                None,
+                "page",
+            )?;
+            Ok(id)
+        }
+        None => Ok(debates::table
+            .filter(debates::ap_id.eq(&page.ap_id))
+            .select(debates::id)
+            .first(conn)?),
+    }
+}
+
+/// The hosting commune's server deleted a debate: our copy goes, with its comments.
+pub fn forget_remote_debate(
+    conn: &mut AnyConnection,
+    commune: RemoteActorId,
+    ap_id: &str,
+) -> Result<bool> {
+    let n = diesel::delete(
+        debates::table
+            .filter(debates::ap_id.eq(ap_id))
+            .filter(debates::remote_commune_id.eq(commune)),
+    )
+    .execute(conn)?;
+    Ok(n > 0)
 }
 
 #[cfg(test)]

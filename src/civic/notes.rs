@@ -28,6 +28,23 @@ pub fn text_to_html(text: &str) -> String {
         .collect()
 }
 
+/// The text of HTML from another server, with no markup left (for a debate's question, shown as text).
+pub fn html_to_text(html: &str) -> String {
+    let html = html
+        .replace("</p>", "</p>\n\n")
+        .replace("<br>", "\n")
+        .replace("<br/>", "\n")
+        .replace("<br />", "\n");
+    let text = ammonia::Builder::empty().clean(&html).to_string();
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&")
+        .trim()
+        .to_string()
+}
+
 /// Cleans HTML from another server: only the tags Mastodon itself keeps in posts, links made safe. The
 /// sanitizer is built once (building it costs more than cleaning a short post).
 pub fn sanitize_remote_html(html: &str) -> String {

@@ -43,6 +43,36 @@ pub struct NoteObject {
         deserialize_with = "optional_id"
     )]
     pub url: Option<Url>,
+    /// `parvis:stance` of a comment on a debate: `for`, `against` or `neutral`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stance: Option<String>,
+}
+
+/// A debate as another server sends it: a `Page` (or an `Article`) in a commune's `audience`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageIn {
+    pub id: Url,
+    #[serde(rename = "type", deserialize_with = "first_type")]
+    pub kind: String,
+    #[serde(default, deserialize_with = "optional_id")]
+    pub attributed_to: Option<Url>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub content: String,
+    #[serde(default, deserialize_with = "optional_id")]
+    pub url: Option<Url>,
+    #[serde(default, deserialize_with = "optional_id")]
+    pub audience: Option<Url>,
+    #[serde(default)]
+    pub published: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub end_time: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub comments_enabled: Option<bool>,
 }
 
 /// A debate as we send it: a `Page` in its commune (FEP-1b12 `audience`). Mastodon shows a Page as its

@@ -253,6 +253,7 @@ pub async fn note(
         to,
         cc,
         url: Some(url),
+        stance: None,
     };
     Ok(crate::federation::json(object))
 }

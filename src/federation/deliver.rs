@@ -758,6 +758,7 @@ fn plan(
                     to: to.clone(),
                     cc: cc.clone(),
                     url: Some(note_url),
+                    stance: None,
                 }))
             };
             let kind = if event.kind == EventKind::NoteDeleted {
@@ -822,7 +823,9 @@ fn plan(
             let debate = crate::civic::debates::debate(conn, DebateId(event.subject_id))?;
             let page = crate::federation::debates::page_object(conn, urls, &debate)?;
             let mut inboxes = follower_inboxes(conn, event.actor_id)?;
-            inboxes.extend(follower_inboxes(conn, debate.commune_id)?);
+            if let Some(commune) = debate.commune_id {
+                inboxes.extend(follower_inboxes(conn, commune)?);
+            }
             let (to, cc) = (page.to.clone(), page.cc.clone());
             Some(Planned {
                 activity: activity(
@@ -839,6 +842,10 @@ fn plan(
         }
         EventKind::DebateAnnounced => {
             let debate = crate::civic::debates::debate(conn, DebateId(event.subject_id))?;
+            if let Some(remote) = &debate.ap_id {
+                // Opened here from another server: its Page lives there.
+                return Ok(Some(announce(conn, ObjectOut::Link(parse(remote)?))?));
+            }
             let page = crate::federation::debates::page_object(conn, urls, &debate)?;
             let object = if event.payload == "create" {
                 let author = page.attributed_to.clone();
@@ -858,41 +865,130 @@ fn plan(
             };
             Some(announce(conn, object)?)
         }
-        EventKind::CommentPublished => {
+        // A comment written here, edited or deleted by its author: to the author's followers, and to the
+        // commune hosting the debate when it is on another server (which relays it).
+        EventKind::CommentPublished | EventKind::CommentUpdated | EventKind::CommentDeleted => {
             let comment: Comment = comments::table
                 .find(CommentId(event.subject_id))
                 .select(Comment::as_select())
                 .first(conn)?;
-            let note = crate::federation::debates::comment_note(conn, urls, &comment)?;
-            let (to, cc) = (note.to.clone(), note.cc.clone());
+            let mut inboxes = follower_inboxes(conn, event.actor_id)?;
+            inboxes.extend(crate::federation::debates::comment_inboxes(
+                conn, urls, &comment,
+            )?);
+            let (kind, object, to, cc) = if event.kind == EventKind::CommentDeleted {
+                let id = urls.comment(comment.id);
+                let object = ObjectOut::Tombstone {
+                    kind: "Tombstone".into(),
+                    id,
+                };
+                (
+                    "Delete",
+                    object,
+                    vec![PUBLIC.to_string()],
+                    vec![urls.followers(&actor_url).to_string()],
+                )
+            } else {
+                let note = crate::federation::debates::comment_note(conn, urls, &comment)?;
+                let (to, cc) = (note.to.clone(), note.cc.clone());
+                let kind = if event.kind == EventKind::CommentPublished {
+                    "Create"
+                } else {
+                    "Update"
+                };
+                (kind, ObjectOut::Note(Box::new(note)), to, cc)
+            };
+            Some(Planned {
+                activity: activity(kind, urls.activity(), object, to, cc),
+                listed: event.kind == EventKind::CommentPublished,
+                note: None,
+                inboxes: inboxes.into_iter().collect(),
+            })
+        }
+        // "Agree" given here, or withdrawn: to the comment's author and the debate's commune when they are
+        // on other servers (a debate hosted here relays it itself).
+        EventKind::CommentLiked | EventKind::CommentUnliked => {
+            let comment: Comment = comments::table
+                .find(CommentId(event.subject_id))
+                .select(Comment::as_select())
+                .first(conn)?;
+            let like_id: i64 = event.payload.parse().map_err(Error::internal)?;
+            let debate = crate::civic::debates::debate(conn, comment.debate_id)?;
+            let mut inboxes: BTreeSet<String> =
+                crate::federation::debates::debate_ids(conn, urls, &debate)?
+                    .remote_inboxes
+                    .into_iter()
+                    .collect();
+            let comment_url = crate::federation::debates::comment_url(conn, urls, comment.id)?;
+            let mut to = vec![];
+            if let Some(author) = comment.remote_author_id {
+                let author = crate::civic::remote::remote_actor(conn, author)?;
+                inboxes.insert(author.delivery_inbox().to_string());
+                to.push(author.ap_id);
+            }
+            let like = ActivityOut {
+                context: None,
+                id: urls.like(like_id),
+                kind: "Like".into(),
+                actor: actor_url.clone(),
+                object: ObjectOut::Link(comment_url),
+                to: to.clone(),
+                cc: vec![],
+                published: None,
+            };
+            let out = if event.kind == EventKind::CommentLiked {
+                ActivityOut {
+                    context: Some(context()),
+                    published: Some(Utc::now()),
+                    ..like
+                }
+            } else {
+                activity(
+                    "Undo",
+                    urls.activity(),
+                    ObjectOut::Activity(Box::new(like)),
+                    to,
+                    vec![],
+                )
+            };
+            Some(Planned {
+                activity: out,
+                listed: false,
+                note: None,
+                inboxes: inboxes.into_iter().collect(),
+            })
+        }
+        // A debate's status or dates changed: its commune sends the new `Page` to its followers.
+        EventKind::DebateUpdated => {
+            let debate = crate::civic::debates::debate(conn, DebateId(event.subject_id))?;
+            if debate.ap_id.is_some() {
+                // Its Page belongs to its author's server: our status is ours to show.
+                return Ok(None);
+            }
+            let page = crate::federation::debates::page_object(conn, urls, &debate)?;
+            let (to, cc) = (page.to.clone(), page.cc.clone());
             Some(Planned {
                 activity: activity(
-                    "Create",
+                    "Update",
                     urls.activity(),
-                    ObjectOut::Note(Box::new(note)),
+                    ObjectOut::Page(Box::new(page)),
                     to,
                     cc,
                 ),
-                listed: true,
+                listed: false,
                 note: None,
                 inboxes: follower_inboxes(conn, event.actor_id)?
                     .into_iter()
                     .collect(),
             })
         }
-        // A comment, ours or received, relayed by the commune to its followers (FEP-1b12).
+        // What happens to a comment in a debate hosted here, relayed by the commune to its followers
+        // (FEP-1b12): see `federation::debates::relayed`.
         EventKind::CommentAnnounced => {
-            let comment: Comment = comments::table
-                .find(CommentId(event.subject_id))
-                .select(Comment::as_select())
-                .first(conn)?;
-            let object = match &comment.ap_id {
-                Some(remote) => ObjectOut::Link(parse(remote)?),
-                None => ObjectOut::Note(Box::new(crate::federation::debates::comment_note(
-                    conn, urls, &comment,
-                )?)),
-            };
-            Some(announce(conn, object)?)
+            match crate::federation::debates::relayed(conn, urls, event)? {
+                Some(object) => Some(announce(conn, object)?),
+                None => None,
+            }
         }
         EventKind::FollowRequested | EventKind::FollowUndone => {
             let Some(target) = target else {

@@ -21,7 +21,6 @@ use crate::model::{ActorKind, RemoteActor, Visibility};
 /// nothing with: answering 202 keeps senders from retrying. Anything else is refused with 400.
 const ACCEPTED_WITHOUT_EFFECT: &[&str] = &[
     "Add",
-    "Announce",
     "Arrive",
     "Block",
     "Dislike",
@@ -31,7 +30,6 @@ const ACCEPTED_WITHOUT_EFFECT: &[&str] = &[
     "Invite",
     "Join",
     "Leave",
-    "Like",
     "Listen",
     "Move",
     "Offer",
@@ -372,6 +370,18 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
         "Undo" => {
             let inner = object(&activity)?;
             let inner_kind = type_of(inner);
+            if inner_kind == Some("Like") {
+                let like_id = id_of(inner).unwrap_or_default().to_string();
+                return ctx
+                    .db
+                    .transaction(move |conn| {
+                        if !received::first_time(conn, &activity_id)? {
+                            return Ok(());
+                        }
+                        debates::remote_disagree(conn, signer.id, &like_id)
+                    })
+                    .await;
+            }
             if inner_kind.is_some_and(|k| k != "Follow") {
                 // Undoing something we keep no trace of (a Like, an Announce).
                 return Ok(());
@@ -405,32 +415,69 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
                     "the Note is not by the activity's actor".into(),
                 ));
             }
-            // A reply to one of our debates or comments is a comment on the debate (FEP-1b12).
-            let answered = note.in_reply_to.as_ref().and_then(|u| {
-                ctx.urls
-                    .parse_debate(u.as_str())
-                    .map(debates::Answered::Debate)
-                    .or_else(|| {
-                        ctx.urls
-                            .parse_comment(u.as_str())
-                            .map(debates::Answered::Comment)
+            // A reply to a debate or comment we know is a comment on the debate (FEP-1b12); its edits are
+            // applied to the comment.
+            let (urls, reply) = (ctx.urls.clone(), note.clone());
+            let is_comment = ctx
+                .db
+                .run(move |conn| {
+                    let known: i64 = {
+                        use crate::model::schema::comments;
+                        use diesel::prelude::*;
+                        comments::table
+                            .filter(comments::ap_id.eq(reply.id.as_str()))
+                            .count()
+                            .get_result(conn)?
+                    };
+                    if known > 0 {
+                        return Ok(true);
+                    }
+                    Ok(match &reply.in_reply_to {
+                        Some(parent) => {
+                            debates::find_answered(conn, &urls, parent.as_str())?.is_some()
+                        }
+                        None => false,
                     })
-            });
-            if let (Some(answered), false) = (answered, kind == "Update") {
+                })
+                .await?;
+            if is_comment {
+                let (urls, update) = (ctx.urls.clone(), kind == "Update");
                 let published = note.published.unwrap_or_else(Utc::now).naive_utc();
+                let stance = note.stance.as_deref().and_then(crate::model::Stance::parse);
                 return ctx
                     .db
                     .transaction(move |conn| {
                         if !received::first_time(conn, &activity_id)? {
                             return Ok(());
                         }
-                        debates::remote_comment(
+                        if debates::update_remote_comment(
                             conn,
                             signer.id,
-                            answered,
                             note.id.as_str(),
                             &note.content,
-                            published,
+                            stance,
+                        )? || update
+                        {
+                            return Ok(());
+                        }
+                        let parent = note
+                            .in_reply_to
+                            .as_ref()
+                            .map(Url::as_str)
+                            .unwrap_or_default();
+                        let Some(answered) = debates::find_answered(conn, &urls, parent)? else {
+                            return Ok(());
+                        };
+                        debates::remote_comment(
+                            conn,
+                            debates::RemoteComment {
+                                author: signer.id,
+                                answered,
+                                ap_id: note.id.to_string(),
+                                html: note.content,
+                                stance,
+                                published,
+                            },
                         )
                     })
                     .await;
@@ -469,6 +516,29 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
                 })
                 .await
         }
+        "Create" | "Update"
+            if matches!(
+                object(&activity).ok().and_then(type_of),
+                Some("Page" | "Article")
+            ) =>
+        {
+            let page = object(&activity)?.clone();
+            crate::federation::debates::receive_page(ctx, &signer, activity_id, &page).await
+        }
+        "Announce" => {
+            let announced = object(&activity)?.clone();
+            crate::federation::debates::receive_announce(ctx, &signer, activity_id, &announced)
+                .await
+        }
+        "Like" => {
+            crate::federation::debates::receive_like(
+                ctx,
+                &signer,
+                activity_id,
+                activity.object.as_ref(),
+            )
+            .await
+        }
         "Delete" => {
             let object_id = object(&activity)
                 .ok()
@@ -488,7 +558,9 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
                     }
                     if object_id == signer.ap_id {
                         crate::civic::remote::forget_actor(conn, signer.id)
-                    } else if debates::delete_remote_comment(conn, signer.id, &object_id)? {
+                    } else if debates::forget_remote_debate(conn, signer.id, &object_id)?
+                        || debates::delete_remote_comment(conn, signer.id, &object_id)?
+                    {
                         Ok(())
                     } else {
                         notes::delete_remote(conn, signer.id, &object_id)

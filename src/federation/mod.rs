@@ -39,6 +39,9 @@ pub fn context() -> Value {
             "mandates": { "@id": "parvis:mandates", "@container": "@set" },
             "office": "parvis:office",
             "governingBody": "parvis:governingBody",
+            "stance": "parvis:stance",
+            "pt": "https://joinpeertube.org/ns#",
+            "commentsEnabled": "pt:commentsEnabled",
             "startDate": "schema:startDate",
             "endDate": "schema:endDate"
         }

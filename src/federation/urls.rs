@@ -135,6 +135,11 @@ impl Urls {
         self.join(&format!("/comments/{id}"))
     }
 
+    /// An "agree" (a `Like`) given here.
+    pub fn like(&self, id: i64) -> Url {
+        self.join(&format!("/likes/{id}"))
+    }
+
     pub fn parse_debate(&self, url: &str) -> Option<crate::ids::DebateId> {
         self.parse_numbered(url, "debates")
             .map(crate::ids::DebateId)

@@ -93,6 +93,8 @@ pub struct Account {
     pub language: Option<String>,
     /// The version of the charter last accepted.
     pub charter_version: Option<i64>,
+    /// Marked as a resident of the commune by an admin (resident verification comes later).
+    pub resident: bool,
 }
 
 /// An elected office held by an official: "Maire" of "Conseil municipal de …" since a date.

@@ -10,6 +10,6 @@ pub mod schema;
 pub mod username;
 
 pub use actor::{Account, Actor, ActorKind, Mandate, NewActor, Role};
-pub use debate::{Comment, Debate, DebateStatus, Stance};
+pub use debate::{Comment, CommentRevision, Debate, DebateOpeners, DebateStatus, Stance, Theme};
 pub use federation::{Delivery, EventKind, Follow, Note, OutboxEvent, RemoteActor, Visibility};
 pub use username::Username;

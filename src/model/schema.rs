@@ -22,6 +22,7 @@ diesel::table! {
     communes (actor_id) {
         actor_id -> BigInt,
         is_default -> Bool,
+        debate_openers -> Text,
     }
 }
 
@@ -33,6 +34,7 @@ diesel::table! {
         password_hash -> Nullable<Text>,
         language -> Nullable<Text>,
         charter_version -> Nullable<BigInt>,
+        resident -> Bool,
     }
 }
 
@@ -195,6 +197,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     invites,
     debates,
     comments,
+    comment_revisions,
+    comment_likes,
+    themes,
+    debate_themes,
 );
 
 diesel::table! {
@@ -236,7 +242,7 @@ diesel::table! {
 diesel::table! {
     debates (id) {
         id -> BigInt,
-        commune_id -> BigInt,
+        commune_id -> Nullable<BigInt>,
         author_id -> Nullable<BigInt>,
         title -> Text,
         question -> Text,
@@ -247,6 +253,10 @@ diesel::table! {
         pinned -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        ap_id -> Nullable<Text>,
+        remote_commune_id -> Nullable<BigInt>,
+        remote_author_id -> Nullable<BigInt>,
+        url -> Nullable<Text>,
     }
 }
 
@@ -262,7 +272,50 @@ diesel::table! {
         stance -> Nullable<Text>,
         deleted -> Bool,
         created_at -> Timestamp,
+        edited_at -> Nullable<Timestamp>,
+        hidden_at -> Nullable<Timestamp>,
+        hidden_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    comment_revisions (id) {
+        id -> BigInt,
+        comment_id -> BigInt,
+        content_html -> Text,
+        stance -> Nullable<Text>,
+        written_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    comment_likes (id) {
+        id -> BigInt,
+        comment_id -> BigInt,
+        author_id -> Nullable<BigInt>,
+        remote_author_id -> Nullable<BigInt>,
+        ap_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    themes (id) {
+        id -> BigInt,
+        commune_id -> BigInt,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    debate_themes (debate_id, theme_id) {
+        debate_id -> BigInt,
+        theme_id -> BigInt,
     }
 }
 
 diesel::joinable!(comments -> debates (debate_id));
+diesel::joinable!(comment_revisions -> comments (comment_id));
+diesel::joinable!(comment_likes -> comments (comment_id));
+diesel::joinable!(debate_themes -> debates (debate_id));
+diesel::joinable!(debate_themes -> themes (theme_id));

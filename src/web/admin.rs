@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use serde::Deserialize;
 
+use crate::civic::debates;
 use crate::civic::site::{self, Site};
 use crate::error::Error;
 use crate::web::forms::{self, FormErrors, Input};
@@ -48,8 +49,20 @@ enum Submitted<'a> {
 async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -> Response {
     let lang = v.lang;
     let none = FormErrors::new();
-    let loaded = v.ctx.db.run(site::open_invites).await;
-    let invites = match loaded {
+    let commune = v.me.as_ref().map(|m| m.account.commune_id);
+    let loaded = v
+        .ctx
+        .db
+        .run(move |conn| {
+            let invites = site::open_invites(conn)?;
+            let debate_settings = match commune {
+                Some(c) => Some((debates::openers(conn, c)?, debates::themes_of(conn, c)?)),
+                None => None,
+            };
+            Ok((invites, debate_settings))
+        })
+        .await;
+    let (invites, debate_settings) = match loaded {
         Ok(i) => i,
         Err(e) => return v.error(&e),
     };
@@ -109,6 +122,52 @@ async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -
                 (forms::textarea(lang, Input::text("charter", lang.t("field-charter"), &charter.charter)
                     .required().maxlength(site::MAX_CHARTER), 12, charter_errors))
                 button type="submit" { (lang.t("admin-charter-submit")) }
+            }
+        }
+        @if let Some((openers, themes)) = &debate_settings {
+            section aria-labelledby="debates-admin-heading" id="debates" {
+                h2 id="debates-admin-heading" { (lang.t("admin-debates")) }
+                form id="openers" method="post" action="/admin/debates" {
+                    (forms::csrf(&csrf))
+                    (forms::select(lang, "openers", &lang.t("field-openers"), &[
+                        ("officials", lang.t("openers-officials")),
+                        ("residents", lang.t("openers-residents")),
+                        ("accounts", lang.t("openers-accounts")),
+                        ("everyone", lang.t("openers-everyone")),
+                    ], openers.as_str(), &none))
+                    button type="submit" { (lang.t("settings-save")) }
+                }
+                h3 { (lang.t("field-themes")) }
+                @if !themes.is_empty() {
+                    ul class="themes" {
+                        @for t in themes {
+                            li {
+                                (t.name) " "
+                                form method="post" action=(format!("/admin/themes/{}/delete", t.id)) class="inline" {
+                                    (forms::csrf(&csrf))
+                                    button type="submit" class="link" { (lang.ta("admin-theme-remove", &[("name", t.name.clone().into())])) }
+                                }
+                            }
+                        }
+                    }
+                }
+                form id="theme-add" method="post" action="/admin/themes" novalidate {
+                    (forms::csrf(&csrf))
+                    (forms::input(lang, Input::text("theme", lang.t("field-theme-new"), "")
+                        .maxlength(debates::MAX_THEME), &none))
+                    button type="submit" { (lang.t("admin-theme-add")) }
+                }
+                h3 { (lang.t("admin-residents")) }
+                p { (lang.t("admin-residents-text")) }
+                form id="resident" method="post" action="/admin/residents" novalidate {
+                    (forms::csrf(&csrf))
+                    (forms::input(lang, Input::text("username", lang.t("field-username"), ""), &none))
+                    (forms::select(lang, "resident", &lang.t("field-resident"), &[
+                        ("yes", lang.t("resident-yes")),
+                        ("no", lang.t("resident-no")),
+                    ], "yes", &none))
+                    button type="submit" { (lang.t("settings-save")) }
+                }
             }
         }
         section aria-labelledby="invites-heading" id="invites" {
@@ -227,4 +286,81 @@ pub async fn create_invite(v: Visitor, Form(form): Form<InviteForm>) -> Response
         }
         Err(e) => v.error(&e),
     }
+}
+
+#[derive(Deserialize, Default)]
+pub struct DebateSettingsForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    openers: String,
+    #[serde(default)]
+    theme: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    resident: String,
+}
+
+/// What the debate settings forms change.
+enum DebateSetting {
+    Openers,
+    AddTheme,
+    RemoveTheme(crate::ids::ThemeId),
+    Resident,
+}
+
+async fn debate_setting(v: Visitor, form: DebateSettingsForm, what: DebateSetting) -> Response {
+    if let Err(refused) = v.check_csrf(&form.csrf).await {
+        return refused;
+    }
+    let me = match v.require_admin() {
+        Ok(me) => me.clone(),
+        Err(r) => return r,
+    };
+    let account = me.account.clone();
+    let result = v
+        .ctx
+        .db
+        .transaction(move |conn| match what {
+            DebateSetting::Openers => {
+                let openers = crate::model::DebateOpeners::parse(&form.openers)
+                    .ok_or_else(|| Error::invalid("openers", "unknown"))?;
+                debates::set_openers(conn, &account, openers)
+            }
+            DebateSetting::AddTheme => debates::add_theme(conn, &account, &form.theme).map(|_| ()),
+            DebateSetting::RemoveTheme(id) => debates::remove_theme(conn, &account, id),
+            DebateSetting::Resident => {
+                let on = form.resident != "no";
+                crate::civic::accounts::set_resident(conn, &account, form.username.trim(), on)
+            }
+        })
+        .await;
+    match result {
+        Ok(()) => {
+            v.flash("flash-settings-saved").await;
+            Redirect::to("/admin#debates").into_response()
+        }
+        Err(e) => v.error(&e),
+    }
+}
+
+pub async fn save_openers(v: Visitor, Form(form): Form<DebateSettingsForm>) -> Response {
+    debate_setting(v, form, DebateSetting::Openers).await
+}
+
+pub async fn add_theme(v: Visitor, Form(form): Form<DebateSettingsForm>) -> Response {
+    debate_setting(v, form, DebateSetting::AddTheme).await
+}
+
+pub async fn remove_theme(
+    v: Visitor,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Form(form): Form<DebateSettingsForm>,
+) -> Response {
+    debate_setting(v, form, DebateSetting::RemoveTheme(crate::ids::ThemeId(id))).await
+}
+
+pub async fn set_resident(v: Visitor, Form(form): Form<DebateSettingsForm>) -> Response {
+    debate_setting(v, form, DebateSetting::Resident).await
 }

@@ -9,13 +9,13 @@ use chrono::{NaiveDate, Utc};
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 
-use crate::civic::accounts::{speaks_for, speaks_for_commune};
+use crate::civic::accounts::speaks_for;
 use crate::civic::debates::{self, NewDebate};
-use crate::db::debates::{Author, DebateSummary, Thread};
+use crate::db::debates::{Author, DebateSummary, Filter, Sort, Thread};
 use crate::db::queries;
 use crate::error::Error;
-use crate::ids::{CommentId, DebateId};
-use crate::model::{Comment, DebateStatus, Stance};
+use crate::ids::{CommentId, DebateId, ThemeId};
+use crate::model::{Comment, DebateStatus, Stance, Theme};
 use crate::web::forms::{self, FormErrors, Input};
 use crate::web::i18n::Lang;
 use crate::web::pages::safe_href;
@@ -35,11 +35,6 @@ fn status_label(lang: Lang, status: DebateStatus) -> String {
     })
 }
 
-fn may_open(v: &Visitor) -> bool {
-    v.me.as_ref()
-        .is_some_and(|me| speaks_for_commune(&me.account))
-}
-
 /// A short list of debates (the commune's home shows the newest ones).
 pub fn debate_list(lang: Lang, items: &[DebateSummary]) -> Markup {
     html! {
@@ -48,9 +43,11 @@ pub fn debate_list(lang: Lang, items: &[DebateSummary]) -> Markup {
                 li {
                     a href=(format!("/debates/{}", item.debate.id)) { (item.debate.title) }
                     " "
+                    @if item.debate.pinned { span class="badge" { (lang.t("debate-pinned")) } " " }
                     span class="badge" { (status_label(lang, item.debate.status)) }
                     " "
                     span class="meta" { (lang.count("comments-count", item.comments)) }
+                    @for theme in &item.themes { " " span class="theme" { (theme) } }
                     p class="question" { (item.debate.question) }
                 }
             }
@@ -58,29 +55,99 @@ pub fn debate_list(lang: Lang, items: &[DebateSummary]) -> Markup {
     }
 }
 
-/// `/debates`: the default commune's debates.
-pub async fn list(v: Visitor) -> Response {
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    theme: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    sort: Option<String>,
+    /// `elsewhere`: debates of other servers' communes followed from here.
+    #[serde(default)]
+    scope: Option<String>,
+}
+
+/// `/debates`: the default commune's debates, by theme and status, newest or most active first; or the
+/// debates of neighbouring communes followed from here.
+pub async fn list(v: Visitor, Query(q): Query<ListQuery>) -> Response {
     let lang = v.lang;
+    let elsewhere = q.scope.as_deref() == Some("elsewhere");
+    let theme = q.theme.as_deref().and_then(|t| t.parse().ok()).map(ThemeId);
+    let status = q.status.as_deref().and_then(DebateStatus::parse);
+    let sort = match q.sort.as_deref() {
+        Some("active") => Sort::MostActive,
+        _ => Sort::Newest,
+    };
+    let me = v.me.as_ref().map(|m| m.account.clone());
     let found = v
         .ctx
         .db
-        .run(|conn| {
+        .run(move |conn| {
             let Some(commune) = queries::default_commune(conn)? else {
                 return Ok(None);
             };
-            Ok(Some(crate::db::debates::list(conn, commune.id, LISTED)?))
+            let filter = Filter {
+                commune: (!elsewhere).then_some(commune.id),
+                theme,
+                status,
+                sort,
+                limit: LISTED,
+            };
+            let openers = debates::openers(conn, commune.id)?;
+            Ok(Some((
+                crate::db::debates::list(conn, &filter)?,
+                debates::themes_of(conn, commune.id)?,
+                me.is_some_and(|a| debates::may_open(&a, openers)),
+            )))
         })
         .await;
-    let items = match found {
-        Ok(Some(items)) => items,
-        Ok(None) => Vec::new(),
+    let (items, themes, may_open) = match found {
+        Ok(Some(found)) => found,
+        Ok(None) => (Vec::new(), Vec::new(), false),
         Err(e) => return v.error(&e),
     };
     let title = lang.t("debates-title");
     let body = html! {
         h1 { (title) }
-        @if may_open(&v) {
+        nav class="tabs" aria-label=(lang.t("debates-scope")) {
+            a href="/debates" aria-current=[(!elsewhere).then_some("page")] { (lang.t("debates-here")) }
+            " · "
+            a href="/debates?scope=elsewhere" aria-current=[elsewhere.then_some("page")] { (lang.t("debates-elsewhere")) }
+        }
+        @if may_open && !elsewhere {
             p { a href="/debates/new" { (lang.t("debate-open")) } }
+        }
+        form method="get" action="/debates" class="filters" {
+            @if elsewhere { input type="hidden" name="scope" value="elsewhere"; }
+            @if !elsewhere && !themes.is_empty() {
+                div class="field" {
+                    label for="theme" { (lang.t("field-theme")) }
+                    select id="theme" name="theme" {
+                        option value="" { (lang.t("filter-all")) }
+                        @for t in &themes {
+                            option value=(t.id) selected[theme == Some(t.id)] { (t.name) }
+                        }
+                    }
+                }
+            }
+            div class="field" {
+                label for="status" { (lang.t("field-status")) }
+                select id="status" name="status" {
+                    option value="" { (lang.t("filter-current")) }
+                    @for s in [DebateStatus::Open, DebateStatus::Closed, DebateStatus::Archived] {
+                        option value=(s.as_str()) selected[status == Some(s)] { (status_label(lang, s)) }
+                    }
+                }
+            }
+            div class="field" {
+                label for="sort" { (lang.t("field-sort")) }
+                select id="sort" name="sort" {
+                    option value="newest" { (lang.t("sort-newest")) }
+                    option value="active" selected[sort == Sort::MostActive] { (lang.t("sort-active")) }
+                }
+            }
+            button type="submit" { (lang.t("filter-submit")) }
         }
         @if items.is_empty() {
             p { (lang.t("debates-none")) }
@@ -91,23 +158,38 @@ pub async fn list(v: Visitor) -> Response {
     page(&v, &title, body).await
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Default)]
 pub struct DebateForm {
-    #[serde(default)]
     csrf: String,
-    #[serde(default)]
     title: String,
-    #[serde(default)]
     question: String,
-    #[serde(default)]
     body: String,
-    #[serde(default)]
     closes_on: String,
+    /// Theme ids (several checkboxes of one name).
+    theme: Vec<String>,
+}
+
+/// Whether the visitor may open a debate, and the commune's themes to choose from.
+async fn opening(v: &Visitor) -> crate::error::Result<(bool, Vec<Theme>)> {
+    let Some(account) = v.me.as_ref().map(|m| m.account.clone()) else {
+        return Ok((false, vec![]));
+    };
+    v.ctx
+        .db
+        .run(move |conn| {
+            let openers = debates::openers(conn, account.commune_id)?;
+            Ok((
+                debates::may_open(&account, openers),
+                debates::themes_of(conn, account.commune_id)?,
+            ))
+        })
+        .await
 }
 
 async fn new_page(
     v: &Visitor,
     form: &DebateForm,
+    themes: &[Theme],
     errors: &FormErrors,
     status: StatusCode,
 ) -> Response {
@@ -125,6 +207,19 @@ async fn new_page(
                 .required().maxlength(debates::MAX_QUESTION).hint(lang.t("hint-debate-question")), errors))
             (forms::textarea(lang, Input::text("body", lang.t("field-debate-body"), &form.body)
                 .maxlength(debates::MAX_BODY).hint(lang.t("hint-markdown")), 10, errors))
+            @if !themes.is_empty() {
+                fieldset id="themes" {
+                    legend { (lang.t("field-themes")) }
+                    @for t in themes {
+                        div class="field checkbox" {
+                            input type="checkbox" name="theme" id=(format!("theme-{}", t.id)) value=(t.id)
+                                checked[form.theme.iter().any(|x| *x == t.id.to_string())];
+                            " "
+                            label for=(format!("theme-{}", t.id)) { (t.name) }
+                        }
+                    }
+                }
+            }
             (forms::input(lang, Input::text("closes_on", lang.t("field-closes-on"), &form.closes_on)
                 .kind("date").hint(lang.t("hint-closes-on")), errors))
             button type="submit" { (lang.t("debate-open-submit")) }
@@ -133,28 +228,56 @@ async fn new_page(
     page_status(v, &title, body, status).await
 }
 
+fn open_refused(v: &Visitor) -> Response {
+    crate::web::refusal_page(
+        v.lang,
+        Some(v),
+        &Error::Forbidden("officials only".into()),
+        Some(v.lang.t("debate-open-forbidden")),
+    )
+}
+
 pub async fn new_form(v: Visitor) -> Response {
     if let Err(r) = v.require_login() {
         return r;
     }
-    if !may_open(&v) {
-        return crate::web::refusal_page(
-            v.lang,
-            Some(&v),
-            &Error::Forbidden("officials only".into()),
-            Some(v.lang.t("debate-open-forbidden")),
-        );
+    match opening(&v).await {
+        Ok((true, themes)) => {
+            new_page(
+                &v,
+                &DebateForm::default(),
+                &themes,
+                &FormErrors::new(),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Ok((false, _)) => open_refused(&v),
+        Err(e) => v.error(&e),
     }
-    new_page(
-        &v,
-        &DebateForm::default(),
-        &FormErrors::new(),
-        StatusCode::OK,
-    )
-    .await
 }
 
-pub async fn create(v: Visitor, Form(form): Form<DebateForm>) -> Response {
+impl DebateForm {
+    /// Read from the posted pairs (checkboxes send `theme` several times, which a struct cannot take).
+    fn from_pairs(pairs: Vec<(String, String)>) -> DebateForm {
+        let mut form = DebateForm::default();
+        for (key, value) in pairs {
+            match key.as_str() {
+                "csrf" => form.csrf = value,
+                "title" => form.title = value,
+                "question" => form.question = value,
+                "body" => form.body = value,
+                "closes_on" => form.closes_on = value,
+                "theme" => form.theme.push(value),
+                _ => {}
+            }
+        }
+        form
+    }
+}
+
+pub async fn create(v: Visitor, Form(pairs): Form<Vec<(String, String)>>) -> Response {
+    let form = DebateForm::from_pairs(pairs);
     if let Err(refused) = v.check_csrf(&form.csrf).await {
         return refused;
     }
@@ -162,26 +285,58 @@ pub async fn create(v: Visitor, Form(form): Form<DebateForm>) -> Response {
         Ok(me) => me.clone(),
         Err(r) => return r,
     };
+    let themes = match opening(&v).await {
+        Ok((true, themes)) => themes,
+        Ok((false, _)) => return open_refused(&v),
+        Err(e) => return v.error(&e),
+    };
+    let invalid = |e: Error| {
+        FormErrors::from_error(
+            v.lang,
+            &e,
+            &["title", "question", "body", "themes", "closes_on"],
+        )
+    };
     let closes_at = match form.closes_on.trim() {
         "" => None,
         day => match NaiveDate::parse_from_str(day, "%Y-%m-%d") {
             // The end of the chosen day.
             Ok(d) => d.and_hms_opt(23, 59, 59),
             Err(_) => {
-                let errors = FormErrors::from_error(
-                    v.lang,
-                    &Error::invalid("closes_at", "not a date"),
-                    &["closes_on"],
-                );
-                return new_page(&v, &form, &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+                let errors = invalid(Error::invalid("closes_on", "not a date"));
+                return new_page(
+                    &v,
+                    &form,
+                    &themes,
+                    &errors,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
             }
         },
+    };
+    let Ok(chosen) = form
+        .theme
+        .iter()
+        .map(|t| t.parse().map(ThemeId))
+        .collect::<Result<Vec<_>, _>>()
+    else {
+        let errors = invalid(Error::invalid("themes", "unknown"));
+        return new_page(
+            &v,
+            &form,
+            &themes,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     let new = NewDebate {
         title: form.title.clone(),
         question: form.question.clone(),
         body: form.body.clone(),
         closes_at,
+        themes: chosen,
     };
     let account = me.account.clone();
     let result = v
@@ -205,18 +360,25 @@ pub async fn create(v: Visitor, Form(form): Form<DebateForm>) -> Response {
                 },
                 other => other,
             };
-            let errors =
-                FormErrors::from_error(v.lang, &e, &["title", "question", "body", "closes_on"]);
-            new_page(&v, &form, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            new_page(
+                &v,
+                &form,
+                &themes,
+                &invalid(e),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => v.error(&e),
     }
 }
 
 #[derive(Deserialize, Default)]
-pub struct ReplyQuery {
+pub struct ThreadQuery {
     #[serde(default)]
     reply: Option<i64>,
+    #[serde(default)]
+    edit: Option<i64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -254,13 +416,32 @@ fn stance_label(lang: Lang, stance: Stance) -> String {
     })
 }
 
+/// What the viewer may do on a debate's page.
+struct Viewer<'a> {
+    me: Option<crate::ids::ActorId>,
+    csrf: Option<&'a str>,
+    /// Speaks for the commune hosting the debate (here).
+    manages: bool,
+    open: bool,
+}
+
+/// A small form with one button posting to `action`.
+fn button_form(csrf: &str, action: &str, label: &str, class: &str) -> Markup {
+    html! {
+        form method="post" action=(action) class=(format!("inline {class}")) {
+            (forms::csrf(csrf))
+            button type="submit" class="link" { (label) }
+        }
+    }
+}
+
 /// One comment and, below it, its replies.
 fn comment_tree(
     lang: Lang,
     thread: &Thread,
     parent: Option<CommentId>,
     depth: usize,
-    open: bool,
+    viewer: &Viewer<'_>,
 ) -> Markup {
     let children: Vec<&(Comment, Author)> = thread
         .comments
@@ -272,29 +453,8 @@ fn comment_tree(
             ol class=(if depth == 0 { "thread" } else { "replies" }) {
                 @for (c, author) in children {
                     li id=(format!("comment-{}", c.id)) {
-                        article class="comment" {
-                            header {
-                                @if !author.name.is_empty() { (author_link(author)) }
-                                @if let (Some(stance), false) = (c.stance, c.deleted) {
-                                    " " span class=(format!("stance stance-{stance}")) { (stance_label(lang, stance)) }
-                                }
-                            }
-                            @if c.deleted {
-                                p class="meta" { (lang.t("comment-deleted")) }
-                            } @else {
-                                div class="content" { (PreEscaped(&c.content_html)) }
-                            }
-                            footer {
-                                time datetime=(c.created_at.and_utc().to_rfc3339()) { (lang.datetime(c.created_at)) }
-                                @if open && !c.deleted {
-                                    " · "
-                                    a href=(format!("/debates/{}?reply={}#comment-form", thread.debate.id, c.id)) {
-                                        (lang.t("comment-reply"))
-                                    }
-                                }
-                            }
-                        }
-                        (comment_tree(lang, thread, Some(c.id), (depth + 1).min(MAX_DEPTH), open))
+                        (comment_body(lang, thread, c, author, viewer))
+                        (comment_tree(lang, thread, Some(c.id), (depth + 1).min(MAX_DEPTH), viewer))
                     }
                 }
             }
@@ -302,19 +462,107 @@ fn comment_tree(
     }
 }
 
+fn comment_body(
+    lang: Lang,
+    thread: &Thread,
+    c: &Comment,
+    author: &Author,
+    viewer: &Viewer<'_>,
+) -> Markup {
+    let agrees = thread.agrees.get(&c.id).copied().unwrap_or(0);
+    let mine = viewer.me.is_some() && c.author_id == viewer.me;
+    let agreed = thread.agreed.contains(&c.id);
+    let history = thread.revisions.get(&c.id);
+    html! {
+        article class="comment" {
+            header {
+                @if !author.name.is_empty() && c.visible() { (author_link(author)) }
+                @if let (Some(stance), true) = (c.stance, c.visible()) {
+                    " " span class=(format!("stance stance-{stance}")) { (stance_label(lang, stance)) }
+                }
+            }
+            @if c.deleted {
+                p class="meta" { (lang.t("comment-deleted")) }
+            } @else if c.hidden_at.is_some() {
+                p class="meta" { (lang.t("comment-hidden")) }
+            } @else {
+                div class="content" { (PreEscaped(&c.content_html)) }
+            }
+            footer {
+                time datetime=(c.created_at.and_utc().to_rfc3339()) { (lang.datetime(c.created_at)) }
+                @if let (Some(edited), true) = (c.edited_at, c.visible()) {
+                    " · " (lang.ta("comment-edited", &[("date", lang.datetime(edited).into())]))
+                }
+                @if c.visible() {
+                    " · " span class="agrees" { (lang.count("agrees-count", agrees)) }
+                    @if let Some(csrf) = viewer.csrf {
+                        @if !mine {
+                            " "
+                            @if agreed {
+                                (button_form(csrf, &format!("/comments/{}/agree?off=1", c.id), &lang.t("comment-agree-withdraw"), "agree"))
+                            } @else {
+                                (button_form(csrf, &format!("/comments/{}/agree", c.id), &lang.t("comment-agree"), "agree"))
+                            }
+                        }
+                        @if viewer.open {
+                            " · "
+                            a href=(format!("/debates/{}?reply={}#comment-form", thread.debate.id, c.id)) {
+                                (lang.t("comment-reply"))
+                            }
+                        }
+                        @if mine && viewer.open {
+                            " · "
+                            a href=(format!("/debates/{}?edit={}#comment-form", thread.debate.id, c.id)) { (lang.t("comment-edit")) }
+                        }
+                        @if mine {
+                            " " (button_form(csrf, &format!("/comments/{}/delete", c.id), &lang.t("comment-delete"), "delete"))
+                        }
+                        @if viewer.manages && !mine {
+                            " " (button_form(csrf, &format!("/comments/{}/hide", c.id), &lang.t("comment-hide"), "hide"))
+                        }
+                    }
+                }
+            }
+            @if let (Some(history), true) = (history, c.visible()) {
+                details class="history" {
+                    summary { (lang.count("comment-versions", history.len() as i64)) }
+                    ol {
+                        @for r in history.iter().rev() {
+                            li {
+                                time datetime=(r.written_at.and_utc().to_rfc3339()) { (lang.datetime(r.written_at)) }
+                                @if let Some(stance) = r.stance { " · " (stance_label(lang, stance)) }
+                                div class="content" { (PreEscaped(&r.content_html)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Which comment form the page shows: a new comment, a reply, or an edit.
+#[derive(Clone, Copy)]
+enum Writing {
+    New,
+    Reply(CommentId),
+    Edit(CommentId),
+}
+
 async fn debate_page(
     v: &Visitor,
     id: DebateId,
-    reply_to: Option<CommentId>,
+    writing: Writing,
     form: Option<&CommentForm>,
     errors: &FormErrors,
     status: StatusCode,
 ) -> Response {
     let lang = v.lang;
+    let me = v.me.as_ref().map(|m| m.actor.id);
     let loaded = v
         .ctx
         .db
-        .run(move |conn| crate::db::debates::thread(conn, id))
+        .run(move |conn| crate::db::debates::thread(conn, id, me))
         .await;
     let thread = match loaded {
         Ok(t) => t,
@@ -323,22 +571,69 @@ async fn debate_page(
     let d = &thread.debate;
     let open = d.accepts_comments(Utc::now().naive_utc());
     let csrf = v.csrf_if_signed_in().await;
-    let replying = reply_to.and_then(|r| thread.comments.iter().find(|(c, _)| c.id == r));
-    let empty = CommentForm::default();
-    let form = form.unwrap_or(&empty);
-    let speaks =
+    let manages =
         v.me.as_ref()
-            .is_some_and(|me| speaks_for(&me.account, d.commune_id));
+            .is_some_and(|me| d.commune_id.is_some_and(|c| speaks_for(&me.account, c)));
+    let viewer = Viewer {
+        me,
+        csrf: csrf.as_deref(),
+        manages,
+        open,
+    };
+    let find = |id: CommentId| {
+        thread
+            .comments
+            .iter()
+            .find(|(c, _)| c.id == id && c.visible())
+    };
+    let (replying, editing) = match writing {
+        Writing::New => (None, None),
+        Writing::Reply(r) => (find(r), None),
+        Writing::Edit(e) => (
+            None,
+            find(e).filter(|(c, _)| me.is_some() && c.author_id == me),
+        ),
+    };
+    let prefilled;
+    let form = match (form, editing) {
+        (Some(f), _) => f,
+        (None, Some((c, _))) => {
+            prefilled = CommentForm {
+                comment: crate::civic::notes::html_to_text(&c.content_html),
+                stance: c.stance.map(|s| s.as_str().to_string()).unwrap_or_default(),
+                ..CommentForm::default()
+            };
+            &prefilled
+        }
+        (None, None) => {
+            prefilled = CommentForm::default();
+            &prefilled
+        }
+    };
+    let action = match editing {
+        Some((c, _)) => format!("/comments/{}/edit", c.id),
+        None => format!("/debates/{}/comments", d.id),
+    };
     let stances = [Stance::For, Stance::Against, Stance::Neutral];
     let body = html! {
         article class="debate" {
             h1 { (d.title) }
             p {
+                @if d.pinned { span class="badge" { (lang.t("debate-pinned")) } " " }
                 span class="badge" { (status_label(lang, d.status)) }
                 @if let Some(author) = &thread.author { " " (lang.t("debate-by")) " " (author_link(author)) }
                 " · " time datetime=(d.created_at.and_utc().to_rfc3339()) { (lang.date(d.created_at.date())) }
                 @if let Some(closes) = d.closes_at {
                     " · " (lang.ta("debate-closes", &[("date", lang.date(closes.date()).into())]))
+                }
+                @for theme in &thread.themes { " " span class="theme" { (theme) } }
+            }
+            @if let Some(host) = &thread.remote_host {
+                p class="notice" {
+                    (lang.t("debate-hosted-by")) " " (author_link(host))
+                    @if let Some(href) = d.url.as_deref().or(d.ap_id.as_deref()).and_then(safe_href) {
+                        " · " a href=(href) { (lang.t("debate-original")) }
+                    }
                 }
             }
             p class="question" { strong { (d.question) } }
@@ -355,17 +650,20 @@ async fn debate_page(
             }
         }
         section aria-labelledby="comments-heading" {
-            h2 id="comments-heading" { (lang.count("comments-count", thread.comments.iter().filter(|(c, _)| !c.deleted).count() as i64)) }
-            (comment_tree(lang, &thread, None, 0, open))
+            h2 id="comments-heading" { (lang.count("comments-count", thread.comments.iter().filter(|(c, _)| c.visible()).count() as i64)) }
+            (comment_tree(lang, &thread, None, 0, &viewer))
             @if !open {
                 p class="notice" { (lang.t("debate-closed-notice")) }
             } @else if let Some(csrf) = &csrf {
-                form id="comment-form" method="post" action=(format!("/debates/{}/comments", d.id)) novalidate {
+                form id="comment-form" method="post" action=(action) novalidate {
                     (errors.summary(lang))
                     (forms::csrf(csrf))
                     @if let Some((c, author)) = replying {
                         input type="hidden" name="parent" value=(c.id);
                         p { (lang.ta("comment-replying-to", &[("name", author.name.clone().into())])) }
+                    }
+                    @if editing.is_some() {
+                        p { (lang.t("comment-editing")) }
                     }
                     (forms::textarea(lang, Input::text("comment", lang.t("field-comment"), &form.comment)
                         .required().maxlength(debates::MAX_COMMENT), 5, errors))
@@ -381,13 +679,15 @@ async fn debate_page(
                             }
                         }
                     }
-                    button type="submit" { (lang.t("comment-submit")) }
+                    button type="submit" {
+                        (lang.t(if editing.is_some() { "comment-edit-submit" } else { "comment-submit" }))
+                    }
                 }
             } @else {
                 p { a href=(format!("/login?next=/debates/{}", d.id)) { (lang.t("comment-login")) } }
             }
         }
-        @if let (true, Some(csrf)) = (speaks, &csrf) {
+        @if let (true, Some(csrf)) = (manages, &csrf) {
             section aria-labelledby="manage-heading" {
                 h2 id="manage-heading" { (lang.t("debate-manage")) }
                 form id="debate-status" method="post" action=(format!("/debates/{}/status", d.id)) {
@@ -399,6 +699,11 @@ async fn debate_page(
                         }
                     }
                 }
+                @if d.pinned {
+                    (button_form(csrf, &format!("/debates/{}/pin?off=1", d.id), &lang.t("debate-unpin"), "pin"))
+                } @else {
+                    (button_form(csrf, &format!("/debates/{}/pin", d.id), &lang.t("debate-pin"), "pin"))
+                }
             }
         }
     };
@@ -409,44 +714,55 @@ fn parse_id(raw: &str) -> Option<DebateId> {
     raw.parse().ok().map(DebateId)
 }
 
-pub async fn show(v: Visitor, Path(id): Path<String>, Query(q): Query<ReplyQuery>) -> Response {
+pub async fn show(v: Visitor, Path(id): Path<String>, Query(q): Query<ThreadQuery>) -> Response {
     let Some(id) = parse_id(&id) else {
         return v.error(&Error::NotFound("no such debate".into()));
     };
-    debate_page(
-        &v,
-        id,
-        q.reply.map(CommentId),
-        None,
-        &FormErrors::new(),
-        StatusCode::OK,
-    )
-    .await
+    let writing = match (q.edit, q.reply) {
+        (Some(e), _) => Writing::Edit(CommentId(e)),
+        (None, Some(r)) => Writing::Reply(CommentId(r)),
+        (None, None) => Writing::New,
+    };
+    debate_page(&v, id, writing, None, &FormErrors::new(), StatusCode::OK).await
+}
+
+/// The debate a comment belongs to.
+async fn debate_of(v: &Visitor, id: CommentId) -> crate::error::Result<DebateId> {
+    v.ctx
+        .db
+        .run(move |conn| {
+            use diesel::prelude::*;
+            crate::model::schema::comments::table
+                .find(id)
+                .select(crate::model::schema::comments::debate_id)
+                .first::<DebateId>(conn)
+                .optional()?
+                .ok_or_else(|| Error::NotFound("no such comment".into()))
+        })
+        .await
+}
+
+fn parse_comment(raw: &str) -> Option<CommentId> {
+    raw.parse().ok().map(CommentId)
 }
 
 /// A comment's URL, in a browser: the comment in its debate.
 pub async fn comment_page(v: Visitor, Path(id): Path<String>) -> Response {
-    let Ok(id) = id.parse::<i64>() else {
+    let Some(id) = parse_comment(&id) else {
         return v.error(&Error::NotFound("no such comment".into()));
     };
-    let found = v
-        .ctx
-        .db
-        .run(move |conn| {
-            use diesel::prelude::*;
-            Ok(crate::model::schema::comments::table
-                .find(CommentId(id))
-                .select(crate::model::schema::comments::debate_id)
-                .first::<DebateId>(conn)
-                .optional()?)
-        })
-        .await;
-    match found {
-        Ok(Some(debate)) => {
-            Redirect::to(&format!("/debates/{debate}#comment-{id}")).into_response()
-        }
-        Ok(None) => v.error(&Error::NotFound("no such comment".into())),
+    match debate_of(&v, id).await {
+        Ok(debate) => Redirect::to(&format!("/debates/{debate}#comment-{id}")).into_response(),
         Err(e) => v.error(&e),
+    }
+}
+
+fn parse_stance(raw: &str) -> Result<Option<Stance>, Error> {
+    match raw {
+        "" => Ok(None),
+        other => Stance::parse(other)
+            .map(Some)
+            .ok_or_else(|| Error::invalid("stance", "unknown")),
     }
 }
 
@@ -465,17 +781,14 @@ pub async fn add_comment(
     let Some(id) = parse_id(&id) else {
         return v.error(&Error::NotFound("no such debate".into()));
     };
-    let stance = match form.stance.as_str() {
-        "" => None,
-        other => match Stance::parse(other) {
-            Some(s) => Some(s),
-            None => return v.error(&Error::invalid("stance", "unknown")),
-        },
+    let stance = match parse_stance(&form.stance) {
+        Ok(s) => s,
+        Err(e) => return v.error(&e),
     };
     let parent = match form.parent.as_deref().filter(|p| !p.is_empty()) {
-        Some(p) => match p.parse() {
-            Ok(n) => Some(CommentId(n)),
-            Err(_) => return v.error(&Error::invalid("parent", "not a comment")),
+        Some(p) => match parse_comment(p) {
+            Some(c) => Some(c),
+            None => return v.error(&Error::invalid("parent", "not a comment")),
         },
         None => None,
     };
@@ -493,10 +806,11 @@ pub async fn add_comment(
         }
         Err(e @ Error::Invalid { .. }) => {
             let errors = FormErrors::from_error(v.lang, &e, &["comment"]);
+            let writing = parent.map_or(Writing::New, Writing::Reply);
             debate_page(
                 &v,
                 id,
-                parent,
+                writing,
                 Some(&form),
                 &errors,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -505,6 +819,141 @@ pub async fn add_comment(
         }
         Err(e) => v.error(&e),
     }
+}
+
+pub async fn edit_comment(
+    v: Visitor,
+    Path(id): Path<String>,
+    Form(form): Form<CommentForm>,
+) -> Response {
+    if let Err(refused) = v.check_csrf(&form.csrf).await {
+        return refused;
+    }
+    let me = match v.require_login() {
+        Ok(me) => me.clone(),
+        Err(r) => return r,
+    };
+    let Some(id) = parse_comment(&id) else {
+        return v.error(&Error::NotFound("no such comment".into()));
+    };
+    let stance = match parse_stance(&form.stance) {
+        Ok(s) => s,
+        Err(e) => return v.error(&e),
+    };
+    let text = form.comment.clone();
+    let author = me.actor.id;
+    let result = v
+        .ctx
+        .db
+        .transaction(move |conn| debates::edit_comment(conn, author, id, &text, stance))
+        .await;
+    match result {
+        Ok(c) => {
+            v.flash("flash-comment-edited").await;
+            Redirect::to(&format!("/debates/{}#comment-{id}", c.debate_id)).into_response()
+        }
+        Err(e @ Error::Invalid { .. }) => match debate_of(&v, id).await {
+            Ok(debate) => {
+                let errors = FormErrors::from_error(v.lang, &e, &["comment"]);
+                debate_page(
+                    &v,
+                    debate,
+                    Writing::Edit(id),
+                    Some(&form),
+                    &errors,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            Err(e) => v.error(&e),
+        },
+        Err(e) => v.error(&e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ButtonForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct OffQuery {
+    #[serde(default)]
+    off: Option<String>,
+}
+
+/// What one of a comment's buttons does.
+#[derive(Clone, Copy)]
+enum CommentAction {
+    Delete,
+    Hide,
+    Agree(bool),
+}
+
+async fn comment_action(v: Visitor, raw: String, csrf: String, action: CommentAction) -> Response {
+    if let Err(refused) = v.check_csrf(&csrf).await {
+        return refused;
+    }
+    let me = match v.require_login() {
+        Ok(me) => me.clone(),
+        Err(r) => return r,
+    };
+    let Some(id) = parse_comment(&raw) else {
+        return v.error(&Error::NotFound("no such comment".into()));
+    };
+    let debate = match debate_of(&v, id).await {
+        Ok(d) => d,
+        Err(e) => return v.error(&e),
+    };
+    let account = me.account.clone();
+    let result = v
+        .ctx
+        .db
+        .transaction(move |conn| match action {
+            CommentAction::Delete => debates::delete_comment(conn, account.actor_id, id),
+            CommentAction::Hide => debates::hide_comment(conn, &account, id),
+            CommentAction::Agree(on) => debates::agree(conn, account.actor_id, id, on),
+        })
+        .await;
+    match result {
+        Ok(()) => {
+            v.flash(match action {
+                CommentAction::Delete => "flash-comment-deleted",
+                CommentAction::Hide => "flash-comment-hidden",
+                CommentAction::Agree(true) => "flash-agreed",
+                CommentAction::Agree(false) => "flash-agree-withdrawn",
+            })
+            .await;
+            Redirect::to(&format!("/debates/{debate}#comment-{id}")).into_response()
+        }
+        Err(e) => v.error(&e),
+    }
+}
+
+pub async fn delete_comment(
+    v: Visitor,
+    Path(id): Path<String>,
+    Form(form): Form<ButtonForm>,
+) -> Response {
+    comment_action(v, id, form.csrf, CommentAction::Delete).await
+}
+
+pub async fn hide_comment(
+    v: Visitor,
+    Path(id): Path<String>,
+    Form(form): Form<ButtonForm>,
+) -> Response {
+    comment_action(v, id, form.csrf, CommentAction::Hide).await
+}
+
+pub async fn agree(
+    v: Visitor,
+    Path(id): Path<String>,
+    Query(q): Query<OffQuery>,
+    Form(form): Form<ButtonForm>,
+) -> Response {
+    comment_action(v, id, form.csrf, CommentAction::Agree(q.off.is_none())).await
 }
 
 #[derive(Deserialize, Default)]
@@ -539,6 +988,42 @@ pub async fn change_status(
     {
         Ok(_) => {
             v.flash("flash-debate-status").await;
+            Redirect::to(&format!("/debates/{id}")).into_response()
+        }
+        Err(e) => v.error(&e),
+    }
+}
+
+pub async fn pin(
+    v: Visitor,
+    Path(id): Path<String>,
+    Query(q): Query<OffQuery>,
+    Form(form): Form<ButtonForm>,
+) -> Response {
+    if let Err(refused) = v.check_csrf(&form.csrf).await {
+        return refused;
+    }
+    let me = match v.require_login() {
+        Ok(me) => me.clone(),
+        Err(r) => return r,
+    };
+    let Some(id) = parse_id(&id) else {
+        return v.error(&Error::NotFound("no such debate".into()));
+    };
+    let (account, on) = (me.account.clone(), q.off.is_none());
+    match v
+        .ctx
+        .db
+        .transaction(move |conn| debates::set_pinned(conn, &account, id, on))
+        .await
+    {
+        Ok(()) => {
+            v.flash(if on {
+                "flash-debate-pinned"
+            } else {
+                "flash-debate-unpinned"
+            })
+            .await;
             Redirect::to(&format!("/debates/{id}")).into_response()
         }
         Err(e) => v.error(&e),

@@ -73,6 +73,10 @@ pub fn router() -> Router<AppContext> {
         .route("/admin", get(admin::page).post(admin::save_settings))
         .route("/admin/charter", post(admin::save_charter))
         .route("/admin/invites", post(admin::create_invite))
+        .route("/admin/debates", post(admin::save_openers))
+        .route("/admin/themes", post(admin::add_theme))
+        .route("/admin/themes/{id}/delete", post(admin::remove_theme))
+        .route("/admin/residents", post(admin::set_resident))
         .route("/debates", get(debates::list).post(debates::create))
         .route("/debates/new", get(debates::new_form))
         .route(
@@ -85,6 +89,11 @@ pub fn router() -> Router<AppContext> {
         )
         .route("/debates/{id}/comments", post(debates::add_comment))
         .route("/debates/{id}/status", post(debates::change_status))
+        .route("/debates/{id}/pin", post(debates::pin))
+        .route("/comments/{id}/edit", post(debates::edit_comment))
+        .route("/comments/{id}/delete", post(debates::delete_comment))
+        .route("/comments/{id}/hide", post(debates::hide_comment))
+        .route("/comments/{id}/agree", post(debates::agree))
 }
 
 /// Security headers for every page: no framing, no inline scripts, forms only to ourselves.

@@ -125,7 +125,14 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
                     Some(me) => queries::follow_state(conn, me, Some(id), None)?,
                     None => None,
                 },
-                crate::db::debates::list(conn, id, 5)?,
+                crate::db::debates::list(
+                    conn,
+                    &crate::db::debates::Filter {
+                        commune: Some(id),
+                        limit: 5,
+                        ..Default::default()
+                    },
+                )?,
             ))
         })
         .await;

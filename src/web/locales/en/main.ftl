@@ -190,6 +190,20 @@ follow-following = You follow this account.
 
 ## Administration
 admin-title = Administration
+admin-debates = Debates
+field-openers = Who may open a debate
+openers-officials = Officials, moderators and administrators
+openers-residents = Verified residents too
+openers-accounts = Any account of this instance
+openers-everyone = Anyone, from other servers too
+field-theme-new = New theme
+admin-theme-add = Add the theme
+admin-theme-remove = Remove “{ $name }”
+admin-residents = Residents
+admin-residents-text = Until residents verify themselves, an administrator marks the accounts of the commune's residents.
+field-resident = Resident of the commune
+resident-yes = Yes
+resident-no = No
 admin-instance = Instance
 admin-charter = Charter
 admin-charter-text = Publishing a new version asks every account to accept it again.
@@ -209,7 +223,24 @@ debates-title = Debates
 debates-none = No debate yet.
 debate-open = Open a debate
 debate-open-submit = Open the debate
-debate-open-forbidden = In this commune, officials, moderators and administrators open debates.
+debate-open-forbidden = In this commune, debates are opened by officials, moderators and administrators (or by residents, if the commune decided so).
+debate-pinned = Pinned
+debate-pin = Pin at the top of the list
+debate-unpin = Unpin
+debate-hosted-by = Debate held by
+debate-original = see it on its server
+debates-scope = Which debates
+debates-here = In our commune
+debates-elsewhere = In neighbouring communes
+field-theme = Theme
+field-themes = Themes
+field-status = Status
+field-sort = Order
+filter-all = All
+filter-current = Current (open and closed)
+filter-submit = Filter
+sort-newest = Newest
+sort-active = Most active
 debate-by = by
 debate-closes = ends on { $date }
 debate-status-open = Open
@@ -242,10 +273,36 @@ comment-submit = Publish the comment
 comment-reply = Reply
 comment-replying-to = Replying to { $name }
 comment-deleted = Comment deleted.
+comment-hidden = Comment hidden by moderation.
+comment-edited = edited on { $date }
+comment-edit = Edit
+comment-editing = You are editing your comment; the previous version stays visible in its history.
+comment-edit-submit = Save the change
+comment-delete = Delete
+comment-hide = Hide (moderation)
+comment-agree = Agree
+comment-agree-withdraw = Withdraw my agreement
+agrees-count = { $count ->
+    [one] { $shown } agrees
+   *[other] { $shown } agree
+}
+comment-versions = { $count ->
+    [one] { $shown } earlier version
+   *[other] { $shown } earlier versions
+}
 comment-login = Log in to take part in the debate.
 flash-debate-opened = Debate opened.
 flash-commented = Comment published.
 flash-debate-status = Debate status changed.
+flash-debate-pinned = Debate pinned.
+flash-debate-unpinned = Debate unpinned.
+flash-comment-edited = Comment edited.
+flash-comment-deleted = Comment deleted.
+flash-comment-hidden = Comment hidden.
+flash-agreed = Your agreement is recorded.
+flash-agree-withdrawn = Your agreement is withdrawn.
+invalid-themes = Choose among the commune's themes.
+invalid-theme = The theme must have 1 to 60 characters and not exist already.
 invalid-title = The title must have 1 to 200 characters.
 invalid-question = The question must have 1 to 500 characters.
 invalid-body = The presentation must have at most 20,000 characters.

@@ -193,6 +193,20 @@ follow-following = Vous suivez ce compte.
 
 ## Administration
 admin-title = Administration
+admin-debates = Débats
+field-openers = Qui peut ouvrir un débat
+openers-officials = Les élus, modérateurs et administrateurs
+openers-residents = Aussi les habitants vérifiés
+openers-accounts = Tout compte de cette instance
+openers-everyone = Tout le monde, y compris depuis d’autres serveurs
+field-theme-new = Nouveau thème
+admin-theme-add = Ajouter le thème
+admin-theme-remove = Retirer « { $name } »
+admin-residents = Habitants
+admin-residents-text = En attendant la vérification des habitants, un administrateur marque les comptes des habitants de la commune.
+field-resident = Habitant de la commune
+resident-yes = Oui
+resident-no = Non
 admin-instance = Instance
 admin-charter = Charte
 admin-charter-text = Publier une nouvelle version demande à chaque compte de l’accepter à nouveau.
@@ -212,7 +226,24 @@ debates-title = Débats
 debates-none = Aucun débat pour l’instant.
 debate-open = Ouvrir un débat
 debate-open-submit = Ouvrir le débat
-debate-open-forbidden = Dans cette commune, les élus, les modérateurs et les administrateurs ouvrent les débats.
+debate-open-forbidden = Dans cette commune, les débats sont ouverts par les élus, les modérateurs et les administrateurs (ou par les habitants, si la commune l’a décidé).
+debate-pinned = Épinglé
+debate-pin = Épingler en tête de liste
+debate-unpin = Désépingler
+debate-hosted-by = Débat tenu par
+debate-original = voir sur son serveur
+debates-scope = Quels débats
+debates-here = Dans notre commune
+debates-elsewhere = Chez nos voisins
+field-theme = Thème
+field-themes = Thèmes
+field-status = Statut
+field-sort = Ordre
+filter-all = Tous
+filter-current = En cours (ouverts et clos)
+filter-submit = Filtrer
+sort-newest = Les plus récents
+sort-active = Les plus actifs
 debate-by = par
 debate-closes = se termine le { $date }
 debate-status-open = Ouvert
@@ -245,10 +276,36 @@ comment-submit = Publier le commentaire
 comment-reply = Répondre
 comment-replying-to = En réponse à { $name }
 comment-deleted = Commentaire supprimé.
+comment-hidden = Commentaire masqué par la modération.
+comment-edited = modifié le { $date }
+comment-edit = Modifier
+comment-editing = Vous modifiez votre commentaire ; la version précédente reste visible dans son historique.
+comment-edit-submit = Enregistrer la modification
+comment-delete = Supprimer
+comment-hide = Masquer (modération)
+comment-agree = D’accord
+comment-agree-withdraw = Retirer mon accord
+agrees-count = { $count ->
+    [one] { $shown } d’accord
+   *[other] { $shown } d’accord
+}
+comment-versions = { $count ->
+    [one] { $shown } version précédente
+   *[other] { $shown } versions précédentes
+}
 comment-login = Connectez-vous pour participer au débat.
 flash-debate-opened = Débat ouvert.
 flash-commented = Commentaire publié.
 flash-debate-status = Statut du débat modifié.
+flash-debate-pinned = Débat épinglé.
+flash-debate-unpinned = Débat désépinglé.
+flash-comment-edited = Commentaire modifié.
+flash-comment-deleted = Commentaire supprimé.
+flash-comment-hidden = Commentaire masqué.
+flash-agreed = Votre accord est enregistré.
+flash-agree-withdrawn = Votre accord est retiré.
+invalid-themes = Choisissez parmi les thèmes de la commune.
+invalid-theme = Le thème doit faire de 1 à 60 caractères et ne pas exister déjà.
 invalid-title = Le titre doit faire de 1 à 200 caractères.
 invalid-question = La question doit faire de 1 à 500 caractères.
 invalid-body = La présentation doit faire 20 000 caractères au plus.

@@ -1,0 +1,15 @@
+ALTER TABLE accounts DROP COLUMN resident;
+ALTER TABLE communes DROP COLUMN debate_openers;
+DROP TABLE debate_themes;
+DROP TABLE themes;
+DROP TABLE comment_likes;
+DROP TABLE comment_revisions;
+ALTER TABLE comments DROP COLUMN hidden_by;
+ALTER TABLE comments DROP COLUMN hidden_at;
+ALTER TABLE comments DROP COLUMN edited_at;
+DELETE FROM debates WHERE commune_id IS NULL;
+ALTER TABLE debates DROP COLUMN url;
+ALTER TABLE debates DROP COLUMN remote_author_id;
+ALTER TABLE debates DROP COLUMN remote_commune_id;
+ALTER TABLE debates DROP COLUMN ap_id;
+ALTER TABLE debates ALTER COLUMN commune_id SET NOT NULL;
