@@ -2,6 +2,7 @@
 
 pub mod debates;
 pub mod queries;
+pub mod search;
 
 use std::path::Path;
 use std::time::Duration;

@@ -79,6 +79,7 @@ pub fn router() -> Router<AppContext> {
         .route("/admin/residents", post(admin::set_resident))
         .route("/debates", get(debates::list).post(debates::create))
         .route("/debates/new", get(debates::new_form))
+        .route("/search", get(debates::search))
         .route(
             "/debates/{id}",
             crate::app::negotiated(crate::federation::debates::debate, debates::show),

@@ -1,0 +1,2 @@
+DROP INDEX comments_search;
+DROP INDEX debates_search;
