@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod debates;
 pub mod follows;
 pub mod instance;
 pub mod statuses;
@@ -53,6 +54,9 @@ pub fn router() -> Router<AppContext> {
         .routes(routes!(statuses::create))
         .routes(routes!(statuses::delete))
         .routes(routes!(statuses::home))
+        .routes(routes!(debates::list))
+        .routes(routes!(debates::show))
+        .routes(routes!(debates::comment))
         .split_for_parts();
     let document = serde_json::to_value(&openapi).unwrap_or_default();
     router

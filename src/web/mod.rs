@@ -80,6 +80,8 @@ pub fn router() -> Router<AppContext> {
         .route("/debates", get(debates::list).post(debates::create))
         .route("/debates/new", get(debates::new_form))
         .route("/search", get(debates::search))
+        .route("/debates/{id}/comments.atom", get(debates::debate_feed))
+        .route("/communes/{name}/debates.atom", get(debates::commune_feed))
         .route(
             "/debates/{id}",
             crate::app::negotiated(crate::federation::debates::debate, debates::show),
