@@ -1160,7 +1160,7 @@ pub async fn commune_feed(v: Visitor, Path(name): Path<String>) -> Response {
         Ok(l) => l,
         Err(e) => return v.error(&e),
     };
-    items.sort_by(|a, b| b.debate.id.0.cmp(&a.debate.id.0));
+    items.sort_by_key(|i| std::cmp::Reverse(i.debate.id.0));
     let urls = &v.ctx.urls;
     let self_url = urls
         .base()
@@ -1224,7 +1224,7 @@ pub async fn debate_feed(v: Visitor, Path(id): Path<String>) -> Response {
         .iter()
         .filter(|(c, _)| c.visible())
         .collect();
-    shown.sort_by(|a, b| b.0.id.0.cmp(&a.0.id.0));
+    shown.sort_by_key(|(c, _)| std::cmp::Reverse(c.id.0));
     shown.truncate(100);
     let updated = shown
         .iter()
