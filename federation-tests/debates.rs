@@ -1268,3 +1268,103 @@ both_backends!(debates_in_json_and_in_atom_feeds, |backend| async move {
         .await;
     assert_eq!(status, 422, "{body}");
 });
+
+both_backends!(
+    replies_deep_in_a_thread_are_fetched_up_to_a_bound,
+    |backend| async move {
+        use crate::support::network::{ALPHA, Network};
+        use serde_json::json;
+        use std::time::Duration;
+        const WAIT: Duration = Duration::from_secs(30);
+
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        people(&alpha).await;
+        let peer = crate::fedify::peer(&net);
+        let commune = alpha.url("/communes/ville");
+        let handle = format!("@ville@{}", alpha.base.trim_start_matches("https://"));
+        let answer = peer
+            .control_post("/follow", json!({ "handle": handle }))
+            .await;
+        assert_eq!(answer["ok"], true, "{answer}");
+        let mut marie = signed_in(&alpha, "marie").await;
+        let path = open_debate(&mut marie, "Le lavoir", "Le restaurer ?").await;
+        let debate = alpha.url(&path);
+
+        // Our comments mention the commune, so that Mastodon replies to them reach it.
+        let mut karim = signed_in(&alpha, "karim").await;
+        let csrf = karim.get(&path).await.csrf();
+        karim
+            .post(
+                &format!("{path}/comments"),
+                &[("csrf", &csrf), ("comment", "Oui")],
+            )
+            .await;
+        let note = peer
+            .wait_for_inbox(
+                |a| a["type"] == "Announce" && a["raw"]["object"]["type"] == "Note",
+                WAIT,
+            )
+            .await;
+        let tag = &note["raw"]["object"]["tag"][0];
+        assert_eq!(tag["type"], "Mention");
+        assert_eq!(tag["href"], commune.as_str());
+        assert_eq!(tag["name"], handle.as_str());
+
+        // A reply under three notes that never reached us: they are fetched and kept as the thread.
+        let chain = peer
+            .control_post("/chain", json!({ "depth": 3, "inReplyTo": debate }))
+            .await;
+        let sent = peer
+            .control_post(
+                "/note",
+                json!({ "content": "<p>Réponse au fil</p>", "to": ["public"], "cc": [commune],
+                        "inReplyTo": chain["last"] }),
+            )
+            .await;
+        assert_eq!(sent["ok"], true, "{sent}");
+        let page = marie.get(&path).await;
+        for text in ["maillon 1", "maillon 2", "maillon 3", "Réponse au fil"] {
+            assert!(page.has(text), "{text}: {}", page.body);
+        }
+        assert!(page.has("5 commentaires"), "{}", page.body);
+        let first = page.body.find("maillon 1").unwrap();
+        let reply = page.body.find("Réponse au fil").unwrap();
+        assert!(first < reply);
+        assert!(
+            page.body[first..reply].matches("class=\"replies\"").count() >= 3,
+            "threaded"
+        );
+
+        // A chain 10,000 deep: a bounded number of fetches, then nothing stored.
+        let chain = peer
+            .control_post(
+                "/chain",
+                json!({ "depth": 10_000, "inReplyTo": debate, "content": "profond" }),
+            )
+            .await;
+        let before = peer.control_get("/note-fetches").await["count"]
+            .as_u64()
+            .unwrap();
+        let sent = peer
+            .control_post(
+                "/note",
+                json!({ "content": "<p>Réponse profonde</p>", "to": ["public"], "cc": [commune],
+                        "inReplyTo": chain["last"] }),
+            )
+            .await;
+        assert_eq!(sent["ok"], true, "{sent}");
+        let fetched = peer.control_get("/note-fetches").await["count"]
+            .as_u64()
+            .unwrap()
+            - before;
+        assert!((1..=16).contains(&fetched), "{fetched} fetches");
+        let page = marie.get(&path).await;
+        assert!(
+            !page.has("Réponse profonde") && !page.has("profond 1"),
+            "{}",
+            page.body
+        );
+        assert!(page.has("5 commentaires"));
+    }
+);

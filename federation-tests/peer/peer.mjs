@@ -89,6 +89,7 @@ const followers = new Map(); // actor id → {recipient: {id, inboxId, endpoints
 const following = new Map(); // target actor id → {follow, target, state: pending|accepted|rejected}
 const likes = new Map(); // object url → {like, recipients}
 const notes = new Map(); // uuid → Note we authored (served at /notes/{id})
+let noteFetches = 0; // GETs of those notes, to check that a fetcher is bounded
 const outbox = []; // activities we sent, newest last
 const keys = [await generateCryptoKeyPair("RSASSA-PKCS1-v1_5"), await generateCryptoKeyPair("Ed25519")];
 const ME = "peer";
@@ -196,7 +197,10 @@ federation.setFollowingDispatcher("/users/{identifier}/following", (_ctx, identi
   identifier === ME ? { items: [...following.values()].filter((f) => f.state === "accepted").map((f) => f.target.id) } : null);
 federation.setOutboxDispatcher("/users/{identifier}/outbox", (_ctx, identifier) =>
   identifier === ME ? { items: [...outbox].reverse() } : null);
-federation.setObjectDispatcher(Note, "/notes/{id}", (_ctx, { id }) => notes.get(id) ?? null);
+federation.setObjectDispatcher(Note, "/notes/{id}", (_ctx, { id }) => {
+  noteFetches += 1;
+  return notes.get(id) ?? null;
+});
 
 async function answerFollow(ctx, activity, state) {
   await record(ctx, activity);
@@ -269,6 +273,22 @@ const control = {
   "GET /rejected": () => rejected,
   "GET /errors": () => errors,
   "GET /followers": () => [...followers.keys()],
+  "GET /note-fetches": () => ({ count: noteFetches }),
+  // A chain of `depth` public notes, each answering the one before, the first answering `inReplyTo`; sent to
+  // nobody (a later reply to the last one makes a server walk up the chain). Returns the last one's id.
+  "POST /chain": ({ depth, inReplyTo, content = "maillon" }) => {
+    let parent = new URL(inReplyTo);
+    for (let i = 1; i <= depth; i++) {
+      const uuid = crypto.randomUUID();
+      const note = new Note({
+        id: url(`/notes/${uuid}`), attribution: actorUri(), content: `<p>${content} ${i}</p>`,
+        tos: [PUBLIC_COLLECTION], replyTarget: parent, published: Temporal.Now.instant(),
+      });
+      notes.set(uuid, note);
+      parent = note.id;
+    }
+    return { ok: true, last: parent.href };
+  },
   "GET /following": () => [...following.values()].map((f) => ({ target: f.target.id.href, followId: f.follow.id.href, state: f.state })),
 
   "POST /follow": async ({ handle, target }) => {

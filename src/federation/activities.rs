@@ -46,6 +46,9 @@ pub struct NoteObject {
     /// `parvis:stance` of a comment on a debate: `for`, `against` or `neutral`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stance: Option<String>,
+    /// Mentions (a comment mentions its debate's commune, so that Mastodon replies reach the commune).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tag: Vec<Value>,
 }
 
 /// A debate as another server sends it: a `Page` (or an `Article`) in a commune's `audience`.

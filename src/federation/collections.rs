@@ -254,6 +254,7 @@ pub async fn note(
         cc,
         url: Some(url),
         stance: None,
+        tag: vec![],
     };
     Ok(crate::federation::json(object))
 }

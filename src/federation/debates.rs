@@ -69,6 +69,8 @@ pub fn page_object(conn: &mut AnyConnection, urls: &Urls, debate: &Debate) -> Re
 /// The ids a debate's readers address: the commune hosting it (here or elsewhere) and the debate itself.
 pub struct DebateIds {
     pub commune: Url,
+    /// `@name@host`, as a mention names it.
+    pub commune_handle: String,
     pub debate: Url,
     /// Where the hosting commune takes activities, when it is on another server.
     pub remote_inboxes: Vec<String>,
@@ -87,6 +89,7 @@ pub fn debate_ids(conn: &mut AnyConnection, urls: &Urls, debate: &Debate) -> Res
         }
         return Ok(DebateIds {
             commune: urls.actor(commune.kind, &commune.username),
+            commune_handle: format!("@{}@{}", commune.username, urls.authority()),
             // Opened here from another server, it keeps its id there.
             debate: match &debate.ap_id {
                 Some(remote) => Url::parse(remote).map_err(Error::internal)?,
@@ -109,6 +112,7 @@ pub fn debate_ids(conn: &mut AnyConnection, urls: &Urls, debate: &Debate) -> Res
     }
     let ap_id = debate.ap_id.as_deref().unwrap_or_default();
     Ok(DebateIds {
+        commune_handle: format!("@{}@{}", commune.username, commune.domain),
         commune: Url::parse(&commune.ap_id).map_err(Error::internal)?,
         debate: Url::parse(ap_id).map_err(Error::internal)?,
         remote_inboxes,
@@ -150,6 +154,11 @@ pub fn comment_note(
         ],
         url: Some(id),
         stance: comment.stance.map(|s| s.as_str().to_string()),
+        tag: vec![serde_json::json!({
+            "type": "Mention",
+            "href": ids.commune.as_str(),
+            "name": ids.commune_handle,
+        })],
     })
 }
 
@@ -769,4 +778,87 @@ pub async fn receive_like(
             }
         })
         .await
+}
+
+/// How many unknown ancestors of a reply are fetched to find the debate it belongs to.
+pub const MAX_ANCESTORS: usize = 16;
+
+/// A reply addressed to us whose parent we do not have: a Mastodon user answering another's reply that never
+/// reached us, in a thread that started on one of our debates. Its ancestors are fetched, at most
+/// [`MAX_ANCESTORS`], until one is a debate or comment we know; the missing ones are then stored as comments,
+/// top down, and the reply under them. Returns `false` when the chain leads nowhere known within the bound
+/// (a chain 10,000 deep costs 16 requests, not 10,000).
+pub async fn attach_by_ancestry(
+    ctx: &AppContext,
+    signer: &RemoteActor,
+    activity_id: String,
+    note: &NoteObject,
+) -> Result<bool> {
+    let mut missing: Vec<(NoteObject, RemoteActor)> = vec![];
+    let mut parent = note.in_reply_to.clone();
+    let answered = loop {
+        let Some(url) = parent else {
+            return Ok(false);
+        };
+        let (urls, key) = (ctx.urls.clone(), url.to_string());
+        let known = ctx
+            .db
+            .run(move |conn| crate::civic::debates::find_answered(conn, &urls, &key))
+            .await?;
+        if let Some(answered) = known {
+            break answered;
+        }
+        if ctx.urls.is_local(&url) || missing.len() >= MAX_ANCESTORS {
+            return Ok(false);
+        }
+        let Ok(value) = fetch::get::<Value>(ctx, &url, crate::federation::ACTIVITY_JSON).await
+        else {
+            return Ok(false);
+        };
+        if id_of(&value) != Some(url.as_str()) || type_of(&value) != Some("Note") {
+            return Ok(false);
+        }
+        let Ok(ancestor) = serde_json::from_value::<NoteObject>(value) else {
+            return Ok(false);
+        };
+        if domain_of(&ancestor.id) != domain_of(&ancestor.attributed_to) {
+            return Ok(false);
+        }
+        let Ok(Some(author)) = remote_actor_of(ctx, &ancestor.attributed_to).await else {
+            return Ok(false);
+        };
+        parent = ancestor.in_reply_to.clone();
+        missing.push((ancestor, author));
+    };
+    let mut chain: Vec<(NoteObject, RemoteActor)> = missing.into_iter().rev().collect();
+    chain.push((note.clone(), signer.clone()));
+    ctx.db
+        .transaction(move |conn| {
+            if !received::first_time(conn, &activity_id)? {
+                return Ok(());
+            }
+            let mut answered = answered;
+            for (n, author) in chain {
+                let ap_id = n.id.to_string();
+                crate::civic::debates::remote_comment(
+                    conn,
+                    RemoteComment {
+                        author: author.id,
+                        answered,
+                        ap_id: ap_id.clone(),
+                        html: n.content,
+                        stance: n.stance.as_deref().and_then(Stance::parse),
+                        published: n.published.unwrap_or_else(chrono::Utc::now).naive_utc(),
+                    },
+                )?;
+                let stored: CommentId = comments::table
+                    .filter(comments::ap_id.eq(&ap_id))
+                    .select(comments::id)
+                    .first(conn)?;
+                answered = Answered::Comment(stored);
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(true)
 }

@@ -759,6 +759,7 @@ fn plan(
                     cc: cc.clone(),
                     url: Some(note_url),
                     stance: None,
+                    tag: vec![],
                 }))
             };
             let kind = if event.kind == EventKind::NoteDeleted {

@@ -482,6 +482,28 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
                     })
                     .await;
             }
+            let addresses_local = note
+                .to
+                .iter()
+                .chain(&note.cc)
+                .filter_map(|a| Url::parse(a).ok())
+                .any(|u| ctx.urls.parse_actor(&u).is_some());
+            if kind == "Create"
+                && addresses_local
+                && note
+                    .in_reply_to
+                    .as_ref()
+                    .is_some_and(|u| !ctx.urls.is_local(u))
+                && crate::federation::debates::attach_by_ancestry(
+                    ctx,
+                    &signer,
+                    activity_id.clone(),
+                    &note,
+                )
+                .await?
+            {
+                return Ok(());
+            }
             let relevant = is_relevant(ctx, &signer, &note).await?;
             if !relevant {
                 // Mastodon drops a Create that concerns nobody here; so do we.
