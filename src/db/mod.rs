@@ -206,3 +206,25 @@ macro_rules! on_each_backend {
         }
     };
 }
+
+/// Runs `f` and counts the SQL statements it sends (for tests and benchmarks: a page must cost a fixed
+/// number of statements, whatever it shows).
+pub fn count_statements<T>(
+    conn: &mut AnyConnection,
+    f: impl FnOnce(&mut AnyConnection) -> crate::error::Result<T>,
+) -> crate::error::Result<(T, usize)> {
+    use diesel::Connection;
+    use diesel::connection::InstrumentationEvent;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let counted = Arc::new(AtomicUsize::new(0));
+    let counter = counted.clone();
+    conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+        if matches!(event, InstrumentationEvent::StartQuery { .. }) {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    let result = f(conn);
+    conn.set_instrumentation(|_: InstrumentationEvent<'_>| {});
+    Ok((result?, counted.load(Ordering::Relaxed)))
+}
