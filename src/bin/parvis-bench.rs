@@ -1,5 +1,5 @@
 //! `parvis-bench`: measures a real `parvis serve` process against the targets of the performance brief
-//! (B1/B2 inbox throughput and CPU, B3 fan-out, B5 crash during a fan-out, B9 memory, B10 start-up) and
+//! (B1/B2 inbox throughput and CPU, B3 fan-out, B5 crash during a fan-out, B8 reads, B9 memory, B10 start-up) and
 //! writes the results to `docs/performance.md`.
 //!
 //! Every subcommand starts the release `parvis` binary as a child process on a throwaway database, drives
@@ -16,6 +16,8 @@ mod crash;
 mod fanout;
 #[path = "parvis-bench/inbox.rs"]
 mod inbox;
+#[path = "parvis-bench/reads.rs"]
+mod reads;
 #[path = "parvis-bench/report.rs"]
 mod report;
 #[path = "parvis-bench/senders.rs"]
@@ -71,6 +73,8 @@ enum Command {
     B3(fanout::B3Args),
     /// B5: kill -9 in the middle of a fan-out, restart, count lost and duplicated deliveries.
     B5(crash::B5Args),
+    /// B8: reads of a debate page and of an actor under many connections.
+    B8(reads::B8Args),
     /// B9 idle memory and B10 start-up time, on an empty database.
     #[command(alias = "b10")]
     B9(startup::StartArgs),
@@ -108,6 +112,7 @@ async fn run(cli: Cli) -> Res<()> {
         Command::B1(args) => inbox::run(&options, &args).await,
         Command::B3(args) => fanout::run_b3(&options, &args).await,
         Command::B5(args) => crash::run_b5(&options, &args).await,
+        Command::B8(args) => reads::run(&options, &args).await,
         Command::B9(args) => startup::run(&options, &args).await,
     }
 }
