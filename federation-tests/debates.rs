@@ -790,6 +790,51 @@ both_backends!(
             .await;
         assert_eq!(removal["raw"]["object"]["actor"], commune.as_str());
 
+        // Bob follows the peer too; still, the peer cannot relay someone else's deletion or withdrawal of an
+        // agree in a debate it does not host.
+        let page = bob
+            .get(&format!(
+                "/follow?handle={}",
+                url::form_urlencoded::byte_serialize(peer.handle().as_bytes()).collect::<String>()
+            ))
+            .await;
+        let target = page
+            .body
+            .split("name=\"target\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        bob.post("/follow", &[("csrf", &page.csrf()), ("target", &target)])
+            .await;
+        eventually("bob follows the peer", WAIT, || async {
+            let list = WebClient::new(&beta).get("/users/bob/following").await;
+            list.has(&peer.handle()).then_some(())
+        })
+        .await;
+        let karim_url = alpha.url("/users/karim");
+        let spoofed = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/activities/spoofed-announce", peer.base),
+            "type": "Announce",
+            "actor": peer.actor_id,
+            "object": {
+                "id": format!("{}/activities/spoofed-delete", peer.base), "type": "Delete",
+                "actor": karim_url, "object": alpha.url(&format!("/comments/{karims}")),
+            },
+        });
+        let sent = peer
+            .control_post(
+                "/send-raw",
+                json!({ "inbox": beta.url("/inbox"), "activity": spoofed }),
+            )
+            .await;
+        assert_eq!(sent["status"], 403, "{sent}");
+        let page = bob.get(&copy).await;
+        assert!(page.has("Karim est pour, sous conditions"), "{}", page.body);
+
         // Karim deletes his comment: a tombstone everywhere, the thread stays.
         let page = karim.get(&path).await;
         let page = karim
@@ -1310,6 +1355,25 @@ both_backends!(
         assert_eq!(tag["type"], "Mention");
         assert_eq!(tag["href"], commune.as_str());
         assert_eq!(tag["name"], handle.as_str());
+        // The commune's moderators are its attributedTo collection (FEP-1b12): officials, not citizens.
+        let fetch = |url: String| {
+            let peer = &peer;
+            async move {
+                peer.control_get(&format!(
+                    "/fetch?url={}",
+                    url::form_urlencoded::byte_serialize(url.as_bytes()).collect::<String>()
+                ))
+                .await
+            }
+        };
+        let group = fetch(commune.clone()).await;
+        let moderators = group["json"]["attributedTo"].as_str().unwrap().to_string();
+        assert_eq!(moderators, format!("{commune}/moderators"));
+        let list = fetch(moderators).await;
+        assert_eq!(list["status"], 200, "{list}");
+        let items = list["json"]["orderedItems"].to_string();
+        assert!(items.contains(&alpha.url("/users/marie")), "{items}");
+        assert!(!items.contains(&alpha.url("/users/karim")), "{items}");
 
         // A reply under three notes that never reached us: they are fetched and kept as the thread.
         let chain = peer

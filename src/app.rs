@@ -114,6 +114,7 @@ pub fn router(ctx: AppContext) -> Router {
         )
         .route("/users/{name}/outbox", get(collections::outbox))
         .route("/communes/{name}/outbox", get(collections::outbox))
+        .route("/communes/{name}/moderators", get(collections::moderators))
         .route(
             "/notes/{id}",
             negotiated(collections::note, web::pages::note),

@@ -731,11 +731,13 @@ pub fn remote_agree(
     Ok(())
 }
 
-/// `Undo(Like)` from another server: only the person who agreed withdraws it.
+/// `Undo(Like)` from another server: only the person who agreed withdraws it, by their own signature or
+/// relayed by the commune hosting the debate (`relayed_by`).
 pub fn remote_disagree(
     conn: &mut AnyConnection,
     who: RemoteActorId,
     like_ap_id: &str,
+    relayed_by: Option<RemoteActorId>,
 ) -> Result<()> {
     let found: Option<(i64, CommentId)> = comment_likes::table
         .filter(comment_likes::ap_id.eq(like_ap_id))
@@ -744,9 +746,14 @@ pub fn remote_disagree(
         .first(conn)
         .optional()?;
     if let Some((like, comment)) = found {
-        diesel::delete(comment_likes::table.find(like)).execute(conn)?;
         let debate_id = find_comment(conn, comment)?.debate_id;
         let debate = debate(conn, debate_id)?;
+        if relayed_by.is_some() && debate.remote_commune_id != relayed_by {
+            return Err(Error::Forbidden(
+                "only the commune hosting a debate relays its agrees".into(),
+            ));
+        }
+        diesel::delete(comment_likes::table.find(like)).execute(conn)?;
         announce(
             conn,
             &debate,

@@ -167,6 +167,13 @@ pub struct ActorDocument {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub assertion_method: Vec<Multikey>,
+    /// A commune's moderators (FEP-1b12: the collection of those who moderate the group).
+    #[serde(
+        default,
+        deserialize_with = "deserialize_skip_error",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attributed_to: Option<Url>,
 }
 
 /// Escapes text for the HTML of a `PropertyValue` value, which Mastodon renders as HTML.
@@ -199,6 +206,7 @@ impl ActorDocument {
             // The instance actor only signs; it publishes nothing and follows no one.
             outbox: collections.then(|| urls.outbox(&id)),
             followers: collections.then(|| urls.followers(&id)),
+            attributed_to: (actor.kind == ActorKind::Commune).then(|| urls.moderators(&id)),
             following: collections.then(|| urls.following(&id)),
             endpoints: Some(Endpoints {
                 shared_inbox: Some(urls.shared_inbox()),

@@ -258,3 +258,45 @@ pub async fn note(
     };
     Ok(crate::federation::json(object))
 }
+
+/// `GET /communes/{name}/moderators`: those who speak for the commune (officials, moderators, admins), the
+/// FEP-1b12 `attributedTo` of the Group. Short, so given whole.
+pub async fn moderators(
+    State(ctx): State<AppContext>,
+    Path(name): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response> {
+    require_signed_fetch(&ctx, &uri, &headers).await?;
+    let (commune, people) = ctx
+        .db
+        .run(move |conn| {
+            use crate::model::schema::{accounts, actors};
+            use crate::model::{ActorKind, Role};
+            let commune = queries::actor_of_kind(conn, ActorKind::Commune, &name)?
+                .ok_or_else(|| Error::NotFound("no such commune".into()))?;
+            let people: Vec<Actor> = actors::table
+                .inner_join(accounts::table.on(accounts::actor_id.eq(actors::id)))
+                .filter(accounts::commune_id.eq(commune.id))
+                .filter(accounts::role.eq_any([Role::Official, Role::Moderator, Role::Admin]))
+                .filter(actors::deleted_at.is_null())
+                .order(actors::id.asc())
+                .select(Actor::as_select())
+                .load(conn)?;
+            Ok((commune, people))
+        })
+        .await?;
+    let id = ctx
+        .urls
+        .moderators(&ctx.urls.actor(commune.kind, &commune.username));
+    let items: Vec<String> = people
+        .iter()
+        .map(|a| ctx.urls.actor(a.kind, &a.username).to_string())
+        .collect();
+    Ok(crate::federation::json(serde_json::json!({
+        "id": id,
+        "type": "OrderedCollection",
+        "totalItems": items.len(),
+        "orderedItems": items,
+    })))
+}

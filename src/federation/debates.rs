@@ -617,6 +617,15 @@ pub async fn receive_announce(
                     else {
                         return Ok(());
                     };
+                    // Only the commune hosting the debate speaks for what happens in it.
+                    if debate_of(conn, Answered::Comment(comment))?.remote_commune_id
+                        != Some(host.id)
+                    {
+                        return Err(Error::Forbidden(
+                            "only the commune hosting a debate relays the deletion of its comments"
+                                .into(),
+                        ));
+                    }
                     let author: Option<crate::ids::RemoteActorId> = comments::table
                         .find(comment)
                         .select(comments::remote_author_id)
@@ -666,7 +675,12 @@ pub async fn receive_announce(
                         return Ok(());
                     }
                     if undo {
-                        return crate::civic::debates::remote_disagree(conn, liker.id, &like_id);
+                        return crate::civic::debates::remote_disagree(
+                            conn,
+                            liker.id,
+                            &like_id,
+                            Some(host),
+                        );
                     }
                     let Some(Answered::Comment(comment)) = liked
                         .map(|l| crate::civic::debates::find_answered(conn, &urls, &l))

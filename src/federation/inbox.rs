@@ -378,7 +378,7 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
                         if !received::first_time(conn, &activity_id)? {
                             return Ok(());
                         }
-                        debates::remote_disagree(conn, signer.id, &like_id)
+                        debates::remote_disagree(conn, signer.id, &like_id, None)
                     })
                     .await;
             }

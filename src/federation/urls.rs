@@ -74,6 +74,13 @@ impl Urls {
         Self::under(actor, "followers")
     }
 
+    /// A commune's moderators: those who speak for it (officials, moderators, admins).
+    pub fn moderators(&self, actor: &Url) -> Url {
+        let mut url = actor.clone();
+        url.set_path(&format!("{}/moderators", actor.path()));
+        url
+    }
+
     pub fn following(&self, actor: &Url) -> Url {
         Self::under(actor, "following")
     }
