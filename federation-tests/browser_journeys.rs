@@ -146,7 +146,7 @@ async fn an_official_opens_a_debate_and_a_citizen_takes_a_side() {
     .await;
     report.assert_clean();
     assert!(
-        report.pages.len() >= 6,
+        report.pages.len() >= 10,
         "{} pages checked",
         report.pages.len()
     );

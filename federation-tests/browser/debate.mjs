@@ -1,4 +1,5 @@
-// A debate in the browser: an official opens one, a citizen comments with a stance and replies,
+// A debate in the browser: an official opens one, a citizen comments with a stance, replies and edits,
+// the official agrees with one comment and hides another, search finds it;
 // the counts show each side. axe-core checks every page on the way.
 
 import { runJourney } from "./harness.mjs";
@@ -61,4 +62,37 @@ await runJourney(async ({ page, check, checkNarrow, config, step }) => {
   await page.goto(`${base}/`);
   await expectText(page, ".debates", "La place du marché");
   await check(page, "home-with-debate");
+
+  step("the citizen edits his comment; the earlier version stays in its history");
+  await page.goto(url);
+  await page.locator("ol.thread > li > article a", { hasText: "Modifier" }).first().click();
+  await expectText(page, "#comment-form", "Vous modifiez votre commentaire");
+  await page.locator("#comment").fill("Oui, une place pour les enfants, le samedi matin.");
+  await submit(page, "comment-form");
+  await expectText(page, ".notice", "Commentaire modifié.");
+  await expectText(page, "ol.thread", "le samedi matin");
+  await page.locator("details.history summary").first().click();
+  await expectText(page, "details.history", "Oui, enfin une place pour les enfants !");
+  await check(page, "debate-with-history");
+  await submit(page, "logout");
+
+  step("the official agrees with a comment and hides another");
+  await login(page, base, "marie", config.password);
+  await page.goto(url);
+  await page.locator("ol.thread > li > article form.agree button").first().click();
+  await expectText(page, ".notice", "Votre accord est enregistré.");
+  await expectText(page, "ol.thread .agrees", "1 d’accord");
+  await page.locator("ol.replies form.hide button").first().click();
+  await expectText(page, ".notice", "Commentaire masqué.");
+  await expectText(page, "ol.replies", "Commentaire masqué par la modération.");
+  await expectText(page, ".stance-neutral", "0");
+  await check(page, "debate-moderated");
+
+  step("search finds the debate and the comment");
+  await page.goto(`${base}/debates`);
+  await check(page, "debates-list");
+  await page.locator("#q").fill("enfants");
+  await page.locator("form[role=search] button[type=submit]").click();
+  await expectText(page, "main", "le samedi matin");
+  await check(page, "search");
 });
