@@ -24,6 +24,8 @@ pub struct Export {
     pub profile: ExportProfile,
     pub mandates: Vec<ExportMandate>,
     pub posts: Vec<ExportPost>,
+    /// Comments on debates, with the debate they answer.
+    pub comments: Vec<ExportComment>,
     /// Handles (`name` for local actors) or actor URLs of remote ones.
     pub following: Vec<String>,
     pub followers: Vec<String>,
@@ -60,6 +62,17 @@ pub struct ExportPost {
     pub published: NaiveDateTime,
 }
 
+#[derive(Debug, Serialize)]
+pub struct ExportComment {
+    pub id: i64,
+    pub debate: String,
+    /// Sanitized HTML, as it reads now.
+    pub content: String,
+    pub stance: Option<crate::model::Stance>,
+    pub published: NaiveDateTime,
+    pub edited: Option<NaiveDateTime>,
+}
+
 /// A copy of an account's data.
 pub async fn export(db: &Database, actor: ActorId) -> Result<Export> {
     db.run(move |conn| {
@@ -90,6 +103,26 @@ pub async fn export(db: &Database, actor: ActorId) -> Result<Export> {
                 published: n.published,
             })
             .collect();
+        let comments = comments::table
+            .inner_join(crate::model::schema::debates::table)
+            .filter(comments::author_id.eq(actor))
+            .filter(comments::deleted.eq(false))
+            .order(comments::id.asc())
+            .select((
+                crate::model::Comment::as_select(),
+                crate::model::schema::debates::title,
+            ))
+            .load::<(crate::model::Comment, String)>(conn)?
+            .into_iter()
+            .map(|(c, debate)| ExportComment {
+                id: c.id.0,
+                debate,
+                content: c.content_html,
+                stance: c.stance,
+                published: c.created_at,
+                edited: c.edited_at,
+            })
+            .collect();
         Ok(Export {
             format: "parvis-account-export/1",
             exported_at: now(),
@@ -106,6 +139,7 @@ pub async fn export(db: &Database, actor: ActorId) -> Result<Export> {
             },
             mandates,
             posts,
+            comments,
             following: follow_list(conn, actor, false)?,
             followers: follow_list(conn, actor, true)?,
         })
@@ -160,9 +194,10 @@ pub async fn delete_account(db: &Database, actor: ActorId) -> Result<()> {
         diesel::update(notes::table.filter(notes::author_id.eq(actor)))
             .set((notes::deleted.eq(true), notes::content.eq("")))
             .execute(conn)?;
-        diesel::update(comments::table.filter(comments::author_id.eq(actor)))
-            .set((comments::deleted.eq(true), comments::content_html.eq("")))
-            .execute(conn)?;
+        crate::civic::debates::erase_comments_of(
+            conn,
+            crate::civic::debates::Writer::Local(actor),
+        )?;
         diesel::delete(
             follows::table.filter(
                 follows::follower_id

@@ -461,6 +461,52 @@ fn tombstone(conn: &mut AnyConnection, id: CommentId) -> Result<()> {
     Ok(())
 }
 
+/// Whose comments [`erase_comments_of`] empties.
+#[derive(Clone, Copy, Debug)]
+pub enum Writer {
+    Local(ActorId),
+    Remote(RemoteActorId),
+}
+
+/// A deleted account's comments become tombstones (their place in threads stays), their earlier versions
+/// go, and so do the agrees the account gave.
+pub fn erase_comments_of(conn: &mut AnyConnection, writer: Writer) -> Result<()> {
+    let ids: Vec<CommentId> = match writer {
+        Writer::Local(a) => comments::table
+            .filter(comments::author_id.eq(a))
+            .select(comments::id)
+            .load(conn)?,
+        Writer::Remote(r) => comments::table
+            .filter(comments::remote_author_id.eq(r))
+            .select(comments::id)
+            .load(conn)?,
+    };
+    for chunk in ids.chunks(500) {
+        diesel::update(comments::table.filter(comments::id.eq_any(chunk)))
+            .set((
+                comments::deleted.eq(true),
+                comments::content_html.eq(""),
+                comments::stance.eq(None::<Stance>),
+            ))
+            .execute(conn)?;
+        diesel::delete(
+            comment_revisions::table.filter(comment_revisions::comment_id.eq_any(chunk)),
+        )
+        .execute(conn)?;
+    }
+    match writer {
+        Writer::Local(a) => {
+            diesel::delete(comment_likes::table.filter(comment_likes::author_id.eq(a)))
+                .execute(conn)?
+        }
+        Writer::Remote(r) => {
+            diesel::delete(comment_likes::table.filter(comment_likes::remote_author_id.eq(r)))
+                .execute(conn)?
+        }
+    };
+    Ok(())
+}
+
 /// A moderator of the debate's commune hides a comment (its text is no longer shown, its place in the
 /// thread stays); the commune announces the removal, and other Parvis instances hide it too.
 pub fn hide_comment(conn: &mut AnyConnection, moderator: &Account, id: CommentId) -> Result<()> {

@@ -128,11 +128,8 @@ pub fn remote_actor(conn: &mut AnyConnection, id: RemoteActorId) -> Result<Remot
 
 /// A remote actor deleted its account: forget it, its follows and its posts.
 pub fn forget_actor(conn: &mut AnyConnection, id: RemoteActorId) -> Result<()> {
-    use crate::model::schema::comments;
-    // Its comments on our debates become tombstones, which keep the replies to them in place.
-    diesel::update(comments::table.filter(comments::remote_author_id.eq(id)))
-        .set((comments::deleted.eq(true), comments::content_html.eq("")))
-        .execute(conn)?;
+    // Its comments on debates become tombstones, which keep the replies to them in place.
+    crate::civic::debates::erase_comments_of(conn, crate::civic::debates::Writer::Remote(id))?;
     diesel::delete(remote_actors::table.find(id)).execute(conn)?;
     Ok(())
 }
