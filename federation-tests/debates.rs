@@ -486,24 +486,7 @@ both_backends!(
 
         // Bob, on beta, follows alpha's commune from the web.
         let mut bob = signed_in(&beta, "bob").await;
-        let page = bob
-            .get(&format!(
-                "/follow?handle={}",
-                url::form_urlencoded::byte_serialize(handle.as_bytes()).collect::<String>()
-            ))
-            .await;
-        let target = page
-            .body
-            .split("name=\"target\" value=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_string();
-        let page = bob
-            .post("/follow", &[("csrf", &page.csrf()), ("target", &target)])
-            .await;
+        let page = bob.follow_handle(&handle).await;
         assert_eq!(page.status, 303, "{}", page.body);
         eventually("beta's follow accepted", WAIT, || async {
             let list = WebClient::new(&beta).get("/users/bob/following").await;
@@ -792,23 +775,8 @@ both_backends!(
 
         // Bob follows the peer too; still, the peer cannot relay someone else's deletion or withdrawal of an
         // agree in a debate it does not host.
-        let page = bob
-            .get(&format!(
-                "/follow?handle={}",
-                url::form_urlencoded::byte_serialize(peer.handle().as_bytes()).collect::<String>()
-            ))
-            .await;
-        let target = page
-            .body
-            .split("name=\"target\" value=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_string();
-        bob.post("/follow", &[("csrf", &page.csrf()), ("target", &target)])
-            .await;
+        let page = bob.follow_handle(&peer.handle()).await;
+        assert_eq!(page.status, 303, "{}", page.body);
         eventually("bob follows the peer", WAIT, || async {
             let list = WebClient::new(&beta).get("/users/bob/following").await;
             list.has(&peer.handle()).then_some(())

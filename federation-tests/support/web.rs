@@ -152,6 +152,25 @@ impl WebClient {
         assert_eq!(page.status, 303, "login failed: {}", page.body);
     }
 
+    /// Looks `handle` up on the follow page and follows what it finds; returns the answer to the follow.
+    pub async fn follow_handle(&mut self, handle: &str) -> Page {
+        let page = self
+            .get(&format!(
+                "/follow?handle={}",
+                url::form_urlencoded::byte_serialize(handle.as_bytes()).collect::<String>()
+            ))
+            .await;
+        let target = page
+            .body
+            .split("name=\"target\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("{handle} not found: {}", page.body))
+            .to_string();
+        self.post("/follow", &[("csrf", &page.csrf()), ("target", &target)])
+            .await
+    }
+
     pub fn has_session(&self) -> bool {
         self.cookies.contains_key("parvis_session")
     }

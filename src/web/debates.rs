@@ -289,11 +289,8 @@ impl DebateForm {
 
 pub async fn create(v: Visitor, Form(pairs): Form<Vec<(String, String)>>) -> Response {
     let form = DebateForm::from_pairs(pairs);
-    if let Err(refused) = v.check_csrf(&form.csrf).await {
-        return refused;
-    }
-    let me = match v.require_login() {
-        Ok(me) => me.clone(),
+    let me = match v.form_poster(&form.csrf).await {
+        Ok(me) => me,
         Err(r) => return r,
     };
     let themes = match opening(&v).await {
@@ -783,11 +780,8 @@ pub async fn add_comment(
     Path(id): Path<String>,
     Form(form): Form<CommentForm>,
 ) -> Response {
-    if let Err(refused) = v.check_csrf(&form.csrf).await {
-        return refused;
-    }
-    let me = match v.require_login() {
-        Ok(me) => me.clone(),
+    let me = match v.form_poster(&form.csrf).await {
+        Ok(me) => me,
         Err(r) => return r,
     };
     let Some(id) = parse_id(&id) else {
@@ -838,11 +832,8 @@ pub async fn edit_comment(
     Path(id): Path<String>,
     Form(form): Form<CommentForm>,
 ) -> Response {
-    if let Err(refused) = v.check_csrf(&form.csrf).await {
-        return refused;
-    }
-    let me = match v.require_login() {
-        Ok(me) => me.clone(),
+    let me = match v.form_poster(&form.csrf).await {
+        Ok(me) => me,
         Err(r) => return r,
     };
     let Some(id) = parse_comment(&id) else {
@@ -904,11 +895,8 @@ enum CommentAction {
 }
 
 async fn comment_action(v: Visitor, raw: String, csrf: String, action: CommentAction) -> Response {
-    if let Err(refused) = v.check_csrf(&csrf).await {
-        return refused;
-    }
-    let me = match v.require_login() {
-        Ok(me) => me.clone(),
+    let me = match v.form_poster(&csrf).await {
+        Ok(me) => me,
         Err(r) => return r,
     };
     let Some(id) = parse_comment(&raw) else {
@@ -981,11 +969,8 @@ pub async fn change_status(
     Path(id): Path<String>,
     Form(form): Form<StatusForm>,
 ) -> Response {
-    if let Err(refused) = v.check_csrf(&form.csrf).await {
-        return refused;
-    }
-    let me = match v.require_login() {
-        Ok(me) => me.clone(),
+    let me = match v.form_poster(&form.csrf).await {
+        Ok(me) => me,
         Err(r) => return r,
     };
     let (Some(id), Some(status)) = (parse_id(&id), DebateStatus::parse(&form.status)) else {
@@ -1012,11 +997,8 @@ pub async fn pin(
     Query(q): Query<OffQuery>,
     Form(form): Form<ButtonForm>,
 ) -> Response {
-    if let Err(refused) = v.check_csrf(&form.csrf).await {
-        return refused;
-    }
-    let me = match v.require_login() {
-        Ok(me) => me.clone(),
+    let me = match v.form_poster(&form.csrf).await {
+        Ok(me) => me,
         Err(r) => return r,
     };
     let Some(id) = parse_id(&id) else {

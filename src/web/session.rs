@@ -364,6 +364,14 @@ impl Visitor {
         })
     }
 
+    /// A form posted by a signed-in person: its CSRF token checked first (403), then the login (to the login
+    /// page); the person, cloned for the handler.
+    #[allow(clippy::result_large_err)]
+    pub async fn form_poster(&self, csrf: &str) -> Result<Me, Response> {
+        self.check_csrf(csrf).await?;
+        self.require_login().cloned()
+    }
+
     /// The signed-in admin, or 403.
     // The refusal is the page itself, returned by the handler at once: boxing it would only add noise.
     #[allow(clippy::result_large_err)]
