@@ -1368,6 +1368,49 @@ both_backends!(
             "threaded"
         );
 
+        // The peer edits its reply (Update): the new version shows, the old one is in its history; an Update
+        // of Karim's comment from the peer is refused.
+        let inbox = alpha.url("/communes/ville/inbox");
+        let update = |n: &str, object: &str, content: &str| {
+            json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": format!("{}/activities/update-{n}", peer.base),
+                "type": "Update",
+                "actor": peer.actor_id,
+                "object": {
+                    "id": object, "type": "Note", "attributedTo": peer.actor_id,
+                    "content": content, "inReplyTo": chain["last"], "stance": "against",
+                    "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": [commune],
+                }
+            })
+        };
+        let edited = update(
+            "1",
+            sent["id"].as_str().unwrap(),
+            "<p>Réponse au fil, corrigée</p>",
+        );
+        let answer = peer
+            .control_post("/send-raw", json!({ "inbox": inbox, "activity": edited }))
+            .await;
+        assert!(answer["status"].as_u64().unwrap() < 300, "{answer}");
+        let page = marie.get(&path).await;
+        let id = comment_id(&page.body, "Réponse au fil, corrigée");
+        let html = comment_html(&page.body, &id);
+        assert!(
+            html.contains("1 version précédente") && html.contains("Contre"),
+            "{html}"
+        );
+        let karims = note["raw"]["object"]["id"].as_str().unwrap().to_string();
+        let forged = update("2", &karims, "<p>piraté</p>");
+        let answer = peer
+            .control_post("/send-raw", json!({ "inbox": inbox, "activity": forged }))
+            .await;
+        assert!(
+            matches!(answer["status"].as_u64(), Some(400 | 403)),
+            "{answer}"
+        );
+        assert!(!marie.get(&path).await.has("piraté"));
+
         // A chain 10,000 deep: a bounded number of fetches, then nothing stored.
         let chain = peer
             .control_post(
@@ -1551,5 +1594,74 @@ both_backends!(
             "{}",
             page.body
         );
+    }
+);
+
+both_backends!(
+    a_debate_is_announced_before_it_opens,
+    |backend| async move {
+        let alpha = TestInstance::start(backend).await;
+        people(&alpha).await;
+        let mut marie = signed_in(&alpha, "marie").await;
+        let mut karim = signed_in(&alpha, "karim").await;
+        let today = chrono::Utc::now().date_naive();
+        let tomorrow = (today + chrono::Duration::days(1))
+            .format("%Y-%m-%d")
+            .to_string();
+        let later = (today + chrono::Duration::days(30))
+            .format("%Y-%m-%d")
+            .to_string();
+        // Ending before it opens is refused.
+        let page = marie
+            .submit(
+                "/debates/new",
+                "/debates",
+                &[
+                    ("title", "Le budget"),
+                    ("question", "Q ?"),
+                    ("opens_on", &later),
+                    ("closes_on", &tomorrow),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 422);
+        assert!(page.has("id=\"closes_on-error\""), "{}", page.body);
+        let page = marie
+            .submit(
+                "/debates/new",
+                "/debates",
+                &[
+                    ("title", "Le budget"),
+                    ("question", "Q ?"),
+                    ("opens_on", &tomorrow),
+                    ("closes_on", &later),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let path = page.location.unwrap();
+        let page = karim.get(&path).await;
+        assert!(
+            page.has("s’ouvre le") && page.has("pas encore ouvert"),
+            "{}",
+            page.body
+        );
+        assert!(!page.has("id=\"comment-form\""));
+        let csrf = page.csrf();
+        let page = karim
+            .post(
+                &format!("{path}/comments"),
+                &[("csrf", &csrf), ("comment", "Trop tôt")],
+            )
+            .await;
+        assert_eq!(page.status, 422, "{}", page.body);
+        assert!(page.has("pas encore ouvert"), "{}", page.body);
+        let (status, json) = alpha.get_json(&path, "application/activity+json").await;
+        assert_eq!(status, 200);
+        assert!(
+            json["startTime"].as_str().unwrap().starts_with(&tomorrow),
+            "{json}"
+        );
+        assert_eq!(json["commentsEnabled"], true);
     }
 );

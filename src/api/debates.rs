@@ -38,6 +38,8 @@ pub struct DebateDto {
     pub body: String,
     pub status: String,
     pub pinned: bool,
+    /// Before this time it takes no comments yet.
+    pub opens_at: Option<String>,
     pub closes_at: Option<String>,
     pub created_at: String,
     pub themes: Vec<String>,
@@ -84,12 +86,13 @@ fn debate_dto(ctx: &AppContext, d: &Debate, themes: Vec<String>, comments: i64) 
     DebateDto {
         id: d.id.to_string(),
         uri: d.ap_id.clone().unwrap_or_else(|| here.clone()),
-        url: d.url.clone().filter(|_| !d.is_local()).unwrap_or(here),
+        url: here,
         title: d.title.clone(),
         question: d.question.clone(),
         body: d.body_html.clone(),
         status: d.status.as_str().into(),
         pinned: d.pinned,
+        opens_at: d.opens_at.map(|o| o.and_utc().to_rfc3339()),
         closes_at: d.closes_at.map(|c| c.and_utc().to_rfc3339()),
         created_at: d.created_at.and_utc().to_rfc3339(),
         themes,

@@ -115,6 +115,8 @@ pub struct NewDebate {
     pub question: String,
     /// Markdown.
     pub body: String,
+    /// When it opens to comments (announced before); now when absent.
+    pub opens_at: Option<NaiveDateTime>,
     pub closes_at: Option<NaiveDateTime>,
     /// Themes of the commune's list.
     pub themes: Vec<ThemeId>,
@@ -134,6 +136,11 @@ pub fn open_debate(conn: &mut AnyConnection, account: &Account, new: NewDebate) 
     let at = now();
     if new.closes_at.is_some_and(|c| c <= at) {
         return Err(Error::invalid("closes_at", "must be in the future"));
+    }
+    if let (Some(o), Some(c)) = (new.opens_at, new.closes_at) {
+        if c <= o {
+            return Err(Error::invalid("closes_at", "must come after the opening"));
+        }
     }
     let mut wanted = new.themes.clone();
     wanted.sort();
@@ -158,6 +165,7 @@ pub fn open_debate(conn: &mut AnyConnection, account: &Account, new: NewDebate) 
             debates::body_html.eq(markdown_to_html(&body)),
             debates::body_markdown.eq(&body),
             debates::status.eq(DebateStatus::Open),
+            debates::opens_at.eq(new.opens_at.filter(|o| *o > at)),
             debates::closes_at.eq(new.closes_at),
             debates::created_at.eq(at),
             debates::updated_at.eq(at),
@@ -330,6 +338,12 @@ pub fn comment(
     stance: Option<Stance>,
 ) -> Result<Comment> {
     let found = debate(conn, debate_id)?;
+    if found.not_open_yet(now()) {
+        return Err(Error::invalid(
+            "opening",
+            "this debate has not opened yet: it takes comments from its opening date",
+        ));
+    }
     if !found.accepts_comments(now()) {
         return Err(closed_invalid());
     }
@@ -814,7 +828,6 @@ pub fn remote_disagree(
 #[derive(Clone, Debug)]
 pub struct RemoteDebate {
     pub ap_id: String,
-    pub url: Option<String>,
     pub commune: RemoteActorId,
     pub author: Option<RemoteActorId>,
     pub title: String,
@@ -823,6 +836,7 @@ pub struct RemoteDebate {
     /// HTML as sent (cleaned here).
     pub html: String,
     pub open: bool,
+    pub opens_at: Option<NaiveDateTime>,
     pub closes_at: Option<NaiveDateTime>,
     pub published: NaiveDateTime,
 }
@@ -855,6 +869,7 @@ pub fn store_remote_debate(conn: &mut AnyConnection, page: RemoteDebate) -> Resu
                     debates::question.eq(&question),
                     debates::body_html.eq(&html),
                     debates::status.eq(status),
+                    debates::opens_at.eq(page.opens_at),
                     debates::closes_at.eq(page.closes_at),
                     debates::updated_at.eq(at),
                 ))
@@ -870,12 +885,12 @@ pub fn store_remote_debate(conn: &mut AnyConnection, page: RemoteDebate) -> Resu
                 debates::remote_commune_id.eq(Some(page.commune)),
                 debates::remote_author_id.eq(page.author),
                 debates::ap_id.eq(Some(&page.ap_id)),
-                debates::url.eq(page.url.as_deref()),
                 debates::title.eq(&title),
                 debates::question.eq(&question),
                 debates::body_markdown.eq(""),
                 debates::body_html.eq(&html),
                 debates::status.eq(status),
+                debates::opens_at.eq(page.opens_at),
                 debates::closes_at.eq(page.closes_at),
                 debates::created_at.eq(page.published.min(at)),
                 debates::updated_at.eq(at),
@@ -913,12 +928,12 @@ pub fn remote_opened_debate(
         debates::commune_id.eq(Some(commune)),
         debates::remote_author_id.eq(page.author),
         debates::ap_id.eq(Some(&page.ap_id)),
-        debates::url.eq(page.url.as_deref()),
         debates::title.eq(&title),
         debates::question.eq(&question),
         debates::body_markdown.eq(""),
         debates::body_html.eq(sanitize_remote_html(&page.html)),
         debates::status.eq(DebateStatus::Open),
+        debates::opens_at.eq(page.opens_at.filter(|o| *o > at)),
         debates::closes_at.eq(page.closes_at.filter(|c| *c > at)),
         debates::created_at.eq(page.published.min(at)),
         debates::updated_at.eq(at),

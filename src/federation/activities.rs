@@ -73,6 +73,8 @@ pub struct PageIn {
     #[serde(default)]
     pub published: Option<DateTime<Utc>>,
     #[serde(default)]
+    pub start_time: Option<DateTime<Utc>>,
+    #[serde(default)]
     pub end_time: Option<DateTime<Utc>>,
     #[serde(default)]
     pub comments_enabled: Option<bool>,
@@ -96,6 +98,9 @@ pub struct PageObject {
     pub to: Vec<String>,
     pub cc: Vec<String>,
     pub published: DateTime<Utc>,
+    /// When it opens to comments, if later than its publication.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<DateTime<Utc>>,
     pub comments_enabled: bool,

@@ -61,6 +61,7 @@ pub fn page_object(conn: &mut AnyConnection, urls: &Urls, debate: &Debate) -> Re
             urls.followers(&commune_url).to_string(),
         ],
         published: debate.created_at.and_utc(),
+        start_time: debate.opens_at.map(|o| o.and_utc()),
         end_time: debate.closes_at.map(|c| c.and_utc()),
         comments_enabled: debate.status == DebateStatus::Open,
     })
@@ -483,13 +484,13 @@ pub async fn receive_page(
         .unwrap_or_default();
     let new = RemoteDebate {
         ap_id: page.id.to_string(),
-        url: page.url.as_ref().map(Url::to_string),
         commune: commune.id,
         author: author.map(|a| a.id),
         title: page.name.clone().unwrap_or_default(),
         question,
         html: page.content.clone(),
         open: page.comments_enabled.unwrap_or(true),
+        opens_at: page.start_time.map(|t| t.naive_utc()),
         closes_at: page.end_time.map(|t| t.naive_utc()),
         published: page.published.unwrap_or_else(chrono::Utc::now).naive_utc(),
     };
@@ -530,7 +531,6 @@ async fn opened_here(
     }
     let new = RemoteDebate {
         ap_id: page.id.to_string(),
-        url: page.url.as_ref().map(Url::to_string),
         commune: sender.id,
         author: Some(sender.id),
         title: page.name.clone().unwrap_or_default(),
@@ -541,6 +541,7 @@ async fn opened_here(
             .unwrap_or_default(),
         html: page.content.clone(),
         open: true,
+        opens_at: page.start_time.map(|t| t.naive_utc()),
         closes_at: page.end_time.map(|t| t.naive_utc()),
         published: page.published.unwrap_or_else(chrono::Utc::now).naive_utc(),
     };

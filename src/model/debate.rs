@@ -57,8 +57,8 @@ pub struct Debate {
     /// The remote commune hosting it.
     pub remote_commune_id: Option<RemoteActorId>,
     pub remote_author_id: Option<RemoteActorId>,
-    /// Where people read it on its server.
-    pub url: Option<String>,
+    /// Before this time it takes no comments yet.
+    pub opens_at: Option<NaiveDateTime>,
 }
 
 impl Debate {
@@ -69,7 +69,14 @@ impl Debate {
 
     /// Whether comments are accepted at `now`: open, and not past its closing time.
     pub fn accepts_comments(&self, now: NaiveDateTime) -> bool {
-        self.status == DebateStatus::Open && self.closes_at.is_none_or(|c| now < c)
+        self.status == DebateStatus::Open
+            && self.closes_at.is_none_or(|c| now < c)
+            && !self.not_open_yet(now)
+    }
+
+    /// Whether, at `now`, it has not reached its opening time yet.
+    pub fn not_open_yet(&self, now: NaiveDateTime) -> bool {
+        self.opens_at.is_some_and(|o| now < o)
     }
 }
 

@@ -256,7 +256,7 @@ diesel::table! {
         ap_id -> Nullable<Text>,
         remote_commune_id -> Nullable<BigInt>,
         remote_author_id -> Nullable<BigInt>,
-        url -> Nullable<Text>,
+        opens_at -> Nullable<Timestamp>,
     }
 }
 

@@ -175,6 +175,7 @@ pub struct DebateForm {
     title: String,
     question: String,
     body: String,
+    opens_on: String,
     closes_on: String,
     /// Theme ids (several checkboxes of one name).
     theme: Vec<String>,
@@ -231,6 +232,8 @@ async fn new_page(
                     }
                 }
             }
+            (forms::input(lang, Input::text("opens_on", lang.t("field-opens-on"), &form.opens_on)
+                .kind("date").hint(lang.t("hint-opens-on")), errors))
             (forms::input(lang, Input::text("closes_on", lang.t("field-closes-on"), &form.closes_on)
                 .kind("date").hint(lang.t("hint-closes-on")), errors))
             button type="submit" { (lang.t("debate-open-submit")) }
@@ -278,6 +281,7 @@ impl DebateForm {
                 "title" => form.title = value,
                 "question" => form.question = value,
                 "body" => form.body = value,
+                "opens_on" => form.opens_on = value,
                 "closes_on" => form.closes_on = value,
                 "theme" => form.theme.push(value),
                 _ => {}
@@ -302,8 +306,33 @@ pub async fn create(v: Visitor, Form(pairs): Form<Vec<(String, String)>>) -> Res
         FormErrors::from_error(
             v.lang,
             &e,
-            &["title", "question", "body", "themes", "closes_on"],
+            &[
+                "title",
+                "question",
+                "body",
+                "themes",
+                "opens_on",
+                "closes_on",
+            ],
         )
+    };
+    let opens_at = match form.opens_on.trim() {
+        "" => None,
+        day => match NaiveDate::parse_from_str(day, "%Y-%m-%d") {
+            // The start of the chosen day.
+            Ok(d) => d.and_hms_opt(0, 0, 0),
+            Err(_) => {
+                let errors = invalid(Error::invalid("opens_on", "not a date"));
+                return new_page(
+                    &v,
+                    &form,
+                    &themes,
+                    &errors,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
+            }
+        },
     };
     let closes_at = match form.closes_on.trim() {
         "" => None,
@@ -343,6 +372,7 @@ pub async fn create(v: Visitor, Form(pairs): Form<Vec<(String, String)>>) -> Res
         title: form.title.clone(),
         question: form.question.clone(),
         body: form.body.clone(),
+        opens_at,
         closes_at,
         themes: chosen,
     };
@@ -631,6 +661,9 @@ async fn debate_page(
                 span class="badge" { (status_label(lang, d.status)) }
                 @if let Some(author) = &thread.author { " " (lang.t("debate-by")) " " (author_link(author)) }
                 " · " time datetime=(d.created_at.and_utc().to_rfc3339()) { (lang.date(d.created_at.date())) }
+                @if let (Some(opens), true) = (d.opens_at, d.not_open_yet(Utc::now().naive_utc())) {
+                    " · " (lang.ta("debate-opens", &[("date", lang.date(opens.date()).into())]))
+                }
                 @if let Some(closes) = d.closes_at {
                     " · " (lang.ta("debate-closes", &[("date", lang.date(closes.date()).into())]))
                 }
@@ -639,7 +672,7 @@ async fn debate_page(
             @if let Some(host) = &thread.remote_host {
                 p class="notice" {
                     (lang.t("debate-hosted-by")) " " (author_link(host))
-                    @if let Some(href) = d.url.as_deref().or(d.ap_id.as_deref()).and_then(safe_href) {
+                    @if let Some(href) = d.ap_id.as_deref().and_then(safe_href) {
                         " · " a href=(href) { (lang.t("debate-original")) }
                     }
                 }
@@ -661,7 +694,9 @@ async fn debate_page(
             h2 id="comments-heading" { (lang.count("comments-count", thread.comments.iter().filter(|(c, _)| c.visible()).count() as i64)) }
             (comment_tree(lang, &thread, None, 0, &viewer))
             p { a href=(format!("/debates/{}/comments.atom", d.id)) type="application/atom+xml" { (lang.t("feed-comments-link")) } }
-            @if !open {
+            @if d.not_open_yet(Utc::now().naive_utc()) {
+                p class="notice" { (lang.t("debate-not-open-notice")) }
+            } @else if !open {
                 p class="notice" { (lang.t("debate-closed-notice")) }
             } @else if let Some(csrf) = &csrf {
                 form id="comment-form" method="post" action=(action) novalidate {

@@ -8,7 +8,7 @@ ALTER TABLE comments DROP COLUMN hidden_by;
 ALTER TABLE comments DROP COLUMN hidden_at;
 ALTER TABLE comments DROP COLUMN edited_at;
 DELETE FROM debates WHERE commune_id IS NULL;
-ALTER TABLE debates DROP COLUMN url;
+ALTER TABLE debates DROP COLUMN opens_at;
 ALTER TABLE debates DROP COLUMN remote_author_id;
 ALTER TABLE debates DROP COLUMN remote_commune_id;
 ALTER TABLE debates DROP COLUMN ap_id;

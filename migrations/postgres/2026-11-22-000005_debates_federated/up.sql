@@ -6,8 +6,8 @@ ALTER TABLE debates ADD COLUMN ap_id TEXT UNIQUE;
 -- The remote commune hosting it (its `audience`).
 ALTER TABLE debates ADD COLUMN remote_commune_id BIGINT REFERENCES remote_actors (id) ON DELETE CASCADE;
 ALTER TABLE debates ADD COLUMN remote_author_id BIGINT REFERENCES remote_actors (id) ON DELETE SET NULL;
--- Where people read it on its server.
-ALTER TABLE debates ADD COLUMN url TEXT;
+-- Before this time, the debate is announced but takes no comments yet.
+ALTER TABLE debates ADD COLUMN opens_at TIMESTAMP;
 ALTER TABLE debates ADD CONSTRAINT debates_one_commune CHECK ((commune_id IS NULL) <> (remote_commune_id IS NULL));
 ALTER TABLE debates ADD CONSTRAINT debates_one_author CHECK (author_id IS NULL OR remote_author_id IS NULL);
 CREATE INDEX debates_remote_commune ON debates (remote_commune_id, id);

@@ -21,8 +21,8 @@ CREATE TABLE debates_new (
     -- The remote commune hosting it (its `audience`).
     remote_commune_id BIGINT REFERENCES remote_actors (id) ON DELETE CASCADE,
     remote_author_id BIGINT REFERENCES remote_actors (id) ON DELETE SET NULL,
-    -- Where people read it on its server.
-    url TEXT,
+    -- Before this time, the debate is announced but takes no comments yet.
+    opens_at TIMESTAMP,
     CHECK ((commune_id IS NULL) <> (remote_commune_id IS NULL)),
     CHECK (author_id IS NULL OR remote_author_id IS NULL)
 );
