@@ -137,10 +137,10 @@ pub fn open_debate(conn: &mut AnyConnection, account: &Account, new: NewDebate) 
     if new.closes_at.is_some_and(|c| c <= at) {
         return Err(Error::invalid("closes_at", "must be in the future"));
     }
-    if let (Some(o), Some(c)) = (new.opens_at, new.closes_at) {
-        if c <= o {
-            return Err(Error::invalid("closes_at", "must come after the opening"));
-        }
+    if let (Some(o), Some(c)) = (new.opens_at, new.closes_at)
+        && c <= o
+    {
+        return Err(Error::invalid("closes_at", "must come after the opening"));
     }
     let mut wanted = new.themes.clone();
     wanted.sort();
