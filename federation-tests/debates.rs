@@ -838,6 +838,52 @@ both_backends!(
         assert!(sent["status"].as_u64().unwrap() < 500, "{sent}");
         assert!(bob.get(&copy).await.has("Trop cher, vraiment"));
 
+        // The peer (followed by Bob) cannot rewrite alpha's debate on beta, plant a debate under alpha's
+        // commune, or add a comment to the copy behind alpha's back.
+        let public = "https://www.w3.org/ns/activitystreams#Public";
+        let page = |id: &str| {
+            json!({ "id": id, "type": "Page", "attributedTo": peer.actor_id, "name": "Piraté",
+                    "content": "<p>x</p>", "audience": commune, "to": [public] })
+        };
+        let send = |activity: serde_json::Value| {
+            let (peer, inbox) = (&peer, beta.url("/inbox"));
+            async move {
+                peer.control_post("/send-raw", json!({ "inbox": inbox, "activity": activity }))
+                    .await
+            }
+        };
+        let sent = send(json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/activities/rewrite", peer.base), "type": "Update",
+            "actor": peer.actor_id, "object": page(&debate),
+        }))
+        .await;
+        assert_eq!(sent["status"], 400, "{sent}");
+        let sent = send(json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/activities/plant", peer.base), "type": "Create",
+            "actor": peer.actor_id, "object": page(&format!("{}/pages/planted", peer.base)),
+        }))
+        .await;
+        assert!(sent["status"].as_u64().unwrap() < 300, "{sent}");
+        let sent = send(json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/activities/aside", peer.base), "type": "Create",
+            "actor": peer.actor_id,
+            "object": { "id": format!("{}/notes/aside", peer.base), "type": "Note",
+                        "attributedTo": peer.actor_id, "content": "<p>En aparté</p>",
+                        "inReplyTo": debate, "to": [public], "cc": [beta.url("/users/bob")] },
+        }))
+        .await;
+        assert!(sent["status"].as_u64().unwrap() < 300, "{sent}");
+        let list = bob.get("/debates?scope=elsewhere").await;
+        assert!(
+            !list.has("Piraté") && list.has("Le parking de la gare"),
+            "{}",
+            list.body
+        );
+        assert!(!bob.get(&copy).await.has("En aparté"));
+
         // Marie closes the debate: beta learns it, and refuses Bob's next comment with the reason.
         let page = marie.get(&path).await;
         marie
@@ -1256,6 +1302,14 @@ both_backends!(debates_in_json_and_in_atom_feeds, |backend| async move {
         feed.contains("&lt;strong&gt;dix&lt;/strong&gt;"),
         "content is escaped HTML: {feed}"
     );
+    // Well-formed XML: every element opened is closed (no HTML-style void elements).
+    for tag in ["link", "category", "entry", "content"] {
+        assert_eq!(
+            feed.matches(&format!("<{tag} ")).count() + feed.matches(&format!("<{tag}>")).count(),
+            feed.matches(&format!("</{tag}>")).count(),
+            "{tag}: {feed}"
+        );
+    }
     let feed = alpha
         .get(&format!("{path}/comments.atom"), "*/*")
         .await

@@ -168,8 +168,16 @@ fn thread_dto(ctx: &AppContext, t: Thread) -> ThreadDto {
                     String::new()
                 },
                 stance: c.stance.filter(|_| shown).map(|s| s.as_str().into()),
-                author_name: author.name.clone(),
-                author_handle: author.handle.clone(),
+                author_name: if shown {
+                    author.name.clone()
+                } else {
+                    String::new()
+                },
+                author_handle: if shown {
+                    author.handle.clone()
+                } else {
+                    String::new()
+                },
                 created_at: c.created_at.and_utc().to_rfc3339(),
                 edited_at: c.edited_at.map(|e| e.and_utc().to_rfc3339()),
                 deleted: c.deleted,

@@ -620,6 +620,15 @@ pub fn find_answered(
         .map(Answered::Comment))
 }
 
+/// The debate a debate or comment we know belongs to.
+pub fn debate_of(conn: &mut AnyConnection, answered: Answered) -> Result<Debate> {
+    let id = match answered {
+        Answered::Debate(id) => id,
+        Answered::Comment(id) => find_comment(conn, id)?.debate_id,
+    };
+    debate(conn, id)
+}
+
 /// A comment written on another server, as received.
 #[derive(Clone, Debug)]
 pub struct RemoteComment {
@@ -707,6 +716,9 @@ pub fn update_remote_comment(
     };
     if !old.visible() {
         return Ok(true);
+    }
+    if !debate.accepts_comments(now()) {
+        return Err(closed_error());
     }
     let content = sanitize_remote_html(html);
     if content.trim().is_empty() {
@@ -842,8 +854,13 @@ pub struct RemoteDebate {
 }
 
 /// Keeps (or refreshes) a copy of a debate hosted elsewhere, so that people here can read and answer it.
-/// Only its commune's server speaks for it: a copy cannot move to another commune.
-pub fn store_remote_debate(conn: &mut AnyConnection, page: RemoteDebate) -> Result<DebateId> {
+/// `sender` is who sent it: a copy is made only from its commune's word, changed only by its commune or its
+/// author, and cannot move to another commune. `None`: nothing kept.
+pub fn store_remote_debate(
+    conn: &mut AnyConnection,
+    page: RemoteDebate,
+    sender: RemoteActorId,
+) -> Result<Option<DebateId>> {
     let title: String = page.title.trim().chars().take(MAX_TITLE).collect();
     if title.is_empty() {
         return Err(Error::BadRequest("the debate has no name".into()));
@@ -856,13 +873,25 @@ pub fn store_remote_debate(conn: &mut AnyConnection, page: RemoteDebate) -> Resu
         DebateStatus::Closed
     };
     let at = now();
-    let existing: Option<(DebateId, Option<RemoteActorId>)> = debates::table
+    let existing: Option<(DebateId, Option<RemoteActorId>, Option<RemoteActorId>)> = debates::table
         .filter(debates::ap_id.eq(&page.ap_id))
-        .select((debates::id, debates::remote_commune_id))
+        .select((
+            debates::id,
+            debates::remote_commune_id,
+            debates::remote_author_id,
+        ))
         .first(conn)
         .optional()?;
     match existing {
-        Some((id, commune)) if commune == Some(page.commune) => {
+        Some((_, Some(commune), author))
+            if commune == page.commune && sender != commune && author != Some(sender) =>
+        {
+            Err(Error::Forbidden(format!(
+                "only its commune or its author changes {}",
+                page.ap_id
+            )))
+        }
+        Some((id, commune, _)) if commune == Some(page.commune) => {
             diesel::update(debates::table.find(id))
                 .set((
                     debates::title.eq(&title),
@@ -874,12 +903,14 @@ pub fn store_remote_debate(conn: &mut AnyConnection, page: RemoteDebate) -> Resu
                     debates::updated_at.eq(at),
                 ))
                 .execute(conn)?;
-            Ok(id)
+            Ok(Some(id))
         }
         Some(_) => Err(Error::Forbidden(format!(
             "{} is hosted by another commune",
             page.ap_id
         ))),
+        // A new debate comes from its commune (its Announce), not from whoever claims its audience.
+        None if sender != page.commune => Ok(None),
         None => {
             let values = (
                 debates::remote_commune_id.eq(Some(page.commune)),
@@ -899,10 +930,12 @@ pub fn store_remote_debate(conn: &mut AnyConnection, page: RemoteDebate) -> Resu
                 .values(values)
                 .on_conflict_do_nothing()
                 .execute(c))?;
-            Ok(debates::table
-                .filter(debates::ap_id.eq(&page.ap_id))
-                .select(debates::id)
-                .first(conn)?)
+            Ok(Some(
+                debates::table
+                    .filter(debates::ap_id.eq(&page.ap_id))
+                    .select(debates::id)
+                    .first(conn)?,
+            ))
         }
     }
 }

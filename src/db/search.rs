@@ -42,6 +42,9 @@ pub fn search(conn: &mut AnyConnection, query: &str, limit: i64) -> Result<Found
     if words.is_empty() {
         return Ok(Found::default());
     }
+    // Archived debates and hidden or deleted comments are dropped after the match: ask for more.
+    let wanted = limit;
+    let limit = limit.saturating_mul(4);
     let (debate_ids, comment_ids): (Vec<i64>, Vec<i64>) = match conn {
         AnyConnection::Sqlite(c) => {
             // Each word as a quoted prefix: `"ecole"* "cantine"*`.
@@ -98,6 +101,7 @@ pub fn search(conn: &mut AnyConnection, query: &str, limit: i64) -> Result<Found
         .select(Debate::as_select())
         .load(conn)?;
     found_debates.sort_by_key(|d| rank(&debate_ids, d.id.0));
+    found_debates.truncate(usize::try_from(wanted).unwrap_or(0));
     let mut found_comments: Vec<(Comment, Debate)> = comments::table
         .inner_join(debates::table)
         .filter(comments::id.eq_any(comment_ids.iter().map(|i| CommentId(*i))))
@@ -107,6 +111,7 @@ pub fn search(conn: &mut AnyConnection, query: &str, limit: i64) -> Result<Found
         .select((Comment::as_select(), Debate::as_select()))
         .load(conn)?;
     found_comments.sort_by_key(|(c, _)| rank(&comment_ids, c.id.0));
+    found_comments.truncate(usize::try_from(wanted).unwrap_or(0));
     Ok(Found {
         debates: found_debates,
         comments: found_comments,

@@ -7,7 +7,7 @@ use axum::response::Response;
 use diesel::prelude::*;
 use url::Url;
 
-use crate::civic::debates::{Answered, RemoteComment, RemoteDebate};
+use crate::civic::debates::{Answered, RemoteComment, RemoteDebate, debate_of};
 use crate::civic::inbox as received;
 use crate::context::AppContext;
 use crate::db::{AnyConnection, queries};
@@ -426,25 +426,15 @@ async fn remote_actor_of(ctx: &AppContext, url: &Url) -> Result<Option<RemoteAct
     fetch::actor(ctx, url, false).await.map(Some)
 }
 
-/// The debate a stored comment or debate belongs to.
-fn debate_of(conn: &mut AnyConnection, answered: Answered) -> Result<Debate> {
-    let id = match answered {
-        Answered::Debate(id) => id,
-        Answered::Comment(id) => comments::table
-            .find(id)
-            .select(comments::debate_id)
-            .first(conn)?,
-    };
-    crate::civic::debates::debate(conn, id)
-}
-
 /// A `Page` sent by the commune hosting it, or by its author: a debate hosted elsewhere that people here
-/// follow, kept so that they can read and answer it.
+/// follow, kept so that they can read and answer it. `from_origin`: the Page was fetched at its id (or
+/// embedded by its own server), so its content is its server's word.
 pub async fn receive_page(
     ctx: &AppContext,
     sender: &RemoteActor,
     activity_id: String,
     value: &Value,
+    from_origin: bool,
 ) -> Result<()> {
     let page: PageIn = serde_json::from_value(value.clone())
         .map_err(|e| Error::BadRequest(format!("the Page is malformed: {e}")))?;
@@ -467,9 +457,10 @@ pub async fn receive_page(
             sender.ap_id, page.id
         )));
     }
-    if domain_of(&page.id) != sender.domain && domain_of(&page.id) != commune.domain {
+    // A Page speaks for itself only from its own server: sent by that server's actor, or fetched there.
+    if !from_origin && domain_of(&page.id) != sender.domain {
         return Err(Error::BadRequest(format!(
-            "{} is on neither its author's nor its commune's server",
+            "{} is not on the sender's server",
             page.id
         )));
     }
@@ -506,7 +497,7 @@ pub async fn receive_page(
             {
                 return Ok(());
             }
-            crate::civic::debates::store_remote_debate(conn, new).map(|_| ())
+            crate::civic::debates::store_remote_debate(conn, new, followed.1).map(|_| ())
         })
         .await
 }
@@ -597,7 +588,10 @@ pub async fn receive_announce(
             }
             let value = resolve(ctx, commune, &target).await?;
             match type_of(&value) {
-                Some("Page" | "Article") => receive_page(ctx, commune, activity_id, &value).await,
+                // `resolve` kept an embedded Page only from the commune's own server, else fetched it.
+                Some("Page" | "Article") => {
+                    receive_page(ctx, commune, activity_id, &value, true).await
+                }
                 Some("Note") => receive_relayed_note(ctx, commune, activity_id, &value).await,
                 _ => Ok(()),
             }
@@ -821,6 +815,14 @@ pub async fn attach_by_ancestry(
             .run(move |conn| crate::civic::debates::find_answered(conn, &urls, &key))
             .await?;
         if let Some(answered) = known {
+            let hosted_here = ctx
+                .db
+                .run(move |conn| Ok(debate_of(conn, answered)?.is_local()))
+                .await?;
+            // A debate hosted elsewhere gets its comments through its commune's relay.
+            if !hosted_here {
+                return Ok(false);
+            }
             break answered;
         }
         if ctx.urls.is_local(&url) || missing.len() >= MAX_ANCESTORS {

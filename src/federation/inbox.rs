@@ -468,6 +468,11 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
                         let Some(answered) = debates::find_answered(conn, &urls, parent)? else {
                             return Ok(());
                         };
+                        // A debate hosted elsewhere takes new comments through its commune's relay, so
+                        // that its commune sees and moderates them.
+                        if !debates::debate_of(conn, answered)?.is_local() {
+                            return Ok(());
+                        }
                         debates::remote_comment(
                             conn,
                             debates::RemoteComment {
@@ -482,14 +487,20 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
                     })
                     .await;
             }
-            let addresses_local = note
+            // Only a reply addressed to one of our communes (as Mastodon does for a comment that mentions
+            // its commune) makes us walk up its thread.
+            let addresses_commune = note
                 .to
                 .iter()
                 .chain(&note.cc)
                 .filter_map(|a| Url::parse(a).ok())
-                .any(|u| ctx.urls.parse_actor(&u).is_some());
+                .any(|u| {
+                    ctx.urls
+                        .parse_actor(&u)
+                        .is_some_and(|(kind, _)| kind == crate::model::ActorKind::Commune)
+                });
             if kind == "Create"
-                && addresses_local
+                && addresses_commune
                 && note
                     .in_reply_to
                     .as_ref()
@@ -545,7 +556,7 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
             ) =>
         {
             let page = object(&activity)?.clone();
-            crate::federation::debates::receive_page(ctx, &signer, activity_id, &page).await
+            crate::federation::debates::receive_page(ctx, &signer, activity_id, &page, false).await
         }
         "Announce" => {
             let announced = object(&activity)?.clone();

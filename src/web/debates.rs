@@ -1138,8 +1138,8 @@ fn atom(
             id { (id) }
             title { (title) }
             updated { (updated.and_utc().to_rfc3339()) }
-            link rel="self" href=(id);
-            link rel="alternate" type="text/html" href=(alternate);
+            link rel="self" href=(id) {}
+            link rel="alternate" type="text/html" href=(alternate) {}
             (entries)
         }
     };
@@ -1196,11 +1196,11 @@ pub async fn commune_feed(v: Visitor, Path(name): Path<String>) -> Response {
             entry {
                 id { (url) }
                 title { (d.title) }
-                link rel="alternate" type="text/html" href=(url);
+                link rel="alternate" type="text/html" href=(url) {}
                 published { (d.created_at.and_utc().to_rfc3339()) }
                 updated { (d.updated_at.and_utc().to_rfc3339()) }
                 author { name { (commune.display_name) } }
-                @for theme in &item.themes { category term=(theme); }
+                @for theme in &item.themes { category term=(theme) {} }
                 summary { (d.question) }
                 content type="html" { (d.body_html) }
             }
@@ -1254,7 +1254,7 @@ pub async fn debate_feed(v: Visitor, Path(id): Path<String>) -> Response {
             entry {
                 id { (c.ap_id.clone().unwrap_or_else(|| urls.comment(c.id).to_string())) }
                 title { (author.name) @if let Some(s) = c.stance { " — " (stance_label(v.lang, s)) } }
-                link rel="alternate" type="text/html" href=(url);
+                link rel="alternate" type="text/html" href=(url) {}
                 published { (c.created_at.and_utc().to_rfc3339()) }
                 updated { (c.edited_at.unwrap_or(c.created_at).and_utc().to_rfc3339()) }
                 author { name { (author.name) } }

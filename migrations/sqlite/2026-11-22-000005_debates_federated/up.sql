@@ -54,6 +54,10 @@ INSERT INTO comments_new (id, debate_id, parent_id, author_id, remote_author_id,
     SELECT id, debate_id, parent_id, author_id, remote_author_id, ap_id, content_html, stance, deleted, created_at
     FROM comments;
 
+-- Ids already given out (and sent to other servers) are never given again: keep the high-water marks.
+DELETE FROM sqlite_sequence WHERE name IN ('debates_new', 'comments_new');
+INSERT INTO sqlite_sequence (name, seq) SELECT 'debates_new', seq FROM sqlite_sequence WHERE name = 'debates';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'comments_new', seq FROM sqlite_sequence WHERE name = 'comments';
 DROP TABLE comments;
 DROP TABLE debates;
 ALTER TABLE debates_new RENAME TO debates;
