@@ -316,41 +316,28 @@ pub async fn create(v: Visitor, Form(pairs): Form<Vec<(String, String)>>) -> Res
             ],
         )
     };
-    let opens_at = match form.opens_on.trim() {
-        "" => None,
-        day => match NaiveDate::parse_from_str(day, "%Y-%m-%d") {
-            // The start of the chosen day.
-            Ok(d) => d.and_hms_opt(0, 0, 0),
-            Err(_) => {
-                let errors = invalid(Error::invalid("opens_on", "not a date"));
-                return new_page(
-                    &v,
-                    &form,
-                    &themes,
-                    &errors,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await;
-            }
-        },
+    // A day typed in the form: the start of the day it opens, the end of the day it closes.
+    let day = |raw: &str, field: &'static str, h: u32, m: u32, sec: u32| match raw.trim() {
+        "" => Ok(None),
+        day => NaiveDate::parse_from_str(day, "%Y-%m-%d")
+            .map(|d| d.and_hms_opt(h, m, sec))
+            .map_err(|_| Error::invalid(field, "not a date")),
     };
-    let closes_at = match form.closes_on.trim() {
-        "" => None,
-        day => match NaiveDate::parse_from_str(day, "%Y-%m-%d") {
-            // The end of the chosen day.
-            Ok(d) => d.and_hms_opt(23, 59, 59),
-            Err(_) => {
-                let errors = invalid(Error::invalid("closes_on", "not a date"));
-                return new_page(
-                    &v,
-                    &form,
-                    &themes,
-                    &errors,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await;
-            }
-        },
+    let dates = day(&form.opens_on, "opens_on", 0, 0, 0)
+        .and_then(|o| Ok((o, day(&form.closes_on, "closes_on", 23, 59, 59)?)));
+    let (opens_at, closes_at) = match dates {
+        Ok(dates) => dates,
+        Err(e) => {
+            let errors = invalid(e);
+            return new_page(
+                &v,
+                &form,
+                &themes,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
     };
     let Ok(chosen) = form
         .theme
