@@ -620,6 +620,27 @@ pub fn find_answered(
         .map(Answered::Comment))
 }
 
+/// Whether a post from elsewhere belongs to a debate: it is a comment we keep, or it answers a debate or
+/// comment we know.
+pub fn is_comment(
+    conn: &mut AnyConnection,
+    urls: &crate::federation::urls::Urls,
+    ap_id: &str,
+    in_reply_to: Option<&str>,
+) -> Result<bool> {
+    let known: i64 = comments::table
+        .filter(comments::ap_id.eq(ap_id))
+        .count()
+        .get_result(conn)?;
+    if known > 0 {
+        return Ok(true);
+    }
+    match in_reply_to {
+        Some(parent) => Ok(find_answered(conn, urls, parent)?.is_some()),
+        None => Ok(false),
+    }
+}
+
 /// The debate a debate or comment we know belongs to.
 pub fn debate_of(conn: &mut AnyConnection, answered: Answered) -> Result<Debate> {
     let id = match answered {

@@ -421,23 +421,12 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
             let is_comment = ctx
                 .db
                 .run(move |conn| {
-                    let known: i64 = {
-                        use crate::model::schema::comments;
-                        use diesel::prelude::*;
-                        comments::table
-                            .filter(comments::ap_id.eq(reply.id.as_str()))
-                            .count()
-                            .get_result(conn)?
-                    };
-                    if known > 0 {
-                        return Ok(true);
-                    }
-                    Ok(match &reply.in_reply_to {
-                        Some(parent) => {
-                            debates::find_answered(conn, &urls, parent.as_str())?.is_some()
-                        }
-                        None => false,
-                    })
+                    debates::is_comment(
+                        conn,
+                        &urls,
+                        reply.id.as_str(),
+                        reply.in_reply_to.as_ref().map(Url::as_str),
+                    )
                 })
                 .await?;
             if is_comment {
