@@ -58,7 +58,12 @@ pub fn markdown_to_html(markdown: &str) -> String {
         .to_string()
 }
 
-fn bounded(field: &'static str, text: &str, max: usize, required: bool) -> Result<String> {
+pub(crate) fn bounded(
+    field: &'static str,
+    text: &str,
+    max: usize,
+    required: bool,
+) -> Result<String> {
     let text = text.trim().replace("\r\n", "\n");
     let n = text.chars().count();
     if required && n == 0 {
@@ -130,6 +135,17 @@ pub fn open_debate(conn: &mut AnyConnection, account: &Account, new: NewDebate) 
                 .into(),
         ));
     }
+    let id = publish(conn, account, &new)?;
+    debate(conn, id)
+}
+
+/// Writes a debate (or the debate part of a proposal) in the account's commune after checking its fields,
+/// and records its publication by the author and its announces by the commune.
+pub(crate) fn publish(
+    conn: &mut AnyConnection,
+    account: &Account,
+    new: &NewDebate,
+) -> Result<DebateId> {
     let title = bounded("title", &new.title, MAX_TITLE, true)?;
     let question = bounded("question", &new.question, MAX_QUESTION, true)?;
     let body = bounded("body", &new.body, MAX_BODY, false)?;
@@ -199,7 +215,7 @@ pub fn open_debate(conn: &mut AnyConnection, account: &Account, new: NewDebate) 
             form,
         )?;
     }
-    debate(conn, id)
+    Ok(id)
 }
 
 pub fn debate(conn: &mut AnyConnection, id: DebateId) -> Result<Debate> {

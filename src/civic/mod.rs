@@ -16,6 +16,7 @@ pub mod media;
 pub mod notes;
 pub mod outbox;
 pub mod profile;
+pub mod proposals;
 pub mod remote;
 pub mod sessions;
 pub mod site;

@@ -48,7 +48,14 @@ const RANKED: i64 = 2_000;
 
 /// Debates by a filter, with their comment counts and themes (three statements).
 pub fn list(conn: &mut AnyConnection, filter: &Filter) -> Result<Vec<DebateSummary>> {
-    let mut query = debates::table.select(Debate::as_select()).into_boxed();
+    // Proposals have their own list.
+    let mut query = debates::table
+        .select(Debate::as_select())
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            crate::model::schema::proposals::table
+                .filter(crate::model::schema::proposals::debate_id.eq(debates::id)),
+        )))
+        .into_boxed();
     query = match filter.commune {
         Some(commune) => query.filter(debates::commune_id.eq(commune)),
         None => query.filter(debates::commune_id.is_null()),

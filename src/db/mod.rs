@@ -1,6 +1,7 @@
 //! The connection pool, chosen at run time: SQLite (the embedded default) or PostgreSQL, in one binary.
 
 pub mod debates;
+pub mod proposals;
 pub mod queries;
 pub mod search;
 

@@ -78,6 +78,23 @@ pub struct PageIn {
     pub end_time: Option<DateTime<Utc>>,
     #[serde(default)]
     pub comments_enabled: Option<bool>,
+    /// A proposal's `parvis:` terms (absent on a debate); read leniently, a malformed one is ignored.
+    #[serde(default)]
+    pub proposal_status: Option<String>,
+    #[serde(default)]
+    pub supports_residents: Option<Value>,
+    #[serde(default)]
+    pub supports_local: Option<Value>,
+    #[serde(default)]
+    pub supports_remote: Option<Value>,
+    #[serde(default)]
+    pub support_threshold: Option<Value>,
+    #[serde(default)]
+    pub theme: Option<Value>,
+    #[serde(default)]
+    pub official_answer: Option<Value>,
+    #[serde(default)]
+    pub location: Option<Value>,
 }
 
 /// A debate as we send it: a `Page` in its commune (FEP-1b12 `audience`). Mastodon shows a Page as its
@@ -104,6 +121,12 @@ pub struct PageObject {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<DateTime<Utc>>,
     pub comments_enabled: bool,
+    /// Where a proposal is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<crate::federation::proposals::Place>,
+    /// A proposal's status, supports and answer.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub proposal: Option<crate::federation::proposals::ProposalTerms>,
 }
 
 /// What an activity's `object` holds: a link, or an embedded object.

@@ -45,6 +45,16 @@ pub fn page_object(conn: &mut AnyConnection, urls: &Urls, debate: &Debate) -> Re
         _ => commune_url.clone(),
     };
     let id = urls.debate(debate.id);
+    let proposal = crate::federation::proposals::terms(conn, urls, debate)?;
+    // A proposal's page for people is under /proposals.
+    let url = match proposal {
+        Some(_) => urls.proposal(debate.id),
+        None => id.clone(),
+    };
+    let (proposal, location) = match proposal {
+        Some((terms, place)) => (Some(terms), place),
+        None => (None, None),
+    };
     Ok(PageObject {
         kind: "Page".into(),
         id: id.clone(),
@@ -53,7 +63,7 @@ pub fn page_object(conn: &mut AnyConnection, urls: &Urls, debate: &Debate) -> Re
         summary: maud::html! { p { (debate.question) } }.into_string(),
         content: debate.body_html.clone(),
         media_type: "text/html".into(),
-        url: id,
+        url,
         audience: commune_url.clone(),
         to: vec![PUBLIC.to_string()],
         cc: vec![
@@ -64,6 +74,8 @@ pub fn page_object(conn: &mut AnyConnection, urls: &Urls, debate: &Debate) -> Re
         start_time: debate.opens_at.map(|o| o.and_utc()),
         end_time: debate.closes_at.map(|c| c.and_utc()),
         comments_enabled: debate.status == DebateStatus::Open,
+        location,
+        proposal,
     })
 }
 
@@ -485,6 +497,7 @@ pub async fn receive_page(
         closes_at: page.end_time.map(|t| t.naive_utc()),
         published: page.published.unwrap_or_else(chrono::Utc::now).naive_utc(),
     };
+    let proposal = crate::federation::proposals::remote_proposal(&page);
     let followed = (commune.id, sender.id);
     ctx.db
         .transaction(move |conn| {
@@ -497,7 +510,11 @@ pub async fn receive_page(
             {
                 return Ok(());
             }
-            crate::civic::debates::store_remote_debate(conn, new, followed.1).map(|_| ())
+            let stored = crate::civic::debates::store_remote_debate(conn, new, followed.1)?;
+            if let (Some(id), Some(proposal)) = (stored, proposal) {
+                crate::civic::proposals::store_remote_proposal(conn, id, proposal)?;
+            }
+            Ok(())
         })
         .await
 }
@@ -763,7 +780,8 @@ async fn receive_relayed_note(
         .await
 }
 
-/// A `Like` sent to us: "agree" on a comment we know. Likes of anything else are accepted and ignored.
+/// A `Like` sent to us: "agree" on a comment we know, or a support of a proposal hosted here (a Mastodon
+/// favourite of its Page). Likes of anything else are accepted and ignored.
 pub async fn receive_like(
     ctx: &AppContext,
     liker: &RemoteActor,
@@ -782,6 +800,9 @@ pub async fn receive_like(
             match crate::civic::debates::find_answered(conn, &urls, &liked)? {
                 Some(Answered::Comment(comment)) => {
                     crate::civic::debates::remote_agree(conn, liker, &activity_id, comment)
+                }
+                Some(Answered::Debate(id)) if crate::civic::proposals::is_proposal(conn, id)? => {
+                    crate::civic::proposals::remote_support(conn, liker, &activity_id, id)
                 }
                 _ => Ok(()),
             }

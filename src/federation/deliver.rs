@@ -983,6 +983,118 @@ fn plan(
                     .collect(),
             })
         }
+        // A proposal's status, counts or answer changed: its commune sends the new `Page` to its followers and
+        // to those who follow the proposal itself (remote supporters among them).
+        EventKind::ProposalUpdated => {
+            let debate = crate::civic::debates::debate(conn, DebateId(event.subject_id))?;
+            if !debate.is_local() {
+                return Ok(None);
+            }
+            let page = crate::federation::debates::page_object(conn, urls, &debate)?;
+            let (to, cc) = (page.to.clone(), page.cc.clone());
+            let mut inboxes = follower_inboxes(conn, event.actor_id)?;
+            inboxes.extend(proposal_follower_inboxes(conn, debate.id)?);
+            Some(Planned {
+                activity: activity(
+                    "Update",
+                    urls.activity(),
+                    ObjectOut::Page(Box::new(page)),
+                    to,
+                    cc,
+                ),
+                listed: false,
+                note: None,
+                inboxes: inboxes.into_iter().collect(),
+            })
+        }
+        // An official answer, as a Note from the commune replying to the proposal, so that Mastodon shows it.
+        EventKind::ProposalAnswered => {
+            let note = crate::federation::proposals::answer_note(conn, urls, event.subject_id)?;
+            let debate = urls
+                .parse_debate(
+                    note.in_reply_to
+                        .as_ref()
+                        .map(Url::as_str)
+                        .unwrap_or_default(),
+                )
+                .ok_or_else(|| Error::internal("an answer that replies to no proposal"))?;
+            let (to, cc) = (note.to.clone(), note.cc.clone());
+            let mut inboxes = follower_inboxes(conn, event.actor_id)?;
+            inboxes.extend(proposal_follower_inboxes(conn, debate)?);
+            Some(Planned {
+                activity: activity(
+                    "Create",
+                    urls.activity(),
+                    ObjectOut::Note(Box::new(note)),
+                    to,
+                    cc,
+                ),
+                listed: true,
+                note: None,
+                inboxes: inboxes.into_iter().collect(),
+            })
+        }
+        // A support given here to a proposal hosted elsewhere, or withdrawn: a `Like` of its Page (or its
+        // `Undo`), to its commune (which counts it) and its author.
+        EventKind::ProposalSupported | EventKind::ProposalUnsupported => {
+            let debate = crate::civic::debates::debate(conn, DebateId(event.subject_id))?;
+            let ids = crate::federation::debates::debate_ids(conn, urls, &debate)?;
+            let support: i64 = event.payload.parse().map_err(Error::internal)?;
+            let to = vec![ids.commune.to_string()];
+            let like = ActivityOut {
+                context: None,
+                id: urls.support(support),
+                kind: "Like".into(),
+                actor: actor_url.clone(),
+                object: ObjectOut::Link(ids.debate),
+                to: to.clone(),
+                cc: vec![],
+                published: None,
+            };
+            let out = if event.kind == EventKind::ProposalSupported {
+                ActivityOut {
+                    context: Some(context()),
+                    published: Some(Utc::now()),
+                    ..like
+                }
+            } else {
+                activity(
+                    "Undo",
+                    urls.activity(),
+                    ObjectOut::Activity(Box::new(like)),
+                    to,
+                    vec![],
+                )
+            };
+            Some(Planned {
+                activity: out,
+                listed: false,
+                note: None,
+                inboxes: ids.remote_inboxes,
+            })
+        }
+        EventKind::ProposalFollowAccepted => {
+            let Some(follower) = target else {
+                return Ok(None);
+            };
+            let follow = follow_object(
+                parse(&event.payload)?,
+                parse(&follower.ap_id)?,
+                urls.debate(DebateId(event.subject_id)),
+            );
+            Some(Planned {
+                activity: activity(
+                    "Accept",
+                    urls.activity(),
+                    follow,
+                    vec![follower.ap_id.clone()],
+                    vec![],
+                ),
+                listed: false,
+                note: None,
+                inboxes: vec![follower.inbox.clone()],
+            })
+        }
         // What happens to a comment in a debate hosted here, relayed by the commune to its followers
         // (FEP-1b12): see `federation::debates::relayed`.
         EventKind::CommentAnnounced => {
@@ -1051,6 +1163,19 @@ fn plan(
             })
         }
     })
+}
+
+/// The distinct inboxes of the remote actors following a proposal.
+fn proposal_follower_inboxes(conn: &mut AnyConnection, id: DebateId) -> Result<BTreeSet<String>> {
+    let mut inboxes = BTreeSet::new();
+    for who in crate::civic::proposals::remote_followers(conn, id)? {
+        inboxes.insert(
+            crate::civic::remote::remote_actor(conn, who)?
+                .delivery_inbox()
+                .to_string(),
+        );
+    }
+    Ok(inboxes)
 }
 
 /// The distinct inboxes of an actor's accepted remote followers: one per server with a shared inbox.

@@ -329,6 +329,24 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
                 .and_then(id_of)
                 .and_then(|s| Url::parse(s).ok())
                 .ok_or_else(|| Error::BadRequest("a Follow needs an object".into()))?;
+            // Following a proposal as an object, to hear of its answers.
+            if let Some(id) = ctx.urls.parse_debate(target_url.as_str()) {
+                return ctx
+                    .db
+                    .transaction(move |conn| {
+                        if !received::first_time(conn, &activity_id)? {
+                            return Ok(());
+                        }
+                        crate::civic::proposals::remote_follow(
+                            conn,
+                            signer.id,
+                            id,
+                            true,
+                            Some(&activity_id),
+                        )
+                    })
+                    .await;
+            }
             let (target_kind, name) = ctx
                 .urls
                 .parse_actor(&target_url)
@@ -378,6 +396,9 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
                         if !received::first_time(conn, &activity_id)? {
                             return Ok(());
                         }
+                        if crate::civic::proposals::remote_unsupport(conn, signer.id, &like_id)? {
+                            return Ok(());
+                        }
                         debates::remote_disagree(conn, signer.id, &like_id, None)
                     })
                     .await;
@@ -387,6 +408,21 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
                 return Ok(());
             }
             let follow_ap_id = id_of(inner).map(str::to_string);
+            let proposal = inner
+                .get("object")
+                .and_then(id_of)
+                .and_then(|s| ctx.urls.parse_debate(s));
+            if let Some(id) = proposal {
+                return ctx
+                    .db
+                    .transaction(move |conn| {
+                        if !received::first_time(conn, &activity_id)? {
+                            return Ok(());
+                        }
+                        crate::civic::proposals::remote_follow(conn, signer.id, id, false, None)
+                    })
+                    .await;
+            }
             let target = inner
                 .get("object")
                 .and_then(id_of)

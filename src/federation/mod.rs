@@ -9,6 +9,7 @@ pub mod fetch;
 pub mod http;
 pub mod inbox;
 pub mod nodeinfo;
+pub mod proposals;
 pub mod signatures;
 pub mod urls;
 pub mod webfinger;
@@ -43,7 +44,16 @@ pub fn context() -> Value {
             "pt": "https://joinpeertube.org/ns#",
             "commentsEnabled": "pt:commentsEnabled",
             "startDate": "schema:startDate",
-            "endDate": "schema:endDate"
+            "endDate": "schema:endDate",
+            "xsd": "http://www.w3.org/2001/XMLSchema#",
+            "proposalStatus": "parvis:proposalStatus",
+            "supportsResidents": { "@id": "parvis:supportsResidents", "@type": "xsd:integer" },
+            "supportsLocal": { "@id": "parvis:supportsLocal", "@type": "xsd:integer" },
+            "supportsRemote": { "@id": "parvis:supportsRemote", "@type": "xsd:integer" },
+            "supportThreshold": { "@id": "parvis:supportThreshold", "@type": "xsd:integer" },
+            "theme": "parvis:theme",
+            "officialAnswer": "parvis:officialAnswer",
+            "answererName": "parvis:answererName"
         }
     ])
 }

@@ -147,6 +147,21 @@ impl Urls {
         self.join(&format!("/likes/{id}"))
     }
 
+    /// A proposal's page for people (its `Page` id is its debate's).
+    pub fn proposal(&self, id: crate::ids::DebateId) -> Url {
+        self.join(&format!("/proposals/{id}"))
+    }
+
+    /// An official answer to a proposal, as the `Note` its commune sends.
+    pub fn proposal_answer(&self, id: crate::ids::DebateId, change: i64) -> Url {
+        self.join(&format!("/proposals/{id}/answers/{change}"))
+    }
+
+    /// A support given here (a `Like` of a proposal hosted elsewhere).
+    pub fn support(&self, id: i64) -> Url {
+        self.join(&format!("/supports/{id}"))
+    }
+
     pub fn parse_debate(&self, url: &str) -> Option<crate::ids::DebateId> {
         self.parse_numbered(url, "debates")
             .map(crate::ids::DebateId)

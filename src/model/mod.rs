@@ -6,10 +6,12 @@ mod macros;
 pub mod actor;
 pub mod debate;
 pub mod federation;
+pub mod proposal;
 pub mod schema;
 pub mod username;
 
 pub use actor::{Account, Actor, ActorKind, Mandate, NewActor, Role};
 pub use debate::{Comment, CommentRevision, Debate, DebateOpeners, DebateStatus, Stance, Theme};
 pub use federation::{Delivery, EventKind, Follow, Note, OutboxEvent, RemoteActor, Visibility};
+pub use proposal::{Proposal, ProposalStatus, StatusChange, SupportCategory};
 pub use username::Username;

@@ -23,6 +23,7 @@ diesel::table! {
         actor_id -> BigInt,
         is_default -> Bool,
         debate_openers -> Text,
+        proposal_threshold -> BigInt,
     }
 }
 
@@ -201,6 +202,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     comment_likes,
     themes,
     debate_themes,
+    proposals,
+    proposal_supports,
+    proposal_history,
+    proposal_followers,
+    notifications,
 );
 
 diesel::table! {
@@ -314,8 +320,75 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    proposals (debate_id) {
+        debate_id -> BigInt,
+        status -> Text,
+        theme_id -> Nullable<BigInt>,
+        remote_theme -> Nullable<Text>,
+        place -> Nullable<Text>,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        supports_residents -> BigInt,
+        supports_local -> BigInt,
+        supports_remote -> BigInt,
+        threshold -> BigInt,
+    }
+}
+
+diesel::table! {
+    proposal_supports (id) {
+        id -> BigInt,
+        debate_id -> BigInt,
+        author_id -> Nullable<BigInt>,
+        remote_author_id -> Nullable<BigInt>,
+        ap_id -> Nullable<Text>,
+        category -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    proposal_history (id) {
+        id -> BigInt,
+        debate_id -> BigInt,
+        status -> Text,
+        answer_html -> Nullable<Text>,
+        answered_by -> Nullable<BigInt>,
+        answerer_name -> Text,
+        answerer_mandate -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    proposal_followers (id) {
+        id -> BigInt,
+        debate_id -> BigInt,
+        account_id -> Nullable<BigInt>,
+        remote_actor_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        debate_id -> Nullable<BigInt>,
+        kind -> Text,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(comments -> debates (debate_id));
 diesel::joinable!(comment_revisions -> comments (comment_id));
 diesel::joinable!(comment_likes -> comments (comment_id));
 diesel::joinable!(debate_themes -> debates (debate_id));
 diesel::joinable!(debate_themes -> themes (theme_id));
+diesel::joinable!(proposals -> debates (debate_id));
+diesel::joinable!(proposals -> themes (theme_id));
+diesel::joinable!(notifications -> debates (debate_id));
+diesel::joinable!(proposal_supports -> proposals (debate_id));
+diesel::joinable!(proposal_history -> proposals (debate_id));
+diesel::joinable!(proposal_followers -> proposals (debate_id));

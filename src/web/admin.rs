@@ -56,7 +56,11 @@ async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -
         .run(move |conn| {
             let invites = site::open_invites(conn)?;
             let debate_settings = match commune {
-                Some(c) => Some((debates::openers(conn, c)?, debates::themes_of(conn, c)?)),
+                Some(c) => Some((
+                    debates::openers(conn, c)?,
+                    debates::themes_of(conn, c)?,
+                    crate::civic::proposals::threshold(conn, c)?,
+                )),
                 None => None,
             };
             Ok((invites, debate_settings))
@@ -124,7 +128,7 @@ async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -
                 button type="submit" { (lang.t("admin-charter-submit")) }
             }
         }
-        @if let Some((openers, themes)) = &debate_settings {
+        @if let Some((openers, themes, threshold)) = &debate_settings {
             section aria-labelledby="debates-admin-heading" id="debates" {
                 h2 id="debates-admin-heading" { (lang.t("admin-debates")) }
                 form id="openers" method="post" action="/admin/debates" {
@@ -135,6 +139,12 @@ async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -
                         ("accounts", lang.t("openers-accounts")),
                         ("everyone", lang.t("openers-everyone")),
                     ], openers.as_str(), &none))
+                    button type="submit" { (lang.t("settings-save")) }
+                }
+                form id="threshold" method="post" action="/admin/proposals" {
+                    (forms::csrf(&csrf))
+                    (forms::input(lang, Input::text("threshold", lang.t("field-threshold"), &threshold.to_string())
+                        .kind("number").hint(lang.t("hint-threshold")), &none))
                     button type="submit" { (lang.t("settings-save")) }
                 }
                 h3 { (lang.t("field-themes")) }
@@ -300,6 +310,8 @@ pub struct DebateSettingsForm {
     username: String,
     #[serde(default)]
     resident: String,
+    #[serde(default)]
+    threshold: String,
 }
 
 /// What the debate settings forms change.
@@ -308,6 +320,7 @@ enum DebateSetting {
     AddTheme,
     RemoveTheme(crate::ids::ThemeId),
     Resident,
+    Threshold,
 }
 
 async fn debate_setting(v: Visitor, form: DebateSettingsForm, what: DebateSetting) -> Response {
@@ -330,6 +343,14 @@ async fn debate_setting(v: Visitor, form: DebateSettingsForm, what: DebateSettin
             }
             DebateSetting::AddTheme => debates::add_theme(conn, &account, &form.theme).map(|_| ()),
             DebateSetting::RemoveTheme(id) => debates::remove_theme(conn, &account, id),
+            DebateSetting::Threshold => {
+                let value = form
+                    .threshold
+                    .trim()
+                    .parse()
+                    .map_err(|_| Error::invalid("threshold", "must be a whole number"))?;
+                crate::civic::proposals::set_threshold(conn, &account, value)
+            }
             DebateSetting::Resident => {
                 let on = form.resident != "no";
                 crate::civic::accounts::set_resident(conn, &account, form.username.trim(), on)
@@ -359,6 +380,10 @@ pub async fn remove_theme(
     Form(form): Form<DebateSettingsForm>,
 ) -> Response {
     debate_setting(v, form, DebateSetting::RemoveTheme(crate::ids::ThemeId(id))).await
+}
+
+pub async fn save_threshold(v: Visitor, Form(form): Form<DebateSettingsForm>) -> Response {
+    debate_setting(v, form, DebateSetting::Threshold).await
 }
 
 pub async fn set_resident(v: Visitor, Form(form): Form<DebateSettingsForm>) -> Response {

@@ -594,6 +594,10 @@ async fn debate_page(
         Err(e) => return v.error(&e),
     };
     let d = &thread.debate;
+    let proposal = match crate::web::proposals::load(v, id).await {
+        Ok(p) => p,
+        Err(e) => return v.error(&e),
+    };
     let open = d.accepts_comments(Utc::now().naive_utc());
     let csrf = v.csrf_if_signed_in().await;
     let manages =
@@ -666,6 +670,9 @@ async fn debate_page(
             }
             p class="question" { strong { (d.question) } }
             div class="content" { (PreEscaped(&d.body_html)) }
+        }
+        @if let Some(view) = &proposal {
+            (crate::web::proposals::section(lang, d.id, view, csrf.as_deref(), manages))
         }
         section aria-labelledby="stances-heading" {
             h2 id="stances-heading" { (lang.t("stances-title")) }

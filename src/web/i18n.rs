@@ -213,7 +213,16 @@ mod tests {
         assert!(fr.len() > 50, "{}", fr.len());
         // Every message resolves in both languages with the arguments the pages give.
         let args: HashMap<Cow<'static, str>, FluentValue<'_>> = [
-            "shown", "version", "date", "time", "name", "office", "since", "until", "site",
+            "shown",
+            "version",
+            "date",
+            "time",
+            "name",
+            "office",
+            "since",
+            "until",
+            "site",
+            "threshold",
         ]
         .into_iter()
         .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))

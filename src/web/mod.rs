@@ -8,6 +8,7 @@ pub mod debates;
 pub mod forms;
 pub mod i18n;
 pub mod pages;
+pub mod proposals;
 pub mod session;
 
 use axum::Router;
@@ -77,6 +78,22 @@ pub fn router() -> Router<AppContext> {
         .route("/admin/themes", post(admin::add_theme))
         .route("/admin/themes/{id}/delete", post(admin::remove_theme))
         .route("/admin/residents", post(admin::set_resident))
+        .route("/admin/proposals", post(admin::save_threshold))
+        .route("/proposals", get(proposals::list).post(proposals::create))
+        .route("/proposals/new", get(proposals::new_form))
+        .route(
+            "/proposals/{id}",
+            crate::app::negotiated(crate::federation::debates::debate, debates::show),
+        )
+        .route(
+            "/proposals/{id}/answers/{change}",
+            get(crate::federation::proposals::answer),
+        )
+        .route("/proposals/{id}/support", post(proposals::support))
+        .route("/proposals/{id}/follow", post(proposals::follow))
+        .route("/proposals/{id}/answer", post(proposals::answer))
+        .route("/communes/{name}/proposals.csv", get(proposals::csv))
+        .route("/notifications", get(proposals::notifications))
         .route("/debates", get(debates::list).post(debates::create))
         .route("/debates/new", get(debates::new_form))
         .route("/search", get(debates::search))
@@ -177,6 +194,8 @@ pub async fn page_with(
                             li { a href="/" { (lang.t("nav-home")) } }
                             @if let Some(me) = &v.me {
                                 li { a href="/debates" { (lang.t("nav-debates")) } }
+                                li { a href="/proposals" { (lang.t("nav-proposals")) } }
+                                li { a href="/notifications" { (lang.t("nav-notifications")) } }
                                 li { a href="/post" { (lang.t("nav-post")) } }
                                 li { a href="/follow" { (lang.t("nav-follow")) } }
                                 li { a href=(format!("/users/{}", me.actor.username)) { (lang.t("nav-profile")) } }
@@ -192,6 +211,7 @@ pub async fn page_with(
                                 }
                             } @else {
                                 li { a href="/debates" { (lang.t("nav-debates")) } }
+                                li { a href="/proposals" { (lang.t("nav-proposals")) } }
                                 li { a href=(format!("/login?next={}", session::encode(&v.here))) { (lang.t("nav-login")) } }
                                 li { a href="/register" { (lang.t("nav-register")) } }
                             }

@@ -325,3 +325,69 @@ invalid-opening = This debate has not opened yet: it takes comments from its ope
 invalid-parent = This comment does not belong to this debate.
 invalid-stance = Choose for, against, neutral or no position.
 invalid-status = Unknown status.
+
+## Proposals
+nav-proposals = Proposals
+nav-notifications = Notifications
+proposals-title = Citizen proposals
+proposals-scope = Which proposals
+proposals-none = No proposal yet.
+proposals-csv = Download every proposal (CSV, open data)
+proposal-new = Make a proposal
+proposal-submit = Publish the proposal
+proposal-status-published = Collecting supports
+proposal-status-under_review = Under review
+proposal-status-accepted = Accepted
+proposal-status-rejected = Rejected
+proposal-status-already_planned = Already planned
+proposal-status-in_progress = In progress
+proposal-status-done = Done
+supports-count = { $count ->
+    [one] { $shown } support
+   *[other] { $shown } supports
+}
+sort-supported = Most supported
+sort-closest = Closest to the threshold
+theme-none = No theme
+field-proposal-title = What do you propose?
+field-proposal-summary = In one or two sentences
+hint-proposal-summary = Shown under the title in lists and on Mastodon.
+field-proposal-body = Details
+field-place = Place
+hint-place = An address or a place name, if your proposal is about a place.
+field-coordinates = Position on a map (optional)
+field-latitude = Latitude
+field-longitude = Longitude
+proposal-where = Where the proposal stands
+proposal-progress = Supports of residents: { $count } of { $threshold } needed for the town to answer
+proposal-missing = { $count ->
+    [one] { $shown } more resident support and the town must answer.
+   *[other] { $shown } more resident supports and the town must answer.
+}
+supports-residents = Residents
+supports-local = Other accounts here
+supports-remote = People from other servers
+proposal-support = Support this proposal
+proposal-unsupport = Withdraw my support
+proposal-follow = Follow its answers
+proposal-unfollow = Stop following
+proposal-login = Log in to support this proposal
+proposal-history = History and answers
+proposal-answer-title = Answer for the commune
+field-new-status = New status
+field-answer = Public answer
+hint-answer = Required: it is shown on the proposal with your name and mandate, and sent to its followers.
+proposal-answer-submit = Publish the answer
+flash-proposal-published = Your proposal is published.
+flash-supported = Your support is counted.
+flash-unsupported = Your support is withdrawn.
+flash-proposal-followed = You will be told of its answers.
+flash-proposal-unfollowed = You no longer follow this proposal.
+flash-proposal-answered = The answer is published.
+notifications-title = Notifications
+notifications-none = Nothing new.
+notification-threshold = A proposal reached its threshold: the commune must answer it
+notification-status = A proposal you follow changed status
+notification-answered = A proposal you follow was answered
+field-threshold = Resident supports a proposal needs to be answered
+hint-threshold = Applies to proposals published from now on.

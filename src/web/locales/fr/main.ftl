@@ -328,3 +328,69 @@ invalid-opening = Ce débat n’est pas encore ouvert : il reçoit des commentai
 invalid-parent = Ce commentaire n’appartient pas à ce débat.
 invalid-stance = Choisissez pour, contre, neutre ou aucune position.
 invalid-status = Statut inconnu.
+
+## Propositions
+nav-proposals = Propositions
+nav-notifications = Notifications
+proposals-title = Propositions citoyennes
+proposals-scope = Quelles propositions
+proposals-none = Aucune proposition pour l'instant.
+proposals-csv = Télécharger toutes les propositions (CSV, données ouvertes)
+proposal-new = Faire une proposition
+proposal-submit = Publier la proposition
+proposal-status-published = En recherche de soutiens
+proposal-status-under_review = À l'étude
+proposal-status-accepted = Acceptée
+proposal-status-rejected = Refusée
+proposal-status-already_planned = Déjà prévue
+proposal-status-in_progress = En cours
+proposal-status-done = Réalisée
+supports-count = { $count ->
+    [one] { $shown } soutien
+   *[other] { $shown } soutiens
+}
+sort-supported = Les plus soutenues
+sort-closest = Les plus proches du seuil
+theme-none = Sans thème
+field-proposal-title = Que proposez-vous ?
+field-proposal-summary = En une ou deux phrases
+hint-proposal-summary = Affiché sous le titre dans les listes et sur Mastodon.
+field-proposal-body = Détails
+field-place = Lieu
+hint-place = Une adresse ou un nom de lieu, si votre proposition concerne un endroit.
+field-coordinates = Position sur une carte (facultatif)
+field-latitude = Latitude
+field-longitude = Longitude
+proposal-where = Où en est la proposition
+proposal-progress = Soutiens d'habitants : { $count } sur les { $threshold } nécessaires pour que la commune réponde
+proposal-missing = { $count ->
+    [one] Encore { $shown } soutien d'habitant et la commune devra répondre.
+   *[other] Encore { $shown } soutiens d'habitants et la commune devra répondre.
+}
+supports-residents = Habitants
+supports-local = Autres comptes d'ici
+supports-remote = Personnes d'autres serveurs
+proposal-support = Soutenir cette proposition
+proposal-unsupport = Retirer mon soutien
+proposal-follow = Suivre ses réponses
+proposal-unfollow = Ne plus suivre
+proposal-login = Connectez-vous pour soutenir cette proposition
+proposal-history = Historique et réponses
+proposal-answer-title = Répondre au nom de la commune
+field-new-status = Nouveau statut
+field-answer = Réponse publique
+hint-answer = Obligatoire : elle est affichée sur la proposition avec votre nom et votre mandat, et envoyée à ceux qui la suivent.
+proposal-answer-submit = Publier la réponse
+flash-proposal-published = Votre proposition est publiée.
+flash-supported = Votre soutien est compté.
+flash-unsupported = Votre soutien est retiré.
+flash-proposal-followed = Vous serez prévenu de ses réponses.
+flash-proposal-unfollowed = Vous ne suivez plus cette proposition.
+flash-proposal-answered = La réponse est publiée.
+notifications-title = Notifications
+notifications-none = Rien de nouveau.
+notification-threshold = Une proposition a atteint son seuil : la commune doit y répondre
+notification-status = Une proposition que vous suivez a changé de statut
+notification-answered = Une proposition que vous suivez a reçu une réponse
+field-threshold = Soutiens d'habitants nécessaires pour qu'une proposition reçoive une réponse
+hint-threshold = S'applique aux propositions publiées à partir de maintenant.

@@ -1,0 +1,735 @@
+//! Citizen proposals: people suggest something to their town, others support it; past the commune's
+//! threshold of resident supports the town must answer, and every change of status after that comes with a
+//! public answer by an official. A proposal is a debate (title, summary, text, comment thread) with a
+//! `proposals` row beside it.
+
+use diesel::prelude::*;
+
+use crate::civic::accounts::speaks_for;
+use crate::civic::debates::{NewDebate, bounded, debate, markdown_to_html, publish};
+use crate::civic::{now, outbox};
+use crate::db::AnyConnection;
+use crate::error::{Error, Result};
+use crate::ids::{ActorId, DebateId, RemoteActorId, ThemeId};
+use crate::model::schema::{
+    actors, communes, notifications, outbox_events, proposal_followers, proposal_history,
+    proposal_supports, proposals, themes,
+};
+use crate::model::{
+    Account, Debate, EventKind, Proposal, ProposalStatus, Role, StatusChange, SupportCategory,
+};
+
+pub const MAX_PLACE: usize = 200;
+pub const MAX_ANSWER: usize = 10_000;
+/// A threshold no town needs to go past (a large city's petition threshold is in the tens of thousands).
+pub const MAX_THRESHOLD: i64 = 1_000_000;
+
+/// What a person proposes.
+#[derive(Clone, Debug, Default)]
+pub struct NewProposal {
+    pub title: String,
+    /// One or two sentences: what Mastodon users see under the title.
+    pub summary: String,
+    /// Markdown.
+    pub body: String,
+    pub theme: Option<ThemeId>,
+    /// An address or a place name.
+    pub place: Option<String>,
+    /// Latitude and longitude, both or neither.
+    pub coordinates: Option<(f64, f64)>,
+}
+
+/// Resident supports a new proposal of the commune needs to be put under review.
+pub fn threshold(conn: &mut AnyConnection, commune: ActorId) -> Result<i64> {
+    Ok(communes::table
+        .find(commune)
+        .select(communes::proposal_threshold)
+        .first(conn)?)
+}
+
+/// An admin sets the threshold of the account's commune; proposals already published keep theirs.
+pub fn set_threshold(conn: &mut AnyConnection, admin: &Account, value: i64) -> Result<()> {
+    if admin.role != Role::Admin {
+        return Err(Error::Forbidden(
+            "only an admin sets the proposal threshold".into(),
+        ));
+    }
+    if !(1..=MAX_THRESHOLD).contains(&value) {
+        return Err(Error::invalid(
+            "threshold",
+            format!("must be between 1 and {MAX_THRESHOLD}"),
+        ));
+    }
+    diesel::update(communes::table.find(admin.commune_id))
+        .set(communes::proposal_threshold.eq(value))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Any account of the commune proposes; its commune announces the proposal like a debate.
+pub fn propose(conn: &mut AnyConnection, account: &Account, new: NewProposal) -> Result<DebateId> {
+    let place = match new.place.as_deref().map(str::trim) {
+        Some(p) if !p.is_empty() => Some(bounded("place", p, MAX_PLACE, false)?),
+        _ => None,
+    };
+    if let Some((lat, lon)) = new.coordinates
+        && !((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon))
+    {
+        return Err(Error::invalid(
+            "coordinates",
+            "latitude must be between -90 and 90, longitude between -180 and 180",
+        ));
+    }
+    if let Some(theme) = new.theme {
+        let known: i64 = themes::table
+            .filter(themes::id.eq(theme))
+            .filter(themes::commune_id.eq(account.commune_id))
+            .count()
+            .get_result(conn)?;
+        if known == 0 {
+            return Err(Error::invalid("theme", "is not a theme of this commune"));
+        }
+    }
+    let threshold = threshold(conn, account.commune_id)?;
+    let debate = NewDebate {
+        title: new.title,
+        question: new.summary,
+        body: new.body,
+        themes: new.theme.into_iter().collect(),
+        ..NewDebate::default()
+    };
+    let id = publish(conn, account, &debate)?;
+    diesel::insert_into(proposals::table)
+        .values((
+            proposals::debate_id.eq(id),
+            proposals::status.eq(ProposalStatus::Published),
+            proposals::theme_id.eq(new.theme),
+            proposals::place.eq(place),
+            proposals::latitude.eq(new.coordinates.map(|c| c.0)),
+            proposals::longitude.eq(new.coordinates.map(|c| c.1)),
+            proposals::threshold.eq(threshold),
+        ))
+        .execute(conn)?;
+    record_change(conn, id, ProposalStatus::Published, None)?;
+    follow(conn, account.actor_id, id, true)?;
+    Ok(id)
+}
+
+/// The proposal part of a debate; `NotFound` for a debate that is not a proposal.
+pub fn proposal(conn: &mut AnyConnection, id: DebateId) -> Result<Proposal> {
+    proposals::table
+        .find(id)
+        .select(Proposal::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no proposal {id}")))
+}
+
+/// Whether a debate is a proposal.
+pub fn is_proposal(conn: &mut AnyConnection, id: DebateId) -> Result<bool> {
+    let n: i64 = proposals::table
+        .filter(proposals::debate_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Its history, oldest first.
+pub fn history(conn: &mut AnyConnection, id: DebateId) -> Result<Vec<StatusChange>> {
+    Ok(proposal_history::table
+        .filter(proposal_history::debate_id.eq(id))
+        .order(proposal_history::id.asc())
+        .select(StatusChange::as_select())
+        .load(conn)?)
+}
+
+/// A local account supports a proposal (one click), or withdraws its support. Supporting twice has no second
+/// effect, also when two requests race: the unique index decides. On a proposal hosted here the support is
+/// counted at once (as a resident's when the account is a resident of the commune); on one hosted elsewhere
+/// it is sent as a `Like` and counted there.
+pub fn support(conn: &mut AnyConnection, account: &Account, id: DebateId, on: bool) -> Result<()> {
+    let found = proposal(conn, id)?;
+    let d = debate(conn, id)?;
+    let who = account.actor_id;
+    if !on {
+        let removed: Option<(i64, SupportCategory)> =
+            crate::on_each_backend!(conn, |c| diesel::delete(
+                proposal_supports::table
+                    .filter(proposal_supports::debate_id.eq(id))
+                    .filter(proposal_supports::author_id.eq(who))
+            )
+            .returning((proposal_supports::id, proposal_supports::category))
+            .get_result(c)
+            .optional())?;
+        if let Some((support, category)) = removed {
+            if d.is_local() {
+                count(conn, id, category, -1)?;
+                supports_changed(conn, &d)?;
+            } else {
+                outbox::record(
+                    conn,
+                    EventKind::ProposalUnsupported,
+                    who,
+                    id.0,
+                    None,
+                    &support.to_string(),
+                )?;
+            }
+        }
+        return Ok(());
+    }
+    if !found.takes_supports() {
+        return Err(Error::invalid(
+            "proposal",
+            "has been answered: it takes no more supports",
+        ));
+    }
+    let category = match d.commune_id {
+        Some(commune) if account.commune_id == commune && account.resident => {
+            SupportCategory::Resident
+        }
+        Some(_) => SupportCategory::Local,
+        None => SupportCategory::Remote,
+    };
+    let inserted: Option<i64> =
+        crate::on_each_backend!(conn, |c| diesel::insert_into(proposal_supports::table)
+            .values((
+                proposal_supports::debate_id.eq(id),
+                proposal_supports::author_id.eq(Some(who)),
+                proposal_supports::category.eq(category),
+                proposal_supports::created_at.eq(now()),
+            ))
+            .on_conflict_do_nothing()
+            .returning(proposal_supports::id)
+            .get_result(c)
+            .optional())?;
+    let Some(support) = inserted else {
+        return Ok(());
+    };
+    follow(conn, who, id, true)?;
+    if d.is_local() {
+        count(conn, id, category, 1)?;
+        review_if_reached(conn, &d)?;
+        supports_changed(conn, &d)
+    } else {
+        outbox::record(
+            conn,
+            EventKind::ProposalSupported,
+            who,
+            id.0,
+            None,
+            &support.to_string(),
+        )
+    }
+}
+
+/// A support from another server: a `Like` of the proposal's `Page` (a Mastodon favourite). Counted once per
+/// person; the supporter then follows the proposal's answers.
+pub fn remote_support(
+    conn: &mut AnyConnection,
+    who: RemoteActorId,
+    like_ap_id: &str,
+    id: DebateId,
+) -> Result<()> {
+    let found = proposal(conn, id)?;
+    let d = debate(conn, id)?;
+    if !d.is_local() {
+        // A copy of a proposal hosted elsewhere: its commune counts the supports.
+        return Ok(());
+    }
+    if !found.takes_supports() {
+        return Err(Error::Forbidden(
+            "this proposal has been answered: it takes no more supports".into(),
+        ));
+    }
+    let inserted: Option<i64> =
+        crate::on_each_backend!(conn, |c| diesel::insert_into(proposal_supports::table)
+            .values((
+                proposal_supports::debate_id.eq(id),
+                proposal_supports::remote_author_id.eq(Some(who)),
+                proposal_supports::ap_id.eq(Some(like_ap_id)),
+                proposal_supports::category.eq(SupportCategory::Remote),
+                proposal_supports::created_at.eq(now()),
+            ))
+            .on_conflict_do_nothing()
+            .returning(proposal_supports::id)
+            .get_result(c)
+            .optional())?;
+    if inserted.is_some() {
+        count(conn, id, SupportCategory::Remote, 1)?;
+        remote_follow(conn, who, id, true, None)?;
+        supports_changed(conn, &d)?;
+    }
+    Ok(())
+}
+
+/// `Undo(Like)` of a support from another server. `false` when the `Like` was not a support we know.
+pub fn remote_unsupport(
+    conn: &mut AnyConnection,
+    who: RemoteActorId,
+    like_ap_id: &str,
+) -> Result<bool> {
+    let removed: Option<(DebateId, SupportCategory)> =
+        crate::on_each_backend!(conn, |c| diesel::delete(
+            proposal_supports::table
+                .filter(proposal_supports::ap_id.eq(like_ap_id))
+                .filter(proposal_supports::remote_author_id.eq(who))
+        )
+        .returning((proposal_supports::debate_id, proposal_supports::category))
+        .get_result(c)
+        .optional())?;
+    let Some((id, category)) = removed else {
+        return Ok(false);
+    };
+    let d = debate(conn, id)?;
+    count(conn, id, category, -1)?;
+    supports_changed(conn, &d)?;
+    Ok(true)
+}
+
+/// Whether an account supports a proposal.
+pub fn supports(conn: &mut AnyConnection, who: ActorId, id: DebateId) -> Result<bool> {
+    let n: i64 = proposal_supports::table
+        .filter(proposal_supports::debate_id.eq(id))
+        .filter(proposal_supports::author_id.eq(who))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Adds `delta` to one of the counts. The row update takes the row's lock, so concurrent supports of one
+/// proposal are counted one after the other (on PostgreSQL as on SQLite) and the threshold check that follows
+/// sees every support committed before it.
+fn count(
+    conn: &mut AnyConnection,
+    id: DebateId,
+    category: SupportCategory,
+    delta: i64,
+) -> Result<()> {
+    let target = proposals::table.find(id);
+    match category {
+        SupportCategory::Resident => diesel::update(target)
+            .set(proposals::supports_residents.eq(proposals::supports_residents + delta))
+            .execute(conn)?,
+        SupportCategory::Local => diesel::update(target)
+            .set(proposals::supports_local.eq(proposals::supports_local + delta))
+            .execute(conn)?,
+        SupportCategory::Remote => diesel::update(target)
+            .set(proposals::supports_remote.eq(proposals::supports_remote + delta))
+            .execute(conn)?,
+    };
+    Ok(())
+}
+
+/// Puts a published proposal under review once its resident supports reach its threshold: exactly once,
+/// since only the update that finds it still `published` changes it. Its commune's officials are told.
+fn review_if_reached(conn: &mut AnyConnection, d: &Debate) -> Result<()> {
+    let changed = diesel::update(
+        proposals::table
+            .find(d.id)
+            .filter(proposals::status.eq(ProposalStatus::Published))
+            .filter(proposals::supports_residents.ge(proposals::threshold)),
+    )
+    .set(proposals::status.eq(ProposalStatus::UnderReview))
+    .execute(conn)?;
+    if changed == 0 {
+        return Ok(());
+    }
+    record_change(conn, d.id, ProposalStatus::UnderReview, None)?;
+    if let Some(commune) = d.commune_id {
+        let officials: Vec<ActorId> = crate::db::queries::officials_of(conn, commune)?
+            .into_iter()
+            .map(|(a, _)| a.id)
+            .collect();
+        for official in officials {
+            notify(conn, official, d.id, "threshold")?;
+        }
+    }
+    notify_followers(conn, d.id, "status", None)
+}
+
+/// The counts of a proposal hosted here changed: its `Page` is sent again, at most one `Update` waiting at a
+/// time (a burst of supports makes one update, not one per support).
+fn supports_changed(conn: &mut AnyConnection, d: &Debate) -> Result<()> {
+    let Some(commune) = d.commune_id else {
+        return Ok(());
+    };
+    let waiting: i64 = outbox_events::table
+        .filter(outbox_events::kind.eq(EventKind::ProposalUpdated))
+        .filter(outbox_events::subject_id.eq(d.id.0))
+        .filter(outbox_events::expanded.eq(false))
+        .count()
+        .get_result(conn)?;
+    if waiting == 0 {
+        outbox::record(conn, EventKind::ProposalUpdated, commune, d.id.0, None, "")?;
+    }
+    Ok(())
+}
+
+fn record_change(
+    conn: &mut AnyConnection,
+    id: DebateId,
+    status: ProposalStatus,
+    answer: Option<(&str, ActorId, &str, &str)>,
+) -> Result<i64> {
+    Ok(diesel::insert_into(proposal_history::table)
+        .values((
+            proposal_history::debate_id.eq(id),
+            proposal_history::status.eq(status),
+            proposal_history::answer_html.eq(answer.map(|a| a.0)),
+            proposal_history::answered_by.eq(answer.map(|a| a.1)),
+            proposal_history::answerer_name.eq(answer.map_or("", |a| a.2)),
+            proposal_history::answerer_mandate.eq(answer.map_or("", |a| a.3)),
+            proposal_history::at.eq(now()),
+        ))
+        .returning(proposal_history::id)
+        .get_result(conn)?)
+}
+
+/// How an official is named under an answer: their current mandate, or their role for a moderator or admin
+/// acting for the commune.
+fn mandate_of(conn: &mut AnyConnection, account: &Account) -> Result<String> {
+    let today = chrono::Utc::now().date_naive();
+    let current = crate::db::queries::mandates_of(conn, account.actor_id)?
+        .into_iter()
+        .find(|m| m.is_current(today));
+    Ok(match (current, account.role) {
+        (Some(m), _) => format!("{}, {}", m.office, m.governing_body),
+        (None, Role::Moderator) => "moderator".into(),
+        (None, Role::Admin) => "administrator".into(),
+        (None, _) => "official".into(),
+    })
+}
+
+/// An official (or a moderator or admin acting for the commune) moves a proposal to a new status with a
+/// public answer. The answer is required, the move must follow the lifecycle, and a proposal answered by
+/// someone else meanwhile is not overwritten. Followers are told; the commune sends the new `Page` and the
+/// answer as a `Note` replying to it (Mastodon shows the Note, not the Page's content).
+pub fn answer(
+    conn: &mut AnyConnection,
+    account: &Account,
+    id: DebateId,
+    status: ProposalStatus,
+    text: &str,
+) -> Result<()> {
+    let found = proposal(conn, id)?;
+    let d = debate(conn, id)?;
+    let commune = match d.commune_id {
+        Some(c) if speaks_for(account, c) => c,
+        Some(_) => {
+            return Err(Error::Forbidden(
+                "only the commune's officials, moderators and admins answer its proposals".into(),
+            ));
+        }
+        None => {
+            return Err(Error::Forbidden(
+                "this proposal is hosted on another server: its commune answers it there".into(),
+            ));
+        }
+    };
+    if !found.status.next().contains(&status) {
+        return Err(Error::invalid(
+            "status",
+            format!(
+                "a proposal {} cannot become {}",
+                found.status.as_str(),
+                status.as_str()
+            ),
+        ));
+    }
+    let text = bounded("answer", text, MAX_ANSWER, true)?;
+    let changed = diesel::update(
+        proposals::table
+            .find(id)
+            .filter(proposals::status.eq(found.status)),
+    )
+    .set(proposals::status.eq(status))
+    .execute(conn)?;
+    if changed == 0 {
+        return Err(Error::Conflict(
+            "this proposal was answered meanwhile: read the new answer first".into(),
+        ));
+    }
+    let name: String = actors::table
+        .find(account.actor_id)
+        .select(actors::display_name)
+        .first(conn)?;
+    let mandate = mandate_of(conn, account)?;
+    let html = markdown_to_html(&text);
+    let change = record_change(
+        conn,
+        id,
+        status,
+        Some((&html, account.actor_id, &name, &mandate)),
+    )?;
+    notify_followers(conn, id, "answered", Some(account.actor_id))?;
+    outbox::record(conn, EventKind::ProposalUpdated, commune, id.0, None, "")?;
+    outbox::record(conn, EventKind::ProposalAnswered, commune, change, None, "")
+}
+
+/// Follows a proposal's answers, or stops.
+pub fn follow(conn: &mut AnyConnection, who: ActorId, id: DebateId, on: bool) -> Result<()> {
+    if on {
+        crate::on_each_backend!(conn, |c| diesel::insert_into(proposal_followers::table)
+            .values((
+                proposal_followers::debate_id.eq(id),
+                proposal_followers::account_id.eq(Some(who)),
+            ))
+            .on_conflict_do_nothing()
+            .execute(c))?;
+    } else {
+        diesel::delete(
+            proposal_followers::table
+                .filter(proposal_followers::debate_id.eq(id))
+                .filter(proposal_followers::account_id.eq(who)),
+        )
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A remote actor follows a proposal hosted here as an object (a `Follow` of its `Page`, accepted at once
+/// by its commune when `follow` names that activity), or stops.
+pub fn remote_follow(
+    conn: &mut AnyConnection,
+    who: RemoteActorId,
+    id: DebateId,
+    on: bool,
+    follow: Option<&str>,
+) -> Result<()> {
+    if on {
+        let Some(commune) = debate(conn, id)?.commune_id else {
+            return Err(Error::NotFound(format!(
+                "proposal {id} is followed on its own server"
+            )));
+        };
+        proposal(conn, id)?;
+        if let Some(follow) = follow {
+            outbox::record(
+                conn,
+                EventKind::ProposalFollowAccepted,
+                commune,
+                id.0,
+                Some(who),
+                follow,
+            )?;
+        }
+        crate::on_each_backend!(conn, |c| diesel::insert_into(proposal_followers::table)
+            .values((
+                proposal_followers::debate_id.eq(id),
+                proposal_followers::remote_actor_id.eq(Some(who)),
+            ))
+            .on_conflict_do_nothing()
+            .execute(c))?;
+    } else {
+        diesel::delete(
+            proposal_followers::table
+                .filter(proposal_followers::debate_id.eq(id))
+                .filter(proposal_followers::remote_actor_id.eq(who)),
+        )
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Whether an account follows a proposal.
+pub fn follows(conn: &mut AnyConnection, who: ActorId, id: DebateId) -> Result<bool> {
+    let n: i64 = proposal_followers::table
+        .filter(proposal_followers::debate_id.eq(id))
+        .filter(proposal_followers::account_id.eq(who))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// The remote actors following a proposal.
+pub fn remote_followers(conn: &mut AnyConnection, id: DebateId) -> Result<Vec<RemoteActorId>> {
+    Ok(proposal_followers::table
+        .filter(proposal_followers::debate_id.eq(id))
+        .filter(proposal_followers::remote_actor_id.is_not_null())
+        .select(proposal_followers::remote_actor_id.assume_not_null())
+        .load(conn)?)
+}
+
+fn notify(conn: &mut AnyConnection, account: ActorId, id: DebateId, kind: &str) -> Result<()> {
+    diesel::insert_into(notifications::table)
+        .values((
+            notifications::account_id.eq(account),
+            notifications::debate_id.eq(Some(id)),
+            notifications::kind.eq(kind),
+            notifications::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Tells the local followers of a proposal, but the one who caused it.
+fn notify_followers(
+    conn: &mut AnyConnection,
+    id: DebateId,
+    kind: &str,
+    except: Option<ActorId>,
+) -> Result<()> {
+    let followers: Vec<ActorId> = proposal_followers::table
+        .filter(proposal_followers::debate_id.eq(id))
+        .filter(proposal_followers::account_id.is_not_null())
+        .select(proposal_followers::account_id.assume_not_null())
+        .load(conn)?;
+    for follower in followers.into_iter().filter(|f| Some(*f) != except) {
+        notify(conn, follower, id, kind)?;
+    }
+    Ok(())
+}
+
+/// What a proposal hosted elsewhere says of itself in its `Page`.
+#[derive(Clone, Debug)]
+pub struct RemoteProposal {
+    pub status: ProposalStatus,
+    pub theme: Option<String>,
+    pub place: Option<String>,
+    pub coordinates: Option<(f64, f64)>,
+    pub supports_residents: i64,
+    pub supports_local: i64,
+    pub supports_remote: i64,
+    pub threshold: i64,
+    /// The latest official answer: its HTML (cleaned here), the official's name and mandate.
+    pub answer: Option<(String, String, String)>,
+}
+
+/// Keeps the proposal part of a copy of a debate hosted elsewhere. A new status is added to the copy's
+/// history with the answer that came with it, and the copy's local followers are told.
+pub fn store_remote_proposal(
+    conn: &mut AnyConnection,
+    id: DebateId,
+    remote: RemoteProposal,
+) -> Result<()> {
+    let clamp = |n: i64| n.clamp(0, i64::from(i32::MAX));
+    let place = remote
+        .place
+        .map(|p| p.trim().chars().take(MAX_PLACE).collect::<String>())
+        .filter(|p| !p.is_empty());
+    let theme = remote
+        .theme
+        .map(|t| t.trim().chars().take(100).collect::<String>())
+        .filter(|t| !t.is_empty());
+    let coordinates = remote
+        .coordinates
+        .filter(|(lat, lon)| (-90.0..=90.0).contains(lat) && (-180.0..=180.0).contains(lon));
+    let previous: Option<ProposalStatus> = proposals::table
+        .find(id)
+        .select(proposals::status)
+        .first(conn)
+        .optional()?;
+    let values = (
+        proposals::status.eq(remote.status),
+        proposals::remote_theme.eq(theme),
+        proposals::place.eq(place),
+        proposals::latitude.eq(coordinates.map(|c| c.0)),
+        proposals::longitude.eq(coordinates.map(|c| c.1)),
+        proposals::supports_residents.eq(clamp(remote.supports_residents)),
+        proposals::supports_local.eq(clamp(remote.supports_local)),
+        proposals::supports_remote.eq(clamp(remote.supports_remote)),
+        proposals::threshold.eq(clamp(remote.threshold).max(1)),
+    );
+    match previous {
+        Some(_) => {
+            diesel::update(proposals::table.find(id))
+                .set(values)
+                .execute(conn)?;
+        }
+        None => {
+            diesel::insert_into(proposals::table)
+                .values((proposals::debate_id.eq(id), values))
+                .execute(conn)?;
+        }
+    }
+    if previous != Some(remote.status) {
+        let answer = remote.answer.map(|(html, name, mandate)| {
+            (
+                crate::civic::notes::sanitize_remote_html(&html),
+                name.chars().take(200).collect::<String>(),
+                mandate.chars().take(200).collect::<String>(),
+            )
+        });
+        diesel::insert_into(proposal_history::table)
+            .values((
+                proposal_history::debate_id.eq(id),
+                proposal_history::status.eq(remote.status),
+                proposal_history::answer_html.eq(answer.as_ref().map(|a| a.0.as_str())),
+                proposal_history::answerer_name.eq(answer.as_ref().map_or("", |a| a.1.as_str())),
+                proposal_history::answerer_mandate.eq(answer.as_ref().map_or("", |a| a.2.as_str())),
+                proposal_history::at.eq(now()),
+            ))
+            .execute(conn)?;
+        if previous.is_some() {
+            notify_followers(conn, id, "status", None)?;
+        }
+    }
+    Ok(())
+}
+
+/// A notification, with the title of the proposal it is about.
+#[derive(Clone, Debug)]
+pub struct Notification {
+    pub id: i64,
+    pub debate: Option<(DebateId, String)>,
+    pub kind: String,
+    pub created_at: chrono::NaiveDateTime,
+    pub read: bool,
+}
+
+type NotificationRow = (
+    i64,
+    Option<DebateId>,
+    Option<String>,
+    String,
+    chrono::NaiveDateTime,
+    Option<chrono::NaiveDateTime>,
+);
+
+/// An account's notifications, the latest first, marked read as they are shown.
+pub fn take_notifications(conn: &mut AnyConnection, account: ActorId) -> Result<Vec<Notification>> {
+    use crate::model::schema::debates;
+    let rows: Vec<NotificationRow> = notifications::table
+        .left_join(debates::table)
+        .filter(notifications::account_id.eq(account))
+        .order(notifications::id.desc())
+        .limit(100)
+        .select((
+            notifications::id,
+            notifications::debate_id,
+            debates::title.nullable(),
+            notifications::kind,
+            notifications::created_at,
+            notifications::read_at,
+        ))
+        .load(conn)?;
+    diesel::update(
+        notifications::table
+            .filter(notifications::account_id.eq(account))
+            .filter(notifications::read_at.is_null()),
+    )
+    .set(notifications::read_at.eq(Some(now())))
+    .execute(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, debate, title, kind, created_at, read_at)| Notification {
+                id,
+                debate: debate.zip(title),
+                kind,
+                created_at,
+                read: read_at.is_some(),
+            },
+        )
+        .collect())
+}
+
+/// How many notifications an account has not read.
+pub fn unread(conn: &mut AnyConnection, account: ActorId) -> Result<i64> {
+    Ok(notifications::table
+        .filter(notifications::account_id.eq(account))
+        .filter(notifications::read_at.is_null())
+        .count()
+        .get_result(conn)?)
+}
