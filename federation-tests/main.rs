@@ -19,6 +19,7 @@ mod fedify;
 mod inbox;
 mod multikey;
 mod peer_selftest;
+mod proposals;
 mod storage;
 mod tls;
 mod web;

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod debates;
 pub mod follows;
 pub mod instance;
+pub mod proposals;
 pub mod statuses;
 
 use axum::Router;
@@ -57,6 +58,10 @@ pub fn router() -> Router<AppContext> {
         .routes(routes!(debates::list))
         .routes(routes!(debates::show))
         .routes(routes!(debates::comment))
+        .routes(routes!(proposals::list, proposals::create))
+        .routes(routes!(proposals::show))
+        .routes(routes!(proposals::support))
+        .routes(routes!(proposals::answer))
         .split_for_parts();
     let document = serde_json::to_value(&openapi).unwrap_or_default();
     router

@@ -220,9 +220,14 @@ impl Queue {
                         .into_iter()
                         .collect();
                     let now = now();
-                    let rows: Vec<_> = inboxes
+                    // One delivery per inbox, however many of the people concerned share it (a duplicate
+                    // would break the unique index and hold the queue).
+                    let inboxes: BTreeSet<Url> = inboxes
                         .iter()
                         .filter_map(|inbox| Url::parse(inbox).ok())
+                        .collect();
+                    let rows: Vec<_> = inboxes
+                        .into_iter()
                         // A server blocked since it followed us gets nothing more.
                         .filter(|url| !crate::federation::is_blocked(&blocked, url))
                         .map(|url| {
