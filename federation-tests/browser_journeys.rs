@@ -151,3 +151,58 @@ async fn an_official_opens_a_debate_and_a_citizen_takes_a_side() {
         report.pages.len()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_proposes_a_resident_supports_and_the_official_answers() {
+    let net = Network::new();
+    let alpha = net.instance(Backend::Sqlite, ALPHA, |_| {}).await;
+    create_commune(&alpha.db, "belleville", "Belleville-sur-Loire")
+        .await
+        .unwrap();
+    for (username, role) in [
+        ("marie", Role::Official),
+        ("karim", Role::Citizen),
+        ("lea", Role::Citizen),
+    ] {
+        create_account(
+            &alpha.db,
+            NewAccount {
+                username: username.into(),
+                role,
+                commune: None,
+                display_name: None,
+                password: Some(PASSWORD.into()),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    alpha
+        .db
+        .run(|c| {
+            use diesel::prelude::*;
+            use parvis::model::schema::{accounts, actors};
+            let lea: parvis::ids::ActorId = actors::table
+                .filter(actors::username.eq("lea"))
+                .select(actors::id)
+                .first(c)?;
+            diesel::update(accounts::table.find(lea))
+                .set(accounts::resident.eq(true))
+                .execute(c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let report = run_journey_async(
+        "proposal.mjs",
+        json!({
+            "hosts": { ALPHA: ALPHA_IP.to_string() },
+            "locale": "fr-FR",
+            "base": alpha.base,
+            "password": PASSWORD,
+        }),
+    )
+    .await;
+    report.assert_clean();
+    assert!(report.pages.len() >= 9, "{} pages checked", report.pages.len());
+}
