@@ -204,5 +204,9 @@ async fn a_citizen_proposes_a_resident_supports_and_the_official_answers() {
     )
     .await;
     report.assert_clean();
-    assert!(report.pages.len() >= 9, "{} pages checked", report.pages.len());
+    assert!(
+        report.pages.len() >= 9,
+        "{} pages checked",
+        report.pages.len()
+    );
 }

@@ -690,6 +690,30 @@ both_backends!(
             )
             .await;
         assert_eq!(status, 200);
+        // A deleted account's supports are withdrawn with it.
+        let (_, before) = alpha
+            .get_json(
+                &format!("/api/v1/parvis/proposals/{}", c.rsplit('/').next().unwrap()),
+                "application/json",
+            )
+            .await;
+        assert_eq!(supports(&before), (1, 1, 0));
+        let page = lea
+            .submit(
+                "/settings",
+                "/settings/delete",
+                &[("delete_password", PASSWORD), ("delete_confirm", "yes")],
+            )
+            .await;
+        assert!(page.has("Compte supprimé"), "{}", page.body);
+        let (_, after) = alpha
+            .get_json(
+                &format!("/api/v1/parvis/proposals/{}", c.rsplit('/').next().unwrap()),
+                "application/json",
+            )
+            .await;
+        assert_eq!(supports(&after), (0, 1, 0));
+
         // A debate is not a proposal.
         let debate = parvis::civic::debates::NewDebate {
             title: "Un débat".into(),
@@ -711,10 +735,13 @@ both_backends!(
             )
             .await;
         assert_eq!(status, 404);
+        let karim_token = parvis::civic::tokens::create_token(&alpha.db, "karim")
+            .await
+            .unwrap();
         let (status, _) = alpha
             .api_post(
                 &format!("/api/v1/parvis/proposals/{debate_id}/support"),
-                &token,
+                &karim_token,
                 json!({}),
             )
             .await;

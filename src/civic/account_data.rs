@@ -198,6 +198,10 @@ pub async fn delete_account(db: &Database, actor: ActorId) -> Result<()> {
             conn,
             crate::civic::debates::Writer::Local(actor),
         )?;
+        crate::civic::proposals::withdraw_supports_of(
+            conn,
+            crate::civic::debates::Writer::Local(actor),
+        )?;
         diesel::delete(
             follows::table.filter(
                 follows::follower_id

@@ -19,6 +19,30 @@ pub fn record(
     target: Option<RemoteActorId>,
     payload: &str,
 ) -> Result<()> {
+    record_at(conn, kind, actor, subject_id, target, payload, None)
+}
+
+/// Records an event the delivery worker takes only from `not_before` on: what changes often (counts) waits
+/// a moment, so that several changes go out as one activity.
+pub fn record_later(
+    conn: &mut AnyConnection,
+    kind: EventKind,
+    actor: ActorId,
+    subject_id: i64,
+    delay: chrono::Duration,
+) -> Result<()> {
+    record_at(conn, kind, actor, subject_id, None, "", Some(now() + delay))
+}
+
+fn record_at(
+    conn: &mut AnyConnection,
+    kind: EventKind,
+    actor: ActorId,
+    subject_id: i64,
+    target: Option<RemoteActorId>,
+    payload: &str,
+    not_before: Option<chrono::NaiveDateTime>,
+) -> Result<()> {
     diesel::insert_into(outbox_events::table)
         .values((
             outbox_events::kind.eq(kind),
@@ -27,6 +51,7 @@ pub fn record(
             outbox_events::target_remote_id.eq(target),
             outbox_events::payload.eq(payload),
             outbox_events::created_at.eq(now()),
+            outbox_events::not_before.eq(not_before),
         ))
         .execute(conn)?;
     Ok(())

@@ -125,15 +125,6 @@ pub fn proposal(conn: &mut AnyConnection, id: DebateId) -> Result<Proposal> {
         .ok_or_else(|| Error::NotFound(format!("no proposal {id}")))
 }
 
-/// Whether a debate is a proposal.
-pub fn is_proposal(conn: &mut AnyConnection, id: DebateId) -> Result<bool> {
-    let n: i64 = proposals::table
-        .filter(proposals::debate_id.eq(id))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
-}
-
 /// Its history, oldest first.
 pub fn history(conn: &mut AnyConnection, id: DebateId) -> Result<Vec<StatusChange>> {
     Ok(proposal_history::table
@@ -224,14 +215,22 @@ pub fn support(conn: &mut AnyConnection, account: &Account, id: DebateId, on: bo
 }
 
 /// A support from another server: a `Like` of the proposal's `Page` (a Mastodon favourite). Counted once per
-/// person; the supporter then follows the proposal's answers.
+/// person; the supporter then follows the proposal's answers. The Like of a debate that is not a proposal has
+/// no effect.
 pub fn remote_support(
     conn: &mut AnyConnection,
     who: RemoteActorId,
     like_ap_id: &str,
     id: DebateId,
 ) -> Result<()> {
-    let found = proposal(conn, id)?;
+    let Some(found): Option<Proposal> = proposals::table
+        .find(id)
+        .select(Proposal::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(());
+    };
     let d = debate(conn, id)?;
     if !d.is_local() {
         // A copy of a proposal hosted elsewhere: its commune counts the supports.
@@ -257,7 +256,7 @@ pub fn remote_support(
             .optional())?;
     if inserted.is_some() {
         count(conn, id, SupportCategory::Remote, 1)?;
-        remote_follow(conn, who, id, true, None)?;
+        add_remote_follower(conn, who, id)?;
         supports_changed(conn, &d)?;
     }
     Ok(())
@@ -348,8 +347,11 @@ fn review_if_reached(conn: &mut AnyConnection, d: &Debate) -> Result<()> {
     notify_followers(conn, d.id, "status", None)
 }
 
-/// The counts of a proposal hosted here changed: its `Page` is sent again, at most one `Update` waiting at a
-/// time (a burst of supports makes one update, not one per support).
+/// How long a change of counts waits before its `Update` goes out.
+const COUNTS_DELAY: chrono::Duration = chrono::Duration::seconds(2);
+
+/// The counts of a proposal hosted here changed: its `Page` is sent again a moment later, with at most one
+/// `Update` waiting at a time (a burst of supports makes one update, not one per support).
 fn supports_changed(conn: &mut AnyConnection, d: &Debate) -> Result<()> {
     let Some(commune) = d.commune_id else {
         return Ok(());
@@ -361,7 +363,13 @@ fn supports_changed(conn: &mut AnyConnection, d: &Debate) -> Result<()> {
         .count()
         .get_result(conn)?;
     if waiting == 0 {
-        outbox::record(conn, EventKind::ProposalUpdated, commune, d.id.0, None, "")?;
+        outbox::record_later(
+            conn,
+            EventKind::ProposalUpdated,
+            commune,
+            d.id.0,
+            COUNTS_DELAY,
+        )?;
     }
     Ok(())
 }
@@ -514,13 +522,7 @@ pub fn remote_follow(
                 follow,
             )?;
         }
-        crate::on_each_backend!(conn, |c| diesel::insert_into(proposal_followers::table)
-            .values((
-                proposal_followers::debate_id.eq(id),
-                proposal_followers::remote_actor_id.eq(Some(who)),
-            ))
-            .on_conflict_do_nothing()
-            .execute(c))?;
+        add_remote_follower(conn, who, id)?;
     } else {
         diesel::delete(
             proposal_followers::table
@@ -529,6 +531,17 @@ pub fn remote_follow(
         )
         .execute(conn)?;
     }
+    Ok(())
+}
+
+fn add_remote_follower(conn: &mut AnyConnection, who: RemoteActorId, id: DebateId) -> Result<()> {
+    crate::on_each_backend!(conn, |c| diesel::insert_into(proposal_followers::table)
+        .values((
+            proposal_followers::debate_id.eq(id),
+            proposal_followers::remote_actor_id.eq(Some(who)),
+        ))
+        .on_conflict_do_nothing()
+        .execute(c))?;
     Ok(())
 }
 
@@ -732,4 +745,48 @@ pub fn unread(conn: &mut AnyConnection, account: ActorId) -> Result<i64> {
         .filter(notifications::read_at.is_null())
         .count()
         .get_result(conn)?)
+}
+
+/// A deleted account's or forgotten remote actor's supports are withdrawn, the counts with them; it no longer
+/// follows proposals, and a deleted account's notifications go.
+pub fn withdraw_supports_of(
+    conn: &mut AnyConnection,
+    writer: crate::civic::debates::Writer,
+) -> Result<()> {
+    use crate::civic::debates::Writer;
+    let mut query = proposal_supports::table
+        .select((
+            proposal_supports::id,
+            proposal_supports::debate_id,
+            proposal_supports::category,
+        ))
+        .into_boxed();
+    query = match writer {
+        Writer::Local(id) => query.filter(proposal_supports::author_id.eq(id)),
+        Writer::Remote(id) => query.filter(proposal_supports::remote_author_id.eq(id)),
+    };
+    let found: Vec<(i64, DebateId, SupportCategory)> = query.load(conn)?;
+    match writer {
+        Writer::Local(id) => {
+            diesel::delete(proposal_followers::table.filter(proposal_followers::account_id.eq(id)))
+                .execute(conn)?;
+            diesel::delete(notifications::table.filter(notifications::account_id.eq(id)))
+                .execute(conn)?;
+        }
+        Writer::Remote(id) => {
+            diesel::delete(
+                proposal_followers::table.filter(proposal_followers::remote_actor_id.eq(id)),
+            )
+            .execute(conn)?;
+        }
+    }
+    for (support, id, category) in found {
+        diesel::delete(proposal_supports::table.find(support)).execute(conn)?;
+        let d = debate(conn, id)?;
+        if d.is_local() {
+            count(conn, id, category, -1)?;
+            supports_changed(conn, &d)?;
+        }
+    }
+    Ok(())
 }

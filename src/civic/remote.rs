@@ -130,6 +130,7 @@ pub fn remote_actor(conn: &mut AnyConnection, id: RemoteActorId) -> Result<Remot
 pub fn forget_actor(conn: &mut AnyConnection, id: RemoteActorId) -> Result<()> {
     // Its comments on debates become tombstones, which keep the replies to them in place.
     crate::civic::debates::erase_comments_of(conn, crate::civic::debates::Writer::Remote(id))?;
+    crate::civic::proposals::withdraw_supports_of(conn, crate::civic::debates::Writer::Remote(id))?;
     diesel::delete(remote_actors::table.find(id)).execute(conn)?;
     Ok(())
 }

@@ -801,7 +801,7 @@ pub async fn receive_like(
                 Some(Answered::Comment(comment)) => {
                     crate::civic::debates::remote_agree(conn, liker, &activity_id, comment)
                 }
-                Some(Answered::Debate(id)) if crate::civic::proposals::is_proposal(conn, id)? => {
+                Some(Answered::Debate(id)) => {
                     crate::civic::proposals::remote_support(conn, liker, &activity_id, id)
                 }
                 _ => Ok(()),

@@ -153,6 +153,11 @@ impl Queue {
             .run(|conn| {
                 Ok(outbox_events::table
                     .filter(outbox_events::expanded.eq(false))
+                    .filter(
+                        outbox_events::not_before
+                            .is_null()
+                            .or(outbox_events::not_before.le(now())),
+                    )
                     .order(outbox_events::id.asc())
                     .limit(BATCH)
                     .select(OutboxEvent::as_select())
@@ -995,10 +1000,13 @@ fn plan(
             if !debate.is_local() {
                 return Ok(None);
             }
-            let page = crate::federation::debates::page_object(conn, urls, &debate)?;
-            let (to, cc) = (page.to.clone(), page.cc.clone());
             let mut inboxes = follower_inboxes(conn, event.actor_id)?;
             inboxes.extend(proposal_follower_inboxes(conn, debate.id)?);
+            if inboxes.is_empty() {
+                return Ok(None);
+            }
+            let page = crate::federation::debates::page_object(conn, urls, &debate)?;
+            let (to, cc) = (page.to.clone(), page.cc.clone());
             Some(Planned {
                 activity: activity(
                     "Update",

@@ -131,6 +131,7 @@ diesel::table! {
         payload -> Text,
         created_at -> Timestamp,
         expanded -> Bool,
+        not_before -> Nullable<Timestamp>,
     }
 }
 

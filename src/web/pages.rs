@@ -133,10 +133,18 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
                         ..Default::default()
                     },
                 )?,
+                crate::db::proposals::list(
+                    conn,
+                    &crate::db::proposals::Filter {
+                        commune: Some(id),
+                        limit: 5,
+                        ..Default::default()
+                    },
+                )?,
             ))
         })
         .await;
-    let (officials, posts, followers, state, debates) = match loaded {
+    let (officials, posts, followers, state, debates, proposals) = match loaded {
         Ok(l) => l,
         Err(e) => return v.error(&e),
     };
@@ -196,6 +204,15 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
                     (crate::web::debates::debate_list(lang, &debates))
                     p { a href="/debates" { (lang.t("debates-title")) } }
                 }
+            }
+            section aria-labelledby="proposals-heading" {
+                h2 id="proposals-heading" { (lang.t("proposals-title")) }
+                @if proposals.is_empty() {
+                    p { (lang.t("proposals-none")) }
+                } @else {
+                    (crate::web::proposals::list_items(lang, &proposals))
+                }
+                p { a href="/proposals" { (lang.t("proposals-title")) } }
             }
             (posts_section(lang, &posts))
         }

@@ -31,7 +31,7 @@ fn parse_id(raw: &str) -> Option<DebateId> {
     raw.parse().ok().map(DebateId)
 }
 
-fn list_items(lang: Lang, items: &[ProposalSummary]) -> Markup {
+pub fn list_items(lang: Lang, items: &[ProposalSummary]) -> Markup {
     html! {
         ul class="debates proposals" {
             @for item in items {

@@ -77,3 +77,7 @@ CREATE INDEX notifications_account ON notifications (account_id, id);
 
 -- Resident supports a new proposal needs to be put under review.
 ALTER TABLE communes ADD COLUMN proposal_threshold BIGINT NOT NULL DEFAULT 50 CHECK (proposal_threshold > 0);
+
+-- An event not to be sent before this time: changes of counts wait a moment, so that a burst of supports
+-- goes out as one `Update`.
+ALTER TABLE outbox_events ADD COLUMN not_before TIMESTAMP;

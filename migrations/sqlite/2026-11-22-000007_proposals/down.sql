@@ -1,3 +1,4 @@
+ALTER TABLE outbox_events DROP COLUMN not_before;
 ALTER TABLE communes DROP COLUMN proposal_threshold;
 DROP TABLE notifications;
 DROP TABLE proposal_followers;

@@ -230,6 +230,36 @@ impl Instance {
         Ok(format!("{}/notes/{}", self.base, note.id))
     }
 
+    /// `n` proposals by marie, by their `Page` ids.
+    pub async fn local_proposals(&self, n: usize) -> Res<Vec<String>> {
+        let marie = self.marie;
+        let ids = self
+            .db
+            .transaction(move |conn| {
+                let (_, account) = parvis::db::queries::account_by_id(conn, marie)?
+                    .ok_or_else(|| parvis::error::Error::internal("marie has no account"))?;
+                (0..n)
+                    .map(|i| {
+                        parvis::civic::proposals::propose(
+                            conn,
+                            &account,
+                            parvis::civic::proposals::NewProposal {
+                                title: format!("Proposition {i} : un jardin partagé"),
+                                summary: "Derrière la médiathèque, arrosé par le quartier.".into(),
+                                ..Default::default()
+                            },
+                        )
+                    })
+                    .collect::<parvis::error::Result<Vec<_>>>()
+            })
+            .await
+            .map_err(pe)?;
+        Ok(ids
+            .into_iter()
+            .map(|id| format!("{}/debates/{id}", self.base))
+            .collect())
+    }
+
     /// marie's private key, ready to sign (for [`calibrate`]).
     pub async fn marie_key(&self) -> Res<SigningKey> {
         let marie = self.marie;

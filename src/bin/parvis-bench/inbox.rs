@@ -43,6 +43,10 @@ pub struct B1Args {
     /// `database.pool_size` of the server (default: Parvis's default).
     #[arg(long)]
     pub pool_size: Option<u32>,
+    /// Send `Like` votes instead of replies: supports of citizen proposals, each actor supporting each
+    /// proposal once (as many proposals as it takes).
+    #[arg(long)]
+    pub votes: bool,
 }
 
 struct RunResult {
@@ -116,7 +120,7 @@ pub async fn run(options: &Options, args: &B1Args) -> Res<()> {
             .sum();
         if refused > 0 || result.stored_notes != args.n as i64 {
             return Err(fail(format!(
-                "run {}: statuses {:?}, {} notes stored of {} sent; first refusal: {}",
+                "run {}: statuses {:?}, {} notes or supports stored of {} sent; first refusal: {}",
                 run + 1,
                 result.statuses,
                 result.stored_notes,
@@ -127,7 +131,8 @@ pub async fn run(options: &Options, args: &B1Args) -> Res<()> {
         results.push(result);
     }
     let key = format!(
-        "b1-{}{}",
+        "b1-{}{}{}",
+        if args.votes { "votes-" } else { "" },
         if args.postgres.is_some() {
             "postgres"
         } else {
@@ -145,15 +150,23 @@ async fn one_run(options: &Options, args: &B1Args, keys: &[Key], run: usize) -> 
     if let Some(size) = args.pool_size {
         instance.settings.database.pool_size = size;
     }
-    let parent = instance
-        .local_post("Le budget participatif 2027 est ouvert : vos idées ?")
-        .await?;
+    let parents = if args.votes {
+        instance
+            .local_proposals(args.n.div_ceil(args.actors))
+            .await?
+    } else {
+        vec![
+            instance
+                .local_post("Le budget participatif 2027 est ouvert : vos idées ?")
+                .await?,
+        ]
+    };
     insert_actors(&instance, keys, args.actors).await?;
     instance.write_config("", "")?;
 
     eprintln!("  pre-signing {} requests…", args.n);
     let inbox = Url::parse(&format!("{}/inbox", instance.base))?;
-    let requests = presign(args, keys, &inbox, &parent, run)?;
+    let requests = presign(args, keys, &inbox, &parents, run)?;
     let body_bytes = requests.iter().map(Vec::len).sum::<usize>() / requests.len().max(1);
 
     let machine_speed = calibrate(options, &keys[0].signing)?;
@@ -229,9 +242,13 @@ async fn one_run(options: &Options, args: &B1Args, keys: &[Key], run: usize) -> 
     server.stop().await?;
     latencies.sort_unstable();
 
-    let stored_notes = instance
-        .count("notes", "WHERE remote_author_id IS NOT NULL")
-        .await?;
+    let stored_notes = if args.votes {
+        instance.count("proposal_supports", "").await?
+    } else {
+        instance
+            .count("notes", "WHERE remote_author_id IS NOT NULL")
+            .await?
+    };
     let received = instance.count("received_activities", "").await?;
     Ok(RunResult {
         wall,
@@ -275,11 +292,16 @@ fn markdown(options: &Options, args: &B1Args, backend: &str, results: &[RunResul
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "## B1 on {backend}{}: signed `Create(Note)` replies to the shared inbox (+ B2, B9 during B1)\n",
+        "## B1 on {backend}{}: {} to the shared inbox (+ B2, B9 during B1)\n",
         if options.pin {
             ""
         } else {
             ", server and load generator sharing both CPUs"
+        },
+        if args.votes {
+            "signed `Like` votes (supports of proposals)"
+        } else {
+            "signed `Create(Note)` replies"
         }
     );
     s.push_str(&report::preamble(options));

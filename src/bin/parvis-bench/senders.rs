@@ -92,8 +92,21 @@ pub async fn insert_actors(instance: &Instance, keys: &[Key], actors: usize) -> 
 }
 
 /// The reply number `j` of run `run`, by actor `j % actors`: a ~2 KB activity like a Mastodon reply.
-pub fn activity(args: &B1Args, parent: &str, run: usize, j: usize) -> (String, Vec<u8>) {
+pub fn activity(args: &B1Args, parents: &[String], run: usize, j: usize) -> (String, Vec<u8>) {
     let actor = actor_url(j % args.actors);
+    if args.votes {
+        // Actor `j % actors` supports proposal `j / actors`: each person once per proposal.
+        let proposal = &parents[(j / args.actors) % parents.len()];
+        let body = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{actor}/likes/{run}{j:07}"),
+            "type": "Like",
+            "actor": actor,
+            "object": proposal,
+        });
+        return (format!("{actor}#main-key"), body.to_string().into_bytes());
+    }
+    let parent = parents[0].as_str();
     let note = format!("{actor}/statuses/{run}{j:07}");
     let followers = format!("{actor}/followers");
     // The local post's author is mentioned, as Mastodon does in a reply.
@@ -143,7 +156,7 @@ pub fn presign(
     args: &B1Args,
     keys: &[Key],
     inbox: &Url,
-    parent: &str,
+    parents: &[String],
     run: usize,
 ) -> Res<Vec<Vec<u8>>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -155,7 +168,7 @@ pub fn presign(
                     let range = (t * per)..((t + 1) * per).min(args.n);
                     let mut out = Vec::with_capacity(range.len());
                     for j in range {
-                        let (key_id, body) = activity(args, parent, run, j);
+                        let (key_id, body) = activity(args, parents, run, j);
                         let key = &keys[(j % args.actors) % keys.len()].signing;
                         let mut headers = HeaderMap::new();
                         headers.insert(
