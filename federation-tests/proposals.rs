@@ -18,6 +18,8 @@ use parvis::model::{ProposalStatus, Role};
 
 const WAIT: Duration = Duration::from_secs(30);
 
+type Fields<'a> = Vec<(&'a str, &'a str)>;
+
 async fn signed_in(instance: &TestInstance, user: &str) -> WebClient {
     let mut web = WebClient::new(instance);
     web.login(user, PASSWORD).await;
@@ -610,6 +612,56 @@ both_backends!(
                 .get("/debates")
                 .await
                 .has("Proposition A")
+        );
+
+        // Every proposal form refuses a missing or forged CSRF token, and nothing changes.
+        let before = detail(&alpha, &a).await;
+        let forms: Vec<(&str, String, Fields)> = vec![
+            (
+                "karim",
+                "/proposals".into(),
+                vec![("title", "CSRF"), ("summary", "s")],
+            ),
+            ("karim", format!("{a}/support"), vec![]),
+            ("karim", format!("{a}/follow?off=1"), vec![]),
+            (
+                "marie",
+                format!("{a}/answer"),
+                vec![("status", "rejected"), ("answer", "Non")],
+            ),
+            ("admin", "/admin/proposals".into(), vec![("threshold", "1")]),
+        ];
+        for (who, path, fields) in forms {
+            let web = match who {
+                "karim" => &mut karim,
+                "marie" => &mut marie,
+                _ => &mut admin,
+            };
+            for token in [None, Some("forged-token")] {
+                let mut all = fields.clone();
+                if let Some(token) = token {
+                    all.push(("csrf", token));
+                }
+                let page = web.post(&path, &all).await;
+                assert_eq!(
+                    page.status, 403,
+                    "{path} with token {token:?}: {}",
+                    page.body
+                );
+            }
+        }
+        let after = detail(&alpha, &a).await;
+        assert_eq!(before, after, "nothing changed");
+        assert!(karim.get(&a).await.has("Ne plus suivre"), "still following");
+        let (_, listed) = alpha
+            .get_json("/api/v1/parvis/proposals", "application/json")
+            .await;
+        assert_eq!(listed.as_array().unwrap().len(), 3);
+        let page = WebClient::new(&alpha).get("/admin").await;
+        assert_ne!(page.status, 200, "the admin page needs a login");
+        assert!(
+            admin.get("/admin").await.has("value=\"3\""),
+            "threshold kept"
         );
 
         // The open-data export: every proposal with its counts; formulas defused, quotes doubled.

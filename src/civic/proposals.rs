@@ -394,19 +394,15 @@ fn record_change(
         .get_result(conn)?)
 }
 
-/// How an official is named under an answer: their current mandate, or their role for a moderator or admin
-/// acting for the commune.
+/// The mandate shown under an answer: the answerer's current one, as the town wrote it; empty for a moderator
+/// or admin acting for the commune without a mandate (their name is shown alone).
 fn mandate_of(conn: &mut AnyConnection, account: &Account) -> Result<String> {
     let today = chrono::Utc::now().date_naive();
-    let current = crate::db::queries::mandates_of(conn, account.actor_id)?
+    Ok(crate::db::queries::mandates_of(conn, account.actor_id)?
         .into_iter()
-        .find(|m| m.is_current(today));
-    Ok(match (current, account.role) {
-        (Some(m), _) => format!("{}, {}", m.office, m.governing_body),
-        (None, Role::Moderator) => "moderator".into(),
-        (None, Role::Admin) => "administrator".into(),
-        (None, _) => "official".into(),
-    })
+        .find(|m| m.is_current(today))
+        .map(|m| format!("{}, {}", m.office, m.governing_body))
+        .unwrap_or_default())
 }
 
 /// An official (or a moderator or admin acting for the commune) moves a proposal to a new status with a

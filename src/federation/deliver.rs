@@ -703,6 +703,34 @@ fn plan(
             published: None,
         }))
     };
+    // A `Like` by the actor (an agree, a support), or its `Undo`.
+    let like_or_undo = |id: Url, object: Url, to: Vec<String>, on: bool| {
+        let like = ActivityOut {
+            context: None,
+            id,
+            kind: "Like".into(),
+            actor: actor_url.clone(),
+            object: ObjectOut::Link(object),
+            to: to.clone(),
+            cc: vec![],
+            published: None,
+        };
+        if on {
+            ActivityOut {
+                context: Some(context()),
+                published: Some(Utc::now()),
+                ..like
+            }
+        } else {
+            activity(
+                "Undo",
+                urls.activity(),
+                ObjectOut::Activity(Box::new(like)),
+                to,
+                vec![],
+            )
+        }
+    };
     let parse =
         |s: &str| Url::parse(s).map_err(|e| Error::BadRequest(format!("stored id {s}: {e}")));
     // The commune relays something to its followers (FEP-1b12).
@@ -937,33 +965,13 @@ fn plan(
                 inboxes.insert(author.delivery_inbox().to_string());
                 to.push(author.ap_id);
             }
-            let like = ActivityOut {
-                context: None,
-                id: urls.like(like_id),
-                kind: "Like".into(),
-                actor: actor_url.clone(),
-                object: ObjectOut::Link(comment_url),
-                to: to.clone(),
-                cc: vec![],
-                published: None,
-            };
-            let out = if event.kind == EventKind::CommentLiked {
-                ActivityOut {
-                    context: Some(context()),
-                    published: Some(Utc::now()),
-                    ..like
-                }
-            } else {
-                activity(
-                    "Undo",
-                    urls.activity(),
-                    ObjectOut::Activity(Box::new(like)),
-                    to,
-                    vec![],
-                )
-            };
             Some(Planned {
-                activity: out,
+                activity: like_or_undo(
+                    urls.like(like_id),
+                    comment_url,
+                    to,
+                    event.kind == EventKind::CommentLiked,
+                ),
                 listed: false,
                 note: None,
                 inboxes: inboxes.into_iter().collect(),
@@ -1054,33 +1062,13 @@ fn plan(
             let ids = crate::federation::debates::debate_ids(conn, urls, &debate)?;
             let support: i64 = event.payload.parse().map_err(Error::internal)?;
             let to = vec![ids.commune.to_string()];
-            let like = ActivityOut {
-                context: None,
-                id: urls.support(support),
-                kind: "Like".into(),
-                actor: actor_url.clone(),
-                object: ObjectOut::Link(ids.debate),
-                to: to.clone(),
-                cc: vec![],
-                published: None,
-            };
-            let out = if event.kind == EventKind::ProposalSupported {
-                ActivityOut {
-                    context: Some(context()),
-                    published: Some(Utc::now()),
-                    ..like
-                }
-            } else {
-                activity(
-                    "Undo",
-                    urls.activity(),
-                    ObjectOut::Activity(Box::new(like)),
-                    to,
-                    vec![],
-                )
-            };
             Some(Planned {
-                activity: out,
+                activity: like_or_undo(
+                    urls.support(support),
+                    ids.debate,
+                    to,
+                    event.kind == EventKind::ProposalSupported,
+                ),
                 listed: false,
                 note: None,
                 inboxes: ids.remote_inboxes,

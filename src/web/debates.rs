@@ -58,14 +58,14 @@ pub fn debate_list(lang: Lang, items: &[DebateSummary]) -> Markup {
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     #[serde(default)]
-    theme: Option<String>,
+    pub(crate) theme: Option<String>,
     #[serde(default)]
-    status: Option<String>,
+    pub(crate) status: Option<String>,
     #[serde(default)]
-    sort: Option<String>,
-    /// `elsewhere`: debates of other servers' communes followed from here.
+    pub(crate) sort: Option<String>,
+    /// `elsewhere`: what other servers' communes followed from here hold.
     #[serde(default)]
-    scope: Option<String>,
+    pub(crate) scope: Option<String>,
 }
 
 /// `/debates`: the default commune's debates, by theme and status, newest or most active first; or the
@@ -649,7 +649,8 @@ async fn debate_page(
             h1 { (d.title) }
             p {
                 @if d.pinned { span class="badge" { (lang.t("debate-pinned")) } " " }
-                span class="badge" { (status_label(lang, d.status)) }
+                // A proposal shows where it stands below; its comments' state shows at the comment form.
+                @if proposal.is_none() { span class="badge" { (status_label(lang, d.status)) } }
                 @if let Some(author) = &thread.author { " " (lang.t("debate-by")) " " (author_link(author)) }
                 " · " time datetime=(d.created_at.and_utc().to_rfc3339()) { (lang.date(d.created_at.date())) }
                 @if let (Some(opens), true) = (d.opens_at, d.not_open_yet(Utc::now().naive_utc())) {
@@ -737,7 +738,8 @@ async fn debate_page(
                         }
                     }
                 }
-                @if d.pinned {
+                @if proposal.is_some() {
+                } @else if d.pinned {
                     (button_form(csrf, &format!("/debates/{}/pin?off=1", d.id), &lang.t("debate-unpin"), "pin"))
                 } @else {
                     (button_form(csrf, &format!("/debates/{}/pin", d.id), &lang.t("debate-pin"), "pin"))

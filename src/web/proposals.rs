@@ -15,6 +15,7 @@ use crate::db::queries;
 use crate::error::Error;
 use crate::ids::{DebateId, ThemeId};
 use crate::model::{ProposalStatus, Theme};
+use crate::web::debates::ListQuery;
 use crate::web::forms::{self, FormErrors, Input};
 use crate::web::i18n::Lang;
 use crate::web::session::Visitor;
@@ -45,19 +46,6 @@ pub fn list_items(lang: Lang, items: &[ProposalSummary]) -> Markup {
             }
         }
     }
-}
-
-#[derive(Deserialize, Default)]
-pub struct ListQuery {
-    #[serde(default)]
-    theme: Option<String>,
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    sort: Option<String>,
-    /// `elsewhere`: proposals of other servers' communes followed from here.
-    #[serde(default)]
-    scope: Option<String>,
 }
 
 /// `/proposals`: the default commune's proposals by theme and status, most supported, newest or closest to
