@@ -511,7 +511,8 @@ pub async fn receive_page(
                 return Ok(());
             }
             let stored = crate::civic::debates::store_remote_debate(conn, new, followed.1)?;
-            if let (Some(id), Some(proposal)) = (stored, proposal) {
+            // A proposal's status, counts and answers are its commune's word, not its author's.
+            if let (Some(id), Some(proposal), true) = (stored, proposal, followed.0 == followed.1) {
                 crate::civic::proposals::store_remote_proposal(conn, id, proposal)?;
             }
             Ok(())
