@@ -219,6 +219,14 @@ both_backends!(
             (supports(&detail(&beta, &copy).await) == (1, 1, 2)).then_some(())
         })
         .await;
+        let bob_token = parvis::civic::tokens::create_token(&beta.db, "bob")
+            .await
+            .unwrap();
+        let copy_id = copy.rsplit('/').next().unwrap().to_string();
+        let (_, mine) = beta
+            .api_get(&format!("/api/v1/parvis/proposals/{copy_id}"), &bob_token)
+            .await;
+        assert_eq!(mine["supported"], true, "{mine}");
         assert_eq!(detail(&beta, &copy).await["supported"], false, "no token");
         // The peer withdraws (Undo(Like)).
         let undone = peer
@@ -366,6 +374,24 @@ both_backends!(
         assert!(content.contains("Acceptée"), "{content}");
         assert!(content.contains("trois bancs"), "{content}");
         assert!(content.contains("Maire, Conseil municipal"), "{content}");
+        // The peer follows the proposal, not just the commune: it is addressed and mentioned, as Mastodon
+        // needs to keep the post.
+        assert!(
+            note["object"]["cc"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c == peer_actor.as_str()),
+            "{note}"
+        );
+        assert!(
+            note["object"]["tag"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["type"] == "Mention" && t["href"] == peer_actor.as_str()),
+            "{note}"
+        );
         let fetched = peer
             .control_get(&format!(
                 "/fetch?url={}",
@@ -400,6 +426,47 @@ both_backends!(
             .await;
         assert_ne!(liked["ok"], true, "a support after the answer is refused");
         assert_eq!(supports(&detail(&alpha, &path).await), (1, 1, 1));
+
+        // A late Update with an earlier status changes the copy's counts, not its status or history.
+        let copy_debate = DebateId(copy_id.parse().unwrap());
+        beta.db
+            .transaction(move |c| {
+                parvis::civic::proposals::store_remote_proposal(
+                    c,
+                    copy_debate,
+                    parvis::civic::proposals::RemoteProposal {
+                        status: ProposalStatus::UnderReview,
+                        theme: None,
+                        place: Some("Place du Marché".into()),
+                        coordinates: None,
+                        supports_residents: 1,
+                        supports_local: 1,
+                        supports_remote: 2,
+                        threshold: 2,
+                        answer: None,
+                    },
+                )
+            })
+            .await
+            .unwrap();
+        let late = detail(&beta, &copy).await;
+        assert_eq!(late["proposal"]["status"], "accepted");
+        assert_eq!(supports(&late), (1, 1, 2));
+        let statuses: Vec<&str> = late["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(statuses, ["published", "accepted"]);
+        // The answer Note is not kept as a comment on the copy (the history has it).
+        let (_, thread) = beta
+            .get_json(
+                &format!("/api/v1/parvis/debates/{copy_id}"),
+                "application/json",
+            )
+            .await;
+        assert_eq!(thread["comments"], json!([]), "{thread}");
     }
 );
 

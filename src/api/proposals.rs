@@ -188,10 +188,12 @@ async fn detail(
     responses((status = 200, body = ProposalDetailDto), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn show(
     State(ctx): State<AppContext>,
+    current: Option<CurrentAccount>,
     Path(id): Path<String>,
 ) -> Result<Json<ProposalDetailDto>> {
     let id = proposal_id(&id)?;
-    Ok(Json(detail(&ctx, id, None).await?))
+    let viewer = current.map(|c| c.actor.id);
+    Ok(Json(detail(&ctx, id, viewer).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -629,8 +629,21 @@ pub fn store_remote_proposal(
         .select(proposals::status)
         .first(conn)
         .optional()?;
+    // Statuses only move forward: an Update delivered late (or a commune going back and forth) changes
+    // the counts, not the status, and adds nothing to the history.
+    let status = match previous {
+        Some(prev)
+            if prev != remote.status
+                && !prev.next().contains(&remote.status)
+                && !(prev == ProposalStatus::Published
+                    && remote.status == ProposalStatus::UnderReview) =>
+        {
+            prev
+        }
+        _ => remote.status,
+    };
     let values = (
-        proposals::status.eq(remote.status),
+        proposals::status.eq(status),
         proposals::remote_theme.eq(theme),
         proposals::place.eq(place),
         proposals::latitude.eq(coordinates.map(|c| c.0)),
@@ -652,8 +665,9 @@ pub fn store_remote_proposal(
                 .execute(conn)?;
         }
     }
-    if previous != Some(remote.status) {
+    if previous != Some(status) {
         let answer = remote.answer.map(|(html, name, mandate)| {
+            let html: String = html.chars().take(MAX_ANSWER * 4).collect();
             (
                 crate::civic::notes::sanitize_remote_html(&html),
                 name.chars().take(200).collect::<String>(),

@@ -80,7 +80,7 @@ pub struct PageIn {
     pub comments_enabled: Option<bool>,
     /// A proposal's `parvis:` terms (absent on a debate); read leniently, a malformed one is ignored.
     #[serde(default)]
-    pub proposal_status: Option<String>,
+    pub proposal_status: Option<Value>,
     #[serde(default)]
     pub supports_residents: Option<Value>,
     #[serde(default)]

@@ -497,7 +497,10 @@ pub async fn receive_page(
         closes_at: page.end_time.map(|t| t.naive_utc()),
         published: page.published.unwrap_or_else(chrono::Utc::now).naive_utc(),
     };
-    let proposal = crate::federation::proposals::remote_proposal(&page);
+    // A proposal's status, counts and answers are its commune's word, read from a Page on its commune's
+    // server (not from its author, nor from a Page a relay points to elsewhere).
+    let proposal = crate::federation::proposals::remote_proposal(&page)
+        .filter(|_| sent_by_host && domain_of(&page.id) == commune.domain);
     let followed = (commune.id, sender.id);
     ctx.db
         .transaction(move |conn| {
@@ -511,8 +514,7 @@ pub async fn receive_page(
                 return Ok(());
             }
             let stored = crate::civic::debates::store_remote_debate(conn, new, followed.1)?;
-            // A proposal's status, counts and answers are its commune's word, not its author's.
-            if let (Some(id), Some(proposal), true) = (stored, proposal, followed.0 == followed.1) {
+            if let (Some(id), Some(proposal)) = (stored, proposal) {
                 crate::civic::proposals::store_remote_proposal(conn, id, proposal)?;
             }
             Ok(())

@@ -180,6 +180,19 @@ pub fn answer_note(conn: &mut AnyConnection, urls: &Urls, change_id: i64) -> Res
     }
     .into_string();
     let id = urls.proposal_answer(debate.id, change.id);
+    // Those who follow the proposal itself (a Mastodon user who favourited it, say) are addressed and
+    // mentioned: Mastodon keeps a post from an actor nobody follows there only when it mentions someone.
+    let mut cc = vec![urls.followers(&commune_url).to_string()];
+    let mut tag = vec![];
+    for who in crate::civic::proposals::remote_followers(conn, debate.id)? {
+        let actor = crate::civic::remote::remote_actor(conn, who)?;
+        tag.push(serde_json::json!({
+            "type": "Mention",
+            "href": actor.ap_id,
+            "name": format!("@{}@{}", actor.username, actor.domain),
+        }));
+        cc.push(actor.ap_id);
+    }
     Ok(NoteObject {
         kind: "Note".into(),
         id: id.clone(),
@@ -188,10 +201,10 @@ pub fn answer_note(conn: &mut AnyConnection, urls: &Urls, change_id: i64) -> Res
         published: Some(change.at.and_utc()),
         in_reply_to: Some(urls.debate(debate.id)),
         to: vec![PUBLIC.to_string()],
-        cc: vec![urls.followers(&commune_url).to_string()],
+        cc,
         url: Some(page),
         stance: None,
-        tag: vec![],
+        tag,
     })
 }
 
@@ -201,7 +214,7 @@ fn integer(value: &Option<Value>) -> i64 {
 
 /// What a proposal hosted elsewhere says of itself, if its Page is a proposal's.
 pub fn remote_proposal(page: &PageIn) -> Option<RemoteProposal> {
-    let status = ProposalStatus::parse(page.proposal_status.as_deref()?)?;
+    let status = ProposalStatus::parse(page.proposal_status.as_ref()?.as_str()?)?;
     let place: Option<Place> = page
         .location
         .clone()
