@@ -305,8 +305,17 @@ fn count(
     category: SupportCategory,
     delta: i64,
 ) -> Result<()> {
-    let target = proposals::table.find(id);
-    match category {
+    // A support is counted only while the proposal takes them: an answer committed meanwhile wins.
+    let open = [ProposalStatus::Published, ProposalStatus::UnderReview];
+    let allowed: &[ProposalStatus] = if delta > 0 {
+        &open
+    } else {
+        ProposalStatus::ALL
+    };
+    let target = proposals::table
+        .find(id)
+        .filter(proposals::status.eq_any(allowed));
+    let changed = match category {
         SupportCategory::Resident => diesel::update(target)
             .set(proposals::supports_residents.eq(proposals::supports_residents + delta))
             .execute(conn)?,
@@ -317,6 +326,11 @@ fn count(
             .set(proposals::supports_remote.eq(proposals::supports_remote + delta))
             .execute(conn)?,
     };
+    if changed == 0 {
+        return Err(Error::Conflict(
+            "this proposal has been answered: it takes no more supports".into(),
+        ));
+    }
     Ok(())
 }
 
@@ -335,16 +349,18 @@ fn review_if_reached(conn: &mut AnyConnection, d: &Debate) -> Result<()> {
         return Ok(());
     }
     record_change(conn, d.id, ProposalStatus::UnderReview, None)?;
+    let mut officials: Vec<ActorId> = vec![];
     if let Some(commune) = d.commune_id {
-        let officials: Vec<ActorId> = crate::db::queries::officials_of(conn, commune)?
+        officials = crate::db::queries::officials_of(conn, commune)?
             .into_iter()
             .map(|(a, _)| a.id)
             .collect();
-        for official in officials {
-            notify(conn, official, d.id, "threshold")?;
+        for official in &officials {
+            notify(conn, *official, d.id, "threshold")?;
         }
     }
-    notify_followers(conn, d.id, "status", None)
+    // Officials who also follow it were told once, above.
+    notify_followers(conn, d.id, "status", &officials)
 }
 
 /// How long a change of counts waits before its `Update` goes out.
@@ -466,7 +482,7 @@ pub fn answer(
         status,
         Some((&html, account.actor_id, &name, &mandate)),
     )?;
-    notify_followers(conn, id, "answered", Some(account.actor_id))?;
+    notify_followers(conn, id, "answered", &[account.actor_id])?;
     outbox::record(conn, EventKind::ProposalUpdated, commune, id.0, None, "")?;
     outbox::record(conn, EventKind::ProposalAnswered, commune, change, None, "")
 }
@@ -577,14 +593,14 @@ fn notify_followers(
     conn: &mut AnyConnection,
     id: DebateId,
     kind: &str,
-    except: Option<ActorId>,
+    except: &[ActorId],
 ) -> Result<()> {
     let followers: Vec<ActorId> = proposal_followers::table
         .filter(proposal_followers::debate_id.eq(id))
         .filter(proposal_followers::account_id.is_not_null())
         .select(proposal_followers::account_id.assume_not_null())
         .load(conn)?;
-    for follower in followers.into_iter().filter(|f| Some(*f) != except) {
+    for follower in followers.into_iter().filter(|f| !except.contains(f)) {
         notify(conn, follower, id, kind)?;
     }
     Ok(())
@@ -685,7 +701,7 @@ pub fn store_remote_proposal(
             ))
             .execute(conn)?;
         if previous.is_some() {
-            notify_followers(conn, id, "status", None)?;
+            notify_followers(conn, id, "status", &[])?;
         }
     }
     Ok(())
