@@ -407,13 +407,12 @@ both_backends!(
         assert_eq!(status, 422, "{direct}");
         let reply_uri = reply["uri"].as_str().unwrap().to_string();
         let first_uri = first["uri"].as_str().unwrap().to_string();
-        // On alpha, the reply points at the first post as alpha stores it.
+        // On alpha, the reply points at the first post as alpha stores it. The two are delivered
+        // independently (the reply may come first), and the parent is resolved when read: wait for both.
+        in_timeline(&alpha, &citizen, &reply_uri, "the reply on alpha").await;
+        let alpha_first =
+            in_timeline(&alpha, &citizen, &first_uri, "the first post on alpha").await;
         let seen = in_timeline(&alpha, &citizen, &reply_uri, "the reply on alpha").await;
-        let alpha_first = timeline(&alpha, &citizen)
-            .await
-            .into_iter()
-            .find(|s| s["uri"] == first_uri.as_str())
-            .unwrap();
         assert_eq!(seen["in_reply_to_id"], alpha_first["id"]);
 
         // The author deletes the first post: it leaves alpha's timeline and beta's outbox.
