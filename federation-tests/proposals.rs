@@ -94,6 +94,14 @@ async fn detail(instance: &TestInstance, path: &str) -> Value {
     body
 }
 
+/// Waits until a proposal's counts (residents, local, remote) are these.
+async fn counts_become(instance: &TestInstance, path: &str, expected: (i64, i64, i64), what: &str) {
+    eventually(what, WAIT, || async {
+        (supports(&detail(instance, path).await) == expected).then_some(())
+    })
+    .await;
+}
+
 fn supports(detail: &Value) -> (i64, i64, i64) {
     let s = &detail["proposal"]["supports"];
     (
@@ -215,10 +223,7 @@ both_backends!(
         );
 
         // The counts reach beta with the commune's Update.
-        eventually("the counts on beta", WAIT, || async {
-            (supports(&detail(&beta, &copy).await) == (1, 1, 2)).then_some(())
-        })
-        .await;
+        counts_become(&beta, &copy, (1, 1, 2), "the counts on beta").await;
         let bob_token = parvis::civic::tokens::create_token(&beta.db, "bob")
             .await
             .unwrap();
@@ -233,25 +238,16 @@ both_backends!(
             .control_post("/undo-like", json!({ "object": page_id }))
             .await;
         assert_eq!(undone["ok"], true, "{undone}");
-        eventually("the peer's support withdrawn", WAIT, || async {
-            (supports(&detail(&alpha, &path).await) == (1, 1, 1)).then_some(())
-        })
-        .await;
+        counts_become(&alpha, &path, (1, 1, 1), "the peer's support withdrawn").await;
 
         // Bob withdraws from beta (an Undo of his Like), then supports again.
         let page = bob
             .submit(&copy, &format!("{copy}/support?off=1"), &[])
             .await;
         assert_eq!(page.status, 303, "{}", page.body);
-        eventually("bob's support withdrawn on alpha", WAIT, || async {
-            (supports(&detail(&alpha, &path).await) == (1, 1, 0)).then_some(())
-        })
-        .await;
+        counts_become(&alpha, &path, (1, 1, 0), "bob's support withdrawn on alpha").await;
         bob.submit(&copy, &format!("{copy}/support"), &[]).await;
-        eventually("bob's support again on alpha", WAIT, || async {
-            (supports(&detail(&alpha, &path).await) == (1, 1, 1)).then_some(())
-        })
-        .await;
+        counts_become(&alpha, &path, (1, 1, 1), "bob's support again on alpha").await;
 
         // The peer follows the proposal itself, as an object: the commune accepts.
         let peer_base = peer_actor.rsplit_once("/users/").unwrap().0.to_string();
@@ -868,5 +864,13 @@ both_backends!(
             )
             .await;
         assert_eq!(status, 404);
+        let page = karim
+            .submit(
+                &format!("/debates/{debate_id}"),
+                &format!("/proposals/{debate_id}/follow"),
+                &[],
+            )
+            .await;
+        assert_eq!(page.status, 404, "a debate is not followed as a proposal");
     }
 );

@@ -111,7 +111,7 @@ pub fn propose(conn: &mut AnyConnection, account: &Account, new: NewProposal) ->
         ))
         .execute(conn)?;
     record_change(conn, id, ProposalStatus::Published, None)?;
-    follow(conn, account.actor_id, id, true)?;
+    add_follower(conn, account.actor_id, id)?;
     Ok(id)
 }
 
@@ -197,7 +197,7 @@ pub fn support(conn: &mut AnyConnection, account: &Account, id: DebateId, on: bo
     let Some(support) = inserted else {
         return Ok(());
     };
-    follow(conn, who, id, true)?;
+    add_follower(conn, who, id)?;
     if d.is_local() {
         count(conn, id, category, 1)?;
         review_if_reached(conn, &d)?;
@@ -390,20 +390,29 @@ fn supports_changed(conn: &mut AnyConnection, d: &Debate) -> Result<()> {
     Ok(())
 }
 
+/// A public answer as the history keeps it: sanitized HTML, who gave it (an account here, when known), and
+/// their name and mandate as they were then.
+struct Answer<'a> {
+    html: &'a str,
+    by: Option<ActorId>,
+    name: &'a str,
+    mandate: &'a str,
+}
+
 fn record_change(
     conn: &mut AnyConnection,
     id: DebateId,
     status: ProposalStatus,
-    answer: Option<(&str, ActorId, &str, &str)>,
+    answer: Option<Answer<'_>>,
 ) -> Result<i64> {
     Ok(diesel::insert_into(proposal_history::table)
         .values((
             proposal_history::debate_id.eq(id),
             proposal_history::status.eq(status),
-            proposal_history::answer_html.eq(answer.map(|a| a.0)),
-            proposal_history::answered_by.eq(answer.map(|a| a.1)),
-            proposal_history::answerer_name.eq(answer.map_or("", |a| a.2)),
-            proposal_history::answerer_mandate.eq(answer.map_or("", |a| a.3)),
+            proposal_history::answer_html.eq(answer.as_ref().map(|a| a.html)),
+            proposal_history::answered_by.eq(answer.as_ref().and_then(|a| a.by)),
+            proposal_history::answerer_name.eq(answer.as_ref().map_or("", |a| a.name)),
+            proposal_history::answerer_mandate.eq(answer.as_ref().map_or("", |a| a.mandate)),
             proposal_history::at.eq(now()),
         ))
         .returning(proposal_history::id)
@@ -480,7 +489,12 @@ pub fn answer(
         conn,
         id,
         status,
-        Some((&html, account.actor_id, &name, &mandate)),
+        Some(Answer {
+            html: &html,
+            by: Some(account.actor_id),
+            name: &name,
+            mandate: &mandate,
+        }),
     )?;
     notify_followers(conn, id, "answered", &[account.actor_id])?;
     outbox::record(conn, EventKind::ProposalUpdated, commune, id.0, None, "")?;
@@ -489,14 +503,9 @@ pub fn answer(
 
 /// Follows a proposal's answers, or stops.
 pub fn follow(conn: &mut AnyConnection, who: ActorId, id: DebateId, on: bool) -> Result<()> {
+    proposal(conn, id)?;
     if on {
-        crate::on_each_backend!(conn, |c| diesel::insert_into(proposal_followers::table)
-            .values((
-                proposal_followers::debate_id.eq(id),
-                proposal_followers::account_id.eq(Some(who)),
-            ))
-            .on_conflict_do_nothing()
-            .execute(c))?;
+        add_follower(conn, who, id)?;
     } else {
         diesel::delete(
             proposal_followers::table
@@ -505,6 +514,18 @@ pub fn follow(conn: &mut AnyConnection, who: ActorId, id: DebateId, on: bool) ->
         )
         .execute(conn)?;
     }
+    Ok(())
+}
+
+/// An account follows a proposal (its author and supporters do, without asking).
+fn add_follower(conn: &mut AnyConnection, who: ActorId, id: DebateId) -> Result<()> {
+    crate::on_each_backend!(conn, |c| diesel::insert_into(proposal_followers::table)
+        .values((
+            proposal_followers::debate_id.eq(id),
+            proposal_followers::account_id.eq(Some(who)),
+        ))
+        .on_conflict_do_nothing()
+        .execute(c))?;
     Ok(())
 }
 
@@ -690,16 +711,17 @@ pub fn store_remote_proposal(
                 mandate.chars().take(200).collect::<String>(),
             )
         });
-        diesel::insert_into(proposal_history::table)
-            .values((
-                proposal_history::debate_id.eq(id),
-                proposal_history::status.eq(remote.status),
-                proposal_history::answer_html.eq(answer.as_ref().map(|a| a.0.as_str())),
-                proposal_history::answerer_name.eq(answer.as_ref().map_or("", |a| a.1.as_str())),
-                proposal_history::answerer_mandate.eq(answer.as_ref().map_or("", |a| a.2.as_str())),
-                proposal_history::at.eq(now()),
-            ))
-            .execute(conn)?;
+        record_change(
+            conn,
+            id,
+            status,
+            answer.as_ref().map(|(html, name, mandate)| Answer {
+                html,
+                by: None,
+                name,
+                mandate,
+            }),
+        )?;
         if previous.is_some() {
             notify_followers(conn, id, "status", &[])?;
         }

@@ -977,35 +977,12 @@ fn plan(
                 inboxes: inboxes.into_iter().collect(),
             })
         }
-        // A debate's status or dates changed: its commune sends the new `Page` to its followers.
-        EventKind::DebateUpdated => {
+        // A debate's status or dates, or a proposal's status, counts or answer changed: its commune sends the
+        // new `Page` to its followers and to those who follow a proposal itself (remote supporters among them).
+        EventKind::DebateUpdated | EventKind::ProposalUpdated => {
             let debate = crate::civic::debates::debate(conn, DebateId(event.subject_id))?;
-            if debate.ap_id.is_some() {
-                // Its Page belongs to its author's server: our status is ours to show.
-                return Ok(None);
-            }
-            let page = crate::federation::debates::page_object(conn, urls, &debate)?;
-            let (to, cc) = (page.to.clone(), page.cc.clone());
-            Some(Planned {
-                activity: activity(
-                    "Update",
-                    urls.activity(),
-                    ObjectOut::Page(Box::new(page)),
-                    to,
-                    cc,
-                ),
-                listed: false,
-                note: None,
-                inboxes: follower_inboxes(conn, event.actor_id)?
-                    .into_iter()
-                    .collect(),
-            })
-        }
-        // A proposal's status, counts or answer changed: its commune sends the new `Page` to its followers and
-        // to those who follow the proposal itself (remote supporters among them).
-        EventKind::ProposalUpdated => {
-            let debate = crate::civic::debates::debate(conn, DebateId(event.subject_id))?;
-            if !debate.is_local() {
+            if debate.ap_id.is_some() || !debate.is_local() {
+                // Its Page belongs to another server: our status is ours to show.
                 return Ok(None);
             }
             let mut inboxes = follower_inboxes(conn, event.actor_id)?;

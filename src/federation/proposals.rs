@@ -266,3 +266,64 @@ pub async fn answer(
         .await?;
     Ok(json(note))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn page(extra: serde_json::Value) -> PageIn {
+        let mut value = serde_json::json!({
+            "type": "Page", "id": "https://ville.example/debates/1", "name": "Des bancs",
+            "audience": "https://ville.example/communes/ville",
+        });
+        value
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn proposal_terms_are_read_leniently() {
+        // A debate: no terms. An unknown or non-string status: a plain debate too.
+        assert!(remote_proposal(&page(serde_json::json!({}))).is_none());
+        assert!(remote_proposal(&page(serde_json::json!({"proposalStatus": "voted"}))).is_none());
+        assert!(remote_proposal(&page(serde_json::json!({"proposalStatus": 3}))).is_none());
+        // Counts that are not integers read as 0; a malformed place and an answer are ignored; an answer
+        // given with another status than the Page's is not taken as this status's answer.
+        let p = remote_proposal(&page(serde_json::json!({
+            "proposalStatus": "accepted",
+            "supportsResidents": "many", "supportsLocal": 2.5, "supportsRemote": 7,
+            "supportThreshold": 50, "theme": {"name": "x"},
+            "location": "Place du Marché",
+            "officialAnswer": {"type": "Note", "content": "<p>Non</p>", "proposalStatus": "rejected"},
+        })))
+        .unwrap();
+        assert_eq!(p.status, ProposalStatus::Accepted);
+        assert_eq!(
+            (
+                p.supports_residents,
+                p.supports_local,
+                p.supports_remote,
+                p.threshold
+            ),
+            (0, 0, 7, 50)
+        );
+        assert_eq!((p.theme, p.place, p.coordinates), (None, None, None));
+        assert!(p.answer.is_none());
+        let p = remote_proposal(&page(serde_json::json!({
+            "proposalStatus": "accepted",
+            "location": {"type": "Place", "name": "Place du Marché", "latitude": 45.7, "longitude": 4.8},
+            "officialAnswer": {"type": "Note", "content": "<p>Oui</p>", "proposalStatus": "accepted",
+                "answererName": "Marie", "office": "Maire"},
+        })))
+        .unwrap();
+        assert_eq!(p.place.as_deref(), Some("Place du Marché"));
+        assert_eq!(p.coordinates, Some((45.7, 4.8)));
+        assert_eq!(
+            p.answer,
+            Some(("<p>Oui</p>".into(), "Marie".into(), "Maire".into()))
+        );
+    }
+}

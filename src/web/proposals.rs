@@ -488,10 +488,7 @@ async fn act(v: Visitor, raw: String, form: ActionForm, action: Action) -> Respo
         .db
         .transaction(move |conn| match action {
             Action::Support(on) => proposals::support(conn, &account, id, on),
-            Action::Follow(on) => {
-                proposals::proposal(conn, id)?;
-                proposals::follow(conn, account.actor_id, id, on)
-            }
+            Action::Follow(on) => proposals::follow(conn, account.actor_id, id, on),
             Action::Answer => {
                 let status = ProposalStatus::parse(&form.status)
                     .ok_or_else(|| Error::invalid("status", "choose the new status"))?;
