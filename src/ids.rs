@@ -68,3 +68,15 @@ id_type!(
     /// A theme a commune files debates under.
     ThemeId
 );
+id_type!(
+    /// A poll (a questionnaire's question, or one on its own), here or copied from another server.
+    PollId
+);
+id_type!(
+    /// One option of a poll.
+    OptionId
+);
+id_type!(
+    /// A questionnaire: several questions answered together.
+    QuestionnaireId
+);

@@ -14,6 +14,7 @@ pub mod keys;
 pub mod maintenance;
 pub mod media;
 pub mod notes;
+pub mod polls;
 pub mod outbox;
 pub mod profile;
 pub mod proposals;

@@ -34,6 +34,27 @@ pub fn record_later(
     record_at(conn, kind, actor, subject_id, None, "", Some(now() + delay))
 }
 
+/// Records an event `delay` from now unless one of the same kind and subject is already waiting: a burst of
+/// changes (supports, votes) goes out as one activity.
+pub fn record_coalesced(
+    conn: &mut AnyConnection,
+    kind: EventKind,
+    actor: ActorId,
+    subject_id: i64,
+    delay: chrono::Duration,
+) -> Result<()> {
+    let waiting: i64 = outbox_events::table
+        .filter(outbox_events::kind.eq(kind))
+        .filter(outbox_events::subject_id.eq(subject_id))
+        .filter(outbox_events::expanded.eq(false))
+        .count()
+        .get_result(conn)?;
+    if waiting == 0 {
+        record_later(conn, kind, actor, subject_id, delay)?;
+    }
+    Ok(())
+}
+
 fn record_at(
     conn: &mut AnyConnection,
     kind: EventKind,

@@ -12,7 +12,7 @@ use crate::db::AnyConnection;
 use crate::error::{Error, Result};
 use crate::ids::{ActorId, DebateId, RemoteActorId, ThemeId};
 use crate::model::schema::{
-    actors, communes, notifications, outbox_events, proposal_followers, proposal_history,
+    actors, communes, notifications, proposal_followers, proposal_history,
     proposal_supports, proposals, themes,
 };
 use crate::model::{
@@ -372,22 +372,13 @@ fn supports_changed(conn: &mut AnyConnection, d: &Debate) -> Result<()> {
     let Some(commune) = d.commune_id else {
         return Ok(());
     };
-    let waiting: i64 = outbox_events::table
-        .filter(outbox_events::kind.eq(EventKind::ProposalUpdated))
-        .filter(outbox_events::subject_id.eq(d.id.0))
-        .filter(outbox_events::expanded.eq(false))
-        .count()
-        .get_result(conn)?;
-    if waiting == 0 {
-        outbox::record_later(
-            conn,
-            EventKind::ProposalUpdated,
-            commune,
-            d.id.0,
-            COUNTS_DELAY,
-        )?;
-    }
-    Ok(())
+    outbox::record_coalesced(
+        conn,
+        EventKind::ProposalUpdated,
+        commune,
+        d.id.0,
+        COUNTS_DELAY,
+    )
 }
 
 /// A public answer as the history keeps it: sanitized HTML, who gave it (an account here, when known), and

@@ -25,6 +25,9 @@ pub struct NoteObject {
     pub attributed_to: Url,
     #[serde(default)]
     pub content: String,
+    /// A poll vote's option (Mastodon: a `Note` with a `name` answering a `Question`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<DateTime<Utc>>,
     #[serde(
@@ -137,6 +140,7 @@ pub enum ObjectOut {
     Activity(Box<ActivityOut>),
     Note(Box<NoteObject>),
     Page(Box<PageObject>),
+    Question(Box<crate::federation::polls::QuestionObject>),
     /// A profile change goes out as `Update` with the whole actor document, as Mastodon sends it.
     Actor(Box<crate::federation::actors::ActorDocument>),
     Tombstone {

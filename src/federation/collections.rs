@@ -244,6 +244,7 @@ pub async fn note(
     };
     let url = ctx.urls.note(note.id);
     let object = NoteObject {
+        name: None,
         kind: "Note".into(),
         id: url.clone(),
         attributed_to: author_url,

@@ -153,6 +153,7 @@ pub fn comment_note(
     };
     let id = urls.comment(comment.id);
     Ok(NoteObject {
+        name: None,
         kind: "Note".into(),
         id: id.clone(),
         attributed_to: author_url.clone(),
@@ -415,7 +416,7 @@ fn like_actor_and_id(
 
 /// An object named or embedded in an activity from `sender`: the embedded copy when it comes from the
 /// sender's own server, else fetched from its server (a relay cannot vouch for another server's objects).
-async fn resolve(ctx: &AppContext, sender: &RemoteActor, value: &Value) -> Result<Value> {
+pub(crate) async fn resolve(ctx: &AppContext, sender: &RemoteActor, value: &Value) -> Result<Value> {
     let id = id_of(value).ok_or_else(|| Error::BadRequest("an object without id".into()))?;
     let url = Url::parse(id).map_err(|e| Error::BadRequest(format!("{id}: {e}")))?;
     if value.is_object() && type_of(value).is_some() && domain_of(&url) == sender.domain {
@@ -613,6 +614,9 @@ pub async fn receive_announce(
                     receive_page(ctx, commune, activity_id, &value, true).await
                 }
                 Some("Note") => receive_relayed_note(ctx, commune, activity_id, &value).await,
+                Some("Question") => {
+                    crate::federation::polls::receive_question(ctx, activity_id, &value).await
+                }
                 _ => Ok(()),
             }
         }

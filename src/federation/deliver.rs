@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::federation::activities::{ActivityOut, NoteObject, ObjectOut, PUBLIC};
 use crate::federation::signatures::{self, SigningKey};
 use crate::federation::{ACTIVITY_JSON, context, domain_of};
-use crate::ids::{ActorId, CommentId, DebateId, DeliveryId, NoteId, OutgoingId};
+use crate::ids::{ActorId, CommentId, DebateId, DeliveryId, NoteId, OutgoingId, PollId};
 use crate::model::schema::{
     comments, deliveries, follows, notes, outbox_events, outgoing_activities, remote_actors,
     remote_hosts,
@@ -787,6 +787,7 @@ fn plan(
                 }
             } else {
                 ObjectOut::Note(Box::new(NoteObject {
+                    name: None,
                     kind: "Note".into(),
                     id: note_url.clone(),
                     attributed_to: actor_url.clone(),
@@ -1071,6 +1072,94 @@ fn plan(
                 listed: false,
                 note: None,
                 inboxes: vec![follower.inbox.clone()],
+            })
+        }
+        // A poll: its author's `Create(Question)` to the author's and the commune's followers, then the commune's
+        // plain `Announce` (what Mastodon shows as a boost of a native poll).
+        EventKind::PollPublished | EventKind::PollAnnounced => {
+            let poll = crate::civic::polls::poll(conn, PollId(event.subject_id))?;
+            let question = crate::federation::polls::question_object(conn, urls, &poll)?;
+            if event.kind == EventKind::PollAnnounced {
+                return Ok(Some(announce(
+                    conn,
+                    ObjectOut::Question(Box::new(question)),
+                )?));
+            }
+            let mut inboxes = follower_inboxes(conn, event.actor_id)?;
+            if let Some(commune) = poll.commune_id {
+                inboxes.extend(follower_inboxes(conn, commune)?);
+            }
+            let (to, cc) = (question.to.clone(), question.cc.clone());
+            Some(Planned {
+                activity: activity(
+                    "Create",
+                    urls.poll_create(poll.id),
+                    ObjectOut::Question(Box::new(question)),
+                    to,
+                    cc,
+                ),
+                listed: true,
+                note: None,
+                inboxes: inboxes.into_iter().collect(),
+            })
+        }
+        // New tallies (coalesced: one update for a burst of votes), or the final ones at the closing: the
+        // author's `Update(Question)` to the followers of the author and the commune, and to remote voters.
+        EventKind::PollUpdated | EventKind::PollClosed => {
+            let poll = crate::civic::polls::poll(conn, PollId(event.subject_id))?;
+            let mut inboxes = follower_inboxes(conn, event.actor_id)?;
+            if let Some(commune) = poll.commune_id {
+                inboxes.extend(follower_inboxes(conn, commune)?);
+            }
+            for voter in crate::civic::polls::remote_voters(conn, poll.id)? {
+                inboxes.insert(crate::civic::remote::remote_actor(conn, voter)?.inbox);
+            }
+            if inboxes.is_empty() {
+                return Ok(None);
+            }
+            let question = crate::federation::polls::question_object(conn, urls, &poll)?;
+            let (to, cc) = (question.to.clone(), question.cc.clone());
+            Some(Planned {
+                activity: activity(
+                    "Update",
+                    urls.activity(),
+                    ObjectOut::Question(Box::new(question)),
+                    to,
+                    cc,
+                ),
+                listed: false,
+                note: None,
+                inboxes: inboxes.into_iter().collect(),
+            })
+        }
+        // A vote given here on another server's poll: one `Note` naming the option, to the poll's author only.
+        EventKind::PollVoted => {
+            let vote = crate::civic::polls::sent_vote(conn, event.subject_id)?;
+            let (Some(question), Some(author)) = (&vote.poll.ap_id, vote.poll.remote_author_id)
+            else {
+                return Ok(None);
+            };
+            let author = crate::civic::remote::remote_actor(conn, author)?;
+            let mut note = crate::federation::polls::vote_note(
+                urls,
+                event.subject_id,
+                actor_url.clone(),
+                parse(question)?,
+                &author.ap_id,
+            );
+            note.name = Some(vote.name);
+            let to = note.to.clone();
+            Some(Planned {
+                activity: activity(
+                    "Create",
+                    urls.activity(),
+                    ObjectOut::Note(Box::new(note)),
+                    to,
+                    vec![],
+                ),
+                listed: false,
+                note: None,
+                inboxes: vec![author.inbox],
             })
         }
         // What happens to a comment in a debate hosted here, relayed by the commune to its followers

@@ -451,6 +451,19 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
                     "the Note is not by the activity's actor".into(),
                 ));
             }
+            // A vote in a poll hosted here (Mastodon: a named Note answering the Question, to its author).
+            if let Some(poll) = note
+                .in_reply_to
+                .as_ref()
+                .and_then(|u| ctx.urls.parse_poll(u.as_str()))
+                && note.name.is_some()
+            {
+                if kind == "Update" {
+                    return Err(Error::Forbidden("a vote cannot be changed".into()));
+                }
+                return crate::federation::polls::receive_vote(ctx, &signer, activity_id, poll, &note)
+                    .await;
+            }
             // A reply to a debate or comment we know is a comment on the debate (FEP-1b12); its edits are
             // applied to the comment.
             let (urls, reply) = (ctx.urls.clone(), note.clone());
@@ -583,6 +596,28 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
             let page = object(&activity)?.clone();
             crate::federation::debates::receive_page(ctx, &signer, activity_id, &page, false).await
         }
+        "Create" | "Update"
+            if object(&activity)
+                .ok()
+                .is_some_and(crate::federation::polls::is_question) =>
+        {
+            let question = object(&activity)?.clone();
+            if question.get("attributedTo").and_then(id_of) != Some(signer.ap_id.as_str()) {
+                return Err(Error::BadRequest(
+                    "the Question is not by the activity's actor".into(),
+                ));
+            }
+            let signer_id = signer.id;
+            let followed = ctx
+                .db
+                .run(move |conn| queries::is_followed_from_here(conn, signer_id))
+                .await?;
+            if !followed {
+                // A poll nobody here follows: dropped, as Mastodon drops posts that concern nobody.
+                return Ok(());
+            }
+            crate::federation::polls::receive_question(ctx, activity_id, &question).await
+        }
         "Announce" => {
             let announced = object(&activity)?.clone();
             crate::federation::debates::receive_announce(ctx, &signer, activity_id, &announced)
@@ -617,6 +652,7 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
                     if object_id == signer.ap_id {
                         crate::civic::remote::forget_actor(conn, signer.id)
                     } else if debates::forget_remote_debate(conn, signer.id, &object_id)?
+                        || crate::civic::polls::forget_remote(conn, signer.id, &object_id)?
                         || debates::delete_remote_comment(conn, signer.id, &object_id)?
                     {
                         Ok(())

@@ -9,6 +9,7 @@ pub mod fetch;
 pub mod http;
 pub mod inbox;
 pub mod nodeinfo;
+pub mod polls;
 pub mod proposals;
 pub mod signatures;
 pub mod urls;
@@ -53,7 +54,12 @@ pub fn context() -> Value {
             "supportThreshold": { "@id": "parvis:supportThreshold", "@type": "xsd:integer" },
             "theme": "parvis:theme",
             "officialAnswer": "parvis:officialAnswer",
-            "answererName": "parvis:answererName"
+            "answererName": "parvis:answererName",
+            "votersCount": "toot:votersCount",
+            "eligibility": "parvis:eligibility",
+            "otherVotes": { "@id": "parvis:otherVotes", "@type": "xsd:integer" },
+            "otherVotersCount": { "@id": "parvis:otherVotersCount", "@type": "xsd:integer" },
+            "resultsHidden": "parvis:resultsHidden"
         }
     ])
 }

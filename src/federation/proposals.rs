@@ -194,6 +194,7 @@ pub fn answer_note(conn: &mut AnyConnection, urls: &Urls, change_id: i64) -> Res
         cc.push(actor.ap_id);
     }
     Ok(NoteObject {
+        name: None,
         kind: "Note".into(),
         id: id.clone(),
         attributed_to: commune_url.clone(),

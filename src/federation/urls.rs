@@ -162,6 +162,25 @@ impl Urls {
         self.join(&format!("/supports/{id}"))
     }
 
+    /// A poll hosted here (its `Question` and its page).
+    pub fn poll(&self, id: crate::ids::PollId) -> Url {
+        self.join(&format!("/polls/{id}"))
+    }
+
+    /// The `Create` of a poll: not served, but stable, like a debate's.
+    pub fn poll_create(&self, id: crate::ids::PollId) -> Url {
+        self.join(&format!("/polls/{id}/create"))
+    }
+
+    /// A vote given here on another server's poll (a `Note` naming the option).
+    pub fn vote(&self, id: i64) -> Url {
+        self.join(&format!("/votes/{id}"))
+    }
+
+    pub fn parse_poll(&self, url: &str) -> Option<crate::ids::PollId> {
+        self.parse_numbered(url, "polls").map(crate::ids::PollId)
+    }
+
     pub fn parse_debate(&self, url: &str) -> Option<crate::ids::DebateId> {
         self.parse_numbered(url, "debates")
             .map(crate::ids::DebateId)

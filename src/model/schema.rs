@@ -24,6 +24,7 @@ diesel::table! {
         is_default -> Bool,
         debate_openers -> Text,
         proposal_threshold -> BigInt,
+        citizen_polls -> Bool,
     }
 }
 
@@ -208,6 +209,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     proposal_history,
     proposal_followers,
     notifications,
+    questionnaires,
+    polls,
+    poll_options,
+    poll_voters,
+    poll_votes,
+    poll_texts,
+    questionnaire_responses,
 );
 
 diesel::table! {
@@ -382,6 +390,89 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    questionnaires (id) {
+        id -> BigInt,
+        commune_id -> BigInt,
+        author_id -> Nullable<BigInt>,
+        title -> Text,
+        intro_html -> Text,
+        closes_at -> Timestamp,
+        responses -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    polls (id) {
+        id -> BigInt,
+        commune_id -> Nullable<BigInt>,
+        author_id -> Nullable<BigInt>,
+        ap_id -> Nullable<Text>,
+        remote_author_id -> Nullable<BigInt>,
+        questionnaire_id -> Nullable<BigInt>,
+        kind -> Text,
+        question -> Text,
+        eligibility -> Text,
+        live_results -> Bool,
+        federated -> Bool,
+        voters -> BigInt,
+        other_voters -> BigInt,
+        closes_at -> Timestamp,
+        closed -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    poll_options (id) {
+        id -> BigInt,
+        poll_id -> BigInt,
+        position -> Integer,
+        name -> Text,
+        votes -> BigInt,
+        other_votes -> BigInt,
+    }
+}
+
+diesel::table! {
+    poll_voters (id) {
+        id -> BigInt,
+        poll_id -> BigInt,
+        account_id -> Nullable<BigInt>,
+        remote_actor_id -> Nullable<BigInt>,
+        official -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    poll_votes (id) {
+        id -> BigInt,
+        voter_id -> BigInt,
+        option_id -> BigInt,
+        ap_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    poll_texts (id) {
+        id -> BigInt,
+        poll_id -> BigInt,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    questionnaire_responses (id) {
+        id -> BigInt,
+        questionnaire_id -> BigInt,
+        account_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(comments -> debates (debate_id));
 diesel::joinable!(comment_revisions -> comments (comment_id));
 diesel::joinable!(comment_likes -> comments (comment_id));
@@ -393,3 +484,9 @@ diesel::joinable!(notifications -> debates (debate_id));
 diesel::joinable!(proposal_supports -> proposals (debate_id));
 diesel::joinable!(proposal_history -> proposals (debate_id));
 diesel::joinable!(proposal_followers -> proposals (debate_id));
+diesel::joinable!(poll_options -> polls (poll_id));
+diesel::joinable!(poll_voters -> polls (poll_id));
+diesel::joinable!(poll_votes -> poll_voters (voter_id));
+diesel::joinable!(poll_votes -> poll_options (option_id));
+diesel::joinable!(poll_texts -> polls (poll_id));
+diesel::joinable!(polls -> questionnaires (questionnaire_id));

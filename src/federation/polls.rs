@@ -1,0 +1,385 @@
+//! Polls on the wire, as Mastodon reads and writes them: a `Question` (`oneOf` for a single choice, `anyOf` for
+//! several; each option a `Note` with `name` and `replies.totalItems`; `endTime`, `closed`, `votersCount`),
+//! created by its author and announced by the commune; a vote is a `Create(Note{name, inReplyTo})` per chosen
+//! option, sent to the author only; new tallies go out as `Update(Question)`. Restricted polls add
+//! `parvis:eligibility`, and the votes of others as `parvis:otherVotes` / `parvis:otherVotersCount`.
+
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use url::Url;
+
+use crate::civic::polls::{self, RemoteQuestion};
+use crate::civic::inbox as received;
+use crate::context::AppContext;
+use crate::db::{AnyConnection, queries};
+use crate::error::{Error, Result};
+use crate::federation::activities::{NoteObject, PUBLIC, id_of, type_of};
+use crate::federation::inbox::require_signed_fetch;
+use crate::federation::urls::Urls;
+use crate::federation::{domain_of, fetch, json};
+use crate::ids::PollId;
+use crate::model::{Eligibility, Poll, RemoteActor};
+
+/// Votes for one option.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Replies {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[serde(rename = "totalItems")]
+    pub total_items: i64,
+}
+
+/// One option of a `Question`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OptionOut {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub name: String,
+    /// Absent while results are hidden.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replies: Option<Replies>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other_votes: Option<i64>,
+}
+
+/// A poll as we send it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuestionObject {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub id: Url,
+    pub attributed_to: Url,
+    pub name: String,
+    pub content: String,
+    pub url: Url,
+    pub audience: Url,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub published: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub one_of: Option<Vec<OptionOut>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub any_of: Option<Vec<OptionOut>>,
+    pub end_time: DateTime<Utc>,
+    /// When it closed, once closed (Mastodon reads a date).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voters_count: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other_voters_count: Option<i64>,
+    pub eligibility: Eligibility,
+    /// Counts are withheld until the vote closes.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub results_hidden: bool,
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The `Question` of a poll hosted here, with its counts as they stand.
+pub fn question_object(conn: &mut AnyConnection, urls: &Urls, poll: &Poll) -> Result<QuestionObject> {
+    let commune = poll
+        .commune_id
+        .ok_or_else(|| Error::NotFound("this poll's Question is on another server".into()))?;
+    let commune = queries::actor_by_id(conn, commune)?;
+    let commune_url = urls.actor(commune.kind, &commune.username);
+    let author_url = match poll.author_id {
+        Some(a) => {
+            let author = queries::actor_by_id(conn, a)?;
+            urls.actor(author.kind, &author.username)
+        }
+        None => commune_url.clone(),
+    };
+    let now = crate::civic::now();
+    let shown = poll.shows_results(now);
+    let restricted = poll.eligibility != Eligibility::Anyone;
+    let options = polls::options(conn, poll.id)?
+        .into_iter()
+        .map(|o| OptionOut {
+            kind: "Note",
+            name: o.name,
+            replies: shown.then_some(Replies {
+                kind: "Collection",
+                total_items: o.votes,
+            }),
+            other_votes: (shown && restricted).then_some(o.other_votes),
+        })
+        .collect::<Vec<_>>();
+    let multiple = poll.kind.is_multiple();
+    let url = urls.poll(poll.id);
+    Ok(QuestionObject {
+        kind: "Question",
+        id: url.clone(),
+        attributed_to: author_url.clone(),
+        name: poll.question.clone(),
+        content: format!("<p>{}</p>", escape(&poll.question)),
+        url,
+        audience: commune_url.clone(),
+        to: vec![PUBLIC.to_string()],
+        cc: vec![
+            urls.followers(&author_url).to_string(),
+            commune_url.to_string(),
+        ],
+        published: poll.created_at.and_utc(),
+        one_of: (!multiple).then(|| options.clone()),
+        any_of: multiple.then_some(options),
+        end_time: poll.closes_at.and_utc(),
+        closed: poll.is_closed(now).then(|| poll.closes_at.and_utc()),
+        voters_count: shown.then_some(poll.voters),
+        other_voters_count: (shown && restricted).then_some(poll.other_voters),
+        eligibility: poll.eligibility,
+        results_hidden: !shown,
+    })
+}
+
+/// `GET /polls/{id}` for servers: the `Question` of a federated poll hosted here.
+pub async fn question(
+    State(ctx): State<AppContext>,
+    Path(id): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response> {
+    require_signed_fetch(&ctx, &uri, &headers).await?;
+    let id = PollId(
+        id.parse()
+            .map_err(|_| Error::NotFound("no such poll".into()))?,
+    );
+    let urls = ctx.urls.clone();
+    let object = ctx
+        .db
+        .run(move |conn| {
+            let poll = polls::poll(conn, id)?;
+            if !poll.is_local() || !poll.federated {
+                return Err(Error::NotFound("no such poll here".into()));
+            }
+            question_object(conn, &urls, &poll)
+        })
+        .await?;
+    Ok(json(object))
+}
+
+/// A vote `Note` sent from here: the option's name, in reply to the poll, to its author only.
+pub fn vote_note(urls: &Urls, vote: i64, voter: Url, question: Url, author: &str) -> NoteObject {
+    NoteObject {
+        kind: "Note".into(),
+        id: urls.vote(vote),
+        attributed_to: voter,
+        content: String::new(),
+        name: None,
+        published: Some(Utc::now()),
+        in_reply_to: Some(question),
+        to: vec![author.to_string()],
+        cc: vec![],
+        url: None,
+        stance: None,
+        tag: vec![],
+    }
+}
+
+/// A vote from another server on a poll hosted here.
+pub async fn receive_vote(
+    ctx: &AppContext,
+    voter: &RemoteActor,
+    activity_id: String,
+    poll: PollId,
+    note: &NoteObject,
+) -> Result<()> {
+    let name = note.name.clone().unwrap_or_default();
+    let (who, note_id) = (voter.id, note.id.to_string());
+    ctx.db
+        .transaction(move |conn| {
+            if !received::first_time(conn, &activity_id)? {
+                return Ok(());
+            }
+            polls::remote_vote(conn, who, poll, &name, &note_id)
+        })
+        .await
+}
+
+/// A `Question` as others send it, read leniently.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct QuestionIn {
+    id: Url,
+    #[serde(default)]
+    attributed_to: Option<Value>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    content: Option<String>,
+    #[serde(default)]
+    one_of: Option<Vec<Value>>,
+    #[serde(default)]
+    any_of: Option<Vec<Value>>,
+    #[serde(default)]
+    end_time: Option<DateTime<Utc>>,
+    #[serde(default)]
+    closed: Option<Value>,
+    #[serde(default)]
+    voters_count: Option<Value>,
+    #[serde(default)]
+    other_voters_count: Option<Value>,
+}
+
+fn count_of(value: Option<&Value>) -> i64 {
+    value.and_then(Value::as_i64).unwrap_or(0).max(0)
+}
+
+/// Reads a `Question` into what a copy keeps. `author` is the stored actor its `attributedTo` names.
+pub fn read_question(value: &Value, author: &RemoteActor) -> Result<RemoteQuestion> {
+    let q: QuestionIn = serde_json::from_value(value.clone())
+        .map_err(|e| Error::BadRequest(format!("the Question is malformed: {e}")))?;
+    let attributed = q.attributed_to.as_ref().and_then(id_of).unwrap_or_default();
+    if attributed != author.ap_id || domain_of(&q.id) != author.domain {
+        return Err(Error::BadRequest(
+            "the Question is not by the activity's actor".into(),
+        ));
+    }
+    let (multiple, items) = match (q.one_of, q.any_of) {
+        (Some(items), None) => (false, items),
+        (None, Some(items)) => (true, items),
+        _ => {
+            return Err(Error::BadRequest(
+                "a Question needs either oneOf or anyOf".into(),
+            ));
+        }
+    };
+    let options = items
+        .iter()
+        .map(|item| {
+            let name = item
+                .get("name")
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .unwrap_or_default()
+                .chars()
+                .take(polls::MAX_OPTION * 2)
+                .collect::<String>();
+            let votes = count_of(item.get("replies").and_then(|r| r.get("totalItems")));
+            (name, votes, count_of(item.get("otherVotes")))
+        })
+        .collect::<Vec<_>>();
+    let question = match (&q.name, &q.content) {
+        (Some(name), _) if !name.trim().is_empty() => polls::plain_text(name),
+        (_, Some(content)) => polls::plain_text(content),
+        _ => String::new(),
+    };
+    if question.is_empty() {
+        return Err(Error::BadRequest("the Question asks nothing".into()));
+    }
+    let closed = match &q.closed {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(_)) => true,
+        _ => false,
+    };
+    let closes_at = q
+        .end_time
+        .map(|t| t.naive_utc())
+        .unwrap_or_else(|| crate::civic::now() + chrono::Duration::days(polls::MAX_DURATION_DAYS));
+    Ok(RemoteQuestion {
+        ap_id: q.id.to_string(),
+        author: author.id,
+        question,
+        multiple,
+        options,
+        voters: count_of(q.voters_count.as_ref()),
+        other_voters: count_of(q.other_voters_count.as_ref()),
+        closes_at,
+        closed,
+    })
+}
+
+/// A `Create`, `Update` or relayed `Question`: its copy is kept (or refreshed) when people here follow its
+/// author, or a commune followed from here relays it. `value` is the Question as its own server gave it.
+pub async fn receive_question(ctx: &AppContext, activity_id: String, value: &Value) -> Result<()> {
+    let author_url = value
+        .get("attributedTo")
+        .and_then(id_of)
+        .and_then(|a| Url::parse(a).ok())
+        .ok_or_else(|| Error::BadRequest("a Question needs an attributedTo".into()))?;
+    if ctx.urls.is_local(&author_url) {
+        // One of our own, relayed back to us.
+        return Ok(());
+    }
+    let author = fetch::actor(ctx, &author_url, false).await?;
+    let q = read_question(value, &author)?;
+    ctx.db
+        .transaction(move |conn| {
+            if !received::first_time(conn, &activity_id)? {
+                return Ok(());
+            }
+            polls::store_remote(conn, &q).map(|_| ())
+        })
+        .await
+}
+
+/// Whether an incoming object is a `Question`.
+pub fn is_question(value: &Value) -> bool {
+    type_of(value) == Some("Question")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn author() -> RemoteActor {
+        RemoteActor {
+            id: crate::ids::RemoteActorId(1),
+            ap_id: "https://peer.example/users/peer".into(),
+            domain: "peer.example".into(),
+            kind: "Person".into(),
+            username: "peer".into(),
+            display_name: String::new(),
+            inbox: "https://peer.example/users/peer/inbox".into(),
+            shared_inbox: None,
+            url: None,
+            key_id: String::new(),
+            public_key_pem: String::new(),
+            manually_approves_followers: false,
+            fetched_at: chrono::NaiveDateTime::default(),
+        }
+    }
+
+    #[test]
+    fn a_mastodon_question_is_read() {
+        let value = serde_json::json!({
+            "type": "Question", "id": "https://peer.example/notes/1",
+            "attributedTo": "https://peer.example/users/peer",
+            "content": "<p>Quel jour pour le marché&nbsp;?</p>",
+            "anyOf": [
+                {"type": "Note", "name": "Samedi", "replies": {"type": "Collection", "totalItems": 4}},
+                {"type": "Note", "name": "Dimanche", "replies": {"totalItems": "x"}}
+            ],
+            "endTime": "2030-01-01T00:00:00Z", "closed": "2030-01-01T00:00:00Z", "votersCount": 3
+        });
+        let q = read_question(&value, &author()).unwrap();
+        assert!(q.multiple && q.closed);
+        assert_eq!(q.question, "Quel jour pour le marché ?");
+        assert_eq!(q.options, vec![("Samedi".into(), 4, 0), ("Dimanche".into(), 0, 0)]);
+        assert_eq!(q.voters, 3);
+    }
+
+    #[test]
+    fn a_question_by_someone_else_or_without_options_is_refused() {
+        let mut value = serde_json::json!({
+            "type": "Question", "id": "https://elsewhere.example/notes/1",
+            "attributedTo": "https://peer.example/users/peer", "content": "?",
+            "oneOf": [{"name": "a"}, {"name": "b"}]
+        });
+        assert!(read_question(&value, &author()).is_err());
+        value["id"] = "https://peer.example/notes/1".into();
+        value["anyOf"] = serde_json::json!([]);
+        assert!(read_question(&value, &author()).is_err());
+    }
+}
