@@ -173,8 +173,22 @@ fn insert_poll(
             .execute(conn)?;
     }
     if federated {
-        outbox::record(conn, EventKind::PollPublished, account.actor_id, id.0, None, "")?;
-        outbox::record(conn, EventKind::PollAnnounced, account.commune_id, id.0, None, "")?;
+        outbox::record(
+            conn,
+            EventKind::PollPublished,
+            account.actor_id,
+            id.0,
+            None,
+            "",
+        )?;
+        outbox::record(
+            conn,
+            EventKind::PollAnnounced,
+            account.commune_id,
+            id.0,
+            None,
+            "",
+        )?;
         let delay = new.closes_at - now() + CLOSING_DELAY;
         outbox::record_later(conn, EventKind::PollClosed, account.actor_id, id.0, delay)?;
     }
@@ -222,7 +236,11 @@ pub fn options(conn: &mut AnyConnection, id: PollId) -> Result<Vec<PollOption>> 
 }
 
 /// The options an account chose, if it voted.
-pub fn choices_of(conn: &mut AnyConnection, who: ActorId, id: PollId) -> Result<Option<Vec<OptionId>>> {
+pub fn choices_of(
+    conn: &mut AnyConnection,
+    who: ActorId,
+    id: PollId,
+) -> Result<Option<Vec<OptionId>>> {
     let voter: Option<i64> = poll_voters::table
         .filter(poll_voters::poll_id.eq(id))
         .filter(poll_voters::account_id.eq(who))
@@ -244,9 +262,7 @@ pub fn choices_of(conn: &mut AnyConnection, who: ActorId, id: PollId) -> Result<
 fn is_official(poll: &Poll, account: &Account) -> bool {
     match poll.eligibility {
         Eligibility::Anyone | Eligibility::Local => true,
-        Eligibility::Residents => {
-            account.resident && Some(account.commune_id) == poll.commune_id
-        }
+        Eligibility::Residents => account.resident && Some(account.commune_id) == poll.commune_id,
     }
 }
 
@@ -284,7 +300,12 @@ enum Voter {
 }
 
 /// The voter's row for a poll: `(id, new)`. A new row counts one more voter.
-fn voter_row(conn: &mut AnyConnection, poll: PollId, who: Voter, official: bool) -> Result<(i64, bool)> {
+fn voter_row(
+    conn: &mut AnyConnection,
+    poll: PollId,
+    who: Voter,
+    official: bool,
+) -> Result<(i64, bool)> {
     let (account, remote) = match who {
         Voter::Local(a) => (Some(a), None),
         Voter::Remote(r) => (None, Some(r)),
@@ -355,7 +376,13 @@ fn count(
     if poll.federated && poll.live_results {
         let author = poll.author_id.or(poll.commune_id);
         if let Some(author) = author {
-            outbox::record_coalesced(conn, EventKind::PollUpdated, author, poll.id.0, COUNTS_DELAY)?;
+            outbox::record_coalesced(
+                conn,
+                EventKind::PollUpdated,
+                author,
+                poll.id.0,
+                COUNTS_DELAY,
+            )?;
         }
     }
     Ok(())
@@ -376,7 +403,9 @@ pub fn vote(
     let official = poll.is_local() && is_official(&poll, account);
     let (voter, new) = voter_row(conn, id, Voter::Local(account.actor_id), official)?;
     if !new {
-        return Err(Error::Conflict("you have already voted in this poll".into()));
+        return Err(Error::Conflict(
+            "you have already voted in this poll".into(),
+        ));
     }
     for choice in choices {
         let vote: i64 = diesel::insert_into(poll_votes::table)
@@ -409,7 +438,9 @@ pub fn remote_vote(
 ) -> Result<()> {
     let poll = poll(conn, id)?;
     if !poll.is_local() || !poll.federated {
-        return Err(Error::NotFound(format!("no poll {id} takes votes from other servers")));
+        return Err(Error::NotFound(format!(
+            "no poll {id} takes votes from other servers"
+        )));
     }
     let known: i64 = poll_votes::table
         .filter(poll_votes::ap_id.eq(note_ap_id))
@@ -427,7 +458,9 @@ pub fn remote_vote(
     let official = poll.eligibility == Eligibility::Anyone;
     let (voter, new) = voter_row(conn, id, Voter::Remote(who), official)?;
     if !new && !poll.kind.is_multiple() {
-        return Err(Error::Conflict("this person has already voted in this poll".into()));
+        return Err(Error::Conflict(
+            "this person has already voted in this poll".into(),
+        ));
     }
     let inserted: Option<i64> =
         crate::on_each_backend!(conn, |c| diesel::insert_into(poll_votes::table)
@@ -475,7 +508,11 @@ pub fn sent_vote(conn: &mut AnyConnection, vote: i64) -> Result<SentVote> {
         .inner_join(poll_options::table)
         .inner_join(poll_voters::table)
         .filter(poll_votes::id.eq(vote))
-        .select((poll_options::name, poll_options::poll_id, poll_voters::account_id))
+        .select((
+            poll_options::name,
+            poll_options::poll_id,
+            poll_voters::account_id,
+        ))
         .first(conn)?;
     let voter = voter.ok_or_else(|| Error::NotFound("the voter's account is gone".into()))?;
     Ok(SentVote {
@@ -521,9 +558,7 @@ pub fn store_remote(conn: &mut AnyConnection, q: &RemoteQuestion) -> Result<Poll
     let id = match by_ap_id(conn, &q.ap_id)? {
         Some(existing) => {
             if existing.remote_author_id != Some(q.author) {
-                return Err(Error::Forbidden(
-                    "only its author changes a poll".into(),
-                ));
+                return Err(Error::Forbidden("only its author changes a poll".into()));
             }
             diesel::update(polls::table.find(existing.id))
                 .set((
@@ -608,7 +643,11 @@ pub struct PollSummary {
 
 /// Standalone polls hosted by a commune (or, with `None`, copies from other servers), newest first, with their
 /// options: two statements whatever the number.
-pub fn list(conn: &mut AnyConnection, commune: Option<ActorId>, limit: i64) -> Result<Vec<PollSummary>> {
+pub fn list(
+    conn: &mut AnyConnection,
+    commune: Option<ActorId>,
+    limit: i64,
+) -> Result<Vec<PollSummary>> {
     let mut query = polls::table
         .filter(polls::questionnaire_id.is_null())
         .order(polls::id.desc())
@@ -727,14 +766,22 @@ pub fn questions(conn: &mut AnyConnection, id: QuestionnaireId) -> Result<Vec<Po
     Ok(found
         .into_iter()
         .map(|poll| {
-            let options = all.iter().filter(|o| o.poll_id == poll.id).cloned().collect();
+            let options = all
+                .iter()
+                .filter(|o| o.poll_id == poll.id)
+                .cloned()
+                .collect();
             PollSummary { poll, options }
         })
         .collect())
 }
 
 /// Open questionnaires and the latest closed ones of a commune, newest first.
-pub fn questionnaires_of(conn: &mut AnyConnection, commune: ActorId, limit: i64) -> Result<Vec<Questionnaire>> {
+pub fn questionnaires_of(
+    conn: &mut AnyConnection,
+    commune: ActorId,
+    limit: i64,
+) -> Result<Vec<Questionnaire>> {
     Ok(questionnaires::table
         .filter(questionnaires::commune_id.eq(commune))
         .order(questionnaires::id.desc())
@@ -762,24 +809,28 @@ pub fn answer_questionnaire(
     if q.is_closed(now()) {
         return Err(Error::invalid("answers", "this questionnaire is closed"));
     }
-    let inserted: Option<i64> =
-        crate::on_each_backend!(conn, |c| diesel::insert_into(questionnaire_responses::table)
-            .values((
-                questionnaire_responses::questionnaire_id.eq(id),
-                questionnaire_responses::account_id.eq(Some(account.actor_id)),
-                questionnaire_responses::created_at.eq(now()),
-            ))
-            .on_conflict_do_nothing()
-            .returning(questionnaire_responses::id)
-            .get_result(c)
-            .optional())?;
+    let inserted: Option<i64> = crate::on_each_backend!(conn, |c| diesel::insert_into(
+        questionnaire_responses::table
+    )
+    .values((
+        questionnaire_responses::questionnaire_id.eq(id),
+        questionnaire_responses::account_id.eq(Some(account.actor_id)),
+        questionnaire_responses::created_at.eq(now()),
+    ))
+    .on_conflict_do_nothing()
+    .returning(questionnaire_responses::id)
+    .get_result(c)
+    .optional())?;
     if inserted.is_none() {
         return Err(Error::Conflict(
             "you have already answered this questionnaire".into(),
         ));
     }
     for item in questions(conn, id)? {
-        let given = answers.iter().find(|(p, _)| *p == item.poll.id).map(|(_, a)| a);
+        let given = answers
+            .iter()
+            .find(|(p, _)| *p == item.poll.id)
+            .map(|(_, a)| a);
         match (item.poll.kind, given) {
             (PollKind::Text, Some(Answer::Text(text))) => {
                 let text = bounded("answers", text, MAX_TEXT_ANSWER, false)?;
@@ -796,10 +847,9 @@ pub fn answer_questionnaire(
             (PollKind::Text, None) => {}
             (_, Some(Answer::Choices(choices))) => {
                 vote(conn, account, item.poll.id, choices).map_err(|e| match e {
-                    Error::Invalid { message, .. } => Error::invalid(
-                        "answers",
-                        format!("{}: {message}", item.poll.question),
-                    ),
+                    Error::Invalid { message, .. } => {
+                        Error::invalid("answers", format!("{}: {message}", item.poll.question))
+                    }
                     Error::Conflict(_) => Error::Conflict(format!(
                         "{}: you have already voted on this question as a poll",
                         item.poll.question
@@ -870,24 +920,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn options_are_checked() {
+    fn options_are_checked() -> Result<()> {
         let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(
-            options_of(PollKind::Single, &names(&["Oui", " Non ", ""])).unwrap(),
+            options_of(PollKind::Single, &names(&["Oui", " Non ", ""]))?,
             vec!["Oui", "Non"]
         );
         assert!(options_of(PollKind::Single, &names(&["Oui"])).is_err());
         assert!(options_of(PollKind::Multiple, &names(&["Oui", "Oui"])).is_err());
         let many: Vec<String> = (0..21).map(|i| i.to_string()).collect();
         assert!(options_of(PollKind::Single, &many).is_err());
-        assert_eq!(options_of(PollKind::Scale, &[]).unwrap().len(), 5);
-        assert!(options_of(PollKind::Text, &names(&["x"])).unwrap().is_empty());
+        assert_eq!(options_of(PollKind::Scale, &[])?.len(), 5);
+        assert!(options_of(PollKind::Text, &names(&["x"]))?.is_empty());
+        Ok(())
     }
 
     #[test]
     fn remote_questions_are_read_as_text() {
         assert_eq!(
-            plain_text("<p>Faut-il <b>plus</b> de bancs &amp; d'arbres&nbsp;?</p><script>x</script>"),
+            plain_text(
+                "<p>Faut-il <b>plus</b> de bancs &amp; d'arbres&nbsp;?</p><script>x</script>"
+            ),
             "Faut-il plus de bancs & d'arbres ?"
         );
     }

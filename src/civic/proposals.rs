@@ -12,8 +12,8 @@ use crate::db::AnyConnection;
 use crate::error::{Error, Result};
 use crate::ids::{ActorId, DebateId, RemoteActorId, ThemeId};
 use crate::model::schema::{
-    actors, communes, notifications, proposal_followers, proposal_history,
-    proposal_supports, proposals, themes,
+    actors, communes, notifications, proposal_followers, proposal_history, proposal_supports,
+    proposals, themes,
 };
 use crate::model::{
     Account, Debate, EventKind, Proposal, ProposalStatus, Role, StatusChange, SupportCategory,

@@ -416,7 +416,11 @@ fn like_actor_and_id(
 
 /// An object named or embedded in an activity from `sender`: the embedded copy when it comes from the
 /// sender's own server, else fetched from its server (a relay cannot vouch for another server's objects).
-pub(crate) async fn resolve(ctx: &AppContext, sender: &RemoteActor, value: &Value) -> Result<Value> {
+pub(crate) async fn resolve(
+    ctx: &AppContext,
+    sender: &RemoteActor,
+    value: &Value,
+) -> Result<Value> {
     let id = id_of(value).ok_or_else(|| Error::BadRequest("an object without id".into()))?;
     let url = Url::parse(id).map_err(|e| Error::BadRequest(format!("{id}: {e}")))?;
     if value.is_object() && type_of(value).is_some() && domain_of(&url) == sender.domain {

@@ -461,8 +461,14 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
                 if kind == "Update" {
                     return Err(Error::Forbidden("a vote cannot be changed".into()));
                 }
-                return crate::federation::polls::receive_vote(ctx, &signer, activity_id, poll, &note)
-                    .await;
+                return crate::federation::polls::receive_vote(
+                    ctx,
+                    &signer,
+                    activity_id,
+                    poll,
+                    &note,
+                )
+                .await;
             }
             // A reply to a debate or comment we know is a comment on the debate (FEP-1b12); its edits are
             // applied to the comment.

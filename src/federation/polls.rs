@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
-use crate::civic::polls::{self, RemoteQuestion};
 use crate::civic::inbox as received;
+use crate::civic::polls::{self, RemoteQuestion};
 use crate::context::AppContext;
 use crate::db::{AnyConnection, queries};
 use crate::error::{Error, Result};
@@ -88,7 +88,11 @@ fn escape(text: &str) -> String {
 }
 
 /// The `Question` of a poll hosted here, with its counts as they stand.
-pub fn question_object(conn: &mut AnyConnection, urls: &Urls, poll: &Poll) -> Result<QuestionObject> {
+pub fn question_object(
+    conn: &mut AnyConnection,
+    urls: &Urls,
+    poll: &Poll,
+) -> Result<QuestionObject> {
     let commune = poll
         .commune_id
         .ok_or_else(|| Error::NotFound("this poll's Question is on another server".into()))?;
@@ -352,7 +356,7 @@ mod tests {
     }
 
     #[test]
-    fn a_mastodon_question_is_read() {
+    fn a_mastodon_question_is_read() -> Result<()> {
         let value = serde_json::json!({
             "type": "Question", "id": "https://peer.example/notes/1",
             "attributedTo": "https://peer.example/users/peer",
@@ -363,11 +367,15 @@ mod tests {
             ],
             "endTime": "2030-01-01T00:00:00Z", "closed": "2030-01-01T00:00:00Z", "votersCount": 3
         });
-        let q = read_question(&value, &author()).unwrap();
+        let q = read_question(&value, &author())?;
         assert!(q.multiple && q.closed);
         assert_eq!(q.question, "Quel jour pour le marché ?");
-        assert_eq!(q.options, vec![("Samedi".into(), 4, 0), ("Dimanche".into(), 0, 0)]);
+        assert_eq!(
+            q.options,
+            vec![("Samedi".into(), 4, 0), ("Dimanche".into(), 0, 0)]
+        );
         assert_eq!(q.voters, 3);
+        Ok(())
     }
 
     #[test]

@@ -60,6 +60,7 @@ async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -
                     debates::openers(conn, c)?,
                     debates::themes_of(conn, c)?,
                     crate::civic::proposals::threshold(conn, c)?,
+                    crate::civic::polls::citizen_polls(conn, c)?,
                 )),
                 None => None,
             };
@@ -128,7 +129,7 @@ async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -
                 button type="submit" { (lang.t("admin-charter-submit")) }
             }
         }
-        @if let Some((openers, themes, threshold)) = &debate_settings {
+        @if let Some((openers, themes, threshold, citizen_polls)) = &debate_settings {
             section aria-labelledby="debates-admin-heading" id="debates" {
                 h2 id="debates-admin-heading" { (lang.t("admin-debates")) }
                 form id="openers" method="post" action="/admin/debates" {
@@ -145,6 +146,11 @@ async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -
                     (forms::csrf(&csrf))
                     (forms::input(lang, Input::text("threshold", lang.t("field-threshold"), &threshold.to_string())
                         .kind("number").hint(lang.t("hint-threshold")), &none))
+                    button type="submit" { (lang.t("settings-save")) }
+                }
+                form id="citizen-polls" method="post" action="/admin/polls" {
+                    (forms::csrf(&csrf))
+                    (forms::checkbox(lang, "citizen_polls", &lang.t("field-citizen-polls"), "on", *citizen_polls, &none))
                     button type="submit" { (lang.t("settings-save")) }
                 }
                 h3 { (lang.t("field-themes")) }
@@ -312,6 +318,8 @@ pub struct DebateSettingsForm {
     resident: String,
     #[serde(default)]
     threshold: String,
+    #[serde(default)]
+    citizen_polls: String,
 }
 
 /// What the debate settings forms change.
@@ -321,6 +329,7 @@ enum DebateSetting {
     RemoveTheme(crate::ids::ThemeId),
     Resident,
     Threshold,
+    CitizenPolls,
 }
 
 async fn debate_setting(v: Visitor, form: DebateSettingsForm, what: DebateSetting) -> Response {
@@ -350,6 +359,9 @@ async fn debate_setting(v: Visitor, form: DebateSettingsForm, what: DebateSettin
                     .parse()
                     .map_err(|_| Error::invalid("threshold", "must be a whole number"))?;
                 crate::civic::proposals::set_threshold(conn, &account, value)
+            }
+            DebateSetting::CitizenPolls => {
+                crate::civic::polls::set_citizen_polls(conn, &account, form.citizen_polls == "on")
             }
             DebateSetting::Resident => {
                 let on = form.resident != "no";
@@ -384,6 +396,10 @@ pub async fn remove_theme(
 
 pub async fn save_threshold(v: Visitor, Form(form): Form<DebateSettingsForm>) -> Response {
     debate_setting(v, form, DebateSetting::Threshold).await
+}
+
+pub async fn save_citizen_polls(v: Visitor, Form(form): Form<DebateSettingsForm>) -> Response {
+    debate_setting(v, form, DebateSetting::CitizenPolls).await
 }
 
 pub async fn set_resident(v: Visitor, Form(form): Form<DebateSettingsForm>) -> Response {

@@ -223,6 +223,7 @@ mod tests {
             "until",
             "site",
             "threshold",
+            "n",
         ]
         .into_iter()
         .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))

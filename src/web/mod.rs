@@ -8,6 +8,7 @@ pub mod debates;
 pub mod forms;
 pub mod i18n;
 pub mod pages;
+pub mod polls;
 pub mod proposals;
 pub mod session;
 
@@ -94,6 +95,26 @@ pub fn router() -> Router<AppContext> {
         .route("/proposals/{id}/answer", post(proposals::answer))
         .route("/communes/{name}/proposals.csv", get(proposals::csv))
         .route("/notifications", get(proposals::notifications))
+        .route("/polls", get(polls::list).post(polls::create))
+        .route("/polls/new", get(polls::new_form))
+        .route(
+            "/polls/{id}",
+            crate::app::negotiated(crate::federation::polls::question, polls::show),
+        )
+        .route("/polls/{id}/vote", post(polls::vote))
+        .route("/admin/polls", post(admin::save_citizen_polls))
+        .route("/questionnaires", post(polls::create_questionnaire))
+        .route("/questionnaires/new", get(polls::new_questionnaire_form))
+        .route("/questionnaires/{id}", get(polls::questionnaire))
+        .route("/questionnaires/{id}/answer", post(polls::answer))
+        .route(
+            "/questionnaires/{id}/results",
+            get(polls::questionnaire_results),
+        )
+        .route(
+            "/questionnaires/{id}/results.csv",
+            get(polls::questionnaire_csv),
+        )
         .route("/debates", get(debates::list).post(debates::create))
         .route("/debates/new", get(debates::new_form))
         .route("/search", get(debates::search))
@@ -195,6 +216,7 @@ pub async fn page_with(
                             @if let Some(me) = &v.me {
                                 li { a href="/debates" { (lang.t("nav-debates")) } }
                                 li { a href="/proposals" { (lang.t("nav-proposals")) } }
+                                li { a href="/polls" { (lang.t("nav-polls")) } }
                                 li { a href="/notifications" { (lang.t("nav-notifications")) } }
                                 li { a href="/post" { (lang.t("nav-post")) } }
                                 li { a href="/follow" { (lang.t("nav-follow")) } }
@@ -212,6 +234,7 @@ pub async fn page_with(
                             } @else {
                                 li { a href="/debates" { (lang.t("nav-debates")) } }
                                 li { a href="/proposals" { (lang.t("nav-proposals")) } }
+                                li { a href="/polls" { (lang.t("nav-polls")) } }
                                 li { a href=(format!("/login?next={}", session::encode(&v.here))) { (lang.t("nav-login")) } }
                                 li { a href="/register" { (lang.t("nav-register")) } }
                             }

@@ -141,10 +141,11 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
                         ..Default::default()
                     },
                 )?,
+                crate::civic::polls::list(conn, Some(id), 3)?,
             ))
         })
         .await;
-    let (officials, posts, followers, state, debates, proposals) = match loaded {
+    let (officials, posts, followers, state, debates, proposals, polls) = match loaded {
         Ok(l) => l,
         Err(e) => return v.error(&e),
     };
@@ -213,6 +214,15 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
                     (crate::web::proposals::list_items(lang, &proposals))
                 }
                 p { a href="/proposals" { (lang.t("proposals-title")) } }
+            }
+            section aria-labelledby="polls-heading" {
+                h2 id="polls-heading" { (lang.t("polls-title")) }
+                @if polls.is_empty() {
+                    p { (lang.t("polls-none")) }
+                } @else {
+                    (crate::web::polls::poll_items(lang, &polls))
+                }
+                p { a href="/polls" { (lang.t("polls-title")) } }
             }
             (posts_section(lang, &posts))
         }

@@ -529,7 +529,7 @@ pub async fn answer(v: Visitor, Path(id): Path<String>, Form(form): Form<ActionF
 }
 
 /// A CSV field: quoted, and defused when a spreadsheet would read it as a formula.
-fn csv_field(value: &str) -> String {
+pub fn csv_field(value: &str) -> String {
     let formula =
         value.starts_with(['=', '+', '-', '@', '\t', '\r']) && value.parse::<f64>().is_err();
     let value = if formula {

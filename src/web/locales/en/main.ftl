@@ -391,3 +391,69 @@ notification-status = A proposal you follow changed status
 notification-answered = A proposal you follow was answered
 field-threshold = Resident supports a proposal needs to be answered
 hint-threshold = Applies to proposals published from now on.
+
+## Polls and questionnaires
+nav-polls = Polls
+polls-title = Polls
+polls-scope = Whose polls
+polls-none = No poll yet.
+poll-new = Ask a poll
+poll-submit = Publish the poll
+poll-vote = Vote
+poll-login = Sign in to vote
+poll-closed = Closed
+poll-closes = open until { $date }
+poll-closed-at = closed on { $date }
+poll-hosted-by = A poll from
+poll-you-voted = You voted:
+poll-vote-sent = your vote was sent to the poll's server, which counts it.
+poll-results = Results
+poll-official-result = Official result
+poll-other-voices = Other voices
+poll-results-hidden = Results are shown when the vote closes, on { $date }.
+poll-kind-single = Single choice
+poll-kind-multiple = Multiple choice
+poll-kind-scale = Scale from 1 to 5
+poll-kind-text = Free text
+poll-eligibility-anyone = everyone's votes count
+poll-eligibility-local = the votes of this instance's accounts count
+poll-eligibility-residents = the votes of the commune's verified residents count
+voters-count = { $count ->
+    [one] { $shown } voter
+   *[other] { $shown } voters
+}
+responses-count = { $count ->
+    [one] { $shown } response
+   *[other] { $shown } responses
+}
+field-poll-question = Question
+field-poll-kind = Kind of answer
+field-poll-options = Options
+field-eligibility = Official result
+field-live-results = Show the results while the vote runs
+field-federated = Publish it on the fediverse (Mastodon users can vote)
+field-citizen-polls = Citizens may ask polls and questionnaires
+hint-poll-options = One per line, 2 to 20.
+hint-poll-multiple = You may choose several options.
+hint-residents-only = Only verified residents' votes form the official result; other votes are shown apart, as other voices.
+hint-other-voices = Votes of people outside the official result, kept and shown apart.
+questionnaires-title = Questionnaires
+questionnaires-none = No questionnaire yet.
+questionnaire-new = Create a questionnaire
+questionnaire-submit = Publish the questionnaire
+questionnaire-question-n = Question { $n }
+questionnaire-answer = Send my answers
+questionnaire-answered = You answered this questionnaire. Thank you!
+questionnaire-login = Sign in to answer
+questionnaire-results = Results
+questionnaire-csv = Download the results (CSV)
+questionnaire-no-text = No answer.
+questionnaire-texts-moderators = Free-text answers are read by the commune's moderators.
+field-questionnaire-title = Title
+field-questionnaire-intro = Introduction
+field-question-federated = Also publish this question as a poll on the fediverse (single or multiple choice)
+hint-questionnaire-options = For single or multiple choice: one option per line. Questions left without a text are skipped.
+flash-poll-published = Your poll is published.
+flash-voted = Your vote is recorded.
+flash-questionnaire-published = Your questionnaire is published.
+flash-questionnaire-answered = Your answers are recorded.

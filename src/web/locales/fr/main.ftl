@@ -394,3 +394,69 @@ notification-status = Une proposition que vous suivez a changé de statut
 notification-answered = Une proposition que vous suivez a reçu une réponse
 field-threshold = Soutiens d'habitants nécessaires pour qu'une proposition reçoive une réponse
 hint-threshold = S'applique aux propositions publiées à partir de maintenant.
+
+## Sondages et questionnaires
+nav-polls = Sondages
+polls-title = Sondages
+polls-scope = Sondages de qui
+polls-none = Aucun sondage pour l’instant.
+poll-new = Poser une question
+poll-submit = Publier le sondage
+poll-vote = Voter
+poll-login = Connectez-vous pour voter
+poll-closed = Clos
+poll-closes = ouvert jusqu’au { $date }
+poll-closed-at = clos le { $date }
+poll-hosted-by = Un sondage de
+poll-you-voted = Vous avez voté :
+poll-vote-sent = votre vote a été envoyé au serveur du sondage, qui le compte.
+poll-results = Résultats
+poll-official-result = Résultat officiel
+poll-other-voices = Autres voix
+poll-results-hidden = Les résultats seront publiés à la clôture du vote, le { $date }.
+poll-kind-single = Choix unique
+poll-kind-multiple = Choix multiple
+poll-kind-scale = Échelle de 1 à 5
+poll-kind-text = Texte libre
+poll-eligibility-anyone = les votes de tous comptent
+poll-eligibility-local = les votes des comptes de cette instance comptent
+poll-eligibility-residents = les votes des habitants vérifiés de la commune comptent
+voters-count = { $count ->
+    [one] { $shown } votant
+   *[other] { $shown } votants
+}
+responses-count = { $count ->
+    [one] { $shown } réponse
+   *[other] { $shown } réponses
+}
+field-poll-question = Question
+field-poll-kind = Type de réponse
+field-poll-options = Choix proposés
+field-eligibility = Résultat officiel
+field-live-results = Montrer les résultats pendant le vote
+field-federated = Publier sur le fédivers (les personnes sur Mastodon peuvent voter)
+field-citizen-polls = Les citoyens peuvent poser des sondages et des questionnaires
+hint-poll-options = Un par ligne, de 2 à 20.
+hint-poll-multiple = Vous pouvez cocher plusieurs choix.
+hint-residents-only = Seuls les votes des habitants vérifiés forment le résultat officiel ; les autres votes sont montrés à part, comme autres voix.
+hint-other-voices = Votes de personnes hors du résultat officiel, gardés et montrés à part.
+questionnaires-title = Questionnaires
+questionnaires-none = Aucun questionnaire pour l’instant.
+questionnaire-new = Créer un questionnaire
+questionnaire-submit = Publier le questionnaire
+questionnaire-question-n = Question { $n }
+questionnaire-answer = Envoyer mes réponses
+questionnaire-answered = Vous avez répondu à ce questionnaire. Merci !
+questionnaire-login = Connectez-vous pour répondre
+questionnaire-results = Résultats
+questionnaire-csv = Télécharger les résultats (CSV)
+questionnaire-no-text = Aucune réponse.
+questionnaire-texts-moderators = Les réponses libres sont lues par les modérateurs de la commune.
+field-questionnaire-title = Titre
+field-questionnaire-intro = Introduction
+field-question-federated = Publier aussi cette question comme sondage sur le fédivers (choix unique ou multiple)
+hint-questionnaire-options = Pour un choix unique ou multiple : un choix par ligne. Les questions laissées sans texte sont ignorées.
+flash-poll-published = Votre sondage est publié.
+flash-voted = Votre vote est enregistré.
+flash-questionnaire-published = Votre questionnaire est publié.
+flash-questionnaire-answered = Vos réponses sont enregistrées.
