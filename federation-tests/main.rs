@@ -19,6 +19,7 @@ mod fedify;
 mod inbox;
 mod multikey;
 mod peer_selftest;
+mod polls;
 mod proposals;
 mod storage;
 mod tls;

@@ -11,7 +11,7 @@ import https from "node:https";
 import net from "node:net";
 import { parseArgs } from "node:util";
 import {
-  Accept, Activity, Create, createFederation, Endpoints, Flag, Follow, generateCryptoKeyPair,
+  Accept, Activity, Collection, Create, createFederation, Endpoints, Flag, Follow, generateCryptoKeyPair,
   isActor, Like, Mention, MemoryKvStore, Note, Person, PUBLIC_COLLECTION, Question, Reject, signRequest, Undo,
 } from "@fedify/fedify";
 import { Temporal } from "@js-temporal/polyfill";
@@ -89,6 +89,7 @@ const followers = new Map(); // actor id → {recipient: {id, inboxId, endpoints
 const following = new Map(); // target actor id → {follow, target, state: pending|accepted|rejected}
 const likes = new Map(); // object url → {like, recipients}
 const notes = new Map(); // uuid → Note we authored (served at /notes/{id})
+const questions = new Map(); // uuid → Question (a poll) we authored (served at /questions/{id})
 let noteFetches = 0; // GETs of those notes, to check that a fetcher is bounded
 const outbox = []; // activities we sent, newest last
 const keys = [await generateCryptoKeyPair("RSASSA-PKCS1-v1_5"), await generateCryptoKeyPair("Ed25519")];
@@ -197,6 +198,7 @@ federation.setFollowingDispatcher("/users/{identifier}/following", (_ctx, identi
   identifier === ME ? { items: [...following.values()].filter((f) => f.state === "accepted").map((f) => f.target.id) } : null);
 federation.setOutboxDispatcher("/users/{identifier}/outbox", (_ctx, identifier) =>
   identifier === ME ? { items: [...outbox].reverse() } : null);
+federation.setObjectDispatcher(Question, "/questions/{id}", (_ctx, { id }) => questions.get(id) ?? null);
 federation.setObjectDispatcher(Note, "/notes/{id}", (_ctx, { id }) => {
   noteFetches += 1;
   return notes.get(id) ?? null;
@@ -348,6 +350,27 @@ const control = {
       ids.push(note.id.href);
     }
     return { ok: true, ids, author: author.id.href };
+  },
+  // A poll of ours (Mastodon's shape), sent to our followers as Create(Question). Votes that come back are in
+  // the inbox as Create(Note{name, inReplyTo}).
+  "POST /question": async ({ content, choices, multiple = false, endTime }) => {
+    const ctx = context();
+    const uuid = crypto.randomUUID();
+    const options = choices.map((name) => new Note({ name, replies: new Collection({ totalItems: 0 }) }));
+    const question = new Question({
+      id: url(`/questions/${uuid}`), attribution: actorUri(), content, tos: [PUBLIC_COLLECTION],
+      ccs: [ctx.getFollowersUri(ME)], published: Temporal.Now.instant(),
+      ...(multiple ? { inclusiveOptions: options } : { exclusiveOptions: options }),
+      endTime: Temporal.Instant.from(endTime ?? new Date(Date.now() + 86400000).toISOString()),
+      voters: 0,
+    });
+    questions.set(uuid, question);
+    const create = new Create({
+      id: url(`/questions/${uuid}/activity`), actor: actorUri(), object: question,
+      tos: [PUBLIC_COLLECTION], ccs: [ctx.getFollowersUri(ME)],
+    });
+    const error = followers.size > 0 ? await deliver(ctx, "followers", create, { preferSharedInbox: true }) : "no followers";
+    return answer(error, { id: question.id.href });
   },
   "POST /like": async ({ object }) => {
     const ctx = context();

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod debates;
 pub mod follows;
 pub mod instance;
+pub mod polls;
 pub mod proposals;
 pub mod statuses;
 
@@ -62,6 +63,12 @@ pub fn router() -> Router<AppContext> {
         .routes(routes!(proposals::show))
         .routes(routes!(proposals::support))
         .routes(routes!(proposals::answer))
+        .routes(routes!(polls::show))
+        .routes(routes!(polls::vote))
+        .routes(routes!(polls::create))
+        .routes(routes!(polls::create_questionnaire))
+        .routes(routes!(polls::questionnaire))
+        .routes(routes!(polls::respond))
         .split_for_parts();
     let document = serde_json::to_value(&openapi).unwrap_or_default();
     router

@@ -535,6 +535,10 @@ pub struct RemoteQuestion {
     pub other_voters: i64,
     pub closes_at: NaiveDateTime,
     pub closed: bool,
+    /// Whose votes form its official result (another Parvis says; others: everyone's).
+    pub eligibility: Eligibility,
+    /// Its author shows counts while the vote runs.
+    pub live_results: bool,
 }
 
 /// Stores or refreshes the copy of another server's poll. Only its author changes it; options its author
@@ -568,6 +572,8 @@ pub fn store_remote(conn: &mut AnyConnection, q: &RemoteQuestion) -> Result<Poll
                     polls::other_voters.eq(q.other_voters),
                     polls::closes_at.eq(q.closes_at),
                     polls::closed.eq(q.closed),
+                    polls::eligibility.eq(q.eligibility),
+                    polls::live_results.eq(q.live_results),
                 ))
                 .execute(conn)?;
             diesel::delete(
@@ -588,6 +594,8 @@ pub fn store_remote(conn: &mut AnyConnection, q: &RemoteQuestion) -> Result<Poll
                 polls::other_voters.eq(q.other_voters),
                 polls::closes_at.eq(q.closes_at),
                 polls::closed.eq(q.closed),
+                polls::eligibility.eq(q.eligibility),
+                polls::live_results.eq(q.live_results),
                 polls::created_at.eq(now()),
             ))
             .returning(polls::id)

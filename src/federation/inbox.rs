@@ -614,12 +614,16 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
                 ));
             }
             let signer_id = signer.id;
-            let followed = ctx
+            let question_id = id_of(&question).unwrap_or_default().to_string();
+            let relevant = ctx
                 .db
-                .run(move |conn| queries::is_followed_from_here(conn, signer_id))
+                .run(move |conn| {
+                    Ok(queries::is_followed_from_here(conn, signer_id)?
+                        || crate::civic::polls::by_ap_id(conn, &question_id)?.is_some())
+                })
                 .await?;
-            if !followed {
-                // A poll nobody here follows: dropped, as Mastodon drops posts that concern nobody.
+            if !relevant {
+                // A poll nobody here follows or holds: dropped, as Mastodon drops posts that concern nobody.
                 return Ok(());
             }
             crate::federation::polls::receive_question(ctx, activity_id, &question).await

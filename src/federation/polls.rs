@@ -234,6 +234,10 @@ struct QuestionIn {
     voters_count: Option<Value>,
     #[serde(default)]
     other_voters_count: Option<Value>,
+    #[serde(default)]
+    eligibility: Option<Value>,
+    #[serde(default)]
+    results_hidden: Option<Value>,
 }
 
 fn count_of(value: Option<&Value>) -> i64 {
@@ -301,6 +305,13 @@ pub fn read_question(value: &Value, author: &RemoteActor) -> Result<RemoteQuesti
         other_voters: count_of(q.other_voters_count.as_ref()),
         closes_at,
         closed,
+        eligibility: q
+            .eligibility
+            .as_ref()
+            .and_then(Value::as_str)
+            .and_then(Eligibility::parse)
+            .unwrap_or(Eligibility::Anyone),
+        live_results: q.results_hidden != Some(Value::Bool(true)),
     })
 }
 

@@ -172,6 +172,11 @@ impl Urls {
         self.join(&format!("/polls/{id}/create"))
     }
 
+    /// A questionnaire's page.
+    pub fn questionnaire(&self, id: crate::ids::QuestionnaireId) -> Url {
+        self.join(&format!("/questionnaires/{id}"))
+    }
+
     /// A vote given here on another server's poll (a `Note` naming the option).
     pub fn vote(&self, id: i64) -> Url {
         self.join(&format!("/votes/{id}"))
