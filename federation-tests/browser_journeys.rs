@@ -6,9 +6,9 @@ use chrono::NaiveDate;
 use serde_json::json;
 
 use crate::federation::account;
-use crate::support::Backend;
 use crate::support::browser::run_journey_async;
 use crate::support::network::{ALPHA, ALPHA_IP, BETA, BETA_IP, Network};
+use crate::support::{Backend, TestInstance};
 use parvis::civic::accounts::{NewAccount, NewMandate, add_mandate, create_account};
 use parvis::civic::communes::create_commune;
 use parvis::civic::site::{self, Operator};
@@ -152,10 +152,8 @@ async fn an_official_opens_a_debate_and_a_citizen_takes_a_side() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_citizen_proposes_a_resident_supports_and_the_official_answers() {
-    let net = Network::new();
-    let alpha = net.instance(Backend::Sqlite, ALPHA, |_| {}).await;
+/// A commune with an official (marie), a citizen (karim) and a verified resident (lea).
+async fn town(alpha: &TestInstance) {
     create_commune(&alpha.db, "belleville", "Belleville-sur-Loire")
         .await
         .unwrap();
@@ -193,6 +191,13 @@ async fn a_citizen_proposes_a_resident_supports_and_the_official_answers() {
         })
         .await
         .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_proposes_a_resident_supports_and_the_official_answers() {
+    let net = Network::new();
+    let alpha = net.instance(Backend::Sqlite, ALPHA, |_| {}).await;
+    town(&alpha).await;
     let report = run_journey_async(
         "proposal.mjs",
         json!({
@@ -206,6 +211,29 @@ async fn a_citizen_proposes_a_resident_supports_and_the_official_answers() {
     report.assert_clean();
     assert!(
         report.pages.len() >= 9,
+        "{} pages checked",
+        report.pages.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_official_asks_a_poll_and_a_questionnaire_and_a_resident_answers_both() {
+    let net = Network::new();
+    let alpha = net.instance(Backend::Sqlite, ALPHA, |_| {}).await;
+    town(&alpha).await;
+    let report = run_journey_async(
+        "poll.mjs",
+        json!({
+            "hosts": { ALPHA: ALPHA_IP.to_string() },
+            "locale": "fr-FR",
+            "base": alpha.base,
+            "password": PASSWORD,
+        }),
+    )
+    .await;
+    report.assert_clean();
+    assert!(
+        report.pages.len() >= 8,
         "{} pages checked",
         report.pages.len()
     );

@@ -809,6 +809,11 @@ both_backends!(
         let page = marie.get(&format!("{path}/results")).await;
         assert_eq!(page.status, 200, "{}", page.body);
         assert_eq!(page.body.matches("<svg").count(), 3, "{}", page.body);
+        assert!(
+            page.has("moyenne 4.5 sur 5"),
+            "karim 4, lea 5: {}",
+            page.body
+        );
         assert!(page.has("Des arbres &lt;script&gt;"), "{}", page.body);
         assert!(!page.has("<script>alert"));
         let csv = marie.get(&format!("{path}/results.csv")).await;

@@ -224,6 +224,7 @@ mod tests {
             "site",
             "threshold",
             "n",
+            "mean",
         ]
         .into_iter()
         .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))

@@ -59,13 +59,20 @@ fn kind_label(lang: Lang, k: PollKind) -> String {
 // --------------------------------------------------------------------------------------------- charts
 
 /// A horizontal bar chart of an option list, drawn here (no script): one bar per option with its count and
-/// share; `others` draws the other voices' counts instead of the official ones.
-pub fn chart(lang: Lang, title: &str, options: &[PollOption], others: bool) -> Markup {
+/// share; `others` draws the other voices' counts instead of the official ones. Shares are of `voters` (for a
+/// multiple choice, where one voter picks several options, as Mastodon shows them), else of all votes.
+pub fn chart(
+    lang: Lang,
+    title: &str,
+    options: &[PollOption],
+    others: bool,
+    voters: Option<i64>,
+) -> Markup {
     let counts: Vec<i64> = options
         .iter()
         .map(|o| if others { o.other_votes } else { o.votes })
         .collect();
-    let total: i64 = counts.iter().sum();
+    let total: i64 = voters.unwrap_or_else(|| counts.iter().sum());
     let max = counts.iter().copied().max().unwrap_or(0).max(1);
     let (row, label_w, bar_w) = (28, 180, 300);
     let height = row * options.len().max(1) as i64 + 8;
@@ -348,15 +355,28 @@ fn choice_inputs(lang: Lang, name: &str, poll: &Poll, options: &[PollOption]) ->
 /// The results of one question: the official result, and the other voices apart when the poll is restricted.
 fn results(lang: Lang, poll: &Poll, options: &[PollOption]) -> Markup {
     let restricted = poll.eligibility != Eligibility::Anyone;
+    let multiple = poll.kind.is_multiple();
+    let mean = (poll.kind == PollKind::Scale).then(|| {
+        let (sum, n) = options.iter().fold((0, 0), |(sum, n), o| {
+            (sum + o.position as i64 * o.votes + o.votes, n + o.votes)
+        });
+        (n > 0).then(|| sum as f64 / n as f64)
+    });
     html! {
         section class="results" {
             h3 { (lang.t(if restricted { "poll-official-result" } else { "poll-results" })) }
-            p class="meta" { (lang.count("voters-count", poll.voters)) }
-            (chart(lang, &poll.question, options, false))
+            p class="meta" {
+                (lang.count("voters-count", poll.voters))
+                @if let Some(Some(mean)) = mean {
+                    " · " (lang.ta("poll-scale-mean", &[("mean", format!("{mean:.1}").into())]))
+                }
+            }
+            (chart(lang, &poll.question, options, false, multiple.then_some(poll.voters)))
             @if restricted && (poll.other_voters > 0 || !poll.is_local()) {
                 h3 { (lang.t("poll-other-voices")) }
                 p class="meta" { (lang.t("hint-other-voices")) " " (lang.count("voters-count", poll.other_voters)) }
-                (chart(lang, &format!("{} — {}", poll.question, lang.t("poll-other-voices")), options, true))
+                (chart(lang, &format!("{} — {}", poll.question, lang.t("poll-other-voices")), options, true,
+                    multiple.then_some(poll.other_voters)))
             }
         }
     }
@@ -908,6 +928,7 @@ mod tests {
             "Q",
             &[option(1, "<script>", 3), option(2, "Non", 1)],
             false,
+            None,
         )
         .into_string();
         assert_eq!(svg.matches("<rect").count(), 2);

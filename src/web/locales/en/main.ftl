@@ -457,3 +457,4 @@ flash-poll-published = Your poll is published.
 flash-voted = Your vote is recorded.
 flash-questionnaire-published = Your questionnaire is published.
 flash-questionnaire-answered = Your answers are recorded.
+poll-scale-mean = average { $mean } out of 5

@@ -460,3 +460,4 @@ flash-poll-published = Votre sondage est publié.
 flash-voted = Votre vote est enregistré.
 flash-questionnaire-published = Votre questionnaire est publié.
 flash-questionnaire-answered = Vos réponses sont enregistrées.
+poll-scale-mean = moyenne { $mean } sur 5
