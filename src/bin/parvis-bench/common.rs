@@ -260,6 +260,41 @@ impl Instance {
             .collect())
     }
 
+    /// `n` polls asked by marie (Oui / Non, open for a month, published to other servers); their URLs.
+    pub async fn local_polls(&self, n: usize) -> Res<Vec<String>> {
+        let marie = self.marie;
+        let ids = self
+            .db
+            .transaction(move |conn| {
+                let (_, account) = parvis::db::queries::account_by_id(conn, marie)?
+                    .ok_or_else(|| parvis::error::Error::internal("marie has no account"))?;
+                (0..n)
+                    .map(|i| {
+                        parvis::civic::polls::create(
+                            conn,
+                            &account,
+                            &parvis::civic::polls::NewPoll {
+                                question: format!("Sondage {i} : un jardin partagé ?"),
+                                kind: parvis::model::PollKind::Single,
+                                options: vec!["Oui".into(), "Non".into()],
+                                closes_at: chrono::Utc::now().naive_utc()
+                                    + chrono::Duration::days(30),
+                                eligibility: parvis::model::Eligibility::Anyone,
+                                live_results: true,
+                                federated: true,
+                            },
+                        )
+                    })
+                    .collect::<parvis::error::Result<Vec<_>>>()
+            })
+            .await
+            .map_err(pe)?;
+        Ok(ids
+            .into_iter()
+            .map(|id| format!("{}/polls/{id}", self.base))
+            .collect())
+    }
+
     /// marie's private key, ready to sign (for [`calibrate`]).
     pub async fn marie_key(&self) -> Res<SigningKey> {
         let marie = self.marie;

@@ -47,6 +47,10 @@ pub struct B1Args {
     /// proposal once (as many proposals as it takes).
     #[arg(long)]
     pub votes: bool,
+    /// Send poll votes instead of replies: Mastodon's `Create(Note{name, inReplyTo})`, each actor voting once
+    /// in each poll (as many polls as it takes).
+    #[arg(long, conflicts_with = "votes")]
+    pub poll_votes: bool,
 }
 
 struct RunResult {
@@ -132,7 +136,13 @@ pub async fn run(options: &Options, args: &B1Args) -> Res<()> {
     }
     let key = format!(
         "b1-{}{}{}",
-        if args.votes { "votes-" } else { "" },
+        if args.votes {
+            "votes-"
+        } else if args.poll_votes {
+            "poll-votes-"
+        } else {
+            ""
+        },
         if args.postgres.is_some() {
             "postgres"
         } else {
@@ -154,6 +164,8 @@ async fn one_run(options: &Options, args: &B1Args, keys: &[Key], run: usize) -> 
         instance
             .local_proposals(args.n.div_ceil(args.actors))
             .await?
+    } else if args.poll_votes {
+        instance.local_polls(args.n.div_ceil(args.actors)).await?
     } else {
         vec![
             instance
@@ -244,6 +256,8 @@ async fn one_run(options: &Options, args: &B1Args, keys: &[Key], run: usize) -> 
 
     let stored_notes = if args.votes {
         instance.count("proposal_supports", "").await?
+    } else if args.poll_votes {
+        instance.count("poll_votes", "").await?
     } else {
         instance
             .count("notes", "WHERE remote_author_id IS NOT NULL")
@@ -300,6 +314,8 @@ fn markdown(options: &Options, args: &B1Args, backend: &str, results: &[RunResul
         },
         if args.votes {
             "signed `Like` votes (supports of proposals)"
+        } else if args.poll_votes {
+            "signed poll votes (`Create(Note{name, inReplyTo})`, Mastodon's shape)"
         } else {
             "signed `Create(Note)` replies"
         }

@@ -106,6 +106,30 @@ pub fn activity(args: &B1Args, parents: &[String], run: usize, j: usize) -> (Str
         });
         return (format!("{actor}#main-key"), body.to_string().into_bytes());
     }
+    if args.poll_votes {
+        // Actor `j % actors` votes in poll `j / actors`, as Mastodon does: a named Note to the poll's author.
+        let poll = &parents[(j / args.actors) % parents.len()];
+        let marie = poll
+            .split_once("/polls/")
+            .map_or_else(String::new, |(base, _)| format!("{base}/users/marie"));
+        let note = format!("{actor}/votes/{run}{j:07}");
+        let body = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{note}/activity"),
+            "type": "Create",
+            "actor": actor,
+            "to": [marie],
+            "object": {
+                "id": note,
+                "type": "Note",
+                "name": if j % 3 == 0 { "Non" } else { "Oui" },
+                "inReplyTo": poll,
+                "attributedTo": actor,
+                "to": [marie],
+            },
+        });
+        return (format!("{actor}#main-key"), body.to_string().into_bytes());
+    }
     let parent = parents[0].as_str();
     let note = format!("{actor}/statuses/{run}{j:07}");
     let followers = format!("{actor}/followers");
