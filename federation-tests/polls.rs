@@ -190,7 +190,13 @@ both_backends!(
         let id = path.rsplit('/').next().unwrap().to_string();
         let poll_id = PollId(id.parse().unwrap());
         let question_id = alpha.url(&path);
-        assert!(!karim.get(&path).await.has("<script>x()"), "escaped");
+        let page = karim.get(&path).await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.has("marché &lt;script&gt;x()") && !page.has("<script>x()"),
+            "{}",
+            page.body
+        );
         assert!(
             WebClient::new(&alpha)
                 .get("/")
@@ -304,16 +310,6 @@ both_backends!(
         // Refused, nothing stored: a second vote from the peer, an unknown option, a changed vote, a vote by
         // someone else's Note, a vote on a poll not published to other servers.
         let before = stored(&alpha, poll_id).await;
-        let again = peer
-            .control_post(
-                "/vote",
-                json!({ "question": question_id, "choices": ["Dimanche"] }),
-            )
-            .await;
-        assert_ne!(
-            again["ok"], true,
-            "a second vote in a single-choice poll: {again}"
-        );
         let vote_note = |n: &str, name: &str, kind: &str| {
             json!({
                 "@context": "https://www.w3.org/ns/activitystreams",
@@ -327,6 +323,7 @@ both_backends!(
         };
         let inbox = alpha.url("/users/marie/inbox");
         for (n, name, kind, status) in [
+            ("0", "Dimanche", "Create", 409),
             ("1", "Lundi", "Create", 422),
             ("2", "<b>Samedi</b>", "Create", 422),
             ("3", "Dimanche", "Update", 403),
@@ -667,6 +664,37 @@ both_backends!(
         assert_eq!(votes(&p), [1000, 500, 0]);
         assert_eq!(p["voters_count"], 1000);
         assert_eq!(stored(&alpha, id).await, (1000, 1500, 1000));
+        // A voter deleted and fetched again (a new row, the same actor id) is still the same person.
+        let first = voters[1];
+        let again = alpha
+            .db
+            .transaction(move |c| {
+                let actor = parvis::civic::remote::remote_actor(c, first)?;
+                parvis::civic::remote::forget_actor(c, first)?;
+                let data = parvis::civic::remote::RemoteActorData {
+                    ap_id: actor.ap_id,
+                    kind: actor.kind,
+                    domain: actor.domain,
+                    username: actor.username,
+                    display_name: actor.display_name,
+                    inbox: actor.inbox,
+                    shared_inbox: actor.shared_inbox,
+                    url: actor.url,
+                    key_id: actor.key_id,
+                    public_key_pem: actor.public_key_pem,
+                    manually_approves_followers: false,
+                    multikeys: vec![],
+                };
+                let back = parvis::civic::remote::upsert_remote_actor(c, &data)?;
+                assert_ne!(back.id, first);
+                polls::remote_vote(c, back.id, id, "Bancs", "https://voters.example/notes/d1")
+            })
+            .await;
+        assert!(
+            matches!(again, Err(parvis::error::Error::Conflict(_))),
+            "{again:?}"
+        );
+        assert_eq!(stored(&alpha, id).await, (1000, 1500, 1000));
         // One Update waits for the whole burst (coalesced), not one per vote.
         let waiting: i64 = alpha
             .db
@@ -837,6 +865,49 @@ both_backends!(
             csv.has("Des arbres <script>alert(1)</script>"),
             "CSV keeps the text as written"
         );
+        // Karim's export lists his votes; once his account is deleted they stay counted, linked to no one.
+        let export = karim.get("/settings/export").await;
+        assert!(
+            export.has("\"votes\"")
+                && export.has("Faut-il piétonniser ?")
+                && export.has("Terrasses"),
+            "{}",
+            export.body
+        );
+        let page = karim
+            .submit(
+                "/settings",
+                "/settings/delete",
+                &[("delete_password", PASSWORD), ("delete_confirm", "yes")],
+            )
+            .await;
+        assert!(page.has("Compte supprimé"), "{}", page.body);
+        let linked: i64 = alpha
+            .db
+            .run(|c| {
+                use parvis::model::schema::{poll_voters, questionnaire_responses as r};
+                let voters: i64 = poll_voters::table
+                    .filter(poll_voters::account_id.is_not_null())
+                    .count()
+                    .get_result(c)?;
+                let responses: i64 = r::table
+                    .filter(r::account_id.is_not_null())
+                    .count()
+                    .get_result(c)?;
+                Ok(voters + responses)
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            linked, 4,
+            "only lea's three votes and her response remain linked"
+        );
+        let csv = marie.get(&format!("{path}/results.csv")).await;
+        assert!(
+            csv.has("\"Quels usages ?\",\"multiple\",\"Jeux\",2,0"),
+            "{}",
+            csv.body
+        );
         // The first question was also published as a poll; the others were not.
         let federated: Vec<bool> = alpha
             .db
@@ -885,5 +956,30 @@ both_backends!(
             .await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["votes_count"], 0);
+        // Lea votes in it as some Mastodon clients do, with a form; a questionnaire's question alone is refused.
+        let form = alpha
+            .client()
+            .post(alpha.url(&format!(
+                "/api/v1/polls/{}/votes",
+                body["id"].as_str().unwrap()
+            )))
+            .bearer_auth(&lea_token)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body("choices%5B%5D=1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(form.status(), 200);
+        let voted: Value = form.json().await.unwrap();
+        assert_eq!(voted["own_votes"], json!([1]), "{voted}");
+        assert_eq!(voted["options"][1]["votes_count"], 1);
+        let (status, body) = alpha
+            .api_post(
+                &format!("/api/v1/polls/{}/votes", questions[0]),
+                &lea_token,
+                json!({ "choices": [0] }),
+            )
+            .await;
+        assert_eq!(status, 409, "{body}");
     }
 );

@@ -44,8 +44,10 @@ pub struct PollDto {
     pub expires_at: String,
     pub expired: bool,
     pub multiple: bool,
-    /// Official votes; null while results are hidden.
-    pub votes_count: Option<i64>,
+    /// Official votes (all options together: the turnout, public even while results are hidden, as on
+    /// Mastodon).
+    pub votes_count: i64,
+    /// Null while results are hidden.
     pub voters_count: Option<i64>,
     pub options: Vec<PollOptionDto>,
     /// anyone, local or residents: whose votes form the official result.
@@ -77,7 +79,7 @@ fn dto(
         expires_at: poll.closes_at.and_utc().to_rfc3339(),
         expired: poll.is_closed(now),
         multiple: poll.kind.is_multiple(),
-        votes_count: shown.then(|| options.iter().map(|o| o.votes).sum()),
+        votes_count: options.iter().map(|o| o.votes).sum(),
         voters_count: shown.then_some(poll.voters),
         options: options
             .iter()
@@ -141,11 +143,37 @@ pub async fn show(
     Ok(Json(detail(&ctx, id, current.map(|c| c.actor.id)).await?))
 }
 
-/// Option indexes, as Mastodon clients send them (numbers or strings).
+/// Option indexes, as Mastodon clients send them: JSON (numbers or strings), or a form (`choices[]=0`).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct VoteBody {
     #[schema(value_type = Vec<String>)]
     pub choices: Vec<serde_json::Value>,
+}
+
+/// The option indexes of a vote request, JSON or form-encoded.
+fn vote_indexes(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<Vec<u64>> {
+    let form = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    let raw: Vec<serde_json::Value> = if form {
+        url::form_urlencoded::parse(body)
+            .filter(|(k, _)| k == "choices[]" || k == "choices")
+            .map(|(_, v)| serde_json::Value::String(v.into_owned()))
+            .collect()
+    } else {
+        serde_json::from_slice::<VoteBody>(body)
+            .map_err(|e| Error::BadRequest(format!("the body is not a vote: {e}")))?
+            .choices
+    };
+    raw.iter()
+        .map(|c| match c {
+            serde_json::Value::Number(n) => n.as_u64(),
+            serde_json::Value::String(s) => s.parse().ok(),
+            _ => None,
+        })
+        .map(|i| i.ok_or_else(|| Error::invalid("choices", "give option indexes")))
+        .collect()
 }
 
 /// Votes, once: on a poll here it is counted at once; on another server's poll it is sent there.
@@ -158,19 +186,11 @@ pub async fn vote(
     State(ctx): State<AppContext>,
     current: CurrentAccount,
     Path(id): Path<String>,
-    Json(body): Json<VoteBody>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
 ) -> Result<Json<PollDto>> {
     let id = poll_id(&id)?;
-    let indexes = body
-        .choices
-        .iter()
-        .map(|c| match c {
-            serde_json::Value::Number(n) => n.as_u64(),
-            serde_json::Value::String(s) => s.parse().ok(),
-            _ => None,
-        })
-        .map(|i| i.ok_or_else(|| Error::invalid("choices", "give option indexes")))
-        .collect::<Result<Vec<u64>>>()?;
+    let indexes = vote_indexes(&headers, &body)?;
     let account = current.account.clone();
     ctx.db
         .transaction(move |conn| {

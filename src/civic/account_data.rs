@@ -26,6 +26,8 @@ pub struct Export {
     pub posts: Vec<ExportPost>,
     /// Comments on debates, with the debate they answer.
     pub comments: Vec<ExportComment>,
+    /// Votes in polls (and questionnaires' choice questions): the question and the option chosen.
+    pub votes: Vec<ExportVote>,
     /// Handles (`name` for local actors) or actor URLs of remote ones.
     pub following: Vec<String>,
     pub followers: Vec<String>,
@@ -60,6 +62,13 @@ pub struct ExportPost {
     pub visibility: Visibility,
     pub in_reply_to: Option<String>,
     pub published: NaiveDateTime,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExportVote {
+    pub question: String,
+    pub option: String,
+    pub voted_at: NaiveDateTime,
 }
 
 #[derive(Debug, Serialize)]
@@ -123,6 +132,14 @@ pub async fn export(db: &Database, actor: ActorId) -> Result<Export> {
                 edited: c.edited_at,
             })
             .collect();
+        let votes = crate::civic::polls::votes_of(conn, actor)?
+            .into_iter()
+            .map(|(question, option, voted_at)| ExportVote {
+                question,
+                option,
+                voted_at,
+            })
+            .collect();
         Ok(Export {
             format: "parvis-account-export/1",
             exported_at: now(),
@@ -140,6 +157,7 @@ pub async fn export(db: &Database, actor: ActorId) -> Result<Export> {
             mandates,
             posts,
             comments,
+            votes,
             following: follow_list(conn, actor, false)?,
             followers: follow_list(conn, actor, true)?,
         })
@@ -202,6 +220,7 @@ pub async fn delete_account(db: &Database, actor: ActorId) -> Result<()> {
             conn,
             crate::civic::debates::Writer::Local(actor),
         )?;
+        crate::civic::polls::detach_votes_of(conn, actor)?;
         diesel::delete(
             follows::table.filter(
                 follows::follower_id

@@ -34,8 +34,10 @@ pub fn record_later(
     record_at(conn, kind, actor, subject_id, None, "", Some(now() + delay))
 }
 
-/// Records an event `delay` from now unless one of the same kind and subject is already waiting: a burst of
-/// changes (supports, votes) goes out as one activity.
+/// Records an event `delay` from now unless one of the same kind and subject is still waiting for its time: a
+/// burst of changes (supports, votes) goes out as one activity. An event whose time has come may be being
+/// built from the counts as they were (its transaction not yet committed): a change then records a new one,
+/// so that no change is left out of every activity.
 pub fn record_coalesced(
     conn: &mut AnyConnection,
     kind: EventKind,
@@ -47,6 +49,7 @@ pub fn record_coalesced(
         .filter(outbox_events::kind.eq(kind))
         .filter(outbox_events::subject_id.eq(subject_id))
         .filter(outbox_events::expanded.eq(false))
+        .filter(outbox_events::not_before.gt(now()))
         .count()
         .get_result(conn)?;
     if waiting == 0 {

@@ -294,21 +294,22 @@ fn check_choices(poll: &Poll, options: &[PollOption], choices: &[OptionId]) -> R
 
 /// Who casts a vote.
 #[derive(Clone, Copy, Debug)]
-enum Voter {
+enum Voter<'a> {
     Local(ActorId),
-    Remote(RemoteActorId),
+    /// Its stored id and its actor id.
+    Remote(RemoteActorId, &'a str),
 }
 
 /// The voter's row for a poll: `(id, new)`. A new row counts one more voter.
 fn voter_row(
     conn: &mut AnyConnection,
     poll: PollId,
-    who: Voter,
+    who: Voter<'_>,
     official: bool,
 ) -> Result<(i64, bool)> {
-    let (account, remote) = match who {
-        Voter::Local(a) => (Some(a), None),
-        Voter::Remote(r) => (None, Some(r)),
+    let (account, remote, remote_ap_id) = match who {
+        Voter::Local(a) => (Some(a), None, None),
+        Voter::Remote(r, ap_id) => (None, Some(r), Some(ap_id)),
     };
     let inserted: Option<i64> =
         crate::on_each_backend!(conn, |c| diesel::insert_into(poll_voters::table)
@@ -316,6 +317,7 @@ fn voter_row(
                 poll_voters::poll_id.eq(poll),
                 poll_voters::account_id.eq(account),
                 poll_voters::remote_actor_id.eq(remote),
+                poll_voters::remote_ap_id.eq(remote_ap_id),
                 poll_voters::official.eq(official),
                 poll_voters::created_at.eq(now()),
             ))
@@ -332,7 +334,7 @@ fn voter_row(
         .into_boxed();
     query = match who {
         Voter::Local(a) => query.filter(poll_voters::account_id.eq(a)),
-        Voter::Remote(r) => query.filter(poll_voters::remote_actor_id.eq(r)),
+        Voter::Remote(_, ap_id) => query.filter(poll_voters::remote_ap_id.eq(ap_id)),
     };
     Ok((query.first(conn)?, false))
 }
@@ -390,7 +392,8 @@ fn count(
 
 /// A local account votes. On a poll hosted here the vote is counted at once (officially or as another voice);
 /// on a copy of another server's poll each chosen option is sent to the poll's author as a vote `Note`, and
-/// counted there. A second vote is refused, also when two requests race (the unique index decides).
+/// counted there. A second vote is refused, also when two requests race (the unique index decides). A
+/// questionnaire's question is answered with the whole questionnaire, not alone.
 pub fn vote(
     conn: &mut AnyConnection,
     account: &Account,
@@ -398,9 +401,24 @@ pub fn vote(
     choices: &[OptionId],
 ) -> Result<()> {
     let poll = poll(conn, id)?;
+    if let Some(q) = poll.questionnaire_id {
+        return Err(Error::Conflict(format!(
+            "this question is answered with its questionnaire (/questionnaires/{q})"
+        )));
+    }
+    cast(conn, account, &poll, choices)
+}
+
+fn cast(
+    conn: &mut AnyConnection,
+    account: &Account,
+    poll: &Poll,
+    choices: &[OptionId],
+) -> Result<()> {
+    let id = poll.id;
     let options = options(conn, id)?;
-    check_choices(&poll, &options, choices)?;
-    let official = poll.is_local() && is_official(&poll, account);
+    check_choices(poll, &options, choices)?;
+    let official = poll.is_local() && is_official(poll, account);
     let (voter, new) = voter_row(conn, id, Voter::Local(account.actor_id), official)?;
     if !new {
         return Err(Error::Conflict(
@@ -420,7 +438,7 @@ pub fn vote(
         }
     }
     if poll.is_local() {
-        count(conn, &poll, true, official, choices)?;
+        count(conn, poll, true, official, choices)?;
     }
     Ok(())
 }
@@ -456,7 +474,8 @@ pub fn remote_vote(
         .ok_or_else(|| Error::invalid("name", format!("'{name}' is not an option of this poll")))?;
     check_choices(&poll, &options, &[option.id])?;
     let official = poll.eligibility == Eligibility::Anyone;
-    let (voter, new) = voter_row(conn, id, Voter::Remote(who), official)?;
+    let ap_id = crate::civic::remote::remote_actor(conn, who)?.ap_id;
+    let (voter, new) = voter_row(conn, id, Voter::Remote(who, &ap_id), official)?;
     if !new && !poll.kind.is_multiple() {
         return Err(Error::Conflict(
             "this person has already voted in this poll".into(),
@@ -580,6 +599,15 @@ pub fn store_remote(conn: &mut AnyConnection, q: &RemoteQuestion) -> Result<Poll
                 poll_options::table
                     .filter(poll_options::poll_id.eq(existing.id))
                     .filter(poll_options::name.ne_all(&names)),
+            )
+            .execute(conn)?;
+            // Someone here whose only choices were dropped has not voted any more.
+            diesel::delete(
+                poll_voters::table
+                    .filter(poll_voters::poll_id.eq(existing.id))
+                    .filter(diesel::dsl::not(diesel::dsl::exists(
+                        poll_votes::table.filter(poll_votes::voter_id.eq(poll_voters::id)),
+                    ))),
             )
             .execute(conn)?;
             existing.id
@@ -847,21 +875,16 @@ pub fn answer_questionnaire(
                         .values((
                             poll_texts::poll_id.eq(item.poll.id),
                             poll_texts::body.eq(text),
-                            poll_texts::created_at.eq(now()),
                         ))
                         .execute(conn)?;
                 }
             }
             (PollKind::Text, None) => {}
             (_, Some(Answer::Choices(choices))) => {
-                vote(conn, account, item.poll.id, choices).map_err(|e| match e {
+                cast(conn, account, &item.poll, choices).map_err(|e| match e {
                     Error::Invalid { message, .. } => {
                         Error::invalid("answers", format!("{}: {message}", item.poll.question))
                     }
-                    Error::Conflict(_) => Error::Conflict(format!(
-                        "{}: you have already voted on this question as a poll",
-                        item.poll.question
-                    )),
                     other => other,
                 })?;
             }
@@ -907,6 +930,34 @@ pub fn texts(
         .order(poll_texts::id.asc())
         .select((poll_texts::poll_id, poll_texts::body))
         .load(conn)?)
+}
+
+/// An account's votes, oldest first: the question, the option, when (for the account's data export).
+pub fn votes_of(
+    conn: &mut AnyConnection,
+    who: ActorId,
+) -> Result<Vec<(String, String, NaiveDateTime)>> {
+    Ok(poll_votes::table
+        .inner_join(poll_voters::table.inner_join(polls::table))
+        .inner_join(poll_options::table)
+        .filter(poll_voters::account_id.eq(who))
+        .order(poll_votes::id.asc())
+        .select((polls::question, poll_options::name, poll_voters::created_at))
+        .load(conn)?)
+}
+
+/// An account is erased: its votes and questionnaire answers stay counted (a ballot cast is part of the
+/// result), but nothing links them to it any more.
+pub fn detach_votes_of(conn: &mut AnyConnection, who: ActorId) -> Result<()> {
+    diesel::update(poll_voters::table.filter(poll_voters::account_id.eq(who)))
+        .set(poll_voters::account_id.eq(None::<ActorId>))
+        .execute(conn)?;
+    diesel::update(
+        questionnaire_responses::table.filter(questionnaire_responses::account_id.eq(who)),
+    )
+    .set(questionnaire_responses::account_id.eq(None::<ActorId>))
+    .execute(conn)?;
+    Ok(())
 }
 
 /// Text of a remote HTML fragment, for a question read from another server.

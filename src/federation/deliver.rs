@@ -1112,7 +1112,8 @@ fn plan(
                 inboxes.extend(follower_inboxes(conn, commune)?);
             }
             for voter in crate::civic::polls::remote_voters(conn, poll.id)? {
-                inboxes.insert(crate::civic::remote::remote_actor(conn, voter)?.inbox);
+                let voter = crate::civic::remote::remote_actor(conn, voter)?;
+                inboxes.insert(voter.delivery_inbox().to_string());
             }
             if inboxes.is_empty() {
                 return Ok(None);

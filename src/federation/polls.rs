@@ -244,6 +244,11 @@ fn count_of(value: Option<&Value>) -> i64 {
     value.and_then(Value::as_i64).unwrap_or(0).max(0)
 }
 
+/// Options of another server's poll we keep (Mastodon allows 4 by default, Misskey 10, Pleroma 20).
+const MAX_REMOTE_OPTIONS: usize = 40;
+/// Characters of an option's name (Mastodon: 50; others more).
+const MAX_REMOTE_OPTION: usize = 1000;
+
 /// Reads a `Question` into what a copy keeps. `author` is the stored actor its `attributedTo` names.
 pub fn read_question(value: &Value, author: &RemoteActor) -> Result<RemoteQuestion> {
     let q: QuestionIn = serde_json::from_value(value.clone())
@@ -266,18 +271,27 @@ pub fn read_question(value: &Value, author: &RemoteActor) -> Result<RemoteQuesti
     let options = items
         .iter()
         .map(|item| {
+            // Names are kept whole: a vote names its option exactly.
             let name = item
                 .get("name")
                 .and_then(Value::as_str)
-                .map(str::trim)
                 .unwrap_or_default()
-                .chars()
-                .take(polls::MAX_OPTION * 2)
-                .collect::<String>();
+                .to_string();
             let votes = count_of(item.get("replies").and_then(|r| r.get("totalItems")));
             (name, votes, count_of(item.get("otherVotes")))
         })
         .collect::<Vec<_>>();
+    if options.is_empty()
+        || options.len() > MAX_REMOTE_OPTIONS
+        || options
+            .iter()
+            .any(|(name, _, _)| name.trim().is_empty() || name.chars().count() > MAX_REMOTE_OPTION)
+    {
+        return Err(Error::BadRequest(format!(
+            "a Question needs 1 to {MAX_REMOTE_OPTIONS} options, each named in at most \
+             {MAX_REMOTE_OPTION} characters"
+        )));
+    }
     let question = match (&q.name, &q.content) {
         (Some(name), _) if !name.trim().is_empty() => polls::plain_text(name),
         (_, Some(content)) => polls::plain_text(content),
@@ -398,7 +412,19 @@ mod tests {
         });
         assert!(read_question(&value, &author()).is_err());
         value["id"] = "https://peer.example/notes/1".into();
-        value["anyOf"] = serde_json::json!([]);
-        assert!(read_question(&value, &author()).is_err());
+        assert!(read_question(&value, &author()).is_ok());
+        value["oneOf"] = serde_json::json!([]);
+        assert!(read_question(&value, &author()).is_err(), "no options");
+        value["oneOf"] = serde_json::json!([{"name": "a"}, {"name": "x".repeat(1001)}]);
+        assert!(
+            read_question(&value, &author()).is_err(),
+            "an option too long to name"
+        );
+        value["oneOf"] = serde_json::json!([{"name": "a"}]);
+        value["anyOf"] = serde_json::json!([{"name": "b"}]);
+        assert!(
+            read_question(&value, &author()).is_err(),
+            "both oneOf and anyOf"
+        );
     }
 }

@@ -441,6 +441,7 @@ diesel::table! {
         poll_id -> BigInt,
         account_id -> Nullable<BigInt>,
         remote_actor_id -> Nullable<BigInt>,
+        remote_ap_id -> Nullable<Text>,
         official -> Bool,
         created_at -> Timestamp,
     }
@@ -460,7 +461,6 @@ diesel::table! {
         id -> BigInt,
         poll_id -> BigInt,
         body -> Text,
-        created_at -> Timestamp,
     }
 }
 

@@ -54,16 +54,18 @@ CREATE TABLE poll_options (
 );
 
 -- One row per person and poll: whose vote counts officially, and who voted already. A vote stays counted when
--- its voter's account or actor goes.
+-- its voter's account or actor goes; a person of another server is known by their actor id (`remote_ap_id`),
+-- which stays when the stored actor is forgotten and fetched again.
 CREATE TABLE poll_voters (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     poll_id BIGINT NOT NULL REFERENCES polls (id) ON DELETE CASCADE,
     account_id BIGINT REFERENCES actors (id) ON DELETE SET NULL,
     remote_actor_id BIGINT REFERENCES remote_actors (id) ON DELETE SET NULL,
+    remote_ap_id TEXT,
     official BOOLEAN NOT NULL,
     created_at TIMESTAMP NOT NULL,
     UNIQUE (poll_id, account_id),
-    UNIQUE (poll_id, remote_actor_id)
+    UNIQUE (poll_id, remote_ap_id)
 );
 
 CREATE TABLE poll_votes (
@@ -76,12 +78,12 @@ CREATE TABLE poll_votes (
 );
 CREATE INDEX poll_votes_option ON poll_votes (option_id);
 
--- Answers to a questionnaire's free-text questions, kept without their author.
+-- Answers to a questionnaire's free-text questions, kept without their author (nor the time they were given,
+-- which would match the response's).
 CREATE TABLE poll_texts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     poll_id BIGINT NOT NULL REFERENCES polls (id) ON DELETE CASCADE,
-    body TEXT NOT NULL,
-    created_at TIMESTAMP NOT NULL
+    body TEXT NOT NULL
 );
 CREATE INDEX poll_texts_poll ON poll_texts (poll_id, id);
 
