@@ -122,7 +122,7 @@ pub fn activity(args: &B1Args, parents: &[String], run: usize, j: usize) -> (Str
             "object": {
                 "id": note,
                 "type": "Note",
-                "name": if j % 3 == 0 { "Non" } else { "Oui" },
+                "name": if j.is_multiple_of(3) { "Non" } else { "Oui" },
                 "inReplyTo": poll,
                 "attributedTo": actor,
                 "to": [marie],
