@@ -642,6 +642,7 @@ both_backends!(
                         polls::remote_vote(
                             c,
                             who,
+                            &format!("https://voters.example/users/v{i}"),
                             id,
                             name,
                             &format!("https://voters.example/notes/{note}"),
@@ -687,7 +688,14 @@ both_backends!(
                 };
                 let back = parvis::civic::remote::upsert_remote_actor(c, &data)?;
                 assert_ne!(back.id, first);
-                polls::remote_vote(c, back.id, id, "Bancs", "https://voters.example/notes/d1")
+                polls::remote_vote(
+                    c,
+                    back.id,
+                    &back.ap_id,
+                    id,
+                    "Bancs",
+                    "https://voters.example/notes/d1",
+                )
             })
             .await;
         assert!(

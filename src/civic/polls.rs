@@ -446,10 +446,12 @@ fn cast(
 /// A vote from another server: one option, named, in a `Note` answering the poll's `Question`. Counted once
 /// per person and option; refused (and nothing stored) for a poll not published to other servers, an unknown
 /// option, a vote after the closing, a second option of a single-choice poll, or an option voted for already.
+/// `who_ap_id` is the voter's actor id, which identifies the person.
 /// The same vote `Note` received twice counts once.
 pub fn remote_vote(
     conn: &mut AnyConnection,
     who: RemoteActorId,
+    who_ap_id: &str,
     id: PollId,
     name: &str,
     note_ap_id: &str,
@@ -473,9 +475,9 @@ pub fn remote_vote(
         .find(|o| o.name == name.trim())
         .ok_or_else(|| Error::invalid("name", format!("'{name}' is not an option of this poll")))?;
     check_choices(&poll, &options, &[option.id])?;
+    // People of other servers form the official result only of polls open to anyone.
     let official = poll.eligibility == Eligibility::Anyone;
-    let ap_id = crate::civic::remote::remote_actor(conn, who)?.ap_id;
-    let (voter, new) = voter_row(conn, id, Voter::Remote(who, &ap_id), official)?;
+    let (voter, new) = voter_row(conn, id, Voter::Remote(who, who_ap_id), official)?;
     if !new && !poll.kind.is_multiple() {
         return Err(Error::Conflict(
             "this person has already voted in this poll".into(),
@@ -498,11 +500,6 @@ pub fn remote_vote(
             option.name
         )));
     }
-    // A voter row from an earlier option says whether this person counts officially.
-    let official: bool = poll_voters::table
-        .find(voter)
-        .select(poll_voters::official)
-        .first(conn)?;
     count(conn, &poll, new, official, &[option.id])
 }
 

@@ -200,13 +200,13 @@ pub async fn receive_vote(
     note: &NoteObject,
 ) -> Result<()> {
     let name = note.name.clone().unwrap_or_default();
-    let (who, note_id) = (voter.id, note.id.to_string());
+    let (who, who_ap_id, note_id) = (voter.id, voter.ap_id.clone(), note.id.to_string());
     ctx.db
         .transaction(move |conn| {
             if !received::first_time(conn, &activity_id)? {
                 return Ok(());
             }
-            polls::remote_vote(conn, who, poll, &name, &note_id)
+            polls::remote_vote(conn, who, &who_ap_id, poll, &name, &note_id)
         })
         .await
 }
