@@ -94,6 +94,36 @@ fn other_votes(poll: &Value) -> Vec<i64> {
         .unwrap_or_default()
 }
 
+/// The path of a poll from another server, once it is listed among polls from elsewhere.
+async fn elsewhere(instance: &TestInstance, question: &str) -> String {
+    eventually("the poll from elsewhere", WAIT, || async {
+        let list = WebClient::new(instance).get("/polls?scope=elsewhere").await;
+        let at = list.body.find(question)?;
+        let href = list.body[..at]
+            .rsplit("href=\"")
+            .next()?
+            .split('"')
+            .next()?;
+        Some(href.to_string())
+    })
+    .await
+}
+
+/// The `value` of the input labelled `label` on a page (an option's id).
+fn value_of(body: &str, label: &str) -> String {
+    let at = body
+        .find(&format!(">{label}<"))
+        .unwrap_or_else(|| panic!("no {label}: {body}"));
+    body[..at]
+        .rsplit("value=\"")
+        .next()
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
 /// Votes, voters and other voices of a poll, straight from the database: what a refusal must leave alone.
 async fn stored(instance: &TestInstance, id: PollId) -> (i64, i64, i64) {
     instance
@@ -124,22 +154,9 @@ both_backends!(
         let alpha = net.instance(backend, ALPHA, |_| {}).await;
         let beta = net.instance(backend, BETA, |_| {}).await;
         town(&alpha).await;
-        person(&beta, "bob", Role::Citizen).await;
         let peer = crate::fedify::peer(&net);
-        let alpha_host = alpha.base.trim_start_matches("https://").to_string();
-        let handle = format!("@ville@{alpha_host}");
-        let answer = peer
-            .control_post("/follow", json!({ "handle": handle }))
-            .await;
-        assert_eq!(answer["ok"], true, "{answer}");
-        peer.wait_for_inbox(|a| a["type"] == "Accept", WAIT).await;
-        let mut bob = signed_in(&beta, "bob").await;
-        assert_eq!(bob.follow_handle(&handle).await.status, 303);
-        eventually("beta's follow accepted", WAIT, || async {
-            let list = WebClient::new(&beta).get("/users/bob/following").await;
-            list.has(&handle).then_some(())
-        })
-        .await;
+        let (_, mut bob) =
+            crate::proposals::commune_followed_from_beta_and_the_peer(&alpha, &beta, &peer).await;
 
         // A citizen may not ask (the commune did not allow it); the official asks, residents form the result.
         let mut karim = signed_in(&alpha, "karim").await;
@@ -225,36 +242,12 @@ both_backends!(
         .await;
 
         // It shows on beta, among polls from elsewhere.
-        let copy = eventually("the poll on beta", WAIT, || {
-            let beta = &beta;
-            async move {
-                let list = WebClient::new(beta).get("/polls?scope=elsewhere").await;
-                let at = list.body.find("Quel jour pour le march")?;
-                let href = list.body[..at]
-                    .rsplit("href=\"")
-                    .next()?
-                    .split('"')
-                    .next()?;
-                Some(href.to_string())
-            }
-        })
-        .await;
+        let copy = elsewhere(&beta, "Quel jour pour le march").await;
         let copy_id = copy.rsplit('/').next().unwrap().to_string();
 
         // Lea (a resident) votes: official. Karim (not a resident) votes: another voice. Twice is refused.
         let mut lea = signed_in(&alpha, "lea").await;
-        let samedi = {
-            let page = lea.get(&path).await;
-            let at = page.body.find(">Samedi<").unwrap();
-            page.body[..at]
-                .rsplit("value=\"")
-                .next()
-                .unwrap()
-                .split('"')
-                .next()
-                .unwrap()
-                .to_string()
-        };
+        let samedi = value_of(&lea.get(&path).await.body, "Samedi");
         let page = lea
             .submit(&path, &format!("{path}/vote"), &[("choice", &samedi)])
             .await;
@@ -273,20 +266,7 @@ both_backends!(
 
         // Bob votes on beta (a Note to marie); the peer votes like Mastodon. Both are other voices.
         let bob_page = bob.get(&copy).await;
-        let dimanche = {
-            let at = bob_page
-                .body
-                .find(">Dimanche<")
-                .expect("a vote form on beta");
-            bob_page.body[..at]
-                .rsplit("value=\"")
-                .next()
-                .unwrap()
-                .split('"')
-                .next()
-                .unwrap()
-                .to_string()
-        };
+        let dimanche = value_of(&bob_page.body, "Dimanche");
         let page = bob
             .submit(&copy, &format!("{copy}/vote"), &[("choice", &dimanche)])
             .await;
@@ -473,20 +453,7 @@ both_backends!(
             .await;
         assert_eq!(asked["ok"], true, "{asked}");
         let question = asked["id"].as_str().unwrap().to_string();
-        let copy = eventually("the peer's poll on alpha", WAIT, || {
-            let alpha = &alpha;
-            async move {
-                let list = WebClient::new(alpha).get("/polls?scope=elsewhere").await;
-                let at = list.body.find("Quels arbres planter")?;
-                let href = list.body[..at]
-                    .rsplit("href=\"")
-                    .next()?
-                    .split('"')
-                    .next()?;
-                Some(href.to_string())
-            }
-        })
-        .await;
+        let copy = elsewhere(&alpha, "Quels arbres planter").await;
         let page = karim.get(&copy).await;
         assert!(!page.has("<script>x()"), "{}", page.body);
         assert!(page.has("type=\"checkbox\""), "anyOf: several choices");
@@ -776,22 +743,11 @@ both_backends!(
         // Karim answers on the web; a missing answer stores nothing; a second answer is refused.
         let mut karim = signed_in(&alpha, "karim").await;
         let form = karim.get(&path).await;
-        let value_of = |label: &str| {
-            let at = form.body.find(&format!(">{label}<")).unwrap();
-            form.body[..at]
-                .rsplit("value=\"")
-                .next()
-                .unwrap()
-                .split('"')
-                .next()
-                .unwrap()
-                .to_string()
-        };
         let (oui, jeux, terrasses, four) = (
-            value_of("Oui"),
-            value_of("Jeux"),
-            value_of("Terrasses"),
-            value_of("4"),
+            value_of(&form.body, "Oui"),
+            value_of(&form.body, "Jeux"),
+            value_of(&form.body, "Terrasses"),
+            value_of(&form.body, "4"),
         );
         let (q1, q2, q3, q4) = (
             format!("q{}", questions[0]),

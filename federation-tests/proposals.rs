@@ -94,6 +94,30 @@ async fn detail(instance: &TestInstance, path: &str) -> Value {
     body
 }
 
+/// The peer and bob (a citizen of beta) follow alpha's commune; returns its handle and bob's client.
+pub(crate) async fn commune_followed_from_beta_and_the_peer(
+    alpha: &TestInstance,
+    beta: &TestInstance,
+    peer: &crate::support::peer::Peer,
+) -> (String, WebClient) {
+    person(beta, "bob", Role::Citizen).await;
+    let alpha_host = alpha.base.trim_start_matches("https://").to_string();
+    let handle = format!("@ville@{alpha_host}");
+    let answer = peer
+        .control_post("/follow", json!({ "handle": handle }))
+        .await;
+    assert_eq!(answer["ok"], true, "{answer}");
+    peer.wait_for_inbox(|a| a["type"] == "Accept", WAIT).await;
+    let mut bob = signed_in(beta, "bob").await;
+    assert_eq!(bob.follow_handle(&handle).await.status, 303);
+    eventually("beta's follow accepted", WAIT, || async {
+        let list = WebClient::new(beta).get("/users/bob/following").await;
+        list.has(&handle).then_some(())
+    })
+    .await;
+    (handle, bob)
+}
+
 /// Waits until a proposal's counts (residents, local, remote) are these.
 async fn counts_become(instance: &TestInstance, path: &str, expected: (i64, i64, i64), what: &str) {
     eventually(what, WAIT, || async {
@@ -119,26 +143,12 @@ both_backends!(
         let alpha = net.instance(backend, ALPHA, |_| {}).await;
         let beta = net.instance(backend, BETA, |_| {}).await;
         town(&alpha, &["lea"], "2").await;
-        person(&beta, "bob", Role::Citizen).await;
         let peer = crate::fedify::peer(&net);
         let peer_actor = peer.control_get("/health").await["actor"]
             .as_str()
             .unwrap()
             .to_string();
-        let alpha_host = alpha.base.trim_start_matches("https://").to_string();
-        let handle = format!("@ville@{alpha_host}");
-        let answer = peer
-            .control_post("/follow", json!({ "handle": handle }))
-            .await;
-        assert_eq!(answer["ok"], true, "{answer}");
-        peer.wait_for_inbox(|a| a["type"] == "Accept", WAIT).await;
-        let mut bob = signed_in(&beta, "bob").await;
-        assert_eq!(bob.follow_handle(&handle).await.status, 303);
-        eventually("beta's follow accepted", WAIT, || async {
-            let list = WebClient::new(&beta).get("/users/bob/following").await;
-            list.has(&handle).then_some(())
-        })
-        .await;
+        let (_, mut bob) = commune_followed_from_beta_and_the_peer(&alpha, &beta, &peer).await;
 
         // Karim proposes; the Page reaches the peer with its parvis: terms and place.
         let mut karim = signed_in(&alpha, "karim").await;

@@ -3,23 +3,7 @@
 // results with their charts and the free-text answers. axe-core checks every page.
 
 import { runJourney } from "./harness.mjs";
-
-function submit(page, formId) {
-  return page.locator(`form#${formId} button[type=submit]`).click();
-}
-
-async function expectText(page, selector, text) {
-  const got = (await page.locator(selector).first().innerText()).trim();
-  if (!got.includes(text)) throw new Error(`${selector}: expected “${text}”, got “${got}”`);
-}
-
-async function login(page, base, username, password) {
-  await page.goto(`${base}/login`);
-  await page.locator("#username").fill(username);
-  await page.locator("#password").fill(password);
-  await submit(page, "login");
-  await page.locator("form#logout").waitFor();
-}
+import { expectText, login, submit } from "./steps.mjs";
 
 const inThreeDays = new Date(Date.now() + 3 * 86400000).toISOString().slice(0, 10);
 

@@ -862,10 +862,7 @@ fn plan(
         EventKind::DebatePublished => {
             let debate = crate::civic::debates::debate(conn, DebateId(event.subject_id))?;
             let page = crate::federation::debates::page_object(conn, urls, &debate)?;
-            let mut inboxes = follower_inboxes(conn, event.actor_id)?;
-            if let Some(commune) = debate.commune_id {
-                inboxes.extend(follower_inboxes(conn, commune)?);
-            }
+            let inboxes = author_and_commune_inboxes(conn, event.actor_id, debate.commune_id)?;
             let (to, cc) = (page.to.clone(), page.cc.clone());
             Some(Planned {
                 activity: activity(
@@ -1085,10 +1082,7 @@ fn plan(
                     ObjectOut::Question(Box::new(question)),
                 )?));
             }
-            let mut inboxes = follower_inboxes(conn, event.actor_id)?;
-            if let Some(commune) = poll.commune_id {
-                inboxes.extend(follower_inboxes(conn, commune)?);
-            }
+            let inboxes = author_and_commune_inboxes(conn, event.actor_id, poll.commune_id)?;
             let (to, cc) = (question.to.clone(), question.cc.clone());
             Some(Planned {
                 activity: activity(
@@ -1107,10 +1101,7 @@ fn plan(
         // author's `Update(Question)` to the followers of the author and the commune, and to remote voters.
         EventKind::PollUpdated | EventKind::PollClosed => {
             let poll = crate::civic::polls::poll(conn, PollId(event.subject_id))?;
-            let mut inboxes = follower_inboxes(conn, event.actor_id)?;
-            if let Some(commune) = poll.commune_id {
-                inboxes.extend(follower_inboxes(conn, commune)?);
-            }
+            let mut inboxes = author_and_commune_inboxes(conn, event.actor_id, poll.commune_id)?;
             for voter in crate::civic::polls::remote_voters(conn, poll.id)? {
                 let voter = crate::civic::remote::remote_actor(conn, voter)?;
                 inboxes.insert(voter.delivery_inbox().to_string());
@@ -1242,6 +1233,19 @@ fn proposal_follower_inboxes(conn: &mut AnyConnection, id: DebateId) -> Result<B
                 .delivery_inbox()
                 .to_string(),
         );
+    }
+    Ok(inboxes)
+}
+
+/// Where an author's post in a commune goes: the followers of both.
+fn author_and_commune_inboxes(
+    conn: &mut AnyConnection,
+    author: ActorId,
+    commune: Option<ActorId>,
+) -> Result<BTreeSet<String>> {
+    let mut inboxes = follower_inboxes(conn, author)?;
+    if let Some(commune) = commune {
+        inboxes.extend(follower_inboxes(conn, commune)?);
     }
     Ok(inboxes)
 }

@@ -288,17 +288,35 @@ fn read_poll(form: &Pairs) -> Result<NewPoll, Error> {
     })
 }
 
-pub async fn create(v: Visitor, Form(form): Form<Pairs>) -> Response {
-    let me = match v.form_poster(field(&form, "csrf")).await {
+/// What a form that creates something came to.
+enum Outcome<I> {
+    Done(I),
+    /// A field is wrong: the form is shown again with the error.
+    Invalid(Error),
+    Failed(Response),
+}
+
+/// Checks the poster and the CSRF token, reads the form and writes what it creates in one transaction.
+async fn submit_new<N, I>(
+    v: &Visitor,
+    form: &Pairs,
+    read: fn(&Pairs) -> Result<N, Error>,
+    write: fn(&mut crate::db::AnyConnection, &crate::model::Account, &N) -> crate::error::Result<I>,
+) -> Outcome<I>
+where
+    N: Send + 'static,
+    I: Send + 'static,
+{
+    let me = match v.form_poster(field(form, "csrf")).await {
         Ok(me) => me,
-        Err(r) => return r,
+        Err(r) => return Outcome::Failed(r),
     };
-    let result = match read_poll(&form) {
+    let result = match read(form) {
         Ok(new) => {
             let account = me.account.clone();
             v.ctx
                 .db
-                .transaction(move |conn| polls::create(conn, &account, &new))
+                .transaction(move |conn| write(conn, &account, &new))
                 .await
         }
         Err(e) => Err(e),
@@ -306,25 +324,33 @@ pub async fn create(v: Visitor, Form(form): Form<Pairs>) -> Response {
     match result {
         Ok(id) => {
             v.ctx.wake.notify_one();
+            Outcome::Done(id)
+        }
+        // The closing time is typed as a day.
+        Err(Error::Invalid {
+            field: "closes_at",
+            message,
+        }) => Outcome::Invalid(Error::Invalid {
+            field: "closes_on",
+            message,
+        }),
+        Err(e @ Error::Invalid { .. }) => Outcome::Invalid(e),
+        Err(e) => Outcome::Failed(v.error(&e)),
+    }
+}
+
+pub async fn create(v: Visitor, Form(form): Form<Pairs>) -> Response {
+    match submit_new(&v, &form, read_poll, polls::create).await {
+        Outcome::Done(id) => {
             v.flash("flash-poll-published").await;
             Redirect::to(&format!("/polls/{id}")).into_response()
         }
-        Err(e @ Error::Invalid { .. }) => {
+        Outcome::Invalid(e) => {
             let fields = ["question", "kind", "options", "closes_on", "eligibility"];
-            let e = match e {
-                Error::Invalid {
-                    field: "closes_at",
-                    message,
-                } => Error::Invalid {
-                    field: "closes_on",
-                    message,
-                },
-                other => other,
-            };
             let errors = FormErrors::from_error(v.lang, &e, &fields);
             new_poll_page(&v, &form, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(e) => v.error(&e),
+        Outcome::Failed(r) => r,
     }
 }
 
@@ -593,35 +619,14 @@ fn read_questionnaire(form: &Pairs) -> Result<NewQuestionnaire, Error> {
 }
 
 pub async fn create_questionnaire(v: Visitor, Form(form): Form<Pairs>) -> Response {
-    let me = match v.form_poster(field(&form, "csrf")).await {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
-    let result = match read_questionnaire(&form) {
-        Ok(new) => {
-            let account = me.account.clone();
-            v.ctx
-                .db
-                .transaction(move |conn| polls::create_questionnaire(conn, &account, &new))
-                .await
-        }
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(id) => {
-            v.ctx.wake.notify_one();
+    match submit_new(&v, &form, read_questionnaire, polls::create_questionnaire).await {
+        Outcome::Done(id) => {
             v.flash("flash-questionnaire-published").await;
             Redirect::to(&format!("/questionnaires/{id}")).into_response()
         }
-        Err(e @ Error::Invalid { .. }) => {
+        Outcome::Invalid(e) => {
+            // A question's own fields are one block of the form.
             let e = match e {
-                Error::Invalid {
-                    field: "closes_at",
-                    message,
-                } => Error::Invalid {
-                    field: "closes_on",
-                    message,
-                },
                 Error::Invalid {
                     field: "question" | "options" | "kind",
                     message,
@@ -635,7 +640,7 @@ pub async fn create_questionnaire(v: Visitor, Form(form): Form<Pairs>) -> Respon
             let errors = FormErrors::from_error(v.lang, &e, &fields);
             new_questionnaire_page(&v, &form, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(e) => v.error(&e),
+        Outcome::Failed(r) => r,
     }
 }
 
