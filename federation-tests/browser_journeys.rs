@@ -193,13 +193,13 @@ async fn town(alpha: &TestInstance) {
         .unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_citizen_proposes_a_resident_supports_and_the_official_answers() {
+/// Runs a journey in French on a town on alpha (SQLite) and checks it was clean over at least `pages` pages.
+async fn journey_in_town(script: &str, pages: usize) {
     let net = Network::new();
     let alpha = net.instance(Backend::Sqlite, ALPHA, |_| {}).await;
     town(&alpha).await;
     let report = run_journey_async(
-        "proposal.mjs",
+        script,
         json!({
             "hosts": { ALPHA: ALPHA_IP.to_string() },
             "locale": "fr-FR",
@@ -210,31 +210,18 @@ async fn a_citizen_proposes_a_resident_supports_and_the_official_answers() {
     .await;
     report.assert_clean();
     assert!(
-        report.pages.len() >= 9,
+        report.pages.len() >= pages,
         "{} pages checked",
         report.pages.len()
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_proposes_a_resident_supports_and_the_official_answers() {
+    journey_in_town("proposal.mjs", 9).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_official_asks_a_poll_and_a_questionnaire_and_a_resident_answers_both() {
-    let net = Network::new();
-    let alpha = net.instance(Backend::Sqlite, ALPHA, |_| {}).await;
-    town(&alpha).await;
-    let report = run_journey_async(
-        "poll.mjs",
-        json!({
-            "hosts": { ALPHA: ALPHA_IP.to_string() },
-            "locale": "fr-FR",
-            "base": alpha.base,
-            "password": PASSWORD,
-        }),
-    )
-    .await;
-    report.assert_clean();
-    assert!(
-        report.pages.len() >= 8,
-        "{} pages checked",
-        report.pages.len()
-    );
+    journey_in_town("poll.mjs", 10).await;
 }
