@@ -17,6 +17,7 @@ mod discovery;
 mod federation;
 mod fedify;
 mod inbox;
+mod moderation;
 mod multikey;
 mod peer_selftest;
 mod polls;

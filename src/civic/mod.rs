@@ -13,6 +13,7 @@ pub mod instance;
 pub mod keys;
 pub mod maintenance;
 pub mod media;
+pub mod moderation;
 pub mod notes;
 pub mod outbox;
 pub mod polls;

@@ -183,6 +183,9 @@ pub struct Incoming {
     pub to: Vec<String>,
     #[serde(default, deserialize_with = "one_or_many_ids")]
     pub cc: Vec<String>,
+    /// A `Flag`'s comment (other activities' content is in their object).
+    #[serde(default)]
+    pub content: Option<Value>,
 }
 
 /// The id of an embedded object or link, as a string (`"https://…"` or `{"id": "https://…"}`).

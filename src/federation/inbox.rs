@@ -681,6 +681,52 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
             }
             Ok(())
         }
+        // A report, as Mastodon sends it from its instance actor: `object` names an account of ours and
+        // some of its posts.
+        "Flag" => {
+            let ids: Vec<String> = match activity.object.as_ref() {
+                Some(Value::Array(items)) => {
+                    items.iter().filter_map(id_of).map(str::to_string).collect()
+                }
+                Some(one) => id_of(one).into_iter().map(str::to_string).collect(),
+                None => vec![],
+            };
+            let content = activity
+                .content
+                .as_ref()
+                .and_then(Value::as_str)
+                .map(crate::civic::polls::plain_text)
+                .unwrap_or_default();
+            let urls = ctx.urls.clone();
+            ctx.db
+                .transaction(move |conn| {
+                    if !received::first_time(conn, &activity_id)? {
+                        return Ok(());
+                    }
+                    let mut targets = vec![];
+                    for id in &ids {
+                        use crate::civic::moderation::Target;
+                        if let Some(c) = urls.parse_comment(id) {
+                            targets.push(Target::Comment(c));
+                        } else if let Some(d) = urls.parse_debate(id) {
+                            targets.push(Target::Debate(d));
+                        } else if let Some((kind, name)) =
+                            Url::parse(id).ok().and_then(|u| urls.parse_actor(&u))
+                            && let Some(actor) = queries::actor_of_kind(conn, kind, &name)?
+                        {
+                            targets.push(Target::Account(actor.id));
+                        }
+                    }
+                    crate::civic::moderation::remote_flag(
+                        conn,
+                        signer.id,
+                        &activity_id,
+                        &targets,
+                        &content,
+                    )
+                })
+                .await
+        }
         "Create" => Ok(()),
         other if ACCEPTED_WITHOUT_EFFECT.contains(&other) => Ok(()),
         other => Err(Error::BadRequest(format!(

@@ -216,6 +216,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     poll_votes,
     poll_texts,
     questionnaire_responses,
+    reports,
+    moderation_actions,
+    warnings,
 );
 
 diesel::table! {
@@ -473,6 +476,50 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reports (id) {
+        id -> BigInt,
+        commune_id -> BigInt,
+        reporter_id -> Nullable<BigInt>,
+        remote_reporter_id -> Nullable<BigInt>,
+        ap_id -> Nullable<Text>,
+        comment_id -> Nullable<BigInt>,
+        debate_id -> Nullable<BigInt>,
+        account_id -> Nullable<BigInt>,
+        remote_account_id -> Nullable<BigInt>,
+        reason -> Text,
+        comment -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    moderation_actions (id) {
+        id -> BigInt,
+        commune_id -> BigInt,
+        moderator_id -> Nullable<BigInt>,
+        moderator_name -> Text,
+        action -> Text,
+        report_id -> Nullable<BigInt>,
+        target -> Text,
+        reason -> Text,
+        note -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    warnings (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        action_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(warnings -> moderation_actions (action_id));
 diesel::joinable!(comments -> debates (debate_id));
 diesel::joinable!(comment_revisions -> comments (comment_id));
 diesel::joinable!(comment_likes -> comments (comment_id));

@@ -545,6 +545,9 @@ fn comment_body(
                         @if viewer.manages && !mine {
                             " " (button_form(csrf, &format!("/comments/{}/hide", c.id), &lang.t("comment-hide"), "hide"))
                         }
+                        @if !mine {
+                            " · " a class="report" href=(format!("/report?comment={}", c.id)) { (lang.t("comment-report")) }
+                        }
                     }
                 }
             }

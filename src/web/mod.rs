@@ -7,6 +7,7 @@ pub mod admin;
 pub mod debates;
 pub mod forms;
 pub mod i18n;
+pub mod moderation;
 pub mod pages;
 pub mod polls;
 pub mod proposals;
@@ -95,6 +96,14 @@ pub fn router() -> Router<AppContext> {
         .route("/proposals/{id}/answer", post(proposals::answer))
         .route("/communes/{name}/proposals.csv", get(proposals::csv))
         .route("/notifications", get(proposals::notifications))
+        .route(
+            "/report",
+            get(moderation::report_form).post(moderation::report),
+        )
+        .route("/moderation", get(moderation::queue))
+        .route("/moderation/reports/{id}", post(moderation::resolve))
+        .route("/moderation/log", get(moderation::audit_log))
+        .route("/transparency", get(moderation::transparency))
         .route("/polls", get(polls::list).post(polls::create))
         .route("/polls/new", get(polls::new_form))
         .route(
@@ -222,6 +231,9 @@ pub async fn page_with(
                                 li { a href="/follow" { (lang.t("nav-follow")) } }
                                 li { a href=(format!("/users/{}", me.actor.username)) { (lang.t("nav-profile")) } }
                                 li { a href="/settings" { (lang.t("nav-settings")) } }
+                                @if crate::civic::accounts::speaks_for_commune(&me.account) {
+                                    li { a href="/moderation" { (lang.t("nav-moderation")) } }
+                                }
                                 @if me.is_admin() {
                                     li { a href="/admin" { (lang.t("nav-admin")) } }
                                 }
@@ -250,6 +262,7 @@ pub async fn page_with(
                 }
                 footer class="site-footer" {
                     p { (lang.ta("footer-software", &[("version", env!("CARGO_PKG_VERSION").into())])) }
+                    p { a href="/transparency" { (lang.t("transparency-title")) } }
                 }
             }
         }

@@ -613,15 +613,21 @@ pub async fn notifications(v: Visitor) -> Response {
     let found = v
         .ctx
         .db
-        .transaction(move |conn| proposals::take_notifications(conn, me))
+        .transaction(move |conn| {
+            Ok((
+                proposals::take_notifications(conn, me)?,
+                crate::civic::moderation::warnings_of(conn, me)?,
+            ))
+        })
         .await;
-    let items = match found {
-        Ok(items) => items,
+    let (items, warnings) = match found {
+        Ok(found) => found,
         Err(e) => return v.error(&e),
     };
     let title = lang.t("notifications-title");
     let body = html! {
         h1 { (title) }
+        (crate::web::moderation::warnings_section(lang, &warnings))
         @if items.is_empty() {
             p { (lang.t("notifications-none")) }
         } @else {

@@ -1,0 +1,3 @@
+DROP TABLE warnings;
+DROP TABLE moderation_actions;
+DROP TABLE reports;

@@ -1,0 +1,425 @@
+//! Moderation pages: the report form, the moderators' queue with its actions, the audit log, and the public
+//! transparency page.
+
+use axum::Form;
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use diesel::prelude::*;
+use maud::{Markup, PreEscaped, html};
+use serde::Deserialize;
+
+use crate::civic::moderation::{self, Report, Target};
+use crate::db::queries;
+use crate::error::Error;
+use crate::ids::{CommentId, DebateId};
+use crate::model::{ModerationAction, ReportReason};
+use crate::web::forms::{self, FormErrors, Input};
+use crate::web::i18n::Lang;
+use crate::web::session::Visitor;
+use crate::web::{page, page_status};
+
+pub fn reason_label(lang: Lang, reason: &str) -> String {
+    lang.t(&format!("report-reason-{}", reason.replace('_', "-")))
+}
+
+fn action_label(lang: Lang, action: &str) -> String {
+    lang.t(&format!("moderation-action-{action}"))
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ReportQuery {
+    #[serde(default)]
+    comment: Option<String>,
+    #[serde(default)]
+    debate: Option<String>,
+    #[serde(default)]
+    account: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ReportForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    comment_id: String,
+    #[serde(default)]
+    debate_id: String,
+    #[serde(default)]
+    account: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    comment: String,
+}
+
+/// What a report form is about, and where to go back to.
+async fn target(
+    v: &Visitor,
+    comment: Option<&str>,
+    debate: Option<&str>,
+    account: Option<&str>,
+) -> Result<(Target, String), Error> {
+    let bad = || Error::NotFound("nothing to report".into());
+    let post = match (
+        comment.filter(|c| !c.is_empty()),
+        debate.filter(|d| !d.is_empty()),
+    ) {
+        (Some(c), _) => Some(Target::Comment(CommentId(c.parse().map_err(|_| bad())?))),
+        (None, Some(d)) => Some(Target::Debate(DebateId(d.parse().map_err(|_| bad())?))),
+        _ => None,
+    };
+    if let Some(post) = post {
+        v.ctx
+            .db
+            .run(move |conn| moderation::commune_of(conn, post))
+            .await?;
+        let back = match post {
+            Target::Comment(id) => format!("/comments/{id}"),
+            Target::Debate(id) => format!("/debates/{id}"),
+            _ => String::new(),
+        };
+        return Ok((post, back));
+    }
+    let name = account
+        .filter(|a| !a.is_empty())
+        .ok_or_else(bad)?
+        .trim_start_matches('@')
+        .to_string();
+    let found = v
+        .ctx
+        .db
+        .run(move |conn| queries::account_by_username(conn, &name))
+        .await?
+        .ok_or_else(bad)?;
+    Ok((Target::Account(found.0.id), found.0.path()))
+}
+
+fn reasons(lang: Lang) -> Vec<(&'static str, String)> {
+    ReportReason::ALL
+        .iter()
+        .map(|r| (r.as_str(), reason_label(lang, r.as_str())))
+        .collect()
+}
+
+async fn report_page(
+    v: &Visitor,
+    form: &ReportForm,
+    back: &str,
+    errors: &FormErrors,
+    status: StatusCode,
+) -> Response {
+    let lang = v.lang;
+    let csrf = v.csrf().await;
+    let title = lang.t("report-title");
+    let body = html! {
+        h1 { (title) }
+        p { (lang.t("report-intro")) " " a href=(back) { (back) } }
+        form id="report" method="post" action="/report" novalidate {
+            (errors.summary(lang))
+            (forms::csrf(&csrf))
+            input type="hidden" name="comment_id" value=(form.comment_id);
+            input type="hidden" name="debate_id" value=(form.debate_id);
+            input type="hidden" name="account" value=(form.account);
+            (forms::select(lang, "reason", &lang.t("field-report-reason"), &reasons(lang), &form.reason, errors))
+            (forms::textarea(lang, Input::text("comment", lang.t("field-report-comment"), &form.comment)
+                .maxlength(moderation::MAX_COMMENT), 4, errors))
+            button type="submit" { (lang.t("report-submit")) }
+        }
+    };
+    page_status(v, &title, body, status).await
+}
+
+/// `/report?comment=…` (or `debate=`, `account=`): the form to report something to the moderators.
+pub async fn report_form(v: Visitor, Query(q): Query<ReportQuery>) -> Response {
+    if let Err(r) = v.require_login() {
+        return r;
+    }
+    let back = match target(
+        &v,
+        q.comment.as_deref(),
+        q.debate.as_deref(),
+        q.account.as_deref(),
+    )
+    .await
+    {
+        Ok((_, back)) => back,
+        Err(e) => return v.error(&e),
+    };
+    let form = ReportForm {
+        comment_id: q.comment.unwrap_or_default(),
+        debate_id: q.debate.unwrap_or_default(),
+        account: q.account.unwrap_or_default(),
+        reason: "insult".into(),
+        ..ReportForm::default()
+    };
+    report_page(&v, &form, &back, &FormErrors::new(), StatusCode::OK).await
+}
+
+pub async fn report(v: Visitor, Form(form): Form<ReportForm>) -> Response {
+    let me = match v.form_poster(&form.csrf).await {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    let (what, back) = match target(
+        &v,
+        Some(&form.comment_id),
+        Some(&form.debate_id),
+        Some(&form.account),
+    )
+    .await
+    {
+        Ok(found) => found,
+        Err(e) => return v.error(&e),
+    };
+    let Some(reason) = ReportReason::parse(&form.reason) else {
+        let mut errors = FormErrors::new();
+        errors.add("reason", v.lang.t("report-reason-missing"));
+        return report_page(&v, &form, &back, &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let (account, comment) = (me.account.clone(), form.comment.clone());
+    let result = v
+        .ctx
+        .db
+        .transaction(move |conn| moderation::report(conn, &account, what, reason, &comment))
+        .await;
+    match result {
+        Ok(_) => {
+            v.flash("flash-reported").await;
+            Redirect::to(&back).into_response()
+        }
+        Err(e @ Error::Invalid { .. }) => {
+            let errors = FormErrors::from_error(v.lang, &e, &["reason", "comment"]);
+            report_page(&v, &form, &back, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => v.error(&e),
+    }
+}
+
+/// A report with what the queue shows of it.
+struct QueueItem {
+    report: Report,
+    target: String,
+    /// The reported comment's text (sanitized HTML), when it is one.
+    excerpt: Option<String>,
+    /// Who reported: a name here, or the other server.
+    by: String,
+}
+
+/// `/moderation`: open reports of the moderator's commune, with what was reported and the actions.
+pub async fn queue(v: Visitor) -> Response {
+    let lang = v.lang;
+    let account = match v.require_login() {
+        Ok(me) => me.account.clone(),
+        Err(r) => return r,
+    };
+    let found = v
+        .ctx
+        .db
+        .run(move |conn| {
+            let mut items = vec![];
+            for report in moderation::queue(conn, &account)? {
+                let target = moderation::target_of(conn, &report)?;
+                let excerpt = match report.comment_id {
+                    Some(c) => crate::model::schema::comments::table
+                        .find(c)
+                        .select(crate::model::schema::comments::content_html)
+                        .first::<String>(conn)
+                        .optional()?,
+                    None => None,
+                };
+                let by = match (report.reporter_id, report.remote_reporter_id) {
+                    (Some(a), _) => queries::actor_by_id(conn, a)?.display_name,
+                    (None, Some(r)) => crate::civic::remote::remote_actor(conn, r)?.domain,
+                    _ => String::new(),
+                };
+                items.push(QueueItem {
+                    report,
+                    target,
+                    excerpt,
+                    by,
+                });
+            }
+            Ok(items)
+        })
+        .await;
+    let items = match found {
+        Ok(items) => items,
+        Err(e) => return v.error(&e),
+    };
+    let csrf = v.csrf().await;
+    let title = lang.t("moderation-title");
+    let actions: Vec<(&str, String)> = ModerationAction::ALL
+        .iter()
+        .map(|a| (a.as_str(), action_label(lang, a.as_str())))
+        .collect();
+    let body = html! {
+        h1 { (title) }
+        p { a href="/moderation/log" { (lang.t("moderation-log-title")) } " · " a href="/transparency" { (lang.t("transparency-title")) } }
+        @if items.is_empty() {
+            p { (lang.t("moderation-none")) }
+        }
+        @for item in &items {
+            @let r = &item.report;
+            article class="report" id=(format!("report-{}", r.id)) {
+                h2 { (reason_label(lang, &r.reason)) " — " a href=(item.target) { (item.target) } }
+                p class="meta" {
+                    (lang.ta("report-by", &[("name", item.by.clone().into()), ("date", lang.datetime(r.created_at).into())]))
+                }
+                @if !r.comment.is_empty() { blockquote { (r.comment) } }
+                @if let Some(excerpt) = &item.excerpt { div class="content reported" { (PreEscaped(excerpt)) } }
+                form id=(format!("resolve-{}", r.id)) method="post" action=(format!("/moderation/reports/{}", r.id)) {
+                    (forms::csrf(&csrf))
+                    (forms::select(lang, &format!("action-{}", r.id), &lang.t("field-moderation-action"), &actions, "dismiss", &FormErrors::new()))
+                    (forms::textarea(lang, Input::text(&format!("note-{}", r.id), lang.t("field-moderation-note"), "")
+                        .maxlength(moderation::MAX_NOTE).hint(lang.t("hint-moderation-note")), 2, &FormErrors::new()))
+                    button type="submit" { (lang.t("moderation-submit")) }
+                }
+            }
+        }
+    };
+    page(&v, &title, body).await
+}
+
+pub async fn resolve(
+    v: Visitor,
+    Path(id): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let field = |name: String| {
+        form.iter()
+            .find(|(k, _)| *k == name)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    let me = match v.form_poster(field("csrf".into())).await {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    let Some(action) = ModerationAction::parse(field(format!("action-{id}"))) else {
+        return v.error(&Error::invalid("action", "choose an action"));
+    };
+    let note = field(format!("note-{id}")).to_string();
+    let account = me.account.clone();
+    let result = v
+        .ctx
+        .db
+        .transaction(move |conn| moderation::resolve(conn, &account, id, action, &note))
+        .await;
+    match result {
+        Ok(()) => {
+            v.ctx.wake.notify_one();
+            v.flash("flash-moderated").await;
+            Redirect::to("/moderation").into_response()
+        }
+        Err(e) => v.error(&e),
+    }
+}
+
+/// `/moderation/log`: every action, who took it, on what, when and why.
+pub async fn audit_log(v: Visitor) -> Response {
+    let lang = v.lang;
+    let account = match v.require_login() {
+        Ok(me) => me.account.clone(),
+        Err(r) => return r,
+    };
+    let found = v
+        .ctx
+        .db
+        .run(move |conn| moderation::audit_log(conn, &account))
+        .await;
+    let items = match found {
+        Ok(items) => items,
+        Err(e) => return v.error(&e),
+    };
+    let title = lang.t("moderation-log-title");
+    let body = html! {
+        h1 { (title) }
+        @if items.is_empty() { p { (lang.t("moderation-log-none")) } }
+        @else {
+            table class="log" {
+                thead { tr {
+                    th scope="col" { (lang.t("log-when")) }
+                    th scope="col" { (lang.t("log-who")) }
+                    th scope="col" { (lang.t("log-what")) }
+                    th scope="col" { (lang.t("log-target")) }
+                    th scope="col" { (lang.t("log-why")) }
+                } }
+                tbody {
+                    @for a in &items {
+                        tr {
+                            td { time datetime=(a.at.and_utc().to_rfc3339()) { (lang.datetime(a.at)) } }
+                            td { (a.moderator_name) }
+                            td { (action_label(lang, &a.action)) }
+                            td { a href=(a.target) { (a.target) } }
+                            td { (reason_label(lang, &a.reason)) @if !a.note.is_empty() { " — " (a.note) } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page(&v, &title, body).await
+}
+
+/// `/transparency`: public counts of moderation actions per month, reason and action.
+pub async fn transparency(v: Visitor) -> Response {
+    let lang = v.lang;
+    let found = v
+        .ctx
+        .db
+        .run(|conn| match queries::default_commune(conn)? {
+            Some(c) => moderation::transparency(conn, c.id),
+            None => Ok(vec![]),
+        })
+        .await;
+    let rows = match found {
+        Ok(rows) => rows,
+        Err(e) => return v.error(&e),
+    };
+    let title = lang.t("transparency-title");
+    let body = html! {
+        h1 { (title) }
+        p { (lang.t("transparency-intro")) }
+        @if rows.is_empty() { p { (lang.t("moderation-log-none")) } }
+        @else {
+            table class="transparency" {
+                thead { tr {
+                    th scope="col" { (lang.t("transparency-month")) }
+                    th scope="col" { (lang.t("log-why")) }
+                    th scope="col" { (lang.t("log-what")) }
+                    th scope="col" { (lang.t("transparency-count")) }
+                } }
+                tbody {
+                    @for (month, reason, action, n) in &rows {
+                        tr {
+                            td { (month) }
+                            td { (reason_label(lang, reason)) }
+                            td { (action_label(lang, action)) }
+                            td { (lang.number(*n)) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page(&v, &title, body).await
+}
+
+/// The warnings an account was given, for its notifications page.
+pub fn warnings_section(lang: Lang, warnings: &[(String, chrono::NaiveDateTime)]) -> Markup {
+    html! {
+        @if !warnings.is_empty() {
+            section class="warnings" aria-labelledby="warnings-heading" {
+                h2 id="warnings-heading" { (lang.t("warnings-title")) }
+                ul {
+                    @for (note, at) in warnings {
+                        li {
+                            time datetime=(at.and_utc().to_rfc3339()) { (lang.datetime(*at)) }
+                            " — " (note)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
