@@ -225,3 +225,8 @@ async fn a_citizen_proposes_a_resident_supports_and_the_official_answers() {
 async fn an_official_asks_a_poll_and_a_questionnaire_and_a_resident_answers_both() {
     journey_in_town("poll.mjs", 10).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_reports_a_comment_and_the_official_hides_it_with_a_logged_reason() {
+    journey_in_town("moderation.mjs", 6).await;
+}
