@@ -500,3 +500,57 @@ fn passwords_come_from_stdin_and_are_hashed() {
             .is_ok()
     );
 }
+
+both_backends!(
+    the_federation_policy_is_set_from_the_command_line,
+    |backend| async move {
+        let s = setup(backend);
+        assert_eq!(
+            s.admin(&["federation", "policy"]).await.unwrap(),
+            "mode: open\n"
+        );
+        let out = s.admin(&["federation", "mode", "allowlist"]).await.unwrap();
+        assert!(out.starts_with("federation mode: allowlist"), "{out}");
+        let out = s
+            .admin(&["federation", "allow", "https://Parvis.Neighbour.example/"])
+            .await
+            .unwrap();
+        assert!(out.starts_with("allow parvis.neighbour.example"), "{out}");
+        s.admin(&["federation", "block", "spam.example"])
+            .await
+            .unwrap();
+        // A second rule on a server replaces the first.
+        s.admin(&["federation", "block", "parvis.neighbour.example"])
+            .await
+            .unwrap();
+        s.admin(&["federation", "allow", "parvis.neighbour.example"])
+            .await
+            .unwrap();
+        let out = s.admin(&["federation", "policy"]).await.unwrap();
+        assert!(out.starts_with("mode: allowlist\n"), "{out}");
+        assert!(out.contains("allow parvis.neighbour.example\n"), "{out}");
+        assert!(out.contains("block spam.example\n"), "{out}");
+        assert_eq!(out.lines().count(), 3, "{out}");
+        let out = s
+            .admin(&["federation", "forget", "spam.example"])
+            .await
+            .unwrap();
+        assert_eq!(out, "no rule on spam.example any more\n");
+        assert!(
+            !s.admin(&["federation", "policy"])
+                .await
+                .unwrap()
+                .contains("spam")
+        );
+        let err = s
+            .admin(&["federation", "block", "not a host"])
+            .await
+            .unwrap_err();
+        assert!(err.contains("not a server's host name"), "{err}");
+        let err = s
+            .admin(&["federation", "mode", "nowhere"])
+            .await
+            .unwrap_err();
+        assert!(err.contains("open") && err.contains("allowlist"), "{err}");
+    }
+);

@@ -20,6 +20,7 @@ mod inbox;
 mod moderation;
 mod multikey;
 mod peer_selftest;
+mod policy;
 mod polls;
 mod proposals;
 mod storage;

@@ -66,7 +66,11 @@ pub fn context(settings: Settings, db: Database) -> Result<AppContext> {
         .run_blocking(queries::instance_actor)?
         .ok_or_else(|| Error::internal("the instance actor is missing: run parvis migrate"))?;
     let instance_signer = Signer::for_actor(&urls, &instance)?;
+    let federation_policy = Arc::new(crate::federation::policy::PolicyCache::new(
+        settings.federation.blocked_domains.clone(),
+    ));
     Ok(AppContext {
+        policy: federation_policy,
         settings: Arc::new(settings),
         db,
         urls,

@@ -106,6 +106,19 @@ pub enum CharterCommand {
 pub enum FederationCommand {
     /// Deliveries queued and failed, and servers marked unreachable, per remote server.
     Status,
+    /// The federation policy: the mode and the rules on servers.
+    Policy,
+    /// With whom to federate: open (everyone but blocked servers), allowlist (allowed servers only) or closed.
+    Mode {
+        #[arg(value_parser = ["open", "allowlist", "closed"])]
+        mode: String,
+    },
+    /// Allow a server (and its subdomains): the ones that federate in allowlist mode.
+    Allow { domain: String },
+    /// Block a server (and its subdomains): nothing sent to it, accepted from it or fetched from it.
+    Block { domain: String },
+    /// Remove the rule on a server.
+    Forget { domain: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -225,6 +238,21 @@ pub async fn run(cli: Cli, out: &mut impl std::io::Write) -> Result<()> {
     }
 }
 
+/// Sets or removes the rule on a server; says what was done.
+async fn server_rule(
+    db: &crate::db::Database,
+    domain: String,
+    rule: Option<crate::model::ServerRule>,
+) -> Result<String> {
+    let domain = db
+        .transaction(move |conn| crate::federation::policy::set_rule(conn, &domain, rule))
+        .await?;
+    Ok(match rule {
+        Some(rule) => format!("{rule} {domain} (running servers apply it within seconds)"),
+        None => format!("no rule on {domain} any more"),
+    })
+}
+
 async fn admin(
     db: &crate::db::Database,
     command: AdminCommand,
@@ -306,6 +334,36 @@ async fn admin(
             let charter = site::publish_charter(db, site::Operator::Console, &body).await?;
             format!("published version {} of the charter", charter.version)
         }
+        AdminCommand::Federation {
+            command: FederationCommand::Policy,
+        } => {
+            let policy = db
+                .run(|conn| crate::federation::policy::Policy::load(conn, &[]))
+                .await?;
+            let mut lines = vec![format!("mode: {}", policy.mode)];
+            for (domain, rule) in &policy.rules {
+                lines.push(format!("{rule} {domain}"));
+            }
+            lines.join("\n")
+        }
+        AdminCommand::Federation {
+            command: FederationCommand::Mode { mode },
+        } => {
+            let parsed = crate::model::FederationMode::parse(&mode)
+                .ok_or_else(|| Error::invalid("mode", "open, allowlist or closed"))?;
+            db.transaction(move |conn| crate::federation::policy::set_mode(conn, parsed))
+                .await?;
+            format!("federation mode: {mode} (running servers apply it within seconds)")
+        }
+        AdminCommand::Federation {
+            command: FederationCommand::Allow { domain },
+        } => server_rule(db, domain, Some(crate::model::ServerRule::Allow)).await?,
+        AdminCommand::Federation {
+            command: FederationCommand::Block { domain },
+        } => server_rule(db, domain, Some(crate::model::ServerRule::Block)).await?,
+        AdminCommand::Federation {
+            command: FederationCommand::Forget { domain },
+        } => server_rule(db, domain, None).await?,
         AdminCommand::Federation {
             command: FederationCommand::Status,
         } => {

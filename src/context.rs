@@ -22,4 +22,13 @@ pub struct AppContext {
     pub instance_signer: Arc<Signer>,
     /// Wakes the delivery worker when something was written to the outbox.
     pub wake: Arc<Notify>,
+    /// With whom we federate (read from the database, kept a few seconds).
+    pub policy: Arc<crate::federation::policy::PolicyCache>,
+}
+
+impl AppContext {
+    /// The federation policy in force.
+    pub async fn policy(&self) -> Arc<crate::federation::policy::Policy> {
+        self.policy.get(&self.db).await
+    }
 }

@@ -193,7 +193,7 @@ impl Queue {
     /// Expands one event into its activity and delivery rows, in one transaction.
     async fn expand(&self, event: OutboxEvent) -> Result<()> {
         let urls = self.ctx.urls.clone();
-        let blocked = self.ctx.settings.federation.blocked_domains.clone();
+        let policy = self.ctx.policy().await;
         let unreachable_delay = chrono::Duration::from_std(UNREACHABLE_RETRY).unwrap_or_default();
         self.ctx
             .db
@@ -234,7 +234,7 @@ impl Queue {
                     let rows: Vec<_> = inboxes
                         .into_iter()
                         // A server blocked since it followed us gets nothing more.
-                        .filter(|url| !crate::federation::is_blocked(&blocked, url))
+                        .filter(|url| !policy.refuses(url))
                         .map(|url| {
                             let domain = domain_of(&url);
                             let at = if unreachable.contains(&domain) {
@@ -425,7 +425,7 @@ impl Queue {
         let signer = self.signer(body.1).await?;
         let inbox = Url::parse(&delivery.inbox)
             .map_err(|_| Error::BadRequest("invalid inbox URL".into()))?;
-        if crate::federation::is_blocked(&self.ctx.settings.federation.blocked_domains, &inbox) {
+        if self.ctx.policy().await.refuses(&inbox) {
             // Queued before the server was blocked: it gets nothing now.
             return Ok(Outcome::Refused("the server is blocked here".into()));
         }

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::federation::actors::ActorDocument;
 use crate::federation::signatures;
 use crate::federation::webfinger::Jrd;
-use crate::federation::{ACTIVITY_JSON, domain_of, is_blocked};
+use crate::federation::{ACTIVITY_JSON, domain_of};
 use crate::model::RemoteActor;
 use crate::model::schema::remote_actors;
 
@@ -25,7 +25,7 @@ const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
 
 /// GETs a document, signed by the instance actor, and parses it.
 pub async fn get<T: DeserializeOwned>(ctx: &AppContext, url: &Url, accept: &str) -> Result<T> {
-    if is_blocked(&ctx.settings.federation.blocked_domains, url) {
+    if ctx.policy().await.refuses(url) {
         return Err(Error::Forbidden(format!("{} is blocked", domain_of(url))));
     }
     let mut request = reqwest::Request::new(reqwest::Method::GET, url.clone());

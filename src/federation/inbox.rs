@@ -14,7 +14,7 @@ use crate::db::queries;
 use crate::error::{Error, Result};
 use crate::federation::activities::{Incoming, NoteObject, id_of, is_public, type_of};
 use crate::federation::signatures::{self, RequestParts, VerifyingKey};
-use crate::federation::{domain_of, fetch, is_blocked};
+use crate::federation::{domain_of, fetch};
 use crate::model::{ActorKind, RemoteActor, Visibility};
 
 /// Activity types of the ActivityStreams vocabulary (and common extensions) that we accept and, for now, do
@@ -123,7 +123,7 @@ pub async fn receive(
             Error::BadRequest(format!("the body is not an activity: {e}"))
         }
     })?;
-    if is_blocked(&ctx.settings.federation.blocked_domains, &activity.actor) {
+    if ctx.policy().await.refuses(&activity.actor) {
         return Err(Error::Forbidden(format!(
             "{} is blocked here",
             domain_of(&activity.actor)
@@ -239,7 +239,7 @@ async fn verify_signature(
             )));
         }
     }
-    if is_blocked(&ctx.settings.federation.blocked_domains, &info.key_id) {
+    if ctx.policy().await.refuses(&info.key_id) {
         return Err(Error::Forbidden(format!(
             "{} is blocked here",
             domain_of(&info.key_id)

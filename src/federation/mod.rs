@@ -9,6 +9,7 @@ pub mod fetch;
 pub mod http;
 pub mod inbox;
 pub mod nodeinfo;
+pub mod policy;
 pub mod polls;
 pub mod proposals;
 pub mod signatures;
@@ -71,15 +72,6 @@ pub fn domain_of(url: &url::Url) -> String {
         Some(port) => format!("{host}:{port}"),
         None => host,
     }
-}
-
-/// Whether a URL's server is blocked: the host itself or any of its subdomains.
-pub fn is_blocked(blocked: &[String], url: &url::Url) -> bool {
-    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-    blocked.iter().any(|b| {
-        let b = b.trim_end_matches('.').to_ascii_lowercase();
-        host == b || host.ends_with(&format!(".{b}"))
-    })
 }
 
 /// Whether a request's `Accept` header asks for ActivityPub JSON rather than a page. Both media types of the

@@ -15,7 +15,7 @@ pub mod username;
 pub use actor::{Account, Actor, ActorKind, Mandate, NewActor, Role};
 pub use debate::{Comment, CommentRevision, Debate, DebateOpeners, DebateStatus, Stance, Theme};
 pub use federation::{Delivery, EventKind, Follow, Note, OutboxEvent, RemoteActor, Visibility};
-pub use moderation::{ModerationAction, ReportReason};
+pub use moderation::{FederationMode, ModerationAction, ReportReason, ServerRule};
 pub use poll::{Eligibility, Poll, PollKind, PollOption, Questionnaire};
 pub use proposal::{Proposal, ProposalStatus, StatusChange, SupportCategory};
 pub use username::Username;

@@ -22,3 +22,20 @@ text_enum!(
         Warn => "warn",
     }
 );
+
+text_enum!(
+    /// With whom the instance federates.
+    FederationMode {
+        Open => "open",
+        Allowlist => "allowlist",
+        Closed => "closed",
+    }
+);
+
+text_enum!(
+    /// The admin's word on one server.
+    ServerRule {
+        Allow => "allow",
+        Block => "block",
+    }
+);

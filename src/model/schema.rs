@@ -219,6 +219,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     reports,
     moderation_actions,
     warnings,
+    federation_rules,
 );
 
 diesel::table! {
@@ -515,6 +516,14 @@ diesel::table! {
         id -> BigInt,
         account_id -> BigInt,
         action_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    federation_rules (domain) {
+        domain -> Text,
+        rule -> Text,
         created_at -> Timestamp,
     }
 }

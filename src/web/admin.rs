@@ -64,10 +64,11 @@ async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -
                 )),
                 None => None,
             };
-            Ok((invites, debate_settings))
+            let policy = crate::federation::policy::Policy::load(conn, &[])?;
+            Ok((invites, debate_settings, policy))
         })
         .await;
-    let (invites, debate_settings) = match loaded {
+    let (invites, debate_settings, policy) = match loaded {
         Ok(i) => i,
         Err(e) => return v.error(&e),
     };
@@ -127,6 +128,42 @@ async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -
                 (forms::textarea(lang, Input::text("charter", lang.t("field-charter"), &charter.charter)
                     .required().maxlength(site::MAX_CHARTER), 12, charter_errors))
                 button type="submit" { (lang.t("admin-charter-submit")) }
+            }
+        }
+        section aria-labelledby="federation-admin-heading" id="federation" {
+            h2 id="federation-admin-heading" { (lang.t("admin-federation")) }
+            form id="federation-mode" method="post" action="/admin/federation/mode" {
+                (forms::csrf(&csrf))
+                (forms::select(lang, "mode", &lang.t("field-federation-mode"), &[
+                    ("open", lang.t("federation-mode-open")),
+                    ("allowlist", lang.t("federation-mode-allowlist")),
+                    ("closed", lang.t("federation-mode-closed")),
+                ], policy.mode.as_str(), &none))
+                button type="submit" { (lang.t("settings-save")) }
+            }
+            @if !policy.rules.is_empty() {
+                ul class="rules" {
+                    @for (domain, rule) in &policy.rules {
+                        li {
+                            (lang.t(&format!("federation-rule-{rule}"))) " : " strong { (domain) } " "
+                            form method="post" action="/admin/federation/rules" class="inline" {
+                                (forms::csrf(&csrf))
+                                input type="hidden" name="domain" value=(domain);
+                                input type="hidden" name="rule" value="none";
+                                button type="submit" class="link" { (lang.ta("federation-rule-remove", &[("name", domain.clone().into())])) }
+                            }
+                        }
+                    }
+                }
+            }
+            form id="federation-rule" method="post" action="/admin/federation/rules" {
+                (forms::csrf(&csrf))
+                (forms::input(lang, Input::text("domain", lang.t("field-domain"), "").hint(lang.t("hint-domain")), &none))
+                (forms::select(lang, "rule", &lang.t("field-rule"), &[
+                    ("allow", lang.t("federation-rule-allow")),
+                    ("block", lang.t("federation-rule-block")),
+                ], "block", &none))
+                button type="submit" { (lang.t("federation-rule-add")) }
             }
         }
         @if let Some((openers, themes, threshold, citizen_polls)) = &debate_settings {
@@ -396,6 +433,64 @@ pub async fn remove_theme(
 
 pub async fn save_threshold(v: Visitor, Form(form): Form<DebateSettingsForm>) -> Response {
     debate_setting(v, form, DebateSetting::Threshold).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct FederationForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    mode: String,
+    #[serde(default)]
+    domain: String,
+    #[serde(default)]
+    rule: String,
+}
+
+/// The admin changes the federation mode, or a rule on a server (`rule=none` removes it).
+async fn federation_change(v: Visitor, form: FederationForm, mode: bool) -> Response {
+    if let Err(refused) = v.check_csrf(&form.csrf).await {
+        return refused;
+    }
+    if let Err(r) = v.require_admin() {
+        return r;
+    }
+    let result = v
+        .ctx
+        .db
+        .transaction(move |conn| {
+            if mode {
+                let mode = crate::model::FederationMode::parse(&form.mode)
+                    .ok_or_else(|| Error::invalid("mode", "open, allowlist or closed"))?;
+                crate::federation::policy::set_mode(conn, mode)
+            } else {
+                let rule = match form.rule.as_str() {
+                    "none" => None,
+                    other => Some(
+                        crate::model::ServerRule::parse(other)
+                            .ok_or_else(|| Error::invalid("rule", "allow or block"))?,
+                    ),
+                };
+                crate::federation::policy::set_rule(conn, &form.domain, rule).map(|_| ())
+            }
+        })
+        .await;
+    match result {
+        Ok(()) => {
+            v.ctx.policy.invalidate();
+            v.flash("flash-settings-saved").await;
+            Redirect::to("/admin#federation").into_response()
+        }
+        Err(e) => v.error(&e),
+    }
+}
+
+pub async fn save_federation_mode(v: Visitor, Form(form): Form<FederationForm>) -> Response {
+    federation_change(v, form, true).await
+}
+
+pub async fn save_federation_rule(v: Visitor, Form(form): Form<FederationForm>) -> Response {
+    federation_change(v, form, false).await
 }
 
 pub async fn save_citizen_polls(v: Visitor, Form(form): Form<DebateSettingsForm>) -> Response {

@@ -112,6 +112,8 @@ pub fn router() -> Router<AppContext> {
         )
         .route("/polls/{id}/vote", post(polls::vote))
         .route("/admin/polls", post(admin::save_citizen_polls))
+        .route("/admin/federation/mode", post(admin::save_federation_mode))
+        .route("/admin/federation/rules", post(admin::save_federation_rule))
         .route("/questionnaires", post(polls::create_questionnaire))
         .route("/questionnaires/new", get(polls::new_questionnaire_form))
         .route("/questionnaires/{id}", get(polls::questionnaire))

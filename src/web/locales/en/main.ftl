@@ -500,3 +500,17 @@ transparency-count = Actions
 warnings-title = Warnings from the moderators
 flash-reported = Thank you: the moderators will look at your report.
 flash-moderated = Done: the action is in the audit log.
+
+## Federation policy
+admin-federation = Federation
+field-federation-mode = With whom this instance federates
+federation-mode-open = Open: every server but those blocked
+federation-mode-allowlist = Allowlist: only the servers allowed below
+federation-mode-closed = Closed: no federation
+federation-rule-allow = Allowed
+federation-rule-block = Blocked
+federation-rule-add = Add the rule
+federation-rule-remove = Remove the rule on { $name }
+field-domain = Server
+hint-domain = Its host name, e.g. parvis.neighbour.example (its subdomains are included).
+field-rule = Rule

@@ -503,3 +503,17 @@ transparency-count = Actions
 warnings-title = Avertissements des modérateurs
 flash-reported = Merci : les modérateurs vont examiner votre signalement.
 flash-moderated = C’est fait : l’action est inscrite au journal.
+
+## Politique de fédération
+admin-federation = Fédération
+field-federation-mode = Avec qui cette instance fédère
+federation-mode-open = Ouverte : tous les serveurs sauf ceux bloqués
+federation-mode-allowlist = Liste blanche : seulement les serveurs autorisés ci-dessous
+federation-mode-closed = Fermée : aucune fédération
+federation-rule-allow = Autorisé
+federation-rule-block = Bloqué
+federation-rule-add = Ajouter la règle
+federation-rule-remove = Retirer la règle sur { $name }
+field-domain = Serveur
+hint-domain = Son nom d’hôte, par exemple parvis.voisine.example (ses sous-domaines compris).
+field-rule = Règle

@@ -1,0 +1,212 @@
+//! The federation policy: a blocked server's activities are refused and nothing is fetched from it or sent to
+//! it; allowlist mode refuses servers not allowed; closed mode refuses everyone; the admin sets it on the web,
+//! and with `parvis admin federation …`.
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use serde_json::json;
+
+use crate::federation::eventually;
+use crate::support::both_backends;
+use crate::support::web::WebClient;
+use crate::web::{PASSWORD, person};
+use parvis::model::Role;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+async fn signed_in(instance: &crate::support::TestInstance, user: &str) -> WebClient {
+    let mut web = WebClient::new(instance);
+    web.login(user, PASSWORD).await;
+    web
+}
+
+/// A `Follow` of karim by the peer, signed by the peer; the status alpha answers.
+async fn peer_follows(
+    peer: &crate::support::peer::Peer,
+    alpha: &crate::support::TestInstance,
+    n: u32,
+) -> u64 {
+    let follow = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/follows/policy-{n}", peer.base), "type": "Follow", "actor": peer.actor_id,
+        "object": alpha.url("/users/karim"),
+    });
+    let sent = peer
+        .control_post(
+            "/send-raw",
+            json!({ "inbox": alpha.url("/inbox"), "activity": follow }),
+        )
+        .await;
+    sent["status"].as_u64().unwrap_or(0)
+}
+
+async fn peer_rows(alpha: &crate::support::TestInstance, table: &'static str) -> i64 {
+    alpha
+        .db
+        .run(move |c| {
+            use parvis::model::schema::{deliveries, remote_actors};
+            Ok(match table {
+                "actors" => remote_actors::table
+                    .filter(remote_actors::domain.like("peer.fedify.test%"))
+                    .count()
+                    .get_result(c)?,
+                _ => deliveries::table
+                    .filter(deliveries::domain.like("peer.fedify.test%"))
+                    .count()
+                    .get_result(c)?,
+            })
+        })
+        .await
+        .unwrap()
+}
+
+both_backends!(
+    blocked_allowlisted_and_closed_servers_are_refused,
+    |backend| async move {
+        use crate::support::network::{ALPHA, Network};
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        person(&alpha, "admin", Role::Admin).await;
+        person(&alpha, "karim", Role::Citizen).await;
+        let peer = crate::fedify::peer(&net);
+        let mut admin = signed_in(&alpha, "admin").await;
+        let rule = |domain: &'static str, rule: &'static str| [("domain", domain), ("rule", rule)];
+
+        // A citizen cannot change the policy; a bad host name is refused.
+        let mut karim = signed_in(&alpha, "karim").await;
+        let page = karim
+            .submit(
+                "/",
+                "/admin/federation/rules",
+                &rule("peer.fedify.test", "block"),
+            )
+            .await;
+        assert_eq!(page.status, 403, "{}", page.body);
+        let page = admin
+            .submit(
+                "/admin",
+                "/admin/federation/rules",
+                &rule("not a host", "block"),
+            )
+            .await;
+        assert_eq!(page.status, 422, "{}", page.body);
+
+        // Blocked: the peer's Follow is refused before anything is fetched (its key, its actor), and karim
+        // cannot look it up.
+        let page = admin
+            .submit(
+                "/admin",
+                "/admin/federation/rules",
+                &rule("peer.fedify.test", "block"),
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        assert!(admin.get("/admin").await.has("peer.fedify.test"));
+        assert_eq!(peer_follows(&peer, &alpha, 1).await, 403);
+        let page = karim
+            .get(&format!("/follow?handle={}", peer.handle()))
+            .await;
+        assert!(
+            !page.has("name=\"target\""),
+            "no account found: {}",
+            page.body
+        );
+        assert_eq!(
+            peer_rows(&alpha, "actors").await,
+            0,
+            "nothing fetched from it"
+        );
+
+        // Rule removed: the follow is accepted; karim's post goes to the peer.
+        let page = admin
+            .submit(
+                "/admin",
+                "/admin/federation/rules",
+                &rule("peer.fedify.test", "none"),
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        assert_eq!(peer_follows(&peer, &alpha, 2).await, 202);
+        peer.wait_for_inbox(|a| a["type"] == "Accept", WAIT).await;
+
+        // Blocked again: karim's next post is not queued for it.
+        admin
+            .submit(
+                "/admin",
+                "/admin/federation/rules",
+                &rule("peer.fedify.test", "block"),
+            )
+            .await;
+        let before = peer_rows(&alpha, "deliveries").await;
+        let page = karim
+            .submit(
+                "/post",
+                "/post",
+                &[("content", "Pas pour eux"), ("visibility", "public")],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(peer_rows(&alpha, "deliveries").await, before);
+        assert!(
+            !peer
+                .control_get("/inbox")
+                .await
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["type"] == "Create"),
+            "nothing reached the peer"
+        );
+
+        // Allowlist: only allowed servers. The peer is not allowed (its block removed), then allowed.
+        admin
+            .submit(
+                "/admin",
+                "/admin/federation/rules",
+                &rule("peer.fedify.test", "none"),
+            )
+            .await;
+        let page = admin
+            .submit("/admin", "/admin/federation/mode", &[("mode", "allowlist")])
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        assert_eq!(peer_follows(&peer, &alpha, 3).await, 403);
+        admin
+            .submit(
+                "/admin",
+                "/admin/federation/rules",
+                &rule("fedify.test", "allow"),
+            )
+            .await;
+        assert_eq!(
+            peer_follows(&peer, &alpha, 4).await,
+            202,
+            "a parent domain's rule covers it"
+        );
+
+        // Closed: no one, allowed or not.
+        admin
+            .submit("/admin", "/admin/federation/mode", &[("mode", "closed")])
+            .await;
+        assert_eq!(peer_follows(&peer, &alpha, 5).await, 403);
+        let page = admin
+            .submit("/admin", "/admin/federation/mode", &[("mode", "nowhere")])
+            .await;
+        assert_eq!(page.status, 422);
+
+        // A change made with the command line (another process) applies within seconds.
+        alpha
+            .db
+            .transaction(|c| {
+                parvis::federation::policy::set_mode(c, parvis::model::FederationMode::Open)
+            })
+            .await
+            .unwrap();
+        eventually("the command line's change applied", WAIT, || async {
+            (peer_follows(&peer, &alpha, 6).await == 202).then_some(())
+        })
+        .await;
+    }
+);

@@ -1,0 +1,256 @@
+//! The instance's federation policy: a mode (`open`: everyone but blocked servers; `allowlist`: only allowed
+//! servers; `closed`: no federation at all) and the admin's rules on servers (allow, block), on top of the
+//! configuration's `federation.blocked_domains`. A refused server gets nothing from us, and nothing from it
+//! is accepted or fetched. The policy is read from the database and kept in memory for a few seconds, so that
+//! a change made with `parvis admin federation …` in another process applies within that time.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+
+use crate::db::{AnyConnection, Database};
+use crate::error::Result;
+use crate::model::schema::{federation_rules, site_settings};
+pub use crate::model::{FederationMode, ServerRule};
+
+/// How long a read policy is used before it is read again.
+const FRESH_FOR: Duration = Duration::from_secs(3);
+
+/// The policy in force.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    pub mode: FederationMode,
+    /// `(domain, rule)`; a rule covers the domain and its subdomains.
+    pub rules: Vec<(String, ServerRule)>,
+    /// `federation.blocked_domains` of the configuration.
+    pub configured_blocks: Vec<String>,
+}
+
+fn covers(domain: &str, host: &str) -> bool {
+    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+    host == domain || host.ends_with(&format!(".{domain}"))
+}
+
+impl Policy {
+    /// The rule of the most specific domain covering `host`, if any.
+    fn rule_for(&self, host: &str) -> Option<ServerRule> {
+        self.rules
+            .iter()
+            .filter(|(domain, _)| covers(domain, host))
+            .max_by_key(|(domain, _)| domain.len())
+            .map(|(_, rule)| *rule)
+    }
+
+    /// Whether the server of `url` is refused: nothing is sent to it, accepted from it or fetched from it.
+    pub fn refuses(&self, url: &url::Url) -> bool {
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        if self.mode == FederationMode::Closed
+            || self.configured_blocks.iter().any(|b| covers(b, &host))
+        {
+            return true;
+        }
+        match (self.rule_for(&host), self.mode) {
+            (Some(ServerRule::Block), _) => true,
+            (Some(ServerRule::Allow), _) => false,
+            (None, FederationMode::Open) => false,
+            (None, _) => true,
+        }
+    }
+
+    /// Reads the policy from the database.
+    pub fn load(conn: &mut AnyConnection, configured_blocks: &[String]) -> Result<Policy> {
+        let mode: Option<String> = site_settings::table
+            .find("federation_mode")
+            .select(site_settings::value)
+            .first(conn)
+            .optional()?;
+        let rules: Vec<(String, String)> = federation_rules::table
+            .select((federation_rules::domain, federation_rules::rule))
+            .load(conn)?;
+        Ok(Policy {
+            mode: mode
+                .as_deref()
+                .and_then(FederationMode::parse)
+                .unwrap_or(FederationMode::Open),
+            rules: rules
+                .into_iter()
+                .filter_map(|(d, r)| ServerRule::parse(&r).map(|r| (d, r)))
+                .collect(),
+            configured_blocks: configured_blocks.to_vec(),
+        })
+    }
+}
+
+/// The policy kept in memory by a running server.
+pub struct PolicyCache {
+    configured_blocks: Vec<String>,
+    current: Mutex<(Arc<Policy>, Option<Instant>)>,
+}
+
+impl PolicyCache {
+    pub fn new(configured_blocks: Vec<String>) -> PolicyCache {
+        let policy = Policy {
+            mode: FederationMode::Open,
+            rules: vec![],
+            configured_blocks: configured_blocks.clone(),
+        };
+        PolicyCache {
+            configured_blocks,
+            current: Mutex::new((Arc::new(policy), None)),
+        }
+    }
+
+    /// The policy in force, read again when older than a few seconds. If the database cannot be read, the
+    /// last policy read stays in force (and, before any read, only the configuration's blocks apply).
+    pub async fn get(&self, db: &Database) -> Arc<Policy> {
+        {
+            let current = self
+                .current
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if current.1.is_some_and(|at| at.elapsed() < FRESH_FOR) {
+                return current.0.clone();
+            }
+        }
+        let blocks = self.configured_blocks.clone();
+        match db.run(move |conn| Policy::load(conn, &blocks)).await {
+            Ok(policy) => {
+                let policy = Arc::new(policy);
+                *self
+                    .current
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                    (policy.clone(), Some(Instant::now()));
+                policy
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the federation policy; the last one stays");
+                self.current
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .0
+                    .clone()
+            }
+        }
+    }
+
+    /// Forgets the policy read, after a change made by this process.
+    pub fn invalidate(&self) {
+        self.current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .1 = None;
+    }
+}
+
+/// A domain as an admin types it: a host name (`neighbour.example`), lower case, without scheme, path or port.
+pub fn normalize_domain(raw: &str) -> Result<String> {
+    let raw = raw.trim().trim_end_matches('.').to_ascii_lowercase();
+    let host = raw
+        .strip_prefix("https://")
+        .or_else(|| raw.strip_prefix("http://"))
+        .unwrap_or(&raw)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let valid = !host.is_empty()
+        && host.len() <= 253
+        && host.contains('.')
+        && host
+            .split('.')
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    if valid {
+        Ok(host)
+    } else {
+        Err(crate::error::Error::invalid(
+            "domain",
+            format!("'{}' is not a server's host name", raw),
+        ))
+    }
+}
+
+/// Sets the mode.
+pub fn set_mode(conn: &mut AnyConnection, mode: FederationMode) -> Result<()> {
+    let at = crate::civic::now();
+    crate::on_each_backend!(conn, |c| diesel::insert_into(site_settings::table)
+        .values((
+            site_settings::key.eq("federation_mode"),
+            site_settings::value.eq(mode.as_str()),
+            site_settings::updated_at.eq(at),
+        ))
+        .on_conflict(site_settings::key)
+        .do_update()
+        .set((
+            site_settings::value.eq(mode.as_str()),
+            site_settings::updated_at.eq(at),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Allows or blocks a server (replacing its former rule), or, with `None`, removes its rule.
+pub fn set_rule(
+    conn: &mut AnyConnection,
+    domain: &str,
+    rule: Option<ServerRule>,
+) -> Result<String> {
+    let domain = normalize_domain(domain)?;
+    diesel::delete(federation_rules::table.find(&domain)).execute(conn)?;
+    if let Some(rule) = rule {
+        diesel::insert_into(federation_rules::table)
+            .values((
+                federation_rules::domain.eq(&domain),
+                federation_rules::rule.eq(rule.as_str()),
+                federation_rules::created_at.eq(crate::civic::now()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(domain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_and_rules_decide_who_is_refused() -> Result<(), url::ParseError> {
+        let url = url::Url::parse;
+        let mut p = Policy {
+            mode: FederationMode::Open,
+            rules: vec![
+                ("spam.example".into(), ServerRule::Block),
+                ("ok.spam.example".into(), ServerRule::Allow),
+                ("neighbour.example".into(), ServerRule::Allow),
+            ],
+            configured_blocks: vec!["bad.example".into()],
+        };
+        assert!(!p.refuses(&url("https://anyone.example/users/a")?));
+        assert!(p.refuses(&url("https://social.spam.example/users/a")?));
+        assert!(
+            !p.refuses(&url("https://ok.spam.example/users/a")?),
+            "the most specific rule"
+        );
+        assert!(p.refuses(&url("https://bad.example:8443/x")?));
+        p.mode = FederationMode::Allowlist;
+        assert!(p.refuses(&url("https://anyone.example/users/a")?));
+        assert!(!p.refuses(&url("https://parvis.neighbour.example/users/a")?));
+        p.mode = FederationMode::Closed;
+        assert!(p.refuses(&url("https://neighbour.example/users/a")?));
+        Ok(())
+    }
+
+    #[test]
+    fn domains_are_normalized() {
+        assert_eq!(
+            normalize_domain(" https://Neighbour.Example:8443/x ")
+                .ok()
+                .as_deref(),
+            Some("neighbour.example")
+        );
+        assert!(normalize_domain("localhost").is_err());
+        assert!(normalize_domain("bad domain.example").is_err());
+        assert!(normalize_domain("").is_err());
+    }
+}
