@@ -134,6 +134,14 @@ both_backends!(
             )
             .await;
         assert_eq!(page.status, 303, "{}", page.body);
+        let page = lea
+            .submit(
+                &form,
+                "/report",
+                &[("comment_id", &comment), ("reason", "spam")],
+            )
+            .await;
+        assert_eq!(page.status, 409, "once per person and thing: {}", page.body);
 
         // The peer reports karim and the comment, as Mastodon does (from its actor, to our shared inbox).
         let karim_url = alpha.url("/users/karim");
@@ -141,7 +149,10 @@ both_backends!(
         let flagged = peer
             .control_post(
                 "/flag",
-                json!({ "account": karim_url, "objects": [comment_url], "content": "Propos injurieux" }),
+                json!({
+                    "account": karim_url, "objects": [comment_url],
+                    "content": "<b>Propos</b> injurieux<script>x()</script>",
+                }),
             )
             .await;
         assert_eq!(flagged["ok"], true, "{flagged}");
@@ -162,6 +173,26 @@ both_backends!(
             (reports(&alpha).await.len() == 2).then_some(())
         })
         .await;
+        // A hand-made Flag with markup, sent twice: one report, its text inert.
+        let raw = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/activities/flag-markup", peer.base), "type": "Flag", "actor": peer.actor_id,
+            "object": [karim_url, comment_url], "content": "<img src=x onerror=alert(1)>Encore",
+        });
+        for _ in 0..2 {
+            let sent = peer
+                .control_post(
+                    "/send-raw",
+                    json!({ "inbox": alpha.url("/inbox"), "activity": raw }),
+                )
+                .await;
+            assert_eq!(sent["status"], 202, "{sent}");
+        }
+        assert_eq!(
+            reports(&alpha).await.len(),
+            2,
+            "the peer has an open report on it already"
+        );
 
         // Only those who speak for the commune see the queue; the moderator sees both, with context.
         assert_eq!(karim.get("/moderation").await.status, 403);
@@ -179,7 +210,7 @@ both_backends!(
             "escaped: {}",
             queue.body
         );
-        assert!(!queue.has("<script>alert(1)"));
+        assert!(!queue.has("<script>alert(1)") && !queue.has("<script>x()"));
         assert!(queue.has("Propos injurieux"), "{}", queue.body);
         assert!(
             queue.has("peer.fedify.test"),
@@ -198,6 +229,15 @@ both_backends!(
             .collect();
         assert_eq!(ids.len(), 2);
 
+        // A citizen cannot act on a report.
+        let page = karim
+            .submit(
+                &path,
+                &format!("/moderation/reports/{}", ids[0]),
+                &[(&format!("action-{}", ids[0]), "dismiss")],
+            )
+            .await;
+        assert_eq!(page.status, 403, "{}", page.body);
         // Warning needs a note; hiding works on the comment; a report dealt with is not dealt with again.
         let resolve = |id: &str, action: &str, note: &str| {
             (

@@ -147,7 +147,22 @@ both_backends!(
             )
             .await;
         assert_eq!(page.status, 303, "{}", page.body);
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        // Once the post's event is planned, no delivery to the peer was added.
+        eventually("the post planned", WAIT, || async {
+            let pending: i64 = alpha
+                .db
+                .run(|c| {
+                    use parvis::model::schema::outbox_events as o;
+                    Ok(o::table
+                        .filter(o::expanded.eq(false))
+                        .count()
+                        .get_result(c)?)
+                })
+                .await
+                .unwrap();
+            (pending == 0).then_some(())
+        })
+        .await;
         assert_eq!(peer_rows(&alpha, "deliveries").await, before);
         assert!(
             !peer

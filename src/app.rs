@@ -66,8 +66,9 @@ pub fn context(settings: Settings, db: Database) -> Result<AppContext> {
         .run_blocking(queries::instance_actor)?
         .ok_or_else(|| Error::internal("the instance actor is missing: run parvis migrate"))?;
     let instance_signer = Signer::for_actor(&urls, &instance)?;
+    let blocks = settings.federation.blocked_domains.clone();
     let federation_policy = Arc::new(crate::federation::policy::PolicyCache::new(
-        settings.federation.blocked_domains.clone(),
+        db.run_blocking(move |conn| crate::federation::policy::Policy::load(conn, &blocks))?,
     ));
     Ok(AppContext {
         policy: federation_policy,

@@ -18,6 +18,8 @@ use crate::model::{Account, ModerationAction as Action, ReportReason as Reason};
 
 pub const MAX_COMMENT: usize = 5_000;
 pub const MAX_NOTE: usize = 2_000;
+/// Posts of one `Flag` taken as reports (Mastodon's form lets a person pick a handful).
+pub const MAX_FLAG_TARGETS: usize = 20;
 
 /// What is reported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,8 +82,62 @@ pub fn commune_of(conn: &mut AnyConnection, target: Target) -> Result<Option<Act
             .first::<Option<ActorId>>(conn)
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("no debate {d}")))?,
-        Target::Account(_) | Target::RemoteAccount(_) => None,
+        // An account is reported to its own commune's moderators.
+        Target::Account(a) => Some(
+            crate::model::schema::accounts::table
+                .find(a)
+                .select(crate::model::schema::accounts::commune_id)
+                .first::<ActorId>(conn)
+                .optional()?
+                .ok_or_else(|| Error::NotFound(format!("no account {a}")))?,
+        ),
+        Target::RemoteAccount(_) => None,
     })
+}
+
+/// The local author of what a report is about: a comment's, a debate's, or the account itself.
+fn author_of(conn: &mut AnyConnection, report: &Report) -> Result<Option<ActorId>> {
+    Ok(
+        match (report.comment_id, report.debate_id, report.account_id) {
+            (Some(c), _, _) => comments::table
+                .find(c)
+                .select(comments::author_id)
+                .first::<Option<ActorId>>(conn)
+                .optional()?
+                .flatten(),
+            (None, Some(d), _) => debates::table
+                .find(d)
+                .select(debates::author_id)
+                .first::<Option<ActorId>>(conn)
+                .optional()?
+                .flatten(),
+            (None, None, account) => account,
+        },
+    )
+}
+
+/// Open reports one person may have on one thing: a second is not added (a click repeated, or a flood).
+fn already_reported(
+    conn: &mut AnyConnection,
+    target: Target,
+    by: (Option<ActorId>, Option<RemoteActorId>),
+) -> Result<bool> {
+    let mut query = reports::table
+        .filter(reports::status.eq("open"))
+        .into_boxed();
+    query = match target {
+        Target::Comment(c) => query.filter(reports::comment_id.eq(c)),
+        Target::Debate(d) => query.filter(reports::debate_id.eq(d)),
+        Target::Account(a) => query.filter(reports::account_id.eq(a)),
+        Target::RemoteAccount(r) => query.filter(reports::remote_account_id.eq(r)),
+    };
+    query = match by {
+        (Some(a), _) => query.filter(reports::reporter_id.eq(a)),
+        (None, Some(r)) => query.filter(reports::remote_reporter_id.eq(r)),
+        (None, None) => return Ok(false),
+    };
+    let n: i64 = query.count().get_result(conn)?;
+    Ok(n > 0)
 }
 
 fn insert(
@@ -130,6 +186,11 @@ pub fn report(
         return Err(Error::invalid("account", "you cannot report yourself"));
     }
     let commune = commune_of(conn, target)?.unwrap_or(reporter.commune_id);
+    if already_reported(conn, target, (Some(reporter.actor_id), None))? {
+        return Err(Error::Conflict(
+            "you have already reported this; the moderators will look at it".into(),
+        ));
+    }
     insert(
         conn,
         commune,
@@ -163,12 +224,15 @@ pub fn remote_flag(
     let chosen: Vec<Target> = if posts.is_empty() {
         targets.iter().copied().take(1).collect()
     } else {
-        posts
+        posts.into_iter().take(MAX_FLAG_TARGETS).collect()
     };
     if chosen.is_empty() {
         return Err(Error::NotFound("the Flag names nothing hosted here".into()));
     }
     for (i, target) in chosen.iter().enumerate() {
+        if already_reported(conn, *target, (None, Some(sender)))? {
+            continue;
+        }
         let commune = commune_of(conn, *target)?.unwrap_or(default_commune);
         // The Flag's id marks its first report, so that a replay adds nothing.
         let ap_id = (i == 0).then_some(flag_ap_id);
@@ -194,16 +258,24 @@ fn require_moderator(account: &Account, commune: ActorId) -> Result<()> {
     }
 }
 
-/// Open reports of the moderator's commune, oldest first.
+/// Open reports of the moderator's commune, oldest first; those about the moderator are left to the others
+/// (nor do they learn who reported them).
 pub fn queue(conn: &mut AnyConnection, moderator: &Account) -> Result<Vec<Report>> {
     require_moderator(moderator, moderator.commune_id)?;
-    Ok(reports::table
+    let open: Vec<Report> = reports::table
         .filter(reports::commune_id.eq(moderator.commune_id))
         .filter(reports::status.eq("open"))
         .order(reports::id.asc())
         .limit(200)
         .select(Report::as_select())
-        .load(conn)?)
+        .load(conn)?;
+    let mut mine = vec![];
+    for report in open {
+        if author_of(conn, &report)? != Some(moderator.actor_id) {
+            mine.push(report);
+        }
+    }
+    Ok(mine)
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Report> {
@@ -227,6 +299,12 @@ pub fn resolve(
 ) -> Result<()> {
     let report = find(conn, id)?;
     require_moderator(moderator, report.commune_id)?;
+    let author = author_of(conn, &report)?;
+    if author == Some(moderator.actor_id) {
+        return Err(Error::Forbidden(
+            "a report about you is dealt with by another moderator".into(),
+        ));
+    }
     let note = bounded("note", note, MAX_NOTE, action == Action::Warn)?;
     // Only the moderator who changes it from open acts on it: two moderators at once act once.
     let taken = diesel::update(reports::table.find(id).filter(reports::status.eq("open")))
@@ -264,14 +342,6 @@ pub fn resolve(
         &note,
     )?;
     if action == Action::Warn {
-        let author = match (report.comment_id, report.account_id) {
-            (Some(c), _) => comments::table
-                .find(c)
-                .select(comments::author_id)
-                .first::<Option<ActorId>>(conn)?,
-            (None, Some(a)) => Some(a),
-            _ => None,
-        };
         let author = author.ok_or_else(|| {
             Error::invalid("action", "only an author of this instance can be warned")
         })?;
@@ -298,10 +368,12 @@ fn log(
     reason: &str,
     note: &str,
 ) -> Result<i64> {
-    let name: String = actors::table
+    // The display name can change and repeat: the username, which cannot, goes with it.
+    let (display, username): (String, String) = actors::table
         .find(moderator.actor_id)
-        .select(actors::display_name)
+        .select((actors::display_name, actors::username))
         .first(conn)?;
+    let name = format!("{display} (@{username})");
     Ok(diesel::insert_into(moderation_actions::table)
         .values((
             moderation_actions::commune_id.eq(commune),

@@ -49,6 +49,13 @@ pub async fn get<T: DeserializeOwned>(ctx: &AppContext, url: &Url, accept: &str)
         .execute(request)
         .await
         .map_err(|e| Error::BadGateway(format!("cannot fetch {url}: {e}")))?;
+    // Redirected to a refused server: what it answered is not read.
+    if ctx.policy().await.refuses(response.url()) {
+        return Err(Error::Forbidden(format!(
+            "{url} redirects to {}, which is refused here",
+            domain_of(response.url())
+        )));
+    }
     let status = response.status();
     if !status.is_success() {
         return Err(if status.as_u16() == 404 || status.as_u16() == 410 {
@@ -87,6 +94,12 @@ pub async fn get<T: DeserializeOwned>(ctx: &AppContext, url: &Url, accept: &str)
 pub async fn actor(ctx: &AppContext, url: &Url, refresh: bool) -> Result<RemoteActor> {
     if ctx.urls.is_local(url) {
         return Err(Error::BadRequest(format!("{url} is a local actor")));
+    }
+    if ctx.policy().await.refuses(url) {
+        return Err(Error::Forbidden(format!(
+            "{} is refused here",
+            domain_of(url)
+        )));
     }
     if !refresh {
         let key = url.to_string();

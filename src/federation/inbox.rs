@@ -196,7 +196,10 @@ pub async fn require_signed_fetch(
     uri: &axum::http::Uri,
     headers: &HeaderMap,
 ) -> Result<()> {
-    if !ctx.settings.federation.authorized_fetch {
+    // Outside open mode, reading needs a signature too: that is how a refused server is kept out.
+    if !ctx.settings.federation.authorized_fetch
+        && ctx.policy().await.mode == crate::model::FederationMode::Open
+    {
         return Ok(());
     }
     verify_signature(ctx, &Method::GET, uri, headers, b"")

@@ -44,7 +44,12 @@ impl Policy {
 
     /// Whether the server of `url` is refused: nothing is sent to it, accepted from it or fetched from it.
     pub fn refuses(&self, url: &url::Url) -> bool {
-        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        // `spam.example.` is `spam.example`.
+        let host = url
+            .host_str()
+            .unwrap_or_default()
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
         if self.mode == FederationMode::Closed
             || self.configured_blocks.iter().any(|b| covers(b, &host))
         {
@@ -82,65 +87,78 @@ impl Policy {
     }
 }
 
+/// What the cache holds: the policy, when it was read, and the generation it was read in.
+struct Cached {
+    policy: Arc<Policy>,
+    read_at: Instant,
+    generation: u64,
+}
+
 /// The policy kept in memory by a running server.
 pub struct PolicyCache {
     configured_blocks: Vec<String>,
-    current: Mutex<(Arc<Policy>, Option<Instant>)>,
+    current: Mutex<Cached>,
+    /// Bumped by [`PolicyCache::invalidate`]: a read that began before a change is not kept as fresh.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl PolicyCache {
-    pub fn new(configured_blocks: Vec<String>) -> PolicyCache {
-        let policy = Policy {
-            mode: FederationMode::Open,
-            rules: vec![],
-            configured_blocks: configured_blocks.clone(),
-        };
+    /// Starts from a policy read at start-up: a server never runs on a policy it could not read.
+    pub fn new(policy: Policy) -> PolicyCache {
         PolicyCache {
-            configured_blocks,
-            current: Mutex::new((Arc::new(policy), None)),
+            configured_blocks: policy.configured_blocks.clone(),
+            current: Mutex::new(Cached {
+                policy: Arc::new(policy),
+                read_at: Instant::now(),
+                generation: 0,
+            }),
+            generation: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, Cached> {
+        self.current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// The policy in force, read again when older than a few seconds. If the database cannot be read, the
-    /// last policy read stays in force (and, before any read, only the configuration's blocks apply).
+    /// last policy read stays in force.
     pub async fn get(&self, db: &Database) -> Arc<Policy> {
+        use std::sync::atomic::Ordering;
+        let generation = self.generation.load(Ordering::SeqCst);
         {
-            let current = self
-                .current
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if current.1.is_some_and(|at| at.elapsed() < FRESH_FOR) {
-                return current.0.clone();
+            let current = self.lock();
+            if current.generation == generation && current.read_at.elapsed() < FRESH_FOR {
+                return current.policy.clone();
             }
         }
         let blocks = self.configured_blocks.clone();
         match db.run(move |conn| Policy::load(conn, &blocks)).await {
             Ok(policy) => {
                 let policy = Arc::new(policy);
-                *self
-                    .current
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) =
-                    (policy.clone(), Some(Instant::now()));
+                let mut current = self.lock();
+                // A change made meanwhile may not be in what was read: it is used, not kept as fresh.
+                if self.generation.load(Ordering::SeqCst) == generation {
+                    *current = Cached {
+                        policy: policy.clone(),
+                        read_at: Instant::now(),
+                        generation,
+                    };
+                }
                 policy
             }
             Err(e) => {
                 tracing::warn!(error = %e, "cannot read the federation policy; the last one stays");
-                self.current
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .0
-                    .clone()
+                self.lock().policy.clone()
             }
         }
     }
 
     /// Forgets the policy read, after a change made by this process.
     pub fn invalidate(&self) {
-        self.current
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .1 = None;
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
