@@ -17,6 +17,7 @@ mod discovery;
 mod federation;
 mod fedify;
 mod inbox;
+mod limits;
 mod moderation;
 mod multikey;
 mod peer_selftest;

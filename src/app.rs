@@ -127,6 +127,16 @@ pub fn router(ctx: AppContext) -> Router {
         .merge(crate::api::router())
         .merge(web::router())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            (
+                ctx.clone(),
+                Arc::new(crate::limits::Limits::new(
+                    ctx.settings.server.writes_per_minute,
+                    ctx.settings.federation.inbox_per_minute,
+                )),
+            ),
+            crate::limits::limit,
+        ))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::Extension(Arc::new(
             web::accounts::LoginLimits::default(),

@@ -41,6 +41,9 @@ pub struct ServerSettings {
     /// Behind a reverse proxy: take the visitor's address from the last entry of `X-Forwarded-For` (used for
     /// per-address login limits). Leave off when Parvis faces the Internet itself, or anyone could pick it.
     pub trust_forwarded_for: bool,
+    /// Writes (POST, PUT, PATCH, DELETE on the web forms and the API) allowed per minute from one address and
+    /// from one signed-in account or token, after which `429` with `Retry-After`; 0 turns the limit off.
+    pub writes_per_minute: u32,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -98,6 +101,9 @@ pub struct FederationSettings {
     pub delivery_concurrency: u32,
     /// Delay before the first retry of a failed delivery, in seconds; it doubles with each attempt.
     pub retry_base_secs: u64,
+    /// Activities accepted per minute from one remote server (its signature's host), after which `429` with
+    /// `Retry-After`; 0 turns the limit off.
+    pub inbox_per_minute: u32,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -118,6 +124,7 @@ impl Default for Settings {
                 tls_key: None,
                 max_body_bytes: 1024 * 1024,
                 trust_forwarded_for: false,
+                writes_per_minute: 300,
             },
             database: DatabaseSettings {
                 url: String::new(),
@@ -141,6 +148,7 @@ impl Default for Settings {
                 delivery_concurrency_per_host: 4,
                 delivery_concurrency: 64,
                 retry_base_secs: 30,
+                inbox_per_minute: 6000,
             },
             log: LogSettings {
                 level: "info".into(),

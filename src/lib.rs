@@ -11,5 +11,6 @@ pub mod db;
 pub mod error;
 pub mod federation;
 pub mod ids;
+pub mod limits;
 pub mod model;
 pub mod web;

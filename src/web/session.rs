@@ -214,9 +214,21 @@ impl FromRequestParts<AppContext> for Visitor {
 }
 
 fn client_ip(ctx: &AppContext, parts: &Parts) -> std::net::IpAddr {
+    address(ctx, &parts.headers, &parts.extensions)
+}
+
+/// The address a request comes from (for rate limits), as for pages.
+pub fn client_ip_of(ctx: &AppContext, request: &axum::extract::Request) -> std::net::IpAddr {
+    address(ctx, request.headers(), request.extensions())
+}
+
+fn address(
+    ctx: &AppContext,
+    headers: &HeaderMap,
+    extensions: &axum::http::Extensions,
+) -> std::net::IpAddr {
     if ctx.settings.server.trust_forwarded_for
-        && let Some(ip) = parts
-            .headers
+        && let Some(ip) = headers
             .get("x-forwarded-for")
             .and_then(|h| h.to_str().ok())
             .and_then(|h| h.rsplit(',').next())
@@ -224,8 +236,7 @@ fn client_ip(ctx: &AppContext, parts: &Parts) -> std::net::IpAddr {
     {
         return ip;
     }
-    parts
-        .extensions
+    extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip())
         .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]))

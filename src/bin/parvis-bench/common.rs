@@ -337,6 +337,8 @@ impl Instance {
 
 /// Writes a configuration file for `settings`. `federation` holds extra `key = value` lines of
 /// `[federation]`; `static_hosts` the lines of `[federation.static_hosts]`. The server logs warnings only.
+/// Rate limits are off: one load generator on one address (and one remote host for B1) stands for many
+/// servers and people, and would be refused with `429` long before the server's own limits show.
 pub fn write_config(
     settings: &Settings,
     path: &Path,
@@ -345,10 +347,10 @@ pub fn write_config(
 ) -> Res<()> {
     let s = settings;
     let text = format!(
-        "[server]\nbind = {:?}\npublic_url = {:?}\ndata_dir = {:?}\n\n\
+        "[server]\nbind = {:?}\npublic_url = {:?}\ndata_dir = {:?}\nwrites_per_minute = 0\n\n\
          [database]\nurl = {:?}\npool_size = {}\n\n\
          [instance]\nname = {:?}\n\n\
-         [federation]\n{federation}\n\n[federation.static_hosts]\n{static_hosts}\n\n\
+         [federation]\ninbox_per_minute = 0\n{federation}\n\n[federation.static_hosts]\n{static_hosts}\n\n\
          [log]\nlevel = \"warn\"\n",
         s.server.bind,
         s.server.public_url,

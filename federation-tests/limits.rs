@@ -1,0 +1,93 @@
+//! Rate limits: writes on the forms and the API per address and per account, activities per remote server
+//! on the inbox, each answered `429` with `Retry-After` past the limit, before any work.
+
+use serde_json::json;
+
+use crate::support::both_backends;
+use crate::support::web::WebClient;
+use crate::web::{PASSWORD, person};
+use parvis::model::Role;
+
+both_backends!(
+    writes_and_inbox_deliveries_past_the_limit_get_429_with_retry_after,
+    |backend| async move {
+        use crate::support::network::{ALPHA, Network};
+        let net = Network::new();
+        let alpha = net
+            .instance(backend, ALPHA, |s| {
+                s.server.writes_per_minute = 4;
+                s.federation.inbox_per_minute = 3;
+            })
+            .await;
+        person(&alpha, "karim", Role::Citizen).await;
+        let peer = crate::fedify::peer(&net);
+
+        // The peer's activities: three accepted, the fourth refused with Retry-After, nothing stored.
+        let mut statuses = vec![];
+        for n in 0..4 {
+            let follow = json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": format!("{}/follows/limit-{n}", peer.base), "type": "Follow", "actor": peer.actor_id,
+                "object": alpha.url("/users/karim"),
+            });
+            let sent = peer
+                .control_post(
+                    "/send-raw",
+                    json!({ "inbox": alpha.url("/inbox"), "activity": follow }),
+                )
+                .await;
+            statuses.push(sent["status"].as_u64().unwrap_or(0));
+        }
+        assert_eq!(statuses, [202, 202, 202, 429]);
+        let response = alpha
+            .client()
+            .post(alpha.url("/users/karim/inbox"))
+            .header(
+                "Signature",
+                format!("keyId=\"{}#main-key\",signature=\"x\"", peer.actor_id),
+            )
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 429, "a personal inbox counts too");
+        let wait: u64 = response.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=60).contains(&wait), "{wait}");
+
+        // Writes from one address (the login is one): four, then 429; reading is not limited.
+        let mut web = WebClient::new(&alpha);
+        web.login("karim", PASSWORD).await;
+        let token = parvis::civic::tokens::create_token(&alpha.db, "karim")
+            .await
+            .unwrap();
+        let mut statuses = vec![];
+        for n in 0..4 {
+            let (status, _) = alpha
+                .api_post(
+                    "/api/v1/statuses",
+                    &token,
+                    json!({ "status": format!("Message {n}") }),
+                )
+                .await;
+            statuses.push(status);
+        }
+        assert_eq!(statuses, [200, 200, 200, 429]);
+        assert_eq!(web.get("/debates").await.status, 200);
+        let page = web.post("/post", &[("content", "encore")]).await;
+        assert_eq!(page.status, 429);
+        let posts: i64 = alpha
+            .db
+            .run(|c| {
+                use diesel::prelude::*;
+                use parvis::model::schema::notes;
+                Ok(notes::table.count().get_result(c)?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(posts, 3, "nothing past the limit was stored");
+    }
+);
