@@ -225,3 +225,102 @@ both_backends!(
         .await;
     }
 );
+
+both_backends!(
+    partner_communes_follow_each_other_and_their_debates_flow,
+    |backend| async move {
+        use crate::support::network::{ALPHA, BETA, Network};
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        let beta = net.instance(backend, BETA, |_| {}).await;
+        person(&alpha, "admin", Role::Admin).await;
+        person(&beta, "marie", Role::Official).await;
+
+        // Alpha's admin partners on the web, in allowlist mode; beta's with the command line's function.
+        let mut admin = signed_in(&alpha, "admin").await;
+        admin
+            .submit("/admin", "/admin/federation/mode", &[("mode", "allowlist")])
+            .await;
+        let page = admin
+            .submit(
+                "/admin",
+                "/admin/federation/partners",
+                &[("domain", beta.base.as_str()), ("rule", "add")],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let beta_ctx = parvis::app::context(beta.settings.clone(), beta.db.clone()).unwrap();
+        let handles = parvis::federation::policy::partner_add(&beta_ctx, &alpha.base)
+            .await
+            .unwrap();
+        assert_eq!(handles.len(), 1, "{handles:?}");
+        assert!(
+            handles[0].starts_with("@ville@alpha.parvis.test"),
+            "{handles:?}"
+        );
+        // A server that is not Parvis, or not there, is refused with a reason.
+        let err = parvis::federation::policy::partner_add(&beta_ctx, "nowhere.example")
+            .await
+            .unwrap_err();
+        assert!(!err.to_string().is_empty());
+        let rules = beta
+            .db
+            .run(|c| parvis::federation::policy::Policy::load(c, &[]))
+            .await
+            .unwrap()
+            .rules;
+        assert_eq!(
+            rules.len(),
+            1,
+            "no rule left for the failed partner: {rules:?}"
+        );
+
+        // Each home page lists the other commune once its follow is accepted.
+        for (home, other) in [(&alpha, "beta.parvis.test"), (&beta, "alpha.parvis.test")] {
+            eventually("the partner on the home page", WAIT, || async {
+                let page = WebClient::new(home).get("/").await;
+                (page.has("Communes partenaires") && page.has(other)).then_some(())
+            })
+            .await;
+        }
+
+        // Beta's official opens a debate: it reaches alpha, although alpha only federates with allowed servers.
+        let mut marie = signed_in(&beta, "marie").await;
+        let page = marie
+            .submit(
+                "/debates/new",
+                "/debates",
+                &[
+                    ("title", "La piste cyclable intercommunale"),
+                    ("question", "Par où passer ?"),
+                    ("body", ""),
+                    ("closes_on", ""),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        eventually("beta's debate on alpha", WAIT, || async {
+            let list = WebClient::new(&alpha).get("/debates?scope=elsewhere").await;
+            list.has("La piste cyclable intercommunale").then_some(())
+        })
+        .await;
+
+        // Alpha ends it: its commune no longer follows beta's, and beta is no longer allowed.
+        let page = admin
+            .submit(
+                "/admin",
+                "/admin/federation/partners",
+                &[("domain", beta.base.as_str()), ("rule", "remove")],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let page = WebClient::new(&alpha).get("/").await;
+        assert!(!page.has("Communes partenaires"), "{}", page.body);
+        let policy = alpha
+            .db
+            .run(|c| parvis::federation::policy::Policy::load(c, &[]))
+            .await
+            .unwrap();
+        assert!(policy.rules.is_empty(), "{:?}", policy.rules);
+    }
+);

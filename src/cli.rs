@@ -119,6 +119,19 @@ pub enum FederationCommand {
     Block { domain: String },
     /// Remove the rule on a server.
     Forget { domain: String },
+    /// Partner with a neighbouring commune's Parvis server (run it on each side), or end it.
+    Partner {
+        #[command(subcommand)]
+        command: PartnerCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PartnerCommand {
+    /// Allow the server and make the commune follow the communes it lists.
+    Add { server: String },
+    /// Stop following its communes and remove its rule.
+    Remove { server: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -230,10 +243,11 @@ pub async fn run(cli: Cli, out: &mut impl std::io::Write) -> Result<()> {
         }
         Command::Admin { config, command } => {
             let settings = load(&config)?;
+            let settings_for_context = settings.clone();
             let db = tokio::task::spawn_blocking(move || open_database(&settings))
                 .await
                 .map_err(Error::internal)??;
-            admin(&db, command, out).await
+            admin(&db, &settings_for_context, command, out).await
         }
     }
 }
@@ -255,6 +269,7 @@ async fn server_rule(
 
 async fn admin(
     db: &crate::db::Database,
+    settings: &crate::config::Settings,
     command: AdminCommand,
     out: &mut impl std::io::Write,
 ) -> Result<()> {
@@ -340,9 +355,14 @@ async fn admin(
             let policy = db
                 .run(|conn| crate::federation::policy::Policy::load(conn, &[]))
                 .await?;
+            let partners = db.run(crate::federation::policy::partner_hosts).await?;
             let mut lines = vec![format!("mode: {}", policy.mode)];
             for (domain, rule) in &policy.rules {
-                lines.push(format!("{rule} {domain}"));
+                if partners.contains(domain) {
+                    lines.push(format!("{rule} {domain} (partner)"));
+                } else {
+                    lines.push(format!("{rule} {domain}"));
+                }
             }
             lines.join("\n")
         }
@@ -354,6 +374,27 @@ async fn admin(
             db.transaction(move |conn| crate::federation::policy::set_mode(conn, parsed))
                 .await?;
             format!("federation mode: {mode} (running servers apply it within seconds)")
+        }
+        AdminCommand::Federation {
+            command: FederationCommand::Partner { command },
+        } => {
+            // Partnering fetches the other server's NodeInfo and communes, as the running server would.
+            let ctx = crate::app::context(settings.clone(), db.clone())?;
+            match command {
+                PartnerCommand::Add { server } => {
+                    let handles = crate::federation::policy::partner_add(&ctx, &server).await?;
+                    format!(
+                        "partnered with {server}: the commune follows {} (deliveries go out from the running server)",
+                        handles.join(", ")
+                    )
+                }
+                PartnerCommand::Remove { server } => {
+                    let ended = crate::federation::policy::partner_remove(&ctx, &server).await?;
+                    format!(
+                        "partnership with {server} ended ({ended} commune(s) no longer followed)"
+                    )
+                }
+            }
         }
         AdminCommand::Federation {
             command: FederationCommand::Allow { domain },

@@ -72,6 +72,7 @@ impl Policy {
             .optional()?;
         let rules: Vec<(String, String)> = federation_rules::table
             .select((federation_rules::domain, federation_rules::rule))
+            .order(federation_rules::domain.asc())
             .load(conn)?;
         Ok(Policy {
             mode: mode
@@ -226,6 +227,204 @@ pub fn set_rule(
             .execute(conn)?;
     }
     Ok(domain)
+}
+
+/// The partner's address as an admin types it (`neighbour.example`, `https://neighbour.example:8443/`):
+/// its origin, and its host for the rule.
+fn partner_origin(raw: &str) -> Result<(url::Url, String)> {
+    let raw = raw.trim().trim_end_matches('/');
+    let with_scheme = if raw.contains("://") {
+        raw.to_string()
+    } else {
+        format!("https://{raw}")
+    };
+    let url = url::Url::parse(&with_scheme).map_err(|_| {
+        crate::error::Error::invalid("domain", format!("'{raw}' is not a server's address"))
+    })?;
+    let host = normalize_domain(url.host_str().unwrap_or_default())?;
+    let mut origin = url.clone();
+    origin.set_path("/");
+    origin.set_query(None);
+    Ok((origin, host))
+}
+
+/// The communes a Parvis server lists in its NodeInfo (`metadata.communes[].id`).
+async fn communes_of(ctx: &crate::context::AppContext, origin: &url::Url) -> Result<Vec<url::Url>> {
+    use crate::error::Error;
+    let discovery = origin
+        .join("/.well-known/nodeinfo")
+        .map_err(|e| Error::BadRequest(e.to_string()))?;
+    let links: serde_json::Value =
+        crate::federation::fetch::get(ctx, &discovery, "application/json").await?;
+    let href = links["links"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|l| {
+            l["rel"]
+                .as_str()
+                .is_some_and(|r| r.contains("nodeinfo.diaspora.software/ns/schema/2"))
+        })
+        .filter_map(|l| l["href"].as_str())
+        .filter_map(|h| url::Url::parse(h).ok())
+        .find(|h| h.origin() == origin.origin())
+        .ok_or_else(|| Error::BadGateway(format!("{origin} has no NodeInfo on its own server")))?;
+    let info: serde_json::Value =
+        crate::federation::fetch::get(ctx, &href, "application/json").await?;
+    let communes: Vec<url::Url> = info["metadata"]["communes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["id"].as_str())
+        .filter_map(|id| url::Url::parse(id).ok())
+        .filter(|id| id.origin() == origin.origin())
+        .take(20)
+        .collect();
+    if communes.is_empty() {
+        return Err(Error::BadGateway(format!(
+            "{origin} lists no commune: is it a Parvis server?"
+        )));
+    }
+    Ok(communes)
+}
+
+/// Partners with a neighbouring commune's server: allows it, and makes this instance's default commune follow
+/// the communes it lists (each side runs this). Returns their handles.
+pub async fn partner_add(ctx: &crate::context::AppContext, raw: &str) -> Result<Vec<String>> {
+    let (origin, host) = partner_origin(raw)?;
+    let rule_host = host.clone();
+    let before: Option<(String, bool)> = ctx
+        .db
+        .transaction(move |conn| {
+            let before = federation_rules::table
+                .find(&rule_host)
+                .select((federation_rules::rule, federation_rules::partner))
+                .first(conn)
+                .optional()?;
+            set_rule(conn, &rule_host, Some(ServerRule::Allow))?;
+            diesel::update(federation_rules::table.find(&rule_host))
+                .set(federation_rules::partner.eq(true))
+                .execute(conn)?;
+            Ok(before)
+        })
+        .await?;
+    ctx.policy.invalidate();
+    // The server is allowed first (in allowlist mode it could not be read otherwise); if it turns out not to
+    // be a Parvis server with communes, its former rule comes back.
+    let communes = match communes_of(ctx, &origin).await {
+        Ok(communes) => communes,
+        Err(e) => {
+            let restore = host.clone();
+            ctx.db
+                .transaction(move |conn| {
+                    set_rule(conn, &restore, None)?;
+                    if let Some((rule, partner)) = before {
+                        set_rule(conn, &restore, ServerRule::parse(&rule))?;
+                        diesel::update(federation_rules::table.find(&restore))
+                            .set(federation_rules::partner.eq(partner))
+                            .execute(conn)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+            ctx.policy.invalidate();
+            return Err(e);
+        }
+    };
+    let mut handles = vec![];
+    for id in communes {
+        let remote = crate::federation::fetch::actor(ctx, &id, false).await?;
+        handles.push(format!("@{}@{}", remote.username, remote.domain));
+        let target = remote.id;
+        ctx.db
+            .transaction(move |conn| {
+                let commune = crate::db::queries::default_commune(conn)?
+                    .ok_or_else(|| crate::error::Error::NotFound("no commune here".into()))?;
+                crate::civic::follows::follow(
+                    conn,
+                    commune.id,
+                    crate::civic::follows::Target::Remote(target),
+                )
+                .map(|_| ())
+            })
+            .await?;
+    }
+    ctx.wake.notify_one();
+    Ok(handles)
+}
+
+/// Ends a partnership: the commune stops following the partner's communes, and the server is no longer
+/// allowed (in allowlist mode, nothing more is exchanged with it).
+pub async fn partner_remove(ctx: &crate::context::AppContext, raw: &str) -> Result<usize> {
+    let (_, host) = partner_origin(raw)?;
+    let ended = ctx
+        .db
+        .transaction(move |conn| {
+            use crate::model::schema::{follows, remote_actors};
+            let commune = crate::db::queries::default_commune(conn)?
+                .ok_or_else(|| crate::error::Error::NotFound("no commune here".into()))?;
+            let followed: Vec<(crate::ids::RemoteActorId, String)> = follows::table
+                .inner_join(
+                    remote_actors::table
+                        .on(follows::target_remote_id.eq(remote_actors::id.nullable())),
+                )
+                .filter(follows::follower_id.eq(commune.id))
+                .select((remote_actors::id, remote_actors::domain))
+                .load(conn)?;
+            let mut ended = 0;
+            for (id, domain) in followed {
+                let domain_host = domain.split(':').next().unwrap_or_default();
+                if covers(&host, domain_host) {
+                    crate::civic::follows::unfollow(
+                        conn,
+                        commune.id,
+                        crate::civic::follows::Target::Remote(id),
+                    )?;
+                    ended += 1;
+                }
+            }
+            set_rule(conn, &host, None)?;
+            Ok(ended)
+        })
+        .await?;
+    ctx.policy.invalidate();
+    ctx.wake.notify_one();
+    Ok(ended)
+}
+
+/// The hosts partnered with.
+pub fn partner_hosts(conn: &mut AnyConnection) -> Result<Vec<String>> {
+    Ok(federation_rules::table
+        .filter(federation_rules::partner.eq(true))
+        .select(federation_rules::domain)
+        .load(conn)?)
+}
+
+/// The servers partnered with, and the remote communes the default commune follows: what the home page lists.
+pub fn partners(conn: &mut AnyConnection) -> Result<Vec<crate::model::RemoteActor>> {
+    use crate::model::schema::{follows, remote_actors};
+    let Some(commune) = crate::db::queries::default_commune(conn)? else {
+        return Ok(vec![]);
+    };
+    let partner_hosts: Vec<String> = federation_rules::table
+        .filter(federation_rules::partner.eq(true))
+        .select(federation_rules::domain)
+        .load(conn)?;
+    let followed: Vec<crate::model::RemoteActor> = follows::table
+        .inner_join(
+            remote_actors::table.on(follows::target_remote_id.eq(remote_actors::id.nullable())),
+        )
+        .filter(follows::follower_id.eq(commune.id))
+        .filter(follows::accepted.eq(true))
+        .select(crate::model::RemoteActor::as_select())
+        .load(conn)?;
+    Ok(followed
+        .into_iter()
+        .filter(|a| {
+            let host = a.domain.split(':').next().unwrap_or_default().to_string();
+            partner_hosts.iter().any(|p| covers(p, &host))
+        })
+        .collect())
 }
 
 #[cfg(test)]

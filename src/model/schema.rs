@@ -524,6 +524,7 @@ diesel::table! {
     federation_rules (domain) {
         domain -> Text,
         rule -> Text,
+        partner -> Bool,
         created_at -> Timestamp,
     }
 }

@@ -165,6 +165,13 @@ async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -
                 ], "block", &none))
                 button type="submit" { (lang.t("federation-rule-add")) }
             }
+            form id="federation-partner" method="post" action="/admin/federation/partners" {
+                (forms::csrf(&csrf))
+                (forms::input(lang, Input::text("domain", lang.t("field-partner"), "").hint(lang.t("hint-partner")), &none))
+                button type="submit" name="rule" value="add" { (lang.t("partner-add")) }
+                " "
+                button type="submit" name="rule" value="remove" class="secondary" { (lang.t("partner-remove")) }
+            }
         }
         @if let Some((openers, themes, threshold, citizen_polls)) = &debate_settings {
             section aria-labelledby="debates-admin-heading" id="debates" {
@@ -478,6 +485,32 @@ async fn federation_change(v: Visitor, form: FederationForm, mode: bool) -> Resp
     match result {
         Ok(()) => {
             v.ctx.policy.invalidate();
+            v.flash("flash-settings-saved").await;
+            Redirect::to("/admin#federation").into_response()
+        }
+        Err(e) => v.error(&e),
+    }
+}
+
+/// Partners with a neighbouring commune's server (`rule=add`), or ends it (`rule=remove`).
+pub async fn save_partner(v: Visitor, Form(form): Form<FederationForm>) -> Response {
+    if let Err(refused) = v.check_csrf(&form.csrf).await {
+        return refused;
+    }
+    if let Err(r) = v.require_admin() {
+        return r;
+    }
+    let result = if form.rule == "remove" {
+        crate::federation::policy::partner_remove(&v.ctx, &form.domain)
+            .await
+            .map(|_| ())
+    } else {
+        crate::federation::policy::partner_add(&v.ctx, &form.domain)
+            .await
+            .map(|_| ())
+    };
+    match result {
+        Ok(()) => {
             v.flash("flash-settings-saved").await;
             Redirect::to("/admin#federation").into_response()
         }

@@ -114,6 +114,7 @@ pub fn router() -> Router<AppContext> {
         .route("/admin/polls", post(admin::save_citizen_polls))
         .route("/admin/federation/mode", post(admin::save_federation_mode))
         .route("/admin/federation/rules", post(admin::save_federation_rule))
+        .route("/admin/federation/partners", post(admin::save_partner))
         .route("/questionnaires", post(polls::create_questionnaire))
         .route("/questionnaires/new", get(polls::new_questionnaire_form))
         .route("/questionnaires/{id}", get(polls::questionnaire))

@@ -142,10 +142,11 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
                     },
                 )?,
                 crate::civic::polls::list(conn, Some(id), 3)?,
+                crate::federation::policy::partners(conn)?,
             ))
         })
         .await;
-    let (officials, posts, followers, state, debates, proposals, polls) = match loaded {
+    let (officials, posts, followers, state, debates, proposals, polls, partners) = match loaded {
         Ok(l) => l,
         Err(e) => return v.error(&e),
     };
@@ -214,6 +215,23 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
                     (crate::web::proposals::list_items(lang, &proposals))
                 }
                 p { a href="/proposals" { (lang.t("proposals-title")) } }
+            }
+            @if !partners.is_empty() {
+                section aria-labelledby="partners-heading" {
+                    h2 id="partners-heading" { (lang.t("partners-title")) }
+                    ul class="partners" {
+                        @for p in &partners {
+                            li {
+                                @if let Some(href) = safe_href(p.url.as_deref().unwrap_or(&p.ap_id)) {
+                                    a href=(href) rel="noopener" { (p.display_name) }
+                                } @else {
+                                    (p.display_name)
+                                }
+                                " " span class="handle" { "@" (p.username) "@" (p.domain) }
+                            }
+                        }
+                    }
+                }
             }
             section aria-labelledby="polls-heading" {
                 h2 id="polls-heading" { (lang.t("polls-title")) }
