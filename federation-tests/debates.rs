@@ -3,7 +3,7 @@
 
 use crate::support::web::WebClient;
 use crate::support::{TestInstance, both_backends};
-use crate::web::{PASSWORD, person};
+use crate::web::{PASSWORD, person, signed_in};
 use parvis::model::Role;
 
 async fn people(instance: &TestInstance) {
@@ -14,12 +14,6 @@ async fn people(instance: &TestInstance) {
     ] {
         person(instance, user, role).await;
     }
-}
-
-async fn signed_in(instance: &TestInstance, user: &str) -> WebClient {
-    let mut web = WebClient::new(instance);
-    web.login(user, PASSWORD).await;
-    web
 }
 
 /// Opens a debate as marie; returns its path.

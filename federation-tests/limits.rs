@@ -25,18 +25,7 @@ both_backends!(
         // The peer's activities: three accepted, the fourth refused with Retry-After, nothing stored.
         let mut statuses = vec![];
         for n in 0..4 {
-            let follow = json!({
-                "@context": "https://www.w3.org/ns/activitystreams",
-                "id": format!("{}/follows/limit-{n}", peer.base), "type": "Follow", "actor": peer.actor_id,
-                "object": alpha.url("/users/karim"),
-            });
-            let sent = peer
-                .control_post(
-                    "/send-raw",
-                    json!({ "inbox": alpha.url("/inbox"), "activity": follow }),
-                )
-                .await;
-            statuses.push(sent["status"].as_u64().unwrap_or(0));
+            statuses.push(crate::policy::peer_follows(&peer, &alpha, 100 + n).await);
         }
         assert_eq!(statuses, [202, 202, 202, 429]);
         let response = alpha

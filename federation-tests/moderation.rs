@@ -10,16 +10,10 @@ use serde_json::json;
 use crate::federation::eventually;
 use crate::support::both_backends;
 use crate::support::web::WebClient;
-use crate::web::{PASSWORD, person};
+use crate::web::{person, signed_in};
 use parvis::model::Role;
 
 const WAIT: Duration = Duration::from_secs(30);
-
-async fn signed_in(instance: &crate::support::TestInstance, user: &str) -> WebClient {
-    let mut web = WebClient::new(instance);
-    web.login(user, PASSWORD).await;
-    web
-}
 
 async fn reports(instance: &crate::support::TestInstance) -> Vec<(String, String)> {
     instance

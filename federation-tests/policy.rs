@@ -10,19 +10,13 @@ use serde_json::json;
 use crate::federation::eventually;
 use crate::support::both_backends;
 use crate::support::web::WebClient;
-use crate::web::{PASSWORD, person};
+use crate::web::{person, signed_in};
 use parvis::model::Role;
 
 const WAIT: Duration = Duration::from_secs(30);
 
-async fn signed_in(instance: &crate::support::TestInstance, user: &str) -> WebClient {
-    let mut web = WebClient::new(instance);
-    web.login(user, PASSWORD).await;
-    web
-}
-
 /// A `Follow` of karim by the peer, signed by the peer; the status alpha answers.
-async fn peer_follows(
+pub(crate) async fn peer_follows(
     peer: &crate::support::peer::Peer,
     alpha: &crate::support::TestInstance,
     n: u32,

@@ -11,18 +11,12 @@ use serde_json::{Value, json};
 use crate::federation::eventually;
 use crate::support::web::WebClient;
 use crate::support::{TestInstance, both_backends};
-use crate::web::{PASSWORD, person};
+use crate::web::{PASSWORD, person, signed_in};
 use parvis::civic::polls;
 use parvis::ids::PollId;
 use parvis::model::Role;
 
 const WAIT: Duration = Duration::from_secs(30);
-
-async fn signed_in(instance: &TestInstance, user: &str) -> WebClient {
-    let mut web = WebClient::new(instance);
-    web.login(user, PASSWORD).await;
-    web
-}
 
 /// The commune's people: an admin, an official, a citizen (karim) and a verified resident (lea).
 async fn town(alpha: &TestInstance) {

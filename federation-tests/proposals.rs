@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::federation::eventually;
 use crate::support::web::WebClient;
 use crate::support::{TestInstance, both_backends};
-use crate::web::{PASSWORD, person};
+use crate::web::{PASSWORD, person, signed_in};
 use parvis::civic::accounts::{NewMandate, add_mandate};
 use parvis::db::queries;
 use parvis::ids::DebateId;
@@ -19,12 +19,6 @@ use parvis::model::{ProposalStatus, Role};
 const WAIT: Duration = Duration::from_secs(30);
 
 type Fields<'a> = Vec<(&'a str, &'a str)>;
-
-async fn signed_in(instance: &TestInstance, user: &str) -> WebClient {
-    let mut web = WebClient::new(instance);
-    web.login(user, PASSWORD).await;
-    web
-}
 
 /// The commune's people: an admin, an official with a mandate, citizens of whom `residents` are residents.
 async fn town(alpha: &TestInstance, residents: &[&str], threshold: &str) -> WebClient {

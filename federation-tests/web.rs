@@ -19,6 +19,13 @@ use parvis::model::Role;
 pub const PASSWORD: &str = "correct horse battery";
 
 /// A commune and an account with a password.
+/// A web client signed in as `user` (created with [`person`]).
+pub async fn signed_in(instance: &TestInstance, user: &str) -> WebClient {
+    let mut web = WebClient::new(instance);
+    web.login(user, PASSWORD).await;
+    web
+}
+
 pub async fn person(instance: &TestInstance, user: &str, role: Role) {
     let _ = create_commune(&instance.db, "ville", "Ville de Test").await;
     create_account(

@@ -70,8 +70,9 @@ fn check<K: Clone + std::hash::Hash + Eq>(
     }
 }
 
-/// The unit an address is limited by: itself for IPv4, its /64 for IPv6.
-fn network_of(ip: IpAddr) -> IpAddr {
+/// The unit an address is limited by: itself for IPv4, its /64 for IPv6 (one subscriber gets a whole /64, so
+/// counting single addresses would give an attacker billions of fresh ones).
+pub fn network_of(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => {
@@ -154,10 +155,13 @@ pub async fn limit(
     }
     limits.tidy();
     let verdict = if is_inbox(request.uri().path()) {
-        // A remote server by the host of its key; an unsigned request by its address.
-        let key = signing_host(&request).unwrap_or_else(|| {
-            network_of(crate::web::session::client_ip_of(&ctx, &request)).to_string()
-        });
+        // A remote server by the host of its key (not verified yet) and the address it sends from, so that a
+        // request claiming someone else's key only spends the sender's own quota; unsigned, by address.
+        let ip = network_of(crate::web::session::client_ip_of(&ctx, &request));
+        let key = match signing_host(&request) {
+            Some(host) => format!("{host} {ip}"),
+            None => ip.to_string(),
+        };
         check(limits.inbox_by_server.as_ref(), &key)
     } else {
         let ip = network_of(crate::web::session::client_ip_of(&ctx, &request));

@@ -73,7 +73,9 @@ impl LoginLimits {
             use governor::clock::Clock;
             n.wait_time_from(clock.now()).as_secs().max(1)
         };
-        self.by_ip.check_key(&network_of(ip)).map_err(wait)
+        self.by_ip
+            .check_key(&crate::limits::network_of(ip))
+            .map_err(wait)
     }
 
     /// Forgets keys that are back to a full quota, so memory does not grow with every address ever seen
@@ -81,19 +83,6 @@ impl LoginLimits {
     fn shrink(&self) {
         self.by_ip.retain_recent();
         self.by_account.retain_recent();
-    }
-}
-
-/// The unit an address is limited by: itself for IPv4, its /64 for IPv6 (one subscriber gets a whole /64,
-/// so counting single addresses would give an attacker billions of fresh ones).
-fn network_of(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => {
-            let mut segments = v6.segments();
-            segments[4..].fill(0);
-            IpAddr::from(segments)
-        }
     }
 }
 
