@@ -687,10 +687,14 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
         // A report, as Mastodon sends it from its instance actor: `object` names an account of ours and
         // some of its posts.
         "Flag" => {
+            // An account and a handful of its posts; more are not read (each costs a lookup).
             let ids: Vec<String> = match activity.object.as_ref() {
-                Some(Value::Array(items)) => {
-                    items.iter().filter_map(id_of).map(str::to_string).collect()
-                }
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .filter_map(id_of)
+                    .take(crate::civic::moderation::MAX_FLAG_TARGETS + 1)
+                    .map(str::to_string)
+                    .collect(),
                 Some(one) => id_of(one).into_iter().map(str::to_string).collect(),
                 None => vec![],
             };
