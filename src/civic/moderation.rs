@@ -27,7 +27,6 @@ pub enum Target {
     Comment(CommentId),
     Debate(DebateId),
     Account(ActorId),
-    RemoteAccount(RemoteActorId),
 }
 
 /// A report in the queue.
@@ -42,7 +41,6 @@ pub struct Report {
     pub comment_id: Option<CommentId>,
     pub debate_id: Option<DebateId>,
     pub account_id: Option<ActorId>,
-    pub remote_account_id: Option<RemoteActorId>,
     pub reason: String,
     pub comment: String,
     pub status: String,
@@ -50,18 +48,14 @@ pub struct Report {
     pub resolved_at: Option<NaiveDateTime>,
 }
 
-/// Where the reported thing is: a local path (`/comments/3`, `/users/karim`), or a remote actor's id; empty
-/// when it is gone.
+/// Where the reported thing is: a local path (`/comments/3`, `/users/karim`); empty when it is gone.
 pub fn target_of(conn: &mut AnyConnection, report: &Report) -> Result<String> {
     Ok(
         match (report.comment_id, report.debate_id, report.account_id) {
             (Some(c), _, _) => format!("/comments/{c}"),
             (None, Some(d), _) => format!("/debates/{d}"),
             (None, None, Some(a)) => crate::db::queries::actor_by_id(conn, a)?.path(),
-            _ => match report.remote_account_id {
-                Some(r) => crate::civic::remote::remote_actor(conn, r)?.ap_id,
-                None => String::new(),
-            },
+            _ => String::new(),
         },
     )
 }
@@ -91,7 +85,6 @@ pub fn commune_of(conn: &mut AnyConnection, target: Target) -> Result<Option<Act
                 .optional()?
                 .ok_or_else(|| Error::NotFound(format!("no account {a}")))?,
         ),
-        Target::RemoteAccount(_) => None,
     })
 }
 
@@ -129,7 +122,6 @@ fn already_reported(
         Target::Comment(c) => query.filter(reports::comment_id.eq(c)),
         Target::Debate(d) => query.filter(reports::debate_id.eq(d)),
         Target::Account(a) => query.filter(reports::account_id.eq(a)),
-        Target::RemoteAccount(r) => query.filter(reports::remote_account_id.eq(r)),
     };
     query = match by {
         (Some(a), _) => query.filter(reports::reporter_id.eq(a)),
@@ -148,11 +140,10 @@ fn insert(
     comment: &str,
     by: (Option<ActorId>, Option<RemoteActorId>, Option<&str>),
 ) -> Result<i64> {
-    let (comment_id, debate_id, account_id, remote_account_id) = match target {
-        Target::Comment(c) => (Some(c), None, None, None),
-        Target::Debate(d) => (None, Some(d), None, None),
-        Target::Account(a) => (None, None, Some(a), None),
-        Target::RemoteAccount(r) => (None, None, None, Some(r)),
+    let (comment_id, debate_id, account_id) = match target {
+        Target::Comment(c) => (Some(c), None, None),
+        Target::Debate(d) => (None, Some(d), None),
+        Target::Account(a) => (None, None, Some(a)),
     };
     Ok(diesel::insert_into(reports::table)
         .values((
@@ -163,7 +154,6 @@ fn insert(
             reports::comment_id.eq(comment_id),
             reports::debate_id.eq(debate_id),
             reports::account_id.eq(account_id),
-            reports::remote_account_id.eq(remote_account_id),
             reports::reason.eq(reason.as_str()),
             reports::comment.eq(comment),
             reports::created_at.eq(now()),

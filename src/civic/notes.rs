@@ -45,6 +45,20 @@ pub fn html_to_text(html: &str) -> String {
         .to_string()
 }
 
+/// The text of a remote HTML fragment, markup and scripts dropped (a poll's question, a report's comment).
+pub fn plain_text(html: &str) -> String {
+    let cleaned = ammonia::Builder::empty().clean(html).to_string();
+    cleaned
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+        .trim()
+        .to_string()
+}
+
 /// Cleans HTML from another server: only the tags Mastodon itself keeps in posts, links made safe. The
 /// sanitizer is built once (building it costs more than cleaning a short post).
 pub fn sanitize_remote_html(html: &str) -> String {
@@ -240,4 +254,19 @@ pub fn delete_local(
         .execute(conn)?;
     outbox::record(conn, EventKind::NoteDeleted, author, id.0, None, "")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_html_is_read_as_text() {
+        assert_eq!(
+            plain_text(
+                "<p>Faut-il <b>plus</b> de bancs &amp; d'arbres&nbsp;?</p><script>x</script>"
+            ),
+            "Faut-il plus de bancs & d'arbres ?"
+        );
+    }
 }

@@ -692,21 +692,27 @@ pub fn list(
         None => query.filter(polls::ap_id.is_not_null()),
     };
     let found: Vec<Poll> = query.load(conn)?;
+    with_options(conn, found)
+}
+
+/// Polls with their options, in one more statement whatever their number.
+fn with_options(conn: &mut AnyConnection, found: Vec<Poll>) -> Result<Vec<PollSummary>> {
     let ids: Vec<PollId> = found.iter().map(|p| p.id).collect();
-    let mut all: Vec<PollOption> = poll_options::table
+    let all: Vec<PollOption> = poll_options::table
         .filter(poll_options::poll_id.eq_any(&ids))
         .order((poll_options::poll_id.asc(), poll_options::position.asc()))
         .select(PollOption::as_select())
         .load(conn)?;
+    let mut by_poll: std::collections::HashMap<PollId, Vec<PollOption>> =
+        std::collections::HashMap::new();
+    for option in all {
+        by_poll.entry(option.poll_id).or_default().push(option);
+    }
     Ok(found
         .into_iter()
         .map(|poll| {
-            let (mine, rest): (Vec<_>, Vec<_>) = all.drain(..).partition(|o| o.poll_id == poll.id);
-            all = rest;
-            PollSummary {
-                poll,
-                options: mine,
-            }
+            let options = by_poll.remove(&poll.id).unwrap_or_default();
+            PollSummary { poll, options }
         })
         .collect())
 }
@@ -790,23 +796,7 @@ pub fn questions(conn: &mut AnyConnection, id: QuestionnaireId) -> Result<Vec<Po
         .order(polls::id.asc())
         .select(Poll::as_select())
         .load(conn)?;
-    let ids: Vec<PollId> = found.iter().map(|p| p.id).collect();
-    let all: Vec<PollOption> = poll_options::table
-        .filter(poll_options::poll_id.eq_any(&ids))
-        .order((poll_options::poll_id.asc(), poll_options::position.asc()))
-        .select(PollOption::as_select())
-        .load(conn)?;
-    Ok(found
-        .into_iter()
-        .map(|poll| {
-            let options = all
-                .iter()
-                .filter(|o| o.poll_id == poll.id)
-                .cloned()
-                .collect();
-            PollSummary { poll, options }
-        })
-        .collect())
+    with_options(conn, found)
 }
 
 /// Open questionnaires and the latest closed ones of a commune, newest first.
@@ -957,20 +947,6 @@ pub fn detach_votes_of(conn: &mut AnyConnection, who: ActorId) -> Result<()> {
     Ok(())
 }
 
-/// Text of a remote HTML fragment, for a question read from another server.
-pub fn plain_text(html: &str) -> String {
-    let cleaned = ammonia::Builder::empty().clean(html).to_string();
-    cleaned
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&")
-        .trim()
-        .to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -989,15 +965,5 @@ mod tests {
         assert_eq!(options_of(PollKind::Scale, &[])?.len(), 5);
         assert!(options_of(PollKind::Text, &names(&["x"]))?.is_empty());
         Ok(())
-    }
-
-    #[test]
-    fn remote_questions_are_read_as_text() {
-        assert_eq!(
-            plain_text(
-                "<p>Faut-il <b>plus</b> de bancs &amp; d'arbres&nbsp;?</p><script>x</script>"
-            ),
-            "Faut-il plus de bancs & d'arbres ?"
-        );
     }
 }

@@ -702,7 +702,7 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
                 .content
                 .as_ref()
                 .and_then(Value::as_str)
-                .map(crate::civic::polls::plain_text)
+                .map(crate::civic::notes::plain_text)
                 .unwrap_or_default();
             let urls = ctx.urls.clone();
             ctx.db

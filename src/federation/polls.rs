@@ -293,8 +293,8 @@ pub fn read_question(value: &Value, author: &RemoteActor) -> Result<RemoteQuesti
         )));
     }
     let question = match (&q.name, &q.content) {
-        (Some(name), _) if !name.trim().is_empty() => polls::plain_text(name),
-        (_, Some(content)) => polls::plain_text(content),
+        (Some(name), _) if !name.trim().is_empty() => crate::civic::notes::plain_text(name),
+        (_, Some(content)) => crate::civic::notes::plain_text(content),
         _ => String::new(),
     };
     if question.is_empty() {

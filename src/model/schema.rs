@@ -487,7 +487,6 @@ diesel::table! {
         comment_id -> Nullable<BigInt>,
         debate_id -> Nullable<BigInt>,
         account_id -> Nullable<BigInt>,
-        remote_account_id -> Nullable<BigInt>,
         reason -> Text,
         comment -> Text,
         status -> Text,

@@ -10,7 +10,6 @@ CREATE TABLE reports (
     comment_id BIGINT REFERENCES comments (id) ON DELETE SET NULL,
     debate_id BIGINT REFERENCES debates (id) ON DELETE SET NULL,
     account_id BIGINT REFERENCES actors (id) ON DELETE SET NULL,
-    remote_account_id BIGINT REFERENCES remote_actors (id) ON DELETE SET NULL,
     reason TEXT NOT NULL CHECK (reason IN
         ('spam', 'insult', 'hate', 'misinformation', 'off_topic', 'privacy', 'illegal', 'other')),
     comment TEXT NOT NULL,
