@@ -328,3 +328,322 @@ both_backends!(
         assert_eq!(logged, 2);
     }
 );
+
+/// Opens a debate as `who` and returns its path.
+async fn open_debate(who: &mut WebClient, title: &str) -> String {
+    let page = who
+        .submit(
+            "/debates/new",
+            "/debates",
+            &[
+                ("title", title),
+                ("question", "Qu’en pensez-vous ?"),
+                ("body", "Votre avis."),
+                ("closes_on", ""),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    page.location.unwrap()
+}
+
+/// A moderator's decision on one report, as the queue's form sends it.
+async fn decide(
+    modo: &mut WebClient,
+    report: i64,
+    fields: &[(&str, &str)],
+) -> crate::support::web::Page {
+    let fields: Vec<(String, String)> = fields
+        .iter()
+        .map(|(k, v)| (format!("{k}-{report}"), v.to_string()))
+        .collect();
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    modo.submit(
+        "/moderation",
+        &format!("/moderation/reports/{report}"),
+        &fields,
+    )
+    .await
+}
+
+/// The open report about a comment, made by someone here.
+async fn report_on(
+    instance: &crate::support::TestInstance,
+    reporter: &mut WebClient,
+    comment: i64,
+) -> i64 {
+    let form = format!("/report?comment={comment}");
+    let page = reporter
+        .submit(
+            &form,
+            "/report",
+            &[
+                ("comment_id", &comment.to_string()),
+                ("reason", "insult"),
+                ("comment", "Insultant"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    instance
+        .db
+        .run(move |c| {
+            use parvis::model::schema::reports as r;
+            Ok(r::table
+                .filter(r::comment_id.eq(comment))
+                .filter(r::status.eq("open"))
+                .select(r::id)
+                .first(c)?)
+        })
+        .await
+        .unwrap()
+}
+
+both_backends!(
+    authors_are_suspended_blocked_and_reported_to_their_server,
+    |backend| async move {
+        use crate::support::network::{ALPHA, BETA, Network};
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        let beta = net.instance(backend, BETA, |_| {}).await;
+        person(&alpha, "marie", Role::Official).await;
+        person(&alpha, "modo", Role::Moderator).await;
+        person(&alpha, "karim", Role::Citizen).await;
+        person(&alpha, "lea", Role::Citizen).await;
+        let peer = crate::fedify::peer(&net);
+        let (_, _bob) =
+            crate::proposals::commune_followed_from_beta_and_the_peer(&alpha, &beta, &peer).await;
+        let mut marie = signed_in(&alpha, "marie").await;
+        let path = open_debate(&mut marie, "La fête du village").await;
+        let debate = alpha.url(&path);
+
+        // Karim and the peer comment; lea reports both.
+        let mut karim = signed_in(&alpha, "karim").await;
+        let page = karim
+            .submit(
+                &path,
+                &format!("{path}/comments"),
+                &[("comment", "Bande de nuls"), ("stance", "against")],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let karims: i64 = page
+            .location
+            .unwrap()
+            .rsplit("#comment-")
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let commune = alpha.url("/communes/ville");
+        let sent = peer
+            .control_post(
+                "/note",
+                json!({ "content": "<p>Ramassis d’incapables</p>", "to": ["public"], "cc": [commune],
+                        "inReplyTo": debate }),
+            )
+            .await;
+        assert_eq!(sent["ok"], true, "{sent}");
+        let peer_note = sent["id"].as_str().unwrap().to_string();
+        let note = peer_note.clone();
+        let peers: i64 = alpha
+            .db
+            .run(move |c| {
+                use parvis::model::schema::comments as m;
+                Ok(m::table.filter(m::ap_id.eq(note)).select(m::id).first(c)?)
+            })
+            .await
+            .unwrap();
+        let mut lea = signed_in(&alpha, "lea").await;
+        let about_karim = report_on(&alpha, &mut lea, karims).await;
+        let about_peer = report_on(&alpha, &mut lea, peers).await;
+        let token = parvis::civic::tokens::create_token(&alpha.db, "karim")
+            .await
+            .unwrap();
+        assert_eq!(
+            alpha
+                .api_get("/api/v1/accounts/verify_credentials", &token)
+                .await
+                .0,
+            200
+        );
+
+        // The queue offers to suspend karim, and to block the peer's author and forward the report.
+        let mut modo = signed_in(&alpha, "modo").await;
+        let queue = modo.get("/moderation").await;
+        assert!(
+            queue.has(&format!("name=\"days-{about_karim}\"")),
+            "{}",
+            queue.body
+        );
+        assert!(
+            queue.has(&format!("name=\"forward-{about_peer}\"")),
+            "{}",
+            queue.body
+        );
+        assert!(!queue.has(&format!("name=\"forward-{about_karim}\"")));
+        // Refused, nothing done: suspending without a note, an impossible duration, forwarding a report about
+        // someone here, blocking someone here, suspending someone elsewhere.
+        for (id, fields) in [
+            (
+                about_karim,
+                vec![("action", "suspend"), ("days", "7"), ("note", "")],
+            ),
+            (
+                about_karim,
+                vec![("action", "suspend"), ("days", "99999"), ("note", "x")],
+            ),
+            (about_karim, vec![("action", "dismiss"), ("forward", "on")]),
+            (about_karim, vec![("action", "block")]),
+            (about_peer, vec![("action", "suspend"), ("note", "x")]),
+        ] {
+            let page = decide(&mut modo, id, &fields).await;
+            assert_eq!(page.status, 422, "{fields:?}: {}", page.body);
+        }
+        // A moderator does not block from the whole instance: that is the admin's.
+        let page = decide(&mut modo, about_peer, &[("action", "block_instance")]).await;
+        assert_eq!(page.status, 403, "{}", page.body);
+        assert_eq!(
+            reports(&alpha)
+                .await
+                .iter()
+                .filter(|(s, _)| s == "open")
+                .count(),
+            2
+        );
+
+        // Karim is suspended for a week: signed out, refused at sign-in and on the API, told why.
+        let page = decide(
+            &mut modo,
+            about_karim,
+            &[
+                ("action", "suspend"),
+                ("days", "7"),
+                ("note", "Insultes répétées"),
+            ],
+        )
+        .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        assert_eq!(karim.get("/settings").await.status, 303, "signed out");
+        let mut again = WebClient::new(&alpha);
+        let page = again
+            .submit(
+                "/login",
+                "/login",
+                &[("username", "karim"), ("password", crate::web::PASSWORD)],
+            )
+            .await;
+        assert_eq!(page.status, 403, "{}", page.body);
+        assert!(
+            page.has("suspendu par la modération jusqu’au"),
+            "{}",
+            page.body
+        );
+        assert_eq!(
+            alpha
+                .api_get("/api/v1/accounts/verify_credentials", &token)
+                .await
+                .0,
+            401,
+            "token revoked"
+        );
+        assert!(
+            modo.get("/moderation").await.has("@karim"),
+            "listed as suspended"
+        );
+
+        // The peer's author is blocked from the commune and the report forwarded to its server.
+        let page = decide(
+            &mut modo,
+            about_peer,
+            &[("action", "block"), ("note", "Injures"), ("forward", "on")],
+        )
+        .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let block = peer.wait_for_inbox(|a| a["type"] == "Block", WAIT).await;
+        assert_eq!(block["actor"], commune.as_str(), "{block}");
+        assert_eq!(block["object"], peer.actor_id.as_str(), "{block}");
+        let flag = peer.wait_for_inbox(|a| a["type"] == "Flag", WAIT).await;
+        assert_eq!(
+            flag["actor"],
+            alpha.url("/actor"),
+            "from the instance actor: {flag}"
+        );
+        let objects = flag["object"].as_array().unwrap();
+        assert!(
+            objects.contains(&json!(peer.actor_id)) && objects.contains(&json!(peer_note)),
+            "{flag}"
+        );
+        assert_eq!(flag["raw"]["content"], "Insultant");
+        assert!(
+            !flag["raw"].to_string().contains("lea"),
+            "the reporter is not named: {flag}"
+        );
+        // Its comment is hidden, its follow of the commune ended, and what it sends about the commune refused.
+        let page = WebClient::new(&alpha).get(&path).await;
+        assert!(!page.has("Ramassis") && page.has("Commentaire masqué par la modération."));
+        let peer_actor = peer.actor_id.clone();
+        let followers: i64 = alpha
+            .db
+            .run(move |c| {
+                use parvis::model::schema::{follows as f, remote_actors as r};
+                Ok(f::table
+                    .inner_join(r::table.on(f::follower_remote_id.eq(r::id.nullable())))
+                    .filter(r::ap_id.eq(peer_actor))
+                    .count()
+                    .get_result(c)?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(followers, 0);
+        let reply = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/activities/after-block", peer.base), "type": "Create", "actor": peer.actor_id,
+            "object": { "id": format!("{}/notes/after-block", peer.base), "type": "Note",
+                        "attributedTo": peer.actor_id, "content": "Encore moi", "inReplyTo": debate,
+                        "to": ["https://www.w3.org/ns/activitystreams#Public"] },
+        });
+        let sent = peer
+            .control_post(
+                "/send-raw",
+                json!({ "inbox": alpha.url("/inbox"), "activity": reply }),
+            )
+            .await;
+        assert_eq!(sent["status"], 403, "{sent}");
+        let follow = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/activities/refollow", peer.base), "type": "Follow", "actor": peer.actor_id,
+            "object": commune,
+        });
+        let sent = peer
+            .control_post(
+                "/send-raw",
+                json!({ "inbox": alpha.url("/inbox"), "activity": follow }),
+            )
+            .await;
+        assert_eq!(sent["status"], 403, "{sent}");
+        assert!(!WebClient::new(&alpha).get(&path).await.has("Encore moi"));
+
+        // The suspension is lifted: karim signs in again. Every action is in the audit log.
+        let page = modo
+            .submit("/moderation", "/moderation/suspensions/karim", &[])
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        signed_in(&alpha, "karim").await;
+        let log = modo.get("/moderation/log").await;
+        for action in [
+            "Suspendre l’auteur",
+            "Bloquer l’auteur pour la commune",
+            "Transmettre le signalement au serveur de l’auteur",
+            "Lever une suspension",
+        ] {
+            assert!(log.has(action), "{action}: {}", log.body);
+        }
+        // Karim sees why he was suspended.
+        let mut karim = signed_in(&alpha, "karim").await;
+        assert!(karim.get("/notifications").await.has("Insultes répétées"));
+    }
+);

@@ -148,3 +148,65 @@ both_backends!(old_federation_records_are_pruned, |backend| async move {
         .unwrap();
     assert!(!first);
 });
+
+both_backends!(
+    the_moderation_migration_keeps_the_audit_log_and_warnings,
+    |backend| async move {
+        use diesel::prelude::*;
+        use parvis::model::schema::{moderation_actions as m, warnings as w};
+        let (db, _settings, _dir) = database(backend);
+        let commune = communes::create_commune(&db, "belleville", "Belleville")
+            .await
+            .unwrap()
+            .id;
+        // Down to the audit log as migration 10 left it (11 is the last one: a later migration must be reverted
+        // too), with a warning pointing at one of its actions.
+        db.revert_last_migration().unwrap();
+        db.run(move |c| {
+            diesel::sql_query(format!(
+                "INSERT INTO moderation_actions (commune_id, moderator_name, action, target, reason, note, at) \
+                 VALUES ({}, 'modo', 'warn', '/users/x', 'insult', 'Restez courtois', '2026-11-30 10:00:00')",
+                commune.0
+            ))
+            .execute(c)?;
+            diesel::sql_query(format!(
+                "INSERT INTO warnings (account_id, action_id, created_at) \
+                 SELECT {}, id, at FROM moderation_actions",
+                commune.0
+            ))
+            .execute(c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        assert_eq!(db.migrate().unwrap(), 1);
+        let (note, warned): (String, i64) = db
+            .run(|c| {
+                Ok(w::table
+                    .inner_join(m::table)
+                    .select((m::note, w::account_id))
+                    .first(c)?)
+            })
+            .await
+            .unwrap();
+        assert_eq!((note.as_str(), warned), ("Restez courtois", commune.0));
+        // The new actions are accepted; deleting the action still takes its warning with it.
+        db.run(move |c| {
+            diesel::sql_query(format!(
+                "INSERT INTO moderation_actions (commune_id, moderator_name, action, target, reason, note, at) \
+                 VALUES ({}, 'modo', 'suspend', '/users/x', 'insult', '', '2026-11-30 10:00:00')",
+                commune.0
+            ))
+            .execute(c)?;
+            diesel::delete(m::table.filter(m::action.eq("warn"))).execute(c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let left: i64 = db
+            .run(|c| Ok(w::table.count().get_result(c)?))
+            .await
+            .unwrap();
+        assert_eq!(left, 0);
+    }
+);

@@ -115,7 +115,11 @@ pub enum FederationCommand {
     },
     /// Allow a server (and its subdomains): the ones that federate in allowlist mode.
     Allow { domain: String },
-    /// Block a server (and its subdomains): nothing sent to it, accepted from it or fetched from it.
+    /// Silence a server (and its subdomains): its activities are accepted, but its posts are shown to nobody
+    /// but the moderators.
+    Silence { domain: String },
+    /// Block a server (and its subdomains): nothing sent to it, accepted from it or fetched from it, and what
+    /// it published here before is hidden.
     Block { domain: String },
     /// Remove the rule on a server.
     Forget { domain: String },
@@ -399,6 +403,9 @@ async fn admin(
         AdminCommand::Federation {
             command: FederationCommand::Allow { domain },
         } => server_rule(db, domain, Some(crate::model::ServerRule::Allow)).await?,
+        AdminCommand::Federation {
+            command: FederationCommand::Silence { domain },
+        } => server_rule(db, domain, Some(crate::model::ServerRule::Silence)).await?,
         AdminCommand::Federation {
             command: FederationCommand::Block { domain },
         } => server_rule(db, domain, Some(crate::model::ServerRule::Block)).await?,

@@ -100,6 +100,7 @@ fn insert_account(
         password_hash: checked.password_hash.clone(),
         language: None,
         charter_version: None,
+        suspended_until: None,
     };
     diesel::insert_into(accounts::table)
         .values((
@@ -245,8 +246,25 @@ pub async fn verify_login(
     .await
     .map_err(Error::internal)?;
     match found {
+        Some((_, account)) if matches && account.suspended().is_some() => {
+            Err(Error::Forbidden(suspension_message(&account)))
+        }
         Some(pair) if matches => Ok(pair),
         _ => Err(Error::Unauthorized("wrong username or password".into())),
+    }
+}
+
+/// What a suspended person is told when they try to sign in or use a token.
+pub fn suspension_message(account: &Account) -> String {
+    match account.suspended() {
+        Some(until) if until >= crate::civic::moderation::forever() => {
+            "this account is suspended for good by the moderators".into()
+        }
+        Some(until) => format!(
+            "this account is suspended by the moderators until {} UTC",
+            until.format("%Y-%m-%d %H:%M")
+        ),
+        None => String::new(),
     }
 }
 

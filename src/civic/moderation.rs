@@ -1,8 +1,10 @@
 //! Reports and moderation. Anyone signed in reports a comment, a debate or an account, with a reason from the
 //! charter and a comment; a report from another server (a `Flag`, as Mastodon sends it) lands in the same
 //! queue. The commune's moderators (and officials and admins, who speak for it) dismiss a report, hide the
-//! reported comment (announced to other servers like any hide), or warn its author. Every action goes to an
-//! audit log; a public transparency page counts actions per month and reason.
+//! reported comment (announced to other servers like any hide), warn or suspend its local author, block its
+//! remote author from the commune (or, for an admin, from the instance), and forward the report to the remote
+//! author's server (a `Flag` from our instance actor, as Mastodon sends it). Every action goes to an audit
+//! log; a public transparency page counts actions per month and reason.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -13,13 +15,36 @@ use crate::civic::now;
 use crate::db::AnyConnection;
 use crate::error::{Error, Result};
 use crate::ids::{ActorId, CommentId, DebateId, RemoteActorId};
-use crate::model::schema::{actors, comments, debates, moderation_actions, reports, warnings};
-use crate::model::{Account, ModerationAction as Action, ReportReason as Reason};
+use crate::model::schema::{
+    accounts, actors, api_tokens, comments, debates, follows, moderation_actions, remote_blocks,
+    reports, warnings,
+};
+use crate::model::{Account, EventKind, ModerationAction as Action, ReportReason as Reason, Role};
 
 pub const MAX_COMMENT: usize = 5_000;
 pub const MAX_NOTE: usize = 2_000;
 /// Posts of one `Flag` taken as reports (Mastodon's form lets a person pick a handful).
 pub const MAX_FLAG_TARGETS: usize = 20;
+/// The longest suspension for a time, in days; longer is for good.
+pub const MAX_SUSPENSION_DAYS: i64 = 3_650;
+
+/// A suspension for good ends in the year 9999.
+pub fn forever() -> NaiveDateTime {
+    chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap_or(NaiveDateTime::MAX)
+}
+
+/// What a moderator decides on a report: the action, why (logged; shown to a warned or suspended author), how
+/// many days a suspension lasts (none: for good), and whether the report also goes to the remote author's
+/// server.
+#[derive(Clone, Debug)]
+pub struct Decision {
+    pub action: Action,
+    pub note: String,
+    pub days: Option<i64>,
+    pub forward: bool,
+}
 
 /// What is reported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -277,16 +302,39 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Report> {
         .ok_or_else(|| Error::NotFound(format!("no report {id}")))
 }
 
-/// A moderator acts on an open report: dismisses it, hides the reported comment, or warns the (local) author
-/// of the reported comment or the reported account. The note says why; it is logged, and shown to a warned
-/// author.
+/// The remote author of what a report is about: a comment's or a debate's from another server.
+pub fn remote_author_of(
+    conn: &mut AnyConnection,
+    report: &Report,
+) -> Result<Option<RemoteActorId>> {
+    Ok(match (report.comment_id, report.debate_id) {
+        (Some(c), _) => comments::table
+            .find(c)
+            .select(comments::remote_author_id)
+            .first::<Option<RemoteActorId>>(conn)
+            .optional()?
+            .flatten(),
+        (None, Some(d)) => debates::table
+            .find(d)
+            .select(debates::remote_author_id)
+            .first::<Option<RemoteActorId>>(conn)
+            .optional()?
+            .flatten(),
+        _ => None,
+    })
+}
+
+/// A moderator acts on an open report: dismisses it, hides the reported comment, warns or suspends the local
+/// author (of the reported comment, debate or account), or blocks the remote author; and, whatever the
+/// action, may forward the report to the remote author's server. The note says why; it is logged, and shown
+/// to a warned or suspended author.
 pub fn resolve(
     conn: &mut AnyConnection,
     moderator: &Account,
     id: i64,
-    action: Action,
-    note: &str,
+    decision: &Decision,
 ) -> Result<()> {
+    let action = decision.action;
     let report = find(conn, id)?;
     require_moderator(moderator, report.commune_id)?;
     let author = author_of(conn, &report)?;
@@ -295,7 +343,19 @@ pub fn resolve(
             "a report about you is dealt with by another moderator".into(),
         ));
     }
-    let note = bounded("note", note, MAX_NOTE, action == Action::Warn)?;
+    let note = bounded(
+        "note",
+        &decision.note,
+        MAX_NOTE,
+        matches!(action, Action::Warn | Action::Suspend),
+    )?;
+    let remote = remote_author_of(conn, &report)?;
+    if decision.forward && remote.is_none() {
+        return Err(Error::invalid(
+            "forward",
+            "only a report about someone on another server can be forwarded",
+        ));
+    }
     // Only the moderator who changes it from open acts on it: two moderators at once act once.
     let taken = diesel::update(reports::table.find(id).filter(reports::status.eq("open")))
         .set((
@@ -311,15 +371,33 @@ pub fn resolve(
         return Err(Error::Conflict("this report was already dealt with".into()));
     }
     let target = target_of(conn, &report)?;
+    let local_author = || {
+        author.ok_or_else(|| {
+            Error::invalid(
+                "action",
+                "only an author of this instance can be warned or suspended",
+            )
+        })
+    };
+    let remote_author = || {
+        remote.ok_or_else(|| {
+            Error::invalid("action", "only someone on another server can be blocked")
+        })
+    };
     match action {
-        Action::Dismiss => {}
+        Action::Dismiss | Action::Warn => {}
         Action::Hide => {
             let comment = report
                 .comment_id
                 .ok_or_else(|| Error::invalid("action", "only a reported comment can be hidden"))?;
             crate::civic::debates::hide_comment(conn, moderator, comment)?;
         }
-        Action::Warn => {}
+        Action::Suspend => suspend(conn, moderator, local_author()?, decision.days)?,
+        Action::Block => block(conn, moderator, remote_author()?, Some(report.commune_id))?,
+        Action::BlockInstance => block(conn, moderator, remote_author()?, None)?,
+        Action::Lift | Action::Forward => {
+            return Err(Error::invalid("action", "not an action on a report"));
+        }
     }
     let logged = log(
         conn,
@@ -331,18 +409,230 @@ pub fn resolve(
         &report.reason,
         &note,
     )?;
-    if action == Action::Warn {
-        let author = author.ok_or_else(|| {
-            Error::invalid("action", "only an author of this instance can be warned")
-        })?;
+    if matches!(action, Action::Warn | Action::Suspend) {
         diesel::insert_into(warnings::table)
             .values((
-                warnings::account_id.eq(author),
+                warnings::account_id.eq(local_author()?),
                 warnings::action_id.eq(logged),
                 warnings::created_at.eq(now()),
             ))
             .execute(conn)?;
     }
+    if let (true, Some(remote)) = (decision.forward, remote) {
+        forward(conn, moderator, &report, remote, &target)?;
+    }
+    Ok(())
+}
+
+/// Suspends a local account for `days`, or for good: it can neither sign in nor use its tokens (they are
+/// revoked) until then. Only an admin suspends someone who speaks for the commune.
+fn suspend(
+    conn: &mut AnyConnection,
+    moderator: &Account,
+    who: ActorId,
+    days: Option<i64>,
+) -> Result<()> {
+    let account: Account = accounts::table
+        .find(who)
+        .select(Account::as_select())
+        .first(conn)?;
+    if crate::civic::accounts::speaks_for_commune(&account) && moderator.role != Role::Admin {
+        return Err(Error::Forbidden(
+            "only an admin suspends an official, a moderator or an admin".into(),
+        ));
+    }
+    let until = match days {
+        None => forever(),
+        Some(d) if (1..=MAX_SUSPENSION_DAYS).contains(&d) => now() + chrono::Duration::days(d),
+        Some(_) => {
+            return Err(Error::invalid(
+                "days",
+                format!("a suspension lasts 1 to {MAX_SUSPENSION_DAYS} days, or is for good"),
+            ));
+        }
+    };
+    diesel::update(accounts::table.find(who))
+        .set(accounts::suspended_until.eq(Some(until)))
+        .execute(conn)?;
+    diesel::delete(api_tokens::table.filter(api_tokens::account_id.eq(who))).execute(conn)?;
+    Ok(())
+}
+
+/// A moderator (an admin, when it is not their commune's) lifts a suspension before its end.
+pub fn lift(
+    conn: &mut AnyConnection,
+    moderator: &Account,
+    username: &str,
+    note: &str,
+) -> Result<()> {
+    let note = bounded("note", note, MAX_NOTE, false)?;
+    let (actor, account) = crate::db::queries::account_by_username(conn, username)?
+        .ok_or_else(|| Error::NotFound(format!("no account {username}")))?;
+    require_moderator(moderator, account.commune_id)?;
+    if account.suspended_until.is_none() {
+        return Err(Error::Conflict(format!("@{username} is not suspended")));
+    }
+    diesel::update(accounts::table.find(account.actor_id))
+        .set(accounts::suspended_until.eq(None::<NaiveDateTime>))
+        .execute(conn)?;
+    log(
+        conn,
+        moderator,
+        account.commune_id,
+        Action::Lift,
+        None,
+        &actor.path(),
+        "other",
+        &note,
+    )?;
+    Ok(())
+}
+
+/// The accounts of the moderator's commune suspended now: username and until when.
+pub fn suspended(
+    conn: &mut AnyConnection,
+    moderator: &Account,
+) -> Result<Vec<(String, NaiveDateTime)>> {
+    require_moderator(moderator, moderator.commune_id)?;
+    Ok(accounts::table
+        .inner_join(actors::table)
+        .filter(accounts::commune_id.eq(moderator.commune_id))
+        .filter(accounts::suspended_until.gt(now()))
+        .order(actors::username.asc())
+        .select((
+            actors::username,
+            accounts::suspended_until.assume_not_null(),
+        ))
+        .load(conn)?)
+}
+
+/// Blocks a remote account from a commune, or from the whole instance (admins only): its activities about
+/// the commune (or any) are refused, follows between it and the commune's people end, its comments there are
+/// hidden, and it is told with a `Block` (from the commune, or from the instance actor).
+fn block(
+    conn: &mut AnyConnection,
+    moderator: &Account,
+    remote: RemoteActorId,
+    commune: Option<ActorId>,
+) -> Result<()> {
+    if commune.is_none() && moderator.role != Role::Admin {
+        return Err(Error::Forbidden(
+            "only an admin blocks an account from the whole instance".into(),
+        ));
+    }
+    let who = crate::civic::remote::remote_actor(conn, remote)?;
+    if is_blocked(conn, &who.ap_id, commune)? {
+        return Ok(());
+    }
+    let id: i64 = diesel::insert_into(remote_blocks::table)
+        .values((
+            remote_blocks::actor_ap_id.eq(&who.ap_id),
+            remote_blocks::commune_id.eq(commune),
+            remote_blocks::created_at.eq(now()),
+        ))
+        .returning(remote_blocks::id)
+        .get_result(conn)?;
+    // The commune's people: the commune and its accounts (everyone here, for the instance).
+    let mut people = actors::table
+        .left_join(accounts::table)
+        .select(actors::id)
+        .into_boxed();
+    if let Some(c) = commune {
+        people = people.filter(actors::id.eq(c).or(accounts::commune_id.eq(c)));
+    }
+    let people: Vec<ActorId> = people.load(conn)?;
+    diesel::delete(
+        follows::table
+            .filter(follows::follower_remote_id.eq(remote))
+            .filter(follows::target_id.eq_any(&people)),
+    )
+    .execute(conn)?;
+    diesel::delete(
+        follows::table
+            .filter(follows::target_remote_id.eq(remote))
+            .filter(follows::follower_id.eq_any(&people)),
+    )
+    .execute(conn)?;
+    let mut theirs = comments::table
+        .inner_join(debates::table)
+        .filter(comments::remote_author_id.eq(remote))
+        .filter(comments::hidden_at.is_null())
+        .select(comments::id)
+        .into_boxed();
+    if let Some(c) = commune {
+        theirs = theirs.filter(debates::commune_id.eq(c));
+    }
+    for comment in theirs.load::<CommentId>(conn)? {
+        // A comment in a debate the moderator manages is hidden everywhere it was relayed; elsewhere, here.
+        if crate::civic::debates::hide_comment(conn, moderator, comment).is_err() {
+            diesel::update(comments::table.find(comment))
+                .set((
+                    comments::hidden_at.eq(Some(now())),
+                    comments::hidden_by.eq(Some(moderator.actor_id)),
+                ))
+                .execute(conn)?;
+        }
+    }
+    let from = match commune {
+        Some(c) => c,
+        None => {
+            crate::db::queries::instance_actor(conn)?
+                .ok_or_else(|| Error::NotFound("no instance actor".into()))?
+                .id
+        }
+    };
+    crate::civic::outbox::record(conn, EventKind::AccountBlocked, from, id, Some(remote), "")
+}
+
+/// Whether a remote account is blocked from the instance, or from `commune`.
+pub fn is_blocked(
+    conn: &mut AnyConnection,
+    actor_ap_id: &str,
+    commune: Option<ActorId>,
+) -> Result<bool> {
+    let mut query = remote_blocks::table
+        .filter(remote_blocks::actor_ap_id.eq(actor_ap_id))
+        .into_boxed();
+    query = match commune {
+        Some(c) => query.filter(
+            remote_blocks::commune_id
+                .is_null()
+                .or(remote_blocks::commune_id.eq(c)),
+        ),
+        None => query.filter(remote_blocks::commune_id.is_null()),
+    };
+    Ok(query.count().get_result::<i64>(conn)? > 0)
+}
+
+/// Sends the report to the remote author's server as a `Flag` from our instance actor (no name of the
+/// reporter goes with it), and logs it.
+fn forward(
+    conn: &mut AnyConnection,
+    moderator: &Account,
+    report: &Report,
+    remote: RemoteActorId,
+    target: &str,
+) -> Result<()> {
+    let instance = crate::db::queries::instance_actor(conn)?
+        .ok_or_else(|| Error::NotFound("no instance actor".into()))?;
+    crate::civic::outbox::record(
+        conn,
+        EventKind::ReportForwarded,
+        instance.id,
+        report.id,
+        Some(remote),
+        "",
+    )?;
+    log(
+        conn,
+        moderator,
+        report.commune_id,
+        Action::Forward,
+        Some(report.id),
+        target,
+        &report.reason,
+        "",
+    )?;
     Ok(())
 }
 

@@ -53,6 +53,16 @@ pub struct NewPoll {
 }
 
 /// Whether citizens (not only those who speak for the commune) may put polls and questionnaires to the town.
+/// The commune a poll hosted here belongs to (none for a copy of another server's, or an unknown poll).
+pub fn commune_of(conn: &mut AnyConnection, id: PollId) -> Result<Option<ActorId>> {
+    Ok(polls::table
+        .find(id)
+        .select(polls::commune_id)
+        .first::<Option<ActorId>>(conn)
+        .optional()?
+        .flatten())
+}
+
 pub fn citizen_polls(conn: &mut AnyConnection, commune: ActorId) -> Result<bool> {
     Ok(communes::table
         .find(commune)

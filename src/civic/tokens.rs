@@ -60,8 +60,14 @@ pub async fn authenticate(db: &Database, token: &str) -> Result<(Actor, Account)
         diesel::update(api_tokens::table.filter(api_tokens::token_sha256.eq(&stored)))
             .set(api_tokens::last_used_at.eq(Some(now())))
             .execute(conn)?;
-        queries::account_by_id(conn, account_id)?
-            .ok_or_else(|| Error::Unauthorized("the access token is invalid".into()))
+        let (actor, account) = queries::account_by_id(conn, account_id)?
+            .ok_or_else(|| Error::Unauthorized("the access token is invalid".into()))?;
+        if account.suspended().is_some() {
+            return Err(Error::Forbidden(
+                crate::civic::accounts::suspension_message(&account),
+            ));
+        }
+        Ok((actor, account))
     })
     .await
 }

@@ -132,6 +132,19 @@ impl Database {
         applied.map_err(|e| Error::Unavailable(format!("migration failed: {e}")))
     }
 
+    /// Reverts the last applied migration (its `down.sql`): for tests that check a migration keeps the data
+    /// it rewrites.
+    pub fn revert_last_migration(&self) -> Result<()> {
+        let mut conn = self.conn()?;
+        let reverted = match &mut *conn {
+            AnyConnection::Sqlite(c) => c.revert_last_migration(SQLITE_MIGRATIONS).map(|_| ()),
+            AnyConnection::Postgresql(c) => {
+                c.revert_last_migration(POSTGRES_MIGRATIONS).map(|_| ())
+            }
+        };
+        reverted.map_err(|e| Error::Unavailable(format!("reverting failed: {e}")))
+    }
+
     fn conn(&self) -> Result<r2d2::PooledConnection<Manager>> {
         self.pool
             .get()

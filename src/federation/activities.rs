@@ -137,6 +137,8 @@ pub struct PageObject {
 #[serde(untagged)]
 pub enum ObjectOut {
     Link(Url),
+    /// What a `Flag` is about: an account and some of its posts.
+    Links(Vec<Url>),
     Activity(Box<ActivityOut>),
     Note(Box<NoteObject>),
     Page(Box<PageObject>),
@@ -167,6 +169,9 @@ pub struct ActivityOut {
     pub cc: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub published: Option<DateTime<Utc>>,
+    /// A `Flag`'s comment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
 }
 
 /// Any activity received, read just enough to check who sent it and to dispatch on its type.

@@ -309,6 +309,7 @@ pub fn relayed(
             to: vec![PUBLIC.to_string()],
             cc: vec![],
             published: Some(chrono::Utc::now()),
+            content: None,
         }))
     };
     let payload = event.payload.as_str();

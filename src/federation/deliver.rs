@@ -22,8 +22,8 @@ use crate::federation::signatures::{self, SigningKey};
 use crate::federation::{ACTIVITY_JSON, context, domain_of};
 use crate::ids::{ActorId, CommentId, DebateId, DeliveryId, NoteId, OutgoingId, PollId};
 use crate::model::schema::{
-    comments, deliveries, follows, notes, outbox_events, outgoing_activities, remote_actors,
-    remote_hosts,
+    comments, debates, deliveries, follows, notes, outbox_events, outgoing_activities,
+    remote_actors, remote_hosts,
 };
 use crate::model::{Comment, Delivery, EventKind, Note, OutboxEvent, RemoteActor, Visibility};
 
@@ -690,6 +690,7 @@ fn plan(
             to,
             cc,
             published: Some(Utc::now()),
+            content: None,
         };
     let follow_object = |id: Url, follower: Url, followed: Url| {
         ObjectOut::Activity(Box::new(ActivityOut {
@@ -701,6 +702,7 @@ fn plan(
             to: vec![],
             cc: vec![],
             published: None,
+            content: None,
         }))
     };
     // A `Like` by the actor (an agree, a support), or its `Undo`.
@@ -714,6 +716,7 @@ fn plan(
             to: to.clone(),
             cc: vec![],
             published: None,
+            content: None,
         };
         if on {
             ActivityOut {
@@ -896,6 +899,7 @@ fn plan(
                     to,
                     cc,
                     published: Some(debate.created_at.and_utc()),
+                    content: None,
                 }))
             } else {
                 ObjectOut::Page(Box::new(page))
@@ -1161,6 +1165,65 @@ fn plan(
                 Some(object) => Some(announce(conn, object)?),
                 None => None,
             }
+        }
+        // A remote account blocked by the commune (or the instance): told so, as Mastodon tells of a block.
+        EventKind::AccountBlocked => {
+            let Some(blocked) = target else {
+                return Ok(None);
+            };
+            Some(Planned {
+                activity: activity(
+                    "Block",
+                    urls.activity(),
+                    ObjectOut::Link(parse(&blocked.ap_id)?),
+                    vec![blocked.ap_id.clone()],
+                    vec![],
+                ),
+                listed: false,
+                note: None,
+                inboxes: vec![blocked.inbox.clone()],
+            })
+        }
+        // A report forwarded to the reported account's server: a `Flag` from the instance actor naming the
+        // account and the reported post, with the reporter's comment but not their name.
+        EventKind::ReportForwarded => {
+            let Some(reported) = target else {
+                return Ok(None);
+            };
+            let report = crate::civic::moderation::find(conn, event.subject_id)?;
+            let mut objects = vec![parse(&reported.ap_id)?];
+            let post: Option<String> = match (report.comment_id, report.debate_id) {
+                (Some(c), _) => comments::table
+                    .find(c)
+                    .select(comments::ap_id)
+                    .first::<Option<String>>(conn)
+                    .optional()?
+                    .flatten(),
+                (None, Some(d)) => debates::table
+                    .find(d)
+                    .select(debates::ap_id)
+                    .first::<Option<String>>(conn)
+                    .optional()?
+                    .flatten(),
+                _ => None,
+            };
+            if let Some(post) = post {
+                objects.push(parse(&post)?);
+            }
+            let mut flag = activity(
+                "Flag",
+                urls.activity(),
+                ObjectOut::Links(objects),
+                vec![],
+                vec![],
+            );
+            flag.content = Some(report.comment);
+            Some(Planned {
+                activity: flag,
+                listed: false,
+                note: None,
+                inboxes: vec![reported.delivery_inbox().to_string()],
+            })
         }
         EventKind::FollowRequested | EventKind::FollowUndone => {
             let Some(target) = target else {

@@ -155,7 +155,58 @@ pub async fn receive(
             activity.id
         )));
     }
+    refuse_blocked(ctx, &signer, &activity).await?;
     apply(ctx, signer, activity).await
+}
+
+/// An account blocked from the instance, or from the commune an activity is about (what it follows, likes,
+/// answers or votes in), is refused. Taking back (`Undo`, `Delete`) is always accepted.
+async fn refuse_blocked(ctx: &AppContext, signer: &RemoteActor, activity: &Incoming) -> Result<()> {
+    if matches!(activity.kind.as_str(), "Undo" | "Delete") {
+        return Ok(());
+    }
+    // What the activity is about: its object, or what the object answers.
+    let about: Option<String> = activity.object.as_ref().and_then(|o| {
+        o.get("inReplyTo")
+            .and_then(id_of)
+            .or_else(|| id_of(o))
+            .map(str::to_string)
+    });
+    let (urls, who) = (ctx.urls.clone(), signer.ap_id.clone());
+    let blocked = ctx
+        .db
+        .run(move |conn| {
+            use crate::civic::moderation::{Target, commune_of, is_blocked};
+            let target = about.as_deref().and_then(|u| {
+                urls.parse_comment(u)
+                    .map(Target::Comment)
+                    .or_else(|| urls.parse_debate(u).map(Target::Debate))
+            });
+            let commune = match (target, about.as_deref()) {
+                (Some(t), _) => commune_of(conn, t).ok().flatten(),
+                (None, Some(u)) => match urls.parse_poll(u) {
+                    Some(p) => crate::civic::polls::commune_of(conn, p)?,
+                    None => match Url::parse(u).ok().and_then(|u| urls.parse_actor(&u)) {
+                        Some((kind, name)) => match queries::actor_of_kind(conn, kind, &name)? {
+                            Some(a) if kind == ActorKind::Commune => Some(a.id),
+                            Some(a) => commune_of(conn, Target::Account(a.id)).ok().flatten(),
+                            None => None,
+                        },
+                        None => None,
+                    },
+                },
+                (None, None) => None,
+            };
+            is_blocked(conn, &who, commune)
+        })
+        .await?;
+    if blocked {
+        return Err(Error::Forbidden(format!(
+            "{} is blocked here",
+            signer.ap_id
+        )));
+    }
+    Ok(())
 }
 
 /// The URL a request was made to, as the sender saw it (behind a proxy, our public URL).

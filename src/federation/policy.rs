@@ -27,6 +27,14 @@ pub struct Policy {
     pub configured_blocks: Vec<String>,
 }
 
+/// The host of a URL as rules name it: `Spam.Example.` is `spam.example`.
+fn host_of(url: &url::Url) -> String {
+    url.host_str()
+        .unwrap_or_default()
+        .trim_end_matches('.')
+        .to_ascii_lowercase()
+}
+
 fn covers(domain: &str, host: &str) -> bool {
     let domain = domain.trim_end_matches('.').to_ascii_lowercase();
     host == domain || host.ends_with(&format!(".{domain}"))
@@ -44,12 +52,7 @@ impl Policy {
 
     /// Whether the server of `url` is refused: nothing is sent to it, accepted from it or fetched from it.
     pub fn refuses(&self, url: &url::Url) -> bool {
-        // `spam.example.` is `spam.example`.
-        let host = url
-            .host_str()
-            .unwrap_or_default()
-            .trim_end_matches('.')
-            .to_ascii_lowercase();
+        let host = host_of(url);
         if self.mode == FederationMode::Closed
             || self.configured_blocks.iter().any(|b| covers(b, &host))
         {
@@ -57,10 +60,22 @@ impl Policy {
         }
         match (self.rule_for(&host), self.mode) {
             (Some(ServerRule::Block), _) => true,
-            (Some(ServerRule::Allow), _) => false,
+            (Some(ServerRule::Allow | ServerRule::Silence), _) => false,
             (None, FederationMode::Open) => false,
             (None, _) => true,
         }
+    }
+
+    /// Whether what the server of `url` published here is kept out of sight: it is refused, or silenced
+    /// (accepted, but its posts are shown to nobody but the moderators).
+    pub fn hides(&self, url: &url::Url) -> bool {
+        self.refuses(url) || self.rule_for(&host_of(url)) == Some(ServerRule::Silence)
+    }
+
+    /// Whether the server of `url` is one the admin explicitly allowed (a partner, say): the only servers a
+    /// residents-only commune shares its content with.
+    pub fn is_member(&self, url: &url::Url) -> bool {
+        !self.refuses(url) && self.rule_for(&host_of(url)) == Some(ServerRule::Allow)
     }
 
     /// Reads the policy from the database.

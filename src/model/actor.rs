@@ -95,6 +95,16 @@ pub struct Account {
     pub charter_version: Option<i64>,
     /// Marked as a resident of the commune by an admin (resident verification comes later).
     pub resident: bool,
+    /// Suspended by a moderator until this time (the year 9999: for good).
+    pub suspended_until: Option<chrono::NaiveDateTime>,
+}
+
+impl Account {
+    /// Until when the account is suspended, if it is now.
+    pub fn suspended(&self) -> Option<chrono::NaiveDateTime> {
+        self.suspended_until
+            .filter(|until| *until > chrono::Utc::now().naive_utc())
+    }
 }
 
 /// An elected office held by an official: "Maire" of "Conseil municipal de …" since a date.

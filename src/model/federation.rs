@@ -105,6 +105,8 @@ text_enum!(
         FollowUndone => "follow_undone",
         FollowAccepted => "follow_accepted",
         FollowRejected => "follow_rejected",
+        AccountBlocked => "account_blocked",
+        ReportForwarded => "report_forwarded",
     }
 );
 

@@ -20,6 +20,11 @@ text_enum!(
         Dismiss => "dismiss",
         Hide => "hide",
         Warn => "warn",
+        Suspend => "suspend",
+        Lift => "lift",
+        Block => "block",
+        BlockInstance => "block_instance",
+        Forward => "forward",
     }
 );
 
@@ -36,6 +41,7 @@ text_enum!(
     /// The admin's word on one server.
     ServerRule {
         Allow => "allow",
+        Silence => "silence",
         Block => "block",
     }
 );

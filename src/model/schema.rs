@@ -25,6 +25,7 @@ diesel::table! {
         debate_openers -> Text,
         proposal_threshold -> BigInt,
         citizen_polls -> Bool,
+        residents_only -> Bool,
     }
 }
 
@@ -37,6 +38,7 @@ diesel::table! {
         language -> Nullable<Text>,
         charter_version -> Nullable<BigInt>,
         resident -> Bool,
+        suspended_until -> Nullable<Timestamp>,
     }
 }
 
@@ -220,7 +222,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     moderation_actions,
     warnings,
     federation_rules,
+    remote_blocks,
 );
+
+diesel::table! {
+    remote_blocks (id) {
+        id -> BigInt,
+        actor_ap_id -> Text,
+        commune_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
 
 diesel::table! {
     sessions (id) {

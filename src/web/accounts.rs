@@ -201,6 +201,29 @@ pub async fn login(
             let errors = FormErrors::from_error(v.lang, &e, &[]);
             login_page(&v, &form, &errors, StatusCode::UNAUTHORIZED).await
         }
+        // The right password of a suspended account: they are told until when.
+        Err(Error::Forbidden(_)) => {
+            let until = v
+                .ctx
+                .db
+                .run(move |c| {
+                    Ok(crate::db::queries::account_by_username(c, &name)?
+                        .and_then(|(_, a)| a.suspended()))
+                })
+                .await
+                .ok()
+                .flatten();
+            let message = match until {
+                Some(until) if until < crate::civic::moderation::forever() => v.lang.ta(
+                    "login-suspended-until",
+                    &[("date", v.lang.datetime(until).into())],
+                ),
+                _ => v.lang.t("login-suspended"),
+            };
+            let mut errors = FormErrors::new();
+            errors.add("form", message);
+            login_page(&v, &form, &errors, StatusCode::FORBIDDEN).await
+        }
         Err(e) => v.error(&e),
     }
 }

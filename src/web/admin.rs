@@ -161,6 +161,7 @@ async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -
                 (forms::input(lang, Input::text("domain", lang.t("field-domain"), "").hint(lang.t("hint-domain")), &none))
                 (forms::select(lang, "rule", &lang.t("field-rule"), &[
                     ("allow", lang.t("federation-rule-allow")),
+                    ("silence", lang.t("federation-rule-silence")),
                     ("block", lang.t("federation-rule-block")),
                 ], "block", &none))
                 button type="submit" { (lang.t("federation-rule-add")) }
@@ -475,7 +476,7 @@ async fn federation_change(v: Visitor, form: FederationForm, mode: bool) -> Resp
                     "none" => None,
                     other => Some(
                         crate::model::ServerRule::parse(other)
-                            .ok_or_else(|| Error::invalid("rule", "allow or block"))?,
+                            .ok_or_else(|| Error::invalid("rule", "allow, silence or block"))?,
                     ),
                 };
                 crate::federation::policy::set_rule(conn, &form.domain, rule).map(|_| ())

@@ -204,7 +204,12 @@ struct QueueItem {
     excerpt: Option<String>,
     /// Who reported: a name here, or the other server.
     by: String,
+    /// The reported author is on another server: they can be blocked, and the report forwarded.
+    remote: Option<String>,
 }
+
+/// How long a suspension lasts, as offered on the queue: days, or for good.
+const SUSPENSIONS: [&str; 5] = ["1", "7", "30", "365", "forever"];
 
 /// `/moderation`: open reports of the moderator's commune, with what was reported and the actions.
 pub async fn queue(v: Visitor) -> Response {
@@ -218,6 +223,7 @@ pub async fn queue(v: Visitor) -> Response {
         .db
         .run(move |conn| {
             let mut items = vec![];
+            let suspended = moderation::suspended(conn, &account)?;
             for report in moderation::queue(conn, &account)? {
                 let target = moderation::target_of(conn, &report)?;
                 let excerpt = match report.comment_id {
@@ -233,25 +239,44 @@ pub async fn queue(v: Visitor) -> Response {
                     (None, Some(r)) => crate::civic::remote::remote_actor(conn, r)?.domain,
                     _ => String::new(),
                 };
+                let remote = match moderation::remote_author_of(conn, &report)? {
+                    Some(r) => Some(crate::civic::remote::remote_actor(conn, r)?.domain),
+                    None => None,
+                };
                 items.push(QueueItem {
                     report,
                     target,
                     excerpt,
                     by,
+                    remote,
                 });
             }
-            Ok(items)
+            Ok((items, suspended))
         })
         .await;
-    let items = match found {
-        Ok(items) => items,
+    let (items, suspended) = match found {
+        Ok(found) => found,
         Err(e) => return v.error(&e),
     };
+    let admin = v.me.as_ref().is_some_and(|m| m.is_admin());
     let csrf = v.csrf().await;
     let title = lang.t("moderation-title");
-    let actions: Vec<(&str, String)> = ModerationAction::ALL
+    let actions = |remote: bool| -> Vec<(&str, String)> {
+        ModerationAction::ALL
+            .iter()
+            .filter(|a| match a {
+                ModerationAction::Lift | ModerationAction::Forward => false,
+                ModerationAction::Block => remote,
+                ModerationAction::BlockInstance => remote && admin,
+                ModerationAction::Warn | ModerationAction::Suspend => !remote,
+                ModerationAction::Dismiss | ModerationAction::Hide => true,
+            })
+            .map(|a| (a.as_str(), action_label(lang, a.as_str())))
+            .collect()
+    };
+    let durations: Vec<(&str, String)> = SUSPENSIONS
         .iter()
-        .map(|a| (a.as_str(), action_label(lang, a.as_str())))
+        .map(|d| (*d, lang.t(&format!("suspension-{d}"))))
         .collect();
     let body = html! {
         h1 { (title) }
@@ -270,10 +295,35 @@ pub async fn queue(v: Visitor) -> Response {
                 @if let Some(excerpt) = &item.excerpt { div class="content reported" { (PreEscaped(excerpt)) } }
                 form id=(format!("resolve-{}", r.id)) method="post" action=(format!("/moderation/reports/{}", r.id)) {
                     (forms::csrf(&csrf))
-                    (forms::select(lang, &format!("action-{}", r.id), &lang.t("field-moderation-action"), &actions, "dismiss", &FormErrors::new()))
+                    (forms::select(lang, &format!("action-{}", r.id), &lang.t("field-moderation-action"), &actions(item.remote.is_some()), "dismiss", &FormErrors::new()))
+                    @if item.remote.is_none() {
+                        (forms::select(lang, &format!("days-{}", r.id), &lang.t("field-suspension"), &durations, "7", &FormErrors::new()))
+                    }
                     (forms::textarea(lang, Input::text(&format!("note-{}", r.id), lang.t("field-moderation-note"), "")
                         .maxlength(moderation::MAX_NOTE).hint(lang.t("hint-moderation-note")), 2, &FormErrors::new()))
+                    @if let Some(server) = &item.remote {
+                        (forms::checkbox(lang, &format!("forward-{}", r.id), &lang.ta("field-forward", &[("site", server.clone().into())]), "on", false, &FormErrors::new()))
+                    }
                     button type="submit" { (lang.t("moderation-submit")) }
+                }
+            }
+        }
+        @if !suspended.is_empty() {
+            h2 id="suspended" { (lang.t("moderation-suspended")) }
+            ul {
+                @for (username, until) in &suspended {
+                    li {
+                        a href=(format!("/users/{username}")) { "@" (username) } " — "
+                        @if *until >= moderation::forever() {
+                            (lang.t("suspension-forever"))
+                        } @else {
+                            (lang.ta("suspended-until", &[("date", lang.datetime(*until).into())]))
+                        }
+                        form method="post" action=(format!("/moderation/suspensions/{username}")) class="inline" {
+                            (forms::csrf(&csrf))
+                            button type="submit" class="link" { (lang.ta("moderation-lift", &[("name", username.clone().into())])) }
+                        }
+                    }
                 }
             }
         }
@@ -298,18 +348,59 @@ pub async fn resolve(
     let Some(action) = ModerationAction::parse(field(format!("action-{id}"))) else {
         return v.error(&Error::invalid("action", "choose an action"));
     };
-    let note = field(format!("note-{id}")).to_string();
+    let days = match field(format!("days-{id}")) {
+        "" | "forever" => None,
+        n => match n.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => return v.error(&Error::invalid("days", "a number of days, or forever")),
+        },
+    };
+    let decision = moderation::Decision {
+        action,
+        note: field(format!("note-{id}")).to_string(),
+        days,
+        forward: field(format!("forward-{id}")) == "on",
+    };
     let account = me.account.clone();
     let result = v
         .ctx
         .db
-        .transaction(move |conn| moderation::resolve(conn, &account, id, action, &note))
+        .transaction(move |conn| moderation::resolve(conn, &account, id, &decision))
         .await;
     match result {
         Ok(()) => {
             v.ctx.wake.notify_one();
             v.flash("flash-moderated").await;
             Redirect::to("/moderation").into_response()
+        }
+        Err(e) => v.error(&e),
+    }
+}
+
+/// Lifts a suspension before its end (`POST /moderation/suspensions/{username}`).
+pub async fn lift(
+    v: Visitor,
+    Path(username): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let csrf = form
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map_or("", |(_, v)| v.as_str());
+    let me = match v.form_poster(csrf).await {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    let account = me.account.clone();
+    let result = v
+        .ctx
+        .db
+        .transaction(move |conn| moderation::lift(conn, &account, &username, ""))
+        .await;
+    match result {
+        Ok(()) => {
+            v.flash("flash-moderated").await;
+            Redirect::to("/moderation#suspended").into_response()
         }
         Err(e) => v.error(&e),
     }

@@ -167,7 +167,10 @@ impl FromRequestParts<AppContext> for Visitor {
             .run(move |conn| {
                 let me = match account {
                     Some(id) => queries::account_by_id(conn, crate::ids::ActorId(id))?
-                        .filter(|(actor, _)| actor.deleted_at.is_none())
+                        // A deleted or suspended account is signed out.
+                        .filter(|(actor, account)| {
+                            actor.deleted_at.is_none() && account.suspended().is_none()
+                        })
                         .map(|(actor, account)| Me { actor, account }),
                     None => None,
                 };
@@ -180,7 +183,7 @@ impl FromRequestParts<AppContext> for Visitor {
             .await
             .map_err(fail)?;
         if account.is_some() && me.is_none() {
-            // The account was deleted since: the session ends.
+            // The account was deleted or suspended since: the session ends.
             let _ = session.flush().await;
         }
         let lang = me
