@@ -519,6 +519,11 @@ both_backends!(
         s.admin(&["federation", "block", "spam.example"])
             .await
             .unwrap();
+        let out = s
+            .admin(&["federation", "silence", "loud.example"])
+            .await
+            .unwrap();
+        assert!(out.starts_with("silence loud.example"), "{out}");
         // A second rule on a server replaces the first.
         s.admin(&["federation", "block", "parvis.neighbour.example"])
             .await
@@ -530,7 +535,8 @@ both_backends!(
         assert!(out.starts_with("mode: allowlist\n"), "{out}");
         assert!(out.contains("allow parvis.neighbour.example\n"), "{out}");
         assert!(out.contains("block spam.example\n"), "{out}");
-        assert_eq!(out.lines().count(), 3, "{out}");
+        assert!(out.contains("silence loud.example\n"), "{out}");
+        assert_eq!(out.lines().count(), 4, "{out}");
         let out = s
             .admin(&["federation", "forget", "spam.example"])
             .await

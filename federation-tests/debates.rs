@@ -17,7 +17,7 @@ async fn people(instance: &TestInstance) {
 }
 
 /// Opens a debate as marie; returns its path.
-async fn open_debate(marie: &mut WebClient, title: &str, body: &str) -> String {
+pub(crate) async fn open_debate(marie: &mut WebClient, title: &str, body: &str) -> String {
     let page = marie
         .submit(
             "/debates/new",

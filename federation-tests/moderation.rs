@@ -329,24 +329,6 @@ both_backends!(
     }
 );
 
-/// Opens a debate as `who` and returns its path.
-async fn open_debate(who: &mut WebClient, title: &str) -> String {
-    let page = who
-        .submit(
-            "/debates/new",
-            "/debates",
-            &[
-                ("title", title),
-                ("question", "Qu’en pensez-vous ?"),
-                ("body", "Votre avis."),
-                ("closes_on", ""),
-            ],
-        )
-        .await;
-    assert_eq!(page.status, 303, "{}", page.body);
-    page.location.unwrap()
-}
-
 /// A moderator's decision on one report, as the queue's form sends it.
 async fn decide(
     modo: &mut WebClient,
@@ -417,7 +399,8 @@ both_backends!(
         let (_, _bob) =
             crate::proposals::commune_followed_from_beta_and_the_peer(&alpha, &beta, &peer).await;
         let mut marie = signed_in(&alpha, "marie").await;
-        let path = open_debate(&mut marie, "La fête du village").await;
+        let path =
+            crate::debates::open_debate(&mut marie, "La fête du village", "Votre avis.").await;
         let debate = alpha.url(&path);
 
         // Karim and the peer comment; lea reports both.

@@ -318,3 +318,111 @@ both_backends!(
         assert!(policy.rules.is_empty(), "{:?}", policy.rules);
     }
 );
+
+/// The peer's reply to a debate on alpha, sent as it is; the status alpha answers.
+async fn peer_replies(
+    peer: &crate::support::peer::Peer,
+    alpha: &crate::support::TestInstance,
+    debate: &str,
+    n: u32,
+    text: &str,
+) -> u64 {
+    let reply = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/notes/reply-{n}/activity", peer.base), "type": "Create", "actor": peer.actor_id,
+        "object": { "id": format!("{}/notes/reply-{n}", peer.base), "type": "Note",
+                    "attributedTo": peer.actor_id, "content": format!("<p>{text}</p>"), "inReplyTo": debate,
+                    "to": ["https://www.w3.org/ns/activitystreams#Public"] },
+    });
+    let sent = peer
+        .control_post(
+            "/send-raw",
+            json!({ "inbox": alpha.url("/inbox"), "activity": reply }),
+        )
+        .await;
+    sent["status"].as_u64().unwrap_or(0)
+}
+
+both_backends!(
+    a_silenced_or_blocked_servers_posts_are_hidden_and_shown_again_when_lifted,
+    |backend| async move {
+        use crate::support::network::{ALPHA, Network};
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        person(&alpha, "admin", Role::Admin).await;
+        person(&alpha, "marie", Role::Official).await;
+        let peer = crate::fedify::peer(&net);
+        let mut marie = signed_in(&alpha, "marie").await;
+        let path = crate::debates::open_debate(&mut marie, "Le lavoir", "Le restaurer ?").await;
+        let debate = alpha.url(&path);
+        let api = format!("/api/v1/parvis{path}");
+        let shows = |text: &'static str| {
+            let (alpha, path, api) = (&alpha, path.clone(), api.clone());
+            async move {
+                let page = WebClient::new(alpha).get(&path).await;
+                let json = alpha.get_json(&api, "application/json").await.1.to_string();
+                assert_eq!(
+                    page.has(text),
+                    json.contains(text),
+                    "the page and the API agree"
+                );
+                page.has(text)
+            }
+        };
+        assert_eq!(
+            peer_replies(&peer, &alpha, &debate, 1, "Avis du pair").await,
+            202
+        );
+        assert!(shows("Avis du pair").await);
+
+        // Silenced: what it sends is still accepted and kept, but its posts are shown to nobody.
+        let mut admin = signed_in(&alpha, "admin").await;
+        let rule = |rule: &'static str| [("domain", "peer.fedify.test"), ("rule", rule)];
+        let page = admin
+            .submit("/admin", "/admin/federation/rules", &rule("silence"))
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        assert!(admin.get("/admin").await.has("Mis en sourdine"));
+        assert!(!shows("Avis du pair").await);
+        assert!(
+            WebClient::new(&alpha)
+                .get(&path)
+                .await
+                .has("Commentaire masqué par la modération.")
+        );
+        assert_eq!(
+            peer_replies(&peer, &alpha, &debate, 2, "Second avis").await,
+            202
+        );
+        assert!(!shows("Second avis").await);
+        let stored: i64 = alpha
+            .db
+            .run(|c| {
+                use parvis::model::schema::comments;
+                Ok(comments::table
+                    .filter(comments::remote_author_id.is_not_null())
+                    .count()
+                    .get_result(c)?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(stored, 2, "kept");
+
+        // Blocked: refused, and still hidden.
+        admin
+            .submit("/admin", "/admin/federation/rules", &rule("block"))
+            .await;
+        assert_eq!(
+            peer_replies(&peer, &alpha, &debate, 3, "Troisième").await,
+            403
+        );
+        assert!(!shows("Avis du pair").await);
+
+        // The rule removed: everything kept shows again.
+        let page = admin
+            .submit("/admin", "/admin/federation/rules", &rule("none"))
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        assert!(shows("Avis du pair").await && shows("Second avis").await);
+    }
+);

@@ -139,9 +139,11 @@ pub async fn list(
             )
         })
         .await?;
+    let policy = ctx.policy().await;
     Ok(Json(
         items
             .into_iter()
+            .filter(|i| policy.shows(i.debate.ap_id.as_deref()))
             .map(|i| debate_dto(&ctx, &i.debate, i.themes, i.comments))
             .collect(),
     ))
@@ -209,9 +211,10 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Json<ThreadDto>> {
     let id = debate_id(&id)?;
+    let policy = ctx.policy().await;
     let thread = ctx
         .db
-        .run(move |conn| crate::db::debates::thread(conn, id, None))
+        .run(move |conn| crate::db::debates::thread(conn, id, None)?.hide_servers(&policy))
         .await?;
     Ok(Json(thread_dto(&ctx, thread)))
 }
@@ -255,11 +258,12 @@ pub async fn comment(
         )),
     };
     let author = current.actor.id;
+    let policy = ctx.policy().await;
     let thread = ctx
         .db
         .transaction(move |conn| {
             debates::comment(conn, author, id, parent, &new.text, stance)?;
-            crate::db::debates::thread(conn, id, Some(author))
+            crate::db::debates::thread(conn, id, Some(author))?.hide_servers(&policy)
         })
         .await?;
     Ok(Json(thread_dto(&ctx, thread)))

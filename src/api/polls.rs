@@ -127,6 +127,9 @@ async fn detail(ctx: &AppContext, id: PollId, viewer: Option<ActorId>) -> Result
             Ok((poll, options, mine))
         })
         .await?;
+    if !ctx.policy().await.shows(poll.ap_id.as_deref()) {
+        return Err(Error::NotFound(format!("no poll {id}")));
+    }
     Ok(dto(ctx, &poll, &options, mine.as_deref()))
 }
 

@@ -138,9 +138,11 @@ pub async fn list(
             )
         })
         .await?;
+    let policy = ctx.policy().await;
     Ok(Json(
         items
             .iter()
+            .filter(|i| policy.shows(i.debate.ap_id.as_deref()))
             .map(|i| dto(&ctx, &i.debate, &i.proposal, i.theme.clone()))
             .collect(),
     ))

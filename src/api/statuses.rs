@@ -248,8 +248,10 @@ pub async fn home(
             Ok(out)
         })
         .await?;
+    let policy = ctx.policy().await;
     Ok(Json(
         rows.into_iter()
+            .filter(|(note, _, _)| policy.shows(note.ap_id.as_deref()))
             .map(|(note, author, parent)| {
                 let account = match &author {
                     Author::Local(actor) => dto(&ctx, actor, None, &[]),

@@ -125,6 +125,8 @@ pub struct Author {
     pub handle: String,
     /// A path here, or the remote profile URL.
     pub link: String,
+    /// The actor id of an author on another server.
+    pub remote: Option<String>,
 }
 
 impl Author {
@@ -133,6 +135,7 @@ impl Author {
             name: actor.display_name.clone(),
             handle: format!("@{}", actor.username),
             link: actor.path(),
+            remote: None,
         }
     }
 }
@@ -143,6 +146,7 @@ impl Author {
             name: r.display_name.clone(),
             handle: format!("@{}@{}", r.username, r.domain),
             link: r.url.clone().unwrap_or_else(|| r.ap_id.clone()),
+            remote: Some(r.ap_id.clone()),
         }
     }
 }
@@ -163,6 +167,21 @@ pub struct Thread {
 }
 
 impl Thread {
+    /// Keeps out of sight what servers the admin blocked or silenced published: their people's comments show
+    /// as hidden (they stay stored: lifting the rule shows them again). `NotFound` when the debate itself is
+    /// one of theirs.
+    pub fn hide_servers(mut self, policy: &crate::federation::policy::Policy) -> Result<Thread> {
+        if !policy.shows(self.debate.ap_id.as_deref()) {
+            return Err(Error::NotFound(format!("no debate {}", self.debate.id)));
+        }
+        for (comment, author) in &mut self.comments {
+            if comment.hidden_at.is_none() && !policy.shows(author.remote.as_deref()) {
+                comment.hidden_at = Some(comment.created_at);
+            }
+        }
+        Ok(self)
+    }
+
     /// Comments taking each side (deleted and hidden ones do not count).
     pub fn stance_count(&self, stance: Stance) -> usize {
         self.comments
@@ -247,6 +266,7 @@ pub fn thread(conn: &mut AnyConnection, id: DebateId, viewer: Option<ActorId>) -
                     name: String::new(),
                     handle: String::new(),
                     link: String::new(),
+                    remote: None,
                 },
             };
             Some((c, author))

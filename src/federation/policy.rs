@@ -72,6 +72,16 @@ impl Policy {
         self.refuses(url) || self.rule_for(&host_of(url)) == Some(ServerRule::Silence)
     }
 
+    /// `hides` for a stored id (a post's or an author's); an id that is not a URL is not hidden.
+    pub fn hides_id(&self, id: &str) -> bool {
+        url::Url::parse(id).is_ok_and(|u| self.hides(&u))
+    }
+
+    /// Whether a stored post is shown: it is ours (no id from elsewhere), or its server is not hidden.
+    pub fn shows(&self, ap_id: Option<&str>) -> bool {
+        !ap_id.is_some_and(|id| self.hides_id(id))
+    }
+
     /// Whether the server of `url` is one the admin explicitly allowed (a partner, say): the only servers a
     /// residents-only commune shares its content with.
     pub fn is_member(&self, url: &url::Url) -> bool {

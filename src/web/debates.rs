@@ -103,11 +103,13 @@ pub async fn list(v: Visitor, Query(q): Query<ListQuery>) -> Response {
             )))
         })
         .await;
-    let (items, themes, may_open, commune_path) = match found {
+    let (mut items, themes, may_open, commune_path) = match found {
         Ok(Some(found)) => found,
         Ok(None) => (Vec::new(), Vec::new(), false, None),
         Err(e) => return v.error(&e),
     };
+    let policy = v.ctx.policy().await;
+    items.retain(|s| policy.shows(s.debate.ap_id.as_deref()));
     let title = lang.t("debates-title");
     let body = html! {
         h1 { (title) }
@@ -587,10 +589,11 @@ async fn debate_page(
 ) -> Response {
     let lang = v.lang;
     let me = v.me.as_ref().map(|m| m.actor.id);
+    let policy = v.ctx.policy().await;
     let loaded = v
         .ctx
         .db
-        .run(move |conn| crate::db::debates::thread(conn, id, me))
+        .run(move |conn| crate::db::debates::thread(conn, id, me)?.hide_servers(&policy))
         .await;
     let thread = match loaded {
         Ok(t) => t,
@@ -1224,10 +1227,11 @@ pub async fn debate_feed(v: Visitor, Path(id): Path<String>) -> Response {
     let Some(id) = parse_id(&id) else {
         return v.error(&Error::NotFound("no such debate".into()));
     };
+    let policy = v.ctx.policy().await;
     let thread = match v
         .ctx
         .db
-        .run(move |conn| crate::db::debates::thread(conn, id, None))
+        .run(move |conn| crate::db::debates::thread(conn, id, None)?.hide_servers(&policy))
         .await
     {
         Ok(t) => t,

@@ -164,10 +164,12 @@ pub async fn list(v: Visitor, Query(q): Query<ListQuery>) -> Response {
             Ok((items, questionnaires, may_ask))
         })
         .await;
-    let (items, questionnaires, may_ask) = match found {
+    let (mut items, questionnaires, may_ask) = match found {
         Ok(found) => found,
         Err(e) => return v.error(&e),
     };
+    let policy = v.ctx.policy().await;
+    items.retain(|p| policy.shows(p.poll.ap_id.as_deref()));
     let title = lang.t("polls-title");
     let body = html! {
         h1 { (title) }
@@ -440,6 +442,9 @@ pub async fn show(v: Visitor, Path(raw): Path<String>) -> Response {
         })
         .await;
     let (poll, options, mine, host) = match found {
+        Ok(found) if !v.ctx.policy().await.shows(found.0.ap_id.as_deref()) => {
+            return v.error(&Error::NotFound(format!("no poll {id}")));
+        }
         Ok(found) => found,
         Err(e) => return v.error(&e),
     };
