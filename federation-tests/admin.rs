@@ -558,5 +558,29 @@ both_backends!(
             .await
             .unwrap_err();
         assert!(err.contains("open") && err.contains("allowlist"), "{err}");
+
+        // The private space: for the commune's residents, and the member servers only.
+        let err = s
+            .admin(&["commune", "residents-only", "on"])
+            .await
+            .unwrap_err();
+        assert!(err.contains("no commune"), "{err}");
+        s.admin(&["commune", "create", "--slug", "ville", "--name", "Ville"])
+            .await
+            .unwrap();
+        let out = s.admin(&["commune", "residents-only", "on"]).await.unwrap();
+        assert!(out.contains("kept for its residents"), "{out}");
+        let policy = s.admin(&["federation", "policy"]).await.unwrap();
+        assert!(policy.contains("residents only"), "{policy}");
+        s.admin(&["commune", "residents-only", "off"])
+            .await
+            .unwrap();
+        let policy = s.admin(&["federation", "policy"]).await.unwrap();
+        assert!(!policy.contains("residents only"), "{policy}");
+        assert!(
+            s.admin(&["commune", "residents-only", "maybe"])
+                .await
+                .is_err()
+        );
     }
 );

@@ -221,7 +221,7 @@ async fn followers(alpha: &TestInstance) -> Vec<Value> {
     page["orderedItems"].as_array().cloned().unwrap_or_default()
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 

@@ -426,3 +426,130 @@ both_backends!(
         assert!(shows("Avis du pair").await && shows("Second avis").await);
     }
 );
+
+both_backends!(
+    a_residents_only_commune_shares_with_its_people_and_member_servers_only,
+    |backend| async move {
+        use crate::support::network::{ALPHA, BETA, Network};
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        let beta = net.instance(backend, BETA, |_| {}).await;
+        person(&alpha, "admin", Role::Admin).await;
+        person(&alpha, "marie", Role::Official).await;
+        person(&alpha, "karim", Role::Citizen).await;
+        person(&beta, "bob", Role::Citizen).await;
+        let peer = crate::fedify::peer(&net);
+        // The peer followed karim while the commune was open.
+        assert_eq!(peer_follows(&peer, &alpha, 1).await, 202);
+        peer.wait_for_inbox(|a| a["type"] == "Accept", WAIT).await;
+
+        // The admin keeps the commune for its residents, and partners with beta (its only member server).
+        let mut admin = signed_in(&alpha, "admin").await;
+        let page = admin
+            .submit(
+                "/admin",
+                "/admin/federation/mode",
+                &[("mode", "open"), ("residents_only", "on")],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let page = admin
+            .submit(
+                "/admin",
+                "/admin/federation/partners",
+                &[("domain", beta.base.as_str()), ("rule", "add")],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let beta_ctx = parvis::app::context(beta.settings.clone(), beta.db.clone()).unwrap();
+        parvis::federation::policy::partner_add(&beta_ctx, &alpha.base)
+            .await
+            .unwrap();
+        eventually("beta's follow accepted by alpha", WAIT, || async {
+            let page = WebClient::new(&beta).get("/").await;
+            page.has("alpha.parvis.test").then_some(())
+        })
+        .await;
+
+        // Pages need an account; signing in and up stay open. The API needs a token, but for what the
+        // instance is.
+        let mut anonymous = WebClient::new(&alpha);
+        for path in ["/", "/debates", "/polls", "/transparency", "/users/karim"] {
+            let page = anonymous.get(path).await;
+            assert_eq!(page.status, 303, "{path}");
+            assert!(
+                page.location
+                    .as_deref()
+                    .unwrap_or_default()
+                    .starts_with("/login?next="),
+                "{path}"
+            );
+        }
+        assert_eq!(anonymous.get("/login").await.status, 200);
+        assert_eq!(anonymous.get("/register").await.status, 200);
+        assert_eq!(alpha.api_get("/api/v1/parvis/debates", "").await.0, 401);
+        let (status, _) = alpha.get_json("/api/v1/instance", "application/json").await;
+        assert_eq!(status, 200);
+        let token = parvis::civic::tokens::create_token(&alpha.db, "karim")
+            .await
+            .unwrap();
+        assert_eq!(alpha.api_get("/api/v1/parvis/debates", &token).await.0, 200);
+
+        // Marie opens a debate: it reaches beta, addressed to followers, not to the public; nothing goes to
+        // the peer, which follows karim.
+        let mut marie = signed_in(&alpha, "marie").await;
+        assert_eq!(marie.get("/debates").await.status, 200, "a resident reads");
+        let path =
+            crate::debates::open_debate(&mut marie, "Le budget de l’école", "Entre nous.").await;
+        eventually("the debate on beta", WAIT, || async {
+            let list = WebClient::new(&beta).get("/debates?scope=elsewhere").await;
+            list.has("Le budget de l’école").then_some(())
+        })
+        .await;
+        let sent: Vec<String> = alpha
+            .db
+            .run(|c| {
+                use parvis::model::schema::outgoing_activities as o;
+                Ok(o::table.select(o::body).load(c)?)
+            })
+            .await
+            .unwrap();
+        let create = sent.iter().find(|b| b.contains("Le budget")).unwrap();
+        assert!(!create.contains("#Public"), "{create}");
+        // (Sent when the debate went to beta: any delivery to the peer would be queued or done by now.)
+        assert_eq!(peer_rows(&alpha, "deliveries").await, 0);
+        assert!(
+            !peer
+                .control_get("/inbox")
+                .await
+                .to_string()
+                .contains("Le budget")
+        );
+
+        // The debate's object: refused unsigned, refused to the peer (not a member), served to beta.
+        let url = alpha.url(&path);
+        let (status, _) = alpha.get_json(&path, "application/activity+json").await;
+        assert_eq!(status, 401);
+        let fetched = peer
+            .control_get(&format!("/fetch?url={}", crate::fedify::urlencode(&url)))
+            .await;
+        assert_eq!(fetched["status"], 403, "{fetched}");
+        let page: serde_json::Value = parvis::federation::fetch::get(
+            &beta_ctx,
+            &url::Url::parse(&url).unwrap(),
+            "application/activity+json",
+        )
+        .await
+        .unwrap();
+        assert_eq!(page["type"], "Page", "{page}");
+        assert!(!page.to_string().contains("#Public"), "{page}");
+        // Nor does the peer follow anyone any more.
+        assert_eq!(peer_follows(&peer, &alpha, 2).await, 403);
+
+        // Opened again: pages are public again.
+        admin
+            .submit("/admin", "/admin/federation/mode", &[("mode", "open")])
+            .await;
+        assert_eq!(WebClient::new(&alpha).get("/debates").await.status, 200);
+    }
+);

@@ -124,7 +124,7 @@ pub fn router(ctx: AppContext) -> Router {
             "/notes/{id}",
             negotiated(collections::note, web::pages::note),
         )
-        .merge(crate::api::router())
+        .merge(crate::api::router(&ctx))
         .merge(web::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(

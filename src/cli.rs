@@ -149,6 +149,12 @@ pub enum CommuneCommand {
         #[arg(long)]
         name: String,
     },
+    /// Keep the commune for its residents (`on`): pages need an account of the commune, its content is not
+    /// public, and only servers allowed with `federation allow` (or partners) federate; `off` opens it again.
+    ResidentsOnly {
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -287,6 +293,18 @@ async fn admin(
                 commune.username, commune.display_name
             )
         }
+        AdminCommand::Commune {
+            command: CommuneCommand::ResidentsOnly { state },
+        } => {
+            let on = state == "on";
+            db.run(move |conn| communes::set_residents_only(conn, on))
+                .await?;
+            if on {
+                "the commune is kept for its residents: only allowed servers federate".to_string()
+            } else {
+                "the commune is open to everyone again".to_string()
+            }
+        }
         AdminCommand::Account {
             command:
                 AccountCommand::Create {
@@ -361,6 +379,9 @@ async fn admin(
                 .await?;
             let partners = db.run(crate::federation::policy::partner_hosts).await?;
             let mut lines = vec![format!("mode: {}", policy.mode)];
+            if policy.private {
+                lines.push("residents only: only the allowed servers are members".into());
+            }
             for (domain, rule) in &policy.rules {
                 if partners.contains(domain) {
                     lines.push(format!("{rule} {domain} (partner)"));

@@ -42,7 +42,7 @@ impl Modify for BearerAuth {
 }
 
 /// The API routes and the OpenAPI document describing exactly them.
-pub fn router() -> Router<AppContext> {
+pub fn router(ctx: &AppContext) -> Router<AppContext> {
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(instance::instance))
         .routes(routes!(accounts::verify_credentials))
@@ -77,6 +77,10 @@ pub fn router() -> Router<AppContext> {
             get(move || async move { axum::Json(document) }),
         )
         .route("/api/{*rest}", axum::routing::any(not_found))
+        .layer(axum::middleware::from_fn_with_state(
+            ctx.clone(),
+            residents_only,
+        ))
         // Browser-based fediverse clients call the API from their own origin, with bearer tokens (no cookies).
         .layer(
             tower_http::cors::CorsLayer::new()
@@ -87,6 +91,45 @@ pub fn router() -> Router<AppContext> {
                     axum::http::header::CONTENT_TYPE,
                 ]),
         )
+}
+
+/// A commune kept for its residents answers the API to its people only: a request without a valid token is
+/// refused. What the instance is stays open.
+async fn residents_only(
+    axum::extract::State(ctx): axum::extract::State<AppContext>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let open = matches!(
+        request.uri().path(),
+        "/api/v1/instance" | "/api/v2/instance" | "/api/openapi.json"
+    );
+    if !open && ctx.policy().await.private {
+        let token = request
+            .headers()
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_string();
+        let valid = !token.is_empty()
+            && crate::civic::tokens::is_valid(&ctx.db, &token)
+                .await
+                .unwrap_or(false);
+        if !valid {
+            return Error::Unauthorized(
+                "this commune is kept for its residents: use an access token of an account here"
+                    .into(),
+            )
+            .into_response();
+        }
+    }
+    next.run(request).await
 }
 
 async fn not_found() -> Error {

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 
 use crate::civic::actors::{display_name, generate_keys, insert_actor};
-use crate::db::{Database, queries};
+use crate::db::{AnyConnection, Database, queries};
 use crate::error::{Error, Result};
 use crate::model::schema::communes;
 use crate::model::{Actor, ActorKind, Username};
@@ -34,4 +34,26 @@ pub async fn create_commune(db: &Database, slug: &str, name: &str) -> Result<Act
         Ok(actor)
     })
     .await
+}
+
+/// Whether the instance's commune is kept for its residents ("espace privatif"): its pages need an account
+/// of the commune, its content is not public, and only servers the admin explicitly allowed federate.
+pub fn residents_only(conn: &mut AnyConnection) -> Result<bool> {
+    Ok(communes::table
+        .filter(communes::is_default.eq(true))
+        .select(communes::residents_only)
+        .first::<bool>(conn)
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// Keeps the instance's commune for its residents, or opens it again.
+pub fn set_residents_only(conn: &mut AnyConnection, on: bool) -> Result<()> {
+    let changed = diesel::update(communes::table.filter(communes::is_default.eq(true)))
+        .set(communes::residents_only.eq(on))
+        .execute(conn)?;
+    if changed == 0 {
+        return Err(Error::NotFound("no commune here yet".into()));
+    }
+    Ok(())
 }

@@ -52,7 +52,6 @@ pub struct NewPoll {
     pub federated: bool,
 }
 
-/// Whether citizens (not only those who speak for the commune) may put polls and questionnaires to the town.
 /// The commune a poll hosted here belongs to (none for a copy of another server's, or an unknown poll).
 pub fn commune_of(conn: &mut AnyConnection, id: PollId) -> Result<Option<ActorId>> {
     Ok(polls::table
@@ -63,6 +62,7 @@ pub fn commune_of(conn: &mut AnyConnection, id: PollId) -> Result<Option<ActorId
         .flatten())
 }
 
+/// Whether citizens (not only those who speak for the commune) may put polls and questionnaires to the town.
 pub fn citizen_polls(conn: &mut AnyConnection, commune: ActorId) -> Result<bool> {
     Ok(communes::table
         .find(commune)

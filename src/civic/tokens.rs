@@ -47,6 +47,25 @@ pub async fn create_token(db: &Database, username: &str) -> Result<String> {
     Ok(token)
 }
 
+/// Whether a token opens an account here that is not suspended (nothing is recorded).
+pub async fn is_valid(db: &Database, token: &str) -> Result<bool> {
+    let stored = digest(token);
+    db.run(move |conn| {
+        let account = api_tokens::table
+            .filter(api_tokens::token_sha256.eq(&stored))
+            .select(api_tokens::account_id)
+            .first::<crate::ids::ActorId>(conn)
+            .optional()?;
+        Ok(match account {
+            Some(id) => queries::account_by_id(conn, id)?.is_some_and(|(actor, account)| {
+                actor.deleted_at.is_none() && account.suspended().is_none()
+            }),
+            None => false,
+        })
+    })
+    .await
+}
+
 /// The account a token belongs to; records when it was last used.
 pub async fn authenticate(db: &Database, token: &str) -> Result<(Actor, Account)> {
     let stored = digest(token);

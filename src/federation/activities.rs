@@ -14,6 +14,34 @@ pub fn is_public(address: &str) -> bool {
     matches!(address, PUBLIC | "as:Public" | "Public")
 }
 
+/// Takes `Public` out of every `to` and `cc` of an activity and of the objects it holds: what a commune kept for
+/// its residents publishes goes to its followers (on member servers) only, never to the public.
+pub fn without_public(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                if key == "to" || key == "cc" {
+                    let addresses = match child {
+                        Value::Array(items) => std::mem::take(items),
+                        Value::String(_) => vec![child.take()],
+                        _ => continue,
+                    };
+                    *child = Value::Array(
+                        addresses
+                            .into_iter()
+                            .filter(|a| !a.as_str().is_some_and(is_public))
+                            .collect(),
+                    );
+                } else {
+                    without_public(child);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(without_public),
+        _ => {}
+    }
+}
+
 /// A `Note`, as we send it and as we read others' (lenient: one-or-many addresses, unknown fields ignored).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -252,6 +280,24 @@ fn first_type<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_private_activity_is_addressed_to_followers_only() {
+        let mut v = serde_json::json!({
+            "type": "Create", "to": [PUBLIC], "cc": ["https://a.example/communes/ville/followers"],
+            "object": { "type": "Page", "to": "as:Public", "cc": ["Public", "https://a.example/x"],
+                        "attachment": [{ "to": [PUBLIC] }] },
+        });
+        without_public(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "type": "Create", "to": [], "cc": ["https://a.example/communes/ville/followers"],
+                "object": { "type": "Page", "to": [], "cc": ["https://a.example/x"],
+                            "attachment": [{ "to": [] }] },
+            })
+        );
+    }
 
     #[test]
     fn reads_varied_activities() {

@@ -257,7 +257,7 @@ pub async fn note(
         stance: None,
         tag: vec![],
     };
-    Ok(crate::federation::json(object))
+    crate::federation::json_for(&ctx, object).await
 }
 
 /// `GET /communes/{name}/moderators`: those who speak for the commune (officials, moderators, admins), the

@@ -16,7 +16,6 @@ use crate::federation::activities::{
     ActivityOut, NoteObject, ObjectOut, PUBLIC, PageIn, PageObject, id_of, type_of,
 };
 use crate::federation::inbox::require_signed_fetch;
-use crate::federation::json;
 use crate::federation::urls::Urls;
 use crate::federation::{domain_of, fetch};
 use crate::ids::{CommentId, DebateId};
@@ -239,7 +238,7 @@ pub async fn debate(
             page_object(conn, &urls, &d)
         })
         .await?;
-    Ok(json(page))
+    crate::federation::json_for(&ctx, page).await
 }
 
 /// `GET /comments/{id}` for servers (people are sent to the comment in its debate).
@@ -268,7 +267,7 @@ pub async fn comment(
             comment_note(conn, &urls, &c)
         })
         .await?;
-    Ok(json(note))
+    crate::federation::json_for(&ctx, note).await
 }
 
 /// What the commune hosting a debate announces about one of its comments (an outbox event's payload says

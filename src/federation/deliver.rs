@@ -206,7 +206,13 @@ impl Queue {
                     inboxes,
                 }) = planned
                 {
-                    let body = serde_json::to_string(&activity).map_err(Error::internal)?;
+                    // A commune kept for its residents addresses nothing to the public (its outbox is read by
+                    // members only).
+                    let mut value = serde_json::to_value(&activity).map_err(Error::internal)?;
+                    if policy.private {
+                        crate::federation::activities::without_public(&mut value);
+                    }
+                    let body = serde_json::to_string(&value).map_err(Error::internal)?;
                     let outgoing: OutgoingId = diesel::insert_into(outgoing_activities::table)
                         .values((
                             outgoing_activities::ap_id.eq(activity.id.as_str()),

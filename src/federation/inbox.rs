@@ -247,15 +247,29 @@ pub async fn require_signed_fetch(
     uri: &axum::http::Uri,
     headers: &HeaderMap,
 ) -> Result<()> {
-    // Outside open mode, reading needs a signature too: that is how a refused server is kept out.
+    // Outside open mode, or for a commune kept for its residents, reading needs a signature too: that is how a
+    // refused server (or one that is not a member) is kept out.
+    let policy = ctx.policy().await;
     if !ctx.settings.federation.authorized_fetch
-        && ctx.policy().await.mode == crate::model::FederationMode::Open
+        && policy.mode == crate::model::FederationMode::Open
+        && !policy.private
     {
         return Ok(());
     }
-    verify_signature(ctx, &Method::GET, uri, headers, b"")
-        .await
-        .map(|_| ())
+    let signer = verify_signature(ctx, &Method::GET, uri, headers, b"").await?;
+    // An account the instance blocked reads nothing either.
+    let who = signer.ap_id.clone();
+    if ctx
+        .db
+        .run(move |conn| crate::civic::moderation::is_blocked(conn, &who, None))
+        .await?
+    {
+        return Err(Error::Forbidden(format!(
+            "{} is blocked here",
+            signer.ap_id
+        )));
+    }
+    Ok(())
 }
 
 /// Verifies the HTTP signature and returns the signing actor. A failure with a stored key fetches the key

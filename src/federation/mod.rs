@@ -99,6 +99,19 @@ pub fn json(value: impl serde::Serialize) -> axum::response::Response {
     .into_response()
 }
 
+/// `json`, addressed as the policy says: a commune kept for its residents serves nothing addressed to the public.
+pub async fn json_for(
+    ctx: &crate::context::AppContext,
+    value: impl serde::Serialize,
+) -> crate::error::Result<axum::response::Response> {
+    if !ctx.policy().await.private {
+        return Ok(json(value));
+    }
+    let mut value = serde_json::to_value(value).map_err(crate::error::Error::internal)?;
+    activities::without_public(&mut value);
+    Ok(json(value))
+}
+
 #[cfg(test)]
 mod tests {
     use super::wants_activity_json;

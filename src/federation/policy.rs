@@ -25,6 +25,9 @@ pub struct Policy {
     pub rules: Vec<(String, ServerRule)>,
     /// `federation.blocked_domains` of the configuration.
     pub configured_blocks: Vec<String>,
+    /// The commune is kept for its residents: only the servers the admin explicitly allowed (its members)
+    /// federate, whatever the mode, and nothing is published as public.
+    pub private: bool,
 }
 
 /// The host of a URL as rules name it: `Spam.Example.` is `spam.example`.
@@ -60,8 +63,10 @@ impl Policy {
         }
         match (self.rule_for(&host), self.mode) {
             (Some(ServerRule::Block), _) => true,
-            (Some(ServerRule::Allow | ServerRule::Silence), _) => false,
-            (None, FederationMode::Open) => false,
+            (Some(ServerRule::Allow), _) => false,
+            // A silenced server is no member of a private space.
+            (Some(ServerRule::Silence), _) => self.private,
+            (None, FederationMode::Open) => self.private,
             (None, _) => true,
         }
     }
@@ -109,6 +114,7 @@ impl Policy {
                 .filter_map(|(d, r)| ServerRule::parse(&r).map(|r| (d, r)))
                 .collect(),
             configured_blocks: configured_blocks.to_vec(),
+            private: crate::civic::communes::residents_only(conn)?,
         })
     }
 }
@@ -467,6 +473,7 @@ mod tests {
                 ("neighbour.example".into(), ServerRule::Allow),
             ],
             configured_blocks: vec!["bad.example".into()],
+            private: false,
         };
         assert!(!p.refuses(&url("https://anyone.example/users/a")?));
         assert!(p.refuses(&url("https://social.spam.example/users/a")?));
@@ -478,6 +485,19 @@ mod tests {
         p.mode = FederationMode::Allowlist;
         assert!(p.refuses(&url("https://anyone.example/users/a")?));
         assert!(!p.refuses(&url("https://parvis.neighbour.example/users/a")?));
+        p.mode = FederationMode::Open;
+        p.rules.push(("loud.example".into(), ServerRule::Silence));
+        assert!(
+            !p.refuses(&url("https://loud.example/users/a")?)
+                && p.hides(&url("https://loud.example/x")?)
+        );
+        assert!(!p.is_member(&url("https://anyone.example/users/a")?));
+        // A private space: only explicitly allowed servers are members, in open mode too.
+        p.private = true;
+        assert!(p.refuses(&url("https://anyone.example/users/a")?));
+        assert!(p.refuses(&url("https://loud.example/users/a")?));
+        assert!(p.is_member(&url("https://neighbour.example/users/a")?));
+        assert!(p.refuses(&url("https://social.spam.example/users/a")?));
         p.mode = FederationMode::Closed;
         assert!(p.refuses(&url("https://neighbour.example/users/a")?));
         Ok(())

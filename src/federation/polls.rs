@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::federation::activities::{NoteObject, PUBLIC, id_of, type_of};
 use crate::federation::inbox::require_signed_fetch;
 use crate::federation::urls::Urls;
-use crate::federation::{domain_of, fetch, json};
+use crate::federation::{domain_of, fetch};
 use crate::ids::PollId;
 use crate::model::{Eligibility, Poll, RemoteActor};
 
@@ -170,7 +170,7 @@ pub async fn question(
             question_object(conn, &urls, &poll)
         })
         .await?;
-    Ok(json(object))
+    crate::federation::json_for(&ctx, object).await
 }
 
 /// A vote `Note` sent from here: the option's name, in reply to the poll, to its author only.

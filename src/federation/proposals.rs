@@ -17,7 +17,6 @@ use crate::db::{AnyConnection, queries};
 use crate::error::{Error, Result};
 use crate::federation::activities::{NoteObject, PUBLIC, PageIn};
 use crate::federation::inbox::require_signed_fetch;
-use crate::federation::json;
 use crate::federation::urls::Urls;
 use crate::ids::DebateId;
 use crate::model::schema::{proposal_history, themes};
@@ -265,7 +264,7 @@ pub async fn answer(
             Ok(note)
         })
         .await?;
-    Ok(json(note))
+    crate::federation::json_for(&ctx, note).await
 }
 
 #[cfg(test)]

@@ -139,6 +139,8 @@ async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -
                     ("allowlist", lang.t("federation-mode-allowlist")),
                     ("closed", lang.t("federation-mode-closed")),
                 ], policy.mode.as_str(), &none))
+                (forms::checkbox(lang, "residents_only", &lang.t("field-private-space"), "on", policy.private, &none))
+                p class="hint" { (lang.t("hint-private-space")) }
                 button type="submit" { (lang.t("settings-save")) }
             }
             @if !policy.rules.is_empty() {
@@ -453,6 +455,8 @@ pub struct FederationForm {
     domain: String,
     #[serde(default)]
     rule: String,
+    #[serde(default)]
+    residents_only: String,
 }
 
 /// The admin changes the federation mode, or a rule on a server (`rule=none` removes it).
@@ -470,7 +474,8 @@ async fn federation_change(v: Visitor, form: FederationForm, mode: bool) -> Resp
             if mode {
                 let mode = crate::model::FederationMode::parse(&form.mode)
                     .ok_or_else(|| Error::invalid("mode", "open, allowlist or closed"))?;
-                crate::federation::policy::set_mode(conn, mode)
+                crate::federation::policy::set_mode(conn, mode)?;
+                crate::civic::communes::set_residents_only(conn, form.residents_only == "on")
             } else {
                 let rule = match form.rule.as_str() {
                     "none" => None,

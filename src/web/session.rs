@@ -141,6 +141,12 @@ pub struct Visitor {
     pub ctx: AppContext,
 }
 
+/// Pages anyone may see when the commune is kept for its residents: signing in or up, and what they need.
+fn open_in_private_space(path: &str) -> bool {
+    matches!(path, "/login" | "/register" | "/language" | "/charter")
+        || path.starts_with("/static/")
+}
+
 /// Pages a person who has not accepted the charter in force may still see.
 fn allowed_before_charter(path: &str) -> bool {
     // Refusing the charter leaves a way out: one's data, and deleting the account.
@@ -201,6 +207,10 @@ impl FromRequestParts<AppContext> for Visitor {
             && !allowed_before_charter(parts.uri.path())
         {
             return Err(Redirect::to(&format!("/charter?next={}", encode(&here))).into_response());
+        }
+        // A commune kept for its residents shows its pages to signed-in people only.
+        if me.is_none() && !open_in_private_space(parts.uri.path()) && ctx.policy().await.private {
+            return Err(Redirect::to(&format!("/login?next={}", encode(&here))).into_response());
         }
         let ip = client_ip(ctx, parts);
         Ok(Visitor {
