@@ -80,3 +80,43 @@ both_backends!(
         assert_eq!(posts, 3, "nothing past the limit was stored");
     }
 );
+
+both_backends!(
+    one_account_writing_from_many_addresses_is_limited_by_its_token,
+    |backend| async move {
+        use crate::support::network::{ALPHA, Network};
+        let net = Network::new();
+        let alpha = net
+            .instance(backend, ALPHA, |s| {
+                s.server.writes_per_minute = 3;
+                // Behind a proxy: the address is the one it forwards.
+                s.server.trust_forwarded_for = true;
+            })
+            .await;
+        person(&alpha, "karim", Role::Citizen).await;
+        person(&alpha, "lea", Role::Citizen).await;
+        let karim = parvis::civic::tokens::create_token(&alpha.db, "karim")
+            .await
+            .unwrap();
+        let lea = parvis::civic::tokens::create_token(&alpha.db, "lea")
+            .await
+            .unwrap();
+        let post = |token: &str, from: String, n: u32| {
+            let request = alpha
+                .client()
+                .post(alpha.url("/api/v1/statuses"))
+                .bearer_auth(token)
+                .header("X-Forwarded-For", from)
+                .json(&json!({ "status": format!("Message {n}") }));
+            async move { request.send().await.unwrap().status().as_u16() }
+        };
+        // Karim changes address at each request: his token is what is counted.
+        let mut statuses = vec![];
+        for n in 0..4 {
+            statuses.push(post(&karim, format!("203.0.113.{}", 10 + n), n).await);
+        }
+        assert_eq!(statuses, [200, 200, 200, 429]);
+        // Lea, from an address karim used, is not held back by his limit.
+        assert_eq!(post(&lea, "203.0.113.11".into(), 9).await, 200);
+    }
+);
