@@ -630,3 +630,89 @@ both_backends!(
         assert!(karim.get("/notifications").await.has("Insultes répétées"));
     }
 );
+
+both_backends!(
+    the_queue_pages_and_transparency_is_per_commune,
+    |backend| async move {
+        let alpha = crate::support::TestInstance::start(backend).await;
+        person(&alpha, "modo", Role::Moderator).await;
+        person(&alpha, "karim", Role::Citizen).await;
+        let second = parvis::civic::communes::create_commune(&alpha.db, "hameau", "Le Hameau")
+            .await
+            .unwrap()
+            .id;
+        // 55 open reports about karim, and one logged action in each commune.
+        alpha
+            .db
+            .run(move |c| {
+                use parvis::model::schema::{actors, moderation_actions as m, reports as r};
+                let karim: i64 = actors::table
+                    .filter(actors::username.eq("karim"))
+                    .select(actors::id)
+                    .first(c)?;
+                let ville: i64 = actors::table
+                    .filter(actors::username.eq("ville"))
+                    .select(actors::id)
+                    .first(c)?;
+                let at = chrono::Utc::now().naive_utc();
+                for n in 0..55 {
+                    diesel::insert_into(r::table)
+                        .values((
+                            r::commune_id.eq(ville),
+                            r::account_id.eq(karim),
+                            r::reason.eq("spam"),
+                            r::comment.eq(format!("Signalement {n}")),
+                            r::created_at.eq(at),
+                        ))
+                        .execute(c)?;
+                }
+                for (commune, reason) in [(ville, "spam"), (second.0, "hate")] {
+                    diesel::insert_into(m::table)
+                        .values((
+                            m::commune_id.eq(commune),
+                            m::moderator_name.eq("modo"),
+                            m::action.eq("dismiss"),
+                            m::target.eq("/users/karim"),
+                            m::reason.eq(reason),
+                            m::note.eq(""),
+                            m::at.eq(at),
+                        ))
+                        .execute(c)?;
+                }
+                Ok(())
+            })
+            .await
+            .unwrap();
+
+        let mut modo = signed_in(&alpha, "modo").await;
+        let first = modo.get("/moderation").await;
+        assert_eq!(first.body.matches("class=\"report\"").count(), 50);
+        let next = first
+            .body
+            .split("rel=\"next\" href=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("a link to the next reports")
+            .to_string();
+        let second_page = modo.get(&next).await;
+        assert_eq!(second_page.body.matches("class=\"report\"").count(), 5);
+        assert!(second_page.has("Signalement 54") && !second_page.has("Signalement 49<"));
+        assert!(!second_page.has("rel=\"next\""));
+
+        // Each commune's counts on its own transparency page.
+        let mut anyone = WebClient::new(&alpha);
+        let page = anyone.get("/transparency").await;
+        assert!(page.has("Spam") && !page.has("Haine"), "{}", page.body);
+        assert!(page.has("/transparency?commune=hameau"), "{}", page.body);
+        let page = anyone.get("/transparency?commune=hameau").await;
+        assert!(
+            page.has("Le Hameau") && page.has("Haine") && !page.has("Spam"),
+            "{}",
+            page.body
+        );
+        assert_eq!(
+            anyone.get("/transparency?commune=nowhere").await.status,
+            404
+        );
+    }
+);

@@ -273,24 +273,44 @@ fn require_moderator(account: &Account, commune: ActorId) -> Result<()> {
     }
 }
 
-/// Open reports of the moderator's commune, oldest first; those about the moderator are left to the others
-/// (nor do they learn who reported them).
-pub fn queue(conn: &mut AnyConnection, moderator: &Account) -> Result<Vec<Report>> {
+/// Reports the queue shows at once.
+pub const QUEUE_PAGE: usize = 50;
+
+/// Open reports of the moderator's commune, oldest first, a page at a time (those after the report `after`);
+/// with the last one shown when more follow. Those about the moderator are left to the others (nor do they
+/// learn who reported them).
+pub fn queue(
+    conn: &mut AnyConnection,
+    moderator: &Account,
+    after: Option<i64>,
+) -> Result<(Vec<Report>, Option<i64>)> {
     require_moderator(moderator, moderator.commune_id)?;
-    let open: Vec<Report> = reports::table
-        .filter(reports::commune_id.eq(moderator.commune_id))
-        .filter(reports::status.eq("open"))
-        .order(reports::id.asc())
-        .limit(200)
-        .select(Report::as_select())
-        .load(conn)?;
     let mut mine = vec![];
-    for report in open {
-        if author_of(conn, &report)? != Some(moderator.actor_id) {
-            mine.push(report);
+    let mut from = after.unwrap_or(0);
+    loop {
+        let open: Vec<Report> = reports::table
+            .filter(reports::commune_id.eq(moderator.commune_id))
+            .filter(reports::status.eq("open"))
+            .filter(reports::id.gt(from))
+            .order(reports::id.asc())
+            .limit(QUEUE_PAGE as i64)
+            .select(Report::as_select())
+            .load(conn)?;
+        let Some(last) = open.last().map(|r| r.id) else {
+            return Ok((mine, None));
+        };
+        for report in open {
+            if mine.len() == QUEUE_PAGE {
+                // One more open report: a next page.
+                let shown = mine.last().map(|r: &Report| r.id);
+                return Ok((mine, shown));
+            }
+            if author_of(conn, &report)? != Some(moderator.actor_id) {
+                mine.push(report);
+            }
         }
+        from = last;
     }
-    Ok(mine)
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Report> {

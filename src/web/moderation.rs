@@ -196,6 +196,13 @@ pub async fn report(v: Visitor, Form(form): Form<ReportForm>) -> Response {
     }
 }
 
+#[derive(Deserialize, Default)]
+pub struct QueueQuery {
+    /// The last report of the previous page.
+    #[serde(default)]
+    after: Option<i64>,
+}
+
 /// A report with what the queue shows of it.
 struct QueueItem {
     report: Report,
@@ -212,7 +219,7 @@ struct QueueItem {
 const SUSPENSIONS: [&str; 5] = ["1", "7", "30", "365", "forever"];
 
 /// `/moderation`: open reports of the moderator's commune, with what was reported and the actions.
-pub async fn queue(v: Visitor) -> Response {
+pub async fn queue(v: Visitor, Query(q): Query<QueueQuery>) -> Response {
     let lang = v.lang;
     let account = match v.require_login() {
         Ok(me) => me.account.clone(),
@@ -224,7 +231,8 @@ pub async fn queue(v: Visitor) -> Response {
         .run(move |conn| {
             let mut items = vec![];
             let suspended = moderation::suspended(conn, &account)?;
-            for report in moderation::queue(conn, &account)? {
+            let (reports, next) = moderation::queue(conn, &account, q.after)?;
+            for report in reports {
                 let target = moderation::target_of(conn, &report)?;
                 let excerpt = match report.comment_id {
                     Some(c) => crate::model::schema::comments::table
@@ -251,10 +259,10 @@ pub async fn queue(v: Visitor) -> Response {
                     remote,
                 });
             }
-            Ok((items, suspended))
+            Ok((items, suspended, next))
         })
         .await;
-    let (items, suspended) = match found {
+    let (items, suspended, next) = match found {
         Ok(found) => found,
         Err(e) => return v.error(&e),
     };
@@ -307,6 +315,9 @@ pub async fn queue(v: Visitor) -> Response {
                     button type="submit" { (lang.t("moderation-submit")) }
                 }
             }
+        }
+        @if let Some(next) = next {
+            p { a rel="next" href=(format!("/moderation?after={next}")) { (lang.t("moderation-next")) } }
         }
         @if !suspended.is_empty() {
             h2 id="suspended" { (lang.t("moderation-suspended")) }
@@ -452,25 +463,59 @@ pub async fn audit_log(v: Visitor) -> Response {
     page(&v, &title, body).await
 }
 
-/// `/transparency`: public counts of moderation actions per month, reason and action.
-pub async fn transparency(v: Visitor) -> Response {
+#[derive(Deserialize, Default)]
+pub struct TransparencyQuery {
+    #[serde(default)]
+    commune: Option<String>,
+}
+
+/// `/transparency`: public counts of moderation actions per month, reason and action, for one commune
+/// (`?commune=name`; the instance's default one otherwise), with links to the others.
+pub async fn transparency(v: Visitor, Query(q): Query<TransparencyQuery>) -> Response {
     let lang = v.lang;
     let found = v
         .ctx
         .db
-        .run(|conn| match queries::default_commune(conn)? {
-            Some(c) => moderation::transparency(conn, c.id),
-            None => Ok(vec![]),
+        .run(move |conn| {
+            let communes = queries::communes(conn)?;
+            // The commune asked for (`?commune=name`), else the instance's default one.
+            let shown = match q.commune.as_deref() {
+                Some(name) => communes
+                    .iter()
+                    .find(|(c, _)| c.username.as_str() == name)
+                    .ok_or_else(|| Error::NotFound(format!("no commune {name} here")))?,
+                None => match communes.iter().find(|(_, default)| *default) {
+                    Some(found) => found,
+                    None => return Ok((vec![], None, vec![])),
+                },
+            };
+            let rows = moderation::transparency(conn, shown.0.id)?;
+            let others: Vec<(String, String)> = communes
+                .iter()
+                .filter(|(c, _)| c.id != shown.0.id)
+                .map(|(c, _)| (c.username.to_string(), c.display_name.clone()))
+                .collect();
+            Ok((rows, Some(shown.0.display_name.clone()), others))
         })
         .await;
-    let rows = match found {
-        Ok(rows) => rows,
+    let (rows, commune, others) = match found {
+        Ok(found) => found,
         Err(e) => return v.error(&e),
     };
     let title = lang.t("transparency-title");
     let body = html! {
         h1 { (title) }
+        @if let Some(commune) = &commune { p class="meta" { (commune) } }
         p { (lang.t("transparency-intro")) }
+        @if !others.is_empty() {
+            nav aria-label=(lang.t("transparency-communes")) {
+                ul class="inline" {
+                    @for (name, shown) in &others {
+                        li { a href=(format!("/transparency?commune={name}")) { (shown) } }
+                    }
+                }
+            }
+        }
         @if rows.is_empty() { p { (lang.t("moderation-log-none")) } }
         @else {
             table class="transparency" {
