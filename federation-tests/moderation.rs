@@ -716,3 +716,200 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    posts_are_reported_from_the_web_mastodon_apps_and_flags,
+    |backend| async move {
+        use crate::support::network::{ALPHA, Network};
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        person(&alpha, "modo", Role::Moderator).await;
+        person(&alpha, "karim", Role::Citizen).await;
+        person(&alpha, "lea", Role::Citizen).await;
+        let peer = crate::fedify::peer(&net);
+        // The peer follows karim; lea follows the peer, whose post is kept here.
+        assert_eq!(crate::policy::peer_follows(&peer, &alpha, 1).await, 202);
+        let mut lea = signed_in(&alpha, "lea").await;
+        assert_eq!(lea.follow_handle(&peer.handle()).await.status, 303);
+        eventually("lea follows the peer", WAIT, || async {
+            let list = WebClient::new(&alpha).get("/users/lea/following").await;
+            list.has(&peer.handle()).then_some(())
+        })
+        .await;
+        let sent = peer
+            .control_post(
+                "/note",
+                json!({ "content": "<p>Achetez mes montres</p>", "to": ["public"], "cc": ["followers"] }),
+            )
+            .await;
+        assert_eq!(sent["ok"], true, "{sent}");
+        let peer_note = sent["id"].as_str().unwrap().to_string();
+        let (note_ap, peer_actor) = (peer_note.clone(), peer.actor_id.clone());
+        let (remote_post, remote_account) = eventually("the peer's post kept", WAIT, || {
+            let (alpha, note_ap, peer_actor) = (&alpha, note_ap.clone(), peer_actor.clone());
+            async move {
+                alpha
+                    .db
+                    .run(move |c| {
+                        use parvis::model::schema::{notes, remote_actors};
+                        let post: Option<i64> = notes::table
+                            .filter(notes::ap_id.eq(note_ap))
+                            .select(notes::id)
+                            .first(c)
+                            .optional()?;
+                        let who: i64 = remote_actors::table
+                            .filter(remote_actors::ap_id.eq(peer_actor))
+                            .select(remote_actors::id)
+                            .first(c)?;
+                        Ok(post.map(|p| (p, who)))
+                    })
+                    .await
+                    .unwrap()
+            }
+        })
+        .await;
+
+        // Karim posts; lea reports it from its page.
+        let mut karim = signed_in(&alpha, "karim").await;
+        let page = karim
+            .submit(
+                "/post",
+                "/post",
+                &[("content", "Tous pourris"), ("visibility", "public")],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let post_path = page.location.unwrap();
+        let post_id = post_path.rsplit('/').next().unwrap().to_string();
+        peer.wait_for_inbox(
+            |a| a["type"] == "Create" && a["raw"].to_string().contains("Tous pourris"),
+            WAIT,
+        )
+        .await;
+        let form = format!("/report?note={post_id}");
+        assert!(
+            lea.get(&post_path).await.has(&form),
+            "a report link under the post"
+        );
+        assert!(
+            !karim.get(&post_path).await.has(&form),
+            "not under one's own"
+        );
+        let page = lea
+            .submit(
+                &form,
+                "/report",
+                &[("note_id", &post_id), ("reason", "insult")],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+
+        // Lea reports the peer's post from a Mastodon app; mistakes are refused with nothing stored.
+        let token = parvis::civic::tokens::create_token(&alpha.db, "lea")
+            .await
+            .unwrap();
+        let account = format!("r{remote_account}");
+        let remote_post = remote_post.to_string();
+        for (body, status) in [
+            (json!({ "account_id": account, "comment": "?" }), 422),
+            (
+                json!({ "account_id": account, "status_ids": [post_id] }),
+                422,
+            ),
+            (
+                json!({ "account_id": account, "status_ids": [remote_post], "category": "nonsense" }),
+                422,
+            ),
+            (
+                json!({ "account_id": "r999999", "status_ids": [remote_post] }),
+                422,
+            ),
+            (json!({ "account_id": "nobody", "status_ids": [] }), 404),
+        ] {
+            let (got, answer) = alpha
+                .api_post("/api/v1/reports", &token, body.clone())
+                .await;
+            assert_eq!(got, status, "{body}: {answer}");
+        }
+        assert_eq!(
+            alpha.api_post("/api/v1/reports", "", json!({})).await.0,
+            401
+        );
+        assert_eq!(reports(&alpha).await.len(), 1);
+        let (status, report) = alpha
+            .api_post(
+                "/api/v1/reports",
+                &token,
+                json!({ "account_id": account, "status_ids": [remote_post], "comment": "Arnaque",
+                        "category": "spam", "forward": true }),
+            )
+            .await;
+        assert_eq!(status, 200, "{report}");
+        assert_eq!(report["status_ids"], json!([remote_post]));
+        assert_eq!(
+            report["target_account"]["acct"],
+            peer.handle().trim_start_matches('@')
+        );
+        assert_eq!(report["category"], "spam");
+        let again = alpha
+            .api_post(
+                "/api/v1/reports",
+                &token,
+                json!({ "account_id": account, "status_ids": [remote_post] }),
+            )
+            .await;
+        assert_eq!(again.0, 409, "{}", again.1);
+
+        // The peer flags karim's post too: the same queue.
+        let flagged = peer
+            .control_post(
+                "/flag",
+                json!({ "account": alpha.url("/users/karim"), "objects": [alpha.url(&post_path)],
+                        "content": "Injurieux" }),
+            )
+            .await;
+        assert_eq!(flagged["ok"], true, "{flagged}");
+        eventually("three reports", WAIT, || async {
+            (reports(&alpha).await.len() == 3).then_some(())
+        })
+        .await;
+        let mut modo = signed_in(&alpha, "modo").await;
+        let queue = modo.get("/moderation").await;
+        assert!(
+            queue.has("Tous pourris") && queue.has("Achetez mes montres"),
+            "{}",
+            queue.body
+        );
+        let ids = alpha
+            .db
+            .run(|c| {
+                use parvis::model::schema::reports as r;
+                Ok(r::table.order(r::id.asc()).select(r::id).load::<i64>(c)?)
+            })
+            .await
+            .unwrap();
+
+        // Karim's post is taken down: gone here, deleted on the peer; the other report on it is settled
+        // apart. The peer's post: dismissed, but forwarded to its server.
+        let page = decide(&mut modo, ids[0], &[("action", "hide"), ("note", "Injure")]).await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        assert_eq!(WebClient::new(&alpha).get(&post_path).await.status, 410);
+        let url = alpha.url(&post_path);
+        peer.wait_for_inbox(
+            |a| a["type"] == "Delete" && a["raw"].to_string().contains(&url),
+            WAIT,
+        )
+        .await;
+        let page = decide(
+            &mut modo,
+            ids[1],
+            &[("action", "dismiss"), ("forward", "on")],
+        )
+        .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let flag = peer.wait_for_inbox(|a| a["type"] == "Flag", WAIT).await;
+        let objects = flag["object"].as_array().unwrap();
+        assert!(objects.contains(&json!(peer_note)), "{flag}");
+        assert_eq!(flag["raw"]["content"], "Arnaque");
+    }
+);

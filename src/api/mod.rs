@@ -8,6 +8,7 @@ pub mod follows;
 pub mod instance;
 pub mod polls;
 pub mod proposals;
+pub mod reports;
 pub mod statuses;
 
 use axum::Router;
@@ -69,6 +70,7 @@ pub fn router(ctx: &AppContext) -> Router<AppContext> {
         .routes(routes!(polls::create_questionnaire))
         .routes(routes!(polls::questionnaire))
         .routes(routes!(polls::respond))
+        .routes(routes!(reports::create))
         .split_for_parts();
     let document = serde_json::to_value(&openapi).unwrap_or_default();
     router

@@ -14,7 +14,7 @@ use crate::civic::debates::bounded;
 use crate::civic::now;
 use crate::db::AnyConnection;
 use crate::error::{Error, Result};
-use crate::ids::{ActorId, CommentId, DebateId, RemoteActorId};
+use crate::ids::{ActorId, CommentId, DebateId, NoteId, RemoteActorId};
 use crate::model::schema::{
     accounts, actors, api_tokens, comments, debates, follows, moderation_actions, remote_blocks,
     reports, warnings,
@@ -52,6 +52,8 @@ pub enum Target {
     Comment(CommentId),
     Debate(DebateId),
     Account(ActorId),
+    /// A post: ours, or another server's kept here.
+    Note(NoteId),
 }
 
 /// A report in the queue.
@@ -71,10 +73,16 @@ pub struct Report {
     pub status: String,
     pub created_at: NaiveDateTime,
     pub resolved_at: Option<NaiveDateTime>,
+    pub note_id: Option<NoteId>,
 }
 
-/// Where the reported thing is: a local path (`/comments/3`, `/users/karim`); empty when it is gone.
+/// Where the reported thing is: a local path (`/comments/3`, `/users/karim`, `/notes/5`), or another server's
+/// post's id; empty when it is gone.
 pub fn target_of(conn: &mut AnyConnection, report: &Report) -> Result<String> {
+    if let Some(id) = report.note_id {
+        let note = crate::civic::notes::note(conn, id)?;
+        return Ok(note.ap_id.unwrap_or_else(|| format!("/notes/{id}")));
+    }
     Ok(
         match (report.comment_id, report.debate_id, report.account_id) {
             (Some(c), _, _) => format!("/comments/{c}"),
@@ -101,6 +109,18 @@ pub fn commune_of(conn: &mut AnyConnection, target: Target) -> Result<Option<Act
             .first::<Option<ActorId>>(conn)
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("no debate {d}")))?,
+        // A post of ours, to its author's commune (or the commune's own); another server's, to the reporter's.
+        Target::Note(n) => match crate::civic::notes::note(conn, n)?.author_id {
+            Some(author) => Some(
+                crate::model::schema::accounts::table
+                    .find(author)
+                    .select(crate::model::schema::accounts::commune_id)
+                    .first::<ActorId>(conn)
+                    .optional()?
+                    .unwrap_or(author),
+            ),
+            None => None,
+        },
         // An account is reported to its own commune's moderators.
         Target::Account(a) => Some(
             crate::model::schema::accounts::table
@@ -115,6 +135,9 @@ pub fn commune_of(conn: &mut AnyConnection, target: Target) -> Result<Option<Act
 
 /// The local author of what a report is about: a comment's, a debate's, or the account itself.
 fn author_of(conn: &mut AnyConnection, report: &Report) -> Result<Option<ActorId>> {
+    if let Some(id) = report.note_id {
+        return Ok(crate::civic::notes::note(conn, id)?.author_id);
+    }
     Ok(
         match (report.comment_id, report.debate_id, report.account_id) {
             (Some(c), _, _) => comments::table
@@ -147,6 +170,7 @@ fn already_reported(
         Target::Comment(c) => query.filter(reports::comment_id.eq(c)),
         Target::Debate(d) => query.filter(reports::debate_id.eq(d)),
         Target::Account(a) => query.filter(reports::account_id.eq(a)),
+        Target::Note(n) => query.filter(reports::note_id.eq(n)),
     };
     query = match by {
         (Some(a), _) => query.filter(reports::reporter_id.eq(a)),
@@ -165,10 +189,11 @@ fn insert(
     comment: &str,
     by: (Option<ActorId>, Option<RemoteActorId>, Option<&str>),
 ) -> Result<i64> {
-    let (comment_id, debate_id, account_id) = match target {
-        Target::Comment(c) => (Some(c), None, None),
-        Target::Debate(d) => (None, Some(d), None),
-        Target::Account(a) => (None, None, Some(a)),
+    let (comment_id, debate_id, account_id, note_id) = match target {
+        Target::Comment(c) => (Some(c), None, None, None),
+        Target::Debate(d) => (None, Some(d), None, None),
+        Target::Account(a) => (None, None, Some(a), None),
+        Target::Note(n) => (None, None, None, Some(n)),
     };
     Ok(diesel::insert_into(reports::table)
         .values((
@@ -179,6 +204,7 @@ fn insert(
             reports::comment_id.eq(comment_id),
             reports::debate_id.eq(debate_id),
             reports::account_id.eq(account_id),
+            reports::note_id.eq(note_id),
             reports::reason.eq(reason.as_str()),
             reports::comment.eq(comment),
             reports::created_at.eq(now()),
@@ -234,7 +260,7 @@ pub fn remote_flag(
     let posts: Vec<Target> = targets
         .iter()
         .copied()
-        .filter(|t| matches!(t, Target::Comment(_) | Target::Debate(_)))
+        .filter(|t| matches!(t, Target::Comment(_) | Target::Debate(_) | Target::Note(_)))
         .collect();
     let chosen: Vec<Target> = if posts.is_empty() {
         targets.iter().copied().take(1).collect()
@@ -327,6 +353,9 @@ pub fn remote_author_of(
     conn: &mut AnyConnection,
     report: &Report,
 ) -> Result<Option<RemoteActorId>> {
+    if let Some(id) = report.note_id {
+        return Ok(crate::civic::notes::note(conn, id)?.remote_author_id);
+    }
     Ok(match (report.comment_id, report.debate_id) {
         (Some(c), _) => comments::table
             .find(c)
@@ -406,12 +435,16 @@ pub fn resolve(
     };
     match action {
         Action::Dismiss | Action::Warn => {}
-        Action::Hide => {
-            let comment = report
-                .comment_id
-                .ok_or_else(|| Error::invalid("action", "only a reported comment can be hidden"))?;
-            crate::civic::debates::hide_comment(conn, moderator, comment)?;
-        }
+        Action::Hide => match (report.comment_id, report.note_id) {
+            (Some(comment), _) => crate::civic::debates::hide_comment(conn, moderator, comment)?,
+            (None, Some(note)) => hide_note(conn, note)?,
+            _ => {
+                return Err(Error::invalid(
+                    "action",
+                    "only a reported comment or post can be hidden",
+                ));
+            }
+        },
         Action::Suspend => suspend(conn, moderator, local_author()?, decision.days)?,
         Action::Block => block(conn, moderator, remote_author()?, Some(report.commune_id))?,
         Action::BlockInstance => block(conn, moderator, remote_author()?, None)?,
@@ -440,6 +473,22 @@ pub fn resolve(
     }
     if let (true, Some(remote)) = (decision.forward, remote) {
         forward(conn, moderator, &report, remote, &target)?;
+    }
+    Ok(())
+}
+
+/// A moderator takes a post down: it is shown nowhere any more (its text is kept for the audit), and a post of
+/// ours is deleted on the servers of its author's followers.
+fn hide_note(conn: &mut AnyConnection, id: NoteId) -> Result<()> {
+    let note = crate::civic::notes::note(conn, id)?;
+    if note.deleted {
+        return Ok(());
+    }
+    diesel::update(crate::model::schema::notes::table.find(id))
+        .set(crate::model::schema::notes::deleted.eq(true))
+        .execute(conn)?;
+    if let Some(author) = note.author_id {
+        crate::civic::outbox::record(conn, EventKind::NoteDeleted, author, id.0, None, "")?;
     }
     Ok(())
 }

@@ -1198,14 +1198,15 @@ fn plan(
             };
             let report = crate::civic::moderation::find(conn, event.subject_id)?;
             let mut objects = vec![parse(&reported.ap_id)?];
-            let post: Option<String> = match (report.comment_id, report.debate_id) {
-                (Some(c), _) => comments::table
+            let post: Option<String> = match (report.comment_id, report.debate_id, report.note_id) {
+                (_, _, Some(n)) => crate::civic::notes::note(conn, n)?.ap_id,
+                (Some(c), _, _) => comments::table
                     .find(c)
                     .select(comments::ap_id)
                     .first::<Option<String>>(conn)
                     .optional()?
                     .flatten(),
-                (None, Some(d)) => debates::table
+                (None, Some(d), _) => debates::table
                     .find(d)
                     .select(debates::ap_id)
                     .first::<Option<String>>(conn)

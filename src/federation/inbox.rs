@@ -782,6 +782,10 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
                             targets.push(Target::Comment(c));
                         } else if let Some(d) = urls.parse_debate(id) {
                             targets.push(Target::Debate(d));
+                        } else if let Some(n) = urls.parse_note(id) {
+                            if crate::civic::notes::note(conn, n).is_ok() {
+                                targets.push(Target::Note(n));
+                            }
                         } else if let Some((kind, name)) =
                             Url::parse(id).ok().and_then(|u| urls.parse_actor(&u))
                             && let Some(actor) = queries::actor_of_kind(conn, kind, &name)?

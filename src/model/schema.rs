@@ -504,6 +504,7 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamp,
         resolved_at -> Nullable<Timestamp>,
+        note_id -> Nullable<BigInt>,
     }
 }
 

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::civic::moderation::{self, Report, Target};
 use crate::db::queries;
 use crate::error::Error;
-use crate::ids::{CommentId, DebateId};
+use crate::ids::{CommentId, DebateId, NoteId};
 use crate::model::{ModerationAction, ReportReason};
 use crate::web::forms::{self, FormErrors, Input};
 use crate::web::i18n::Lang;
@@ -34,6 +34,8 @@ pub struct ReportQuery {
     #[serde(default)]
     debate: Option<String>,
     #[serde(default)]
+    note: Option<String>,
+    #[serde(default)]
     account: Option<String>,
 }
 
@@ -46,6 +48,8 @@ pub struct ReportForm {
     #[serde(default)]
     debate_id: String,
     #[serde(default)]
+    note_id: String,
+    #[serde(default)]
     account: String,
     #[serde(default)]
     reason: String,
@@ -53,20 +57,29 @@ pub struct ReportForm {
     comment: String,
 }
 
+impl ReportForm {
+    fn about(&self) -> ReportQuery {
+        ReportQuery {
+            comment: Some(self.comment_id.clone()),
+            debate: Some(self.debate_id.clone()),
+            note: Some(self.note_id.clone()),
+            account: Some(self.account.clone()),
+        }
+    }
+}
+
 /// What a report form is about, and where to go back to.
-async fn target(
-    v: &Visitor,
-    comment: Option<&str>,
-    debate: Option<&str>,
-    account: Option<&str>,
-) -> Result<(Target, String), Error> {
+async fn target(v: &Visitor, about: &ReportQuery) -> Result<(Target, String), Error> {
     let bad = || Error::NotFound("nothing to report".into());
+    let given = |field: &Option<String>| field.clone().filter(|f| !f.is_empty());
     let post = match (
-        comment.filter(|c| !c.is_empty()),
-        debate.filter(|d| !d.is_empty()),
+        given(&about.comment),
+        given(&about.debate),
+        given(&about.note),
     ) {
-        (Some(c), _) => Some(Target::Comment(CommentId(c.parse().map_err(|_| bad())?))),
-        (None, Some(d)) => Some(Target::Debate(DebateId(d.parse().map_err(|_| bad())?))),
+        (Some(c), _, _) => Some(Target::Comment(CommentId(c.parse().map_err(|_| bad())?))),
+        (None, Some(d), _) => Some(Target::Debate(DebateId(d.parse().map_err(|_| bad())?))),
+        (None, None, Some(n)) => Some(Target::Note(NoteId(n.parse().map_err(|_| bad())?))),
         _ => None,
     };
     if let Some(post) = post {
@@ -77,12 +90,12 @@ async fn target(
         let back = match post {
             Target::Comment(id) => format!("/comments/{id}"),
             Target::Debate(id) => format!("/debates/{id}"),
-            _ => String::new(),
+            Target::Note(id) => format!("/notes/{id}"),
+            Target::Account(_) => String::new(),
         };
         return Ok((post, back));
     }
-    let name = account
-        .filter(|a| !a.is_empty())
+    let name = given(&about.account)
         .ok_or_else(bad)?
         .trim_start_matches('@')
         .to_string();
@@ -120,6 +133,7 @@ async fn report_page(
             (forms::csrf(&csrf))
             input type="hidden" name="comment_id" value=(form.comment_id);
             input type="hidden" name="debate_id" value=(form.debate_id);
+            input type="hidden" name="note_id" value=(form.note_id);
             input type="hidden" name="account" value=(form.account);
             (forms::select(lang, "reason", &lang.t("field-report-reason"), &reasons(lang), &form.reason, errors))
             (forms::textarea(lang, Input::text("comment", lang.t("field-report-comment"), &form.comment)
@@ -135,20 +149,14 @@ pub async fn report_form(v: Visitor, Query(q): Query<ReportQuery>) -> Response {
     if let Err(r) = v.require_login() {
         return r;
     }
-    let back = match target(
-        &v,
-        q.comment.as_deref(),
-        q.debate.as_deref(),
-        q.account.as_deref(),
-    )
-    .await
-    {
+    let back = match target(&v, &q).await {
         Ok((_, back)) => back,
         Err(e) => return v.error(&e),
     };
     let form = ReportForm {
         comment_id: q.comment.unwrap_or_default(),
         debate_id: q.debate.unwrap_or_default(),
+        note_id: q.note.unwrap_or_default(),
         account: q.account.unwrap_or_default(),
         reason: "insult".into(),
         ..ReportForm::default()
@@ -161,14 +169,7 @@ pub async fn report(v: Visitor, Form(form): Form<ReportForm>) -> Response {
         Ok(me) => me,
         Err(r) => return r,
     };
-    let (what, back) = match target(
-        &v,
-        Some(&form.comment_id),
-        Some(&form.debate_id),
-        Some(&form.account),
-    )
-    .await
-    {
+    let (what, back) = match target(&v, &form.about()).await {
         Ok(found) => found,
         Err(e) => return v.error(&e),
     };
@@ -234,13 +235,15 @@ pub async fn queue(v: Visitor, Query(q): Query<QueueQuery>) -> Response {
             let (reports, next) = moderation::queue(conn, &account, q.after)?;
             for report in reports {
                 let target = moderation::target_of(conn, &report)?;
-                let excerpt = match report.comment_id {
-                    Some(c) => crate::model::schema::comments::table
+                let excerpt = match (report.comment_id, report.note_id) {
+                    (Some(c), _) => crate::model::schema::comments::table
                         .find(c)
                         .select(crate::model::schema::comments::content_html)
                         .first::<String>(conn)
                         .optional()?,
-                    None => None,
+                    // Posts are kept sanitized (ours are escaped text, others' cleaned HTML).
+                    (None, Some(n)) => Some(crate::civic::notes::note(conn, n)?.content),
+                    _ => None,
                 };
                 let by = match (report.reporter_id, report.remote_reporter_id) {
                     (Some(a), _) => queries::actor_by_id(conn, a)?.display_name,

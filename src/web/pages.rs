@@ -438,9 +438,13 @@ pub async fn note_page(v: Visitor, id: String) -> Response {
     }
     let title = lang.ta("post-by", &[("name", author.display_name.clone().into())]);
     let url = v.ctx.urls.note(note.id).to_string();
+    let reportable = v.me.as_ref().is_some_and(|m| m.actor.id != author.id);
     let body = html! {
         h1 class="visually-hidden" { (title) }
         (post_card(lang, &note, &author))
+        @if reportable {
+            p { a class="report" href=(format!("/report?note={}", note.id)) { (lang.t("post-report")) } }
+        }
     };
     let og = OpenGraph {
         title: &title,

@@ -6,5 +6,6 @@ ALTER TABLE moderation_actions DROP CONSTRAINT moderation_actions_action_check;
 ALTER TABLE moderation_actions ADD CONSTRAINT moderation_actions_action_check
     CHECK (action IN ('dismiss', 'hide', 'warn'));
 DROP TABLE remote_blocks;
+ALTER TABLE reports DROP COLUMN note_id;
 ALTER TABLE communes DROP COLUMN residents_only;
 ALTER TABLE accounts DROP COLUMN suspended_until;

@@ -39,5 +39,6 @@ CREATE INDEX moderation_actions_commune ON moderation_actions (commune_id, id);
 CREATE INDEX warnings_account ON warnings (account_id, id);
 
 DROP TABLE remote_blocks;
+ALTER TABLE reports DROP COLUMN note_id;
 ALTER TABLE communes DROP COLUMN residents_only;
 ALTER TABLE accounts DROP COLUMN suspended_until;

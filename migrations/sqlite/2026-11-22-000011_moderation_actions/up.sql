@@ -3,6 +3,8 @@
 -- its residents (its content not public).
 ALTER TABLE accounts ADD COLUMN suspended_until TIMESTAMP;
 ALTER TABLE communes ADD COLUMN residents_only BOOLEAN NOT NULL DEFAULT FALSE;
+-- A post (a Note, ours or another server's) can be reported too.
+ALTER TABLE reports ADD COLUMN note_id BIGINT REFERENCES notes (id) ON DELETE SET NULL;
 
 -- A remote account blocked by a commune, or by the instance (no commune). Known by its actor id, so that a
 -- Delete and a new fetch of the same account do not lift the block.

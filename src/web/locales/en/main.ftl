@@ -497,6 +497,7 @@ suspension-forever = For good
 field-forward = Also forward the report to { $site } (without your name or the reporter's)
 moderation-suspended = Suspended accounts
 moderation-next = Next reports
+post-report = Report this post
 transparency-communes = The other communes of this instance
 login-suspended = This account is suspended for good by the moderators.
 login-suspended-until = This account is suspended by the moderators until { $date }.

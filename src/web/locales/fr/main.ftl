@@ -500,6 +500,7 @@ suspension-forever = Définitivement
 field-forward = Transmettre aussi le signalement à { $site } (sans votre nom ni celui de l’auteur du signalement)
 moderation-suspended = Comptes suspendus
 moderation-next = Signalements suivants
+post-report = Signaler cette publication
 transparency-communes = Les autres communes de cette instance
 login-suspended = Ce compte est suspendu définitivement par la modération.
 login-suspended-until = Ce compte est suspendu par la modération jusqu’au { $date }.
