@@ -610,6 +610,44 @@ both_backends!(
         assert_eq!(sent["status"], 403, "{sent}");
         assert!(!WebClient::new(&alpha).get(&path).await.has("Encore moi"));
 
+        // The block is lifted: the peer is told with an Undo of the same Block, and may follow again.
+        let queue = modo.get("/moderation").await;
+        assert!(
+            queue.has(&peer.actor_id),
+            "listed as blocked: {}",
+            queue.body
+        );
+        let lift = queue
+            .body
+            .split("action=\"/moderation/blocks/")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap()
+            .to_string();
+        let page = modo
+            .submit("/moderation", &format!("/moderation/blocks/{lift}"), &[])
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let undo = peer
+            .wait_for_inbox(
+                |a| a["type"] == "Undo" && a["raw"]["object"]["type"] == "Block",
+                WAIT,
+            )
+            .await;
+        assert_eq!(undo["raw"]["object"]["id"], block["id"], "{undo} {block}");
+        let follow = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/activities/refollow-2", peer.base), "type": "Follow", "actor": peer.actor_id,
+            "object": commune,
+        });
+        let sent = peer
+            .control_post(
+                "/send-raw",
+                json!({ "inbox": alpha.url("/inbox"), "activity": follow }),
+            )
+            .await;
+        assert_eq!(sent["status"], 202, "{sent}");
+
         // The suspension is lifted: karim signs in again. Every action is in the audit log.
         let page = modo
             .submit("/moderation", "/moderation/suspensions/karim", &[])

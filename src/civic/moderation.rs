@@ -653,6 +653,93 @@ fn block(
     crate::civic::outbox::record(conn, EventKind::AccountBlocked, from, id, Some(remote), "")
 }
 
+/// A block in force: its id, the blocked actor's id, and whether it holds for the whole instance.
+#[derive(Clone, Debug, Queryable)]
+pub struct Block {
+    pub id: i64,
+    pub actor_ap_id: String,
+    pub commune_id: Option<ActorId>,
+    pub created_at: NaiveDateTime,
+}
+
+/// The blocks a moderator sees: their commune's, and the instance's.
+pub fn blocks(conn: &mut AnyConnection, moderator: &Account) -> Result<Vec<Block>> {
+    require_moderator(moderator, moderator.commune_id)?;
+    Ok(remote_blocks::table
+        .filter(
+            remote_blocks::commune_id
+                .eq(moderator.commune_id)
+                .or(remote_blocks::commune_id.is_null()),
+        )
+        .order(remote_blocks::id.asc())
+        .select((
+            remote_blocks::id,
+            remote_blocks::actor_ap_id,
+            remote_blocks::commune_id,
+            remote_blocks::created_at,
+        ))
+        .load(conn)?)
+}
+
+/// Lifts a block (an instance-wide one: admins only); the account's server gets an `Undo` of the `Block`.
+/// What was hidden stays hidden, and ended follows stay ended.
+pub fn unblock(conn: &mut AnyConnection, moderator: &Account, id: i64) -> Result<()> {
+    let block: Block = remote_blocks::table
+        .find(id)
+        .select((
+            remote_blocks::id,
+            remote_blocks::actor_ap_id,
+            remote_blocks::commune_id,
+            remote_blocks::created_at,
+        ))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no block {id}")))?;
+    let from = match block.commune_id {
+        Some(c) => {
+            require_moderator(moderator, c)?;
+            c
+        }
+        None if moderator.role == Role::Admin => {
+            crate::db::queries::instance_actor(conn)?
+                .ok_or_else(|| Error::NotFound("no instance actor".into()))?
+                .id
+        }
+        None => {
+            return Err(Error::Forbidden(
+                "only an admin lifts a block from the whole instance".into(),
+            ));
+        }
+    };
+    diesel::delete(remote_blocks::table.find(id)).execute(conn)?;
+    log(
+        conn,
+        moderator,
+        block.commune_id.unwrap_or(moderator.commune_id),
+        Action::Lift,
+        None,
+        &block.actor_ap_id,
+        "other",
+        "",
+    )?;
+    let remote: Option<RemoteActorId> = crate::model::schema::remote_actors::table
+        .filter(crate::model::schema::remote_actors::ap_id.eq(&block.actor_ap_id))
+        .select(crate::model::schema::remote_actors::id)
+        .first(conn)
+        .optional()?;
+    match remote {
+        Some(remote) => crate::civic::outbox::record(
+            conn,
+            EventKind::AccountUnblocked,
+            from,
+            id,
+            Some(remote),
+            "",
+        ),
+        None => Ok(()),
+    }
+}
+
 /// Whether a remote account is blocked from the instance, or from `commune`.
 pub fn is_blocked(
     conn: &mut AnyConnection,

@@ -1172,19 +1172,38 @@ fn plan(
                 None => None,
             }
         }
-        // A remote account blocked by the commune (or the instance): told so, as Mastodon tells of a block.
-        EventKind::AccountBlocked => {
+        // A remote account blocked by the commune (or the instance): told so, as Mastodon tells of a block;
+        // and the `Undo` of that `Block` when it is lifted.
+        EventKind::AccountBlocked | EventKind::AccountUnblocked => {
             let Some(blocked) = target else {
                 return Ok(None);
             };
-            Some(Planned {
-                activity: activity(
-                    "Block",
+            let to = vec![blocked.ap_id.clone()];
+            let block = activity(
+                "Block",
+                urls.block(event.subject_id),
+                ObjectOut::Link(parse(&blocked.ap_id)?),
+                to.clone(),
+                vec![],
+            );
+            let out = if event.kind == EventKind::AccountBlocked {
+                block
+            } else {
+                let inner = ActivityOut {
+                    context: None,
+                    published: None,
+                    ..block
+                };
+                activity(
+                    "Undo",
                     urls.activity(),
-                    ObjectOut::Link(parse(&blocked.ap_id)?),
-                    vec![blocked.ap_id.clone()],
+                    ObjectOut::Activity(Box::new(inner)),
+                    to,
                     vec![],
-                ),
+                )
+            };
+            Some(Planned {
+                activity: out,
                 listed: false,
                 note: None,
                 inboxes: vec![blocked.inbox.clone()],

@@ -95,6 +95,11 @@ impl Urls {
         self.join(&format!("/follows/{id}"))
     }
 
+    /// A `Block` we sent: its `Undo` names it again.
+    pub fn block(&self, id: i64) -> Url {
+        self.join(&format!("/blocks/{id}"))
+    }
+
     /// Any other activity we send: a random name, since nothing refers to it afterwards.
     pub fn activity(&self) -> Url {
         use rand::RngCore;

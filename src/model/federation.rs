@@ -106,6 +106,7 @@ text_enum!(
         FollowAccepted => "follow_accepted",
         FollowRejected => "follow_rejected",
         AccountBlocked => "account_blocked",
+        AccountUnblocked => "account_unblocked",
         ReportForwarded => "report_forwarded",
     }
 );

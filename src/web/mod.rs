@@ -103,6 +103,7 @@ pub fn router() -> Router<AppContext> {
         .route("/moderation", get(moderation::queue))
         .route("/moderation/reports/{id}", post(moderation::resolve))
         .route("/moderation/suspensions/{username}", post(moderation::lift))
+        .route("/moderation/blocks/{id}", post(moderation::unblock))
         .route("/moderation/log", get(moderation::audit_log))
         .route("/transparency", get(moderation::transparency))
         .route("/polls", get(polls::list).post(polls::create))

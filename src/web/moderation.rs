@@ -232,6 +232,7 @@ pub async fn queue(v: Visitor, Query(q): Query<QueueQuery>) -> Response {
         .run(move |conn| {
             let mut items = vec![];
             let suspended = moderation::suspended(conn, &account)?;
+            let blocks = moderation::blocks(conn, &account)?;
             let (reports, next) = moderation::queue(conn, &account, q.after)?;
             for report in reports {
                 let target = moderation::target_of(conn, &report)?;
@@ -262,10 +263,10 @@ pub async fn queue(v: Visitor, Query(q): Query<QueueQuery>) -> Response {
                     remote,
                 });
             }
-            Ok((items, suspended, next))
+            Ok((items, suspended, next, blocks))
         })
         .await;
-    let (items, suspended, next) = match found {
+    let (items, suspended, next, blocks) = match found {
         Ok(found) => found,
         Err(e) => return v.error(&e),
     };
@@ -321,6 +322,24 @@ pub async fn queue(v: Visitor, Query(q): Query<QueueQuery>) -> Response {
         }
         @if let Some(next) = next {
             p { a rel="next" href=(format!("/moderation?after={next}")) { (lang.t("moderation-next")) } }
+        }
+        @if !blocks.is_empty() {
+            h2 id="blocked" { (lang.t("moderation-blocked")) }
+            ul {
+                @for b in &blocks {
+                    li {
+                        (b.actor_ap_id) " — "
+                        @if b.commune_id.is_some() { (lang.t("moderation-action-block")) } @else { (lang.t("moderation-action-block_instance")) }
+                        " (" (lang.datetime(b.created_at)) ")"
+                        @if b.commune_id.is_some() || admin {
+                            form method="post" action=(format!("/moderation/blocks/{}", b.id)) class="inline" {
+                                (forms::csrf(&csrf))
+                                button type="submit" class="link" { (lang.t("moderation-unblock")) }
+                            }
+                        }
+                    }
+                }
+            }
         }
         @if !suspended.is_empty() {
             h2 id="suspended" { (lang.t("moderation-suspended")) }
@@ -395,26 +414,48 @@ pub async fn resolve(
 pub async fn lift(
     v: Visitor,
     Path(username): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    Form(form): Form<CsrfForm>,
 ) -> Response {
-    let csrf = form
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map_or("", |(_, v)| v.as_str());
-    let me = match v.form_poster(csrf).await {
+    undo(v, form, "/moderation#suspended", move |conn, me| {
+        moderation::lift(conn, me, &username, "")
+    })
+    .await
+}
+
+/// Lifts a block of a remote account (`POST /moderation/blocks/{id}`).
+pub async fn unblock(v: Visitor, Path(id): Path<i64>, Form(form): Form<CsrfForm>) -> Response {
+    undo(v, form, "/moderation#blocked", move |conn, me| {
+        moderation::unblock(conn, me, id)
+    })
+    .await
+}
+
+#[derive(Deserialize, Default)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// A moderator takes back a suspension or a block, then comes back to the queue.
+async fn undo(
+    v: Visitor,
+    form: CsrfForm,
+    back: &str,
+    work: impl FnOnce(&mut crate::db::AnyConnection, &crate::model::Account) -> crate::error::Result<()>
+    + Send
+    + 'static,
+) -> Response {
+    let me = match v.form_poster(&form.csrf).await {
         Ok(me) => me,
         Err(r) => return r,
     };
     let account = me.account.clone();
-    let result = v
-        .ctx
-        .db
-        .transaction(move |conn| moderation::lift(conn, &account, &username, ""))
-        .await;
+    let result = v.ctx.db.transaction(move |conn| work(conn, &account)).await;
     match result {
         Ok(()) => {
+            v.ctx.wake.notify_one();
             v.flash("flash-moderated").await;
-            Redirect::to("/moderation#suspended").into_response()
+            Redirect::to(back).into_response()
         }
         Err(e) => v.error(&e),
     }
