@@ -596,6 +596,18 @@ both_backends!(
             )
             .await;
         assert_eq!(sent["status"], 403, "{sent}");
+        // Nor through a reply to its own comment (a remote id, in the commune's debate).
+        let mut deeper = reply.clone();
+        deeper["id"] = json!(format!("{}/activities/after-block-2", peer.base));
+        deeper["object"]["id"] = json!(format!("{}/notes/after-block-2", peer.base));
+        deeper["object"]["inReplyTo"] = json!(peer_note);
+        let sent = peer
+            .control_post(
+                "/send-raw",
+                json!({ "inbox": alpha.url("/inbox"), "activity": deeper }),
+            )
+            .await;
+        assert_eq!(sent["status"], 403, "{sent}");
         let follow = json!({
             "@context": "https://www.w3.org/ns/activitystreams",
             "id": format!("{}/activities/refollow", peer.base), "type": "Follow", "actor": peer.actor_id,
@@ -833,6 +845,14 @@ both_backends!(
             !karim.get(&post_path).await.has(&form),
             "not under one's own"
         );
+        let page = karim
+            .submit(
+                &form,
+                "/report",
+                &[("note_id", &post_id), ("reason", "insult")],
+            )
+            .await;
+        assert_eq!(page.status, 422, "one's own post: {}", page.body);
         let page = lea
             .submit(
                 &form,

@@ -9,6 +9,16 @@ use crate::context::AppContext;
 use crate::error::Error;
 use crate::model::{Account, Actor};
 
+/// The token of an `Authorization: Bearer …` header, if there is one.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
 /// The account behind the request's `Authorization: Bearer …` token; 401 without a valid one.
 pub struct CurrentAccount {
     pub actor: Actor,
@@ -36,19 +46,12 @@ impl FromRequestParts<AppContext> for CurrentAccount {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, ctx: &AppContext) -> Result<Self, Error> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or_else(|| Error::Unauthorized("this endpoint needs an access token".into()))?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|h| {
-                h.strip_prefix("Bearer ")
-                    .or_else(|| h.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
+        if parts.headers.get(AUTHORIZATION).is_none() {
+            return Err(Error::Unauthorized(
+                "this endpoint needs an access token".into(),
+            ));
+        }
+        let token = bearer(&parts.headers)
             .ok_or_else(|| Error::Unauthorized("use Authorization: Bearer <token>".into()))?;
         let (actor, account) = tokens::authenticate(&ctx.db, token).await?;
         Ok(CurrentAccount { actor, account })

@@ -108,15 +108,7 @@ async fn residents_only(
         "/api/v1/instance" | "/api/v2/instance" | "/api/openapi.json"
     );
     if !open && ctx.policy().await.private {
-        let token = request
-            .headers()
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| {
-                h.strip_prefix("Bearer ")
-                    .or_else(|| h.strip_prefix("bearer "))
-            })
-            .map(str::trim)
+        let token = auth::bearer(request.headers())
             .unwrap_or_default()
             .to_string();
         let valid = !token.is_empty()

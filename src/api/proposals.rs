@@ -167,6 +167,9 @@ async fn detail(
             Ok((crate::civic::debates::debate(conn, id)?, view))
         })
         .await?;
+    if !ctx.policy().await.shows(debate.ap_id.as_deref()) {
+        return Err(Error::NotFound(format!("no proposal {id}")));
+    }
     Ok(ProposalDetailDto {
         proposal: dto(ctx, &debate, &view.proposal, view.theme.clone()),
         history: view

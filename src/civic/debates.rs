@@ -687,6 +687,7 @@ pub fn remote_comment(conn: &mut AnyConnection, new: RemoteComment) -> Result<()
         Answered::Comment(id) => (find_comment(conn, id)?.debate_id, Some(id)),
     };
     let found = debate(conn, debate_id)?;
+    crate::civic::moderation::refuse_blocked(conn, new.author, found.commune_id)?;
     if !found.accepts_comments(now()) {
         return Err(closed_error());
     }
@@ -822,6 +823,7 @@ pub fn remote_agree(
         return Err(Error::NotFound(format!("comment {comment} is deleted")));
     }
     let debate = debate(conn, found.debate_id)?;
+    crate::civic::moderation::refuse_blocked(conn, who, debate.commune_id)?;
     let inserted: Option<i64> =
         crate::on_each_backend!(conn, |c| diesel::insert_into(comment_likes::table)
             .values((

@@ -226,6 +226,20 @@ pub fn report(
     if target == Target::Account(reporter.actor_id) {
         return Err(Error::invalid("account", "you cannot report yourself"));
     }
+    if let Target::Note(id) = target {
+        // A post the reporter can read: public or unlisted, and still there; not their own.
+        let note = crate::civic::notes::note(conn, id)?;
+        let readable = matches!(
+            note.visibility,
+            crate::model::Visibility::Public | crate::model::Visibility::Unlisted
+        );
+        if note.deleted || !readable {
+            return Err(Error::NotFound(format!("no post {id}")));
+        }
+        if note.author_id == Some(reporter.actor_id) {
+            return Err(Error::invalid("note", "you cannot report your own post"));
+        }
+    }
     let commune = commune_of(conn, target)?.unwrap_or(reporter.commune_id);
     if already_reported(conn, target, (Some(reporter.actor_id), None))? {
         return Err(Error::Conflict(
@@ -326,14 +340,15 @@ pub fn queue(
             return Ok((mine, None));
         };
         for report in open {
+            if author_of(conn, &report)? == Some(moderator.actor_id) {
+                continue;
+            }
             if mine.len() == QUEUE_PAGE {
-                // One more open report: a next page.
+                // One more report to show: a next page.
                 let shown = mine.last().map(|r: &Report| r.id);
                 return Ok((mine, shown));
             }
-            if author_of(conn, &report)? != Some(moderator.actor_id) {
-                mine.push(report);
-            }
+            mine.push(report);
         }
         from = last;
     }
@@ -505,11 +520,7 @@ fn suspend(
         .find(who)
         .select(Account::as_select())
         .first(conn)?;
-    if crate::civic::accounts::speaks_for_commune(&account) && moderator.role != Role::Admin {
-        return Err(Error::Forbidden(
-            "only an admin suspends an official, a moderator or an admin".into(),
-        ));
-    }
+    may_suspend(moderator, &account)?;
     let until = match days {
         None => forever(),
         Some(d) if (1..=MAX_SUSPENSION_DAYS).contains(&d) => now() + chrono::Duration::days(d),
@@ -527,7 +538,26 @@ fn suspend(
     Ok(())
 }
 
-/// A moderator (an admin, when it is not their commune's) lifts a suspension before its end.
+/// Who suspends an account, or lifts its suspension: the moderators of its own commune; an admin, for an
+/// account of another commune or one who speaks for a commune.
+fn may_suspend(moderator: &Account, account: &Account) -> Result<()> {
+    if moderator.role == Role::Admin {
+        return Ok(());
+    }
+    if account.commune_id != moderator.commune_id {
+        return Err(Error::Forbidden(
+            "only an admin suspends someone of another commune".into(),
+        ));
+    }
+    if crate::civic::accounts::speaks_for_commune(account) {
+        return Err(Error::Forbidden(
+            "only an admin suspends an official, a moderator or an admin".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A moderator lifts a suspension before its end (with the same rights as to suspend).
 pub fn lift(
     conn: &mut AnyConnection,
     moderator: &Account,
@@ -537,7 +567,8 @@ pub fn lift(
     let note = bounded("note", note, MAX_NOTE, false)?;
     let (actor, account) = crate::db::queries::account_by_username(conn, username)?
         .ok_or_else(|| Error::NotFound(format!("no account {username}")))?;
-    require_moderator(moderator, account.commune_id)?;
+    require_moderator(moderator, moderator.commune_id)?;
+    may_suspend(moderator, &account)?;
     if account.suspended_until.is_none() {
         return Err(Error::Conflict(format!("@{username} is not suspended")));
     }
@@ -633,24 +664,30 @@ fn block(
     }
     for comment in theirs.load::<CommentId>(conn)? {
         // A comment in a debate the moderator manages is hidden everywhere it was relayed; elsewhere, here.
-        if crate::civic::debates::hide_comment(conn, moderator, comment).is_err() {
-            diesel::update(comments::table.find(comment))
-                .set((
-                    comments::hidden_at.eq(Some(now())),
-                    comments::hidden_by.eq(Some(moderator.actor_id)),
-                ))
-                .execute(conn)?;
+        match crate::civic::debates::hide_comment(conn, moderator, comment) {
+            Err(Error::Forbidden(_)) => {
+                diesel::update(comments::table.find(comment))
+                    .set((
+                        comments::hidden_at.eq(Some(now())),
+                        comments::hidden_by.eq(Some(moderator.actor_id)),
+                    ))
+                    .execute(conn)?;
+            }
+            other => other?,
         }
     }
     let from = match commune {
         Some(c) => c,
-        None => {
-            crate::db::queries::instance_actor(conn)?
-                .ok_or_else(|| Error::NotFound("no instance actor".into()))?
-                .id
-        }
+        None => instance_actor(conn)?,
     };
     crate::civic::outbox::record(conn, EventKind::AccountBlocked, from, id, Some(remote), "")
+}
+
+/// The instance actor, which speaks for the whole instance (blocks, forwarded reports).
+fn instance_actor(conn: &mut AnyConnection) -> Result<ActorId> {
+    Ok(crate::db::queries::instance_actor(conn)?
+        .ok_or_else(|| Error::NotFound("no instance actor".into()))?
+        .id)
 }
 
 /// A block in force: its id, the blocked actor's id, and whether it holds for the whole instance.
@@ -700,11 +737,7 @@ pub fn unblock(conn: &mut AnyConnection, moderator: &Account, id: i64) -> Result
             require_moderator(moderator, c)?;
             c
         }
-        None if moderator.role == Role::Admin => {
-            crate::db::queries::instance_actor(conn)?
-                .ok_or_else(|| Error::NotFound("no instance actor".into()))?
-                .id
-        }
+        None if moderator.role == Role::Admin => instance_actor(conn)?,
         None => {
             return Err(Error::Forbidden(
                 "only an admin lifts a block from the whole instance".into(),
@@ -740,6 +773,20 @@ pub fn unblock(conn: &mut AnyConnection, moderator: &Account, id: i64) -> Result
     }
 }
 
+/// `Forbidden` when a remote account is blocked from the instance, or from `commune`: what it sends there is
+/// not kept.
+pub fn refuse_blocked(
+    conn: &mut AnyConnection,
+    who: RemoteActorId,
+    commune: Option<ActorId>,
+) -> Result<()> {
+    let actor = crate::civic::remote::remote_actor(conn, who)?;
+    if is_blocked(conn, &actor.ap_id, commune)? {
+        return Err(Error::Forbidden(format!("{} is blocked here", actor.ap_id)));
+    }
+    Ok(())
+}
+
 /// Whether a remote account is blocked from the instance, or from `commune`.
 pub fn is_blocked(
     conn: &mut AnyConnection,
@@ -769,12 +816,11 @@ fn forward(
     remote: RemoteActorId,
     target: &str,
 ) -> Result<()> {
-    let instance = crate::db::queries::instance_actor(conn)?
-        .ok_or_else(|| Error::NotFound("no instance actor".into()))?;
+    let instance = instance_actor(conn)?;
     crate::civic::outbox::record(
         conn,
         EventKind::ReportForwarded,
-        instance.id,
+        instance,
         report.id,
         Some(remote),
         "",
@@ -890,4 +936,47 @@ pub fn warnings_of(
         .order(warnings::id.desc())
         .select((moderation_actions::note, warnings::created_at))
         .load(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(id: i64, commune: i64, role: Role) -> Account {
+        Account {
+            actor_id: ActorId(id),
+            commune_id: ActorId(commune),
+            role,
+            password_hash: None,
+            language: None,
+            charter_version: None,
+            resident: false,
+            suspended_until: None,
+        }
+    }
+
+    #[test]
+    fn who_may_suspend_whom() {
+        let modo = account(1, 100, Role::Moderator);
+        let admin = account(2, 100, Role::Admin);
+        let citizen_here = account(3, 100, Role::Citizen);
+        let citizen_there = account(4, 200, Role::Citizen);
+        let official_here = account(5, 100, Role::Official);
+        assert!(may_suspend(&modo, &citizen_here).is_ok());
+        assert!(
+            may_suspend(&modo, &citizen_there).is_err(),
+            "another commune's"
+        );
+        assert!(
+            may_suspend(&modo, &official_here).is_err(),
+            "one who speaks for it"
+        );
+        assert!(may_suspend(&admin, &official_here).is_ok());
+        assert!(may_suspend(&admin, &citizen_there).is_ok());
+    }
+
+    #[test]
+    fn for_good_is_far_away() {
+        assert!(forever() > now() + chrono::Duration::days(MAX_SUSPENSION_DAYS * 100));
+    }
 }

@@ -7,7 +7,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::civic::now;
-use crate::db::{Database, queries};
+use crate::db::{AnyConnection, Database, queries};
 use crate::error::{Error, Result};
 use crate::model::schema::api_tokens;
 use crate::model::{Account, Actor};
@@ -47,21 +47,26 @@ pub async fn create_token(db: &Database, username: &str) -> Result<String> {
     Ok(token)
 }
 
+/// The account of a token (by its digest), if any.
+fn holder(conn: &mut AnyConnection, stored: &str) -> Result<Option<(Actor, Account)>> {
+    let account = api_tokens::table
+        .filter(api_tokens::token_sha256.eq(stored))
+        .select(api_tokens::account_id)
+        .first::<crate::ids::ActorId>(conn)
+        .optional()?;
+    match account {
+        Some(id) => queries::account_by_id(conn, id),
+        None => Ok(None),
+    }
+}
+
 /// Whether a token opens an account here that is not suspended (nothing is recorded).
 pub async fn is_valid(db: &Database, token: &str) -> Result<bool> {
     let stored = digest(token);
     db.run(move |conn| {
-        let account = api_tokens::table
-            .filter(api_tokens::token_sha256.eq(&stored))
-            .select(api_tokens::account_id)
-            .first::<crate::ids::ActorId>(conn)
-            .optional()?;
-        Ok(match account {
-            Some(id) => queries::account_by_id(conn, id)?.is_some_and(|(actor, account)| {
-                actor.deleted_at.is_none() && account.suspended().is_none()
-            }),
-            None => false,
-        })
+        Ok(holder(conn, &stored)?.is_some_and(|(actor, account)| {
+            actor.deleted_at.is_none() && account.suspended().is_none()
+        }))
     })
     .await
 }
@@ -70,17 +75,11 @@ pub async fn is_valid(db: &Database, token: &str) -> Result<bool> {
 pub async fn authenticate(db: &Database, token: &str) -> Result<(Actor, Account)> {
     let stored = digest(token);
     db.transaction(move |conn| {
-        let account_id = api_tokens::table
-            .filter(api_tokens::token_sha256.eq(&stored))
-            .select(api_tokens::account_id)
-            .first::<crate::ids::ActorId>(conn)
-            .optional()?
+        let (actor, account) = holder(conn, &stored)?
             .ok_or_else(|| Error::Unauthorized("the access token is invalid".into()))?;
         diesel::update(api_tokens::table.filter(api_tokens::token_sha256.eq(&stored)))
             .set(api_tokens::last_used_at.eq(Some(now())))
             .execute(conn)?;
-        let (actor, account) = queries::account_by_id(conn, account_id)?
-            .ok_or_else(|| Error::Unauthorized("the access token is invalid".into()))?;
         if account.suspended().is_some() {
             return Err(Error::Forbidden(
                 crate::civic::accounts::suspension_message(&account),

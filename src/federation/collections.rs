@@ -188,6 +188,8 @@ pub async fn outbox(
             Ok((total, bodies))
         })
         .await?;
+    // What was sent before the commune was kept for its residents loses its public address too.
+    let private = ctx.policy().await.private;
     Ok(respond(&id, total, page, || {
         bodies
             .iter()
@@ -195,6 +197,9 @@ pub async fn outbox(
             .map(|mut v| {
                 if let Some(map) = v.as_object_mut() {
                     map.remove("@context");
+                }
+                if private {
+                    crate::federation::activities::without_public(&mut v);
                 }
                 v
             })

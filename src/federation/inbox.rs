@@ -177,13 +177,13 @@ async fn refuse_blocked(ctx: &AppContext, signer: &RemoteActor, activity: &Incom
         .db
         .run(move |conn| {
             use crate::civic::moderation::{Target, commune_of, is_blocked};
-            let target = about.as_deref().and_then(|u| {
-                urls.parse_comment(u)
-                    .map(Target::Comment)
-                    .or_else(|| urls.parse_debate(u).map(Target::Debate))
-            });
-            let commune = match (target, about.as_deref()) {
-                (Some(t), _) => commune_of(conn, t).ok().flatten(),
+            // A debate or comment here, or another server's comment in one of our debates.
+            let answered = match about.as_deref() {
+                Some(u) => debates::find_answered(conn, &urls, u)?,
+                None => None,
+            };
+            let commune = match (answered, about.as_deref()) {
+                (Some(a), _) => debates::debate_of(conn, a).ok().and_then(|d| d.commune_id),
                 (None, Some(u)) => match urls.parse_poll(u) {
                     Some(p) => crate::civic::polls::commune_of(conn, p)?,
                     None => match Url::parse(u).ok().and_then(|u| urls.parse_actor(&u)) {

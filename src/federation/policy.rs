@@ -64,8 +64,9 @@ impl Policy {
         match (self.rule_for(&host), self.mode) {
             (Some(ServerRule::Block), _) => true,
             (Some(ServerRule::Allow), _) => false,
-            // A silenced server is no member of a private space.
-            (Some(ServerRule::Silence), _) => self.private,
+            // Silencing lets nothing in that the mode refuses; nor is a silenced server a member of a private
+            // space.
+            (Some(ServerRule::Silence), mode) => self.private || mode != FederationMode::Open,
             (None, FederationMode::Open) => self.private,
             (None, _) => true,
         }
@@ -85,12 +86,6 @@ impl Policy {
     /// Whether a stored post is shown: it is ours (no id from elsewhere), or its server is not hidden.
     pub fn shows(&self, ap_id: Option<&str>) -> bool {
         !ap_id.is_some_and(|id| self.hides_id(id))
-    }
-
-    /// Whether the server of `url` is one the admin explicitly allowed (a partner, say): the only servers a
-    /// residents-only commune shares its content with.
-    pub fn is_member(&self, url: &url::Url) -> bool {
-        !self.refuses(url) && self.rule_for(&host_of(url)) == Some(ServerRule::Allow)
     }
 
     /// Reads the policy from the database.
@@ -491,12 +486,20 @@ mod tests {
             !p.refuses(&url("https://loud.example/users/a")?)
                 && p.hides(&url("https://loud.example/x")?)
         );
-        assert!(!p.is_member(&url("https://anyone.example/users/a")?));
+        p.mode = FederationMode::Allowlist;
+        assert!(
+            p.refuses(&url("https://loud.example/users/a")?),
+            "silenced is not allowed"
+        );
+        p.mode = FederationMode::Open;
         // A private space: only explicitly allowed servers are members, in open mode too.
         p.private = true;
         assert!(p.refuses(&url("https://anyone.example/users/a")?));
         assert!(p.refuses(&url("https://loud.example/users/a")?));
-        assert!(p.is_member(&url("https://neighbour.example/users/a")?));
+        assert!(
+            !p.refuses(&url("https://neighbour.example/users/a")?),
+            "a member"
+        );
         assert!(p.refuses(&url("https://social.spam.example/users/a")?));
         p.mode = FederationMode::Closed;
         assert!(p.refuses(&url("https://neighbour.example/users/a")?));

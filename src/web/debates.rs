@@ -1081,7 +1081,15 @@ pub async fn search(v: Visitor, Query(q): Query<SearchQuery>) -> Response {
         .run(move |conn| crate::db::search::search(conn, &query, FOUND))
         .await
     {
-        Ok(f) => f,
+        Ok(mut f) => {
+            // Nothing from a blocked or silenced server.
+            let policy = v.ctx.policy().await;
+            f.debates.retain(|d| policy.shows(d.ap_id.as_deref()));
+            f.comments.retain(|(c, d)| {
+                policy.shows(c.ap_id.as_deref()) && policy.shows(d.ap_id.as_deref())
+            });
+            f
+        }
         Err(e) => return v.error(&e),
     };
     let title = lang.t("search-title");
