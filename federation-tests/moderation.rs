@@ -29,20 +29,35 @@ async fn reports(instance: &crate::support::TestInstance) -> Vec<(String, String
         .unwrap()
 }
 
+/// Alpha (an official, a moderator and two citizens), beta (bob), and the peer; alpha's commune is followed
+/// from beta and from the peer.
+async fn town_and_neighbours(
+    backend: crate::support::Backend,
+) -> (
+    crate::support::network::Network,
+    crate::support::TestInstance,
+    crate::support::TestInstance,
+    crate::support::peer::Peer,
+    WebClient,
+) {
+    use crate::support::network::{ALPHA, BETA, Network};
+    let net = Network::new();
+    let alpha = net.instance(backend, ALPHA, |_| {}).await;
+    let beta = net.instance(backend, BETA, |_| {}).await;
+    person(&alpha, "marie", Role::Official).await;
+    person(&alpha, "modo", Role::Moderator).await;
+    person(&alpha, "karim", Role::Citizen).await;
+    person(&alpha, "lea", Role::Citizen).await;
+    let peer = crate::fedify::peer(&net);
+    let (_, bob) =
+        crate::proposals::commune_followed_from_beta_and_the_peer(&alpha, &beta, &peer).await;
+    (net, alpha, beta, peer, bob)
+}
+
 both_backends!(
     reports_from_here_and_the_peer_are_moderated_logged_and_counted,
     |backend| async move {
-        use crate::support::network::{ALPHA, BETA, Network};
-        let net = Network::new();
-        let alpha = net.instance(backend, ALPHA, |_| {}).await;
-        let beta = net.instance(backend, BETA, |_| {}).await;
-        person(&alpha, "marie", Role::Official).await;
-        person(&alpha, "modo", Role::Moderator).await;
-        person(&alpha, "karim", Role::Citizen).await;
-        person(&alpha, "lea", Role::Citizen).await;
-        let peer = crate::fedify::peer(&net);
-        let (_, bob) =
-            crate::proposals::commune_followed_from_beta_and_the_peer(&alpha, &beta, &peer).await;
+        let (_net, alpha, beta, peer, bob) = town_and_neighbours(backend).await;
 
         // A debate and karim's comment, which reaches beta.
         let mut marie = signed_in(&alpha, "marie").await;
@@ -156,13 +171,7 @@ both_backends!(
             "id": format!("{}/activities/flag-nothing", peer.base), "type": "Flag", "actor": peer.actor_id,
             "object": [format!("{}/users/someone", peer.base)], "content": "?",
         });
-        let sent = peer
-            .control_post(
-                "/send-raw",
-                json!({ "inbox": alpha.url("/inbox"), "activity": nothing }),
-            )
-            .await;
-        assert_eq!(sent["status"], 404, "{sent}");
+        assert_eq!(crate::policy::send_raw(&peer, &alpha, nothing).await, 404);
         eventually("two reports", WAIT, || async {
             (reports(&alpha).await.len() == 2).then_some(())
         })
@@ -174,13 +183,10 @@ both_backends!(
             "object": [karim_url, comment_url], "content": "<img src=x onerror=alert(1)>Encore",
         });
         for _ in 0..2 {
-            let sent = peer
-                .control_post(
-                    "/send-raw",
-                    json!({ "inbox": alpha.url("/inbox"), "activity": raw }),
-                )
-                .await;
-            assert_eq!(sent["status"], 202, "{sent}");
+            assert_eq!(
+                crate::policy::send_raw(&peer, &alpha, raw.clone()).await,
+                202
+            );
         }
         assert_eq!(
             reports(&alpha).await.len(),
@@ -387,17 +393,7 @@ async fn report_on(
 both_backends!(
     authors_are_suspended_blocked_and_reported_to_their_server,
     |backend| async move {
-        use crate::support::network::{ALPHA, BETA, Network};
-        let net = Network::new();
-        let alpha = net.instance(backend, ALPHA, |_| {}).await;
-        let beta = net.instance(backend, BETA, |_| {}).await;
-        person(&alpha, "marie", Role::Official).await;
-        person(&alpha, "modo", Role::Moderator).await;
-        person(&alpha, "karim", Role::Citizen).await;
-        person(&alpha, "lea", Role::Citizen).await;
-        let peer = crate::fedify::peer(&net);
-        let (_, _bob) =
-            crate::proposals::commune_followed_from_beta_and_the_peer(&alpha, &beta, &peer).await;
+        let (_net, alpha, _beta, peer, _bob) = town_and_neighbours(backend).await;
         let mut marie = signed_in(&alpha, "marie").await;
         let path =
             crate::debates::open_debate(&mut marie, "La fête du village", "Votre avis.").await;
@@ -589,37 +585,22 @@ both_backends!(
                         "attributedTo": peer.actor_id, "content": "Encore moi", "inReplyTo": debate,
                         "to": ["https://www.w3.org/ns/activitystreams#Public"] },
         });
-        let sent = peer
-            .control_post(
-                "/send-raw",
-                json!({ "inbox": alpha.url("/inbox"), "activity": reply }),
-            )
-            .await;
-        assert_eq!(sent["status"], 403, "{sent}");
+        assert_eq!(
+            crate::policy::send_raw(&peer, &alpha, reply.clone()).await,
+            403
+        );
         // Nor through a reply to its own comment (a remote id, in the commune's debate).
         let mut deeper = reply.clone();
         deeper["id"] = json!(format!("{}/activities/after-block-2", peer.base));
         deeper["object"]["id"] = json!(format!("{}/notes/after-block-2", peer.base));
         deeper["object"]["inReplyTo"] = json!(peer_note);
-        let sent = peer
-            .control_post(
-                "/send-raw",
-                json!({ "inbox": alpha.url("/inbox"), "activity": deeper }),
-            )
-            .await;
-        assert_eq!(sent["status"], 403, "{sent}");
+        assert_eq!(crate::policy::send_raw(&peer, &alpha, deeper).await, 403);
         let follow = json!({
             "@context": "https://www.w3.org/ns/activitystreams",
             "id": format!("{}/activities/refollow", peer.base), "type": "Follow", "actor": peer.actor_id,
             "object": commune,
         });
-        let sent = peer
-            .control_post(
-                "/send-raw",
-                json!({ "inbox": alpha.url("/inbox"), "activity": follow }),
-            )
-            .await;
-        assert_eq!(sent["status"], 403, "{sent}");
+        assert_eq!(crate::policy::send_raw(&peer, &alpha, follow).await, 403);
         assert!(!WebClient::new(&alpha).get(&path).await.has("Encore moi"));
 
         // The block is lifted: the peer is told with an Undo of the same Block, and may follow again.
@@ -652,13 +633,7 @@ both_backends!(
             "id": format!("{}/activities/refollow-2", peer.base), "type": "Follow", "actor": peer.actor_id,
             "object": commune,
         });
-        let sent = peer
-            .control_post(
-                "/send-raw",
-                json!({ "inbox": alpha.url("/inbox"), "activity": follow }),
-            )
-            .await;
-        assert_eq!(sent["status"], 202, "{sent}");
+        assert_eq!(crate::policy::send_raw(&peer, &alpha, follow).await, 202);
 
         // The suspension is lifted: karim signs in again. Every action is in the audit log.
         let page = modo

@@ -15,6 +15,21 @@ use parvis::model::Role;
 
 const WAIT: Duration = Duration::from_secs(30);
 
+/// An activity the peer signs and posts, as it is, to `to`'s shared inbox; the status answered.
+pub(crate) async fn send_raw(
+    peer: &crate::support::peer::Peer,
+    to: &crate::support::TestInstance,
+    activity: serde_json::Value,
+) -> u64 {
+    let sent = peer
+        .control_post(
+            "/send-raw",
+            json!({ "inbox": to.url("/inbox"), "activity": activity }),
+        )
+        .await;
+    sent["status"].as_u64().unwrap_or(0)
+}
+
 /// A `Follow` of karim by the peer, signed by the peer; the status alpha answers.
 pub(crate) async fn peer_follows(
     peer: &crate::support::peer::Peer,
@@ -26,13 +41,7 @@ pub(crate) async fn peer_follows(
         "id": format!("{}/follows/policy-{n}", peer.base), "type": "Follow", "actor": peer.actor_id,
         "object": alpha.url("/users/karim"),
     });
-    let sent = peer
-        .control_post(
-            "/send-raw",
-            json!({ "inbox": alpha.url("/inbox"), "activity": follow }),
-        )
-        .await;
-    sent["status"].as_u64().unwrap_or(0)
+    send_raw(peer, alpha, follow).await
 }
 
 async fn peer_rows(alpha: &crate::support::TestInstance, table: &'static str) -> i64 {
@@ -334,13 +343,7 @@ async fn peer_replies(
                     "attributedTo": peer.actor_id, "content": format!("<p>{text}</p>"), "inReplyTo": debate,
                     "to": ["https://www.w3.org/ns/activitystreams#Public"] },
     });
-    let sent = peer
-        .control_post(
-            "/send-raw",
-            json!({ "inbox": alpha.url("/inbox"), "activity": reply }),
-        )
-        .await;
-    sent["status"].as_u64().unwrap_or(0)
+    send_raw(peer, alpha, reply).await
 }
 
 both_backends!(
