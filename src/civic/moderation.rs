@@ -363,7 +363,7 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Report> {
         .ok_or_else(|| Error::NotFound(format!("no report {id}")))
 }
 
-/// The remote author of what a report is about: a comment's or a debate's from another server.
+/// The remote author of what a report is about: a post's, a comment's or a debate's from another server.
 pub fn remote_author_of(
     conn: &mut AnyConnection,
     report: &Report,
@@ -509,7 +509,7 @@ fn hide_note(conn: &mut AnyConnection, id: NoteId) -> Result<()> {
 }
 
 /// Suspends a local account for `days`, or for good: it can neither sign in nor use its tokens (they are
-/// revoked) until then. Only an admin suspends someone who speaks for the commune.
+/// revoked) until then. See [`may_suspend`] for who may.
 fn suspend(
     conn: &mut AnyConnection,
     moderator: &Account,
