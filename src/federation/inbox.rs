@@ -162,7 +162,9 @@ pub async fn receive(
 /// An account blocked from the instance, or from the commune an activity is about (what it follows, likes,
 /// answers or votes in), is refused. Taking back (`Undo`, `Delete`) is always accepted.
 async fn refuse_blocked(ctx: &AppContext, signer: &RemoteActor, activity: &Incoming) -> Result<()> {
-    if matches!(activity.kind.as_str(), "Undo" | "Delete") {
+    if matches!(activity.kind.as_str(), "Undo" | "Delete")
+        || !ctx.policy().await.blocks_account(&signer.ap_id, false)
+    {
         return Ok(());
     }
     // What the activity is about: its object, or what the object answers.
@@ -258,12 +260,7 @@ pub async fn require_signed_fetch(
     }
     let signer = verify_signature(ctx, &Method::GET, uri, headers, b"").await?;
     // An account the instance blocked reads nothing either.
-    let who = signer.ap_id.clone();
-    if ctx
-        .db
-        .run(move |conn| crate::civic::moderation::is_blocked(conn, &who, None))
-        .await?
-    {
+    if policy.blocks_account(&signer.ap_id, true) {
         return Err(Error::Forbidden(format!(
             "{} is blocked here",
             signer.ap_id

@@ -28,6 +28,9 @@ pub struct Policy {
     /// The commune is kept for its residents: only the servers the admin explicitly allowed (its members)
     /// federate, whatever the mode, and nothing is published as public.
     pub private: bool,
+    /// Remote accounts blocked by a moderator: actor id, and the commune (none: the whole instance). Kept
+    /// here so that the inbox looks further only for them.
+    pub blocked_accounts: Vec<(String, Option<crate::ids::ActorId>)>,
 }
 
 /// The host of a URL as rules name it: `Spam.Example.` is `spam.example`.
@@ -78,6 +81,13 @@ impl Policy {
         self.refuses(url) || self.rule_for(&host_of(url)) == Some(ServerRule::Silence)
     }
 
+    /// Whether a moderator blocked this remote account, from a commune (`instance_wide`: from the instance).
+    pub fn blocks_account(&self, actor: &str, instance_wide: bool) -> bool {
+        self.blocked_accounts
+            .iter()
+            .any(|(a, commune)| a == actor && (commune.is_none() || !instance_wide))
+    }
+
     /// `hides` for a stored id (a post's or an author's); an id that is not a URL is not hidden.
     pub fn hides_id(&self, id: &str) -> bool {
         url::Url::parse(id).is_ok_and(|u| self.hides(&u))
@@ -110,6 +120,12 @@ impl Policy {
                 .collect(),
             configured_blocks: configured_blocks.to_vec(),
             private: crate::civic::communes::residents_only(conn)?,
+            blocked_accounts: crate::model::schema::remote_blocks::table
+                .select((
+                    crate::model::schema::remote_blocks::actor_ap_id,
+                    crate::model::schema::remote_blocks::commune_id,
+                ))
+                .load(conn)?,
         })
     }
 }
@@ -469,6 +485,7 @@ mod tests {
             ],
             configured_blocks: vec!["bad.example".into()],
             private: false,
+            blocked_accounts: vec![],
         };
         assert!(!p.refuses(&url("https://anyone.example/users/a")?));
         assert!(p.refuses(&url("https://social.spam.example/users/a")?));

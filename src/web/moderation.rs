@@ -402,6 +402,8 @@ pub async fn resolve(
         .await;
     match result {
         Ok(()) => {
+            // A block is part of the policy the inbox reads.
+            v.ctx.policy.invalidate();
             v.ctx.wake.notify_one();
             v.flash("flash-moderated").await;
             Redirect::to("/moderation").into_response()
@@ -453,6 +455,7 @@ async fn undo(
     let result = v.ctx.db.transaction(move |conn| work(conn, &account)).await;
     match result {
         Ok(()) => {
+            v.ctx.policy.invalidate();
             v.ctx.wake.notify_one();
             v.flash("flash-moderated").await;
             Redirect::to(back).into_response()
