@@ -115,8 +115,7 @@ pub enum FederationCommand {
     },
     /// Allow a server (and its subdomains): the ones that federate in allowlist mode.
     Allow { domain: String },
-    /// Silence a server (and its subdomains): its activities are accepted, but its posts are shown to nobody
-    /// but the moderators.
+    /// Silence a server (and its subdomains): its activities are accepted, but its posts are shown to nobody.
     Silence { domain: String },
     /// Block a server (and its subdomains): nothing sent to it, accepted from it or fetched from it, and what
     /// it published here before is hidden.
@@ -149,7 +148,7 @@ pub enum CommuneCommand {
         #[arg(long)]
         name: String,
     },
-    /// Keep the commune for its residents (`on`): pages need an account of the commune, its content is not
+    /// Keep the commune for its residents (`on`): pages need an account here, its content is not
     /// public, and only servers allowed with `federation allow` (or partners) federate; `off` opens it again.
     ResidentsOnly {
         #[arg(value_parser = ["on", "off"])]

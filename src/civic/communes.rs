@@ -37,7 +37,7 @@ pub async fn create_commune(db: &Database, slug: &str, name: &str) -> Result<Act
 }
 
 /// Whether the instance's commune is kept for its residents ("espace privatif"): its pages need an account
-/// of the commune, its content is not public, and only servers the admin explicitly allowed federate.
+/// here, its content is not public, and only servers the admin explicitly allowed federate.
 pub fn residents_only(conn: &mut AnyConnection) -> Result<bool> {
     Ok(communes::table
         .filter(communes::is_default.eq(true))

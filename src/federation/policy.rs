@@ -76,7 +76,7 @@ impl Policy {
     }
 
     /// Whether what the server of `url` published here is kept out of sight: it is refused, or silenced
-    /// (accepted, but its posts are shown to nobody but the moderators).
+    /// (accepted, but its posts are shown to nobody).
     pub fn hides(&self, url: &url::Url) -> bool {
         self.refuses(url) || self.rule_for(&host_of(url)) == Some(ServerRule::Silence)
     }

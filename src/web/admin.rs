@@ -475,7 +475,13 @@ async fn federation_change(v: Visitor, form: FederationForm, mode: bool) -> Resp
                 let mode = crate::model::FederationMode::parse(&form.mode)
                     .ok_or_else(|| Error::invalid("mode", "open, allowlist or closed"))?;
                 crate::federation::policy::set_mode(conn, mode)?;
-                crate::civic::communes::set_residents_only(conn, form.residents_only == "on")
+                // (An instance without a commune yet has nothing to keep private: only turning it on is
+                // refused.)
+                let on = form.residents_only == "on";
+                if on || crate::civic::communes::residents_only(conn)? {
+                    crate::civic::communes::set_residents_only(conn, on)?;
+                }
+                Ok(())
             } else {
                 let rule = match form.rule.as_str() {
                     "none" => None,
