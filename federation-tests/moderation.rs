@@ -239,37 +239,16 @@ both_backends!(
             .await;
         assert_eq!(page.status, 403, "{}", page.body);
         // Warning needs a note; hiding works on the comment; a report dealt with is not dealt with again.
-        let resolve = |id: &str, action: &str, note: &str| {
-            (
-                format!("/moderation/reports/{id}"),
-                vec![
-                    (format!("action-{id}"), action.to_string()),
-                    (format!("note-{id}"), note.to_string()),
-                ],
-            )
-        };
-        let (to, fields) = resolve(&ids[1], "warn", "");
-        let fields: Vec<(&str, &str)> = fields
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let page = modo.submit("/moderation", &to, &fields).await;
+        let (first, second): (i64, i64) = (ids[0].parse().unwrap(), ids[1].parse().unwrap());
+        let page = decide(&mut modo, second, &[("action", "warn"), ("note", "")]).await;
         assert_eq!(page.status, 422, "{}", page.body);
-        let (to, fields) = resolve(&ids[0], "hide", "Insulte envers les voisins");
-        let fields: Vec<(&str, &str)> = fields
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let page = modo.submit("/moderation", &to, &fields).await;
+        let hide = [("action", "hide"), ("note", "Insulte envers les voisins")];
+        let page = decide(&mut modo, first, &hide).await;
         assert_eq!(page.status, 303, "{}", page.body);
-        let page = modo.submit("/moderation", &to, &fields).await;
+        let page = decide(&mut modo, first, &hide).await;
         assert_eq!(page.status, 409, "{}", page.body);
-        let (to, fields) = resolve(&ids[1], "warn", "Restez courtois, merci.");
-        let fields: Vec<(&str, &str)> = fields
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let page = modo.submit("/moderation", &to, &fields).await;
+        let warn = [("action", "warn"), ("note", "Restez courtois, merci.")];
+        let page = decide(&mut modo, second, &warn).await;
         assert_eq!(page.status, 303, "{}", page.body);
         assert_eq!(
             reports(&alpha)

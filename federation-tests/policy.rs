@@ -15,6 +15,17 @@ use parvis::model::Role;
 
 const WAIT: Duration = Duration::from_secs(30);
 
+/// The admin's rule on a server, set on the admin page.
+async fn server_rule(admin: &mut WebClient, domain: &str, rule: &str) -> crate::support::web::Page {
+    admin
+        .submit(
+            "/admin",
+            "/admin/federation/rules",
+            &[("domain", domain), ("rule", rule)],
+        )
+        .await
+}
+
 /// An activity the peer signs and posts, as it is, to `to`'s shared inbox; the status answered.
 pub(crate) async fn send_raw(
     peer: &crate::support::peer::Peer,
@@ -74,7 +85,6 @@ both_backends!(
         person(&alpha, "karim", Role::Citizen).await;
         let peer = crate::fedify::peer(&net);
         let mut admin = signed_in(&alpha, "admin").await;
-        let rule = |domain: &'static str, rule: &'static str| [("domain", domain), ("rule", rule)];
 
         // A citizen cannot change the policy; a bad host name is refused.
         let mut karim = signed_in(&alpha, "karim").await;
@@ -82,28 +92,16 @@ both_backends!(
             .submit(
                 "/",
                 "/admin/federation/rules",
-                &rule("peer.fedify.test", "block"),
+                &[("domain", "peer.fedify.test"), ("rule", "block")],
             )
             .await;
         assert_eq!(page.status, 403, "{}", page.body);
-        let page = admin
-            .submit(
-                "/admin",
-                "/admin/federation/rules",
-                &rule("not a host", "block"),
-            )
-            .await;
+        let page = server_rule(&mut admin, "not a host", "block").await;
         assert_eq!(page.status, 422, "{}", page.body);
 
         // Blocked: the peer's Follow is refused before anything is fetched (its key, its actor), and karim
         // cannot look it up.
-        let page = admin
-            .submit(
-                "/admin",
-                "/admin/federation/rules",
-                &rule("peer.fedify.test", "block"),
-            )
-            .await;
+        let page = server_rule(&mut admin, "peer.fedify.test", "block").await;
         assert_eq!(page.status, 303, "{}", page.body);
         assert!(admin.get("/admin").await.has("peer.fedify.test"));
         assert_eq!(peer_follows(&peer, &alpha, 1).await, 403);
@@ -122,25 +120,13 @@ both_backends!(
         );
 
         // Rule removed: the follow is accepted; karim's post goes to the peer.
-        let page = admin
-            .submit(
-                "/admin",
-                "/admin/federation/rules",
-                &rule("peer.fedify.test", "none"),
-            )
-            .await;
+        let page = server_rule(&mut admin, "peer.fedify.test", "none").await;
         assert_eq!(page.status, 303, "{}", page.body);
         assert_eq!(peer_follows(&peer, &alpha, 2).await, 202);
         peer.wait_for_inbox(|a| a["type"] == "Accept", WAIT).await;
 
         // Blocked again: karim's next post is not queued for it.
-        admin
-            .submit(
-                "/admin",
-                "/admin/federation/rules",
-                &rule("peer.fedify.test", "block"),
-            )
-            .await;
+        server_rule(&mut admin, "peer.fedify.test", "block").await;
         let before = peer_rows(&alpha, "deliveries").await;
         let page = karim
             .submit(
@@ -179,25 +165,13 @@ both_backends!(
         );
 
         // Allowlist: only allowed servers. The peer is not allowed (its block removed), then allowed.
-        admin
-            .submit(
-                "/admin",
-                "/admin/federation/rules",
-                &rule("peer.fedify.test", "none"),
-            )
-            .await;
+        server_rule(&mut admin, "peer.fedify.test", "none").await;
         let page = admin
             .submit("/admin", "/admin/federation/mode", &[("mode", "allowlist")])
             .await;
         assert_eq!(page.status, 303, "{}", page.body);
         assert_eq!(peer_follows(&peer, &alpha, 3).await, 403);
-        admin
-            .submit(
-                "/admin",
-                "/admin/federation/rules",
-                &rule("fedify.test", "allow"),
-            )
-            .await;
+        server_rule(&mut admin, "fedify.test", "allow").await;
         assert_eq!(
             peer_follows(&peer, &alpha, 4).await,
             202,
@@ -380,10 +354,7 @@ both_backends!(
 
         // Silenced: what it sends is still accepted and kept, but its posts are shown to nobody.
         let mut admin = signed_in(&alpha, "admin").await;
-        let rule = |rule: &'static str| [("domain", "peer.fedify.test"), ("rule", rule)];
-        let page = admin
-            .submit("/admin", "/admin/federation/rules", &rule("silence"))
-            .await;
+        let page = server_rule(&mut admin, "peer.fedify.test", "silence").await;
         assert_eq!(page.status, 303, "{}", page.body);
         assert!(admin.get("/admin").await.has("Mis en sourdine"));
         assert!(!shows("Avis du pair").await);
@@ -412,9 +383,7 @@ both_backends!(
         assert_eq!(stored, 2, "kept");
 
         // Blocked: refused, and still hidden.
-        admin
-            .submit("/admin", "/admin/federation/rules", &rule("block"))
-            .await;
+        server_rule(&mut admin, "peer.fedify.test", "block").await;
         assert_eq!(
             peer_replies(&peer, &alpha, &debate, 3, "Troisième").await,
             403
@@ -422,9 +391,7 @@ both_backends!(
         assert!(!shows("Avis du pair").await);
 
         // The rule removed: everything kept shows again.
-        let page = admin
-            .submit("/admin", "/admin/federation/rules", &rule("none"))
-            .await;
+        let page = server_rule(&mut admin, "peer.fedify.test", "none").await;
         assert_eq!(page.status, 303, "{}", page.body);
         assert!(shows("Avis du pair").await && shows("Second avis").await);
     }

@@ -363,29 +363,44 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Report> {
         .ok_or_else(|| Error::NotFound(format!("no report {id}")))
 }
 
+/// Where the reported post, comment or debate comes from: its remote author and the id their server gave it
+/// (both none for what was written here, or for an account).
+fn origin(
+    conn: &mut AnyConnection,
+    report: &Report,
+) -> Result<(Option<RemoteActorId>, Option<String>)> {
+    if let Some(id) = report.note_id {
+        let note = crate::civic::notes::note(conn, id)?;
+        return Ok((note.remote_author_id, note.ap_id));
+    }
+    Ok(match (report.comment_id, report.debate_id) {
+        (Some(c), _) => comments::table
+            .find(c)
+            .select((comments::remote_author_id, comments::ap_id))
+            .first(conn)
+            .optional()?
+            .unwrap_or_default(),
+        (None, Some(d)) => debates::table
+            .find(d)
+            .select((debates::remote_author_id, debates::ap_id))
+            .first(conn)
+            .optional()?
+            .unwrap_or_default(),
+        _ => (None, None),
+    })
+}
+
 /// The remote author of what a report is about: a post's, a comment's or a debate's from another server.
 pub fn remote_author_of(
     conn: &mut AnyConnection,
     report: &Report,
 ) -> Result<Option<RemoteActorId>> {
-    if let Some(id) = report.note_id {
-        return Ok(crate::civic::notes::note(conn, id)?.remote_author_id);
-    }
-    Ok(match (report.comment_id, report.debate_id) {
-        (Some(c), _) => comments::table
-            .find(c)
-            .select(comments::remote_author_id)
-            .first::<Option<RemoteActorId>>(conn)
-            .optional()?
-            .flatten(),
-        (None, Some(d)) => debates::table
-            .find(d)
-            .select(debates::remote_author_id)
-            .first::<Option<RemoteActorId>>(conn)
-            .optional()?
-            .flatten(),
-        _ => None,
-    })
+    Ok(origin(conn, report)?.0)
+}
+
+/// The id another server gave the reported post, comment or debate (none for what was written here).
+pub fn reported_post_id(conn: &mut AnyConnection, report: &Report) -> Result<Option<String>> {
+    Ok(origin(conn, report)?.1)
 }
 
 /// A moderator acts on an open report: dismisses it, hides the reported comment, warns or suspends the local
@@ -785,6 +800,39 @@ pub fn refuse_blocked(
         return Err(Error::Forbidden(format!("{} is blocked here", actor.ap_id)));
     }
     Ok(())
+}
+
+/// The commune an activity is about, from what it names (its object, or what its object answers): a debate or
+/// comment here or kept here in one of our debates, a poll, a commune or one of its people.
+pub fn commune_concerned(
+    conn: &mut AnyConnection,
+    urls: &crate::federation::urls::Urls,
+    about: Option<&str>,
+) -> Result<Option<ActorId>> {
+    let Some(about) = about else {
+        return Ok(None);
+    };
+    if let Some(answered) = crate::civic::debates::find_answered(conn, urls, about)? {
+        return Ok(crate::civic::debates::debate_of(conn, answered)
+            .ok()
+            .and_then(|d| d.commune_id));
+    }
+    if let Some(poll) = urls.parse_poll(about) {
+        return crate::civic::polls::commune_of(conn, poll);
+    }
+    let Some((kind, name)) = url::Url::parse(about)
+        .ok()
+        .and_then(|u| urls.parse_actor(&u))
+    else {
+        return Ok(None);
+    };
+    Ok(
+        match crate::db::queries::actor_of_kind(conn, kind, &name)? {
+            Some(a) if kind == crate::model::ActorKind::Commune => Some(a.id),
+            Some(a) => commune_of(conn, Target::Account(a.id)).ok().flatten(),
+            None => None,
+        },
+    )
 }
 
 /// Whether a remote account is blocked from the instance, or from `commune`.

@@ -22,8 +22,8 @@ use crate::federation::signatures::{self, SigningKey};
 use crate::federation::{ACTIVITY_JSON, context, domain_of};
 use crate::ids::{ActorId, CommentId, DebateId, DeliveryId, NoteId, OutgoingId, PollId};
 use crate::model::schema::{
-    comments, debates, deliveries, follows, notes, outbox_events, outgoing_activities,
-    remote_actors, remote_hosts,
+    comments, deliveries, follows, notes, outbox_events, outgoing_activities, remote_actors,
+    remote_hosts,
 };
 use crate::model::{Comment, Delivery, EventKind, Note, OutboxEvent, RemoteActor, Visibility};
 
@@ -1217,22 +1217,7 @@ fn plan(
             };
             let report = crate::civic::moderation::find(conn, event.subject_id)?;
             let mut objects = vec![parse(&reported.ap_id)?];
-            let post: Option<String> = match (report.comment_id, report.debate_id, report.note_id) {
-                (_, _, Some(n)) => crate::civic::notes::note(conn, n)?.ap_id,
-                (Some(c), _, _) => comments::table
-                    .find(c)
-                    .select(comments::ap_id)
-                    .first::<Option<String>>(conn)
-                    .optional()?
-                    .flatten(),
-                (None, Some(d), _) => debates::table
-                    .find(d)
-                    .select(debates::ap_id)
-                    .first::<Option<String>>(conn)
-                    .optional()?
-                    .flatten(),
-                _ => None,
-            };
+            let post = crate::civic::moderation::reported_post_id(conn, &report)?;
             if let Some(post) = post {
                 objects.push(parse(&post)?);
             }

@@ -178,28 +178,9 @@ async fn refuse_blocked(ctx: &AppContext, signer: &RemoteActor, activity: &Incom
     let blocked = ctx
         .db
         .run(move |conn| {
-            use crate::civic::moderation::{Target, commune_of, is_blocked};
-            // A debate or comment here, or another server's comment in one of our debates.
-            let answered = match about.as_deref() {
-                Some(u) => debates::find_answered(conn, &urls, u)?,
-                None => None,
-            };
-            let commune = match (answered, about.as_deref()) {
-                (Some(a), _) => debates::debate_of(conn, a).ok().and_then(|d| d.commune_id),
-                (None, Some(u)) => match urls.parse_poll(u) {
-                    Some(p) => crate::civic::polls::commune_of(conn, p)?,
-                    None => match Url::parse(u).ok().and_then(|u| urls.parse_actor(&u)) {
-                        Some((kind, name)) => match queries::actor_of_kind(conn, kind, &name)? {
-                            Some(a) if kind == ActorKind::Commune => Some(a.id),
-                            Some(a) => commune_of(conn, Target::Account(a.id)).ok().flatten(),
-                            None => None,
-                        },
-                        None => None,
-                    },
-                },
-                (None, None) => None,
-            };
-            is_blocked(conn, &who, commune)
+            let commune =
+                crate::civic::moderation::commune_concerned(conn, &urls, about.as_deref())?;
+            crate::civic::moderation::is_blocked(conn, &who, commune)
         })
         .await?;
     if blocked {

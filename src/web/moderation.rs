@@ -374,42 +374,35 @@ pub async fn resolve(
             .find(|(k, _)| *k == name)
             .map_or("", |(_, v)| v.as_str())
     };
-    let me = match v.form_poster(field("csrf".into())).await {
-        Ok(me) => me,
-        Err(r) => return r,
-    };
-    let Some(action) = ModerationAction::parse(field(format!("action-{id}"))) else {
-        return v.error(&Error::invalid("action", "choose an action"));
-    };
+    let csrf = field("csrf".into()).to_string();
+    // A form that cannot be read is answered once the sender is known to be allowed to send it.
+    let decision = decision_of(id, field);
+    moderate(v, &csrf, "/moderation", move |conn, me| {
+        moderation::resolve(conn, me, id, &decision?)
+    })
+    .await
+}
+
+/// The decision the queue's form sends about report `id`.
+fn decision_of<'a>(
+    id: i64,
+    field: impl Fn(String) -> &'a str,
+) -> crate::error::Result<moderation::Decision> {
+    let action = ModerationAction::parse(field(format!("action-{id}")))
+        .ok_or_else(|| Error::invalid("action", "choose an action"))?;
     let days = match field(format!("days-{id}")) {
         "" | "forever" => None,
-        n => match n.parse::<i64>() {
-            Ok(n) => Some(n),
-            Err(_) => return v.error(&Error::invalid("days", "a number of days, or forever")),
-        },
+        n => Some(
+            n.parse::<i64>()
+                .map_err(|_| Error::invalid("days", "a number of days, or forever"))?,
+        ),
     };
-    let decision = moderation::Decision {
+    Ok(moderation::Decision {
         action,
         note: field(format!("note-{id}")).to_string(),
         days,
         forward: field(format!("forward-{id}")) == "on",
-    };
-    let account = me.account.clone();
-    let result = v
-        .ctx
-        .db
-        .transaction(move |conn| moderation::resolve(conn, &account, id, &decision))
-        .await;
-    match result {
-        Ok(()) => {
-            // A block is part of the policy the inbox reads.
-            v.ctx.policy.invalidate();
-            v.ctx.wake.notify_one();
-            v.flash("flash-moderated").await;
-            Redirect::to("/moderation").into_response()
-        }
-        Err(e) => v.error(&e),
-    }
+    })
 }
 
 /// Lifts a suspension before its end (`POST /moderation/suspensions/{username}`).
@@ -418,7 +411,7 @@ pub async fn lift(
     Path(username): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    undo(v, form, "/moderation#suspended", move |conn, me| {
+    moderate(v, &form.csrf, "/moderation#suspended", move |conn, me| {
         moderation::lift(conn, me, &username, "")
     })
     .await
@@ -426,7 +419,7 @@ pub async fn lift(
 
 /// Lifts a block of a remote account (`POST /moderation/blocks/{id}`).
 pub async fn unblock(v: Visitor, Path(id): Path<i64>, Form(form): Form<CsrfForm>) -> Response {
-    undo(v, form, "/moderation#blocked", move |conn, me| {
+    moderate(v, &form.csrf, "/moderation#blocked", move |conn, me| {
         moderation::unblock(conn, me, id)
     })
     .await
@@ -438,16 +431,17 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-/// A moderator takes back a suspension or a block, then comes back to the queue.
-async fn undo(
+/// A moderator's form: checked, carried out in one transaction, then back to the queue. What it changes may
+/// be a block (part of the cached policy) or something to tell other servers.
+async fn moderate(
     v: Visitor,
-    form: CsrfForm,
+    csrf: &str,
     back: &str,
     work: impl FnOnce(&mut crate::db::AnyConnection, &crate::model::Account) -> crate::error::Result<()>
     + Send
     + 'static,
 ) -> Response {
-    let me = match v.form_poster(&form.csrf).await {
+    let me = match v.form_poster(csrf).await {
         Ok(me) => me,
         Err(r) => return r,
     };
