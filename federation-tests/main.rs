@@ -24,6 +24,7 @@ mod peer_selftest;
 mod policy;
 mod polls;
 mod proposals;
+mod provenance;
 mod storage;
 mod tls;
 mod web;

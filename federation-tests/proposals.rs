@@ -878,3 +878,94 @@ both_backends!(
         assert_eq!(page.status, 404, "a debate is not followed as a proposal");
     }
 );
+
+both_backends!(
+    an_erased_account_is_erased_on_every_server_that_holds_something_of_it,
+    |backend| async move {
+        use crate::support::network::{ALPHA, BETA, Network};
+        use parvis::model::schema::{comments, remote_actors};
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        let beta = net.instance(backend, BETA, |_| {}).await;
+        town(&alpha, &[], "5").await;
+
+        // Carl on beta follows alpha's commune, so beta gets the proposal; bob, who follows nobody on alpha,
+        // supports and comments on it from beta.
+        person(&beta, "carl", Role::Citizen).await;
+        let handle = format!("@ville@{}", alpha.base.trim_start_matches("https://"));
+        let mut carl = signed_in(&beta, "carl").await;
+        assert_eq!(carl.follow_handle(&handle).await.status, 303);
+        eventually("carl's follow accepted", WAIT, || async {
+            let list = WebClient::new(&beta).get("/users/carl/following").await;
+            list.has(&handle).then_some(())
+        })
+        .await;
+        let mut karim = signed_in(&alpha, "karim").await;
+        let path = propose(&mut karim, "Un abri pour le marché").await;
+        let copy = eventually("the proposal on beta", WAIT, || {
+            let beta = &beta;
+            async move {
+                let list = WebClient::new(beta).get("/proposals?scope=elsewhere").await;
+                let at = list.body.find("Un abri")?;
+                let href = list.body[..at]
+                    .rsplit("href=\"")
+                    .next()?
+                    .split('"')
+                    .next()?;
+                Some(href.to_string())
+            }
+        })
+        .await;
+        person(&beta, "bob", Role::Citizen).await;
+        let mut bob = signed_in(&beta, "bob").await;
+        bob.submit(&copy, &format!("{copy}/support"), &[]).await;
+        // A proposal is a debate: its comments are posted where the debate's are.
+        let debate = copy.replace("/proposals/", "/debates/");
+        let page = bob
+            .submit(
+                &debate,
+                &format!("{debate}/comments"),
+                &[("comment", "Bob est pour l'abri"), ("stance", "for")],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        counts_become(&alpha, &path, (0, 0, 1), "bob's support on alpha").await;
+        let bob_on_alpha = |alpha: &TestInstance| {
+            let db = alpha.db.clone();
+            async move {
+                db.run(|c| {
+                    let text: Vec<String> = comments::table
+                        .filter(comments::deleted.eq(false))
+                        .select(comments::content_html)
+                        .load(c)?;
+                    let bob: i64 = remote_actors::table
+                        .filter(remote_actors::username.eq("bob"))
+                        .count()
+                        .get_result(c)?;
+                    Ok((text.iter().any(|t| t.contains("Bob est pour")), bob))
+                })
+                .await
+                .unwrap()
+            }
+        };
+        eventually("bob's comment on alpha", WAIT, || async {
+            (bob_on_alpha(&alpha).await == (true, 1)).then_some(())
+        })
+        .await;
+
+        // Bob erases his account: alpha, which he never followed, hears of it all.
+        let page = bob
+            .submit(
+                "/settings",
+                "/settings/delete",
+                &[("delete_password", PASSWORD), ("delete_confirm", "yes")],
+            )
+            .await;
+        assert!(page.has("Compte supprimé"), "{}", page.body);
+        eventually("bob erased on alpha", WAIT, || async {
+            (bob_on_alpha(&alpha).await == (false, 0)).then_some(())
+        })
+        .await;
+        counts_become(&alpha, &path, (0, 0, 0), "bob's support withdrawn on alpha").await;
+    }
+);

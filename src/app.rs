@@ -70,8 +70,11 @@ pub fn context(settings: Settings, db: Database) -> Result<AppContext> {
     let federation_policy = Arc::new(crate::federation::policy::PolicyCache::new(
         db.run_blocking(move |conn| crate::federation::policy::Policy::load(conn, &blocks))?,
     ));
+    let key_fetches =
+        crate::federation::fetch::KeyFetches::new(settings.federation.key_fetches_per_minute);
     Ok(AppContext {
         policy: federation_policy,
+        key_fetches: Arc::new(key_fetches),
         settings: Arc::new(settings),
         db,
         urls,

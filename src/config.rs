@@ -101,9 +101,17 @@ pub struct FederationSettings {
     pub delivery_concurrency: u32,
     /// Delay before the first retry of a failed delivery, in seconds; it doubles with each attempt.
     pub retry_base_secs: u64,
-    /// Activities accepted per minute from one remote server (its signature's host), after which `429` with
-    /// `Retry-After`; 0 turns the limit off.
+    /// Activities accepted per minute from one sending network (an IPv4 address, an IPv6 /64), counted before
+    /// any other work, after which `429` with `Retry-After`; 0 turns the limit off.
     pub inbox_per_minute: u32,
+    /// Fetches of keys not known here that one sending network may cause per minute (a signed request with
+    /// an unknown key id makes us fetch it); 0 turns the limit off.
+    #[serde(default = "default_key_fetches_per_minute")]
+    pub key_fetches_per_minute: u32,
+}
+
+fn default_key_fetches_per_minute() -> u32 {
+    60
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -149,6 +157,7 @@ impl Default for Settings {
                 delivery_concurrency: 64,
                 retry_base_secs: 30,
                 inbox_per_minute: 6000,
+                key_fetches_per_minute: default_key_fetches_per_minute(),
             },
             log: LogSettings {
                 level: "info".into(),

@@ -24,6 +24,8 @@ pub struct AppContext {
     pub wake: Arc<Notify>,
     /// With whom we federate (read from the database, kept a few seconds).
     pub policy: Arc<crate::federation::policy::PolicyCache>,
+    /// What bounds the fetches of keys we do not know yet (per sender, at once, after a failure).
+    pub key_fetches: Arc<crate::federation::fetch::KeyFetches>,
 }
 
 impl AppContext {

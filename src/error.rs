@@ -23,6 +23,9 @@ pub enum Error {
     SignatureRequired(String),
     #[error("{0}")]
     Forbidden(String),
+    /// Over a rate limit: answered `429` with `Retry-After`.
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("the database is unavailable")]
     Unavailable(String),
     /// Another server could not be reached, or answered with something unusable.
@@ -55,6 +58,7 @@ impl Error {
             Error::Conflict(_) => "conflict",
             Error::Unauthorized(_) | Error::SignatureRequired(_) => "unauthorized",
             Error::Forbidden(_) => "forbidden",
+            Error::TooManyRequests(_) => "too_many_requests",
             Error::Unavailable(_) => "unavailable",
             Error::BadGateway(_) => "bad_gateway",
             Error::Internal(_) => "internal",
@@ -70,6 +74,7 @@ impl Error {
             Error::Conflict(_) => 409,
             Error::Unauthorized(_) | Error::SignatureRequired(_) => 401,
             Error::Forbidden(_) => 403,
+            Error::TooManyRequests(_) => 429,
             Error::Unavailable(_) => 503,
             Error::BadGateway(_) => 502,
             Error::Internal(_) => 500,
@@ -107,8 +112,8 @@ impl From<diesel::result::Error> for Error {
 /// The JSON body of every error answer: `{"error": code, "message": text}`.
 #[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ErrorBody {
-    /// A stable code: bad_request, not_found, invalid, conflict, unauthorized, forbidden, unavailable,
-    /// bad_gateway, internal.
+    /// A stable code: bad_request, not_found, invalid, conflict, unauthorized, forbidden,
+    /// too_many_requests, unavailable, bad_gateway, internal.
     pub error: String,
     /// What went wrong, for a person.
     pub message: String,
@@ -132,6 +137,12 @@ impl axum::response::IntoResponse for Error {
             Error::SignatureRequired(_) => Some("Signature"),
             _ => None,
         };
+        if matches!(self, Error::TooManyRequests(_)) {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("60"),
+            );
+        }
         if let Some(challenge) = challenge {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

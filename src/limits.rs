@@ -19,7 +19,7 @@ use crate::context::AppContext;
 pub struct Limits {
     writes_by_ip: Option<DefaultKeyedRateLimiter<IpAddr>>,
     writes_by_account: Option<DefaultKeyedRateLimiter<String>>,
-    inbox_by_server: Option<DefaultKeyedRateLimiter<String>>,
+    inbox_by_sender: Option<DefaultKeyedRateLimiter<IpAddr>>,
     checks: AtomicU64,
 }
 
@@ -32,7 +32,7 @@ impl Limits {
         Limits {
             writes_by_ip: per_minute(writes_per_minute).map(DefaultKeyedRateLimiter::keyed),
             writes_by_account: per_minute(writes_per_minute).map(DefaultKeyedRateLimiter::keyed),
-            inbox_by_server: per_minute(inbox_per_minute).map(DefaultKeyedRateLimiter::keyed),
+            inbox_by_sender: per_minute(inbox_per_minute).map(DefaultKeyedRateLimiter::keyed),
             checks: AtomicU64::new(0),
         }
     }
@@ -40,13 +40,13 @@ impl Limits {
     /// Forgets keys back to a full quota now and then, so memory does not grow with every key ever seen.
     fn tidy(&self) {
         if self.checks.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
-            for l in [&self.writes_by_account, &self.inbox_by_server]
+            if let Some(l) = &self.writes_by_account {
+                l.retain_recent();
+            }
+            for l in [&self.writes_by_ip, &self.inbox_by_sender]
                 .into_iter()
                 .flatten()
             {
-                l.retain_recent();
-            }
-            if let Some(l) = &self.writes_by_ip {
                 l.retain_recent();
             }
         }
@@ -85,24 +85,6 @@ pub fn network_of(ip: IpAddr) -> IpAddr {
 
 fn is_inbox(path: &str) -> bool {
     path == "/inbox" || path.ends_with("/inbox")
-}
-
-/// The host of the key a request is signed with (draft-cavage `Signature`, or RFC 9421 `Signature-Input`).
-fn signing_host(request: &Request) -> Option<String> {
-    let headers = request.headers();
-    let raw = headers
-        .get("signature")
-        .or_else(|| headers.get("signature-input"))?
-        .to_str()
-        .ok()?;
-    let lower = raw.to_ascii_lowercase();
-    let at = lower.find("keyid=\"")? + 7;
-    let rest = &raw[at..];
-    let key = &rest[..rest.find('"')?];
-    url::Url::parse(key).ok().and_then(|u| {
-        u.host_str()
-            .map(|h| h.trim_end_matches('.').to_ascii_lowercase())
-    })
 }
 
 /// Who is writing: the bearer token or the session cookie (one per signed-in browser).
@@ -150,28 +132,25 @@ pub async fn limit(
         *request.method(),
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     );
+    let sender = network_of(crate::web::session::client_ip_of(&ctx, &request));
+    // Fetches of unknown keys that this request causes are counted against its sender.
+    let serve = |request| crate::federation::fetch::SENDER.scope(sender, next.run(request));
     if !writes {
-        return next.run(request).await;
+        return serve(request).await;
     }
     limits.tidy();
     let verdict = if is_inbox(request.uri().path()) {
-        // A remote server by the host of its key (not verified yet) and the address it sends from, so that a
-        // request claiming someone else's key only spends the sender's own quota; unsigned, by address.
-        let ip = network_of(crate::web::session::client_ip_of(&ctx, &request));
-        let key = match signing_host(&request) {
-            Some(host) => format!("{host} {ip}"),
-            None => ip.to_string(),
-        };
-        check(limits.inbox_by_server.as_ref(), &key)
+        // By the sending network alone, before anything of the request is read: what it claims (a key id, an
+        // actor) is not verified yet, and rotating claims must not buy fresh quotas.
+        check(limits.inbox_by_sender.as_ref(), &sender)
     } else {
-        let ip = network_of(crate::web::session::client_ip_of(&ctx, &request));
-        check(limits.writes_by_ip.as_ref(), &ip).and_then(|()| match writer(&request) {
+        check(limits.writes_by_ip.as_ref(), &sender).and_then(|()| match writer(&request) {
             Some(who) => check(limits.writes_by_account.as_ref(), &who),
             None => Ok(()),
         })
     };
     match verdict {
-        Ok(()) => next.run(request).await,
+        Ok(()) => serve(request).await,
         Err(wait) => too_many(wait),
     }
 }
@@ -179,27 +158,6 @@ pub async fn limit(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_signing_host_is_read_from_either_signature_header() {
-        let request = |name: &str, value: &str| {
-            axum::http::Request::builder()
-                .header(name, value)
-                .body(axum::body::Body::empty())
-                .unwrap_or_default()
-        };
-        let cavage = request(
-            "signature",
-            "keyId=\"https://Peer.Example./users/a#main-key\",algorithm=\"rsa-sha256\",signature=\"x\"",
-        );
-        assert_eq!(signing_host(&cavage).as_deref(), Some("peer.example"));
-        let rfc = request(
-            "signature-input",
-            "sig1=(\"@method\");created=1;keyid=\"https://b.example/key\"",
-        );
-        assert_eq!(signing_host(&rfc).as_deref(), Some("b.example"));
-        assert_eq!(signing_host(&request("x", "y")), None);
-    }
 
     #[test]
     fn over_the_limit_the_wait_is_given() {
@@ -210,7 +168,7 @@ mod tests {
         let wait = check(limits.writes_by_ip.as_ref(), &ip);
         assert!(wait.is_err_and(|s| (1..=60).contains(&s)));
         assert!(
-            check(limits.inbox_by_server.as_ref(), &"x".to_string()).is_ok(),
+            check(limits.inbox_by_sender.as_ref(), &ip).is_ok(),
             "0: no limit"
         );
     }

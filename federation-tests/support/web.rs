@@ -48,6 +48,22 @@ impl WebClient {
         }
     }
 
+    /// A browser on another machine: its requests leave from `ip` (a loopback address), so per-address
+    /// limits see it apart.
+    pub fn from_address(instance: &TestInstance, ip: std::net::IpAddr) -> WebClient {
+        super::install_crypto_provider();
+        WebClient {
+            client: reqwest::Client::builder()
+                .local_address(ip)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            base: instance.base.clone(),
+            cookies: BTreeMap::new(),
+            accept_language: "fr-FR,fr;q=0.9".into(),
+        }
+    }
+
     fn cookie_header(&self) -> String {
         self.cookies
             .iter()

@@ -12,7 +12,8 @@ use crate::db::{AnyConnection, Database, queries};
 use crate::error::{Error, Result};
 use crate::ids::ActorId;
 use crate::model::schema::{
-    accounts, actors, api_tokens, comments, follows, mandates, notes, remote_actors,
+    accounts, actors, api_tokens, comments, delivered_servers, follows, mandates, notes,
+    remote_actors,
 };
 use crate::model::{EventKind, Note, Visibility};
 
@@ -212,6 +213,7 @@ pub async fn delete_account(db: &Database, actor: ActorId) -> Result<()> {
         diesel::update(notes::table.filter(notes::author_id.eq(actor)))
             .set((notes::deleted.eq(true), notes::content.eq("")))
             .execute(conn)?;
+        crate::civic::debates::delete_comments_of_erased(conn, actor)?;
         crate::civic::debates::erase_comments_of(
             conn,
             crate::civic::debates::Writer::Local(actor),
@@ -245,7 +247,7 @@ pub async fn delete_account(db: &Database, actor: ActorId) -> Result<()> {
 }
 
 /// The inboxes of every remote actor linked to this one by a follow, one per server where a shared inbox
-/// exists: those are the servers that hold a copy of the account.
+/// exists, and of every server it delivered to: those are the servers that hold a copy of the account.
 fn known_inboxes(conn: &mut AnyConnection, actor: ActorId) -> Result<BTreeSet<String>> {
     let followers: Vec<(String, Option<String>)> = follows::table
         .inner_join(
@@ -261,9 +263,15 @@ fn known_inboxes(conn: &mut AnyConnection, actor: ActorId) -> Result<BTreeSet<St
         .filter(follows::follower_id.eq(actor))
         .select((remote_actors::inbox, remote_actors::shared_inbox))
         .load(conn)?;
+    // And every server it ever delivered to (a remote debate's commune, a poll's author…).
+    let delivered: Vec<String> = delivered_servers::table
+        .filter(delivered_servers::actor_id.eq(actor))
+        .select(delivered_servers::inbox)
+        .load(conn)?;
     Ok(followers
         .into_iter()
         .chain(followed)
         .map(|(inbox, shared)| shared.unwrap_or(inbox))
+        .chain(delivered)
         .collect())
 }

@@ -477,6 +477,23 @@ pub fn delete_comment(conn: &mut AnyConnection, author: ActorId, id: CommentId) 
     announce(conn, &debate, id, "delete")
 }
 
+/// An erased account's comments are deleted as their author would delete each one: servers that received
+/// them (a remote debate's commune, readers of a debate here) are sent a `Delete`, not left with the text.
+pub fn delete_comments_of_erased(conn: &mut AnyConnection, author: ActorId) -> Result<()> {
+    let found: Vec<(CommentId, DebateId)> = comments::table
+        .filter(comments::author_id.eq(author))
+        .filter(comments::deleted.eq(false))
+        .select((comments::id, comments::debate_id))
+        .load(conn)?;
+    for (id, debate_id) in found {
+        tombstone(conn, id)?;
+        outbox::record(conn, EventKind::CommentDeleted, author, id.0, None, "")?;
+        let debate = debate(conn, debate_id)?;
+        announce(conn, &debate, id, "delete")?;
+    }
+    Ok(())
+}
+
 fn tombstone(conn: &mut AnyConnection, id: CommentId) -> Result<()> {
     diesel::update(comments::table.find(id))
         .set((

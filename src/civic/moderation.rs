@@ -835,6 +835,27 @@ pub fn commune_concerned(
     )
 }
 
+/// Whether a remote account is blocked from the instance, or from any commune one of `about` concerns (a
+/// debate, comment or poll of the commune, the commune itself, or one of its people).
+pub fn is_blocked_from_any(
+    conn: &mut AnyConnection,
+    urls: &crate::federation::urls::Urls,
+    actor_ap_id: &str,
+    about: &[String],
+) -> Result<bool> {
+    if is_blocked(conn, actor_ap_id, None)? {
+        return Ok(true);
+    }
+    for id in about {
+        if let Some(commune) = commune_concerned(conn, urls, Some(id))?
+            && is_blocked(conn, actor_ap_id, Some(commune))?
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Whether a remote account is blocked from the instance, or from `commune`.
 pub fn is_blocked(
     conn: &mut AnyConnection,

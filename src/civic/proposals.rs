@@ -825,6 +825,17 @@ pub fn withdraw_supports_of(
         if d.is_local() {
             count(conn, id, category, -1)?;
             supports_changed(conn, &d)?;
+        } else if let Writer::Local(who) = writer {
+            // A support given to another server's proposal is taken back there (`Undo(Like)`), as when its
+            // author withdraws it.
+            outbox::record(
+                conn,
+                EventKind::ProposalUnsupported,
+                who,
+                id.0,
+                None,
+                &support.to_string(),
+            )?;
         }
     }
     Ok(())

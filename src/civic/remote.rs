@@ -28,11 +28,80 @@ pub struct RemoteActorData {
     pub multikeys: Vec<(String, String)>,
 }
 
-/// Stores or refreshes a remote actor (an upsert: two requests may learn the same actor at once).
+/// The key id an actor is left with when it loses its key: unique (key ids are), and never a URL a signature
+/// can name.
+fn detached_key(id: RemoteActorId) -> String {
+    format!("urn:parvis:detached:{}", id.0)
+}
+
+/// The other actors (their ids) that hold one of `key_ids`.
+pub fn other_holders(
+    conn: &mut AnyConnection,
+    ap_id: &str,
+    key_ids: &[String],
+) -> Result<Vec<String>> {
+    let mut holders: Vec<String> = remote_actors::table
+        .filter(remote_actors::key_id.eq_any(key_ids))
+        .filter(remote_actors::ap_id.ne(ap_id))
+        .select(remote_actors::ap_id)
+        .load(conn)?;
+    holders.extend(
+        remote_keys::table
+            .inner_join(remote_actors::table.on(remote_keys::remote_actor_id.eq(remote_actors::id)))
+            .filter(remote_keys::key_id.eq_any(key_ids))
+            .filter(remote_actors::ap_id.ne(ap_id))
+            .select(remote_actors::ap_id)
+            .load::<String>(conn)?,
+    );
+    holders.sort();
+    holders.dedup();
+    Ok(holders)
+}
+
+/// Takes `key_ids` away from every actor but `ap_id`: they lose the key and are fetched again before they
+/// are trusted (see `federation::fetch`, which proves who owns a key before calling this).
+fn detach_keys_from_others(
+    conn: &mut AnyConnection,
+    ap_id: &str,
+    key_ids: &[String],
+) -> Result<()> {
+    let holders: Vec<RemoteActorId> = remote_actors::table
+        .filter(remote_actors::key_id.eq_any(key_ids))
+        .filter(remote_actors::ap_id.ne(ap_id))
+        .select(remote_actors::id)
+        .load(conn)?;
+    for holder in holders {
+        diesel::update(remote_actors::table.find(holder))
+            .set((
+                remote_actors::key_id.eq(detached_key(holder)),
+                remote_actors::public_key_pem.eq(""),
+                remote_actors::needs_refetch.eq(true),
+            ))
+            .execute(conn)?;
+    }
+    let multikey_holders: Vec<RemoteActorId> = remote_keys::table
+        .inner_join(remote_actors::table.on(remote_keys::remote_actor_id.eq(remote_actors::id)))
+        .filter(remote_keys::key_id.eq_any(key_ids))
+        .filter(remote_actors::ap_id.ne(ap_id))
+        .select(remote_actors::id)
+        .load(conn)?;
+    diesel::delete(remote_keys::table.filter(remote_keys::key_id.eq_any(key_ids))).execute(conn)?;
+    diesel::update(remote_actors::table.filter(remote_actors::id.eq_any(multikey_holders)))
+        .set(remote_actors::needs_refetch.eq(true))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Stores or refreshes a remote actor (an upsert: two requests may learn the same actor at once). The keys it
+/// names are its own from now on: whoever held them before loses them.
 pub fn upsert_remote_actor(
     conn: &mut AnyConnection,
     data: &RemoteActorData,
 ) -> Result<RemoteActor> {
+    let claimed: Vec<String> = std::iter::once(data.key_id.clone())
+        .chain(data.multikeys.iter().map(|(k, _)| k.clone()))
+        .collect();
+    detach_keys_from_others(conn, &data.ap_id, &claimed)?;
     let values = (
         remote_actors::kind.eq(&data.kind),
         remote_actors::domain.eq(&data.domain),
@@ -45,6 +114,7 @@ pub fn upsert_remote_actor(
         remote_actors::public_key_pem.eq(&data.public_key_pem),
         remote_actors::manually_approves_followers.eq(data.manually_approves_followers),
         remote_actors::fetched_at.eq(now()),
+        remote_actors::needs_refetch.eq(false),
     );
     crate::on_each_backend!(conn, |c| diesel::insert_into(remote_actors::table)
         .values((remote_actors::ap_id.eq(&data.ap_id), values))
@@ -65,7 +135,7 @@ pub fn upsert_remote_actor(
             remote_keys::remote_actor_id.eq(actor.id),
             remote_keys::public_key_multibase.eq(multibase),
         );
-        // A key id another actor claimed before is left to that actor.
+        // Taken from any other holder above; a concurrent claim by another actor loses here.
         crate::on_each_backend!(conn, |c| diesel::insert_into(remote_keys::table)
             .values(values)
             .on_conflict_do_nothing()

@@ -216,9 +216,37 @@ pub struct Incoming {
     pub to: Vec<String>,
     #[serde(default, deserialize_with = "one_or_many_ids")]
     pub cc: Vec<String>,
+    #[serde(default, deserialize_with = "one_or_many_ids")]
+    pub audience: Vec<String>,
     /// A `Flag`'s comment (other activities' content is in their object).
     #[serde(default)]
     pub content: Option<Value>,
+}
+
+/// How many ids [`concerned_ids`] reads at most: a long address list costs a lookup per id.
+pub const MAX_CONCERNED: usize = 64;
+
+/// Every id an activity is about or addressed to, whatever its type: its object (or the object's id), and the
+/// `inReplyTo`, `audience`, `context`, `target`, `to` and `cc` of the object and of the activity. The rule
+/// that a commune's block covers every way in reads these, so a new kind of object is covered without a new
+/// line. At most [`MAX_CONCERNED`] ids, duplicates removed.
+pub fn concerned_ids(activity: &Incoming) -> Vec<String> {
+    let mut found: Vec<String> = vec![];
+    if let Some(object) = &activity.object {
+        found.extend(id_of(object).map(str::to_string));
+        for field in ["inReplyTo", "audience", "context", "target", "to", "cc"] {
+            if let Some(value) = object.get(field) {
+                found.extend(ids(value.clone()));
+            }
+        }
+    }
+    found.extend(activity.audience.iter().cloned());
+    found.extend(activity.to.iter().cloned());
+    found.extend(activity.cc.iter().cloned());
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|id| seen.insert(id.clone()));
+    found.truncate(MAX_CONCERNED);
+    found
 }
 
 /// The id of an embedded object or link, as a string (`"https://…"` or `{"id": "https://…"}`).
@@ -339,3 +367,4 @@ mod tests {
         }
     }
 }
+

@@ -426,8 +426,8 @@ pub(crate) async fn resolve(
     if value.is_object() && type_of(value).is_some() && domain_of(&url) == sender.domain {
         return Ok(value.clone());
     }
-    let fetched: Value = fetch::get(ctx, &url, crate::federation::ACTIVITY_JSON).await?;
-    if id_of(&fetched) != Some(url.as_str()) {
+    let (id, fetched) = fetch::object(ctx, &url).await?;
+    if id != url {
         return Err(Error::BadGateway(format!(
             "{url} answered with another object"
         )));
@@ -860,11 +860,10 @@ pub async fn attach_by_ancestry(
         if ctx.urls.is_local(&url) || missing.len() >= MAX_ANCESTORS {
             return Ok(false);
         }
-        let Ok(value) = fetch::get::<Value>(ctx, &url, crate::federation::ACTIVITY_JSON).await
-        else {
+        let Ok((id, value)) = fetch::object(ctx, &url).await else {
             return Ok(false);
         };
-        if id_of(&value) != Some(url.as_str()) || type_of(&value) != Some("Note") {
+        if id != url || type_of(&value) != Some("Note") {
             return Ok(false);
         }
         let Ok(ancestor) = serde_json::from_value::<NoteObject>(value) else {

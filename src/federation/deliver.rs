@@ -22,8 +22,8 @@ use crate::federation::signatures::{self, SigningKey};
 use crate::federation::{ACTIVITY_JSON, context, domain_of};
 use crate::ids::{ActorId, CommentId, DebateId, DeliveryId, NoteId, OutgoingId, PollId};
 use crate::model::schema::{
-    comments, deliveries, follows, notes, outbox_events, outgoing_activities, remote_actors,
-    remote_hosts,
+    comments, delivered_servers, deliveries, follows, notes, outbox_events, outgoing_activities,
+    remote_actors, remote_hosts,
 };
 use crate::model::{Comment, Delivery, EventKind, Note, OutboxEvent, RemoteActor, Visibility};
 
@@ -125,6 +125,20 @@ impl Queue {
                     Ok(p) => tracing::debug!(?p, "pruned old federation records"),
                     Err(e) => tracing::warn!(error = %e, "cannot prune old federation records"),
                 }
+                let ctx = self.ctx.clone();
+                tokio::spawn(async move {
+                    match crate::federation::fetch::refetch_flagged(&ctx).await {
+                        Ok((0, 0)) => {}
+                        Ok((confirmed, forgotten)) => {
+                            tracing::info!(
+                                confirmed,
+                                forgotten,
+                                "flagged remote actors fetched again"
+                            )
+                        }
+                        Err(e) => tracing::warn!(error = %e, "cannot fetch flagged actors again"),
+                    }
+                });
             }
             match self.expand_events().await {
                 Ok(more) if more => continue,
@@ -237,12 +251,17 @@ impl Queue {
                         .iter()
                         .filter_map(|inbox| Url::parse(inbox).ok())
                         .collect();
-                    let rows: Vec<_> = inboxes
+                    let untrusted = untrusted_inboxes(conn)?;
+                    // A server blocked since it followed us gets nothing more, nor an inbox that only actors
+                    // waiting to be fetched again (their documents broke a provenance rule) gave.
+                    let kept: Vec<Url> = inboxes
                         .into_iter()
-                        // A server blocked since it followed us gets nothing more.
-                        .filter(|url| !policy.refuses(url))
+                        .filter(|url| !policy.refuses(url) && !untrusted.contains(url.as_str()))
+                        .collect();
+                    let rows: Vec<_> = kept
+                        .iter()
                         .map(|url| {
-                            let domain = domain_of(&url);
+                            let domain = domain_of(url);
                             let at = if unreachable.contains(&domain) {
                                 now + unreachable_delay
                             } else {
@@ -258,12 +277,30 @@ impl Queue {
                             )
                         })
                         .collect();
+                    // Where this actor's Delete must go if its account is erased (delivery rows do not last).
+                    let servers: Vec<_> = kept
+                        .iter()
+                        .map(|url| {
+                            (
+                                delivered_servers::actor_id.eq(event.actor_id),
+                                delivered_servers::inbox.eq(url.to_string()),
+                            )
+                        })
+                        .collect();
                     // Multi-row inserts are written per backend (the multi-backend connection has none).
                     for chunk in rows.chunks(500) {
                         crate::on_each_backend!(&mut *conn, |c| diesel::insert_into(
                             deliveries::table
                         )
                         .values(chunk.to_vec())
+                        .execute(c))?;
+                    }
+                    for chunk in servers.chunks(500) {
+                        crate::on_each_backend!(&mut *conn, |c| diesel::insert_into(
+                            delivered_servers::table
+                        )
+                        .values(chunk.to_vec())
+                        .on_conflict_do_nothing()
                         .execute(c))?;
                     }
                 }
@@ -1302,11 +1339,10 @@ fn plan(
 fn proposal_follower_inboxes(conn: &mut AnyConnection, id: DebateId) -> Result<BTreeSet<String>> {
     let mut inboxes = BTreeSet::new();
     for who in crate::civic::proposals::remote_followers(conn, id)? {
-        inboxes.insert(
-            crate::civic::remote::remote_actor(conn, who)?
-                .delivery_inbox()
-                .to_string(),
-        );
+        let actor = crate::civic::remote::remote_actor(conn, who)?;
+        if !actor.needs_refetch {
+            inboxes.insert(actor.delivery_inbox().to_string());
+        }
     }
     Ok(inboxes)
 }
@@ -1324,6 +1360,38 @@ fn author_and_commune_inboxes(
     Ok(inboxes)
 }
 
+/// The inboxes that only actors waiting to be fetched again gave (a shared inbox that a trusted actor of the
+/// same server also gave stays). Usually none: the flagged actors are read through their index first.
+fn untrusted_inboxes(conn: &mut AnyConnection) -> Result<HashSet<String>> {
+    let flagged: Vec<(String, Option<String>)> = remote_actors::table
+        .filter(remote_actors::needs_refetch.eq(true))
+        .select((remote_actors::inbox, remote_actors::shared_inbox))
+        .load(conn)?;
+    if flagged.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let candidates: Vec<String> = flagged
+        .into_iter()
+        .flat_map(|(inbox, shared)| std::iter::once(inbox).chain(shared))
+        .collect();
+    let vouched: HashSet<String> = remote_actors::table
+        .filter(remote_actors::needs_refetch.eq(false))
+        .filter(
+            remote_actors::inbox
+                .eq_any(&candidates)
+                .or(remote_actors::shared_inbox.eq_any(&candidates)),
+        )
+        .select((remote_actors::inbox, remote_actors::shared_inbox))
+        .load::<(String, Option<String>)>(conn)?
+        .into_iter()
+        .flat_map(|(inbox, shared)| std::iter::once(inbox).chain(shared))
+        .collect();
+    Ok(candidates
+        .into_iter()
+        .filter(|c| !vouched.contains(c))
+        .collect())
+}
+
 /// The distinct inboxes of an actor's accepted remote followers: one per server with a shared inbox.
 fn follower_inboxes(conn: &mut AnyConnection, actor: ActorId) -> Result<BTreeSet<String>> {
     let rows: Vec<(String, Option<String>)> = follows::table
@@ -1332,6 +1400,7 @@ fn follower_inboxes(conn: &mut AnyConnection, actor: ActorId) -> Result<BTreeSet
         )
         .filter(follows::target_id.eq(actor))
         .filter(follows::accepted.eq(true))
+        .filter(remote_actors::needs_refetch.eq(false))
         .select((remote_actors::inbox, remote_actors::shared_inbox))
         .load(conn)?;
     Ok(rows

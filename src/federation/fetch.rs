@@ -1,19 +1,32 @@
 //! The only way Parvis dereferences a remote URL: signed by the instance actor (servers in secure mode refuse
 //! unsigned GETs), through the SSRF-guarded client, size-limited, refusing blocked servers.
+//!
+//! Provenance lives here, once: a document is believed only from its own origin. An ActivityPub document is
+//! accepted when its `id` is the URL it was finally served from (else it is fetched once more at its `id`,
+//! and must match there), redirects stay on one origin and every hop passes the federation policy, and the
+//! answer must be ActivityPub JSON. An actor's key and endpoints must be on the actor's server, and a key id
+//! belongs to the actor its own document names. This closes the class of Mastodon's CVE-2024-23832, where a
+//! file planted on a server (an upload, an open redirect's target) posed as an actor of that server.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 use url::Url;
 
 use crate::civic::remote::{RemoteActorData, upsert_remote_actor};
 use crate::context::AppContext;
 use crate::error::{Error, Result};
 use crate::federation::actors::ActorDocument;
+use crate::federation::http::MAX_REDIRECTS;
 use crate::federation::signatures;
 use crate::federation::webfinger::Jrd;
-use crate::federation::{ACTIVITY_JSON, domain_of};
+use crate::federation::{ACTIVITY_JSON, domain_of, wants_activity_json};
 use crate::model::RemoteActor;
 use crate::model::schema::remote_actors;
 
@@ -23,70 +36,211 @@ const ACTOR_TTL: Duration = Duration::from_secs(24 * 3600);
 /// The largest document we read.
 const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
 
-/// GETs a document, signed by the instance actor, and parses it.
-pub async fn get<T: DeserializeOwned>(ctx: &AppContext, url: &Url, accept: &str) -> Result<T> {
-    if ctx.policy().await.refuses(url) {
-        return Err(Error::Forbidden(format!("{} is blocked", domain_of(url))));
+tokio::task_local! {
+    /// The network (IPv4 address, IPv6 /64) of the request being served, set by the rate-limit middleware:
+    /// fetches of unknown keys are counted against it.
+    pub static SENDER: IpAddr;
+}
+
+/// What a fetch expects back: the `Accept` header sent, the content types taken, and whether redirects may
+/// leave the origin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    /// An ActivityPub document: `application/activity+json` or `application/ld+json` (any profile) only,
+    /// redirects on the same origin only.
+    ActivityPub,
+    /// Discovery JSON (WebFinger, NodeInfo): any JSON type; redirects may change server (a handle's domain
+    /// often delegates to another host), each hop still passing the policy.
+    Json(&'static str),
+}
+
+impl Expect {
+    fn accept(self) -> &'static str {
+        match self {
+            Expect::ActivityPub => ACTIVITY_JSON,
+            Expect::Json(accept) => accept,
+        }
     }
-    let mut request = reqwest::Request::new(reqwest::Method::GET, url.clone());
-    request.headers_mut().insert(
-        reqwest::header::ACCEPT,
-        accept.parse().map_err(Error::internal)?,
-    );
-    let signer = &ctx.instance_signer;
-    signatures::sign_cavage(
-        &reqwest::Method::GET,
-        url,
-        request.headers_mut(),
-        None,
-        &signer.key_id,
-        &signer.key,
-        Utc::now(),
-    )
-    .map_err(Error::internal)?;
-    let mut response = ctx
-        .http
-        .execute(request)
-        .await
-        .map_err(|e| Error::BadGateway(format!("cannot fetch {url}: {e}")))?;
-    // Redirected to a refused server: what it answered is not read.
-    if ctx.policy().await.refuses(response.url()) {
-        return Err(Error::Forbidden(format!(
-            "{url} redirects to {}, which is refused here",
-            domain_of(response.url())
-        )));
+
+    fn takes(self, content_type: Option<&str>) -> bool {
+        match self {
+            Expect::ActivityPub => wants_activity_json(content_type),
+            Expect::Json(_) => content_type.is_some_and(|c| {
+                let media = c.split(';').next().unwrap_or_default().trim();
+                media.eq_ignore_ascii_case("application/json")
+                    || media.to_ascii_lowercase().ends_with("+json")
+            }),
+        }
     }
-    let status = response.status();
-    if !status.is_success() {
-        return Err(if status.as_u16() == 404 || status.as_u16() == 410 {
-            Error::NotFound(format!("{url} answered {status}"))
-        } else {
-            Error::BadGateway(format!("{url} answered {status}"))
-        });
-    }
-    if response
-        .content_length()
-        .is_some_and(|n| n as usize > MAX_DOCUMENT_BYTES)
-    {
-        return Err(Error::BadGateway(format!(
-            "{url} is larger than {MAX_DOCUMENT_BYTES} bytes"
-        )));
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| Error::BadGateway(format!("cannot read {url}: {e}")))?
-    {
-        if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
-            return Err(Error::BadGateway(format!(
-                "{url} is larger than {MAX_DOCUMENT_BYTES} bytes"
+}
+
+/// A body, and the URL that finally served it.
+struct Fetched {
+    url: Url,
+    body: Vec<u8>,
+}
+
+/// The origin of a URL (scheme, host, port), which redirects of ActivityPub fetches may not leave.
+fn same_origin(a: &Url, b: &Url) -> bool {
+    a.origin() == b.origin()
+}
+
+/// A failure of the transport, told to the client without resolver or guard details (the details are
+/// logged).
+fn unreachable(url: &Url, e: crate::federation::http::OutboundError) -> Error {
+    tracing::info!(%url, error = %e, "fetch failed");
+    Error::BadGateway(e.public_message().to_string())
+}
+
+/// GETs `url` signed by the instance actor, following at most [`MAX_REDIRECTS`] redirects one hop at a time
+/// (each hop checked against the SSRF guard and the federation policy, and for ActivityPub kept on the
+/// origin), and reads at most [`MAX_DOCUMENT_BYTES`] of a body of the expected content type.
+async fn fetch(ctx: &AppContext, url: &Url, expect: Expect) -> Result<Fetched> {
+    let mut current = url.clone();
+    for _ in 0..=MAX_REDIRECTS {
+        if ctx.policy().await.refuses(&current) {
+            return Err(Error::Forbidden(format!(
+                "{} is refused here",
+                domain_of(&current)
             )));
         }
-        body.extend_from_slice(&chunk);
+        let mut request = reqwest::Request::new(reqwest::Method::GET, current.clone());
+        request.headers_mut().insert(
+            reqwest::header::ACCEPT,
+            reqwest::header::HeaderValue::from_static(expect.accept()),
+        );
+        let signer = &ctx.instance_signer;
+        signatures::sign_cavage(
+            &reqwest::Method::GET,
+            &current,
+            request.headers_mut(),
+            None,
+            &signer.key_id,
+            &signer.key,
+            Utc::now(),
+        )
+        .map_err(Error::internal)?;
+        let mut response = ctx
+            .http
+            .execute_single_hop(request)
+            .await
+            .map_err(|e| unreachable(&current, e))?;
+        let status = response.status();
+        if status.is_redirection() {
+            let next = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .and_then(|l| current.join(l).ok())
+                .ok_or_else(|| {
+                    Error::BadGateway(format!("{current} redirects without a valid location"))
+                })?;
+            if expect == Expect::ActivityPub && !same_origin(&current, &next) {
+                return Err(Error::BadGateway(format!(
+                    "{current} redirects to another server ({}): ActivityPub documents are read from \
+                     their own server only",
+                    domain_of(&next)
+                )));
+            }
+            current = next;
+            continue;
+        }
+        if !status.is_success() {
+            return Err(if status.as_u16() == 404 || status.as_u16() == 410 {
+                Error::NotFound(format!("{current} answered {status}"))
+            } else {
+                Error::BadGateway(format!("{current} answered {status}"))
+            });
+        }
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|c| c.to_str().ok());
+        if !expect.takes(content_type) {
+            return Err(Error::BadGateway(format!(
+                "{current} answered with {}, not {}",
+                content_type.unwrap_or("no content type"),
+                expect.accept()
+            )));
+        }
+        if response
+            .content_length()
+            .is_some_and(|n| n as usize > MAX_DOCUMENT_BYTES)
+        {
+            return Err(Error::BadGateway(format!(
+                "{current} is larger than {MAX_DOCUMENT_BYTES} bytes"
+            )));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| unreachable(&current, e.into()))?
+        {
+            if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+                return Err(Error::BadGateway(format!(
+                    "{current} is larger than {MAX_DOCUMENT_BYTES} bytes"
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        return Ok(Fetched { url: current, body });
     }
-    serde_json::from_slice(&body)
-        .map_err(|e| Error::BadGateway(format!("{url} is not a valid document: {e}")))
+    Err(Error::BadGateway(format!(
+        "{url} redirects more than {MAX_REDIRECTS} times"
+    )))
+}
+
+/// GETs discovery JSON (WebFinger, NodeInfo) and parses it. Not for ActivityPub documents: those go through
+/// [`object`], which checks where they come from.
+pub async fn get<T: DeserializeOwned>(
+    ctx: &AppContext,
+    url: &Url,
+    accept: &'static str,
+) -> Result<T> {
+    let fetched = fetch(ctx, url, Expect::Json(accept)).await?;
+    serde_json::from_slice(&fetched.body)
+        .map_err(|_| Error::BadGateway(format!("{url} did not answer with a valid document")))
+}
+
+/// The `id` of a fetched document, as a URL.
+fn id_in(value: &Value) -> Option<Url> {
+    value
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|id| Url::parse(id).ok())
+}
+
+/// An ActivityPub document, believed only from its own origin: its `id` must be the URL that finally served
+/// it. When it is not (a profile page URL that serves the actor, say), the document is fetched once more at
+/// its `id`, and must say the same `id` there. Returns the document with its `id` as a parsed URL.
+pub async fn object(ctx: &AppContext, url: &Url) -> Result<(Url, Value)> {
+    let parse = |fetched: &Fetched| -> Result<(Option<Url>, Value)> {
+        let value: Value = serde_json::from_slice(&fetched.body).map_err(|_| {
+            Error::BadGateway(format!("{} is not a valid JSON document", fetched.url))
+        })?;
+        Ok((id_in(&value), value))
+    };
+    let first = fetch(ctx, url, Expect::ActivityPub).await?;
+    let (id, value) = parse(&first)?;
+    let id = id.ok_or_else(|| Error::BadGateway(format!("{} has no id", first.url)))?;
+    if id == first.url {
+        return Ok((id, value));
+    }
+    if ctx.urls.is_local(&id) {
+        return Err(Error::BadGateway(format!(
+            "{} claims to be {id}, one of ours",
+            first.url
+        )));
+    }
+    let again = fetch(ctx, &id, Expect::ActivityPub).await?;
+    match parse(&again)? {
+        (Some(id_there), value) if id_there == again.url && id_there == id => Ok((id, value)),
+        _ => Err(Error::BadGateway(format!(
+            "{} claims to be {id}, which {id} does not confirm",
+            first.url
+        ))),
+    }
 }
 
 /// A remote actor: from the database while fresh, else fetched (and stored). `refresh` forces a fetch, e.g.
@@ -109,6 +263,7 @@ pub async fn actor(ctx: &AppContext, url: &Url, refresh: bool) -> Result<RemoteA
                 use diesel::prelude::*;
                 Ok(remote_actors::table
                     .filter(remote_actors::ap_id.eq(key))
+                    .filter(remote_actors::needs_refetch.eq(false))
                     .select(RemoteActor::as_select())
                     .first(conn)
                     .optional()?)
@@ -121,28 +276,75 @@ pub async fn actor(ctx: &AppContext, url: &Url, refresh: bool) -> Result<RemoteA
             }
         }
     }
-    let document: ActorDocument = get(ctx, url, ACTIVITY_JSON).await?;
-    store_actor(ctx, url, document).await
+    let (id, value) = object(ctx, url).await?;
+    let doc: ActorDocument = serde_json::from_value(value)
+        .map_err(|_| Error::BadGateway(format!("{id} is not an actor")))?;
+    store_actor(ctx, &id, doc).await
 }
 
-/// Checks a fetched actor document and stores it. The document must be the one asked for (same id, or at
-/// least the same server when a key URL led us to its owner) and its key must be its own.
-async fn store_actor(
-    ctx: &AppContext,
-    fetched_from: &Url,
-    doc: ActorDocument,
-) -> Result<RemoteActor> {
-    if domain_of(&doc.id) != domain_of(fetched_from) {
-        return Err(Error::BadGateway(format!(
-            "{fetched_from} served an actor of another server ({})",
-            doc.id
-        )));
-    }
+/// Why an actor document is not believed, if it is not: everything it names for itself must be on its own
+/// server, and its key must name it as owner.
+pub fn check_actor(doc: &ActorDocument) -> std::result::Result<(), String> {
+    let host = domain_of(&doc.id);
     if doc.public_key.owner != doc.id {
-        return Err(Error::BadGateway(format!(
-            "{}'s key belongs to someone else",
-            doc.id
-        )));
+        return Err(format!("{}'s key names another owner", doc.id));
+    }
+    let key =
+        Url::parse(&doc.public_key.id).map_err(|_| format!("{}'s key id is not a URL", doc.id))?;
+    let endpoints = [
+        ("key", Some(&key)),
+        ("inbox", Some(&doc.inbox)),
+        (
+            "shared inbox",
+            doc.endpoints.as_ref().and_then(|e| e.shared_inbox.as_ref()),
+        ),
+        ("outbox", doc.outbox.as_ref()),
+        ("followers", doc.followers.as_ref()),
+        ("following", doc.following.as_ref()),
+    ];
+    for (what, url) in endpoints {
+        if let Some(url) = url
+            && domain_of(url) != host
+        {
+            return Err(format!(
+                "{}'s {what} is on another server ({})",
+                doc.id,
+                domain_of(url)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `key` is a fragment of `actor` itself (`https://host/users/a#main-key`), the usual form: then the
+/// actor's own document proves the key is its.
+fn is_fragment_of(key: &Url, actor: &Url) -> bool {
+    let mut bare = key.clone();
+    bare.set_fragment(None);
+    &bare == actor
+}
+
+/// Stores a fetched actor document, whose `id` was checked to be where it came from. Its key and endpoints
+/// must be on its server ([`check_actor`]); a key published at its own URL (GoToSocial's `…/main-key`) must
+/// name this actor there. A key id stored for another actor is taken from it only after that actor was
+/// fetched again and no longer proves it.
+async fn store_actor(ctx: &AppContext, id: &Url, doc: ActorDocument) -> Result<RemoteActor> {
+    if &doc.id != id {
+        return Err(Error::BadGateway(format!("{id} served another actor")));
+    }
+    check_actor(&doc).map_err(Error::BadGateway)?;
+    let key_url = Url::parse(&doc.public_key.id).map_err(Error::internal)?;
+    if !is_fragment_of(&key_url, &doc.id) {
+        let mut at = key_url.clone();
+        at.set_fragment(None);
+        let (key_doc_id, key_doc) = object(ctx, &at).await?;
+        let owner = key_doc.get("owner").and_then(Value::as_str);
+        if key_doc_id != doc.id && owner != Some(doc.id.as_str()) {
+            return Err(Error::BadGateway(format!(
+                "{} does not name {} as its owner",
+                doc.public_key.id, doc.id
+            )));
+        }
     }
     let data = RemoteActorData {
         ap_id: doc.id.to_string(),
@@ -163,16 +365,147 @@ async fn store_actor(
         key_id: doc.public_key.id.clone(),
         public_key_pem: doc.public_key.public_key_pem.clone(),
         manually_approves_followers: doc.manually_approves_followers,
+        // Only keys its own document proves: fragments of its id, controlled by it.
         multikeys: doc
             .assertion_method
             .iter()
-            .filter(|k| k.controller == doc.id && domain_of(&k.id) == domain_of(&doc.id))
+            .filter(|k| k.controller == doc.id && is_fragment_of(&k.id, &doc.id))
             .map(|k| (k.id.to_string(), k.public_key_multibase.clone()))
             .collect(),
     };
+    // Another actor holding one of these key ids is fetched again before the key moves: a key id is proven by
+    // its own URL (a fragment of one actor's id, or a key document naming one owner), so two actors cannot
+    // both prove it, and the other one loses it (and is fetched afresh before it is trusted again).
+    let (me, claimed) = (
+        data.ap_id.clone(),
+        std::iter::once(data.key_id.clone())
+            .chain(data.multikeys.iter().map(|(k, _)| k.clone()))
+            .collect::<Vec<_>>(),
+    );
+    let holders = ctx
+        .db
+        .run(move |conn| crate::civic::remote::other_holders(conn, &me, &claimed))
+        .await?;
+    for holder in &holders {
+        let still_claims = match Url::parse(holder) {
+            Ok(url) => object(ctx, &url).await.is_ok_and(|(_, v)| {
+                v.pointer("/publicKey/id").and_then(Value::as_str) == Some(data.key_id.as_str())
+            }),
+            Err(_) => false,
+        };
+        tracing::warn!(
+            key = %data.key_id, from = %holder, to = %data.ap_id, still_claims,
+            "a key id moves to the actor that proves it"
+        );
+    }
     ctx.db
         .transaction(move |conn| upsert_remote_actor(conn, &data))
         .await
+}
+
+/// How many flagged actors one pass of [`refetch_flagged`] fetches again at most.
+const REFETCH_BATCH: i64 = 500;
+
+/// Fetches again the actors whose stored documents broke a provenance rule (flagged by the migration that
+/// added the rules, or that lost a key to the actor proving it): trusted again once their own server
+/// confirms them under the rules, forgotten when it no longer serves them (404, 410). Returns how many were
+/// confirmed and how many forgotten.
+pub async fn refetch_flagged(ctx: &AppContext) -> Result<(usize, usize)> {
+    let flagged: Vec<(crate::ids::RemoteActorId, String)> = ctx
+        .db
+        .run(|conn| {
+            use diesel::prelude::*;
+            Ok(remote_actors::table
+                .filter(remote_actors::needs_refetch.eq(true))
+                .order(remote_actors::id)
+                .limit(REFETCH_BATCH)
+                .select((remote_actors::id, remote_actors::ap_id))
+                .load(conn)?)
+        })
+        .await?;
+    let (mut confirmed, mut forgotten) = (0, 0);
+    for (id, ap_id) in flagged {
+        let Ok(url) = Url::parse(&ap_id) else {
+            continue;
+        };
+        match actor(ctx, &url, true).await {
+            Ok(_) => confirmed += 1,
+            Err(Error::NotFound(_)) => {
+                ctx.db
+                    .transaction(move |conn| crate::civic::remote::forget_actor(conn, id))
+                    .await?;
+                forgotten += 1;
+            }
+            Err(e) => tracing::info!(actor = %ap_id, error = %e, "a flagged actor stays untrusted"),
+        }
+    }
+    Ok((confirmed, forgotten))
+}
+
+/// Fetches of keys not stored yet: each one is a request we make because someone asked, so they are counted
+/// per sending network, few run at once, and a key that could not be fetched is not tried again for a while.
+pub struct KeyFetches {
+    per_sender: Option<governor::DefaultKeyedRateLimiter<IpAddr>>,
+    at_once: tokio::sync::Semaphore,
+    failed: Mutex<HashMap<String, Instant>>,
+}
+
+/// How long a key that could not be fetched is not fetched again.
+pub const KEY_RETRY_AFTER: Duration = Duration::from_secs(600);
+/// How many unknown keys are fetched at the same time, at most.
+pub const KEY_FETCHES_AT_ONCE: usize = 8;
+/// How many failed key ids are remembered at most (the oldest are forgotten first).
+const MAX_FAILED_KEYS: usize = 10_000;
+
+impl KeyFetches {
+    /// `per_minute`: fetches of unknown keys one sending network may cause each minute (0: no limit).
+    pub fn new(per_minute: u32) -> KeyFetches {
+        KeyFetches {
+            per_sender: NonZeroU32::new(per_minute).map(|n| {
+                governor::RateLimiter::keyed(governor::Quota::per_minute(n).allow_burst(n))
+            }),
+            at_once: tokio::sync::Semaphore::new(KEY_FETCHES_AT_ONCE),
+            failed: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn recently_failed(&self, key_id: &str) -> bool {
+        let Ok(failed) = self.failed.lock() else {
+            return false;
+        };
+        failed
+            .get(key_id)
+            .is_some_and(|at| at.elapsed() < KEY_RETRY_AFTER)
+    }
+
+    fn remember_failure(&self, key_id: &str) {
+        let Ok(mut failed) = self.failed.lock() else {
+            return;
+        };
+        if failed.len() >= MAX_FAILED_KEYS {
+            failed.retain(|_, at| at.elapsed() < KEY_RETRY_AFTER);
+            if failed.len() >= MAX_FAILED_KEYS
+                && let Some(oldest) = failed
+                    .iter()
+                    .min_by_key(|(_, at)| **at)
+                    .map(|(k, _)| k.clone())
+            {
+                failed.remove(&oldest);
+            }
+        }
+        failed.insert(key_id.to_string(), Instant::now());
+    }
+
+    fn spend(&self) -> Result<()> {
+        let (Some(limiter), Ok(sender)) = (&self.per_sender, SENDER.try_with(|ip| *ip)) else {
+            return Ok(());
+        };
+        limiter.check_key(&sender).map_err(|_| {
+            Error::TooManyRequests(
+                "too many requests signed with keys unknown here: try again later".into(),
+            )
+        })
+    }
 }
 
 /// The actor owning a key id (`https://host/users/a#main-key`; some servers serve the key at its own URL
@@ -188,22 +521,37 @@ pub async fn actor_for_key(ctx: &AppContext, key_id: &Url, refresh: bool) -> Res
             return Ok(actor);
         }
     }
+    let guard = &ctx.key_fetches;
+    if guard.recently_failed(key_id.as_str()) {
+        return Err(Error::SignatureRequired(format!(
+            "{key_id} could not be fetched a moment ago: try again later"
+        )));
+    }
+    guard.spend()?;
+    let _permit = guard.at_once.acquire().await.map_err(Error::internal)?;
+    let fetched = fetch_key_owner(ctx, key_id).await;
+    if fetched.is_err() {
+        guard.remember_failure(key_id.as_str());
+    }
+    fetched
+}
+
+/// Fetches the document at a key id and the actor that owns the key.
+async fn fetch_key_owner(ctx: &AppContext, key_id: &Url) -> Result<RemoteActor> {
     let mut document_url = key_id.clone();
     document_url.set_fragment(None);
-    let value: serde_json::Value = get(ctx, &document_url, ACTIVITY_JSON).await?;
+    let (id, value) = object(ctx, &document_url).await?;
     let actor = if value.get("inbox").is_some() {
         let doc: ActorDocument = serde_json::from_value(value)
-            .map_err(|e| Error::BadGateway(format!("{document_url} is not an actor: {e}")))?;
-        store_actor(ctx, &document_url, doc).await?
+            .map_err(|_| Error::BadGateway(format!("{id} is not an actor")))?;
+        store_actor(ctx, &id, doc).await?
     } else {
-        // A key document: its owner is the actor.
+        // A key document: its owner is the actor, whose document must list this key.
         let owner = value
             .get("owner")
-            .and_then(serde_json::Value::as_str)
+            .and_then(Value::as_str)
             .and_then(|o| Url::parse(o).ok())
-            .ok_or_else(|| {
-                Error::BadGateway(format!("{document_url} is neither an actor nor a key"))
-            })?;
+            .ok_or_else(|| Error::BadGateway(format!("{id} is neither an actor nor a key")))?;
         if domain_of(&owner) != domain_of(key_id) {
             return Err(Error::BadGateway(format!(
                 "{key_id} claims an owner on another server"

@@ -159,29 +159,20 @@ pub async fn receive(
     apply(ctx, signer, activity).await
 }
 
-/// An account blocked from the instance, or from the commune an activity is about (what it follows, likes,
-/// answers or votes in), is refused. Taking back (`Undo`, `Delete`) is always accepted.
+/// An account blocked from the instance, or from any commune an activity is about or addressed to (what it
+/// follows, likes, answers or votes in, and the `audience`, `to` and `cc` of a new object), is refused.
+/// Taking back (`Undo`, `Delete`) is always accepted.
 async fn refuse_blocked(ctx: &AppContext, signer: &RemoteActor, activity: &Incoming) -> Result<()> {
     if matches!(activity.kind.as_str(), "Undo" | "Delete")
         || !ctx.policy().await.blocks_account(&signer.ap_id, false)
     {
         return Ok(());
     }
-    // What the activity is about: its object, or what the object answers.
-    let about: Option<String> = activity.object.as_ref().and_then(|o| {
-        o.get("inReplyTo")
-            .and_then(id_of)
-            .or_else(|| id_of(o))
-            .map(str::to_string)
-    });
+    let about = crate::federation::activities::concerned_ids(activity);
     let (urls, who) = (ctx.urls.clone(), signer.ap_id.clone());
     let blocked = ctx
         .db
-        .run(move |conn| {
-            let commune =
-                crate::civic::moderation::commune_concerned(conn, &urls, about.as_deref())?;
-            crate::civic::moderation::is_blocked(conn, &who, commune)
-        })
+        .run(move |conn| crate::civic::moderation::is_blocked_from_any(conn, &urls, &who, &about))
         .await?;
     if blocked {
         return Err(Error::Forbidden(format!(
@@ -297,13 +288,13 @@ async fn verify_signature(
     };
     let cached = fetch::actor_for_key(ctx, &info.key_id, false)
         .await
-        .map_err(|e| Error::SignatureRequired(format!("cannot get the signing key: {e}")))?;
+        .map_err(key_unavailable)?;
     let first = match verifying_key(ctx, &cached, &info.key_id).await {
         Ok(key) => check(&key),
         Err(e) => Err(e),
     };
-    match first {
-        Ok(()) => Ok(cached),
+    let signer = match first {
+        Ok(()) => cached,
         Err(first) => {
             let age = Utc::now().naive_utc() - cached.fetched_at;
             if age < chrono::Duration::seconds(60) {
@@ -313,9 +304,40 @@ async fn verify_signature(
                 .await
                 .map_err(|_| first)?;
             check(&verifying_key(ctx, &fresh, &info.key_id).await?)?;
-            Ok(fresh)
+            fresh
+        }
+    };
+    refuse_signer(ctx, &signer, &info.key_id).await?;
+    Ok(signer)
+}
+
+/// Why a signing key could not be had, for the sender: a rate limit stays a `429`, the rest is a `401`.
+fn key_unavailable(e: Error) -> Error {
+    match e {
+        Error::TooManyRequests(_) => e,
+        other => Error::SignatureRequired(format!("cannot get the signing key: {other}")),
+    }
+}
+
+/// The federation policy applied to who signed, not only to what the key id says: the signer's own server
+/// (blocked, outside the allowlist, closed, not a member of a residents-only space) and the key's server.
+async fn refuse_signer(ctx: &AppContext, signer: &RemoteActor, key_id: &Url) -> Result<()> {
+    let actor = Url::parse(&signer.ap_id).map_err(Error::internal)?;
+    if domain_of(&actor) != domain_of(key_id) {
+        return Err(Error::SignatureRequired(format!(
+            "{key_id} is not on the server of {actor}"
+        )));
+    }
+    let policy = ctx.policy().await;
+    for url in [&actor, key_id] {
+        if policy.refuses(url) {
+            return Err(Error::Forbidden(format!(
+                "{} is refused here",
+                domain_of(url)
+            )));
         }
     }
+    Ok(())
 }
 
 /// The key `key_id` of `actor`, ready to verify: its `publicKey` PEM or one of its Multikeys.
@@ -761,7 +783,11 @@ async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Res
                         } else if let Some(d) = urls.parse_debate(id) {
                             targets.push(Target::Debate(d));
                         } else if let Some(n) = urls.parse_note(id) {
-                            if crate::civic::notes::note(conn, n).is_ok() {
+                            // Only what the reporting server could see: a followers-only or direct post
+                            // named in a Flag is ignored (its text would otherwise land in the queue).
+                            if crate::civic::notes::note(conn, n).is_ok_and(|note| {
+                                matches!(note.visibility, Visibility::Public | Visibility::Unlisted)
+                            }) {
                                 targets.push(Target::Note(n));
                             }
                         } else if let Some((kind, name)) =

@@ -377,6 +377,7 @@ mod tests {
             public_key_pem: String::new(),
             manually_approves_followers: false,
             fetched_at: chrono::NaiveDateTime::default(),
+            needs_refetch: false,
         }
     }
 

@@ -25,6 +25,9 @@ pub struct RemoteActor {
     pub public_key_pem: String,
     pub manually_approves_followers: bool,
     pub fetched_at: NaiveDateTime,
+    /// Its stored document broke a provenance rule (or lost its key to the actor that proves it): it has no
+    /// key and gets no delivery until it is fetched again.
+    pub needs_refetch: bool,
 }
 
 impl RemoteActor {

@@ -79,6 +79,14 @@ diesel::table! {
         public_key_pem -> Text,
         manually_approves_followers -> Bool,
         fetched_at -> Timestamp,
+        needs_refetch -> Bool,
+    }
+}
+
+diesel::table! {
+    delivered_servers (actor_id, inbox) {
+        actor_id -> BigInt,
+        inbox -> Text,
     }
 }
 
@@ -183,6 +191,7 @@ diesel::joinable!(api_tokens -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     actors,
+    delivered_servers,
     communes,
     accounts,
     mandates,

@@ -21,15 +21,30 @@ use crate::web::i18n::Lang;
 use crate::web::session::{LANG_COOKIE, Visitor, safe_next};
 use crate::web::{page, page_status};
 
-/// Login attempts allowed per address and per account: a burst, then one more per period.
+/// Login attempts allowed per address, per account from one address, and per account from everywhere.
+///
+/// A stranger must not be able to keep an owner out: the per-account limit (which stops a password being
+/// guessed from many addresses at once) only slows down an address that signed in to the account before;
+/// anyone else is held by the limits on their own address.
 pub struct LoginLimits {
     by_ip: DefaultKeyedRateLimiter<IpAddr>,
+    by_account_and_ip: DefaultKeyedRateLimiter<(String, IpAddr)>,
     by_account: DefaultKeyedRateLimiter<String>,
+    /// Where each account signed in from (its network), and when: those addresses are only slowed down.
+    signed_in_from:
+        std::sync::Mutex<std::collections::HashMap<(String, IpAddr), std::time::Instant>>,
     attempts: std::sync::atomic::AtomicU64,
 }
 
-/// Per address: 20 attempts, then one every 6 s. Per account: 10 attempts, then one a minute: a password
-/// cannot be guessed from many addresses at once, and a person who mistypes is not locked out for long.
+/// How long an address where an account signed in is remembered for it.
+const REMEMBER_SIGN_IN: std::time::Duration = std::time::Duration::from_secs(90 * 24 * 3600);
+/// At most this many (account, address) pairs are remembered (the oldest go first).
+const MAX_REMEMBERED_SIGN_INS: usize = 100_000;
+/// The delay an address that signed in before waits when its account is over the per-account limit.
+pub const SLOWED_LOGIN: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Per address: 20 attempts, then one every 6 s. Per account and address: 10 attempts, then one a minute.
+/// Per account from all addresses: 10 attempts, then one a minute, for addresses it never signed in from.
 impl Default for LoginLimits {
     fn default() -> LoginLimits {
         let ip = Quota::per_minute(NonZeroU32::MIN.saturating_add(9))
@@ -38,15 +53,26 @@ impl Default for LoginLimits {
             Quota::per_minute(NonZeroU32::MIN).allow_burst(NonZeroU32::MIN.saturating_add(9));
         LoginLimits {
             by_ip: DefaultKeyedRateLimiter::keyed(ip),
+            by_account_and_ip: DefaultKeyedRateLimiter::keyed(account),
             by_account: DefaultKeyedRateLimiter::keyed(account),
+            signed_in_from: std::sync::Mutex::new(std::collections::HashMap::new()),
             attempts: std::sync::atomic::AtomicU64::new(0),
         }
     }
 }
 
+/// What a login attempt may do now.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LoginVerdict {
+    /// Go on.
+    Go,
+    /// Go on after [`SLOWED_LOGIN`]: the account is under attack, but this address signed in to it before.
+    Slowly,
+}
+
 impl LoginLimits {
-    /// Counts one attempt; `Err(seconds to wait)` when over either limit.
-    fn attempt(&self, ip: IpAddr, account: &str) -> Result<(), u64> {
+    /// Counts one attempt; `Err(seconds to wait)` when over a limit that holds this address.
+    pub fn attempt(&self, ip: IpAddr, account: &str) -> Result<LoginVerdict, u64> {
         self.attempt_from(ip)?;
         let wait = |n: governor::NotUntil<governor::clock::QuantaInstant>| {
             use governor::clock::Clock;
@@ -54,10 +80,45 @@ impl LoginLimits {
                 .as_secs()
                 .max(1)
         };
-        self.by_account
-            .check_key(&account.to_string())
+        let network = crate::limits::network_of(ip);
+        self.by_account_and_ip
+            .check_key(&(account.to_string(), network))
             .map_err(wait)?;
-        Ok(())
+        match self.by_account.check_key(&account.to_string()) {
+            Ok(()) => Ok(LoginVerdict::Go),
+            Err(_) if self.signed_in_before(account, network) => Ok(LoginVerdict::Slowly),
+            Err(n) => Err(wait(n)),
+        }
+    }
+
+    fn signed_in_before(&self, account: &str, network: IpAddr) -> bool {
+        self.signed_in_from.lock().is_ok_and(|known| {
+            known
+                .get(&(account.to_string(), network))
+                .is_some_and(|at| at.elapsed() < REMEMBER_SIGN_IN)
+        })
+    }
+
+    /// Remembers that `account` signed in from `ip`.
+    pub fn signed_in(&self, ip: IpAddr, account: &str) {
+        let Ok(mut known) = self.signed_in_from.lock() else {
+            return;
+        };
+        if known.len() >= MAX_REMEMBERED_SIGN_INS {
+            known.retain(|_, at| at.elapsed() < REMEMBER_SIGN_IN);
+            if known.len() >= MAX_REMEMBERED_SIGN_INS
+                && let Some(oldest) = known
+                    .iter()
+                    .min_by_key(|(_, at)| **at)
+                    .map(|(k, _)| k.clone())
+            {
+                known.remove(&oldest);
+            }
+        }
+        known.insert(
+            (account.to_string(), crate::limits::network_of(ip)),
+            std::time::Instant::now(),
+        );
     }
 
     /// Counts one attempt from an address only (registrations); `Err(seconds to wait)` when over.
@@ -82,6 +143,7 @@ impl LoginLimits {
     /// (done every 1,024 attempts).
     fn shrink(&self) {
         self.by_ip.retain_recent();
+        self.by_account_and_ip.retain_recent();
         self.by_account.retain_recent();
     }
 }
@@ -180,18 +242,23 @@ pub async fn login(
         .trim()
         .trim_start_matches('@')
         .to_ascii_lowercase();
-    if let Err(wait) = limits.attempt(ip, &name) {
-        let mut errors = FormErrors::new();
-        errors.add(
-            "form",
-            v.lang
-                .count("error-too-many-logins", (wait as i64 + 59) / 60),
-        );
-        let page = login_page(&v, &form, &errors, StatusCode::TOO_MANY_REQUESTS).await;
-        return too_many(page, wait);
+    match limits.attempt(ip, &name) {
+        Ok(LoginVerdict::Go) => {}
+        Ok(LoginVerdict::Slowly) => tokio::time::sleep(SLOWED_LOGIN).await,
+        Err(wait) => {
+            let mut errors = FormErrors::new();
+            errors.add(
+                "form",
+                v.lang
+                    .count("error-too-many-logins", (wait as i64 + 59) / 60),
+            );
+            let page = login_page(&v, &form, &errors, StatusCode::TOO_MANY_REQUESTS).await;
+            return too_many(page, wait);
+        }
     }
     match accounts::verify_login(&v.ctx.db, &form.username, &form.password).await {
         Ok((actor, _)) => {
+            limits.signed_in(ip, &name);
             if let Err(e) = v.sign_in(actor.id).await {
                 return v.error(&e);
             }
@@ -885,7 +952,11 @@ pub async fn delete(
     };
     let mut errors = FormErrors::new();
     // The password check here is a login check too: the same limits, so a stolen session cannot guess.
-    if let Err(wait) = limits.attempt(v.ip, me.actor.username.as_str()) {
+    let verdict = limits.attempt(v.ip, me.actor.username.as_str());
+    if verdict == Ok(LoginVerdict::Slowly) {
+        tokio::time::sleep(SLOWED_LOGIN).await;
+    }
+    if let Err(wait) = verdict {
         errors.add(
             "delete_password",
             v.lang

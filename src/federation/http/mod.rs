@@ -148,6 +148,22 @@ pub enum OutboundError {
 }
 
 impl OutboundError {
+    /// What a client may be told: the kind of failure, without the resolver's or the guard's words, addresses
+    /// or names (those are logged).
+    pub fn public_message(&self) -> &'static str {
+        match self {
+            Self::BadUrl { .. }
+            | Self::UnsupportedScheme { .. }
+            | Self::PlainHttp { .. }
+            | Self::PrivateAddress { .. } => "the address is not allowed",
+            Self::Dns { .. } | Self::Request(_) => "the remote server could not be reached",
+            Self::TooManyRedirects { .. } => "the remote server redirects too many times",
+            Self::CaFile { .. } | Self::InvalidCa { .. } | Self::Tls(_) | Self::Build(_) => {
+                "the server cannot make outgoing requests"
+            }
+        }
+    }
+
     /// An owned copy of a refusal raised inside reqwest (by the resolver or the redirect policy), which
     /// reqwest only gives back by reference, wrapped in its own error.
     fn refusal_copy(&self) -> Option<Self> {
@@ -494,8 +510,19 @@ fn tls_config(policy: &OutboundPolicy) -> Result<rustls::ClientConfig, OutboundE
 /// Proxies from the environment (`HTTPS_PROXY`…) are ignored: with a proxy, the proxy resolves the target
 /// name and the guard could not see the addresses.
 pub fn build_client(policy: &OutboundPolicy) -> Result<reqwest::Client, OutboundError> {
+    build(policy, true)
+}
+
+/// The client behind [`build_client`]; `follow_redirects: false` hands every 3xx back to the caller, who
+/// decides on each hop (ActivityPub fetches check the federation policy and the origin there).
+fn build(
+    policy: &OutboundPolicy,
+    follow_redirects: bool,
+) -> Result<reqwest::Client, OutboundError> {
     let tls = tls_config(policy)?;
-    let redirect_policy = {
+    let redirect_policy = if !follow_redirects {
+        reqwest::redirect::Policy::none()
+    } else {
         let policy = policy.clone();
         reqwest::redirect::Policy::custom(move |attempt| {
             // `previous()` starts with the original URL.
@@ -548,14 +575,21 @@ pub fn build_client(policy: &OutboundPolicy) -> Result<reqwest::Client, Outbound
 #[derive(Clone, Debug)]
 pub struct GuardedClient {
     client: reqwest::Client,
+    /// The same client, following no redirect.
+    single_hop: reqwest::Client,
     policy: OutboundPolicy,
 }
 
 impl GuardedClient {
     /// Builds the client (see [`build_client`]).
     pub fn new(policy: OutboundPolicy) -> Result<Self, OutboundError> {
-        let client = build_client(&policy)?;
-        Ok(Self { client, policy })
+        let client = build(&policy, true)?;
+        let single_hop = build(&policy, false)?;
+        Ok(Self {
+            client,
+            single_hop,
+            policy,
+        })
     }
 
     /// The underlying client, for building requests. Send them with [`GuardedClient::execute`] (or call
@@ -589,6 +623,16 @@ impl GuardedClient {
     ) -> Result<reqwest::Response, OutboundError> {
         check_url(&self.policy, request.url())?;
         Ok(self.client.execute(request).await?)
+    }
+
+    /// Like [`GuardedClient::execute`], but a redirect is returned as it is, not followed: the caller checks
+    /// the next hop itself (and calls this again for it).
+    pub async fn execute_single_hop(
+        &self,
+        request: reqwest::Request,
+    ) -> Result<reqwest::Response, OutboundError> {
+        check_url(&self.policy, request.url())?;
+        Ok(self.single_hop.execute(request).await?)
     }
 }
 

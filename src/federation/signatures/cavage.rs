@@ -124,7 +124,9 @@ pub(super) fn verify(
     if !covers("date") && !covers("(created)") {
         return Err(not_covered("date"));
     }
-    if (parts.method == Method::GET || parts.method == Method::HEAD) && !covers("host") {
+    // Every request names the server it was meant for: without a signed `host`, a POST signed for another
+    // server (same path, same body) could be replayed here within the time window.
+    if !covers("host") {
         return Err(not_covered("host"));
     }
     if needs_digest(parts) {

@@ -192,8 +192,8 @@ pub fn inspect(parts: &RequestParts) -> Result<SignatureInfo> {
 /// Checks, cheapest first: the coverage policy, the time window ([`MAX_AGE`], [`MAX_SKEW`], an elapsed
 /// `expires`), the body digest, then the signature itself.
 ///
-/// - draft-cavage must cover `(request-target)`, `date` or `(created)`, `host` on GET/HEAD (Mastodon's
-///   rule: activitypub_federation's default signer leaves `host` out of POSTs), and `digest` whenever
+/// - draft-cavage must cover `(request-target)`, `date` or `(created)`, `host` (on every method: a POST
+///   that does not sign it could be replayed to another server), and `digest` whenever
 ///   there is a body (any POST). `Digest` algorithm names are compared case-insensitively (`SHA-256=`
 ///   and `sha-256=` both occur). `rsa-sha256` and `hs2019` are accepted (and `ed25519` with an
 ///   Ed25519 key); `hs2019` or no `algorithm` means RSASSA-PKCS1-v1_5 SHA-256 with an RSA key, as
