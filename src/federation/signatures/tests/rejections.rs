@@ -281,6 +281,18 @@ fn host_not_covered_on_get() {
     assert_refused!(req.check(&alice_pub(), now()), SignatureError::NotCovered(c) if c == "host");
 }
 
+/// A POST that does not sign `host` could be replayed to another server within the time window.
+#[test]
+fn host_not_covered_on_post() {
+    let mut req = mastodon_post(now());
+    HandCavage {
+        covered: &["(request-target)", "date", "digest", "content-type"],
+        ..HandCavage::default()
+    }
+    .sign(&mut req);
+    assert_refused!(req.check(&alice_pub(), now()), SignatureError::NotCovered(c) if c == "host");
+}
+
 #[test]
 fn covered_header_absent() {
     let mut req = mastodon_post(now());
