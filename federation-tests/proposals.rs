@@ -112,6 +112,24 @@ pub(crate) async fn commune_followed_from_beta_and_the_peer(
     (handle, bob)
 }
 
+/// The path on `instance` of the copy of another server's proposal whose title starts with `title`, once it
+/// is listed among the neighbours' proposals.
+async fn copy_on(instance: &TestInstance, title: &str) -> String {
+    eventually("the proposal's copy", WAIT, || async {
+        let list = WebClient::new(instance)
+            .get("/proposals?scope=elsewhere")
+            .await;
+        let at = list.body.find(title)?;
+        let href = list.body[..at]
+            .rsplit("href=\"")
+            .next()?
+            .split('"')
+            .next()?;
+        Some(href.to_string())
+    })
+    .await
+}
+
 /// Waits until a proposal's counts (residents, local, remote) are these.
 async fn counts_become(instance: &TestInstance, path: &str, expected: (i64, i64, i64), what: &str) {
     eventually(what, WAIT, || async {
@@ -169,20 +187,7 @@ both_backends!(
         assert_eq!(sent["location"]["longitude"], 4.8357);
 
         // It shows on beta, among the neighbours' proposals.
-        let copy = eventually("the proposal on beta", WAIT, || {
-            let beta = &beta;
-            async move {
-                let list = WebClient::new(beta).get("/proposals?scope=elsewhere").await;
-                let at = list.body.find("Des bancs")?;
-                let href = list.body[..at]
-                    .rsplit("href=\"")
-                    .next()?
-                    .split('"')
-                    .next()?;
-                Some(href.to_string())
-            }
-        })
-        .await;
+        let copy = copy_on(&beta, "Des bancs").await;
         assert!(
             !WebClient::new(&beta)
                 .get("/proposals")
@@ -902,20 +907,7 @@ both_backends!(
         .await;
         let mut karim = signed_in(&alpha, "karim").await;
         let path = propose(&mut karim, "Un abri pour le marché").await;
-        let copy = eventually("the proposal on beta", WAIT, || {
-            let beta = &beta;
-            async move {
-                let list = WebClient::new(beta).get("/proposals?scope=elsewhere").await;
-                let at = list.body.find("Un abri")?;
-                let href = list.body[..at]
-                    .rsplit("href=\"")
-                    .next()?
-                    .split('"')
-                    .next()?;
-                Some(href.to_string())
-            }
-        })
-        .await;
+        let copy = copy_on(&beta, "Un abri").await;
         person(&beta, "bob", Role::Citizen).await;
         let mut bob = signed_in(&beta, "bob").await;
         bob.submit(&copy, &format!("{copy}/support"), &[]).await;

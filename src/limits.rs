@@ -83,6 +83,28 @@ pub fn network_of(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// Remembers `key` as seen now in a map of bounded size: past `max` entries, those older than `keep` go, and
+/// if that is not enough, the oldest one.
+pub fn remember<K: Clone + std::hash::Hash + Eq>(
+    seen: &mut std::collections::HashMap<K, std::time::Instant>,
+    key: K,
+    max: usize,
+    keep: std::time::Duration,
+) {
+    if seen.len() >= max {
+        seen.retain(|_, at| at.elapsed() < keep);
+        if seen.len() >= max
+            && let Some(oldest) = seen
+                .iter()
+                .min_by_key(|(_, at)| **at)
+                .map(|(k, _)| k.clone())
+        {
+            seen.remove(&oldest);
+        }
+    }
+    seen.insert(key, std::time::Instant::now());
+}
+
 fn is_inbox(path: &str) -> bool {
     path == "/inbox" || path.ends_with("/inbox")
 }
@@ -158,6 +180,20 @@ pub async fn limit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remembered_keys_stay_bounded_and_the_oldest_goes_first() {
+        let mut seen = std::collections::HashMap::new();
+        let keep = std::time::Duration::from_secs(600);
+        for key in 0..5 {
+            remember(&mut seen, key, 3, keep);
+            // Distinct times, so "the oldest" is one entry.
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let mut kept: Vec<i32> = seen.keys().copied().collect();
+        kept.sort();
+        assert_eq!(kept, [2, 3, 4]);
+    }
 
     #[test]
     fn over_the_limit_the_wait_is_given() {

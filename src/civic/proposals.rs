@@ -157,14 +157,7 @@ pub fn support(conn: &mut AnyConnection, account: &Account, id: DebateId, on: bo
                 count(conn, id, category, -1)?;
                 supports_changed(conn, &d)?;
             } else {
-                outbox::record(
-                    conn,
-                    EventKind::ProposalUnsupported,
-                    who,
-                    id.0,
-                    None,
-                    &support.to_string(),
-                )?;
+                tell_withdrawn(conn, who, id, support)?;
             }
         }
         return Ok(());
@@ -786,6 +779,23 @@ pub fn unread(conn: &mut AnyConnection, account: ActorId) -> Result<i64> {
         .get_result(conn)?)
 }
 
+/// The proposal's server is told that a support given from here is withdrawn (an `Undo(Like)`).
+fn tell_withdrawn(
+    conn: &mut AnyConnection,
+    who: ActorId,
+    id: DebateId,
+    support: i64,
+) -> Result<()> {
+    outbox::record(
+        conn,
+        EventKind::ProposalUnsupported,
+        who,
+        id.0,
+        None,
+        &support.to_string(),
+    )
+}
+
 /// A deleted account's or forgotten remote actor's supports are withdrawn, the counts with them; it no longer
 /// follows proposals, and a deleted account's notifications go.
 pub fn withdraw_supports_of(
@@ -826,16 +836,9 @@ pub fn withdraw_supports_of(
             count(conn, id, category, -1)?;
             supports_changed(conn, &d)?;
         } else if let Writer::Local(who) = writer {
-            // A support given to another server's proposal is taken back there (`Undo(Like)`), as when its
-            // author withdraws it.
-            outbox::record(
-                conn,
-                EventKind::ProposalUnsupported,
-                who,
-                id.0,
-                None,
-                &support.to_string(),
-            )?;
+            // A support given to another server's proposal is taken back there, as when its author
+            // withdraws it.
+            tell_withdrawn(conn, who, id, support)?;
         }
     }
     Ok(())

@@ -479,21 +479,14 @@ impl KeyFetches {
     }
 
     fn remember_failure(&self, key_id: &str) {
-        let Ok(mut failed) = self.failed.lock() else {
-            return;
-        };
-        if failed.len() >= MAX_FAILED_KEYS {
-            failed.retain(|_, at| at.elapsed() < KEY_RETRY_AFTER);
-            if failed.len() >= MAX_FAILED_KEYS
-                && let Some(oldest) = failed
-                    .iter()
-                    .min_by_key(|(_, at)| **at)
-                    .map(|(k, _)| k.clone())
-            {
-                failed.remove(&oldest);
-            }
+        if let Ok(mut failed) = self.failed.lock() {
+            crate::limits::remember(
+                &mut failed,
+                key_id.to_string(),
+                MAX_FAILED_KEYS,
+                KEY_RETRY_AFTER,
+            );
         }
-        failed.insert(key_id.to_string(), Instant::now());
     }
 
     fn spend(&self) -> Result<()> {

@@ -101,24 +101,14 @@ impl LoginLimits {
 
     /// Remembers that `account` signed in from `ip`.
     pub fn signed_in(&self, ip: IpAddr, account: &str) {
-        let Ok(mut known) = self.signed_in_from.lock() else {
-            return;
-        };
-        if known.len() >= MAX_REMEMBERED_SIGN_INS {
-            known.retain(|_, at| at.elapsed() < REMEMBER_SIGN_IN);
-            if known.len() >= MAX_REMEMBERED_SIGN_INS
-                && let Some(oldest) = known
-                    .iter()
-                    .min_by_key(|(_, at)| **at)
-                    .map(|(k, _)| k.clone())
-            {
-                known.remove(&oldest);
-            }
+        if let Ok(mut known) = self.signed_in_from.lock() {
+            crate::limits::remember(
+                &mut known,
+                (account.to_string(), crate::limits::network_of(ip)),
+                MAX_REMEMBERED_SIGN_INS,
+                REMEMBER_SIGN_IN,
+            );
         }
-        known.insert(
-            (account.to_string(), crate::limits::network_of(ip)),
-            std::time::Instant::now(),
-        );
     }
 
     /// Counts one attempt from an address only (registrations); `Err(seconds to wait)` when over.
@@ -146,6 +136,17 @@ impl LoginLimits {
         self.by_account_and_ip.retain_recent();
         self.by_account.retain_recent();
     }
+}
+
+/// The form error saying how long to wait before trying again.
+fn too_many_logins(v: &Visitor, wait: u64) -> FormErrors {
+    let mut errors = FormErrors::new();
+    errors.add(
+        "form",
+        v.lang
+            .count("error-too-many-logins", (wait as i64 + 59) / 60),
+    );
+    errors
 }
 
 /// The answer when a limit is reached: the form again, 429, `Retry-After`.
@@ -246,12 +247,7 @@ pub async fn login(
         Ok(LoginVerdict::Go) => {}
         Ok(LoginVerdict::Slowly) => tokio::time::sleep(SLOWED_LOGIN).await,
         Err(wait) => {
-            let mut errors = FormErrors::new();
-            errors.add(
-                "form",
-                v.lang
-                    .count("error-too-many-logins", (wait as i64 + 59) / 60),
-            );
+            let errors = too_many_logins(&v, wait);
             let page = login_page(&v, &form, &errors, StatusCode::TOO_MANY_REQUESTS).await;
             return too_many(page, wait);
         }
@@ -415,12 +411,7 @@ pub async fn register(
     }
     // Each registration costs a password hash and a key pair: counted with login attempts per address.
     if let Err(wait) = limits.attempt_from(v.ip) {
-        let mut errors = FormErrors::new();
-        errors.add(
-            "form",
-            v.lang
-                .count("error-too-many-logins", (wait as i64 + 59) / 60),
-        );
+        let errors = too_many_logins(&v, wait);
         let page = register_page(&v, &form, &errors, StatusCode::TOO_MANY_REQUESTS).await;
         return too_many(page, wait);
     }
