@@ -23,13 +23,14 @@ pub fn without_public(value: &mut Value) {
                 if key == "to" || key == "cc" {
                     let addresses = match child {
                         Value::Array(items) => std::mem::take(items),
-                        Value::String(_) => vec![child.take()],
+                        Value::String(_) | Value::Object(_) => vec![child.take()],
                         _ => continue,
                     };
+                    // An address may be written as a string or as an object with an `id`.
                     *child = Value::Array(
                         addresses
                             .into_iter()
-                            .filter(|a| !a.as_str().is_some_and(is_public))
+                            .filter(|a| !id_of(a).is_some_and(is_public))
                             .collect(),
                     );
                 } else {
@@ -368,3 +369,5 @@ mod tests {
     }
 }
 
+#[cfg(test)]
+mod properties;

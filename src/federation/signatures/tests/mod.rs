@@ -14,6 +14,7 @@ macro_rules! assert_refused {
 mod cavage;
 mod keys;
 mod parsing;
+mod properties;
 mod rejections;
 mod rfc9421;
 
