@@ -268,7 +268,7 @@ both_backends!(
                 WAIT,
             )
             .await;
-        assert_eq!(plain["verified"], true);
+        crate::support::peer::assert_signed_by(&plain, &commune);
         assert_eq!(plain["actor"], commune.as_str());
         let page = &plain["raw"]["object"];
         assert_eq!(page["id"], debate.as_str());

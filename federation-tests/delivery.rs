@@ -72,11 +72,14 @@ both_backends!(one_request_per_shared_inbox, |backend| async move {
     ];
     sink::followers_at(&instance.db, "marie", more, sink.addr.port()).await;
     post(&instance, &token).await;
+    // Every event expanded and every delivery done: nothing more can be sent.
     eventually("both servers served", Duration::from_secs(20), || async {
-        (sink.received.all().len() >= 2 && delivery_rows(&instance).await.is_empty()).then_some(())
+        (sink.received.all().len() >= 2
+            && instance.recorded_events().await.1 == 0
+            && delivery_rows(&instance).await.is_empty())
+        .then_some(())
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
     let received = sink.received.all();
     assert_eq!(received.len(), 2, "{received:?}");
     let mut hosts: Vec<&str> = received
@@ -91,18 +94,28 @@ both_backends!(
     too_many_requests_waits_for_retry_after,
     |backend| async move {
         let (instance, token, sink) = setup(backend, 429, &["busy.sink.test"]).await;
+        let before = chrono::Utc::now().naive_utc();
         post(&instance, &token).await;
-        eventually("the first attempt", Duration::from_secs(20), || async {
-            (!sink.received.all().is_empty()).then_some(())
+        // Retry-After: 2 — the answer is recorded with the next attempt set two seconds after it, not counted
+        // as a failed attempt.
+        let next = eventually("the 429 recorded", Duration::from_secs(20), || async {
+            let rows = delivery_rows(&instance).await;
+            (rows == vec![("queued".to_string(), 0, Some("HTTP 429".to_string()))]).then_some(())?;
+            instance
+                .db
+                .run(|conn| {
+                    Ok(deliveries::table
+                        .select(deliveries::next_attempt_at)
+                        .first::<chrono::NaiveDateTime>(conn)?)
+                })
+                .await
+                .ok()
         })
         .await;
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        // Retry-After: 2 — no second attempt within the next second.
         assert_eq!(sink.received.all().len(), 1);
-        let rows = delivery_rows(&instance).await;
-        assert_eq!(
-            rows,
-            vec![("queued".to_string(), 0, Some("HTTP 429".to_string()))]
+        assert!(
+            next >= before + chrono::Duration::milliseconds(1900),
+            "next attempt at {next}, asked at {before}"
         );
         eventually(
             "the retry after two seconds",

@@ -48,7 +48,7 @@ async fn two_fedify_peers_follow_and_deliver_over_https() {
         )
         .await;
     assert_eq!(accept["object"]["id"], follow["followId"]);
-    assert_eq!(accept["verified"], true);
+    crate::support::peer::assert_signed_by(&accept, &b.actor_id);
     assert_eq!(b.control_get("/followers").await, json!([a.actor_id]));
     let following = a.control_get("/following").await;
     assert_eq!(following[0]["state"], "accepted", "{following}");

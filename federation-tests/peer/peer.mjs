@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import {
   Accept, Activity, Collection, Create, createFederation, Endpoints, Flag, Follow, generateCryptoKeyPair,
   isActor, Like, Mention, MemoryKvStore, Note, Person, PUBLIC_COLLECTION, Question, Reject, signRequest, Undo,
+  verifyRequest,
 } from "@fedify/fedify";
 import { Temporal } from "@js-temporal/polyfill";
 import { configure, defaultTextFormatter } from "@logtape/logtape";
@@ -83,6 +84,13 @@ const describe = (e) => (e?.cause ? `${e}: ${e.cause.message ?? e.cause}` : Stri
 
 // --- State, all in memory ---------------------------------------------------------------------
 const inbox = []; // verified activities, in arrival order
+// Keys this peer verified POSTs with, itself (below), by key id: so that a Delete of an actor whose URL now
+// answers 410 is still checked with the key it had, as Fedify does.
+const verifiedKeys = new Map();
+const keyCache = {
+  get: async (keyId) => verifiedKeys.get(keyId.href),
+  set: async (keyId, key) => { verifiedKeys.set(keyId.href, key); },
+};
 const rejected = []; // inbox POSTs Fedify refused (bad signature, bad JSON-LD, …)
 const errors = []; // deliveries that failed (no queue: sendActivity throws, we record)
 const followers = new Map(); // actor id → {recipient: {id, inboxId, endpoints}, followId}
@@ -123,7 +131,18 @@ const httpsServer = https.createServer(
       // Fedify only calls them after it has verified the signature and the key's owner.
       const text = body.toString("utf8");
       const sig = /keyId="([^"]*)"/.exec(req.headers.signature ?? "");
-      const data = { raw: text, keyId: sig?.[1] ?? null };
+      const data = { raw: text, keyId: sig?.[1] ?? null, verifiedKey: null };
+      // What the records say was verified is checked here, independently of the listeners: the key whose
+      // draft-cavage signature verifies over this very request (null if none does).
+      if (req.method === "POST") {
+        const ctx = federation.createContext(request.clone(), data);
+        const key = await verifyRequest(request.clone(), {
+          documentLoader: await ctx.getDocumentLoader({ identifier: ME }),
+          contextLoader: ctx.contextLoader,
+          keyCache,
+        });
+        data.verifiedKey = key?.id?.href ?? null;
+      }
       const response = await federation.fetch(request, {
         contextData: data,
         onNotFound: () => new Response("Not found", { status: 404 }),
@@ -213,7 +232,7 @@ async function record(ctx, activity) {
   const raw = safeJson(ctx.data.raw);
   inbox.push({
     type: raw?.type ?? null, id: activity.id?.href ?? null, actor: activity.actorId?.href ?? null,
-    object: raw?.object ?? null, raw, keyId: ctx.data.keyId, verified: true,
+    object: raw?.object ?? null, raw, keyId: ctx.data.keyId, verifiedKey: ctx.data.verifiedKey,
     // Fedify accepts a valid LD signature or integrity proof *instead of* the HTTP signature;
     // without either (Parvis sends neither) the HTTP signature of keyId was what it checked.
     embeddedSignature: Boolean(raw?.signature || raw?.proof),

@@ -204,6 +204,25 @@ impl TestInstance {
         (status, body)
     }
 
+    /// How many events the instance has recorded for other servers (outbox events), and how many of them are
+    /// still to be expanded into deliveries. Recorded in the same transaction as the change that causes them:
+    /// an unchanged count proves that a refused request will never send anything.
+    pub async fn recorded_events(&self) -> (i64, i64) {
+        use diesel::prelude::*;
+        use parvis::model::schema::outbox_events;
+        self.db
+            .run(|c| {
+                let all: i64 = outbox_events::table.count().get_result(c)?;
+                let pending: i64 = outbox_events::table
+                    .filter(outbox_events::expanded.eq(false))
+                    .count()
+                    .get_result(c)?;
+                Ok((all, pending))
+            })
+            .await
+            .expect("count outbox events")
+    }
+
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().to_path_buf()
     }

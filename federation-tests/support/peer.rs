@@ -45,6 +45,21 @@ pub struct Peer {
 
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Asserts that the peer itself verified the signature of a received activity (a record of its inbox) with
+/// a key of `actor`: the key whose signature verified over the request is the one the request named.
+pub fn assert_signed_by(record: &Value, actor: &str) {
+    let verified = record["verifiedKey"].as_str();
+    assert!(
+        verified.is_some(),
+        "the peer verified no signature: {record}"
+    );
+    assert_eq!(record["verifiedKey"], record["keyId"], "{record}");
+    assert!(
+        verified.is_some_and(|k| k.starts_with(&format!("{actor}#"))),
+        "signed with a key of another actor than {actor}: {record}"
+    );
+}
+
 fn peer_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("federation-tests/peer")
 }
