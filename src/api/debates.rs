@@ -214,7 +214,9 @@ pub async fn show(
     let policy = ctx.policy().await;
     let thread = ctx
         .db
-        .run(move |conn| crate::db::debates::thread(conn, id, None)?.hide_servers(&policy))
+        .run(move |conn| {
+            crate::db::debates::thread(conn, id, None)?.hide_servers(|id| policy.shows(id))
+        })
         .await?;
     Ok(Json(thread_dto(&ctx, thread)))
 }
@@ -263,7 +265,7 @@ pub async fn comment(
         .db
         .transaction(move |conn| {
             debates::comment(conn, author, id, parent, &new.text, stance)?;
-            crate::db::debates::thread(conn, id, Some(author))?.hide_servers(&policy)
+            crate::db::debates::thread(conn, id, Some(author))?.hide_servers(|id| policy.shows(id))
         })
         .await?;
     Ok(Json(thread_dto(&ctx, thread)))

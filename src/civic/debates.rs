@@ -628,13 +628,13 @@ pub enum Answered {
 /// The debate or comment an `inReplyTo` names: one of ours, or one stored from elsewhere.
 pub fn find_answered(
     conn: &mut AnyConnection,
-    urls: &crate::federation::urls::Urls,
+    urls: &dyn crate::civic::LocalIds,
     in_reply_to: &str,
 ) -> Result<Option<Answered>> {
-    if let Some(id) = urls.parse_debate(in_reply_to) {
+    if let Some(id) = urls.debate(in_reply_to) {
         return Ok(Some(Answered::Debate(id)));
     }
-    if let Some(id) = urls.parse_comment(in_reply_to) {
+    if let Some(id) = urls.comment(in_reply_to) {
         return Ok(Some(Answered::Comment(id)));
     }
     let debate: Option<DebateId> = debates::table
@@ -657,7 +657,7 @@ pub fn find_answered(
 /// comment we know.
 pub fn is_comment(
     conn: &mut AnyConnection,
-    urls: &crate::federation::urls::Urls,
+    urls: &dyn crate::civic::LocalIds,
     ap_id: &str,
     in_reply_to: Option<&str>,
 ) -> Result<bool> {

@@ -24,6 +24,19 @@ pub mod sessions;
 pub mod site;
 pub mod tokens;
 
+/// How civic recognises its own things in an ActivityPub id (a URL of this instance). The federation layer,
+/// which builds those URLs, implements it (`federation::urls::Urls`): civic does not depend on federation.
+pub trait LocalIds {
+    /// The debate this id names, if it is one of ours.
+    fn debate(&self, id: &str) -> Option<crate::ids::DebateId>;
+    /// The comment this id names, if it is one of ours.
+    fn comment(&self, id: &str) -> Option<crate::ids::CommentId>;
+    /// The poll this id names, if it is one of ours.
+    fn poll(&self, id: &str) -> Option<crate::ids::PollId>;
+    /// The local actor (its kind and name) this id names, if it is one of ours.
+    fn actor(&self, id: &str) -> Option<(crate::model::ActorKind, String)>;
+}
+
 /// Now, in UTC, as stored.
 pub(crate) fn now() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()

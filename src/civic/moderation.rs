@@ -806,7 +806,7 @@ pub fn refuse_blocked(
 /// comment here or kept here in one of our debates, a poll, a commune or one of its people.
 pub fn commune_concerned(
     conn: &mut AnyConnection,
-    urls: &crate::federation::urls::Urls,
+    urls: &dyn crate::civic::LocalIds,
     about: Option<&str>,
 ) -> Result<Option<ActorId>> {
     let Some(about) = about else {
@@ -817,13 +817,10 @@ pub fn commune_concerned(
             .ok()
             .and_then(|d| d.commune_id));
     }
-    if let Some(poll) = urls.parse_poll(about) {
+    if let Some(poll) = urls.poll(about) {
         return crate::civic::polls::commune_of(conn, poll);
     }
-    let Some((kind, name)) = url::Url::parse(about)
-        .ok()
-        .and_then(|u| urls.parse_actor(&u))
-    else {
+    let Some((kind, name)) = urls.actor(about) else {
         return Ok(None);
     };
     Ok(
@@ -839,7 +836,7 @@ pub fn commune_concerned(
 /// debate, comment or poll of the commune, the commune itself, or one of its people).
 pub fn is_blocked_from_any(
     conn: &mut AnyConnection,
-    urls: &crate::federation::urls::Urls,
+    urls: &dyn crate::civic::LocalIds,
     actor_ap_id: &str,
     about: &[String],
 ) -> Result<bool> {

@@ -15,9 +15,7 @@ use crate::model::schema::{
     actors, communes, notifications, proposal_followers, proposal_history, proposal_supports,
     proposals, themes,
 };
-use crate::model::{
-    Account, Debate, EventKind, Proposal, ProposalStatus, Role, StatusChange, SupportCategory,
-};
+use crate::model::{Account, Debate, EventKind, Proposal, ProposalStatus, Role, SupportCategory};
 
 pub const MAX_PLACE: usize = 200;
 pub const MAX_ANSWER: usize = 10_000;
@@ -123,15 +121,6 @@ pub fn proposal(conn: &mut AnyConnection, id: DebateId) -> Result<Proposal> {
         .first(conn)
         .optional()?
         .ok_or_else(|| Error::NotFound(format!("no proposal {id}")))
-}
-
-/// Its history, oldest first.
-pub fn history(conn: &mut AnyConnection, id: DebateId) -> Result<Vec<StatusChange>> {
-    Ok(proposal_history::table
-        .filter(proposal_history::debate_id.eq(id))
-        .order(proposal_history::id.asc())
-        .select(StatusChange::as_select())
-        .load(conn)?)
 }
 
 /// A local account supports a proposal (one click), or withdraws its support. Supporting twice has no second
@@ -277,16 +266,6 @@ pub fn remote_unsupport(
     count(conn, id, category, -1)?;
     supports_changed(conn, &d)?;
     Ok(true)
-}
-
-/// Whether an account supports a proposal.
-pub fn supports(conn: &mut AnyConnection, who: ActorId, id: DebateId) -> Result<bool> {
-    let n: i64 = proposal_supports::table
-        .filter(proposal_supports::debate_id.eq(id))
-        .filter(proposal_supports::author_id.eq(who))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
 }
 
 /// Adds `delta` to one of the counts. The row update takes the row's lock, so concurrent supports of one
@@ -560,16 +539,6 @@ fn add_remote_follower(conn: &mut AnyConnection, who: RemoteActorId, id: DebateI
         .on_conflict_do_nothing()
         .execute(c))?;
     Ok(())
-}
-
-/// Whether an account follows a proposal.
-pub fn follows(conn: &mut AnyConnection, who: ActorId, id: DebateId) -> Result<bool> {
-    let n: i64 = proposal_followers::table
-        .filter(proposal_followers::debate_id.eq(id))
-        .filter(proposal_followers::account_id.eq(who))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
 }
 
 /// The remote actors following a proposal.

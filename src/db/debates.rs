@@ -170,12 +170,15 @@ impl Thread {
     /// Keeps out of sight what servers the admin blocked or silenced published: their people's comments show
     /// as hidden (they stay stored: lifting the rule shows them again). `NotFound` when the debate itself is
     /// one of theirs.
-    pub fn hide_servers(mut self, policy: &crate::federation::policy::Policy) -> Result<Thread> {
-        if !policy.shows(self.debate.ap_id.as_deref()) {
+    ///
+    /// `shows` tells whether what has this id (a remote id; `None` for ours) may be shown: the federation
+    /// policy's rule, passed in so that storage does not depend on federation.
+    pub fn hide_servers(mut self, shows: impl Fn(Option<&str>) -> bool) -> Result<Thread> {
+        if !shows(self.debate.ap_id.as_deref()) {
             return Err(Error::NotFound(format!("no debate {}", self.debate.id)));
         }
         for (comment, author) in &mut self.comments {
-            if comment.hidden_at.is_none() && !policy.shows(author.remote.as_deref()) {
+            if comment.hidden_at.is_none() && !shows(author.remote.as_deref()) {
                 comment.hidden_at = Some(comment.created_at);
             }
         }

@@ -4,9 +4,11 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::error::Result;
-use crate::ids::{ActorId, ThemeId};
-use crate::model::schema::{debates, proposals, themes};
-use crate::model::{Debate, Proposal, ProposalStatus};
+use crate::ids::{ActorId, DebateId, ThemeId};
+use crate::model::schema::{
+    debates, proposal_followers, proposal_history, proposal_supports, proposals, themes,
+};
+use crate::model::{Debate, Proposal, ProposalStatus, StatusChange};
 
 /// The order of a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -133,12 +135,9 @@ pub fn view(
     let Some((proposal, theme)) = found else {
         return Ok(None);
     };
-    let history = crate::civic::proposals::history(conn, id)?;
+    let history = history(conn, id)?;
     let (supported, following) = match viewer {
-        Some(me) => (
-            crate::civic::proposals::supports(conn, me, id)?,
-            crate::civic::proposals::follows(conn, me, id)?,
-        ),
+        Some(me) => (supports(conn, me, id)?, follows(conn, me, id)?),
         None => (false, false),
     };
     let theme = theme.or_else(|| proposal.remote_theme.clone());
@@ -149,4 +148,33 @@ pub fn view(
         supported,
         following,
     }))
+}
+
+/// Its history, oldest first.
+pub fn history(conn: &mut AnyConnection, id: DebateId) -> Result<Vec<StatusChange>> {
+    Ok(proposal_history::table
+        .filter(proposal_history::debate_id.eq(id))
+        .order(proposal_history::id.asc())
+        .select(StatusChange::as_select())
+        .load(conn)?)
+}
+
+/// Whether an account supports a proposal.
+pub fn supports(conn: &mut AnyConnection, who: ActorId, id: DebateId) -> Result<bool> {
+    let n: i64 = proposal_supports::table
+        .filter(proposal_supports::debate_id.eq(id))
+        .filter(proposal_supports::author_id.eq(who))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Whether an account follows a proposal.
+pub fn follows(conn: &mut AnyConnection, who: ActorId, id: DebateId) -> Result<bool> {
+    let n: i64 = proposal_followers::table
+        .filter(proposal_followers::debate_id.eq(id))
+        .filter(proposal_followers::account_id.eq(who))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
 }

@@ -225,6 +225,25 @@ impl Urls {
     }
 }
 
+/// The URLs this layer builds are what civic recognises as its own.
+impl crate::civic::LocalIds for Urls {
+    fn debate(&self, id: &str) -> Option<crate::ids::DebateId> {
+        self.parse_debate(id)
+    }
+
+    fn comment(&self, id: &str) -> Option<crate::ids::CommentId> {
+        self.parse_comment(id)
+    }
+
+    fn poll(&self, id: &str) -> Option<crate::ids::PollId> {
+        self.parse_poll(id)
+    }
+
+    fn actor(&self, id: &str) -> Option<(ActorKind, String)> {
+        Url::parse(id).ok().and_then(|u| self.parse_actor(&u))
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

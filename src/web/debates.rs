@@ -593,7 +593,9 @@ async fn debate_page(
     let loaded = v
         .ctx
         .db
-        .run(move |conn| crate::db::debates::thread(conn, id, me)?.hide_servers(&policy))
+        .run(move |conn| {
+            crate::db::debates::thread(conn, id, me)?.hide_servers(|id| policy.shows(id))
+        })
         .await;
     let thread = match loaded {
         Ok(t) => t,
@@ -1239,7 +1241,9 @@ pub async fn debate_feed(v: Visitor, Path(id): Path<String>) -> Response {
     let thread = match v
         .ctx
         .db
-        .run(move |conn| crate::db::debates::thread(conn, id, None)?.hide_servers(&policy))
+        .run(move |conn| {
+            crate::db::debates::thread(conn, id, None)?.hide_servers(|id| policy.shows(id))
+        })
         .await
     {
         Ok(t) => t,
