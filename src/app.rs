@@ -127,6 +127,22 @@ pub fn router(ctx: AppContext) -> Router {
             "/notes/{id}",
             negotiated(collections::note, web::pages::note),
         )
+        .route(
+            "/debates/{id}",
+            negotiated(federation::debates::debate, web::debates::show),
+        )
+        .route(
+            "/proposals/{id}",
+            negotiated(federation::debates::debate, web::debates::show),
+        )
+        .route(
+            "/comments/{id}",
+            negotiated(federation::debates::comment, web::debates::comment_page),
+        )
+        .route(
+            "/polls/{id}",
+            negotiated(federation::polls::question, web::polls::show),
+        )
         .merge(crate::api::router(&ctx))
         .merge(web::router())
         .fallback(not_found)
@@ -243,8 +259,9 @@ async fn actor_response(
     Ok(response)
 }
 
-/// One URL, two faces: `ap` answers servers asking for ActivityPub JSON, `web` answers browsers.
-pub(crate) fn negotiated<TA, TW, A, W>(ap: A, web: W) -> axum::routing::MethodRouter<AppContext>
+/// One URL, two faces: `ap` answers servers asking for ActivityPub JSON, `web` answers browsers. Every such
+/// route is declared in [`router`], here.
+fn negotiated<TA, TW, A, W>(ap: A, web: W) -> axum::routing::MethodRouter<AppContext>
 where
     A: axum::handler::Handler<TA, AppContext>,
     W: axum::handler::Handler<TW, AppContext>,

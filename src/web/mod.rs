@@ -84,10 +84,6 @@ pub fn router() -> Router<AppContext> {
         .route("/proposals", get(proposals::list).post(proposals::create))
         .route("/proposals/new", get(proposals::new_form))
         .route(
-            "/proposals/{id}",
-            crate::app::negotiated(crate::federation::debates::debate, debates::show),
-        )
-        .route(
             "/proposals/{id}/answers/{change}",
             get(crate::federation::proposals::answer),
         )
@@ -108,10 +104,6 @@ pub fn router() -> Router<AppContext> {
         .route("/transparency", get(moderation::transparency))
         .route("/polls", get(polls::list).post(polls::create))
         .route("/polls/new", get(polls::new_form))
-        .route(
-            "/polls/{id}",
-            crate::app::negotiated(crate::federation::polls::question, polls::show),
-        )
         .route("/polls/{id}/vote", post(polls::vote))
         .route("/admin/polls", post(admin::save_citizen_polls))
         .route("/admin/federation/mode", post(admin::save_federation_mode))
@@ -134,14 +126,6 @@ pub fn router() -> Router<AppContext> {
         .route("/search", get(debates::search))
         .route("/debates/{id}/comments.atom", get(debates::debate_feed))
         .route("/communes/{name}/debates.atom", get(debates::commune_feed))
-        .route(
-            "/debates/{id}",
-            crate::app::negotiated(crate::federation::debates::debate, debates::show),
-        )
-        .route(
-            "/comments/{id}",
-            crate::app::negotiated(crate::federation::debates::comment, debates::comment_page),
-        )
         .route("/debates/{id}/comments", post(debates::add_comment))
         .route("/debates/{id}/status", post(debates::change_status))
         .route("/debates/{id}/pin", post(debates::pin))
