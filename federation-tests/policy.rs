@@ -2,6 +2,7 @@
 //! it; allowlist mode refuses servers not allowed; closed mode refuses everyone; the admin sets it on the web,
 //! and with `parvis admin federation …`.
 
+use parvis::civic::servers::Changer;
 use std::time::Duration;
 
 use diesel::prelude::*;
@@ -192,7 +193,11 @@ both_backends!(
         alpha
             .db
             .transaction(|c| {
-                parvis::federation::policy::set_mode(c, parvis::model::FederationMode::Open)
+                parvis::civic::servers::set_mode(
+                    c,
+                    &parvis::civic::servers::Changer::Operator,
+                    parvis::model::FederationMode::Open,
+                )
             })
             .await
             .unwrap();
@@ -227,18 +232,23 @@ both_backends!(
             .await;
         assert_eq!(page.status, 303, "{}", page.body);
         let beta_ctx = parvis::app::context(beta.settings.clone(), beta.db.clone()).unwrap();
-        let handles = parvis::federation::policy::partner_add(&beta_ctx, &alpha.base)
-            .await
-            .unwrap();
+        let handles =
+            parvis::federation::policy::partner_add(&beta_ctx, &Changer::Operator, &alpha.base)
+                .await
+                .unwrap();
         assert_eq!(handles.len(), 1, "{handles:?}");
         assert!(
             handles[0].starts_with("@ville@alpha.parvis.test"),
             "{handles:?}"
         );
         // A server that is not Parvis, or not there, is refused with a reason.
-        let err = parvis::federation::policy::partner_add(&beta_ctx, "nowhere.example")
-            .await
-            .unwrap_err();
+        let err = parvis::federation::policy::partner_add(
+            &beta_ctx,
+            &Changer::Operator,
+            "nowhere.example",
+        )
+        .await
+        .unwrap_err();
         assert!(!err.to_string().is_empty());
         let rules = beta
             .db
@@ -432,7 +442,7 @@ both_backends!(
             .await;
         assert_eq!(page.status, 303, "{}", page.body);
         let beta_ctx = parvis::app::context(beta.settings.clone(), beta.db.clone()).unwrap();
-        parvis::federation::policy::partner_add(&beta_ctx, &alpha.base)
+        parvis::federation::policy::partner_add(&beta_ctx, &Changer::Operator, &alpha.base)
             .await
             .unwrap();
         eventually("beta's follow accepted by alpha", WAIT, || async {

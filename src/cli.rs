@@ -268,7 +268,14 @@ async fn server_rule(
     rule: Option<crate::model::ServerRule>,
 ) -> Result<String> {
     let domain = db
-        .transaction(move |conn| crate::federation::policy::set_rule(conn, &domain, rule))
+        .transaction(move |conn| {
+            crate::civic::servers::set_rule(
+                conn,
+                &crate::civic::servers::Changer::Operator,
+                &domain,
+                rule,
+            )
+        })
         .await?;
     Ok(match rule {
         Some(rule) => format!("{rule} {domain} (running servers apply it within seconds)"),
@@ -395,8 +402,14 @@ async fn admin(
         } => {
             let parsed = crate::model::FederationMode::parse(&mode)
                 .ok_or_else(|| Error::invalid("mode", "open, allowlist or closed"))?;
-            db.transaction(move |conn| crate::federation::policy::set_mode(conn, parsed))
-                .await?;
+            db.transaction(move |conn| {
+                crate::civic::servers::set_mode(
+                    conn,
+                    &crate::civic::servers::Changer::Operator,
+                    parsed,
+                )
+            })
+            .await?;
             format!("federation mode: {mode} (running servers apply it within seconds)")
         }
         AdminCommand::Federation {
@@ -406,14 +419,24 @@ async fn admin(
             let ctx = crate::app::context(settings.clone(), db.clone())?;
             match command {
                 PartnerCommand::Add { server } => {
-                    let handles = crate::federation::policy::partner_add(&ctx, &server).await?;
+                    let handles = crate::federation::policy::partner_add(
+                        &ctx,
+                        &crate::civic::servers::Changer::Operator,
+                        &server,
+                    )
+                    .await?;
                     format!(
                         "partnered with {server}: the commune follows {} (deliveries go out from the running server)",
                         handles.join(", ")
                     )
                 }
                 PartnerCommand::Remove { server } => {
-                    let ended = crate::federation::policy::partner_remove(&ctx, &server).await?;
+                    let ended = crate::federation::policy::partner_remove(
+                        &ctx,
+                        &crate::civic::servers::Changer::Operator,
+                        &server,
+                    )
+                    .await?;
                     format!(
                         "partnership with {server} ended ({ended} commune(s) no longer followed)"
                     )

@@ -20,6 +20,7 @@ pub mod polls;
 pub mod profile;
 pub mod proposals;
 pub mod remote;
+pub mod servers;
 pub mod sessions;
 pub mod site;
 pub mod tokens;

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 
+use crate::civic::servers::{Changer, set_rule};
 use crate::db::{AnyConnection, Database};
 use crate::error::Result;
 use crate::model::schema::{federation_rules, site_settings};
@@ -205,72 +206,6 @@ impl PolicyCache {
     }
 }
 
-/// A domain as an admin types it: a host name (`neighbour.example`), lower case, without scheme, path or port.
-pub fn normalize_domain(raw: &str) -> Result<String> {
-    let raw = raw.trim().trim_end_matches('.').to_ascii_lowercase();
-    let host = raw
-        .strip_prefix("https://")
-        .or_else(|| raw.strip_prefix("http://"))
-        .unwrap_or(&raw)
-        .split(['/', ':'])
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    let valid = !host.is_empty()
-        && host.len() <= 253
-        && host.contains('.')
-        && host
-            .split('.')
-            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
-    if valid {
-        Ok(host)
-    } else {
-        Err(crate::error::Error::invalid(
-            "domain",
-            format!("'{}' is not a server's host name", raw),
-        ))
-    }
-}
-
-/// Sets the mode.
-pub fn set_mode(conn: &mut AnyConnection, mode: FederationMode) -> Result<()> {
-    let at = crate::civic::now();
-    crate::on_each_backend!(conn, |c| diesel::insert_into(site_settings::table)
-        .values((
-            site_settings::key.eq("federation_mode"),
-            site_settings::value.eq(mode.as_str()),
-            site_settings::updated_at.eq(at),
-        ))
-        .on_conflict(site_settings::key)
-        .do_update()
-        .set((
-            site_settings::value.eq(mode.as_str()),
-            site_settings::updated_at.eq(at),
-        ))
-        .execute(c))?;
-    Ok(())
-}
-
-/// Allows or blocks a server (replacing its former rule), or, with `None`, removes its rule.
-pub fn set_rule(
-    conn: &mut AnyConnection,
-    domain: &str,
-    rule: Option<ServerRule>,
-) -> Result<String> {
-    let domain = normalize_domain(domain)?;
-    diesel::delete(federation_rules::table.find(&domain)).execute(conn)?;
-    if let Some(rule) = rule {
-        diesel::insert_into(federation_rules::table)
-            .values((
-                federation_rules::domain.eq(&domain),
-                federation_rules::rule.eq(rule.as_str()),
-                federation_rules::created_at.eq(crate::civic::now()),
-            ))
-            .execute(conn)?;
-    }
-    Ok(domain)
-}
-
 /// The partner's address as an admin types it (`neighbour.example`, `https://neighbour.example:8443/`):
 /// its origin, and its host for the rule.
 fn partner_origin(raw: &str) -> Result<(url::Url, String)> {
@@ -283,7 +218,7 @@ fn partner_origin(raw: &str) -> Result<(url::Url, String)> {
     let url = url::Url::parse(&with_scheme).map_err(|_| {
         crate::error::Error::invalid("domain", format!("'{raw}' is not a server's address"))
     })?;
-    let host = normalize_domain(url.host_str().unwrap_or_default())?;
+    let host = crate::civic::servers::normalize_domain(url.host_str().unwrap_or_default())?;
     let mut origin = url.clone();
     origin.set_path("/");
     origin.set_query(None);
@@ -332,8 +267,14 @@ async fn communes_of(ctx: &crate::context::AppContext, origin: &url::Url) -> Res
 
 /// Partners with a neighbouring commune's server: allows it, and makes this instance's default commune follow
 /// the communes it lists (each side runs this). Returns their handles.
-pub async fn partner_add(ctx: &crate::context::AppContext, raw: &str) -> Result<Vec<String>> {
+pub async fn partner_add(
+    ctx: &crate::context::AppContext,
+    by: &Changer,
+    raw: &str,
+) -> Result<Vec<String>> {
+    by.check()?;
     let (origin, host) = partner_origin(raw)?;
+    let by_now = by.clone();
     let rule_host = host.clone();
     let before: Option<(String, bool)> = ctx
         .db
@@ -343,7 +284,7 @@ pub async fn partner_add(ctx: &crate::context::AppContext, raw: &str) -> Result<
                 .select((federation_rules::rule, federation_rules::partner))
                 .first(conn)
                 .optional()?;
-            set_rule(conn, &rule_host, Some(ServerRule::Allow))?;
+            set_rule(conn, &by_now, &rule_host, Some(ServerRule::Allow))?;
             diesel::update(federation_rules::table.find(&rule_host))
                 .set(federation_rules::partner.eq(true))
                 .execute(conn)?;
@@ -356,12 +297,12 @@ pub async fn partner_add(ctx: &crate::context::AppContext, raw: &str) -> Result<
     let communes = match communes_of(ctx, &origin).await {
         Ok(communes) => communes,
         Err(e) => {
-            let restore = host.clone();
+            let (restore, by) = (host.clone(), by.clone());
             ctx.db
                 .transaction(move |conn| {
-                    set_rule(conn, &restore, None)?;
+                    set_rule(conn, &by, &restore, None)?;
                     if let Some((rule, partner)) = before {
-                        set_rule(conn, &restore, ServerRule::parse(&rule))?;
+                        set_rule(conn, &by, &restore, ServerRule::parse(&rule))?;
                         diesel::update(federation_rules::table.find(&restore))
                             .set(federation_rules::partner.eq(partner))
                             .execute(conn)?;
@@ -397,8 +338,14 @@ pub async fn partner_add(ctx: &crate::context::AppContext, raw: &str) -> Result<
 
 /// Ends a partnership: the commune stops following the partner's communes, and the server is no longer
 /// allowed (in allowlist mode, nothing more is exchanged with it).
-pub async fn partner_remove(ctx: &crate::context::AppContext, raw: &str) -> Result<usize> {
+pub async fn partner_remove(
+    ctx: &crate::context::AppContext,
+    by: &Changer,
+    raw: &str,
+) -> Result<usize> {
+    by.check()?;
     let (_, host) = partner_origin(raw)?;
+    let by = by.clone();
     let ended = ctx
         .db
         .transaction(move |conn| {
@@ -425,7 +372,7 @@ pub async fn partner_remove(ctx: &crate::context::AppContext, raw: &str) -> Resu
                     ended += 1;
                 }
             }
-            set_rule(conn, &host, None)?;
+            set_rule(conn, &by, &host, None)?;
             Ok(ended)
         })
         .await?;
@@ -526,13 +473,13 @@ mod tests {
     #[test]
     fn domains_are_normalized() {
         assert_eq!(
-            normalize_domain(" https://Neighbour.Example:8443/x ")
+            crate::civic::servers::normalize_domain(" https://Neighbour.Example:8443/x ")
                 .ok()
                 .as_deref(),
             Some("neighbour.example")
         );
-        assert!(normalize_domain("localhost").is_err());
-        assert!(normalize_domain("bad domain.example").is_err());
-        assert!(normalize_domain("").is_err());
+        assert!(crate::civic::servers::normalize_domain("localhost").is_err());
+        assert!(crate::civic::servers::normalize_domain("bad domain.example").is_err());
+        assert!(crate::civic::servers::normalize_domain("").is_err());
     }
 }

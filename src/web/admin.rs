@@ -1,5 +1,6 @@
 //! The admin page: the instance's name, description and registration mode, the charter, invitation codes.
 
+use crate::civic::servers::{self, Changer};
 use axum::Form;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -464,9 +465,10 @@ async fn federation_change(v: Visitor, form: FederationForm, mode: bool) -> Resp
     if let Err(refused) = v.check_csrf(&form.csrf).await {
         return refused;
     }
-    if let Err(r) = v.require_admin() {
-        return r;
-    }
+    let by = match v.require_admin() {
+        Ok(me) => Changer::Admin(me.account.clone()),
+        Err(r) => return r,
+    };
     let result = v
         .ctx
         .db
@@ -474,14 +476,7 @@ async fn federation_change(v: Visitor, form: FederationForm, mode: bool) -> Resp
             if mode {
                 let mode = crate::model::FederationMode::parse(&form.mode)
                     .ok_or_else(|| Error::invalid("mode", "open, allowlist or closed"))?;
-                crate::federation::policy::set_mode(conn, mode)?;
-                // (An instance without a commune yet has nothing to keep private: only turning it on is
-                // refused.)
-                let on = form.residents_only == "on";
-                if on || crate::civic::communes::residents_only(conn)? {
-                    crate::civic::communes::set_residents_only(conn, on)?;
-                }
-                Ok(())
+                servers::set_mode_and_privacy(conn, &by, mode, form.residents_only == "on")
             } else {
                 let rule = match form.rule.as_str() {
                     "none" => None,
@@ -490,7 +485,7 @@ async fn federation_change(v: Visitor, form: FederationForm, mode: bool) -> Resp
                             .ok_or_else(|| Error::invalid("rule", "allow, silence or block"))?,
                     ),
                 };
-                crate::federation::policy::set_rule(conn, &form.domain, rule).map(|_| ())
+                servers::set_rule(conn, &by, &form.domain, rule).map(|_| ())
             }
         })
         .await;
@@ -509,15 +504,16 @@ pub async fn save_partner(v: Visitor, Form(form): Form<FederationForm>) -> Respo
     if let Err(refused) = v.check_csrf(&form.csrf).await {
         return refused;
     }
-    if let Err(r) = v.require_admin() {
-        return r;
-    }
+    let by = match v.require_admin() {
+        Ok(me) => Changer::Admin(me.account.clone()),
+        Err(r) => return r,
+    };
     let result = if form.rule == "remove" {
-        crate::federation::policy::partner_remove(&v.ctx, &form.domain)
+        crate::federation::policy::partner_remove(&v.ctx, &by, &form.domain)
             .await
             .map(|_| ())
     } else {
-        crate::federation::policy::partner_add(&v.ctx, &form.domain)
+        crate::federation::policy::partner_add(&v.ctx, &by, &form.domain)
             .await
             .map(|_| ())
     };
