@@ -71,6 +71,8 @@ pub struct Queue {
     bodies: Mutex<HashMap<OutgoingId, Arc<(String, ActorId)>>>,
     /// Hosts that answered 401 to an RFC 9421 signature: they get draft-cavage from then on.
     cavage_only: Mutex<HashSet<String>>,
+    /// Whether a pass of `fetch::refetch_flagged` is running.
+    refetching: Arc<std::sync::atomic::AtomicBool>,
     /// Finished attempts, recorded in batches by one task (one commit for many outcomes).
     finished: tokio::sync::mpsc::UnboundedSender<Finished>,
 }
@@ -97,6 +99,7 @@ pub fn spawn(ctx: AppContext) -> tokio::task::JoinHandle<()> {
         signers: Mutex::new(HashMap::new()),
         bodies: Mutex::new(HashMap::new()),
         cavage_only: Mutex::new(HashSet::new()),
+        refetching: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         ctx,
     });
     let recorder = queue.clone();
@@ -125,20 +128,27 @@ impl Queue {
                     Ok(p) => tracing::debug!(?p, "pruned old federation records"),
                     Err(e) => tracing::warn!(error = %e, "cannot prune old federation records"),
                 }
-                let ctx = self.ctx.clone();
-                tokio::spawn(async move {
-                    match crate::federation::fetch::refetch_flagged(&ctx).await {
-                        Ok((0, 0)) => {}
-                        Ok((confirmed, forgotten)) => {
-                            tracing::info!(
-                                confirmed,
-                                forgotten,
-                                "flagged remote actors fetched again"
-                            )
+                // One pass at a time: a slow pass (servers that time out) is not joined by the next one.
+                let (ctx, running) = (self.ctx.clone(), self.refetching.clone());
+                if !running.swap(true, std::sync::atomic::Ordering::AcqRel) {
+                    tokio::spawn(async move {
+                        let pass = crate::federation::fetch::refetch_flagged(&ctx).await;
+                        running.store(false, std::sync::atomic::Ordering::Release);
+                        match pass {
+                            Ok((0, 0)) => {}
+                            Ok((confirmed, forgotten)) => {
+                                tracing::info!(
+                                    confirmed,
+                                    forgotten,
+                                    "flagged remote actors fetched again"
+                                )
+                            }
+                            Err(e) => {
+                                tracing::warn!(error = %e, "cannot fetch flagged actors again")
+                            }
                         }
-                        Err(e) => tracing::warn!(error = %e, "cannot fetch flagged actors again"),
-                    }
-                });
+                    });
+                }
             }
             match self.expand_events().await {
                 Ok(more) if more => continue,
