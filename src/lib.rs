@@ -13,4 +13,6 @@ pub mod federation;
 pub mod ids;
 pub mod limits;
 pub mod model;
+#[cfg(test)]
+mod properties;
 pub mod web;

@@ -2,53 +2,19 @@
 //! (an activity or an error, never a panic), the lenient forms of an activity read as the plain one,
 //! and taking `Public` out of an activity leaves no public address and nothing else changed.
 //!
-//! Each property runs [`CASES`] cases in `cargo test`; its `fuzz_…` twin runs [`FUZZ_CASES`] and is
-//! ignored: `cargo test --release --lib -- --ignored fuzz`.
+//! Each property runs 10,000 cases in `cargo test` and 1,000,000 in its ignored `fuzz_…` twin
+//! (`crate::properties`).
 
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
-use proptest::test_runner::{Config, TestCaseResult, TestRunner};
+use proptest::test_runner::TestCaseResult;
 use serde_json::{Map, Value, json};
 use url::Url;
 
 use super::{Incoming, NoteObject, PUBLIC, PageIn, id_of, is_public, type_of, without_public};
 
-/// Cases per property in the normal test run.
-const CASES: u32 = 10_000;
-/// Cases per property in the ignored `fuzz_…` twins.
-const FUZZ_CASES: u32 = 1_000_000;
-
-/// Runs `property` on `cases` values of `strategy`; on failure, panics with the shrunk input.
-fn run<S: Strategy>(cases: u32, strategy: S, property: impl Fn(S::Value) -> TestCaseResult) {
-    let config = Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    };
-    let mut runner = TestRunner::new(config);
-    if let Err(failure) = runner.run(&strategy, property) {
-        panic!("{failure}");
-    }
-}
-
-/// A property as two tests: `$name` with [`CASES`] cases and the ignored `$fuzz` with [`FUZZ_CASES`].
-macro_rules! property {
-    ($(#[doc = $doc:literal])* $name:ident, $fuzz:ident, $strategy:expr, $property:expr $(,)?) => {
-        $(#[doc = $doc])*
-        #[test]
-        fn $name() {
-            run(CASES, $strategy, $property);
-        }
-
-        $(#[doc = $doc])*
-        #[test]
-        #[ignore = "fuzzing: cargo test --release --lib -- --ignored fuzz"]
-        fn $fuzz() {
-            run(FUZZ_CASES, $strategy, $property);
-        }
-    };
-}
+use crate::properties::property;
 
 const KEYS: [&str; 22] = [
     "@context",

@@ -3,8 +3,8 @@
 //! its signature covers is refused (and a change to anything else is not), and a body digest accepts
 //! exactly the body it was computed over.
 //!
-//! Each property runs [`CASES`] cases in `cargo test`; its `fuzz_…` twin runs [`FUZZ_CASES`] and is
-//! ignored: `cargo test --release --lib -- --ignored fuzz`. Keys are generated once per run, and the
+//! Each property runs 10,000 cases in `cargo test` and 1,000,000 in its ignored `fuzz_…` twin
+//! (`crate::properties`). Keys are generated once per run, and the
 //! signed requests that the mutation properties change are signed once, so that a case costs one
 //! verification at most.
 
@@ -16,7 +16,7 @@ use http::{HeaderValue, Method};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
-use proptest::test_runner::{Config, TestCaseResult, TestRunner};
+use proptest::test_runner::TestCaseResult;
 use url::{Position, Url};
 
 use super::{ACTIVITY_JSON, BODY, HandCavage, KEY_ID, Req, b64, mallory_pub, now};
@@ -25,41 +25,7 @@ use crate::federation::signatures::{
     sign_cavage, sign_rfc9421, verify,
 };
 
-/// Cases per property in the normal test run.
-const CASES: u32 = 10_000;
-/// Cases per property in the ignored `fuzz_…` twins.
-const FUZZ_CASES: u32 = 1_000_000;
-
-/// Runs `property` on `cases` values of `strategy`; on failure, panics with the shrunk input.
-fn run<S: Strategy>(cases: u32, strategy: S, property: impl Fn(S::Value) -> TestCaseResult) {
-    let config = Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    };
-    let mut runner = TestRunner::new(config);
-    if let Err(failure) = runner.run(&strategy, property) {
-        panic!("{failure}");
-    }
-}
-
-/// A property as two tests: `$name` with [`CASES`] cases and the ignored `$fuzz` with [`FUZZ_CASES`].
-macro_rules! property {
-    ($(#[doc = $doc:literal])* $name:ident, $fuzz:ident, $strategy:expr, $property:expr $(,)?) => {
-        $(#[doc = $doc])*
-        #[test]
-        fn $name() {
-            run(CASES, $strategy, $property);
-        }
-
-        $(#[doc = $doc])*
-        #[test]
-        #[ignore = "fuzzing: cargo test --release --lib -- --ignored fuzz"]
-        fn $fuzz() {
-            run(FUZZ_CASES, $strategy, $property);
-        }
-    };
-}
+use crate::properties::property;
 
 // ---------------------------------------------------------------------------------------------------
 // Keys and signed requests, made once.
