@@ -1009,16 +1009,7 @@ mod tests {
     use super::*;
 
     fn account(id: i64, commune: i64, role: Role) -> Account {
-        Account {
-            actor_id: ActorId(id),
-            commune_id: ActorId(commune),
-            role,
-            password_hash: None,
-            language: None,
-            charter_version: None,
-            resident: false,
-            suspended_until: None,
-        }
+        Account::for_tests(id, commune, role)
     }
 
     #[test]

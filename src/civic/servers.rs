@@ -116,19 +116,9 @@ pub fn set_mode_and_privacy(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::ActorId;
 
     fn account(role: Role) -> Account {
-        Account {
-            actor_id: ActorId(2),
-            commune_id: ActorId(1),
-            role,
-            password_hash: None,
-            language: None,
-            charter_version: None,
-            resident: false,
-            suspended_until: None,
-        }
+        Account::for_tests(2, 1, role)
     }
 
     #[test]

@@ -100,6 +100,21 @@ pub struct Account {
 }
 
 impl Account {
+    /// An account as the tests of rules need it: no password, not suspended, not a resident.
+    #[cfg(test)]
+    pub(crate) fn for_tests(id: i64, commune: i64, role: Role) -> Account {
+        Account {
+            actor_id: ActorId(id),
+            commune_id: ActorId(commune),
+            role,
+            password_hash: None,
+            language: None,
+            charter_version: None,
+            resident: false,
+            suspended_until: None,
+        }
+    }
+
     /// Until when the account is suspended, if it is now.
     pub fn suspended(&self) -> Option<chrono::NaiveDateTime> {
         self.suspended_until
