@@ -799,7 +799,11 @@ pub fn withdraw_supports_of(
         }
     }
     for (support, id, category) in found {
-        diesel::delete(proposal_supports::table.find(support)).execute(conn)?;
+        // Counted only if it is this transaction that removes it: an `Undo(Like)` of the same support may have
+        // removed it (and its count) meanwhile, as when a remote account's Undo and Delete arrive together.
+        if diesel::delete(proposal_supports::table.find(support)).execute(conn)? == 0 {
+            continue;
+        }
         let d = debate(conn, id)?;
         if d.is_local() {
             count(conn, id, category, -1)?;
