@@ -34,30 +34,6 @@ fn detached_key(id: RemoteActorId) -> String {
     format!("urn:parvis:detached:{}", id.0)
 }
 
-/// The other actors (their ids) that hold one of `key_ids`.
-pub fn other_holders(
-    conn: &mut AnyConnection,
-    ap_id: &str,
-    key_ids: &[String],
-) -> Result<Vec<String>> {
-    let mut holders: Vec<String> = remote_actors::table
-        .filter(remote_actors::key_id.eq_any(key_ids))
-        .filter(remote_actors::ap_id.ne(ap_id))
-        .select(remote_actors::ap_id)
-        .load(conn)?;
-    holders.extend(
-        remote_keys::table
-            .inner_join(remote_actors::table.on(remote_keys::remote_actor_id.eq(remote_actors::id)))
-            .filter(remote_keys::key_id.eq_any(key_ids))
-            .filter(remote_actors::ap_id.ne(ap_id))
-            .select(remote_actors::ap_id)
-            .load::<String>(conn)?,
-    );
-    holders.sort();
-    holders.dedup();
-    Ok(holders)
-}
-
 /// Takes `key_ids` away from every actor but `ap_id`: they lose the key and are fetched again before they
 /// are trusted (see `federation::fetch`, which proves who owns a key before calling this).
 fn detach_keys_from_others(

@@ -326,8 +326,7 @@ fn is_fragment_of(key: &Url, actor: &Url) -> bool {
 
 /// Stores a fetched actor document, whose `id` was checked to be where it came from. Its key and endpoints
 /// must be on its server ([`check_actor`]); a key published at its own URL (GoToSocial's `…/main-key`) must
-/// name this actor there. A key id stored for another actor is taken from it only after that actor was
-/// fetched again and no longer proves it.
+/// name this actor there. A key id another actor held moves to this one, which has just proven it.
 async fn store_actor(ctx: &AppContext, id: &Url, doc: ActorDocument) -> Result<RemoteActor> {
     if &doc.id != id {
         return Err(Error::BadGateway(format!("{id} served another actor")));
@@ -373,31 +372,9 @@ async fn store_actor(ctx: &AppContext, id: &Url, doc: ActorDocument) -> Result<R
             .map(|k| (k.id.to_string(), k.public_key_multibase.clone()))
             .collect(),
     };
-    // Another actor holding one of these key ids is fetched again before the key moves: a key id is proven by
-    // its own URL (a fragment of one actor's id, or a key document naming one owner), so two actors cannot
-    // both prove it, and the other one loses it (and is fetched afresh before it is trusted again).
-    let (me, claimed) = (
-        data.ap_id.clone(),
-        std::iter::once(data.key_id.clone())
-            .chain(data.multikeys.iter().map(|(k, _)| k.clone()))
-            .collect::<Vec<_>>(),
-    );
-    let holders = ctx
-        .db
-        .run(move |conn| crate::civic::remote::other_holders(conn, &me, &claimed))
-        .await?;
-    for holder in &holders {
-        let still_claims = match Url::parse(holder) {
-            Ok(url) => object(ctx, &url).await.is_ok_and(|(_, v)| {
-                v.pointer("/publicKey/id").and_then(Value::as_str) == Some(data.key_id.as_str())
-            }),
-            Err(_) => false,
-        };
-        tracing::warn!(
-            key = %data.key_id, from = %holder, to = %data.ap_id, still_claims,
-            "a key id moves to the actor that proves it"
-        );
-    }
+    // A key id is proven by its own URL (a fragment of one actor's id, or a key document naming one owner),
+    // so two actors cannot both prove it: another actor holding it loses it in the upsert, and is fetched
+    // again (`refetch_flagged`) before it is trusted again.
     ctx.db
         .transaction(move |conn| upsert_remote_actor(conn, &data))
         .await
