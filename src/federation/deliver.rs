@@ -709,16 +709,16 @@ fn ensure_host(conn: &mut AnyConnection, domain: &str) -> Result<()> {
 
 /// What an event calls for: the activity, whether it is listed in the outbox, the post it carries, and the
 /// inboxes it goes to.
-struct Planned {
-    activity: ActivityOut,
-    listed: bool,
-    note: Option<NoteId>,
-    inboxes: Vec<String>,
+pub(crate) struct Planned {
+    pub(crate) activity: ActivityOut,
+    pub(crate) listed: bool,
+    pub(crate) note: Option<NoteId>,
+    pub(crate) inboxes: Vec<String>,
 }
 
 type Plan = Option<Planned>;
 
-fn plan(
+pub(crate) fn plan(
     conn: &mut AnyConnection,
     urls: &crate::federation::urls::Urls,
     event: &OutboxEvent,

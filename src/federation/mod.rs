@@ -9,6 +9,8 @@ pub mod fetch;
 pub mod http;
 pub mod inbox;
 pub mod nodeinfo;
+#[cfg(test)]
+mod outbound_snapshots;
 pub mod policy;
 pub mod polls;
 pub mod proposals;
