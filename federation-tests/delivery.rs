@@ -250,11 +250,10 @@ both_backends!(
                     .id;
                 parvis::civic::outbox::record(
                     conn,
-                    parvis::model::EventKind::NotePublished,
                     marie,
-                    999_999,
-                    None,
-                    "",
+                    parvis::model::Outbound::NotePublished {
+                        note: parvis::ids::NoteId(999_999),
+                    },
                 )
             })
             .await
@@ -326,5 +325,121 @@ both_backends!(
             attempts_before,
             "nothing more was sent"
         );
+    }
+);
+
+both_backends!(
+    rows_queued_by_the_previous_version_are_delivered_after_an_upgrade,
+    |backend| async move {
+        use parvis::model::schema::{notes, outbox_events, outgoing_activities, remote_actors};
+        let hosts = ["a.sink.test", "b.sink.test"];
+        let (instance, token, sink) = setup(backend, 202, &hosts).await;
+        post(&instance, &token).await;
+        eventually(
+            "the post at both servers",
+            Duration::from_secs(20),
+            || async {
+                (sink.received.all().len() == 2 && instance.recorded_events().await.1 == 0)
+                    .then_some(())
+            },
+        )
+        .await;
+        let port = sink.addr.port();
+        // Rows as the previous version wrote them: a kind, a bare subject, a target and a string payload, and
+        // no typed value.
+        let follow = format!("http://a.sink.test:{port}/follows/1");
+        let inboxes =
+            format!("http://a.sink.test:{port}/inbox\n\nhttp://b.sink.test:{port}/inbox\n");
+        let sent_follow = follow.clone();
+        let first_new = instance
+            .db
+            .run(move |conn| {
+                let marie = parvis::db::queries::actor_by_username(conn, "marie")?
+                    .unwrap()
+                    .id;
+                let note: parvis::ids::NoteId = notes::table.select(notes::id).first(conn)?;
+                let follower: parvis::ids::RemoteActorId = remote_actors::table
+                    .filter(remote_actors::domain.eq(format!("a.sink.test:{port}")))
+                    .select(remote_actors::id)
+                    .first(conn)?;
+                // The sink answers at its shared inbox only: the Accept goes to the follower's own inbox.
+                diesel::update(remote_actors::table.find(follower))
+                    .set(remote_actors::inbox.eq(format!("http://a.sink.test:{port}/inbox")))
+                    .execute(conn)?;
+                let first_new: i64 = outgoing_activities::table
+                    .select(diesel::dsl::max(outgoing_activities::id))
+                    .first::<Option<i64>>(conn)?
+                    .unwrap_or(0);
+                let now = chrono::Utc::now().naive_utc();
+                for (kind, subject, target, payload) in [
+                    ("note_published", note.0, None, String::new()),
+                    ("follow_accepted", 7, Some(follower), follow.clone()),
+                    ("actor_deleted", marie.0, None, inboxes.clone()),
+                ] {
+                    diesel::insert_into(outbox_events::table)
+                        .values((
+                            outbox_events::kind.eq(parvis::model::EventKind::parse(kind).unwrap()),
+                            outbox_events::actor_id.eq(marie),
+                            outbox_events::subject_id.eq(subject),
+                            outbox_events::target_remote_id.eq(target),
+                            outbox_events::payload.eq(payload),
+                            outbox_events::created_at.eq(now),
+                        ))
+                        .execute(conn)?;
+                }
+                Ok(first_new)
+            })
+            .await
+            .unwrap();
+        // The post again to both servers, the Accept to the follower's, the Delete to the two listed inboxes.
+        eventually(
+            "the old rows delivered",
+            Duration::from_secs(20),
+            || async {
+                (sink.received.all().len() == 7
+                    && instance.recorded_events().await.1 == 0
+                    && delivery_rows(&instance).await.is_empty())
+                .then_some(())
+            },
+        )
+        .await;
+        let sent: Vec<serde_json::Value> = instance
+            .db
+            .run(move |conn| {
+                Ok(outgoing_activities::table
+                    .filter(outgoing_activities::id.gt(first_new))
+                    .order(outgoing_activities::id.asc())
+                    .select(outgoing_activities::body)
+                    .load::<String>(conn)?)
+            })
+            .await
+            .unwrap()
+            .iter()
+            .map(|b| serde_json::from_str(b).unwrap())
+            .collect();
+        let marie_url = format!("{}/users/marie", instance.base);
+        assert_eq!(sent.len(), 3, "{sent:#?}");
+        assert_eq!(sent[0]["type"], "Create");
+        assert_eq!(sent[0]["object"]["content"], "<p>Réunion publique</p>");
+        assert_eq!(sent[1]["type"], "Accept");
+        assert_eq!(sent[1]["object"]["id"], sent_follow);
+        assert_eq!(sent[1]["object"]["object"], marie_url);
+        assert_eq!(sent[2]["type"], "Delete");
+        assert_eq!(sent[2]["object"], marie_url);
+        let hosts_of = |id: &serde_json::Value| -> Vec<String> {
+            let mut hosts: Vec<String> = sink
+                .received
+                .all()
+                .into_iter()
+                .filter(|(_, sent)| sent == id.as_str().unwrap())
+                .map(|(host, _)| host)
+                .collect();
+            hosts.sort();
+            hosts
+        };
+        let both = vec![format!("a.sink.test:{port}"), format!("b.sink.test:{port}")];
+        assert_eq!(hosts_of(&sent[0]["id"]), both);
+        assert_eq!(hosts_of(&sent[1]["id"]), vec![both[0].clone()]);
+        assert_eq!(hosts_of(&sent[2]["id"]), both);
     }
 );

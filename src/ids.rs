@@ -80,3 +80,58 @@ id_type!(
     /// A questionnaire: several questions answered together.
     QuestionnaireId
 );
+id_type!(
+    /// A report to moderators.
+    ReportId
+);
+id_type!(
+    /// A block of a remote account, by a commune or the instance.
+    BlockId
+);
+id_type!(
+    /// An "agree" with a comment (a `Like`).
+    LikeId
+);
+id_type!(
+    /// A support of a proposal.
+    SupportId
+);
+id_type!(
+    /// A vote given here on another server's poll (one option).
+    VoteId
+);
+id_type!(
+    /// A proposal's move to a new status, with its official answer.
+    StatusChangeId
+);
+
+/// The id of something on another server (an activity, an actor, an inbox): a URL, checked when it is made.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ApUrl(url::Url);
+
+impl ApUrl {
+    pub fn parse(raw: &str) -> Result<ApUrl, url::ParseError> {
+        url::Url::parse(raw).map(ApUrl)
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    pub fn url(&self) -> &url::Url {
+        &self.0
+    }
+}
+
+impl From<url::Url> for ApUrl {
+    fn from(url: url::Url) -> ApUrl {
+        ApUrl(url)
+    }
+}
+
+impl std::fmt::Display for ApUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}

@@ -11,11 +11,13 @@ use crate::civic::{now, outbox};
 use crate::db::{AnyConnection, Database, queries};
 use crate::error::{Error, Result};
 use crate::ids::ActorId;
+use crate::ids::ApUrl;
+use crate::model::Outbound;
 use crate::model::schema::{
     accounts, actors, api_tokens, comments, delivered_servers, follows, mandates, notes,
     remote_actors,
 };
-use crate::model::{EventKind, Note, Visibility};
+use crate::model::{Note, Visibility};
 
 /// Everything an account holds, as handed to its owner.
 #[derive(Debug, Serialize)]
@@ -233,15 +235,11 @@ pub async fn delete_account(db: &Database, actor: ActorId) -> Result<()> {
         .execute(conn)?;
         diesel::delete(mandates::table.filter(mandates::account_id.eq(actor))).execute(conn)?;
         diesel::delete(api_tokens::table.filter(api_tokens::account_id.eq(actor))).execute(conn)?;
-        let payload = inboxes.into_iter().collect::<Vec<_>>().join("\n");
-        outbox::record(
-            conn,
-            EventKind::ActorDeleted,
-            actor,
-            actor.0,
-            None,
-            &payload,
-        )
+        let inboxes = inboxes
+            .iter()
+            .filter_map(|inbox| ApUrl::parse(inbox).ok())
+            .collect();
+        outbox::record(conn, actor, Outbound::ActorDeleted { inboxes })
     })
     .await
 }

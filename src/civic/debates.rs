@@ -9,12 +9,12 @@ use crate::civic::{now, outbox};
 use crate::db::AnyConnection;
 use crate::error::{Error, Result};
 use crate::ids::{ActorId, CommentId, DebateId, RemoteActorId, ThemeId};
+use crate::ids::{ApUrl, LikeId};
 use crate::model::schema::{
     comment_likes, comment_revisions, comments, communes, debate_themes, debates, themes,
 };
-use crate::model::{
-    Account, Comment, Debate, DebateOpeners, DebateStatus, EventKind, Role, Stance, Theme,
-};
+use crate::model::{Account, Comment, Debate, DebateOpeners, DebateStatus, Role, Stance, Theme};
+use crate::model::{AnnounceForm, Outbound, Relayed, Unliker};
 
 pub const MAX_TITLE: usize = 200;
 pub const MAX_QUESTION: usize = 500;
@@ -199,20 +199,14 @@ pub(crate) fn publish(
     // The author publishes; the commune relays, nested and plain (see `federation::deliver`).
     outbox::record(
         conn,
-        EventKind::DebatePublished,
         account.actor_id,
-        id.0,
-        None,
-        "",
+        Outbound::DebatePublished { debate: id },
     )?;
-    for form in ["create", "page"] {
+    for form in [AnnounceForm::Create, AnnounceForm::Page] {
         outbox::record(
             conn,
-            EventKind::DebateAnnounced,
             account.commune_id,
-            id.0,
-            None,
-            form,
+            Outbound::DebateAnnounced { debate: id, form },
         )?;
     }
     Ok(id)
@@ -252,7 +246,7 @@ pub fn set_status(
     diesel::update(debates::table.find(id))
         .set((debates::status.eq(status), debates::updated_at.eq(now())))
         .execute(conn)?;
-    outbox::record(conn, EventKind::DebateUpdated, commune, id.0, None, "")?;
+    outbox::record(conn, commune, Outbound::DebateUpdated { debate: id })?;
     debate(conn, id)
 }
 
@@ -388,18 +382,20 @@ pub fn comment(
         ))
         .returning(comments::id)
         .get_result(conn)?;
-    outbox::record(conn, EventKind::CommentPublished, author, id.0, None, "")?;
-    announce(conn, &found, id, "")?;
+    outbox::record(conn, author, Outbound::CommentPublished { comment: id })?;
+    announce(conn, &found, id, Relayed::Written)?;
     find_comment(conn, id)
 }
 
 /// The hosting commune relays what happens to a comment to its followers (FEP-1b12); a debate hosted
 /// elsewhere is relayed by its own commune.
-fn announce(conn: &mut AnyConnection, debate: &Debate, id: CommentId, what: &str) -> Result<()> {
+fn announce(conn: &mut AnyConnection, debate: &Debate, id: CommentId, what: Relayed) -> Result<()> {
     match debate.commune_id {
-        Some(commune) => {
-            outbox::record(conn, EventKind::CommentAnnounced, commune, id.0, None, what)
-        }
+        Some(commune) => outbox::record(
+            conn,
+            commune,
+            Outbound::CommentRelayed { comment: id, what },
+        ),
         None => Ok(()),
     }
 }
@@ -464,8 +460,8 @@ pub fn edit_comment(
         return Ok(old);
     }
     revise(conn, &old, &html, stance)?;
-    outbox::record(conn, EventKind::CommentUpdated, author, id.0, None, "")?;
-    announce(conn, &debate, id, "update")?;
+    outbox::record(conn, author, Outbound::CommentUpdated { comment: id })?;
+    announce(conn, &debate, id, Relayed::Updated)?;
     find_comment(conn, id)
 }
 
@@ -473,8 +469,8 @@ pub fn edit_comment(
 pub fn delete_comment(conn: &mut AnyConnection, author: ActorId, id: CommentId) -> Result<()> {
     let (_, debate) = own_comment(conn, author, id)?;
     tombstone(conn, id)?;
-    outbox::record(conn, EventKind::CommentDeleted, author, id.0, None, "")?;
-    announce(conn, &debate, id, "delete")
+    outbox::record(conn, author, Outbound::CommentDeleted { comment: id })?;
+    announce(conn, &debate, id, Relayed::Deleted)
 }
 
 /// An erased account's comments are deleted as their author would delete each one: servers that received
@@ -487,9 +483,9 @@ pub fn delete_comments_of_erased(conn: &mut AnyConnection, author: ActorId) -> R
         .load(conn)?;
     for (id, debate_id) in found {
         tombstone(conn, id)?;
-        outbox::record(conn, EventKind::CommentDeleted, author, id.0, None, "")?;
+        outbox::record(conn, author, Outbound::CommentDeleted { comment: id })?;
         let debate = debate(conn, debate_id)?;
-        announce(conn, &debate, id, "delete")?;
+        announce(conn, &debate, id, Relayed::Deleted)?;
     }
     Ok(())
 }
@@ -568,7 +564,7 @@ pub fn hide_comment(conn: &mut AnyConnection, moderator: &Account, id: CommentId
             comments::hidden_by.eq(Some(moderator.actor_id)),
         ))
         .execute(conn)?;
-    announce(conn, &debate, id, "hide")
+    announce(conn, &debate, id, Relayed::Hidden)
 }
 
 /// "Agree" on a comment (a `Like`), or withdraw it. Agreeing twice changes nothing.
@@ -597,9 +593,9 @@ pub fn agree(conn: &mut AnyConnection, who: ActorId, id: CommentId, on: bool) ->
                 .get_result(c)
                 .optional())?;
         if let Some(like) = inserted {
-            let payload = like.to_string();
-            outbox::record(conn, EventKind::CommentLiked, who, id.0, None, &payload)?;
-            announce(conn, &debate, id, &format!("like:{like}"))?;
+            let like = LikeId(like);
+            outbox::record(conn, who, Outbound::CommentLiked { comment: id, like })?;
+            announce(conn, &debate, id, Relayed::Liked { like })?;
         }
     } else {
         let like: Option<i64> = comment_likes::table
@@ -610,9 +606,10 @@ pub fn agree(conn: &mut AnyConnection, who: ActorId, id: CommentId, on: bool) ->
             .optional()?;
         if let Some(like) = like {
             diesel::delete(comment_likes::table.find(like)).execute(conn)?;
-            let payload = like.to_string();
-            outbox::record(conn, EventKind::CommentUnliked, who, id.0, None, &payload)?;
-            announce(conn, &debate, id, &format!("unlike:{who}:{like}"))?;
+            let like = LikeId(like);
+            outbox::record(conn, who, Outbound::CommentUnliked { comment: id, like })?;
+            let by = Unliker::Local { actor: who, like };
+            announce(conn, &debate, id, Relayed::Unliked { by })?;
         }
     }
     Ok(())
@@ -729,7 +726,7 @@ pub fn remote_comment(conn: &mut AnyConnection, new: RemoteComment) -> Result<()
             .get_result(c)
             .optional())?;
     if let Some(id) = inserted {
-        announce(conn, &found, id, "")?;
+        announce(conn, &found, id, Relayed::Written)?;
     }
     Ok(())
 }
@@ -781,7 +778,7 @@ pub fn update_remote_comment(
     }
     if content != old.content_html || stance != old.stance {
         revise(conn, &old, &content, stance)?;
-        announce(conn, &debate, old.id, "update")?;
+        announce(conn, &debate, old.id, Relayed::Updated)?;
     }
     Ok(true)
 }
@@ -798,7 +795,7 @@ pub fn delete_remote_comment(
     };
     if !old.deleted {
         tombstone(conn, old.id)?;
-        announce(conn, &debate, old.id, "delete")?;
+        announce(conn, &debate, old.id, Relayed::Deleted)?;
     }
     Ok(true)
 }
@@ -854,7 +851,12 @@ pub fn remote_agree(
             .get_result(c)
             .optional())?;
     if let Some(like) = inserted {
-        announce(conn, &debate, comment, &format!("like:{like}"))?;
+        announce(
+            conn,
+            &debate,
+            comment,
+            Relayed::Liked { like: LikeId(like) },
+        )?;
     }
     Ok(())
 }
@@ -882,12 +884,11 @@ pub fn remote_disagree(
             ));
         }
         diesel::delete(comment_likes::table.find(like)).execute(conn)?;
-        announce(
-            conn,
-            &debate,
-            comment,
-            &format!("unlike:r{who}:{like_ap_id}"),
-        )?;
+        // A withdrawal whose Like has no usable id could not be named: the agree is gone, nothing is relayed.
+        if let Ok(like) = ApUrl::parse(like_ap_id) {
+            let by = Unliker::Remote { actor: who, like };
+            announce(conn, &debate, comment, Relayed::Unliked { by })?;
+        }
     }
     Ok(())
 }
@@ -1036,13 +1037,11 @@ pub fn remote_opened_debate(
             .optional())?;
     match inserted {
         Some(id) => {
+            let form = AnnounceForm::Page;
             outbox::record(
                 conn,
-                EventKind::DebateAnnounced,
                 commune,
-                id.0,
-                None,
-                "page",
+                Outbound::DebateAnnounced { debate: id, form },
             )?;
             Ok(id)
         }

@@ -5,9 +5,11 @@ use diesel::prelude::*;
 use crate::civic::{now, outbox};
 use crate::db::{AnyConnection, queries};
 use crate::error::{Error, Result};
+use crate::ids::ApUrl;
 use crate::ids::{ActorId, FollowId, RemoteActorId};
+use crate::model::Follow;
+use crate::model::Outbound;
 use crate::model::schema::follows;
-use crate::model::{EventKind, Follow};
 
 /// Whom a local account follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,11 +88,11 @@ pub fn follow(conn: &mut AnyConnection, follower: ActorId, target: Target) -> Re
     if let Target::Remote(remote) = target {
         outbox::record(
             conn,
-            EventKind::FollowRequested,
             follower,
-            id.0,
-            Some(remote),
-            "",
+            Outbound::FollowRequested {
+                follow: id,
+                target: remote,
+            },
         )?;
     }
     Ok(if accepted {
@@ -109,11 +111,11 @@ pub fn unfollow(conn: &mut AnyConnection, follower: ActorId, target: Target) -> 
     if let Target::Remote(remote) = target {
         outbox::record(
             conn,
-            EventKind::FollowUndone,
             follower,
-            follow.id.0,
-            Some(remote),
-            "",
+            Outbound::FollowUndone {
+                follow: follow.id,
+                target: remote,
+            },
         )?;
     }
     Ok(())
@@ -159,14 +161,7 @@ pub fn remote_follow_received(
         }
     };
     if follow.accepted || !manual {
-        outbox::record(
-            conn,
-            EventKind::FollowAccepted,
-            target,
-            follow.id.0,
-            Some(follower),
-            follow_ap_id,
-        )?;
+        answer(conn, target, follower, Some(follow_ap_id), true)?;
         Ok(FollowState::Following)
     } else {
         Ok(FollowState::Requested)
@@ -192,15 +187,7 @@ pub fn authorize(conn: &mut AnyConnection, target: ActorId, id: FollowId) -> Res
         .set(follows::accepted.eq(true))
         .execute(conn)?;
     if let Some(remote) = follow.follower_remote_id {
-        let their_id = follow.follow_ap_id.unwrap_or_default();
-        outbox::record(
-            conn,
-            EventKind::FollowAccepted,
-            target,
-            follow.id.0,
-            Some(remote),
-            &their_id,
-        )?;
+        answer(conn, target, remote, follow.follow_ap_id.as_deref(), true)?;
     }
     Ok(())
 }
@@ -210,17 +197,29 @@ pub fn reject(conn: &mut AnyConnection, target: ActorId, id: FollowId) -> Result
     let follow = pending_request(conn, target, id)?;
     diesel::delete(follows::table.find(follow.id)).execute(conn)?;
     if let Some(remote) = follow.follower_remote_id {
-        let their_id = follow.follow_ap_id.unwrap_or_default();
-        outbox::record(
-            conn,
-            EventKind::FollowRejected,
-            target,
-            follow.id.0,
-            Some(remote),
-            &their_id,
-        )?;
+        answer(conn, target, remote, follow.follow_ap_id.as_deref(), false)?;
     }
     Ok(())
+}
+
+/// Answers a remote actor's `Follow` (`Accept` or `Reject`). A Follow without a usable id cannot be answered
+/// (nothing would name it): nothing is sent.
+fn answer(
+    conn: &mut AnyConnection,
+    target: ActorId,
+    follower: RemoteActorId,
+    follow: Option<&str>,
+    accepted: bool,
+) -> Result<()> {
+    let Some(follow) = follow.and_then(|f| ApUrl::parse(f).ok()) else {
+        return Ok(());
+    };
+    let what = if accepted {
+        Outbound::FollowAccepted { follow, follower }
+    } else {
+        Outbound::FollowRejected { follow, follower }
+    };
+    outbox::record(conn, target, what)
 }
 
 /// The remote target accepted our request (`Accept(Follow)`). Only the target itself may accept.

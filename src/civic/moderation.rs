@@ -15,11 +15,13 @@ use crate::civic::now;
 use crate::db::AnyConnection;
 use crate::error::{Error, Result};
 use crate::ids::{ActorId, CommentId, DebateId, NoteId, RemoteActorId};
+use crate::ids::{BlockId, ReportId};
+use crate::model::Outbound;
 use crate::model::schema::{
     accounts, actors, api_tokens, comments, debates, follows, moderation_actions, remote_blocks,
     reports, warnings,
 };
-use crate::model::{Account, EventKind, ModerationAction as Action, ReportReason as Reason, Role};
+use crate::model::{Account, ModerationAction as Action, ReportReason as Reason, Role};
 
 pub const MAX_COMMENT: usize = 5_000;
 pub const MAX_NOTE: usize = 2_000;
@@ -518,7 +520,7 @@ fn hide_note(conn: &mut AnyConnection, id: NoteId) -> Result<()> {
         .set(crate::model::schema::notes::deleted.eq(true))
         .execute(conn)?;
     if let Some(author) = note.author_id {
-        crate::civic::outbox::record(conn, EventKind::NoteDeleted, author, id.0, None, "")?;
+        crate::civic::outbox::record(conn, author, Outbound::NoteDeleted { note: id })?;
     }
     Ok(())
 }
@@ -695,7 +697,14 @@ fn block(
         Some(c) => c,
         None => instance_actor(conn)?,
     };
-    crate::civic::outbox::record(conn, EventKind::AccountBlocked, from, id, Some(remote), "")
+    crate::civic::outbox::record(
+        conn,
+        from,
+        Outbound::AccountBlocked {
+            block: BlockId(id),
+            account: remote,
+        },
+    )
 }
 
 /// The instance actor, which speaks for the whole instance (blocks, forwarded reports).
@@ -778,11 +787,11 @@ pub fn unblock(conn: &mut AnyConnection, moderator: &Account, id: i64) -> Result
     match remote {
         Some(remote) => crate::civic::outbox::record(
             conn,
-            EventKind::AccountUnblocked,
             from,
-            id,
-            Some(remote),
-            "",
+            Outbound::AccountUnblocked {
+                block: BlockId(id),
+                account: remote,
+            },
         ),
         None => Ok(()),
     }
@@ -885,11 +894,11 @@ fn forward(
     let instance = instance_actor(conn)?;
     crate::civic::outbox::record(
         conn,
-        EventKind::ReportForwarded,
         instance,
-        report.id,
-        Some(remote),
-        "",
+        Outbound::ReportForwarded {
+            report: ReportId(report.id),
+            account: remote,
+        },
     )?;
     log(
         conn,

@@ -6,8 +6,9 @@ use crate::civic::{now, outbox};
 use crate::db::AnyConnection;
 use crate::error::{Error, Result};
 use crate::ids::{ActorId, NoteId, RemoteActorId};
+use crate::model::Outbound;
 use crate::model::schema::notes;
-use crate::model::{EventKind, Note, Visibility};
+use crate::model::{Note, Visibility};
 
 /// The longest post accepted, in characters (Mastodon's default).
 pub const MAX_CHARS: usize = 500;
@@ -132,7 +133,7 @@ pub fn publish(
         ))
         .returning(notes::id)
         .get_result(conn)?;
-    outbox::record(conn, EventKind::NotePublished, author, id.0, None, "")?;
+    outbox::record(conn, author, Outbound::NotePublished { note: id })?;
     note(conn, id)
 }
 
@@ -256,7 +257,7 @@ pub fn delete_local(
     diesel::update(notes::table.find(id))
         .set((notes::deleted.eq(true), notes::content.eq("")))
         .execute(conn)?;
-    outbox::record(conn, EventKind::NoteDeleted, author, id.0, None, "")?;
+    outbox::record(conn, author, Outbound::NoteDeleted { note: id })?;
     Ok(())
 }
 

@@ -5,33 +5,25 @@ use diesel::prelude::*;
 
 use crate::civic::now;
 use crate::db::AnyConnection;
-use crate::error::Result;
-use crate::ids::{ActorId, RemoteActorId};
-use crate::model::EventKind;
+use crate::error::{Error, Result};
+use crate::ids::ActorId;
+use crate::model::Outbound;
 use crate::model::schema::outbox_events;
 
-/// Records an event for the delivery worker.
-pub fn record(
-    conn: &mut AnyConnection,
-    kind: EventKind,
-    actor: ActorId,
-    subject_id: i64,
-    target: Option<RemoteActorId>,
-    payload: &str,
-) -> Result<()> {
-    record_at(conn, kind, actor, subject_id, target, payload, None)
+/// Records what `actor` must tell other servers, for the delivery worker.
+pub fn record(conn: &mut AnyConnection, actor: ActorId, what: Outbound) -> Result<()> {
+    record_at(conn, actor, &what, None)
 }
 
 /// Records an event the delivery worker takes only from `not_before` on: what changes often (counts) waits
 /// a moment, so that several changes go out as one activity.
 pub fn record_later(
     conn: &mut AnyConnection,
-    kind: EventKind,
     actor: ActorId,
-    subject_id: i64,
+    what: Outbound,
     delay: chrono::Duration,
 ) -> Result<()> {
-    record_at(conn, kind, actor, subject_id, None, "", Some(now() + delay))
+    record_at(conn, actor, &what, Some(now() + delay))
 }
 
 /// Records an event `delay` from now unless one of the same kind and subject is still waiting for its time: a
@@ -40,40 +32,37 @@ pub fn record_later(
 /// so that no change is left out of every activity.
 pub fn record_coalesced(
     conn: &mut AnyConnection,
-    kind: EventKind,
     actor: ActorId,
-    subject_id: i64,
+    what: Outbound,
     delay: chrono::Duration,
 ) -> Result<()> {
     let waiting: i64 = outbox_events::table
-        .filter(outbox_events::kind.eq(kind))
-        .filter(outbox_events::subject_id.eq(subject_id))
+        .filter(outbox_events::kind.eq(what.kind()))
+        .filter(outbox_events::subject_id.eq(what.subject()))
         .filter(outbox_events::expanded.eq(false))
         .filter(outbox_events::not_before.gt(now()))
         .count()
         .get_result(conn)?;
     if waiting == 0 {
-        record_later(conn, kind, actor, subject_id, delay)?;
+        record_later(conn, actor, what, delay)?;
     }
     Ok(())
 }
 
 fn record_at(
     conn: &mut AnyConnection,
-    kind: EventKind,
     actor: ActorId,
-    subject_id: i64,
-    target: Option<RemoteActorId>,
-    payload: &str,
+    what: &Outbound,
     not_before: Option<chrono::NaiveDateTime>,
 ) -> Result<()> {
+    let json = serde_json::to_string(what).map_err(Error::internal)?;
     diesel::insert_into(outbox_events::table)
         .values((
-            outbox_events::kind.eq(kind),
+            outbox_events::kind.eq(what.kind()),
             outbox_events::actor_id.eq(actor),
-            outbox_events::subject_id.eq(subject_id),
-            outbox_events::target_remote_id.eq(target),
-            outbox_events::payload.eq(payload),
+            outbox_events::subject_id.eq(what.subject()),
+            outbox_events::payload.eq(""),
+            outbox_events::outbound.eq(Some(json)),
             outbox_events::created_at.eq(now()),
             outbox_events::not_before.eq(not_before),
         ))

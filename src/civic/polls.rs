@@ -14,14 +14,14 @@ use crate::civic::debates::{bounded, markdown_to_html};
 use crate::civic::{now, outbox};
 use crate::db::AnyConnection;
 use crate::error::{Error, Result};
+use crate::ids::VoteId;
 use crate::ids::{ActorId, OptionId, PollId, QuestionnaireId, RemoteActorId};
+use crate::model::Outbound;
 use crate::model::schema::{
     communes, poll_options, poll_texts, poll_voters, poll_votes, polls, questionnaire_responses,
     questionnaires,
 };
-use crate::model::{
-    Account, Eligibility, EventKind, Poll, PollKind, PollOption, Questionnaire, Role,
-};
+use crate::model::{Account, Eligibility, Poll, PollKind, PollOption, Questionnaire, Role};
 
 pub const MIN_OPTIONS: usize = 2;
 pub const MAX_OPTIONS: usize = 20;
@@ -183,24 +183,19 @@ fn insert_poll(
             .execute(conn)?;
     }
     if federated {
+        outbox::record(conn, account.actor_id, Outbound::PollPublished { poll: id })?;
         outbox::record(
             conn,
-            EventKind::PollPublished,
-            account.actor_id,
-            id.0,
-            None,
-            "",
-        )?;
-        outbox::record(
-            conn,
-            EventKind::PollAnnounced,
             account.commune_id,
-            id.0,
-            None,
-            "",
+            Outbound::PollAnnounced { poll: id },
         )?;
         let delay = new.closes_at - now() + CLOSING_DELAY;
-        outbox::record_later(conn, EventKind::PollClosed, account.actor_id, id.0, delay)?;
+        outbox::record_later(
+            conn,
+            account.actor_id,
+            Outbound::PollClosed { poll: id },
+            delay,
+        )?;
     }
     Ok(id)
 }
@@ -390,9 +385,8 @@ fn count(
         if let Some(author) = author {
             outbox::record_coalesced(
                 conn,
-                EventKind::PollUpdated,
                 author,
-                poll.id.0,
+                Outbound::PollUpdated { poll: poll.id },
                 COUNTS_DELAY,
             )?;
         }
@@ -444,7 +438,11 @@ fn cast(
             .returning(poll_votes::id)
             .get_result(conn)?;
         if !poll.is_local() {
-            outbox::record(conn, EventKind::PollVoted, account.actor_id, vote, None, "")?;
+            outbox::record(
+                conn,
+                account.actor_id,
+                Outbound::PollVoted { vote: VoteId(vote) },
+            )?;
         }
     }
     if poll.is_local() {

@@ -8,7 +8,7 @@ use crate::civic::{now, outbox};
 use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::ids::ActorId;
-use crate::model::EventKind;
+use crate::model::Outbound;
 use crate::model::schema::{accounts, actors};
 
 /// Longest bio, in characters (Mastodon's default is 500 too).
@@ -55,7 +55,7 @@ pub async fn update_profile(db: &Database, actor: ActorId, change: ProfileChange
                 actors::updated_at.eq(now()),
             ))
             .execute(conn)?;
-        outbox::record(conn, EventKind::ActorUpdated, actor, actor.0, None, "")
+        outbox::record(conn, actor, Outbound::ActorUpdated)
     })
     .await
 }
@@ -110,7 +110,7 @@ pub async fn set_avatar(
         diesel::update(actors::table.find(actor))
             .set((actors::icon_url.eq(&url), actors::updated_at.eq(now())))
             .execute(conn)?;
-        outbox::record(conn, EventKind::ActorUpdated, actor, actor.0, None, "")?;
+        outbox::record(conn, actor, Outbound::ActorUpdated)?;
         Ok(previous)
     })
     .await

@@ -11,11 +11,13 @@ use crate::civic::{now, outbox};
 use crate::db::AnyConnection;
 use crate::error::{Error, Result};
 use crate::ids::{ActorId, DebateId, RemoteActorId, ThemeId};
+use crate::ids::{ApUrl, StatusChangeId, SupportId};
+use crate::model::Outbound;
 use crate::model::schema::{
     actors, communes, notifications, proposal_followers, proposal_history, proposal_supports,
     proposals, themes,
 };
-use crate::model::{Account, Debate, EventKind, Proposal, ProposalStatus, Role, SupportCategory};
+use crate::model::{Account, Debate, Proposal, ProposalStatus, Role, SupportCategory};
 
 pub const MAX_PLACE: usize = 200;
 pub const MAX_ANSWER: usize = 10_000;
@@ -187,11 +189,11 @@ pub fn support(conn: &mut AnyConnection, account: &Account, id: DebateId, on: bo
     } else {
         outbox::record(
             conn,
-            EventKind::ProposalSupported,
             who,
-            id.0,
-            None,
-            &support.to_string(),
+            Outbound::ProposalSupported {
+                proposal: id,
+                support: SupportId(support),
+            },
         )
     }
 }
@@ -346,9 +348,8 @@ fn supports_changed(conn: &mut AnyConnection, d: &Debate) -> Result<()> {
     };
     outbox::record_coalesced(
         conn,
-        EventKind::ProposalUpdated,
         commune,
-        d.id.0,
+        Outbound::ProposalUpdated { proposal: d.id },
         COUNTS_DELAY,
     )
 }
@@ -460,8 +461,14 @@ pub fn answer(
         }),
     )?;
     notify_followers(conn, id, "answered", &[account.actor_id])?;
-    outbox::record(conn, EventKind::ProposalUpdated, commune, id.0, None, "")?;
-    outbox::record(conn, EventKind::ProposalAnswered, commune, change, None, "")
+    outbox::record(conn, commune, Outbound::ProposalUpdated { proposal: id })?;
+    outbox::record(
+        conn,
+        commune,
+        Outbound::ProposalAnswered {
+            change: StatusChangeId(change),
+        },
+    )
 }
 
 /// Follows a proposal's answers, or stops.
@@ -509,14 +516,18 @@ pub fn remote_follow(
         };
         proposal(conn, id)?;
         if let Some(follow) = follow {
-            outbox::record(
-                conn,
-                EventKind::ProposalFollowAccepted,
-                commune,
-                id.0,
-                Some(who),
-                follow,
-            )?;
+            // A Follow without a usable id cannot be answered (nothing would name it).
+            if let Ok(follow) = ApUrl::parse(follow) {
+                outbox::record(
+                    conn,
+                    commune,
+                    Outbound::ProposalFollowAccepted {
+                        proposal: id,
+                        follower: who,
+                        follow,
+                    },
+                )?;
+            }
         }
         add_remote_follower(conn, who, id)?;
     } else {
@@ -757,11 +768,11 @@ fn tell_withdrawn(
 ) -> Result<()> {
     outbox::record(
         conn,
-        EventKind::ProposalUnsupported,
         who,
-        id.0,
-        None,
-        &support.to_string(),
+        Outbound::ProposalUnsupported {
+            proposal: id,
+            support: SupportId(support),
+        },
     )
 }
 

@@ -165,6 +165,18 @@ pub fn actor_by_key(conn: &mut AnyConnection, key_id: &str) -> Result<Option<Rem
         .optional()?)
 }
 
+/// A remote actor, if it is still known (a forgotten actor's row is gone).
+pub fn find_remote_actor(
+    conn: &mut AnyConnection,
+    id: RemoteActorId,
+) -> Result<Option<RemoteActor>> {
+    Ok(remote_actors::table
+        .find(id)
+        .select(RemoteActor::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 pub fn remote_actor(conn: &mut AnyConnection, id: RemoteActorId) -> Result<RemoteActor> {
     Ok(remote_actors::table
         .find(id)

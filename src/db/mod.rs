@@ -132,17 +132,28 @@ impl Database {
         applied.map_err(|e| Error::Unavailable(format!("migration failed: {e}")))
     }
 
-    /// Reverts the last applied migration (its `down.sql`): for tests that check a migration keeps the data
-    /// it rewrites.
-    pub fn revert_last_migration(&self) -> Result<()> {
+    /// Reverts the applied migrations newest first (their `down.sql`), down to and including `name` (its
+    /// directory, e.g. `2026-12-06-000012_provenance`): for tests that check a migration keeps the data it
+    /// rewrites. Returns how many were reverted.
+    pub fn revert_through(&self, name: &str) -> Result<usize> {
+        let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+        let wanted = digits(name.split('_').next().unwrap_or(name));
         let mut conn = self.conn()?;
-        let reverted = match &mut *conn {
-            AnyConnection::Sqlite(c) => c.revert_last_migration(SQLITE_MIGRATIONS).map(|_| ()),
-            AnyConnection::Postgresql(c) => {
-                c.revert_last_migration(POSTGRES_MIGRATIONS).map(|_| ())
+        for reverted in 1.. {
+            let version = match &mut *conn {
+                AnyConnection::Sqlite(c) => c
+                    .revert_last_migration(SQLITE_MIGRATIONS)
+                    .map(|v| v.to_string()),
+                AnyConnection::Postgresql(c) => c
+                    .revert_last_migration(POSTGRES_MIGRATIONS)
+                    .map(|v| v.to_string()),
             }
-        };
-        reverted.map_err(|e| Error::Unavailable(format!("reverting failed: {e}")))
+            .map_err(|e| Error::Unavailable(format!("reverting failed: {e}")))?;
+            if digits(&version) == wanted {
+                return Ok(reverted);
+            }
+        }
+        unreachable!("reverting stops with an error when nothing is left")
     }
 
     fn conn(&self) -> Result<r2d2::PooledConnection<Manager>> {

@@ -6,6 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::federation::activities::{ObjectOut, PUBLIC};
+use crate::federation::outbound::{Planned, Sender, audience};
 use crate::federation::urls::Urls;
 use crate::model::{Actor, ActorKind, Mandate};
 
@@ -281,6 +283,39 @@ impl ActorTombstone {
             deleted: actor.deleted_at?.and_utc(),
         })
     }
+}
+
+/// The actor's profile changed: `Update` of its document, to its followers.
+pub fn updated(
+    conn: &mut crate::db::AnyConnection,
+    s: &Sender,
+    actor: &Actor,
+) -> crate::error::Result<Planned> {
+    let mandates = crate::db::queries::mandates_of(conn, actor.id)?;
+    let document = ActorDocument::local(s.urls, actor, &mandates, Utc::now().date_naive());
+    let activity = s.activity(
+        "Update",
+        s.urls.activity(),
+        ObjectOut::Actor(Box::new(document)),
+        vec![PUBLIC.to_string()],
+        vec![s.followers()],
+    );
+    Ok(Planned::unlisted(
+        activity,
+        audience::follower_inboxes(conn, s.id)?,
+    ))
+}
+
+/// The account is erased: `Delete` of the actor, to the inboxes written when it was (its follows are gone).
+pub fn deleted(s: &Sender, inboxes: &[crate::ids::ApUrl]) -> Planned {
+    let activity = s.activity(
+        "Delete",
+        s.urls.activity(),
+        ObjectOut::Link(s.url.clone()),
+        vec![PUBLIC.to_string()],
+        vec![],
+    );
+    Planned::unlisted(activity, inboxes.iter().map(|i| i.as_str().to_string()))
 }
 
 #[cfg(test)]

@@ -6,9 +6,13 @@ pub mod collections;
 pub mod debates;
 pub mod deliver;
 pub mod fetch;
+pub mod follows;
 pub mod http;
 pub mod inbox;
+pub mod moderation;
 pub mod nodeinfo;
+pub mod notes;
+pub mod outbound;
 #[cfg(test)]
 mod outbound_snapshots;
 pub mod policy;

@@ -17,11 +17,12 @@ use crate::civic::polls::{self, RemoteQuestion};
 use crate::context::AppContext;
 use crate::db::{AnyConnection, queries};
 use crate::error::{Error, Result};
-use crate::federation::activities::{NoteObject, PUBLIC, id_of, type_of};
+use crate::federation::activities::{NoteObject, ObjectOut, PUBLIC, id_of, type_of};
 use crate::federation::inbox::require_signed_fetch;
+use crate::federation::outbound::{Planned, Sender, audience, stored_url};
 use crate::federation::urls::Urls;
 use crate::federation::{domain_of, fetch};
-use crate::ids::PollId;
+use crate::ids::{PollId, VoteId};
 use crate::model::{Eligibility, Poll, RemoteActor};
 
 /// Votes for one option.
@@ -189,6 +190,79 @@ pub fn vote_note(urls: &Urls, vote: i64, voter: Url, question: Url, author: &str
         stance: None,
         tag: vec![],
     }
+}
+
+/// A poll opened here: its author's `Create(Question)`, to the author's and the commune's followers.
+pub fn published(conn: &mut AnyConnection, s: &Sender, id: PollId) -> Result<Planned> {
+    let poll = polls::poll(conn, id)?;
+    let question = question_object(conn, s.urls, &poll)?;
+    let inboxes = audience::author_and_commune_inboxes(conn, s.id, poll.commune_id)?;
+    let (to, cc) = (question.to.clone(), question.cc.clone());
+    let create = s.activity(
+        "Create",
+        s.urls.poll_create(poll.id),
+        ObjectOut::Question(Box::new(question)),
+        to,
+        cc,
+    );
+    Ok(Planned::listed(create, inboxes))
+}
+
+/// The commune's plain `Announce(Question)` (what Mastodon shows as a boost of a native poll).
+pub fn announced(conn: &mut AnyConnection, s: &Sender, id: PollId) -> Result<Planned> {
+    let poll = polls::poll(conn, id)?;
+    let question = question_object(conn, s.urls, &poll)?;
+    s.announce(conn, ObjectOut::Question(Box::new(question)))
+}
+
+/// New tallies (coalesced: one update for a burst of votes), or the final ones at the closing: the author's
+/// `Update(Question)` to the followers of the author and the commune, and to remote voters.
+pub fn updated(conn: &mut AnyConnection, s: &Sender, id: PollId) -> Result<Option<Planned>> {
+    let poll = polls::poll(conn, id)?;
+    let mut inboxes = audience::author_and_commune_inboxes(conn, s.id, poll.commune_id)?;
+    for voter in polls::remote_voters(conn, poll.id)? {
+        let voter = crate::civic::remote::remote_actor(conn, voter)?;
+        inboxes.insert(voter.delivery_inbox().to_string());
+    }
+    if inboxes.is_empty() {
+        return Ok(None);
+    }
+    let question = question_object(conn, s.urls, &poll)?;
+    let (to, cc) = (question.to.clone(), question.cc.clone());
+    let update = s.activity(
+        "Update",
+        s.urls.activity(),
+        ObjectOut::Question(Box::new(question)),
+        to,
+        cc,
+    );
+    Ok(Some(Planned::unlisted(update, inboxes)))
+}
+
+/// A vote given here on another server's poll: one `Note` naming the option, to the poll's author only.
+pub fn voted(conn: &mut AnyConnection, s: &Sender, id: VoteId) -> Result<Option<Planned>> {
+    let vote = polls::sent_vote(conn, id.0)?;
+    let (Some(question), Some(author)) = (&vote.poll.ap_id, vote.poll.remote_author_id) else {
+        return Ok(None);
+    };
+    let author = crate::civic::remote::remote_actor(conn, author)?;
+    let mut note = vote_note(
+        s.urls,
+        id.0,
+        s.url.clone(),
+        stored_url(question)?,
+        &author.ap_id,
+    );
+    note.name = Some(vote.name);
+    let to = note.to.clone();
+    let create = s.activity(
+        "Create",
+        s.urls.activity(),
+        ObjectOut::Note(Box::new(note)),
+        to,
+        vec![],
+    );
+    Ok(Some(Planned::unlisted(create, [author.inbox])))
 }
 
 /// A vote from another server on a poll hosted here.

@@ -15,10 +15,11 @@ use crate::civic::proposals::RemoteProposal;
 use crate::context::AppContext;
 use crate::db::{AnyConnection, queries};
 use crate::error::{Error, Result};
-use crate::federation::activities::{NoteObject, PUBLIC, PageIn};
+use crate::federation::activities::{NoteObject, ObjectOut, PUBLIC, PageIn};
 use crate::federation::inbox::require_signed_fetch;
+use crate::federation::outbound::{Planned, Sender, audience, follow_object, stored_url};
 use crate::federation::urls::Urls;
-use crate::ids::DebateId;
+use crate::ids::{ApUrl, DebateId, RemoteActorId, StatusChangeId, SupportId};
 use crate::model::schema::{proposal_history, themes};
 use crate::model::{Debate, Proposal, ProposalStatus, StatusChange};
 
@@ -206,6 +207,74 @@ pub fn answer_note(conn: &mut AnyConnection, urls: &Urls, change_id: i64) -> Res
         stance: None,
         tag,
     })
+}
+
+/// An official answer, sent as a `Note` from the commune replying to the proposal (so that Mastodon shows
+/// it), to the commune's followers and the proposal's.
+pub fn answered(conn: &mut AnyConnection, s: &Sender, change: StatusChangeId) -> Result<Planned> {
+    let note = answer_note(conn, s.urls, change.0)?;
+    let debate = s
+        .urls
+        .parse_debate(
+            note.in_reply_to
+                .as_ref()
+                .map(Url::as_str)
+                .unwrap_or_default(),
+        )
+        .ok_or_else(|| Error::internal("an answer that replies to no proposal"))?;
+    let (to, cc) = (note.to.clone(), note.cc.clone());
+    let mut inboxes = audience::follower_inboxes(conn, s.id)?;
+    inboxes.extend(audience::proposal_follower_inboxes(conn, debate)?);
+    let create = s.activity(
+        "Create",
+        s.urls.activity(),
+        ObjectOut::Note(Box::new(note)),
+        to,
+        cc,
+    );
+    Ok(Planned::listed(create, inboxes))
+}
+
+/// A support given here to a proposal hosted elsewhere, or withdrawn: a `Like` of its Page (or its `Undo`),
+/// to its commune (which counts it) and its author.
+pub fn supported(
+    conn: &mut AnyConnection,
+    s: &Sender,
+    id: DebateId,
+    support: SupportId,
+    on: bool,
+) -> Result<Planned> {
+    let debate = crate::civic::debates::debate(conn, id)?;
+    let ids = crate::federation::debates::debate_ids(conn, s.urls, &debate)?;
+    let to = vec![ids.commune.to_string()];
+    let activity = s.like_or_undo(s.urls.support(support.0), ids.debate, to, on);
+    Ok(Planned::unlisted(activity, ids.remote_inboxes))
+}
+
+/// A remote actor's `Follow` of a proposal, accepted by its commune.
+pub fn follow_accepted(
+    conn: &mut AnyConnection,
+    s: &Sender,
+    id: DebateId,
+    follower: RemoteActorId,
+    follow: &ApUrl,
+) -> Result<Option<Planned>> {
+    let Some(follower) = crate::civic::remote::find_remote_actor(conn, follower)? else {
+        return Ok(None);
+    };
+    let follow = follow_object(
+        follow.url().clone(),
+        stored_url(&follower.ap_id)?,
+        s.urls.debate(id),
+    );
+    let accept = s.activity(
+        "Accept",
+        s.urls.activity(),
+        ObjectOut::Activity(Box::new(follow)),
+        vec![follower.ap_id.clone()],
+        vec![],
+    );
+    Ok(Some(Planned::unlisted(accept, [follower.inbox])))
 }
 
 fn integer(value: &Option<Value>) -> i64 {

@@ -122,14 +122,33 @@ pub struct OutboxEvent {
     pub kind: EventKind,
     /// The local actor on whose behalf it is sent (and who signs it).
     pub actor_id: ActorId,
-    /// The note or follow it is about.
+    /// The row it is about (`Outbound::subject`).
     pub subject_id: i64,
-    /// For activities sent to one remote actor only (Follow, Accept…).
+    /// Before events were typed: the remote actor of activities sent to one actor only (Follow, Accept…).
     pub target_remote_id: Option<RemoteActorId>,
-    /// Extra data some kinds need (the AP id of the Follow being accepted).
+    /// Extra data some kinds needed before events were typed (the AP id of the Follow being accepted).
     pub payload: String,
     pub created_at: NaiveDateTime,
     pub expanded: bool,
+    /// What to send (JSON of `Outbound`); `None` in rows queued before events were typed.
+    pub outbound: Option<String>,
+}
+
+impl OutboxEvent {
+    /// What the event asks to send: its typed value, or what a row of the previous version said.
+    pub fn outbound(&self) -> Result<crate::model::Outbound, String> {
+        match &self.outbound {
+            Some(json) => {
+                serde_json::from_str(json).map_err(|e| format!("outbox event {}: {e}", self.id))
+            }
+            None => crate::model::Outbound::from_legacy(
+                self.kind,
+                self.subject_id,
+                self.target_remote_id,
+                &self.payload,
+            ),
+        }
+    }
 }
 
 /// One activity to one inbox.

@@ -143,6 +143,7 @@ diesel::table! {
         created_at -> Timestamp,
         expanded -> Bool,
         not_before -> Nullable<Timestamp>,
+        outbound -> Nullable<Text>,
     }
 }
 

@@ -1,0 +1,241 @@
+//! From what civic recorded to what is sent: each `Outbound` value is planned into one activity, whether it
+//! is listed in the actor's outbox, the post it carries, and the inboxes it goes to. The match below is
+//! exhaustive: a new `Outbound` variant does not compile until its type's module says how it is sent. Each
+//! type's module (`notes`, `actors`, `debates`, `proposals`, `polls`, `follows`, `moderation`) holds its
+//! builders beside its wire shapes and its readers; this module holds what they share.
+
+pub mod audience;
+
+use chrono::Utc;
+use url::Url;
+
+use crate::db::{AnyConnection, queries};
+use crate::error::{Error, Result};
+use crate::federation::activities::{ActivityOut, ObjectOut, PUBLIC};
+use crate::federation::urls::Urls;
+use crate::federation::{actors, context, debates, follows, moderation, notes, polls, proposals};
+use crate::ids::{ActorId, NoteId};
+use crate::model::Outbound;
+
+/// What an event calls for: the activity, whether it is listed in the outbox, the post it carries, and the
+/// inboxes it goes to.
+pub struct Planned {
+    pub activity: ActivityOut,
+    pub listed: bool,
+    pub note: Option<NoteId>,
+    pub inboxes: Vec<String>,
+}
+
+impl Planned {
+    /// An activity that is not listed in the outbox and carries no post.
+    pub fn unlisted(activity: ActivityOut, inboxes: impl IntoIterator<Item = String>) -> Planned {
+        Planned {
+            activity,
+            listed: false,
+            note: None,
+            inboxes: inboxes.into_iter().collect(),
+        }
+    }
+
+    /// An activity listed in the outbox (a public publication).
+    pub fn listed(activity: ActivityOut, inboxes: impl IntoIterator<Item = String>) -> Planned {
+        Planned {
+            listed: true,
+            ..Planned::unlisted(activity, inboxes)
+        }
+    }
+}
+
+/// The local actor an event is sent for, and how its activities are named.
+pub struct Sender<'a> {
+    pub urls: &'a Urls,
+    pub id: ActorId,
+    pub url: Url,
+}
+
+impl Sender<'_> {
+    /// A top-level activity by the sender.
+    pub fn activity(
+        &self,
+        kind: &str,
+        id: Url,
+        object: ObjectOut,
+        to: Vec<String>,
+        cc: Vec<String>,
+    ) -> ActivityOut {
+        ActivityOut {
+            context: Some(context()),
+            id,
+            kind: kind.to_string(),
+            actor: self.url.clone(),
+            object,
+            to,
+            cc,
+            published: Some(Utc::now()),
+            content: None,
+        }
+    }
+
+    /// Its `Undo`: the undone activity embedded without its context and date.
+    pub fn undo(&self, undone: ActivityOut, to: Vec<String>) -> ActivityOut {
+        let inner = ActivityOut {
+            context: None,
+            published: None,
+            ..undone
+        };
+        self.activity(
+            "Undo",
+            self.urls.activity(),
+            ObjectOut::Activity(Box::new(inner)),
+            to,
+            vec![],
+        )
+    }
+
+    /// A `Like` by the sender (an agree, a support), or its `Undo`.
+    pub fn like_or_undo(&self, id: Url, object: Url, to: Vec<String>, on: bool) -> ActivityOut {
+        let like = ActivityOut {
+            context: Some(context()),
+            id,
+            kind: "Like".into(),
+            actor: self.url.clone(),
+            object: ObjectOut::Link(object),
+            to: to.clone(),
+            cc: vec![],
+            published: Some(Utc::now()),
+            content: None,
+        };
+        if on { like } else { self.undo(like, to) }
+    }
+
+    /// The sender's followers collection.
+    pub fn followers(&self) -> String {
+        self.urls.followers(&self.url).to_string()
+    }
+
+    /// The commune relays something to its followers (FEP-1b12).
+    pub fn announce(&self, conn: &mut AnyConnection, object: ObjectOut) -> Result<Planned> {
+        let activity = self.activity(
+            "Announce",
+            self.urls.activity(),
+            object,
+            vec![PUBLIC.to_string()],
+            vec![self.followers()],
+        );
+        Ok(Planned::listed(
+            activity,
+            audience::follower_inboxes(conn, self.id)?,
+        ))
+    }
+}
+
+/// A `Follow` embedded in the activity that answers or undoes it.
+pub fn follow_object(id: Url, follower: Url, followed: Url) -> ActivityOut {
+    ActivityOut {
+        context: None,
+        id,
+        kind: "Follow".into(),
+        actor: follower,
+        object: ObjectOut::Link(followed),
+        to: vec![],
+        cc: vec![],
+        published: None,
+        content: None,
+    }
+}
+
+/// A URL stored here (a remote id), read back.
+pub fn stored_url(raw: &str) -> Result<Url> {
+    Url::parse(raw).map_err(|e| Error::BadRequest(format!("stored id {raw}: {e}")))
+}
+
+/// Plans what `actor` must send for `what`; `None` when there is nothing to send (no one to tell, or the
+/// subject is not ours to speak of).
+pub fn plan(
+    conn: &mut AnyConnection,
+    urls: &Urls,
+    actor: ActorId,
+    what: &Outbound,
+) -> Result<Option<Planned>> {
+    let found = queries::actor_by_id(conn, actor)?;
+    let s = Sender {
+        urls,
+        id: actor,
+        url: urls.actor(found.kind, &found.username),
+    };
+    match what {
+        Outbound::NotePublished { note } => notes::published(conn, &s, *note).map(Some),
+        Outbound::NoteDeleted { note } => notes::deleted(conn, &s, *note).map(Some),
+        Outbound::ActorUpdated => actors::updated(conn, &s, &found).map(Some),
+        Outbound::ActorDeleted { inboxes } => Ok(Some(actors::deleted(&s, inboxes))),
+        Outbound::DebatePublished { debate } => {
+            debates::outbound::published(conn, &s, *debate).map(Some)
+        }
+        Outbound::DebateAnnounced { debate, form } => {
+            debates::outbound::announced(conn, &s, *debate, *form).map(Some)
+        }
+        Outbound::DebateUpdated { debate } | Outbound::ProposalUpdated { proposal: debate } => {
+            debates::outbound::updated(conn, &s, *debate)
+        }
+        Outbound::CommentPublished { comment } => {
+            debates::outbound::comment_published(conn, &s, *comment).map(Some)
+        }
+        Outbound::CommentUpdated { comment } => {
+            debates::outbound::comment_updated(conn, &s, *comment).map(Some)
+        }
+        Outbound::CommentDeleted { comment } => {
+            debates::outbound::comment_deleted(conn, &s, *comment).map(Some)
+        }
+        Outbound::CommentRelayed { comment, what } => {
+            match debates::relayed(conn, &s, *comment, what)? {
+                Some(object) => s.announce(conn, object).map(Some),
+                None => Ok(None),
+            }
+        }
+        Outbound::CommentLiked { comment, like } => {
+            debates::outbound::agreed(conn, &s, *comment, *like, true).map(Some)
+        }
+        Outbound::CommentUnliked { comment, like } => {
+            debates::outbound::agreed(conn, &s, *comment, *like, false).map(Some)
+        }
+        Outbound::ProposalAnswered { change } => proposals::answered(conn, &s, *change).map(Some),
+        Outbound::ProposalSupported { proposal, support } => {
+            proposals::supported(conn, &s, *proposal, *support, true).map(Some)
+        }
+        Outbound::ProposalUnsupported { proposal, support } => {
+            proposals::supported(conn, &s, *proposal, *support, false).map(Some)
+        }
+        Outbound::ProposalFollowAccepted {
+            proposal,
+            follower,
+            follow,
+        } => proposals::follow_accepted(conn, &s, *proposal, *follower, follow),
+        Outbound::PollPublished { poll } => polls::published(conn, &s, *poll).map(Some),
+        Outbound::PollAnnounced { poll } => polls::announced(conn, &s, *poll).map(Some),
+        Outbound::PollUpdated { poll } | Outbound::PollClosed { poll } => {
+            polls::updated(conn, &s, *poll)
+        }
+        Outbound::PollVoted { vote } => polls::voted(conn, &s, *vote),
+        Outbound::FollowRequested { follow, target } => {
+            follows::requested(conn, &s, *follow, *target, true)
+        }
+        Outbound::FollowUndone { follow, target } => {
+            follows::requested(conn, &s, *follow, *target, false)
+        }
+        Outbound::FollowAccepted { follow, follower } => {
+            follows::answered(conn, &s, follow, *follower, "Accept")
+        }
+        Outbound::FollowRejected { follow, follower } => {
+            follows::answered(conn, &s, follow, *follower, "Reject")
+        }
+        Outbound::AccountBlocked { block, account } => {
+            moderation::blocked(conn, &s, *block, *account, true)
+        }
+        Outbound::AccountUnblocked { block, account } => {
+            moderation::blocked(conn, &s, *block, *account, false)
+        }
+        Outbound::ReportForwarded { report, account } => {
+            moderation::forwarded(conn, &s, *report, *account)
+        }
+    }
+}
