@@ -1,0 +1,119 @@
+//! The avatar form: the upload, read within the size limit, made into a PNG and stored.
+
+use axum::extract::Multipart;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::settings::{SettingsPart, settings_page};
+use crate::civic::{media, profile};
+use crate::error::Error;
+use crate::web::forms::FormErrors;
+use crate::web::session::Visitor;
+
+/// Reads the avatar form: its CSRF token and the file, never more than the size limit.
+async fn read_avatar(mut multipart: Multipart) -> Result<(String, Vec<u8>), Error> {
+    let mut csrf = String::new();
+    let mut file = None;
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| media::too_large())?
+    {
+        match field.name() {
+            Some("csrf") => {
+                csrf = field
+                    .text()
+                    .await
+                    .map_err(|e| Error::BadRequest(e.to_string()))?
+            }
+            Some("avatar") => {
+                let mut bytes = Vec::new();
+                let mut over = false;
+                while let Some(chunk) = field.chunk().await.map_err(|_| media::too_large())? {
+                    // Past the limit the rest is read and dropped (up to the route's body limit), so that the
+                    // browser, still sending, gets the answer instead of a reset connection.
+                    over |= bytes.len() + chunk.len() > media::MAX_AVATAR_BYTES;
+                    if !over {
+                        bytes.extend_from_slice(&chunk);
+                    }
+                }
+                if over {
+                    return Err(media::too_large());
+                }
+                file = Some(bytes);
+            }
+            _ => {}
+        }
+    }
+    Ok((csrf, file.unwrap_or_default()))
+}
+
+pub async fn upload_avatar(v: Visitor, multipart: Multipart) -> Response {
+    let (csrf, bytes) = match read_avatar(multipart).await {
+        Ok(read) => read,
+        // The CSRF token comes first in the form: an oversized file is only read after it, so a refusal here
+        // without a checked token writes nothing either.
+        Err(e) => {
+            let errors = FormErrors::from_error(v.lang, &e, &["avatar"]);
+            return settings_page(
+                &v,
+                None,
+                (SettingsPart::Avatar, &errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    if let Err(refused) = v.check_csrf(&csrf).await {
+        return refused;
+    }
+    let me = match v.require_login() {
+        Ok(me) => me.clone(),
+        Err(r) => return r,
+    };
+    let processed = tokio::task::spawn_blocking(move || media::avatar_png(&bytes))
+        .await
+        .map_err(Error::internal)
+        .and_then(|r| r);
+    let png = match processed {
+        Ok(png) => png,
+        Err(e @ Error::Invalid { .. }) => {
+            let errors = FormErrors::from_error(v.lang, &e, &["avatar"]);
+            return settings_page(
+                &v,
+                None,
+                (SettingsPart::Avatar, &errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+        Err(e) => return v.error(&e),
+    };
+    let data_dir = v.ctx.settings.server.data_dir.clone();
+    let result = async {
+        let name = media::store_avatar(&data_dir, png).await?;
+        let mut url = v.ctx.urls.base().clone();
+        url.set_path(&format!("/media/{name}"));
+        let previous =
+            match profile::set_avatar(&v.ctx.db, me.actor.id, Some(url.to_string())).await {
+                Ok(previous) => previous,
+                Err(e) => {
+                    media::remove(&data_dir, &name).await;
+                    return Err(e);
+                }
+            };
+        if let Some(previous) = previous.and_then(|p| p.rsplit('/').next().map(str::to_string)) {
+            media::remove(&data_dir, &previous).await;
+        }
+        Ok::<_, Error>(())
+    }
+    .await;
+    match result {
+        Ok(()) => {
+            v.ctx.wake.notify_one();
+            v.flash("flash-avatar-saved").await;
+            Redirect::to("/settings").into_response()
+        }
+        Err(e) => v.error(&e),
+    }
+}

@@ -1,0 +1,30 @@
+//! Joining, signing in and out, the charter, the language, and a person's own settings and data. One file per
+//! job: the limits on login attempts (`limits`), signing in and out (`login`), joining (`register`), the
+//! charter (`charter`), the language switch (`language`), the settings page and profile (`settings`), the
+//! avatar (`avatar`), and one's data, exported or deleted (`data`).
+
+mod avatar;
+mod charter;
+mod data;
+mod language;
+mod limits;
+mod login;
+mod register;
+mod settings;
+
+use serde::Deserialize;
+
+pub use avatar::upload_avatar;
+pub use charter::{CharterForm, accept_charter, charter};
+pub use data::{DeleteForm, delete, export};
+pub use language::{LanguageChoice, language_form, language_link};
+pub use limits::{LoginLimits, LoginVerdict, SLOWED_LOGIN};
+pub use login::{CsrfOnly, LoginForm, login, login_form, logout};
+pub use register::{InviteQuery, RegisterForm, register, register_form};
+pub use settings::{SettingsForm, save_settings, settings};
+
+#[derive(Deserialize, Default)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: Option<String>,
+}
