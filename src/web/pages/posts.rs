@@ -1,0 +1,103 @@
+//! Posts as shown: a post's card in a list, the latest posts of a page, and a local post's own page.
+
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::Response;
+use maud::{Markup, PreEscaped, html};
+
+use crate::civic::notes;
+use crate::db::queries;
+use crate::error::Error;
+use crate::ids::NoteId;
+use crate::model::{Actor, Note, Visibility};
+use crate::web::i18n::Lang;
+use crate::web::session::Visitor;
+use crate::web::{OpenGraph, page_status, page_with};
+
+/// A post in a list or on its own page. Its HTML was sanitized when it was written (local posts are escaped
+/// text, remote ones cleaned by ammonia), so it is shown as is.
+pub fn post_card(lang: Lang, note: &Note, author: &Actor) -> Markup {
+    html! {
+        article class="post" {
+            header {
+                a href=(author.path()) class="author" { (author.display_name) }
+                " "
+                span class="handle" { "@" (author.username) }
+            }
+            div class="content" { (PreEscaped(&note.content)) }
+            footer {
+                a href=(format!("/notes/{}", note.id)) {
+                    time datetime=(note.published.and_utc().to_rfc3339()) { (lang.datetime(note.published)) }
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn posts_section(lang: Lang, posts: &[(Note, Actor)]) -> Markup {
+    html! {
+        section aria-labelledby="posts-heading" {
+            h2 id="posts-heading" { (lang.t("posts-latest")) }
+            @if posts.is_empty() {
+                p { (lang.t("posts-none")) }
+            } @else {
+                div class="posts" {
+                    @for (note, author) in posts { (post_card(lang, note, author)) }
+                }
+            }
+        }
+    }
+}
+
+/// The HTML face of a local post.
+pub async fn note_page(v: Visitor, id: String) -> Response {
+    let lang = v.lang;
+    let Ok(id) = id.parse::<i64>() else {
+        return v.error(&Error::NotFound(lang.t("error-not-found")));
+    };
+    let loaded = v
+        .ctx
+        .db
+        .run(move |conn| {
+            let note = notes::note(conn, NoteId(id))?;
+            let Some(author) = note.author_id else {
+                return Err(Error::NotFound("no such post".into()));
+            };
+            Ok((note, queries::actor_by_id(conn, author)?))
+        })
+        .await;
+    let (note, author) = match loaded {
+        Ok(found) => found,
+        Err(e) => return v.error(&e),
+    };
+    if note.deleted || author.deleted_at.is_some() {
+        let body = html! { h1 { (lang.t("post-deleted")) } };
+        return page_status(&v, &lang.t("post-deleted"), body, StatusCode::GONE).await;
+    }
+    if !matches!(note.visibility, Visibility::Public | Visibility::Unlisted) {
+        return v.error(&Error::NotFound(lang.t("error-not-found")));
+    }
+    let title = lang.ta("post-by", &[("name", author.display_name.clone().into())]);
+    let url = v.ctx.urls.note(note.id).to_string();
+    let reportable = v.me.as_ref().is_some_and(|m| m.actor.id != author.id);
+    let body = html! {
+        h1 class="visually-hidden" { (title) }
+        (post_card(lang, &note, &author))
+        @if reportable {
+            p { a class="report" href=(format!("/report?note={}", note.id)) { (lang.t("post-report")) } }
+        }
+    };
+    let og = OpenGraph {
+        title: &title,
+        description: &title,
+        url: &url,
+        kind: "article",
+        image: None,
+        activity_json: Some(&url),
+    };
+    page_with(&v, &title, Some(&og), body, StatusCode::OK).await
+}
+
+pub async fn note(v: Visitor, Path(id): Path<String>) -> Response {
+    note_page(v, id).await
+}
