@@ -375,7 +375,8 @@ both_backends!(
         let (_net, alpha, _beta, peer, _bob) = town_and_neighbours(backend).await;
         let mut marie = signed_in(&alpha, "marie").await;
         let path =
-            crate::debates::open_debate(&mut marie, "La fête du village", "Votre avis.").await;
+            crate::support::debates::open_debate(&mut marie, "La fête du village", "Votre avis.")
+                .await;
         let debate = alpha.url(&path);
 
         // Karim and the peer comment; lea reports both.

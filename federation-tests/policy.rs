@@ -340,7 +340,8 @@ both_backends!(
         person(&alpha, "marie", Role::Official).await;
         let peer = crate::fedify::peer(&net);
         let mut marie = signed_in(&alpha, "marie").await;
-        let path = crate::debates::open_debate(&mut marie, "Le lavoir", "Le restaurer ?").await;
+        let path =
+            crate::support::debates::open_debate(&mut marie, "Le lavoir", "Le restaurer ?").await;
         let debate = alpha.url(&path);
         let api = format!("/api/v1/parvis{path}");
         let shows = |text: &'static str| {
@@ -480,7 +481,8 @@ both_backends!(
         let mut marie = signed_in(&alpha, "marie").await;
         assert_eq!(marie.get("/debates").await.status, 200, "a resident reads");
         let path =
-            crate::debates::open_debate(&mut marie, "Le budget de l’école", "Entre nous.").await;
+            crate::support::debates::open_debate(&mut marie, "Le budget de l’école", "Entre nous.")
+                .await;
         eventually("the debate on beta", WAIT, || async {
             let list = WebClient::new(&beta).get("/debates?scope=elsewhere").await;
             list.has("Le budget de l’école").then_some(())

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod debates;
 pub mod hostile;
 pub mod instance;
 pub mod network;
