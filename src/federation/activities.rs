@@ -189,7 +189,7 @@ pub struct ActivityOut {
     pub context: Option<Value>,
     pub id: Url,
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: ApType,
     pub actor: Url,
     pub object: ObjectOut,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -371,3 +371,6 @@ mod tests {
 
 #[cfg(test)]
 mod properties;
+mod types;
+
+pub use types::ApType;

@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::federation::activities::ApType;
 use crate::federation::activities::{ObjectOut, PUBLIC};
 use crate::federation::outbound::{Planned, Sender, audience};
 use crate::federation::urls::Urls;
@@ -294,7 +295,7 @@ pub fn updated(
     let mandates = crate::db::queries::mandates_of(conn, actor.id)?;
     let document = ActorDocument::local(s.urls, actor, &mandates, Utc::now().date_naive());
     let activity = s.activity(
-        "Update",
+        ApType::Update,
         s.urls.activity(),
         ObjectOut::Actor(Box::new(document)),
         vec![PUBLIC.to_string()],
@@ -306,10 +307,24 @@ pub fn updated(
     ))
 }
 
+/// `Update` of something that is not a post, a debate or a poll: an actor announcing a new profile or key.
+/// Its own document is fetched again rather than the embedded copy trusted.
+pub async fn receive_update(
+    ctx: &crate::context::AppContext,
+    signer: &crate::model::RemoteActor,
+    object: Option<String>,
+) -> crate::error::Result<()> {
+    if object.as_deref() == Some(signer.ap_id.as_str()) {
+        let url = Url::parse(&signer.ap_id).map_err(crate::error::Error::internal)?;
+        crate::federation::fetch::actor(ctx, &url, true).await?;
+    }
+    Ok(())
+}
+
 /// The account is erased: `Delete` of the actor, to the inboxes written when it was (its follows are gone).
 pub fn deleted(s: &Sender, inboxes: &[crate::ids::ApUrl]) -> Planned {
     let activity = s.activity(
-        "Delete",
+        ApType::Delete,
         s.urls.activity(),
         ObjectOut::Link(s.url.clone()),
         vec![PUBLIC.to_string()],

@@ -8,6 +8,7 @@ pub mod deliver;
 pub mod fetch;
 pub mod follows;
 pub mod http;
+pub mod inbound;
 pub mod inbox;
 pub mod moderation;
 pub mod nodeinfo;

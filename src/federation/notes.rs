@@ -1,15 +1,23 @@
 //! Posts (`Note`): how a post written here is sent (`Create`, `Delete`) to its author's followers and, for a
-//! reply, to the author of the post it answers. Incoming posts are read in `federation::inbox`.
+//! reply, to the author of the post it answers; and how an incoming `Note` is read (a vote, a comment, or a
+//! post that concerns someone here).
 
+use chrono::Utc;
 use diesel::prelude::*;
+use url::Url;
 
-use crate::db::AnyConnection;
-use crate::error::Result;
-use crate::federation::activities::{NoteObject, ObjectOut, PUBLIC};
+use crate::civic::inbox as received;
+use crate::context::AppContext;
+use crate::db::{AnyConnection, queries};
+use crate::error::{Error, Result};
+use crate::federation::activities::ApType;
+use crate::federation::activities::{NoteObject, ObjectOut, PUBLIC, is_public};
+use crate::federation::domain_of;
+use crate::federation::inbound::Verb;
 use crate::federation::outbound::{Planned, Sender, audience};
 use crate::ids::NoteId;
 use crate::model::schema::{notes, remote_actors};
-use crate::model::{Note, RemoteActor, Visibility};
+use crate::model::{ActorKind, Note, RemoteActor, Visibility};
 
 /// Who a post is for: its `to` and `cc`, whether it is public, and the inboxes it goes to.
 struct Audience {
@@ -84,7 +92,7 @@ pub fn published(conn: &mut AnyConnection, s: &Sender, id: NoteId) -> Result<Pla
         tag: vec![],
     }));
     Ok(Planned {
-        activity: s.activity("Create", s.urls.activity(), object, to, cc),
+        activity: s.activity(ApType::Create, s.urls.activity(), object, to, cc),
         listed: public,
         note: Some(note.id),
         inboxes,
@@ -102,7 +110,128 @@ pub fn deleted(conn: &mut AnyConnection, s: &Sender, id: NoteId) -> Result<Plann
         id: s.urls.note(note.id),
     };
     Ok(Planned::unlisted(
-        s.activity("Delete", s.urls.activity(), object, to, cc),
+        s.activity(ApType::Delete, s.urls.activity(), object, to, cc),
         inboxes,
     ))
+}
+
+/// `Create` or `Update` of a `Note` signed by its author: a vote in a poll hosted here, a comment on a debate
+/// (or its edit), or a post that concerns someone here (or its edit).
+pub async fn receive(
+    ctx: &AppContext,
+    signer: RemoteActor,
+    activity_id: String,
+    verb: Verb,
+    note: NoteObject,
+) -> Result<()> {
+    if note.attributed_to.as_str() != signer.ap_id || domain_of(&note.id) != signer.domain {
+        return Err(Error::BadRequest(
+            "the Note is not by the activity's actor".into(),
+        ));
+    }
+    // A vote in a poll hosted here (Mastodon: a named Note answering the Question, to its author).
+    if let Some(poll) = note
+        .in_reply_to
+        .as_ref()
+        .and_then(|u| ctx.urls.parse_poll(u.as_str()))
+        && note.name.is_some()
+    {
+        if verb == Verb::Update {
+            return Err(Error::Forbidden("a vote cannot be changed".into()));
+        }
+        return crate::federation::polls::receive_vote(ctx, &signer, activity_id, poll, &note)
+            .await;
+    }
+    if crate::federation::debates::receive_comment(ctx, &signer, &activity_id, verb, &note).await? {
+        return Ok(());
+    }
+    // Only a reply addressed to one of our communes (as Mastodon does for a comment that mentions its
+    // commune) makes us walk up its thread.
+    let addresses_commune = note
+        .to
+        .iter()
+        .chain(&note.cc)
+        .filter_map(|a| Url::parse(a).ok())
+        .any(|u| {
+            ctx.urls
+                .parse_actor(&u)
+                .is_some_and(|(kind, _)| kind == ActorKind::Commune)
+        });
+    if verb == Verb::Create
+        && addresses_commune
+        && note
+            .in_reply_to
+            .as_ref()
+            .is_some_and(|u| !ctx.urls.is_local(u))
+        && crate::federation::debates::attach_by_ancestry(ctx, &signer, activity_id.clone(), &note)
+            .await?
+    {
+        return Ok(());
+    }
+    if !is_relevant(ctx, &signer, &note).await? {
+        // Mastodon drops a Create that concerns nobody here; so do we.
+        return Ok(());
+    }
+    let followers = format!("{}/followers", signer.ap_id);
+    let vis = visibility(&note.to, &note.cc, &followers);
+    let published = note.published.unwrap_or_else(Utc::now).naive_utc();
+    ctx.db
+        .transaction(move |conn| {
+            if !received::first_time(conn, &activity_id)? {
+                return Ok(());
+            }
+            if verb == Verb::Update {
+                return crate::civic::notes::update_remote(
+                    conn,
+                    signer.id,
+                    note.id.as_str(),
+                    &note.content,
+                );
+            }
+            crate::civic::notes::receive_remote(
+                conn,
+                signer.id,
+                note.id.as_str(),
+                &note.content,
+                vis,
+                note.in_reply_to.as_ref().map(Url::as_str),
+                published,
+            )
+        })
+        .await
+}
+
+/// Mastodon's four levels, from a post's addressing.
+fn visibility(to: &[String], cc: &[String], followers: &str) -> Visibility {
+    if to.iter().any(|a| is_public(a)) {
+        Visibility::Public
+    } else if cc.iter().any(|a| is_public(a)) {
+        Visibility::Unlisted
+    } else if to.iter().chain(cc).any(|a| a == followers) {
+        Visibility::Private
+    } else {
+        Visibility::Direct
+    }
+}
+
+/// Whether a post concerns someone here: its author is followed from here, it answers a local post, or it
+/// addresses a local actor.
+async fn is_relevant(ctx: &AppContext, author: &RemoteActor, note: &NoteObject) -> Result<bool> {
+    let addresses_local = note
+        .to
+        .iter()
+        .chain(&note.cc)
+        .filter_map(|a| Url::parse(a).ok())
+        .any(|u| ctx.urls.parse_actor(&u).is_some());
+    let replies_local = note
+        .in_reply_to
+        .as_ref()
+        .is_some_and(|u| ctx.urls.is_local(u));
+    if addresses_local || replies_local {
+        return Ok(true);
+    }
+    let author_id = author.id;
+    ctx.db
+        .run(move |conn| queries::is_followed_from_here(conn, author_id))
+        .await
 }

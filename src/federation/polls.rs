@@ -17,7 +17,8 @@ use crate::civic::polls::{self, RemoteQuestion};
 use crate::context::AppContext;
 use crate::db::{AnyConnection, queries};
 use crate::error::{Error, Result};
-use crate::federation::activities::{NoteObject, ObjectOut, PUBLIC, id_of, type_of};
+use crate::federation::activities::ApType;
+use crate::federation::activities::{NoteObject, ObjectOut, PUBLIC, id_of};
 use crate::federation::inbox::require_signed_fetch;
 use crate::federation::outbound::{Planned, Sender, audience, stored_url};
 use crate::federation::urls::Urls;
@@ -199,7 +200,7 @@ pub fn published(conn: &mut AnyConnection, s: &Sender, id: PollId) -> Result<Pla
     let inboxes = audience::author_and_commune_inboxes(conn, s.id, poll.commune_id)?;
     let (to, cc) = (question.to.clone(), question.cc.clone());
     let create = s.activity(
-        "Create",
+        ApType::Create,
         s.urls.poll_create(poll.id),
         ObjectOut::Question(Box::new(question)),
         to,
@@ -230,7 +231,7 @@ pub fn updated(conn: &mut AnyConnection, s: &Sender, id: PollId) -> Result<Optio
     let question = question_object(conn, s.urls, &poll)?;
     let (to, cc) = (question.to.clone(), question.cc.clone());
     let update = s.activity(
-        "Update",
+        ApType::Update,
         s.urls.activity(),
         ObjectOut::Question(Box::new(question)),
         to,
@@ -256,7 +257,7 @@ pub fn voted(conn: &mut AnyConnection, s: &Sender, id: VoteId) -> Result<Option<
     note.name = Some(vote.name);
     let to = note.to.clone();
     let create = s.activity(
-        "Create",
+        ApType::Create,
         s.urls.activity(),
         ObjectOut::Note(Box::new(note)),
         to,
@@ -428,8 +429,32 @@ pub async fn receive_question(ctx: &AppContext, activity_id: String, value: &Val
 }
 
 /// Whether an incoming object is a `Question`.
-pub fn is_question(value: &Value) -> bool {
-    type_of(value) == Some("Question")
+/// `Create` or `Update` of a `Question` signed by its author: kept when someone here follows its author or
+/// already holds it; dropped otherwise, as Mastodon drops posts that concern nobody.
+pub async fn receive_created(
+    ctx: &AppContext,
+    signer: &RemoteActor,
+    activity_id: String,
+    question: &Value,
+) -> Result<()> {
+    if question.get("attributedTo").and_then(id_of) != Some(signer.ap_id.as_str()) {
+        return Err(Error::BadRequest(
+            "the Question is not by the activity's actor".into(),
+        ));
+    }
+    let signer_id = signer.id;
+    let question_id = id_of(question).unwrap_or_default().to_string();
+    let relevant = ctx
+        .db
+        .run(move |conn| {
+            Ok(queries::is_followed_from_here(conn, signer_id)?
+                || polls::by_ap_id(conn, &question_id)?.is_some())
+        })
+        .await?;
+    if !relevant {
+        return Ok(());
+    }
+    receive_question(ctx, activity_id, question).await
 }
 
 #[cfg(test)]

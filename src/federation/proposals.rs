@@ -15,6 +15,7 @@ use crate::civic::proposals::RemoteProposal;
 use crate::context::AppContext;
 use crate::db::{AnyConnection, queries};
 use crate::error::{Error, Result};
+use crate::federation::activities::ApType;
 use crate::federation::activities::{NoteObject, ObjectOut, PUBLIC, PageIn};
 use crate::federation::inbox::require_signed_fetch;
 use crate::federation::outbound::{Planned, Sender, audience, follow_object, stored_url};
@@ -226,7 +227,7 @@ pub fn answered(conn: &mut AnyConnection, s: &Sender, change: StatusChangeId) ->
     let mut inboxes = audience::follower_inboxes(conn, s.id)?;
     inboxes.extend(audience::proposal_follower_inboxes(conn, debate)?);
     let create = s.activity(
-        "Create",
+        ApType::Create,
         s.urls.activity(),
         ObjectOut::Note(Box::new(note)),
         to,
@@ -268,7 +269,7 @@ pub fn follow_accepted(
         s.urls.debate(id),
     );
     let accept = s.activity(
-        "Accept",
+        ApType::Accept,
         s.urls.activity(),
         ObjectOut::Activity(Box::new(follow)),
         vec![follower.ap_id.clone()],

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::error::Result;
-use crate::federation::activities::{ActivityOut, ObjectOut, PUBLIC};
+use crate::federation::activities::{ActivityOut, ApType, ObjectOut, PUBLIC};
 use crate::federation::outbound::{Planned, Sender, audience, stored_url};
 use crate::ids::{CommentId, DebateId, LikeId};
 use crate::model::schema::comments;
@@ -23,7 +23,7 @@ pub fn published(conn: &mut AnyConnection, s: &Sender, id: DebateId) -> Result<P
     let inboxes = audience::author_and_commune_inboxes(conn, s.id, debate.commune_id)?;
     let (to, cc) = (page.to.clone(), page.cc.clone());
     let create = s.activity(
-        "Create",
+        ApType::Create,
         s.urls.debate_create(debate.id),
         ObjectOut::Page(Box::new(page)),
         to,
@@ -52,7 +52,7 @@ pub fn announced(
             ObjectOut::Activity(Box::new(ActivityOut {
                 context: None,
                 id: s.urls.debate_create(debate.id),
-                kind: "Create".into(),
+                kind: ApType::Create,
                 actor: author,
                 object: ObjectOut::Page(Box::new(page)),
                 to,
@@ -82,7 +82,7 @@ pub fn updated(conn: &mut AnyConnection, s: &Sender, id: DebateId) -> Result<Opt
     let page = page_object(conn, s.urls, &debate)?;
     let (to, cc) = (page.to.clone(), page.cc.clone());
     let update = s.activity(
-        "Update",
+        ApType::Update,
         s.urls.activity(),
         ObjectOut::Page(Box::new(page)),
         to,
@@ -112,13 +112,13 @@ fn comment_audience(
 
 /// A comment written by its author: `Create(Note)`, listed in the outbox.
 pub fn comment_published(conn: &mut AnyConnection, s: &Sender, id: CommentId) -> Result<Planned> {
-    let (activity, inboxes) = comment_note_activity(conn, s, id, "Create")?;
+    let (activity, inboxes) = comment_note_activity(conn, s, id, ApType::Create)?;
     Ok(Planned::listed(activity, inboxes))
 }
 
 /// A comment edited by its author: `Update(Note)`.
 pub fn comment_updated(conn: &mut AnyConnection, s: &Sender, id: CommentId) -> Result<Planned> {
-    let (activity, inboxes) = comment_note_activity(conn, s, id, "Update")?;
+    let (activity, inboxes) = comment_note_activity(conn, s, id, ApType::Update)?;
     Ok(Planned::unlisted(activity, inboxes))
 }
 
@@ -126,7 +126,7 @@ fn comment_note_activity(
     conn: &mut AnyConnection,
     s: &Sender,
     id: CommentId,
-    kind: &str,
+    kind: ApType,
 ) -> Result<(ActivityOut, BTreeSet<String>)> {
     let comment = stored(conn, id)?;
     let inboxes = comment_audience(conn, s, &comment)?;
@@ -151,7 +151,7 @@ pub fn comment_deleted(conn: &mut AnyConnection, s: &Sender, id: CommentId) -> R
         id: s.urls.comment(comment.id),
     };
     let delete = s.activity(
-        "Delete",
+        ApType::Delete,
         s.urls.activity(),
         object,
         vec![PUBLIC.to_string()],

@@ -11,7 +11,9 @@ use crate::civic::inbox as received;
 use crate::context::AppContext;
 use crate::db::queries;
 use crate::error::{Error, Result};
+use crate::federation::activities::ApType;
 use crate::federation::activities::{NoteObject, PageIn, id_of, type_of};
+use crate::federation::inbound::Verb;
 use crate::federation::{domain_of, fetch};
 use crate::ids::CommentId;
 use crate::model::schema::comments;
@@ -193,13 +195,16 @@ pub async fn receive_announce(
     if !followed {
         return Ok(());
     }
-    let (kind, actor, target) = match type_of(object) {
-        Some(k @ ("Create" | "Update" | "Delete" | "Like" | "Undo")) => (
+    // An announced activity, or an object (announced as Mastodon boosts: read as its creation).
+    let (kind, actor, target) = match ApType::of(object) {
+        Some(
+            k @ (ApType::Create | ApType::Update | ApType::Delete | ApType::Like | ApType::Undo),
+        ) => (
             k,
             object.get("actor").and_then(id_of),
             object.get("object").cloned().unwrap_or(Value::Null),
         ),
-        _ => ("Create", None, object.clone()),
+        _ => (ApType::Create, None, object.clone()),
     };
     let target_id = id_of(&target)
         .map(str::to_string)
@@ -209,25 +214,25 @@ pub async fn receive_announce(
         .map(|a| Url::parse(a).map_err(|e| Error::BadRequest(format!("{a}: {e}"))))
         .transpose()?;
     match kind {
-        "Create" | "Update" => {
+        ApType::Create | ApType::Update => {
             if ctx.urls.is_local(&target_url) {
                 // Our own comment, relayed back to us.
                 return Ok(());
             }
             let value = resolve(ctx, commune, &target).await?;
-            match type_of(&value) {
+            match ApType::of(&value) {
                 // `resolve` kept an embedded Page only from the commune's own server, else fetched it.
-                Some("Page" | "Article") => {
+                Some(ApType::Page | ApType::Article) => {
                     receive_page(ctx, commune, activity_id, &value, true).await
                 }
-                Some("Note") => receive_relayed_note(ctx, commune, activity_id, &value).await,
-                Some("Question") => {
+                Some(ApType::Note) => receive_relayed_note(ctx, commune, activity_id, &value).await,
+                Some(ApType::Question) => {
                     crate::federation::polls::receive_question(ctx, activity_id, &value).await
                 }
                 _ => Ok(()),
             }
         }
-        "Delete" => {
+        ApType::Delete => {
             let actor = actor.ok_or_else(|| Error::BadRequest("a Delete needs an actor".into()))?;
             let (urls, host) = (ctx.urls.clone(), commune.clone());
             ctx.db
@@ -275,26 +280,27 @@ pub async fn receive_announce(
                 })
                 .await
         }
-        "Like" | "Undo" => {
+        ApType::Like | ApType::Undo => {
             let actor = actor.ok_or_else(|| Error::BadRequest("a Like needs an actor".into()))?;
             let Some(liker) = remote_actor_of(ctx, &actor).await? else {
                 // An agree given here, relayed back to us.
                 return Ok(());
             };
-            let like_id = if kind == "Undo" {
-                if type_of(&target) != Some("Like") {
+            let undo = kind == ApType::Undo;
+            let like_id = if undo {
+                if ApType::of(&target) != Some(ApType::Like) {
                     return Ok(());
                 }
                 target_id.clone()
             } else {
                 activity_id_of(object)?
             };
-            let liked = if kind == "Undo" {
+            let liked = if undo {
                 target.get("object").and_then(id_of).map(str::to_string)
             } else {
                 Some(target_id.clone())
             };
-            let (urls, host, undo) = (ctx.urls.clone(), commune.id, kind == "Undo");
+            let (urls, host) = (ctx.urls.clone(), commune.id);
             ctx.db
                 .transaction(move |conn| {
                     if !received::first_time(conn, &activity_id)? {
@@ -466,7 +472,7 @@ pub async fn attach_by_ancestry(
         let Ok((id, value)) = fetch::object(ctx, &url).await else {
             return Ok(false);
         };
-        if id != url || type_of(&value) != Some("Note") {
+        if id != url || ApType::of(&value) != Some(ApType::Note) {
             return Ok(false);
         }
         let Ok(ancestor) = serde_json::from_value::<NoteObject>(value) else {
@@ -512,4 +518,100 @@ pub async fn attach_by_ancestry(
         })
         .await?;
     Ok(true)
+}
+
+/// A `Note` that is a comment we keep, or replies to a debate or comment we know: a comment on the debate
+/// (FEP-1b12), or its edit. Returns whether it was one (then nothing else reads it).
+pub async fn receive_comment(
+    ctx: &AppContext,
+    signer: &RemoteActor,
+    activity_id: &str,
+    verb: Verb,
+    note: &NoteObject,
+) -> Result<bool> {
+    let (urls, reply) = (ctx.urls.clone(), note.clone());
+    let is_comment = ctx
+        .db
+        .run(move |conn| {
+            crate::civic::debates::is_comment(
+                conn,
+                &urls,
+                reply.id.as_str(),
+                reply.in_reply_to.as_ref().map(Url::as_str),
+            )
+        })
+        .await?;
+    if !is_comment {
+        return Ok(false);
+    }
+    let (urls, note, signer, activity_id) = (
+        ctx.urls.clone(),
+        note.clone(),
+        signer.id,
+        activity_id.to_string(),
+    );
+    let published = note.published.unwrap_or_else(chrono::Utc::now).naive_utc();
+    let stance = note.stance.as_deref().and_then(Stance::parse);
+    ctx.db
+        .transaction(move |conn| {
+            if !received::first_time(conn, &activity_id)? {
+                return Ok(());
+            }
+            if crate::civic::debates::update_remote_comment(
+                conn,
+                signer,
+                note.id.as_str(),
+                &note.content,
+                stance,
+            )? || verb == Verb::Update
+            {
+                return Ok(());
+            }
+            let parent = note
+                .in_reply_to
+                .as_ref()
+                .map(Url::as_str)
+                .unwrap_or_default();
+            let Some(answered) = crate::civic::debates::find_answered(conn, &urls, parent)? else {
+                return Ok(());
+            };
+            // A debate hosted elsewhere takes new comments through its commune's relay, so that its
+            // commune sees and moderates them.
+            if !debate_of(conn, answered)?.is_local() {
+                return Ok(());
+            }
+            crate::civic::debates::remote_comment(
+                conn,
+                RemoteComment {
+                    author: signer,
+                    answered,
+                    ap_id: note.id.to_string(),
+                    html: note.content,
+                    stance,
+                    published,
+                },
+            )
+        })
+        .await?;
+    Ok(true)
+}
+
+/// `Undo(Like)`: a support of a proposal hosted here, or an agree, withdrawn by the person who gave it.
+pub async fn receive_unlike(
+    ctx: &AppContext,
+    signer: RemoteActor,
+    activity_id: String,
+    like_id: String,
+) -> Result<()> {
+    ctx.db
+        .transaction(move |conn| {
+            if !received::first_time(conn, &activity_id)? {
+                return Ok(());
+            }
+            if crate::civic::proposals::remote_unsupport(conn, signer.id, &like_id)? {
+                return Ok(());
+            }
+            crate::civic::debates::remote_disagree(conn, signer.id, &like_id, None)
+        })
+        .await
 }

@@ -7,7 +7,7 @@ use url::Url;
 
 use crate::db::{AnyConnection, queries};
 use crate::error::{Error, Result};
-use crate::federation::activities::{ActivityOut, ObjectOut, PUBLIC};
+use crate::federation::activities::{ActivityOut, ApType, ObjectOut, PUBLIC};
 use crate::federation::outbound::Sender;
 use crate::federation::urls::Urls;
 use crate::ids::{ActorId, CommentId, LikeId, RemoteActorId};
@@ -37,11 +37,11 @@ pub fn relayed(
             (None, None) => Ok(s.url.clone()),
         }
     };
-    let inner = |kind: &str, actor: Url, object: ObjectOut, id: Url| {
+    let inner = |kind: ApType, actor: Url, object: ObjectOut, id: Url| {
         ObjectOut::Activity(Box::new(ActivityOut {
             context: None,
             id,
-            kind: kind.into(),
+            kind,
             actor,
             object,
             to: vec![PUBLIC.to_string()],
@@ -59,7 +59,7 @@ pub fn relayed(
             let author = author_url(conn)?;
             let note = comment_note(conn, urls, &comment)?;
             inner(
-                "Update",
+                ApType::Update,
                 author,
                 ObjectOut::Note(Box::new(note)),
                 urls.activity(),
@@ -69,10 +69,15 @@ pub fn relayed(
         Relayed::Updated => ObjectOut::Link(url),
         Relayed::Deleted => {
             let author = author_url(conn)?;
-            inner("Delete", author, ObjectOut::Link(url), urls.activity())
+            inner(
+                ApType::Delete,
+                author,
+                ObjectOut::Link(url),
+                urls.activity(),
+            )
         }
         Relayed::Hidden => inner(
-            "Delete",
+            ApType::Delete,
             s.url.clone(),
             ObjectOut::Link(url),
             urls.activity(),
@@ -91,7 +96,7 @@ pub fn relayed(
                 return Ok(None);
             };
             let (actor, id) = like_actor_and_id(conn, urls, row, *like)?;
-            inner("Like", actor, ObjectOut::Link(url), id)
+            inner(ApType::Like, actor, ObjectOut::Link(url), id)
         }
         Relayed::Unliked { by } => {
             let (actor, like_id) = match by {
@@ -102,8 +107,8 @@ pub fn relayed(
                     (local_actor(conn, urls, *actor)?, urls.like(like.0))
                 }
             };
-            let like = inner("Like", actor.clone(), ObjectOut::Link(url), like_id);
-            inner("Undo", actor, like, urls.activity())
+            let like = inner(ApType::Like, actor.clone(), ObjectOut::Link(url), like_id);
+            inner(ApType::Undo, actor, like, urls.activity())
         }
     }))
 }

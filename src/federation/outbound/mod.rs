@@ -11,7 +11,7 @@ use url::Url;
 
 use crate::db::{AnyConnection, queries};
 use crate::error::{Error, Result};
-use crate::federation::activities::{ActivityOut, ObjectOut, PUBLIC};
+use crate::federation::activities::{ActivityOut, ApType, ObjectOut, PUBLIC};
 use crate::federation::urls::Urls;
 use crate::federation::{actors, context, debates, follows, moderation, notes, polls, proposals};
 use crate::ids::{ActorId, NoteId};
@@ -57,7 +57,7 @@ impl Sender<'_> {
     /// A top-level activity by the sender.
     pub fn activity(
         &self,
-        kind: &str,
+        kind: ApType,
         id: Url,
         object: ObjectOut,
         to: Vec<String>,
@@ -66,7 +66,7 @@ impl Sender<'_> {
         ActivityOut {
             context: Some(context()),
             id,
-            kind: kind.to_string(),
+            kind,
             actor: self.url.clone(),
             object,
             to,
@@ -84,7 +84,7 @@ impl Sender<'_> {
             ..undone
         };
         self.activity(
-            "Undo",
+            ApType::Undo,
             self.urls.activity(),
             ObjectOut::Activity(Box::new(inner)),
             to,
@@ -97,7 +97,7 @@ impl Sender<'_> {
         let like = ActivityOut {
             context: Some(context()),
             id,
-            kind: "Like".into(),
+            kind: ApType::Like,
             actor: self.url.clone(),
             object: ObjectOut::Link(object),
             to: to.clone(),
@@ -116,7 +116,7 @@ impl Sender<'_> {
     /// The commune relays something to its followers (FEP-1b12).
     pub fn announce(&self, conn: &mut AnyConnection, object: ObjectOut) -> Result<Planned> {
         let activity = self.activity(
-            "Announce",
+            ApType::Announce,
             self.urls.activity(),
             object,
             vec![PUBLIC.to_string()],
@@ -134,7 +134,7 @@ pub fn follow_object(id: Url, follower: Url, followed: Url) -> ActivityOut {
     ActivityOut {
         context: None,
         id,
-        kind: "Follow".into(),
+        kind: ApType::Follow,
         actor: follower,
         object: ObjectOut::Link(followed),
         to: vec![],
@@ -223,10 +223,10 @@ pub fn plan(
             follows::requested(conn, &s, *follow, *target, false)
         }
         Outbound::FollowAccepted { follow, follower } => {
-            follows::answered(conn, &s, follow, *follower, "Accept")
+            follows::answered(conn, &s, follow, *follower, ApType::Accept)
         }
         Outbound::FollowRejected { follow, follower } => {
-            follows::answered(conn, &s, follow, *follower, "Reject")
+            follows::answered(conn, &s, follow, *follower, ApType::Reject)
         }
         Outbound::AccountBlocked { block, account } => {
             moderation::blocked(conn, &s, *block, *account, true)

@@ -1,0 +1,237 @@
+//! What an incoming activity is, read once into a typed value (activity × object type), then handed to the
+//! module of the civic type it concerns. The match in [`apply`] is exhaustive: a new kind of `Inbound` does
+//! not compile until it has a reader. Checks made before (size, JSON, signature, origin, blocks) are in
+//! `federation::inbox`.
+
+use serde_json::Value;
+use url::Url;
+
+use crate::civic::{debates, inbox as received, notes};
+use crate::context::AppContext;
+use crate::error::{Error, Result};
+use crate::federation::activities::{ApType, Incoming, NoteObject, id_of};
+use crate::federation::{actors, follows, moderation, polls};
+use crate::model::RemoteActor;
+
+/// Whether a `Create` or an `Update` was received.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verb {
+    Create,
+    Update,
+}
+
+/// An incoming activity, by what it does to what.
+#[derive(Debug)]
+pub enum Inbound {
+    /// `Follow` of one of our actors, or of a proposal.
+    Follow { object: Url },
+    /// `Accept` or `Reject` of a Follow we sent.
+    FollowAnswered { follow: Value, accepted: bool },
+    /// `Undo(Follow)` (the undone Follow, or its id).
+    Unfollow { follow: Value },
+    /// `Undo(Like)`: an agree or a support withdrawn.
+    Unlike { like: String },
+    /// `Undo` of something we keep no trace of (an Announce, a Block…).
+    UndoIgnored,
+    /// `Create` or `Update` of a `Note`: a post, a comment, a vote, or their edit.
+    Note { verb: Verb, note: Box<NoteObject> },
+    /// `Create` or `Update` of a `Page` or an `Article`: a debate.
+    Page { page: Value },
+    /// `Create` or `Update` of a `Question`: a poll.
+    Question { question: Value },
+    /// `Update` of something else: an actor's profile or key, fetched again.
+    Update { object: Option<String> },
+    /// `Announce`: what a commune relays (FEP-1b12), or a boost.
+    Announce { object: Value },
+    /// `Like` of a comment (agree) or a proposal (support).
+    Like { object: Option<Value> },
+    /// `Delete` of an actor, a debate, a poll, a comment or a post.
+    Delete { object: String },
+    /// `Flag`: a report, naming an account and some of its posts.
+    Flag {
+        objects: Vec<String>,
+        content: String,
+    },
+    /// A known type we accept and do nothing with (a `Create` of an object we do not keep, a `Join`…): 202
+    /// keeps the sender from retrying.
+    WithoutEffect(ApType),
+}
+
+/// How many objects of a `Flag` are read (an account and a handful of its posts; each costs a lookup).
+const FLAG_OBJECTS: usize = crate::civic::moderation::MAX_FLAG_TARGETS + 1;
+
+impl Inbound {
+    /// Reads what an activity is. An unknown type, or a known one without what it needs, is refused (400).
+    pub fn read(activity: &Incoming) -> Result<Inbound> {
+        let kind = ApType::parse(&activity.kind);
+        let object = || {
+            activity
+                .object
+                .clone()
+                .ok_or_else(|| Error::BadRequest(format!("a {} needs an object", activity.kind)))
+        };
+        let object_id = || {
+            activity
+                .object
+                .as_ref()
+                .and_then(id_of)
+                .map(str::to_string)
+                .ok_or_else(|| Error::BadRequest(format!("a {} needs an object", activity.kind)))
+        };
+        Ok(match kind {
+            ApType::Follow => Inbound::Follow {
+                object: Url::parse(&object_id()?)
+                    .map_err(|_| Error::BadRequest("a Follow needs an object".into()))?,
+            },
+            ApType::Accept | ApType::Reject => Inbound::FollowAnswered {
+                follow: object()?,
+                accepted: kind == ApType::Accept,
+            },
+            ApType::Undo => {
+                let inner = object()?;
+                match ApType::of(&inner) {
+                    Some(ApType::Like) => Inbound::Unlike {
+                        like: id_of(&inner).unwrap_or_default().to_string(),
+                    },
+                    // A Follow, or the bare id of one.
+                    Some(ApType::Follow) | None => Inbound::Unfollow { follow: inner },
+                    Some(_) => Inbound::UndoIgnored,
+                }
+            }
+            ApType::Create | ApType::Update => {
+                let verb = if kind == ApType::Create {
+                    Verb::Create
+                } else {
+                    Verb::Update
+                };
+                let value = activity.object.as_ref();
+                match value.and_then(ApType::of) {
+                    Some(ApType::Note) => {
+                        let note: NoteObject = serde_json::from_value(object()?).map_err(|e| {
+                            Error::BadRequest(format!("the Note is malformed: {e}"))
+                        })?;
+                        Inbound::Note {
+                            verb,
+                            note: Box::new(note),
+                        }
+                    }
+                    Some(ApType::Page | ApType::Article) => Inbound::Page { page: object()? },
+                    Some(ApType::Question) => Inbound::Question {
+                        question: object()?,
+                    },
+                    _ if verb == Verb::Update => Inbound::Update {
+                        object: value.and_then(id_of).map(str::to_string),
+                    },
+                    _ => Inbound::WithoutEffect(kind),
+                }
+            }
+            ApType::Announce => Inbound::Announce { object: object()? },
+            ApType::Like => Inbound::Like {
+                object: activity.object.clone(),
+            },
+            ApType::Delete => Inbound::Delete {
+                object: object_id()
+                    .map_err(|_| Error::BadRequest("a Delete needs an object".into()))?,
+            },
+            ApType::Flag => Inbound::Flag {
+                objects: match activity.object.as_ref() {
+                    Some(Value::Array(items)) => items
+                        .iter()
+                        .filter_map(id_of)
+                        .take(FLAG_OBJECTS)
+                        .map(str::to_string)
+                        .collect(),
+                    Some(one) => id_of(one).into_iter().map(str::to_string).collect(),
+                    None => vec![],
+                },
+                content: activity
+                    .content
+                    .as_ref()
+                    .and_then(Value::as_str)
+                    .map(notes::plain_text)
+                    .unwrap_or_default(),
+            },
+            other if other.is_accepted_without_effect() => Inbound::WithoutEffect(other),
+            _ => {
+                return Err(Error::BadRequest(format!(
+                    "unknown activity type '{}'",
+                    activity.kind
+                )));
+            }
+        })
+    }
+}
+
+/// Applies an activity checked by the inbox, signed by `signer`.
+pub async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) -> Result<()> {
+    let inbound = Inbound::read(&activity)?;
+    let activity_id = activity.id.to_string();
+    match inbound {
+        Inbound::Follow { object } => {
+            follows::receive_follow(ctx, signer, activity_id, object).await
+        }
+        Inbound::FollowAnswered { follow, accepted } => {
+            follows::receive_answer(ctx, signer, activity_id, &follow, accepted).await
+        }
+        Inbound::Unfollow { follow } => {
+            follows::receive_unfollow(ctx, signer, activity_id, &follow).await
+        }
+        Inbound::Unlike { like } => {
+            crate::federation::debates::receive_unlike(ctx, signer, activity_id, like).await
+        }
+        Inbound::Note { verb, note } => {
+            crate::federation::notes::receive(ctx, signer, activity_id, verb, *note).await
+        }
+        Inbound::Page { page } => {
+            crate::federation::debates::receive_page(ctx, &signer, activity_id, &page, false).await
+        }
+        Inbound::Question { question } => {
+            polls::receive_created(ctx, &signer, activity_id, &question).await
+        }
+        Inbound::Update { object } => actors::receive_update(ctx, &signer, object).await,
+        Inbound::Announce { object } => {
+            crate::federation::debates::receive_announce(ctx, &signer, activity_id, &object).await
+        }
+        Inbound::Like { object } => {
+            crate::federation::debates::receive_like(ctx, &signer, activity_id, object.as_ref())
+                .await
+        }
+        Inbound::Delete { object } => receive_delete(ctx, signer, activity_id, object).await,
+        Inbound::Flag { objects, content } => {
+            moderation::receive_flag(ctx, signer, activity_id, objects, content).await
+        }
+        Inbound::UndoIgnored | Inbound::WithoutEffect(_) => Ok(()),
+    }
+}
+
+/// `Delete` of something of the sender's: itself (its account), a debate, a poll, a comment or a post.
+async fn receive_delete(
+    ctx: &AppContext,
+    signer: RemoteActor,
+    activity_id: String,
+    object_id: String,
+) -> Result<()> {
+    // Nothing of ours belongs to another server.
+    if Url::parse(&object_id).is_ok_and(|u| ctx.urls.is_local(&u)) {
+        return Err(Error::Forbidden(format!(
+            "{object_id} does not belong to the sender"
+        )));
+    }
+    ctx.db
+        .transaction(move |conn| {
+            if !received::first_time(conn, &activity_id)? {
+                return Ok(());
+            }
+            if object_id == signer.ap_id {
+                crate::civic::remote::forget_actor(conn, signer.id)
+            } else if debates::forget_remote_debate(conn, signer.id, &object_id)?
+                || crate::civic::polls::forget_remote(conn, signer.id, &object_id)?
+                || debates::delete_remote_comment(conn, signer.id, &object_id)?
+            {
+                Ok(())
+            } else {
+                notes::delete_remote(conn, signer.id, &object_id)
+            }
+        })
+        .await
+}
