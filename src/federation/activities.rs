@@ -78,8 +78,13 @@ pub struct NoteObject {
     /// `parvis:stance` of a comment on a debate: `for`, `against` or `neutral`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stance: Option<String>,
-    /// Mentions (a comment mentions its debate's commune, so that Mastodon replies reach the commune).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Mentions (a comment mentions its debate's commune, so that Mastodon replies reach the commune). One tag
+    /// may come alone, not in a list (compacted JSON-LD: GoToSocial, Fedify).
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "one_or_many_values"
+    )]
     pub tag: Vec<Value>,
 }
 
@@ -222,6 +227,9 @@ pub struct Incoming {
     /// A `Flag`'s comment (other activities' content is in their object).
     #[serde(default)]
     pub content: Option<Value>,
+    /// Where Lemmy puts a `Flag`'s reason.
+    #[serde(default)]
+    pub summary: Option<Value>,
 }
 
 /// How many ids [`concerned_ids`] reads at most: a long address list costs a lookup per id.
@@ -285,6 +293,15 @@ fn first_id<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
     let first = ids(Value::deserialize(d)?).into_iter().next();
     let raw = first.ok_or_else(|| de::Error::custom("expected an id"))?;
     Url::parse(&raw).map_err(de::Error::custom)
+}
+
+/// A property JSON-LD may compact to one value instead of a list (`null`: none).
+fn one_or_many_values<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Value>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Array(items) => items,
+        Value::Null => vec![],
+        one => vec![one],
+    })
 }
 
 fn optional_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {

@@ -13,6 +13,9 @@ use crate::federation::activities::{ApType, Incoming, NoteObject, id_of};
 use crate::federation::{actors, follows, moderation, polls};
 use crate::model::RemoteActor;
 
+#[cfg(test)]
+mod readers;
+
 /// Whether a `Create` or an `Update` was received.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verb {
@@ -144,10 +147,10 @@ impl Inbound {
                     Some(one) => id_of(one).into_iter().map(str::to_string).collect(),
                     None => vec![],
                 },
-                content: activity
-                    .content
-                    .as_ref()
-                    .and_then(Value::as_str)
+                // Mastodon writes the reporter's comment in `content`, Lemmy its reason in `summary`.
+                content: [&activity.content, &activity.summary]
+                    .into_iter()
+                    .find_map(|v| v.as_ref().and_then(Value::as_str))
                     .map(notes::plain_text)
                     .unwrap_or_default(),
             },

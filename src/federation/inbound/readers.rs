@@ -1,0 +1,318 @@
+//! Readers against documents shaped as Mastodon, Lemmy, GoToSocial and Fedify send them
+//! (`federation-tests/fixtures/inbound/`): what `Inbound::read` makes of each, and what the type's reader
+//! keeps of its object.
+
+use serde_json::Value;
+
+use super::{Inbound, Verb};
+use crate::federation::activities::{ApType, Incoming, NoteObject, PageIn, is_public};
+use crate::model::RemoteActor;
+
+fn fixture(name: &str) -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("federation-tests/fixtures/inbound")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn read(name: &str) -> Inbound {
+    let incoming: Incoming =
+        serde_json::from_value(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    Inbound::read(&incoming).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn note(name: &str, verb: Verb) -> NoteObject {
+    match read(name) {
+        Inbound::Note { verb: v, note } if v == verb => *note,
+        other => panic!("{name}: {other:?}"),
+    }
+}
+
+fn author(ap_id: &str) -> RemoteActor {
+    let url = url::Url::parse(ap_id).unwrap_or_else(|e| panic!("{e}"));
+    RemoteActor {
+        id: crate::ids::RemoteActorId(1),
+        ap_id: ap_id.into(),
+        kind: "Person".into(),
+        domain: crate::federation::domain_of(&url),
+        username: "x".into(),
+        display_name: "x".into(),
+        inbox: format!("{ap_id}/inbox"),
+        shared_inbox: None,
+        url: None,
+        key_id: format!("{ap_id}#main-key"),
+        public_key_pem: String::new(),
+        manually_approves_followers: false,
+        fetched_at: chrono::Utc::now().naive_utc(),
+        needs_refetch: false,
+    }
+}
+
+#[test]
+fn mastodon_posts_replies_and_votes() {
+    let reply = note("mastodon-create-reply.json", Verb::Create);
+    assert_eq!(
+        reply.attributed_to.as_str(),
+        "https://mastodon.example/users/alice"
+    );
+    assert_eq!(
+        reply.in_reply_to.as_ref().map(url::Url::as_str),
+        Some("https://parvis.example/debates/1")
+    );
+    assert!(reply.content.contains("Plutôt des arbres."));
+    assert!(reply.to.iter().any(|a| is_public(a)));
+    assert!(
+        reply
+            .cc
+            .contains(&"https://parvis.example/communes/ville".to_string())
+    );
+    assert!(reply.published.is_some() && reply.name.is_none());
+    // A vote has a name and no content; its `to` is one string.
+    let vote = note("mastodon-vote.json", Verb::Create);
+    assert_eq!(vote.name.as_deref(), Some("Samedi"));
+    assert_eq!(vote.content, "");
+    assert_eq!(
+        vote.to,
+        vec!["https://parvis.example/users/marie".to_string()]
+    );
+    assert_eq!(
+        vote.in_reply_to.as_ref().map(url::Url::as_str),
+        Some("https://parvis.example/polls/3")
+    );
+}
+
+#[test]
+fn mastodon_follows_likes_and_their_undo() {
+    match read("mastodon-follow.json") {
+        Inbound::Follow { object } => {
+            assert_eq!(object.as_str(), "https://parvis.example/users/marie")
+        }
+        other => panic!("{other:?}"),
+    }
+    match read("mastodon-undo-follow.json") {
+        Inbound::Unfollow { follow } => {
+            assert_eq!(follow["object"], "https://parvis.example/users/marie")
+        }
+        other => panic!("{other:?}"),
+    }
+    match read("mastodon-accept.json") {
+        Inbound::FollowAnswered { follow, accepted } => {
+            assert!(accepted);
+            assert_eq!(follow["id"], "https://parvis.example/follows/3");
+        }
+        other => panic!("{other:?}"),
+    }
+    match read("mastodon-like.json") {
+        Inbound::Like { object } => {
+            assert_eq!(
+                object,
+                Some(Value::from("https://parvis.example/debates/2"))
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    match read("mastodon-undo-like.json") {
+        Inbound::Unlike { like } => {
+            assert_eq!(like, "https://mastodon.example/users/alice#likes/77")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn mastodon_deletes_reports_boosts_and_profile_updates() {
+    match read("mastodon-delete-actor.json") {
+        Inbound::Delete { object } => assert_eq!(object, "https://mastodon.example/users/alice"),
+        other => panic!("{other:?}"),
+    }
+    // A Tombstone is read by its id.
+    match read("mastodon-delete-note.json") {
+        Inbound::Delete { object } => {
+            assert_eq!(object, "https://mastodon.example/users/alice/statuses/113")
+        }
+        other => panic!("{other:?}"),
+    }
+    match read("mastodon-flag.json") {
+        Inbound::Flag { objects, content } => {
+            assert_eq!(objects.len(), 3);
+            assert_eq!(objects[0], "https://parvis.example/users/bob");
+            assert_eq!(content, "Publicité répétée");
+        }
+        other => panic!("{other:?}"),
+    }
+    match read("mastodon-announce.json") {
+        Inbound::Announce { object } => assert_eq!(object, "https://parvis.example/notes/3"),
+        other => panic!("{other:?}"),
+    }
+    match read("mastodon-update-person.json") {
+        Inbound::Update { object } => {
+            assert_eq!(
+                object.as_deref(),
+                Some("https://mastodon.example/users/alice")
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    for (name, kind) in [
+        ("mastodon-block.json", ApType::Block),
+        ("mastodon-move.json", ApType::Move),
+    ] {
+        match read(name) {
+            Inbound::WithoutEffect(k) => assert_eq!(k, kind, "{name}"),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_mastodon_poll_is_read_with_its_options_and_counts() {
+    let Inbound::Question { question } = read("mastodon-question.json") else {
+        panic!("not a Question");
+    };
+    let q = crate::federation::polls::read_question(
+        &question,
+        &author("https://mastodon.example/users/alice"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(q.multiple);
+    assert_eq!(q.question, "Thé ou café ?");
+    let options: Vec<(&str, i64)> = q.options.iter().map(|o| (o.0.as_str(), o.1)).collect();
+    assert_eq!(options, vec![("Thé", 2), ("Café", 1)]);
+    assert_eq!(q.voters, 3);
+    // Anyone else's Question is refused.
+    assert!(
+        crate::federation::polls::read_question(
+            &question,
+            &author("https://mastodon.example/users/mallory")
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn lemmy_comments_posts_votes_and_reports() {
+    let comment = note("lemmy-create-comment.json", Verb::Create);
+    assert_eq!(
+        comment.in_reply_to.as_ref().map(url::Url::as_str),
+        Some("https://parvis.example/comments/4")
+    );
+    // The HTML is read, not the Markdown source.
+    assert!(comment.content.contains("<strong>bancs</strong>"));
+    assert!(comment.published.is_some());
+    let Inbound::Page { page } = read("lemmy-create-page.json") else {
+        panic!("not a Page");
+    };
+    let page: PageIn = serde_json::from_value(page).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(page.name.as_deref(), Some("Un marché le dimanche ?"));
+    assert_eq!(
+        page.audience.as_ref().map(url::Url::as_str),
+        Some("https://parvis.example/communes/ville")
+    );
+    // A Lemmy post is a debate, not a proposal.
+    assert!(crate::federation::proposals::remote_proposal(&page).is_none());
+    assert!(matches!(read("lemmy-like.json"), Inbound::Like { .. }));
+    assert!(matches!(
+        read("lemmy-dislike.json"),
+        Inbound::WithoutEffect(ApType::Dislike)
+    ));
+    match read("lemmy-undo-like.json") {
+        Inbound::Unlike { like } => {
+            assert!(like.starts_with("https://lemmy.example/activities/like/"))
+        }
+        other => panic!("{other:?}"),
+    }
+    match read("lemmy-follow.json") {
+        Inbound::Follow { object } => {
+            assert_eq!(object.as_str(), "https://parvis.example/communes/ville")
+        }
+        other => panic!("{other:?}"),
+    }
+    match read("lemmy-delete.json") {
+        Inbound::Delete { object } => assert_eq!(object, "https://lemmy.example/comment/51"),
+        other => panic!("{other:?}"),
+    }
+    // Lemmy writes a report's reason in `summary`.
+    match read("lemmy-flag.json") {
+        Inbound::Flag { objects, content } => {
+            assert_eq!(
+                objects,
+                vec!["https://parvis.example/comments/9".to_string()]
+            );
+            assert_eq!(content, "Propos insultants");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn gotosocial_single_string_addresses_and_bare_ids() {
+    let post = note("gotosocial-create-note.json", Verb::Create);
+    assert_eq!(
+        post.to,
+        vec![crate::federation::activities::PUBLIC.to_string()]
+    );
+    assert_eq!(
+        post.cc,
+        vec!["https://gts.example/users/carol/followers".to_string()]
+    );
+    // A single Mention, not in a list.
+    assert_eq!(post.tag.len(), 1);
+    assert_eq!(post.tag[0]["href"], "https://parvis.example/users/marie");
+    assert!(matches!(read("gotosocial-like.json"), Inbound::Like { .. }));
+    assert!(matches!(
+        read("gotosocial-follow.json"),
+        Inbound::Follow { .. }
+    ));
+    match read("gotosocial-delete.json") {
+        Inbound::Delete { object } => {
+            assert_eq!(
+                object,
+                "https://gts.example/users/carol/statuses/01HXYZABCDEF0123456789ABCD"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn fedify_compacted_documents() {
+    let post = note("fedify-create-note.json", Verb::Create);
+    assert_eq!(post.to, vec!["as:Public".to_string()]);
+    assert!(post.to.iter().any(|a| is_public(a)));
+    assert!(matches!(read("fedify-follow.json"), Inbound::Follow { .. }));
+    match read("fedify-announce-create.json") {
+        Inbound::Announce { object } => assert_eq!(ApType::of(&object), Some(ApType::Create)),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        read("fedify-emoji-react.json"),
+        Inbound::WithoutEffect(ApType::EmojiReact)
+    ));
+    let unknown: Incoming =
+        serde_json::from_value(fixture("fedify-unknown.json")).unwrap_or_else(|e| panic!("{e}"));
+    match Inbound::read(&unknown) {
+        Err(e) => assert!(
+            e.to_string()
+                .contains("unknown activity type 'ChatMessage'"),
+            "{e}"
+        ),
+        Ok(read) => panic!("an unknown type was read as {read:?}"),
+    }
+}
+
+#[test]
+fn every_fixture_is_read_by_a_test() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("federation-tests/fixtures/inbound");
+    let source = include_str!("readers.rs");
+    let mut unread = vec![];
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{e}")) {
+        let name = entry.unwrap_or_else(|e| panic!("{e}")).file_name();
+        let name = name.to_string_lossy();
+        if name.ends_with(".json") && !source.contains(&format!("\"{name}\"")) {
+            unread.push(name.to_string());
+        }
+    }
+    assert!(unread.is_empty(), "fixtures no test reads: {unread:?}");
+}
