@@ -143,7 +143,7 @@ pub async fn list(
     Ok(Json(
         items
             .into_iter()
-            .filter(|i| policy.shows(i.debate.ap_id.as_deref()))
+            .filter(|i| policy.shows(&i.debate))
             .map(|i| debate_dto(&ctx, &i.debate, i.themes, i.comments))
             .collect(),
     ))
@@ -214,9 +214,7 @@ pub async fn show(
     let policy = ctx.policy().await;
     let thread = ctx
         .db
-        .run(move |conn| {
-            crate::db::debates::thread(conn, id, None)?.hide_servers(|id| policy.shows(id))
-        })
+        .run(move |conn| policy.thread(crate::db::debates::thread(conn, id, None)?))
         .await?;
     Ok(Json(thread_dto(&ctx, thread)))
 }
@@ -265,7 +263,7 @@ pub async fn comment(
         .db
         .transaction(move |conn| {
             debates::comment(conn, author, id, parent, &new.text, stance)?;
-            crate::db::debates::thread(conn, id, Some(author))?.hide_servers(|id| policy.shows(id))
+            policy.thread(crate::db::debates::thread(conn, id, Some(author))?)
         })
         .await?;
     Ok(Json(thread_dto(&ctx, thread)))

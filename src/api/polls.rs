@@ -127,7 +127,7 @@ async fn detail(ctx: &AppContext, id: PollId, viewer: Option<ActorId>) -> Result
             Ok((poll, options, mine))
         })
         .await?;
-    if !ctx.policy().await.shows(poll.ap_id.as_deref()) {
+    if !ctx.policy().await.shows(&poll) {
         return Err(Error::NotFound(format!("no poll {id}")));
     }
     Ok(dto(ctx, &poll, &options, mine.as_deref()))

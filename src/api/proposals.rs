@@ -142,7 +142,7 @@ pub async fn list(
     Ok(Json(
         items
             .iter()
-            .filter(|i| policy.shows(i.debate.ap_id.as_deref()))
+            .filter(|i| policy.shows(*i))
             .map(|i| dto(&ctx, &i.debate, &i.proposal, i.theme.clone()))
             .collect(),
     ))
@@ -167,7 +167,7 @@ async fn detail(
             Ok((crate::civic::debates::debate(conn, id)?, view))
         })
         .await?;
-    if !ctx.policy().await.shows(debate.ap_id.as_deref()) {
+    if !ctx.policy().await.shows(&debate) {
         return Err(Error::NotFound(format!("no proposal {id}")));
     }
     Ok(ProposalDetailDto {

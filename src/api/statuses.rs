@@ -251,7 +251,7 @@ pub async fn home(
     let policy = ctx.policy().await;
     Ok(Json(
         rows.into_iter()
-            .filter(|(note, _, _)| policy.shows(note.ap_id.as_deref()))
+            .filter(|(note, _, _)| policy.shows(note))
             .map(|(note, author, parent)| {
                 let account = match &author {
                     Author::Local(actor) => dto(&ctx, actor, None, &[]),

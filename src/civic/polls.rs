@@ -955,6 +955,12 @@ pub fn detach_votes_of(conn: &mut AnyConnection, who: ActorId) -> Result<()> {
     Ok(())
 }
 
+impl crate::model::FromServer for PollSummary {
+    fn remote_id(&self) -> Option<&str> {
+        self.poll.ap_id.as_deref()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -295,3 +295,9 @@ pub fn thread(conn: &mut AnyConnection, id: DebateId, viewer: Option<ActorId>) -
         revisions,
     })
 }
+
+impl crate::model::FromServer for DebateSummary {
+    fn remote_id(&self) -> Option<&str> {
+        self.debate.ap_id.as_deref()
+    }
+}

@@ -178,3 +178,9 @@ pub fn follows(conn: &mut AnyConnection, who: ActorId, id: DebateId) -> Result<b
         .get_result(conn)?;
     Ok(n > 0)
 }
+
+impl crate::model::FromServer for ProposalSummary {
+    fn remote_id(&self) -> Option<&str> {
+        self.debate.ap_id.as_deref()
+    }
+}

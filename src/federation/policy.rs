@@ -94,9 +94,27 @@ impl Policy {
         url::Url::parse(id).is_ok_and(|u| self.hides(&u))
     }
 
-    /// Whether a stored post is shown: it is ours (no id from elsewhere), or its server is not hidden.
-    pub fn shows(&self, ap_id: Option<&str>) -> bool {
+    /// Whether something stored is shown: it was written here, or its server is not hidden. The one rule
+    /// every page, feed and API answer applies at read time.
+    pub fn shows(&self, item: &impl crate::model::FromServer) -> bool {
+        self.shows_id(item.remote_id())
+    }
+
+    /// The same for a bare id (`None`: ours).
+    pub fn shows_id(&self, ap_id: Option<&str>) -> bool {
         !ap_id.is_some_and(|id| self.hides_id(id))
+    }
+
+    /// What is shown of a list.
+    pub fn shown<T: crate::model::FromServer>(&self, mut items: Vec<T>) -> Vec<T> {
+        items.retain(|item| self.shows(item));
+        items
+    }
+
+    /// A debate's thread as shown: not found if the debate's server is hidden; comments from hidden servers
+    /// hidden.
+    pub fn thread(&self, thread: crate::db::debates::Thread) -> Result<crate::db::debates::Thread> {
+        thread.hide_servers(|id| self.shows_id(id))
     }
 
     /// Reads the policy from the database.

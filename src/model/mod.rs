@@ -21,3 +21,33 @@ pub use outbound::{AnnounceForm, Outbound, Relayed, Unliker};
 pub use poll::{Eligibility, Poll, PollKind, PollOption, Questionnaire};
 pub use proposal::{Proposal, ProposalStatus, StatusChange, SupportCategory};
 pub use username::Username;
+
+/// Something that may have come from another server: its id there, `None` for what was written here. The
+/// federation policy hides what comes from a blocked or silenced server by this id (`Policy::shows`).
+pub trait FromServer {
+    fn remote_id(&self) -> Option<&str>;
+}
+
+impl FromServer for Debate {
+    fn remote_id(&self) -> Option<&str> {
+        self.ap_id.as_deref()
+    }
+}
+
+impl FromServer for Comment {
+    fn remote_id(&self) -> Option<&str> {
+        self.ap_id.as_deref()
+    }
+}
+
+impl FromServer for Poll {
+    fn remote_id(&self) -> Option<&str> {
+        self.ap_id.as_deref()
+    }
+}
+
+impl FromServer for Note {
+    fn remote_id(&self) -> Option<&str> {
+        self.ap_id.as_deref()
+    }
+}

@@ -77,13 +77,12 @@ pub async fn list(v: Visitor, Query(q): Query<ListQuery>) -> Response {
             )))
         })
         .await;
-    let (mut items, themes, commune_path) = match found {
+    let (items, themes, commune_path) = match found {
         Ok(Some(found)) => found,
         Ok(None) => (Vec::new(), Vec::new(), String::new()),
         Err(e) => return v.error(&e),
     };
-    let policy = v.ctx.policy().await;
-    items.retain(|s| policy.shows(s.debate.ap_id.as_deref()));
+    let items = v.ctx.policy().await.shown(items);
     let title = lang.t("proposals-title");
     let body = html! {
         h1 { (title) }

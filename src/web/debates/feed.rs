@@ -116,9 +116,7 @@ pub async fn debate_feed(v: Visitor, Path(id): Path<String>) -> Response {
     let thread = match v
         .ctx
         .db
-        .run(move |conn| {
-            crate::db::debates::thread(conn, id, None)?.hide_servers(|id| policy.shows(id))
-        })
+        .run(move |conn| policy.thread(crate::db::debates::thread(conn, id, None)?))
         .await
     {
         Ok(t) => t,

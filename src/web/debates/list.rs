@@ -87,13 +87,12 @@ pub async fn list(v: Visitor, Query(q): Query<ListQuery>) -> Response {
             )))
         })
         .await;
-    let (mut items, themes, may_open, commune_path) = match found {
+    let (items, themes, may_open, commune_path) = match found {
         Ok(Some(found)) => found,
         Ok(None) => (Vec::new(), Vec::new(), false, None),
         Err(e) => return v.error(&e),
     };
-    let policy = v.ctx.policy().await;
-    items.retain(|s| policy.shows(s.debate.ap_id.as_deref()));
+    let items = v.ctx.policy().await.shown(items);
     let title = lang.t("debates-title");
     let body = html! {
         h1 { (title) }

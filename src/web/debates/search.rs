@@ -32,10 +32,9 @@ pub async fn search(v: Visitor, Query(q): Query<SearchQuery>) -> Response {
         Ok(mut f) => {
             // Nothing from a blocked or silenced server.
             let policy = v.ctx.policy().await;
-            f.debates.retain(|d| policy.shows(d.ap_id.as_deref()));
-            f.comments.retain(|(c, d)| {
-                policy.shows(c.ap_id.as_deref()) && policy.shows(d.ap_id.as_deref())
-            });
+            f.debates = policy.shown(f.debates);
+            f.comments
+                .retain(|(c, d)| policy.shows(c) && policy.shows(d));
             f
         }
         Err(e) => return v.error(&e),

@@ -198,9 +198,7 @@ pub(super) async fn debate_page(
     let loaded = v
         .ctx
         .db
-        .run(move |conn| {
-            crate::db::debates::thread(conn, id, me)?.hide_servers(|id| policy.shows(id))
-        })
+        .run(move |conn| policy.thread(crate::db::debates::thread(conn, id, me)?))
         .await;
     let thread = match loaded {
         Ok(t) => t,

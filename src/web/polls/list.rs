@@ -63,12 +63,11 @@ pub async fn list(v: Visitor, Query(q): Query<ListQuery>) -> Response {
             Ok((items, questionnaires, may_ask))
         })
         .await;
-    let (mut items, questionnaires, may_ask) = match found {
+    let (items, questionnaires, may_ask) = match found {
         Ok(found) => found,
         Err(e) => return v.error(&e),
     };
-    let policy = v.ctx.policy().await;
-    items.retain(|p| policy.shows(p.poll.ap_id.as_deref()));
+    let items = v.ctx.policy().await.shown(items);
     let title = lang.t("polls-title");
     let body = html! {
         h1 { (title) }

@@ -102,7 +102,7 @@ pub async fn show(v: Visitor, Path(raw): Path<String>) -> Response {
         })
         .await;
     let (poll, options, mine, host) = match found {
-        Ok(found) if !v.ctx.policy().await.shows(found.0.ap_id.as_deref()) => {
+        Ok(found) if !v.ctx.policy().await.shows(&found.0) => {
             return v.error(&Error::NotFound(format!("no poll {id}")));
         }
         Ok(found) => found,
