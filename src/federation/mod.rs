@@ -14,8 +14,6 @@ pub mod moderation;
 pub mod nodeinfo;
 pub mod notes;
 pub mod outbound;
-#[cfg(test)]
-mod outbound_snapshots;
 pub mod policy;
 pub mod polls;
 pub mod proposals;

@@ -5,6 +5,8 @@
 //! builders beside its wire shapes and its readers; this module holds what they share.
 
 pub mod audience;
+#[cfg(test)]
+mod snapshots;
 
 use chrono::Utc;
 use url::Url;

@@ -1,193 +1,23 @@
-//! Snapshots of what every outbound kind sends: each civic change that federates is made through `civic`, and
-//! the activity planned from what it recorded (its JSON and its recipients) is compared with a fixture in
-//! `federation-tests/fixtures/outbound/`, ids of random activities, dates and keys normalised. A change to what
-//! Parvis sends shows as a fixture diff; `PARVIS_BLESS=1 cargo test --lib outbound_snapshots` rewrites them.
+//! The scenario behind the outbound snapshots: every change that federates, made through `civic` by a
+//! commune's people and with a remote person and a remote commune, and recorded after each step.
 
 use std::collections::BTreeMap;
 
 use diesel::prelude::*;
-use serde_json::{Value, json};
+use serde_json::Value;
 use url::Url;
 
+use super::{BASE, Recorder};
 use crate::civic;
 use crate::config::Backend;
 use crate::db::{AnyConnection, Database};
 use crate::error::Result;
-use crate::federation::outbound::{Planned, plan};
 use crate::federation::urls::Urls;
 use crate::ids::{ActorId, RemoteActorId};
-use crate::model::schema::outbox_events;
 use crate::model::{
-    Account, AnnounceForm, DebateOpeners, DebateStatus, Eligibility, EventKind, Outbound,
-    OutboxEvent, PollKind, ProposalStatus, Relayed, Role, Stance, Unliker, Visibility,
+    Account, DebateOpeners, DebateStatus, Eligibility, PollKind, ProposalStatus, Role, Stance,
+    Visibility,
 };
-
-const BASE: &str = "https://parvis.example";
-
-/// Plans every event recorded since the last call (in order) and files each under its kind.
-struct Recorder {
-    urls: Urls,
-    seen: BTreeMap<&'static str, Vec<Value>>,
-}
-
-impl Recorder {
-    fn drain(&mut self, conn: &mut AnyConnection) -> Result<()> {
-        let events: Vec<OutboxEvent> = outbox_events::table
-            .filter(outbox_events::expanded.eq(false))
-            .order(outbox_events::id.asc())
-            .select(OutboxEvent::as_select())
-            .load(conn)?;
-        for event in events {
-            let what = event.outbound().map_err(crate::error::Error::internal)?;
-            let planned = snapshot(plan(conn, &self.urls, event.actor_id, &what)?)?;
-            // The same change, as the previous version queued it, is sent the same way after an upgrade.
-            let (kind, subject, target, payload) = legacy(&what, event.actor_id);
-            let read = Outbound::from_legacy(kind, subject, target, &payload)
-                .map_err(crate::error::Error::internal)?;
-            assert_eq!(read, what, "{kind} {payload:?}");
-            let replanned = snapshot(plan(conn, &self.urls, event.actor_id, &read)?)?;
-            assert_eq!(replanned, planned, "{kind} {payload:?}");
-            self.seen
-                .entry(event.kind.as_str())
-                .or_default()
-                .push(planned);
-            diesel::update(outbox_events::table.find(event.id))
-                .set(outbox_events::expanded.eq(true))
-                .execute(conn)?;
-        }
-        Ok(())
-    }
-}
-
-/// An activity as planned, with its recipients, normalised.
-fn snapshot(planned: Option<Planned>) -> Result<Value> {
-    Ok(match planned {
-        None => Value::Null,
-        Some(Planned {
-            activity,
-            listed,
-            note,
-            inboxes,
-        }) => {
-            let mut activity =
-                serde_json::to_value(&activity).map_err(crate::error::Error::internal)?;
-            normalise(&mut activity);
-            let mut inboxes = inboxes;
-            inboxes.sort();
-            json!({
-                "activity": activity,
-                "listed": listed,
-                "carries_post": note.is_some(),
-                "inboxes": inboxes,
-            })
-        }
-    })
-}
-
-/// How the version before typed events wrote `what` (kind, subject, target, payload), as its civic code did.
-fn legacy(what: &Outbound, actor: ActorId) -> (EventKind, i64, Option<RemoteActorId>, String) {
-    let kind = what.kind();
-    let plain = |subject: i64| (kind, subject, None, String::new());
-    match what {
-        Outbound::ActorUpdated => plain(actor.0),
-        Outbound::ActorDeleted { inboxes } => {
-            let lines: Vec<&str> = inboxes.iter().map(|i| i.as_str()).collect();
-            (kind, actor.0, None, lines.join("\n"))
-        }
-        Outbound::DebateAnnounced { debate, form } => {
-            let form = match form {
-                AnnounceForm::Create => "create",
-                AnnounceForm::Page => "page",
-            };
-            (kind, debate.0, None, form.into())
-        }
-        Outbound::CommentRelayed { comment, what } => {
-            let payload = match what {
-                Relayed::Written => String::new(),
-                Relayed::Updated => "update".into(),
-                Relayed::Deleted => "delete".into(),
-                Relayed::Hidden => "hide".into(),
-                Relayed::Liked { like } => format!("like:{like}"),
-                Relayed::Unliked {
-                    by: Unliker::Local { actor, like },
-                } => format!("unlike:{actor}:{like}"),
-                Relayed::Unliked {
-                    by: Unliker::Remote { actor, like },
-                } => format!("unlike:r{actor}:{like}"),
-            };
-            (kind, comment.0, None, payload)
-        }
-        Outbound::CommentLiked { comment, like } | Outbound::CommentUnliked { comment, like } => {
-            (kind, comment.0, None, like.to_string())
-        }
-        Outbound::ProposalSupported { proposal, support }
-        | Outbound::ProposalUnsupported { proposal, support } => {
-            (kind, proposal.0, None, support.to_string())
-        }
-        Outbound::ProposalFollowAccepted {
-            proposal,
-            follower,
-            follow,
-        } => (kind, proposal.0, Some(*follower), follow.to_string()),
-        Outbound::FollowRequested { follow, target }
-        | Outbound::FollowUndone { follow, target } => {
-            (kind, follow.0, Some(*target), String::new())
-        }
-        // The previous version's subject was the local follow row, which nothing read.
-        Outbound::FollowAccepted { follow, follower }
-        | Outbound::FollowRejected { follow, follower } => {
-            (kind, 0, Some(*follower), follow.to_string())
-        }
-        Outbound::AccountBlocked { block, account }
-        | Outbound::AccountUnblocked { block, account } => {
-            (kind, block.0, Some(*account), String::new())
-        }
-        Outbound::ReportForwarded { report, account } => {
-            (kind, report.0, Some(*account), String::new())
-        }
-        Outbound::NotePublished { .. }
-        | Outbound::NoteDeleted { .. }
-        | Outbound::DebatePublished { .. }
-        | Outbound::DebateUpdated { .. }
-        | Outbound::CommentPublished { .. }
-        | Outbound::CommentUpdated { .. }
-        | Outbound::CommentDeleted { .. }
-        | Outbound::ProposalUpdated { .. }
-        | Outbound::ProposalAnswered { .. }
-        | Outbound::PollPublished { .. }
-        | Outbound::PollAnnounced { .. }
-        | Outbound::PollUpdated { .. }
-        | Outbound::PollClosed { .. }
-        | Outbound::PollVoted { .. } => plain(what.subject()),
-    }
-}
-
-/// Replaces what changes from one run to the next (dates, random activity ids, generated keys), and the
-/// JSON-LD context every activity carries (pinned once, in `context.json`).
-fn normalise(value: &mut Value) {
-    if let Some(context) = value.get_mut("@context")
-        && *context == crate::federation::context()
-    {
-        *context = Value::String("<context.json>".into());
-    }
-    match value {
-        Value::String(s) => {
-            if chrono::DateTime::parse_from_rfc3339(s).is_ok() {
-                *s = "<date>".into();
-            } else if s.contains("BEGIN PUBLIC KEY") {
-                *s = "<public key>".into();
-            } else if let Some((head, tail)) = s.split_once("/activities/")
-                && tail.len() == 32
-                && tail.chars().all(|c| c.is_ascii_hexdigit())
-            {
-                *s = format!("{head}/activities/<random>");
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(normalise),
-        Value::Object(map) => map.values_mut().for_each(normalise),
-        _ => {}
-    }
-}
 
 fn remote(conn: &mut AnyConnection, name: &str, kind: &str) -> Result<RemoteActorId> {
     let ap_id = format!("https://remote.example/users/{name}");
@@ -231,7 +61,7 @@ fn date(days: i64) -> chrono::NaiveDateTime {
 }
 
 /// Every outbound kind, made the way people make it.
-async fn record_all() -> Result<BTreeMap<&'static str, Vec<Value>>> {
+pub(super) async fn record_all() -> Result<BTreeMap<&'static str, Vec<Value>>> {
     let dir = tempfile::tempdir().map_err(crate::error::Error::internal)?;
     let path = dir.path().join("parvis.db");
     let db = Database::connect(&format!("sqlite://{}", path.display()), Backend::Sqlite, 2)?;
@@ -659,42 +489,4 @@ fn moderation(
         .ok_or_else(|| crate::error::Error::internal("no block"))?;
     m::unblock(conn, admin, block)?;
     rec.drain(conn)
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn every_outbound_kind_sends_what_its_fixture_says() -> Result<()> {
-    let seen = record_all().await?;
-    let dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("federation-tests/fixtures/outbound");
-    let bless = std::env::var_os("PARVIS_BLESS").is_some();
-    let missing: Vec<_> = EventKind::ALL
-        .iter()
-        .filter(|k| !seen.contains_key(k.as_str()))
-        .collect();
-    assert!(missing.is_empty(), "kinds no scenario makes: {missing:?}");
-    let mut differ = vec![];
-    let mut seen = seen;
-    seen.insert("context", vec![crate::federation::context()]);
-    for (kind, snapshots) in &seen {
-        let file = dir.join(format!("{kind}.json"));
-        let text =
-            serde_json::to_string_pretty(snapshots).map_err(crate::error::Error::internal)? + "\n";
-        std::fs::create_dir_all(&dir).map_err(crate::error::Error::internal)?;
-        if bless {
-            std::fs::write(&file, &text).map_err(crate::error::Error::internal)?;
-            continue;
-        }
-        let expected = std::fs::read_to_string(&file).unwrap_or_default();
-        if expected != text {
-            let got = file.with_extension("got.json");
-            std::fs::write(&got, &text).map_err(crate::error::Error::internal)?;
-            differ.push(format!("{} (now in {})", file.display(), got.display()));
-        }
-    }
-    assert!(
-        differ.is_empty(),
-        "outbound activities changed:\n{}",
-        differ.join("\n")
-    );
-    Ok(())
 }
