@@ -394,7 +394,7 @@ fn announce(conn: &mut AnyConnection, debate: &Debate, id: CommentId, what: Rela
         Some(commune) => outbox::record(
             conn,
             commune,
-            Outbound::CommentRelayed { comment: id, what },
+            Outbound::CommentAnnounced { comment: id, what },
         ),
         None => Ok(()),
     }

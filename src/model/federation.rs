@@ -79,7 +79,8 @@ pub struct Note {
 }
 
 text_enum!(
-    /// What must be told to other servers.
+    /// The kinds of outbox rows written before events were typed (`Outbound::from_legacy` reads them). Frozen:
+    /// a new kind of event is a new `Outbound` variant, whose tag is stored as the row's kind.
     EventKind {
         NotePublished => "note_published",
         NoteDeleted => "note_deleted",
@@ -119,7 +120,8 @@ text_enum!(
 #[diesel(table_name = outbox_events)]
 pub struct OutboxEvent {
     pub id: EventId,
-    pub kind: EventKind,
+    /// `Outbound::kind`: its tag (`note_published`…), the names rows of the previous version carry too.
+    pub kind: String,
     /// The local actor on whose behalf it is sent (and who signs it).
     pub actor_id: ActorId,
     /// The row it is about (`Outbound::subject`).
@@ -142,7 +144,9 @@ impl OutboxEvent {
                 serde_json::from_str(json).map_err(|e| format!("outbox event {}: {e}", self.id))
             }
             None => crate::model::Outbound::from_legacy(
-                self.kind,
+                EventKind::parse(&self.kind).ok_or_else(|| {
+                    format!("outbox event {}: unknown kind {}", self.id, self.kind)
+                })?,
                 self.subject_id,
                 self.target_remote_id,
                 &self.payload,

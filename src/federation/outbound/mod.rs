@@ -188,7 +188,7 @@ pub fn plan(
         Outbound::CommentDeleted { comment } => {
             debates::outbound::comment_deleted(conn, &s, *comment).map(Some)
         }
-        Outbound::CommentRelayed { comment, what } => {
+        Outbound::CommentAnnounced { comment, what } => {
             match debates::relayed(conn, &s, *comment, what)? {
                 Some(object) => s.announce(conn, object).map(Some),
                 None => Ok(None),

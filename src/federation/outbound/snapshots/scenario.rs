@@ -61,7 +61,7 @@ fn date(days: i64) -> chrono::NaiveDateTime {
 }
 
 /// Every outbound kind, made the way people make it.
-pub(super) async fn record_all() -> Result<BTreeMap<&'static str, Vec<Value>>> {
+pub(super) async fn record_all() -> Result<BTreeMap<String, Vec<Value>>> {
     let dir = tempfile::tempdir().map_err(crate::error::Error::internal)?;
     let path = dir.path().join("parvis.db");
     let db = Database::connect(&format!("sqlite://{}", path.display()), Backend::Sqlite, 2)?;
