@@ -17,10 +17,14 @@ use crate::ids::{CommentId, DebateId};
 use crate::model::schema::comments;
 use crate::model::{Comment, Debate, DebateStatus};
 
+mod ancestry;
+mod announce;
 pub mod outbound;
 mod receive;
 mod relay;
 
+pub use ancestry::*;
+pub use announce::*;
 pub use receive::*;
 pub use relay::relayed;
 
