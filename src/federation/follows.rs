@@ -46,22 +46,20 @@ pub fn requested(
     Ok(Some(Planned::unlisted(activity, [target.inbox])))
 }
 
-/// A remote actor's `Follow` of a local one, answered (`Accept` or `Reject`).
+/// A remote actor's `Follow` of `followed` (the sender, or a proposal), answered (`Accept` or `Reject`).
+/// Nothing when the follower is forgotten meanwhile.
 pub fn answered(
     conn: &mut AnyConnection,
     s: &Sender,
     follow: &ApUrl,
     follower: RemoteActorId,
+    followed: Url,
     kind: ApType,
 ) -> Result<Option<Planned>> {
     let Some(follower) = crate::civic::remote::find_remote_actor(conn, follower)? else {
         return Ok(None);
     };
-    let follow = follow_object(
-        follow.url().clone(),
-        stored_url(&follower.ap_id)?,
-        s.url.clone(),
-    );
+    let follow = follow_object(follow.url().clone(), stored_url(&follower.ap_id)?, followed);
     let answer = s.activity(
         kind,
         s.urls.activity(),

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::federation::activities::ApType;
 use crate::federation::activities::{NoteObject, ObjectOut, PUBLIC, PageIn};
 use crate::federation::inbox::require_signed_fetch;
-use crate::federation::outbound::{Planned, Sender, audience, follow_object, stored_url};
+use crate::federation::outbound::{Planned, Sender, audience};
 use crate::federation::urls::Urls;
 use crate::ids::{ApUrl, DebateId, RemoteActorId, StatusChangeId, SupportId};
 use crate::model::schema::{proposal_history, themes};
@@ -260,22 +260,8 @@ pub fn follow_accepted(
     follower: RemoteActorId,
     follow: &ApUrl,
 ) -> Result<Option<Planned>> {
-    let Some(follower) = crate::civic::remote::find_remote_actor(conn, follower)? else {
-        return Ok(None);
-    };
-    let follow = follow_object(
-        follow.url().clone(),
-        stored_url(&follower.ap_id)?,
-        s.urls.debate(id),
-    );
-    let accept = s.activity(
-        ApType::Accept,
-        s.urls.activity(),
-        ObjectOut::Activity(Box::new(follow)),
-        vec![follower.ap_id.clone()],
-        vec![],
-    );
-    Ok(Some(Planned::unlisted(accept, [follower.inbox])))
+    let proposal = s.urls.debate(id);
+    crate::federation::follows::answered(conn, s, follow, follower, proposal, ApType::Accept)
 }
 
 fn integer(value: &Option<Value>) -> i64 {

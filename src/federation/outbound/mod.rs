@@ -225,10 +225,10 @@ pub fn plan(
             follows::requested(conn, &s, *follow, *target, false)
         }
         Outbound::FollowAccepted { follow, follower } => {
-            follows::answered(conn, &s, follow, *follower, ApType::Accept)
+            follows::answered(conn, &s, follow, *follower, s.url.clone(), ApType::Accept)
         }
         Outbound::FollowRejected { follow, follower } => {
-            follows::answered(conn, &s, follow, *follower, ApType::Reject)
+            follows::answered(conn, &s, follow, *follower, s.url.clone(), ApType::Reject)
         }
         Outbound::AccountBlocked { block, account } => {
             moderation::blocked(conn, &s, *block, *account, true)
