@@ -643,3 +643,100 @@ both_backends!(
         assert_eq!(content().await, (String::new(), true));
     }
 );
+
+both_backends!(
+    refused_activities_are_counted_per_server_and_reason,
+    |backend| async move {
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        account(&alpha, "alpha-ville", "marie", Role::Official).await;
+        let mut json = HeaderMap::new();
+        json.insert(
+            "content-type",
+            HeaderValue::from_static("application/activity+json"),
+        );
+        // Twice an unsigned Follow naming a Lemmy user; once a body that is not JSON, signed (badly) with a
+        // key of another server.
+        let follow = json!({
+            "id": "https://lemmy.example/activities/follow/1",
+            "type": "Follow",
+            "actor": "https://lemmy.example/u/bob",
+            "object": alpha.url("/users/marie"),
+        });
+        for _ in 0..2 {
+            let (status, _) = post(
+                &alpha,
+                "/inbox",
+                json.clone(),
+                serde_json::to_vec(&follow).unwrap(),
+            )
+            .await;
+            assert_eq!(status, 401);
+        }
+        let mut signed = json.clone();
+        signed.insert(
+            "signature",
+            HeaderValue::from_static(
+                r#"keyId="https://gts.example/users/carol/main-key",algorithm="hs2019",headers="(request-target) host date",signature="eA==""#,
+            ),
+        );
+        let (status, _) = post(&alpha, "/inbox", signed, b"{not json".to_vec()).await;
+        assert_eq!(status, 400);
+        // Written by the delivery worker; read as the status command shows them.
+        let rows = crate::federation::eventually(
+            "the refusals written",
+            std::time::Duration::from_secs(10),
+            || async {
+                let rows = alpha
+                    .db
+                    .run(|conn| parvis::federation::refusals::recent(conn, 50))
+                    .await
+                    .unwrap();
+                (rows.iter().map(|r| r.count).sum::<i64>() == 3).then_some(rows)
+            },
+        )
+        .await;
+        let mut found: Vec<(String, String, i64)> = rows
+            .iter()
+            .map(|r| (r.domain.clone(), r.reason.clone(), r.count))
+            .collect();
+        found.sort();
+        assert_eq!(
+            found,
+            vec![
+                ("gts.example".into(), "malformed or unknown".into(), 1),
+                ("lemmy.example".into(), "signature".into(), 2),
+            ]
+        );
+        assert!(rows.iter().all(|r| !r.last_message.is_empty()));
+        // What the admin command prints.
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("parvis.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[server]\ndata_dir = {:?}\n[database]\nurl = {:?}\n",
+                alpha.dir.path().display().to_string(),
+                alpha.settings.database.url
+            ),
+        )
+        .unwrap();
+        let cli = <parvis::cli::Cli as clap::Parser>::try_parse_from([
+            "parvis",
+            "admin",
+            "--config",
+            &config.display().to_string(),
+            "federation",
+            "status",
+        ])
+        .unwrap();
+        let mut out = Vec::new();
+        parvis::cli::run(cli, &mut out).await.unwrap();
+        let out = String::from_utf8(out).unwrap();
+        let line = out
+            .lines()
+            .find(|l| l.starts_with("lemmy.example"))
+            .unwrap_or_else(|| panic!("{out}"));
+        assert!(line.contains(" 2  signature  last "), "{line}");
+    }
+);

@@ -127,6 +127,19 @@ both_backends!(old_federation_records_are_pruned, |backend| async move {
                 ))
                 .execute(conn)?;
         }
+        // A refusal that did not recur for 40 days goes; one of yesterday stays.
+        for (domain, age) in [("old.example", 40), ("recent.example", 1)] {
+            use parvis::model::schema::inbox_refusals as r;
+            diesel::insert_into(r::table)
+                .values((
+                    r::domain.eq(domain),
+                    r::reason.eq("signature"),
+                    r::count.eq(3),
+                    r::last_message.eq("no signature"),
+                    r::last_at.eq(now - chrono::Duration::days(age)),
+                ))
+                .execute(conn)?;
+        }
         Ok(())
     })
     .await
@@ -139,6 +152,7 @@ both_backends!(old_federation_records_are_pruned, |backend| async move {
             events: 0,
             failed_deliveries: 0,
             sessions: 0,
+            refusals: 1,
         }
     );
     // The recent id is still remembered: a copy of it has no second effect.

@@ -81,6 +81,7 @@ pub fn context(settings: Settings, db: Database) -> Result<AppContext> {
         http: Arc::new(http),
         instance_signer: Arc::new(instance_signer),
         wake: Arc::new(tokio::sync::Notify::new()),
+        refusals: Arc::default(),
     })
 }
 

@@ -476,6 +476,26 @@ async fn admin(
             if hosts.is_empty() {
                 lines.push("(no remote server contacted yet)".into());
             }
+            let refused = db
+                .run(|conn| crate::federation::refusals::recent(conn, 50))
+                .await?;
+            lines.push(String::new());
+            lines.push(
+                "refused at our inboxes (server as the request names it), newest first:".into(),
+            );
+            for r in &refused {
+                lines.push(format!(
+                    "{:<40} {:>8}  {}  last {}: {}",
+                    r.domain,
+                    r.count,
+                    r.reason,
+                    r.last_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    r.last_message
+                ));
+            }
+            if refused.is_empty() {
+                lines.push("(nothing refused)".into());
+            }
             lines.join("\n")
         }
     };

@@ -26,6 +26,8 @@ pub struct AppContext {
     pub policy: Arc<crate::federation::policy::PolicyCache>,
     /// What bounds the fetches of keys we do not know yet (per sender, at once, after a failure).
     pub key_fetches: Arc<crate::federation::fetch::KeyFetches>,
+    /// Why inbox POSTs were refused, counted until the delivery worker writes them.
+    pub refusals: Arc<crate::federation::refusals::Refusals>,
 }
 
 impl AppContext {

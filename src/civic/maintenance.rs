@@ -5,7 +5,9 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::error::Result;
-use crate::model::schema::{deliveries, outbox_events, received_activities, sessions};
+use crate::model::schema::{
+    deliveries, inbox_refusals, outbox_events, received_activities, sessions,
+};
 
 /// How long an activity id is remembered to refuse a second copy: well beyond the two days for which
 /// servers (Mastodon, Parvis) retry a delivery.
@@ -20,9 +22,11 @@ pub struct Pruned {
     pub events: usize,
     pub failed_deliveries: usize,
     pub sessions: usize,
+    pub refusals: usize,
 }
 
-/// Removes old activity ids, expanded outbox events, given-up deliveries and expired browser sessions.
+/// Removes old activity ids, expanded outbox events, given-up deliveries, expired browser sessions, and the
+/// counts of inbox refusals that did not recur for a month.
 pub fn prune(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<Pruned> {
     let received = diesel::delete(
         received_activities::table
@@ -43,10 +47,14 @@ pub fn prune(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<Pruned> {
     .execute(conn)?;
     let sessions =
         diesel::delete(sessions::table.filter(sessions::expires_at.lt(now))).execute(conn)?;
+    let refusals =
+        diesel::delete(inbox_refusals::table.filter(inbox_refusals::last_at.lt(now - KEEP_DONE)))
+            .execute(conn)?;
     Ok(Pruned {
         received,
         events,
         failed_deliveries,
         sessions,
+        refusals,
     })
 }

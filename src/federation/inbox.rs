@@ -25,7 +25,12 @@ pub async fn shared(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    answer(receive(&ctx, &method, &uri, &headers, &body).await)
+    answer(
+        &ctx,
+        receive(&ctx, &method, &uri, &headers, &body).await,
+        &headers,
+        &body,
+    )
 }
 
 /// `POST /users/{name}/inbox`: the same, for a person that must exist.
@@ -67,17 +72,24 @@ async fn personal(
         .await
         .map(|a| a.is_some());
     match exists {
-        Ok(true) => answer(receive(&ctx, &method, &uri, &headers, &body).await),
+        Ok(true) => answer(
+            &ctx,
+            receive(&ctx, &method, &uri, &headers, &body).await,
+            &headers,
+            &body,
+        ),
         Ok(false) => Error::NotFound("no such inbox".into()).into_response(),
         Err(e) => e.into_response(),
     }
 }
 
-fn answer(result: Result<()>) -> Response {
+/// The answer to an inbox POST; a refusal is logged and counted per sending server (`federation::refusals`).
+fn answer(ctx: &AppContext, result: Result<()>, headers: &HeaderMap, body: &[u8]) -> Response {
     match result {
         Ok(()) => StatusCode::ACCEPTED.into_response(),
         Err(e) => {
-            tracing::debug!(error = %e, "activity refused");
+            ctx.refusals
+                .record(&crate::federation::refusals::Peek::of(headers, body), &e);
             e.into_response()
         }
     }

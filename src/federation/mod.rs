@@ -17,6 +17,7 @@ pub mod outbound;
 pub mod policy;
 pub mod polls;
 pub mod proposals;
+pub mod refusals;
 pub mod signatures;
 pub mod urls;
 pub mod webfinger;

@@ -133,6 +133,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    inbox_refusals (domain, reason) {
+        domain -> Text,
+        reason -> Text,
+        count -> BigInt,
+        last_message -> Text,
+        last_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     outbox_events (id) {
         id -> BigInt,
         kind -> Text,
@@ -202,6 +212,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     follows,
     notes,
     received_activities,
+    inbox_refusals,
     outbox_events,
     outgoing_activities,
     deliveries,

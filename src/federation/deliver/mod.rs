@@ -144,6 +144,17 @@ impl Queue {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "cannot expand outbox events"),
             }
+            if !self.ctx.refusals.is_empty() {
+                let counts = self.ctx.refusals.take();
+                let written = self
+                    .ctx
+                    .db
+                    .transaction(move |conn| crate::federation::refusals::write(conn, counts))
+                    .await;
+                if let Err(e) = written {
+                    tracing::warn!(error = %e, "cannot write the inbox refusals");
+                }
+            }
             if let Err(e) = self.schedule_due().await {
                 tracing::warn!(error = %e, "cannot read the delivery queue");
             }
