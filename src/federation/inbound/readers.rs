@@ -216,6 +216,11 @@ fn lemmy_comments_posts_votes_and_reports() {
         read("lemmy-dislike.json"),
         Inbound::WithoutEffect(ApType::Dislike)
     ));
+    // A downvote, and its withdrawal, change nothing (docs/federation.md says why).
+    assert!(matches!(
+        read("lemmy-undo-dislike.json"),
+        Inbound::UndoIgnored
+    ));
     match read("lemmy-undo-like.json") {
         Inbound::Unlike { like } => {
             assert!(like.starts_with("https://lemmy.example/activities/like/"))
