@@ -239,9 +239,18 @@ async fn actor_response(
     name: String,
 ) -> Result<Response> {
     let lookup = name.clone();
-    let (actor, mandates) = ctx
+    let (actor, mandates, openers) = ctx
         .db
-        .run(move |conn| queries::actor_with_mandates(conn, kind, &lookup))
+        .run(move |conn| {
+            let Some((actor, mandates)) = queries::actor_with_mandates(conn, kind, &lookup)? else {
+                return Ok(None);
+            };
+            let openers = match actor.kind {
+                ActorKind::Commune => Some(crate::civic::debates::openers(conn, actor.id)?),
+                _ => None,
+            };
+            Ok(Some((actor, mandates, openers)))
+        })
         .await?
         .ok_or_else(|| Error::NotFound(format!("no such actor: {name}")))?;
     let today = Utc::now().date_naive();
@@ -252,7 +261,13 @@ async fn actor_response(
     let mut response = match ActorTombstone::of(&ctx.urls, &actor) {
         // Mastodon and others drop an account whose URL answers 410 with a Tombstone.
         Some(tombstone) => (StatusCode::GONE, federation::json(tombstone)).into_response(),
-        None => federation::json(ActorDocument::local(&ctx.urls, &actor, &mandates, today)),
+        None => {
+            let document = ActorDocument::local(&ctx.urls, &actor, &mandates, today);
+            federation::json(match openers {
+                Some(openers) => document.with_openers(openers),
+                None => document,
+            })
+        }
     };
     response
         .headers_mut()

@@ -172,9 +172,30 @@ both_backends!(
             .await;
         assert_eq!(sent["status"], 403, "{sent}");
         assert!(!lea.get("/debates").await.has("Un marché de nuit"));
+        // The Group says so in Lemmy's term, so that Lemmy's client does not offer to post.
+        let (_, group) = alpha
+            .get_json("/communes/ville", "application/activity+json")
+            .await;
+        assert_eq!(group["postingRestrictedToMods"], true, "{group}");
         admin
             .submit("/admin", "/admin/debates", &[("openers", "everyone")])
             .await;
+        // Followers' servers are told of the change.
+        let update = peer
+            .wait_for_inbox(
+                |a| {
+                    a["type"] == "Update"
+                        && a["raw"]["object"]["id"] == commune.as_str()
+                        && a["raw"]["object"]["postingRestrictedToMods"] == false
+                },
+                WAIT,
+            )
+            .await;
+        assert_eq!(update["actor"], commune.as_str());
+        let (_, group) = alpha
+            .get_json("/communes/ville", "application/activity+json")
+            .await;
+        assert_eq!(group["postingRestrictedToMods"], false, "{group}");
         let mut again = create.clone();
         again["id"] = json!(format!("{}/activities/open-2", peer.base));
         let sent = peer

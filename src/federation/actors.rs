@@ -10,7 +10,7 @@ use crate::federation::activities::ApType;
 use crate::federation::activities::{ObjectOut, PUBLIC};
 use crate::federation::outbound::{Planned, Sender, audience};
 use crate::federation::urls::Urls;
-use crate::model::{Actor, ActorKind, Mandate};
+use crate::model::{Actor, ActorKind, DebateOpeners, Mandate};
 
 /// The ActivityStreams actor types we serve, and those other servers use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,6 +177,14 @@ pub struct ActorDocument {
         skip_serializing_if = "Option::is_none"
     )]
     pub attributed_to: Option<Url>,
+    /// A commune that takes debates only from its own people (Lemmy's term): Lemmy's client then does not let a
+    /// remote user post in it, instead of publishing a post Parvis would refuse.
+    #[serde(
+        default,
+        deserialize_with = "deserialize_skip_error",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub posting_restricted_to_mods: Option<bool>,
 }
 
 /// Escapes text for the HTML of a `PropertyValue` value, which Mastodon renders as HTML.
@@ -210,6 +218,7 @@ impl ActorDocument {
             outbox: collections.then(|| urls.outbox(&id)),
             followers: collections.then(|| urls.followers(&id)),
             attributed_to: (actor.kind == ActorKind::Commune).then(|| urls.moderators(&id)),
+            posting_restricted_to_mods: None,
             following: collections.then(|| urls.following(&id)),
             endpoints: Some(Endpoints {
                 shared_inbox: Some(urls.shared_inbox()),
@@ -254,6 +263,14 @@ impl ActorDocument {
         }
     }
 
+    /// A commune's document says who may post in it: whether debates are taken from other servers.
+    pub fn with_openers(mut self, openers: DebateOpeners) -> ActorDocument {
+        if self.kind == ActorType::Group {
+            self.posting_restricted_to_mods = Some(openers != DebateOpeners::Everyone);
+        }
+        self
+    }
+
     /// The shared inbox if the server has one, else the actor's own: one delivery per server where possible.
     pub fn delivery_inbox(&self) -> &Url {
         self.endpoints
@@ -293,7 +310,10 @@ pub fn updated(
     actor: &Actor,
 ) -> crate::error::Result<Planned> {
     let mandates = crate::db::queries::mandates_of(conn, actor.id)?;
-    let document = ActorDocument::local(s.urls, actor, &mandates, Utc::now().date_naive());
+    let mut document = ActorDocument::local(s.urls, actor, &mandates, Utc::now().date_naive());
+    if actor.kind == ActorKind::Commune {
+        document = document.with_openers(crate::civic::debates::openers(conn, actor.id)?);
+    }
     let activity = s.activity(
         ApType::Update,
         s.urls.activity(),
@@ -472,5 +492,21 @@ mod tests {
         let later = ActorDocument::local(&urls, &actor, &[mandate], today.succ_opt().unwrap());
         assert!(later.attachment.is_empty());
         assert_eq!(later.mandates.len(), 1);
+        // A person's document says nothing of who may post; a commune's does, in Lemmy's term.
+        let json =
+            serde_json::to_value(doc.clone().with_openers(DebateOpeners::Officials)).unwrap();
+        assert!(json.get("postingRestrictedToMods").is_none());
+        let mut commune = actor.clone();
+        commune.kind = ActorKind::Commune;
+        let group = ActorDocument::local(&urls, &commune, &[], today);
+        for (openers, restricted) in [
+            (DebateOpeners::Officials, true),
+            (DebateOpeners::Residents, true),
+            (DebateOpeners::Accounts, true),
+            (DebateOpeners::Everyone, false),
+        ] {
+            let json = serde_json::to_value(group.clone().with_openers(openers)).unwrap();
+            assert_eq!(json["postingRestrictedToMods"], restricted, "{openers}");
+        }
     }
 }

@@ -66,7 +66,9 @@ pub fn context() -> Value {
             "eligibility": "parvis:eligibility",
             "otherVotes": { "@id": "parvis:otherVotes", "@type": "xsd:integer" },
             "otherVotersCount": { "@id": "parvis:otherVotersCount", "@type": "xsd:integer" },
-            "resultsHidden": "parvis:resultsHidden"
+            "resultsHidden": "parvis:resultsHidden",
+            "lemmy": "https://join-lemmy.org/ns#",
+            "postingRestrictedToMods": "lemmy:postingRestrictedToMods"
         }
     ])
 }

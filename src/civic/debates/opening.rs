@@ -36,7 +36,8 @@ pub fn set_openers(
     diesel::update(communes::table.find(admin.commune_id))
         .set(communes::debate_openers.eq(openers))
         .execute(conn)?;
-    Ok(())
+    // Its Group says who may post (`postingRestrictedToMods`): followers' servers hear of the change.
+    crate::civic::outbox::record(conn, admin.commune_id, crate::model::Outbound::ActorUpdated)
 }
 
 /// Whether an account may open a debate in its commune under a setting.
