@@ -11,6 +11,7 @@ mod between_servers;
 mod costs;
 mod erasure;
 mod feeds;
+mod group_software;
 mod lifecycle;
 mod openers;
 mod remote_replies;

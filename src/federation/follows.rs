@@ -98,6 +98,12 @@ pub async fn receive_follow(
         .urls
         .parse_actor(&target_url)
         .ok_or_else(|| Error::NotFound(format!("{target_url} is not an actor here")))?;
+    // A commune relays to its followers' servers in the form each takes: learn what this one runs.
+    if target_kind == crate::model::ActorKind::Commune
+        && let Ok(follower) = Url::parse(&signer.ap_id)
+    {
+        crate::federation::nodeinfo::learn_software(ctx, &follower);
+    }
     ctx.db
         .transaction(move |conn| {
             if !received::first_time(conn, &activity_id)? {

@@ -112,3 +112,92 @@ pub async fn nodeinfo(State(ctx): State<AppContext>) -> Result<Response> {
     )
         .into_response())
 }
+
+/// Another server's NodeInfo (2.0 or 2.1), found through its `/.well-known/nodeinfo` on its own origin.
+pub async fn of_server(ctx: &AppContext, origin: &url::Url) -> Result<serde_json::Value> {
+    use crate::error::Error;
+    let discovery = origin
+        .join("/.well-known/nodeinfo")
+        .map_err(|e| Error::BadRequest(e.to_string()))?;
+    let links: serde_json::Value =
+        crate::federation::fetch::get(ctx, &discovery, "application/json").await?;
+    let href = links["links"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|l| {
+            l["rel"]
+                .as_str()
+                .is_some_and(|r| r.contains("nodeinfo.diaspora.software/ns/schema/2"))
+        })
+        .filter_map(|l| l["href"].as_str())
+        .filter_map(|h| url::Url::parse(h).ok())
+        .find(|h| h.origin() == origin.origin())
+        .ok_or_else(|| Error::BadGateway(format!("{origin} has no NodeInfo on its own server")))?;
+    crate::federation::fetch::get(ctx, &href, "application/json").await
+}
+
+/// Learns, once, what software the server of `actor` runs (NodeInfo's `software.name`, lowercase): a commune
+/// relays to FEP-1b12 group software in the form it takes. Runs in the background; a server that does not
+/// answer is asked again at its next follow.
+pub fn learn_software(ctx: &AppContext, actor: &url::Url) {
+    let domain = crate::federation::domain_of(actor);
+    let mut origin = actor.clone();
+    origin.set_path("/");
+    origin.set_query(None);
+    origin.set_fragment(None);
+    let ctx = ctx.clone();
+    tokio::spawn(async move {
+        let known_domain = domain.clone();
+        let known = ctx
+            .db
+            .run(move |conn| {
+                use crate::model::schema::remote_hosts;
+                use diesel::prelude::*;
+                Ok(remote_hosts::table
+                    .find(&known_domain)
+                    .select(remote_hosts::software)
+                    .first::<Option<String>>(conn)
+                    .optional()?
+                    .flatten()
+                    .is_some())
+            })
+            .await;
+        if !matches!(known, Ok(false)) {
+            return;
+        }
+        let software = match of_server(&ctx, &origin).await {
+            Ok(info) => info["software"]["name"]
+                .as_str()
+                .map(|n| n.trim().to_lowercase().chars().take(64).collect::<String>())
+                .filter(|n| !n.is_empty()),
+            Err(e) => {
+                tracing::info!(server = %domain, error = %e, "cannot read the server's NodeInfo");
+                None
+            }
+        };
+        let Some(software) = software else {
+            return;
+        };
+        let stored = ctx
+            .db
+            .run(move |conn| {
+                use crate::model::schema::remote_hosts;
+                use diesel::prelude::*;
+                crate::on_each_backend!(conn, |c| diesel::insert_into(remote_hosts::table)
+                    .values((
+                        remote_hosts::domain.eq(&domain),
+                        remote_hosts::software.eq(&software),
+                    ))
+                    .on_conflict(remote_hosts::domain)
+                    .do_update()
+                    .set(remote_hosts::software.eq(&software))
+                    .execute(c))?;
+                Ok(())
+            })
+            .await;
+        if let Err(e) = stored {
+            tracing::warn!(error = %e, "cannot store a server's software");
+        }
+    });
+}

@@ -96,6 +96,7 @@ pub fn published(conn: &mut AnyConnection, s: &Sender, id: NoteId) -> Result<Pla
         listed: public,
         note: Some(note.id),
         inboxes,
+        for_groups: crate::federation::outbound::ForGroups::Same,
     })
 }
 

@@ -246,26 +246,7 @@ fn partner_origin(raw: &str) -> Result<(url::Url, String)> {
 /// The communes a Parvis server lists in its NodeInfo (`metadata.communes[].id`).
 async fn communes_of(ctx: &crate::context::AppContext, origin: &url::Url) -> Result<Vec<url::Url>> {
     use crate::error::Error;
-    let discovery = origin
-        .join("/.well-known/nodeinfo")
-        .map_err(|e| Error::BadRequest(e.to_string()))?;
-    let links: serde_json::Value =
-        crate::federation::fetch::get(ctx, &discovery, "application/json").await?;
-    let href = links["links"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|l| {
-            l["rel"]
-                .as_str()
-                .is_some_and(|r| r.contains("nodeinfo.diaspora.software/ns/schema/2"))
-        })
-        .filter_map(|l| l["href"].as_str())
-        .filter_map(|h| url::Url::parse(h).ok())
-        .find(|h| h.origin() == origin.origin())
-        .ok_or_else(|| Error::BadGateway(format!("{origin} has no NodeInfo on its own server")))?;
-    let info: serde_json::Value =
-        crate::federation::fetch::get(ctx, &href, "application/json").await?;
+    let info = crate::federation::nodeinfo::of_server(ctx, origin).await?;
     let communes: Vec<url::Url> = info["metadata"]["communes"]
         .as_array()
         .into_iter()

@@ -213,7 +213,10 @@ pub fn published(conn: &mut AnyConnection, s: &Sender, id: PollId) -> Result<Pla
 pub fn announced(conn: &mut AnyConnection, s: &Sender, id: PollId) -> Result<Planned> {
     let poll = polls::poll(conn, id)?;
     let question = question_object(conn, s.urls, &poll)?;
-    s.announce(conn, ObjectOut::Question(Box::new(question)))
+    let mut planned = s.announce(conn, ObjectOut::Question(Box::new(question)))?;
+    // Group software takes no Announce of an object; it reads the poll from its author's Create.
+    planned.for_groups = crate::federation::outbound::ForGroups::Nothing;
+    Ok(planned)
 }
 
 /// New tallies (coalesced: one update for a burst of votes), or the final ones at the closing: the author's

@@ -191,6 +191,7 @@ diesel::table! {
         unreachable -> Bool,
         delivered -> BigInt,
         last_success_at -> Nullable<Timestamp>,
+        software -> Nullable<Text>,
     }
 }
 

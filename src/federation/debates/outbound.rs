@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use crate::db::AnyConnection;
 use crate::error::Result;
 use crate::federation::activities::{ActivityOut, ApType, ObjectOut, PUBLIC};
-use crate::federation::outbound::{Planned, Sender, audience, stored_url};
+use crate::federation::outbound::{ForGroups, Planned, Sender, audience, stored_url};
 use crate::ids::{CommentId, DebateId, LikeId};
 use crate::model::schema::comments;
 use crate::model::{AnnounceForm, Comment};
@@ -41,8 +41,15 @@ pub fn announced(
     form: AnnounceForm,
 ) -> Result<Planned> {
     let debate = crate::civic::debates::debate(conn, id)?;
+    // Group software takes only the Announce of the Create (and cannot take a link to another server's Page).
+    let for_groups = |mut planned: Planned| {
+        planned.for_groups = ForGroups::Nothing;
+        planned
+    };
     if let Some(remote) = &debate.ap_id {
-        return s.announce(conn, ObjectOut::Link(stored_url(remote)?));
+        return s
+            .announce(conn, ObjectOut::Link(stored_url(remote)?))
+            .map(for_groups);
     }
     let page = page_object(conn, s.urls, &debate)?;
     let object = match form {
@@ -61,7 +68,11 @@ pub fn announced(
                 content: None,
             }))
         }
-        AnnounceForm::Page => ObjectOut::Page(Box::new(page)),
+        AnnounceForm::Page => {
+            return s
+                .announce(conn, ObjectOut::Page(Box::new(page)))
+                .map(for_groups);
+        }
     };
     s.announce(conn, object)
 }

@@ -8,7 +8,7 @@ use url::Url;
 use crate::db::{AnyConnection, queries};
 use crate::error::{Error, Result};
 use crate::federation::activities::{ActivityOut, ApType, ObjectOut, PUBLIC};
-use crate::federation::outbound::Sender;
+use crate::federation::outbound::{ForGroups, Sender};
 use crate::federation::urls::Urls;
 use crate::ids::{ActorId, CommentId, LikeId, RemoteActorId};
 use crate::model::schema::{comment_likes, comments};
@@ -16,14 +16,14 @@ use crate::model::{Comment, Relayed, Unliker};
 
 use super::{comment_note, comment_url};
 
-/// The object the commune announces; `None` when there is nothing left to announce (an agree withdrawn
-/// before it was relayed).
+/// The object the commune announces, and what group software gets instead; `None` when there is nothing left
+/// to announce (an agree withdrawn before it was relayed).
 pub fn relayed(
     conn: &mut AnyConnection,
     s: &Sender,
     id: CommentId,
     what: &Relayed,
-) -> Result<Option<ObjectOut>> {
+) -> Result<Option<(ObjectOut, ForGroups)>> {
     let urls = s.urls;
     let comment: Comment = comments::table
         .find(id)
@@ -50,67 +50,88 @@ pub fn relayed(
             content: None,
         }))
     };
-    Ok(Some(match what {
-        Relayed::Written if comment.author_id.is_some() => {
-            ObjectOut::Note(Box::new(comment_note(conn, urls, &comment)?))
-        }
-        Relayed::Written => ObjectOut::Link(url),
-        Relayed::Updated if comment.author_id.is_some() && comment.visible() => {
-            let author = author_url(conn)?;
-            let note = comment_note(conn, urls, &comment)?;
-            inner(
-                ApType::Update,
-                author,
-                ObjectOut::Note(Box::new(note)),
-                urls.activity(),
-            )
-        }
-        // Followers fetch the new version from its server.
-        Relayed::Updated => ObjectOut::Link(url),
-        Relayed::Deleted => {
-            let author = author_url(conn)?;
-            inner(
+    // A link to another server's comment has no form group software takes (it relays it from there).
+    let link = |url: Url| Ok(Some((ObjectOut::Link(url), ForGroups::Nothing)));
+    Ok(Some((
+        match what {
+            // Mastodon shows a boost of the Note; group software reads the author's Create of it.
+            Relayed::Written if comment.author_id.is_some() => {
+                let note = comment_note(conn, urls, &comment)?;
+                let create = ActivityOut {
+                    context: None,
+                    id: urls.activity(),
+                    kind: ApType::Create,
+                    actor: author_url(conn)?,
+                    to: note.to.clone(),
+                    cc: note.cc.clone(),
+                    published: note.published,
+                    object: ObjectOut::Note(Box::new(note.clone())),
+                    content: None,
+                };
+                return Ok(Some((
+                    ObjectOut::Note(Box::new(note)),
+                    ForGroups::Instead(Box::new(s.announce_activity(create))),
+                )));
+            }
+            Relayed::Written => return link(url),
+            Relayed::Updated if comment.author_id.is_some() && comment.visible() => {
+                let author = author_url(conn)?;
+                let note = comment_note(conn, urls, &comment)?;
+                inner(
+                    ApType::Update,
+                    author,
+                    ObjectOut::Note(Box::new(note)),
+                    urls.activity(),
+                )
+            }
+            // Followers fetch the new version from its server.
+            Relayed::Updated => return link(url),
+            Relayed::Deleted => {
+                let author = author_url(conn)?;
+                inner(
+                    ApType::Delete,
+                    author,
+                    ObjectOut::Link(url),
+                    urls.activity(),
+                )
+            }
+            Relayed::Hidden => inner(
                 ApType::Delete,
-                author,
+                s.url.clone(),
                 ObjectOut::Link(url),
                 urls.activity(),
-            )
-        }
-        Relayed::Hidden => inner(
-            ApType::Delete,
-            s.url.clone(),
-            ObjectOut::Link(url),
-            urls.activity(),
-        ),
-        Relayed::Liked { like } => {
-            let row: Option<LikeRow> = comment_likes::table
-                .find(like.0)
-                .select((
-                    comment_likes::author_id,
-                    comment_likes::remote_author_id,
-                    comment_likes::ap_id,
-                ))
-                .first(conn)
-                .optional()?;
-            let Some(row) = row else {
-                return Ok(None);
-            };
-            let (actor, id) = like_actor_and_id(conn, urls, row, *like)?;
-            inner(ApType::Like, actor, ObjectOut::Link(url), id)
-        }
-        Relayed::Unliked { by } => {
-            let (actor, like_id) = match by {
-                Unliker::Remote { actor, like } => {
-                    (remote_actor(conn, *actor)?, like.url().clone())
-                }
-                Unliker::Local { actor, like } => {
-                    (local_actor(conn, urls, *actor)?, urls.like(like.0))
-                }
-            };
-            let like = inner(ApType::Like, actor.clone(), ObjectOut::Link(url), like_id);
-            inner(ApType::Undo, actor, like, urls.activity())
-        }
-    }))
+            ),
+            Relayed::Liked { like } => {
+                let row: Option<LikeRow> = comment_likes::table
+                    .find(like.0)
+                    .select((
+                        comment_likes::author_id,
+                        comment_likes::remote_author_id,
+                        comment_likes::ap_id,
+                    ))
+                    .first(conn)
+                    .optional()?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                let (actor, id) = like_actor_and_id(conn, urls, row, *like)?;
+                inner(ApType::Like, actor, ObjectOut::Link(url), id)
+            }
+            Relayed::Unliked { by } => {
+                let (actor, like_id) = match by {
+                    Unliker::Remote { actor, like } => {
+                        (remote_actor(conn, *actor)?, like.url().clone())
+                    }
+                    Unliker::Local { actor, like } => {
+                        (local_actor(conn, urls, *actor)?, urls.like(like.0))
+                    }
+                };
+                let like = inner(ApType::Like, actor.clone(), ObjectOut::Link(url), like_id);
+                inner(ApType::Undo, actor, like, urls.activity())
+            }
+        },
+        ForGroups::Same,
+    )))
 }
 
 fn local_actor(conn: &mut AnyConnection, urls: &Urls, id: ActorId) -> Result<Url> {

@@ -12,8 +12,10 @@ use super::outcome::UNREACHABLE_RETRY;
 use crate::civic::now;
 use crate::db::AnyConnection;
 use crate::error::{Error, Result};
+use crate::federation::activities::ActivityOut;
 use crate::federation::domain_of;
-use crate::ids::OutgoingId;
+use crate::federation::outbound::ForGroups;
+use crate::ids::{ActorId, NoteId, OutgoingId};
 use crate::model::OutboxEvent;
 use crate::model::schema::{
     delivered_servers, deliveries, outbox_events, outgoing_activities, remote_actors, remote_hosts,
@@ -82,33 +84,9 @@ impl Queue {
                     listed,
                     note,
                     inboxes,
+                    for_groups,
                 }) = planned
                 {
-                    // A commune kept for its residents addresses nothing to the public (its outbox is read by
-                    // members only).
-                    let mut value = serde_json::to_value(&activity).map_err(Error::internal)?;
-                    if policy.private {
-                        crate::federation::activities::without_public(&mut value);
-                    }
-                    let body = serde_json::to_string(&value).map_err(Error::internal)?;
-                    let outgoing: OutgoingId = diesel::insert_into(outgoing_activities::table)
-                        .values((
-                            outgoing_activities::ap_id.eq(activity.id.as_str()),
-                            outgoing_activities::signer_id.eq(event.actor_id),
-                            outgoing_activities::body.eq(&body),
-                            outgoing_activities::public.eq(listed),
-                            outgoing_activities::note_id.eq(note),
-                            outgoing_activities::created_at.eq(now()),
-                        ))
-                        .returning(outgoing_activities::id)
-                        .get_result(conn)?;
-                    let unreachable: HashSet<String> = remote_hosts::table
-                        .filter(remote_hosts::unreachable.eq(true))
-                        .select(remote_hosts::domain)
-                        .load::<String>(conn)?
-                        .into_iter()
-                        .collect();
-                    let now = now();
                     // One delivery per inbox, however many of the people concerned share it (a duplicate
                     // would break the unique index and hold the queue).
                     let inboxes: BTreeSet<Url> = inboxes
@@ -122,50 +100,25 @@ impl Queue {
                         .into_iter()
                         .filter(|url| !policy.refuses(url) && !untrusted.contains(url.as_str()))
                         .collect();
-                    let rows: Vec<_> = kept
-                        .iter()
-                        .map(|url| {
-                            let domain = domain_of(url);
-                            let at = if unreachable.contains(&domain) {
-                                now + unreachable_delay
-                            } else {
-                                now
-                            };
-                            (
-                                deliveries::activity_id.eq(outgoing),
-                                deliveries::inbox.eq(url.to_string()),
-                                deliveries::domain.eq(domain),
-                                deliveries::state.eq("queued"),
-                                deliveries::next_attempt_at.eq(at),
-                                deliveries::created_at.eq(now),
-                            )
-                        })
-                        .collect();
-                    // Where this actor's Delete must go if its account is erased (delivery rows do not last).
-                    let servers: Vec<_> = kept
-                        .iter()
-                        .map(|url| {
-                            (
-                                delivered_servers::actor_id.eq(event.actor_id),
-                                delivered_servers::inbox.eq(url.to_string()),
-                            )
-                        })
-                        .collect();
-                    // Multi-row inserts are written per backend (the multi-backend connection has none).
-                    for chunk in rows.chunks(500) {
-                        crate::on_each_backend!(&mut *conn, |c| diesel::insert_into(
-                            deliveries::table
-                        )
-                        .values(chunk.to_vec())
-                        .execute(c))?;
-                    }
-                    for chunk in servers.chunks(500) {
-                        crate::on_each_backend!(&mut *conn, |c| diesel::insert_into(
-                            delivered_servers::table
-                        )
-                        .values(chunk.to_vec())
-                        .on_conflict_do_nothing()
-                        .execute(c))?;
+                    let (groups, others): (Vec<Url>, Vec<Url>) = match &for_groups {
+                        ForGroups::Same => (vec![], kept),
+                        ForGroups::Instead(_) | ForGroups::Nothing => {
+                            let group_hosts = group_software_hosts(conn)?;
+                            kept.into_iter()
+                                .partition(|url| group_hosts.contains(&domain_of(url)))
+                        }
+                    };
+                    let sender = event.actor_id;
+                    let written = Written {
+                        sender,
+                        private: policy.private,
+                        unreachable_delay,
+                    };
+                    written.activity(conn, &activity, listed, note, &others)?;
+                    if let ForGroups::Instead(instead) = &for_groups
+                        && !groups.is_empty()
+                    {
+                        written.activity(conn, instead, false, None, &groups)?;
                     }
                 }
                 diesel::update(outbox_events::table.find(event.id))
@@ -174,6 +127,110 @@ impl Queue {
                 Ok(())
             })
             .await
+    }
+}
+
+/// The software that takes a commune's relays only as `Announce` of an activity (FEP-1b12 group software), by
+/// the NodeInfo `software.name` it gives.
+pub const GROUP_SOFTWARE: &[&str] = &["lemmy", "mbin", "kbin", "piefed", "lotide"];
+
+/// The hosts known to run group software.
+fn group_software_hosts(conn: &mut AnyConnection) -> Result<HashSet<String>> {
+    Ok(remote_hosts::table
+        .filter(remote_hosts::software.eq_any(GROUP_SOFTWARE))
+        .select(remote_hosts::domain)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// How an event's activities are written: by whom, whether the public is left out, when unreachable servers
+/// are tried.
+struct Written {
+    sender: ActorId,
+    private: bool,
+    unreachable_delay: chrono::Duration,
+}
+
+impl Written {
+    /// One activity and its deliveries to `inboxes`.
+    fn activity(
+        &self,
+        conn: &mut AnyConnection,
+        activity: &ActivityOut,
+        listed: bool,
+        note: Option<NoteId>,
+        inboxes: &[Url],
+    ) -> Result<()> {
+        // A commune kept for its residents addresses nothing to the public (its outbox is read by members
+        // only).
+        let mut value = serde_json::to_value(activity).map_err(Error::internal)?;
+        if self.private {
+            crate::federation::activities::without_public(&mut value);
+        }
+        let body = serde_json::to_string(&value).map_err(Error::internal)?;
+        let outgoing: OutgoingId = diesel::insert_into(outgoing_activities::table)
+            .values((
+                outgoing_activities::ap_id.eq(activity.id.as_str()),
+                outgoing_activities::signer_id.eq(self.sender),
+                outgoing_activities::body.eq(&body),
+                outgoing_activities::public.eq(listed),
+                outgoing_activities::note_id.eq(note),
+                outgoing_activities::created_at.eq(now()),
+            ))
+            .returning(outgoing_activities::id)
+            .get_result(conn)?;
+        let unreachable: HashSet<String> = remote_hosts::table
+            .filter(remote_hosts::unreachable.eq(true))
+            .select(remote_hosts::domain)
+            .load::<String>(conn)?
+            .into_iter()
+            .collect();
+        let now = now();
+        let rows: Vec<_> = inboxes
+            .iter()
+            .map(|url| {
+                let domain = domain_of(url);
+                let at = if unreachable.contains(&domain) {
+                    now + self.unreachable_delay
+                } else {
+                    now
+                };
+                (
+                    deliveries::activity_id.eq(outgoing),
+                    deliveries::inbox.eq(url.to_string()),
+                    deliveries::domain.eq(domain),
+                    deliveries::state.eq("queued"),
+                    deliveries::next_attempt_at.eq(at),
+                    deliveries::created_at.eq(now),
+                )
+            })
+            .collect();
+        // Where this actor's Delete must go if its account is erased (delivery rows do not last).
+        let servers: Vec<_> = inboxes
+            .iter()
+            .map(|url| {
+                (
+                    delivered_servers::actor_id.eq(self.sender),
+                    delivered_servers::inbox.eq(url.to_string()),
+                )
+            })
+            .collect();
+        // Multi-row inserts are written per backend (the multi-backend connection has none).
+        for chunk in rows.chunks(500) {
+            crate::on_each_backend!(&mut *conn, |c| diesel::insert_into(deliveries::table)
+                .values(chunk.to_vec())
+                .execute(c))?;
+        }
+        for chunk in servers.chunks(500) {
+            crate::on_each_backend!(&mut *conn, |c| diesel::insert_into(
+                delivered_servers::table
+            )
+            .values(chunk.to_vec())
+            .on_conflict_do_nothing()
+            .execute(c))?;
+        }
+        Ok(())
     }
 }
 

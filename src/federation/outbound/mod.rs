@@ -26,6 +26,20 @@ pub struct Planned {
     pub listed: bool,
     pub note: Option<NoteId>,
     pub inboxes: Vec<String>,
+    /// What servers running FEP-1b12 group software (Lemmy, Mbin, PieFed…) get instead.
+    pub for_groups: ForGroups,
+}
+
+/// What FEP-1b12 group software takes of a commune's relay: it answers `400` to an `Announce` of an object
+/// (Mastodon's boost form) and reads only `Announce` of an activity.
+#[derive(Debug)]
+pub enum ForGroups {
+    /// The same activity as everyone.
+    Same,
+    /// Another activity (the `Announce(Create(Note))` of a comment announced to others as a `Note`).
+    Instead(Box<ActivityOut>),
+    /// Nothing: they get this relay in its other form, or cannot take it.
+    Nothing,
 }
 
 impl Planned {
@@ -36,6 +50,7 @@ impl Planned {
             listed: false,
             note: None,
             inboxes: inboxes.into_iter().collect(),
+            for_groups: ForGroups::Same,
         }
     }
 
@@ -110,12 +125,23 @@ impl Sender<'_> {
         if on { like } else { self.undo(like, to) }
     }
 
+    /// The commune's `Announce` of an activity, addressed as its relays are.
+    pub fn announce_activity(&self, inner: ActivityOut) -> ActivityOut {
+        self.activity(
+            ApType::Announce,
+            self.urls.activity(),
+            ObjectOut::Activity(Box::new(inner)),
+            vec![PUBLIC.to_string()],
+            vec![self.followers()],
+        )
+    }
+
     /// The sender's followers collection.
     pub fn followers(&self) -> String {
         self.urls.followers(&self.url).to_string()
     }
 
-    /// The commune relays something to its followers (FEP-1b12).
+    /// The commune relays something to its followers (FEP-1b12); what group software gets is `for_groups`.
     pub fn announce(&self, conn: &mut AnyConnection, object: ObjectOut) -> Result<Planned> {
         let activity = self.activity(
             ApType::Announce,
@@ -190,7 +216,11 @@ pub fn plan(
         }
         Outbound::CommentAnnounced { comment, what } => {
             match debates::relayed(conn, &s, *comment, what)? {
-                Some(object) => s.announce(conn, object).map(Some),
+                Some((object, for_groups)) => {
+                    let mut planned = s.announce(conn, object)?;
+                    planned.for_groups = for_groups;
+                    Ok(Some(planned))
+                }
                 None => Ok(None),
             }
         }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::db::AnyConnection;
 use crate::error::Result;
-use crate::federation::outbound::{Planned, plan};
+use crate::federation::outbound::{ForGroups, Planned, plan};
 use crate::federation::urls::Urls;
 use crate::ids::{ActorId, RemoteActorId};
 use crate::model::schema::outbox_events;
@@ -64,18 +64,31 @@ fn snapshot(planned: Option<Planned>) -> Result<Value> {
             listed,
             note,
             inboxes,
+            for_groups,
         }) => {
             let mut activity =
                 serde_json::to_value(&activity).map_err(crate::error::Error::internal)?;
             normalise(&mut activity);
             let mut inboxes = inboxes;
             inboxes.sort();
-            json!({
+            let mut snapshot = json!({
                 "activity": activity,
                 "listed": listed,
                 "carries_post": note.is_some(),
                 "inboxes": inboxes,
-            })
+            });
+            // What FEP-1b12 group software gets, when it is not the same.
+            match for_groups {
+                ForGroups::Same => {}
+                ForGroups::Nothing => snapshot["for_group_software"] = Value::Null,
+                ForGroups::Instead(instead) => {
+                    let mut instead =
+                        serde_json::to_value(&instead).map_err(crate::error::Error::internal)?;
+                    normalise(&mut instead);
+                    snapshot["for_group_software"] = instead;
+                }
+            }
+            snapshot
         }
     })
 }

@@ -1,0 +1,1 @@
+ALTER TABLE remote_hosts DROP COLUMN software;
