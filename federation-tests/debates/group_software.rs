@@ -97,7 +97,8 @@ both_backends!(
             .iter()
             .filter(|a| a["type"] == "Announce")
             .collect();
-        let objects: Vec<String> = announces
+        // In any order: deliveries run concurrently.
+        let mut objects: Vec<String> = announces
             .iter()
             .map(|a| {
                 let object = &a["raw"]["object"];
@@ -108,6 +109,81 @@ both_backends!(
                 )
             })
             .collect();
-        assert_eq!(objects, vec!["Create(Page)", "Create(Note)"], "{inbox:#}");
+        objects.sort();
+        assert_eq!(objects, vec!["Create(Note)", "Create(Page)"], "{inbox:#}");
+    }
+);
+
+both_backends!(
+    a_followers_software_is_learned_from_its_nodeinfo,
+    |backend| async move {
+        use crate::support::hostile::{EVIL, EVIL_IP, Hostile, keys, post_signed, reach};
+        use diesel::prelude::*;
+        use parvis::model::schema::remote_hosts;
+        use serde_json::json;
+        use std::time::Duration;
+
+        let alpha = crate::support::TestInstance::start_with(backend, reach).await;
+        crate::federation::account(&alpha, "belleville", "marie", parvis::model::Role::Official)
+            .await;
+        let lemmy = Hostile::start(EVIL, EVIL_IP).await;
+        lemmy.plant(
+            "/.well-known/nodeinfo",
+            "application/json",
+            &json!({"links": [{
+                "rel": "http://nodeinfo.diaspora.software/ns/schema/2.0",
+                "href": lemmy.url("/nodeinfo/2.0"),
+            }]}),
+        );
+        lemmy.plant(
+            "/nodeinfo/2.0",
+            "application/json",
+            &json!({"version": "2.0", "software": {"name": "Lemmy", "version": "0.19.9"},
+                    "protocols": ["activitypub"], "openRegistrations": true}),
+        );
+        let bob = lemmy.serve_actor("bob", &keys()[0]);
+        let follow = json!({
+            "id": lemmy.url("/activities/follow/1"),
+            "type": "Follow",
+            "actor": bob,
+            "object": alpha.url("/communes/belleville"),
+        });
+        let (status, body) = post_signed(
+            &lemmy.client(),
+            &alpha.url("/inbox"),
+            &follow,
+            &format!("{bob}#main-key"),
+            &keys()[0].signing(),
+        )
+        .await;
+        assert_eq!(status, 202, "{body}");
+        let domain = parvis::federation::domain_of(&url::Url::parse(&bob).unwrap());
+        let software = crate::federation::eventually(
+            "the follower's software learned",
+            Duration::from_secs(10),
+            || {
+                let domain = domain.clone();
+                let db = alpha.db.clone();
+                async move {
+                    db.run(move |conn| {
+                        Ok(remote_hosts::table
+                            .find(&domain)
+                            .select(remote_hosts::software)
+                            .first::<Option<String>>(conn)
+                            .optional()?
+                            .flatten())
+                    })
+                    .await
+                    .unwrap()
+                }
+            },
+        )
+        .await;
+        assert_eq!(software, "lemmy");
+        assert!(
+            lemmy.gets().contains(&"/nodeinfo/2.0".to_string()),
+            "{:?}",
+            lemmy.gets()
+        );
     }
 );
