@@ -55,10 +55,12 @@ fn record_at(
     what: &Outbound,
     not_before: Option<chrono::NaiveDateTime>,
 ) -> Result<()> {
-    let json = serde_json::to_string(what).map_err(Error::internal)?;
+    // Serialized once: the stored value and its tag (the row's kind).
+    let value = serde_json::to_value(what).map_err(Error::internal)?;
+    let json = value.to_string();
     diesel::insert_into(outbox_events::table)
         .values((
-            outbox_events::kind.eq(what.kind()),
+            outbox_events::kind.eq(Outbound::tag_of(&value)),
             outbox_events::actor_id.eq(actor),
             outbox_events::subject_id.eq(what.subject()),
             outbox_events::payload.eq(""),

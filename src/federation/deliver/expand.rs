@@ -103,7 +103,7 @@ impl Queue {
                     let (groups, others): (Vec<Url>, Vec<Url>) = match &for_groups {
                         ForGroups::Same => (vec![], kept),
                         ForGroups::Instead(_) | ForGroups::Nothing => {
-                            let group_hosts = group_software_hosts(conn)?;
+                            let group_hosts = group_software_hosts(conn, &kept)?;
                             kept.into_iter()
                                 .partition(|url| group_hosts.contains(&domain_of(url)))
                         }
@@ -134,9 +134,11 @@ impl Queue {
 /// the NodeInfo `software.name` it gives.
 pub const GROUP_SOFTWARE: &[&str] = &["lemmy", "mbin", "kbin", "piefed", "lotide"];
 
-/// The hosts known to run group software.
-fn group_software_hosts(conn: &mut AnyConnection) -> Result<HashSet<String>> {
+/// Which of the hosts of `inboxes` are known to run group software.
+fn group_software_hosts(conn: &mut AnyConnection, inboxes: &[Url]) -> Result<HashSet<String>> {
+    let domains: BTreeSet<String> = inboxes.iter().map(domain_of).collect();
     Ok(remote_hosts::table
+        .filter(remote_hosts::domain.eq_any(&domains))
         .filter(remote_hosts::software.eq_any(GROUP_SOFTWARE))
         .select(remote_hosts::domain)
         .load::<String>(conn)?

@@ -14,9 +14,8 @@ use crate::db::AnyConnection;
 use crate::error::Result;
 use crate::federation::outbound::{ForGroups, Planned, plan};
 use crate::federation::urls::Urls;
-use crate::ids::{ActorId, RemoteActorId};
 use crate::model::schema::outbox_events;
-use crate::model::{AnnounceForm, EventKind, Outbound, OutboxEvent, Relayed, Unliker};
+use crate::model::{EventKind, Outbound, OutboxEvent};
 
 const BASE: &str = "https://parvis.example";
 
@@ -37,7 +36,7 @@ impl Recorder {
             let what = event.outbound().map_err(crate::error::Error::internal)?;
             let planned = snapshot(plan(conn, &self.urls, event.actor_id, &what)?)?;
             // The same change, as the previous version queued it, is sent the same way after an upgrade.
-            let (kind, subject, target, payload) = legacy(&what, event.actor_id);
+            let (kind, subject, target, payload) = what.to_legacy(event.actor_id);
             let read = Outbound::from_legacy(kind, subject, target, &payload)
                 .map_err(crate::error::Error::internal)?;
             assert_eq!(read, what, "{kind} {payload:?}");
@@ -91,85 +90,6 @@ fn snapshot(planned: Option<Planned>) -> Result<Value> {
             snapshot
         }
     })
-}
-
-/// How the version before typed events wrote `what` (kind, subject, target, payload), as its civic code did.
-fn legacy(what: &Outbound, actor: ActorId) -> (EventKind, i64, Option<RemoteActorId>, String) {
-    let kind =
-        EventKind::parse(&what.kind()).unwrap_or_else(|| panic!("{what:?} has no legacy kind"));
-    let plain = |subject: i64| (kind, subject, None, String::new());
-    match what {
-        Outbound::ActorUpdated => plain(actor.0),
-        Outbound::ActorDeleted { inboxes } => {
-            let lines: Vec<&str> = inboxes.iter().map(|i| i.as_str()).collect();
-            (kind, actor.0, None, lines.join("\n"))
-        }
-        Outbound::DebateAnnounced { debate, form } => {
-            let form = match form {
-                AnnounceForm::Create => "create",
-                AnnounceForm::Page => "page",
-            };
-            (kind, debate.0, None, form.into())
-        }
-        Outbound::CommentAnnounced { comment, what } => {
-            let payload = match what {
-                Relayed::Written => String::new(),
-                Relayed::Updated => "update".into(),
-                Relayed::Deleted => "delete".into(),
-                Relayed::Hidden => "hide".into(),
-                Relayed::Liked { like } => format!("like:{like}"),
-                Relayed::Unliked {
-                    by: Unliker::Local { actor, like },
-                } => format!("unlike:{actor}:{like}"),
-                Relayed::Unliked {
-                    by: Unliker::Remote { actor, like },
-                } => format!("unlike:r{actor}:{like}"),
-            };
-            (kind, comment.0, None, payload)
-        }
-        Outbound::CommentLiked { comment, like } | Outbound::CommentUnliked { comment, like } => {
-            (kind, comment.0, None, like.to_string())
-        }
-        Outbound::ProposalSupported { proposal, support }
-        | Outbound::ProposalUnsupported { proposal, support } => {
-            (kind, proposal.0, None, support.to_string())
-        }
-        Outbound::ProposalFollowAccepted {
-            proposal,
-            follower,
-            follow,
-        } => (kind, proposal.0, Some(*follower), follow.to_string()),
-        Outbound::FollowRequested { follow, target }
-        | Outbound::FollowUndone { follow, target } => {
-            (kind, follow.0, Some(*target), String::new())
-        }
-        // The previous version's subject was the local follow row, which nothing read.
-        Outbound::FollowAccepted { follow, follower }
-        | Outbound::FollowRejected { follow, follower } => {
-            (kind, 0, Some(*follower), follow.to_string())
-        }
-        Outbound::AccountBlocked { block, account }
-        | Outbound::AccountUnblocked { block, account } => {
-            (kind, block.0, Some(*account), String::new())
-        }
-        Outbound::ReportForwarded { report, account } => {
-            (kind, report.0, Some(*account), String::new())
-        }
-        Outbound::NotePublished { .. }
-        | Outbound::NoteDeleted { .. }
-        | Outbound::DebatePublished { .. }
-        | Outbound::DebateUpdated { .. }
-        | Outbound::CommentPublished { .. }
-        | Outbound::CommentUpdated { .. }
-        | Outbound::CommentDeleted { .. }
-        | Outbound::ProposalUpdated { .. }
-        | Outbound::ProposalAnswered { .. }
-        | Outbound::PollPublished { .. }
-        | Outbound::PollAnnounced { .. }
-        | Outbound::PollUpdated { .. }
-        | Outbound::PollClosed { .. }
-        | Outbound::PollVoted { .. } => plain(what.subject()),
-    }
 }
 
 /// Replaces what changes from one run to the next (dates, random activity ids, generated keys), and the

@@ -1,12 +1,6 @@
-//! What civic asks federation to send: one typed value per change that other servers must hear of, written
-//! in the outbox in the same transaction as the change (`civic::outbox::record`), planned into activities and
-//! recipients by `federation::outbound`. Every subject is a typed id; an id of another server is an `ApUrl`.
-//!
-//! Rows queued by versions before this type carried a kind, a bare subject id, a target and a string payload
-//! (`"update"`, `"like:{id}"`, a newline-separated list of inboxes…); `Outbound::from_legacy` reads them, so an
-//! upgrade delivers what the previous version had queued.
-
-use serde::{Deserialize, Serialize};
+//! The outbox rows of the version before events were typed: a kind, a bare subject id, a target and a
+//! string payload carrying routing keys. Only read (`Outbound::from_legacy`), so that an upgrade delivers what
+//! the previous version had queued; nothing writes this format any more. Its keys are defined here once.
 
 use crate::ids::{
     ActorId, ApUrl, BlockId, CommentId, DebateId, FollowId, LikeId, NoteId, PollId, RemoteActorId,
@@ -14,219 +8,60 @@ use crate::ids::{
 };
 use crate::model::EventKind;
 
-/// Something that must be told to other servers, on behalf of the event's actor.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Outbound {
-    /// A post published (`Create(Note)`), or deleted (`Delete(Tombstone)`).
-    NotePublished {
-        note: NoteId,
-    },
-    NoteDeleted {
-        note: NoteId,
-    },
-    /// The actor's profile changed (`Update(Person)`).
-    ActorUpdated,
-    /// The account is erased (`Delete` of the actor), told to these inboxes: its follows are gone by then.
-    ActorDeleted {
-        inboxes: Vec<ApUrl>,
-    },
-    /// A debate opened here by its author (`Create(Page)`).
-    DebatePublished {
-        debate: DebateId,
-    },
-    /// The commune relays a debate to its followers (FEP-1b12 `Announce`).
-    DebateAnnounced {
-        debate: DebateId,
-        form: AnnounceForm,
-    },
-    /// A debate's status or dates changed (`Update(Page)` by its commune).
-    DebateUpdated {
-        debate: DebateId,
-    },
-    /// A comment written here, by its author.
-    CommentPublished {
-        comment: CommentId,
-    },
-    CommentUpdated {
-        comment: CommentId,
-    },
-    CommentDeleted {
-        comment: CommentId,
-    },
-    /// What happens to a comment of a debate hosted here, relayed by its commune (FEP-1b12).
-    CommentAnnounced {
-        comment: CommentId,
-        what: Relayed,
-    },
-    /// An "agree" given here, or withdrawn (`Like`, `Undo(Like)`).
-    CommentLiked {
-        comment: CommentId,
-        like: LikeId,
-    },
-    CommentUnliked {
-        comment: CommentId,
-        like: LikeId,
-    },
-    /// A proposal's status, counts or answer changed (`Update(Page)` by its commune).
-    ProposalUpdated {
-        proposal: DebateId,
-    },
-    /// An official answer (a `Note` by the commune replying to the proposal).
-    ProposalAnswered {
-        change: StatusChangeId,
-    },
-    /// A support given here to a proposal hosted elsewhere, or withdrawn.
-    ProposalSupported {
-        proposal: DebateId,
-        support: SupportId,
-    },
-    ProposalUnsupported {
-        proposal: DebateId,
-        support: SupportId,
-    },
-    /// A remote actor's `Follow` of a proposal, accepted by its commune.
-    ProposalFollowAccepted {
-        proposal: DebateId,
-        follower: RemoteActorId,
-        follow: ApUrl,
-    },
-    /// A poll opened here (`Create(Question)`), relayed by its commune, its new tallies, its closing.
-    PollPublished {
-        poll: PollId,
-    },
-    PollAnnounced {
-        poll: PollId,
-    },
-    PollUpdated {
-        poll: PollId,
-    },
-    PollClosed {
-        poll: PollId,
-    },
-    /// A vote given here on another server's poll (a `Note` naming the option).
-    PollVoted {
-        vote: VoteId,
-    },
-    /// A local account follows a remote one, or stops.
-    FollowRequested {
-        follow: FollowId,
-        target: RemoteActorId,
-    },
-    FollowUndone {
-        follow: FollowId,
-        target: RemoteActorId,
-    },
-    /// A remote actor's `Follow` of a local one, accepted or refused.
-    FollowAccepted {
-        follow: ApUrl,
-        follower: RemoteActorId,
-    },
-    FollowRejected {
-        follow: ApUrl,
-        follower: RemoteActorId,
-    },
-    /// A remote account blocked by a commune or the instance (`Block`), or unblocked (`Undo(Block)`).
-    AccountBlocked {
-        block: BlockId,
-        account: RemoteActorId,
-    },
-    AccountUnblocked {
-        block: BlockId,
-        account: RemoteActorId,
-    },
-    /// A report forwarded to the reported account's server (`Flag` by the instance actor).
-    ReportForwarded {
-        report: ReportId,
-        account: RemoteActorId,
-    },
-}
+use super::{AnnounceForm, Outbound, Relayed, Unliker};
 
-/// How a commune relays a debate: FEP-1b12's `Announce(Create(Page))` for a debate written here, the plain
-/// `Announce(Page)` Mastodon reads, or a link to a debate opened here from another server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AnnounceForm {
-    Create,
-    Page,
-}
+/// A debate's relay nested in its author's `Create` (else the plain `Page`).
+const CREATE_FORM: &str = "create";
+/// What happened to a relayed comment (no payload: it was written).
+const UPDATED: &str = "update";
+const DELETED: &str = "delete";
+const HIDDEN: &str = "hide";
+/// `like:{like id}`.
+const LIKED: &str = "like:";
+/// `unlike:{local actor id}:{like id}`, or `unlike:r{remote actor id}:{the Like's id}`.
+const UNLIKED: &str = "unlike:";
+const REMOTE: char = 'r';
+const SEPARATOR: char = ':';
 
-/// What happened to a comment that its debate's commune relays.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Relayed {
-    /// It was written (here, or received from another server).
-    Written,
-    Updated,
-    /// Deleted by its author.
-    Deleted,
-    /// Hidden by a moderator of the commune.
-    Hidden,
-    /// Someone agreed with it.
-    Liked {
-        like: LikeId,
-    },
-    /// Someone withdrew their "agree".
-    Unliked {
-        by: Unliker,
-    },
-}
+type Number<'a> = &'a dyn Fn(&str) -> Result<i64, String>;
+type Link<'a> = &'a dyn Fn(&str) -> Result<ApUrl, String>;
 
-/// Who withdrew an "agree", and the id of the `Like` withdrawn (the row is gone by then).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "who", rename_all = "snake_case")]
-pub enum Unliker {
-    Local { actor: ActorId, like: LikeId },
-    Remote { actor: RemoteActorId, like: ApUrl },
+/// What a comment relay's payload said.
+fn relayed(payload: &str, number: Number, url: Link) -> Result<Relayed, String> {
+    Ok(match payload {
+        "" => Relayed::Written,
+        UPDATED => Relayed::Updated,
+        DELETED => Relayed::Deleted,
+        HIDDEN => Relayed::Hidden,
+        other => {
+            if let Some(like) = other.strip_prefix(LIKED) {
+                Relayed::Liked {
+                    like: LikeId(number(like)?),
+                }
+            } else if let Some(rest) = other.strip_prefix(UNLIKED) {
+                let (who, like) = rest
+                    .split_once(SEPARATOR)
+                    .ok_or_else(|| format!("a relay payload {other:?}"))?;
+                Relayed::Unliked {
+                    by: match who.strip_prefix(REMOTE) {
+                        Some(remote) => Unliker::Remote {
+                            actor: RemoteActorId(number(remote)?),
+                            like: url(like)?,
+                        },
+                        None => Unliker::Local {
+                            actor: ActorId(number(who)?),
+                            like: LikeId(number(like)?),
+                        },
+                    },
+                }
+            } else {
+                return Err(format!("an unknown relay {other:?}"));
+            }
+        }
+    })
 }
 
 impl Outbound {
-    /// Its kind, stored beside the value so that a burst of changes can be coalesced and the queue read:
-    /// the serialized tag (`note_published`…), the same names as the kinds of rows before events were typed.
-    pub fn kind(&self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.get("type")?.as_str().map(str::to_string))
-            .unwrap_or_default()
-    }
-
-    /// The row id of what it is about, stored beside the value (coalescing looks for a waiting event of the
-    /// same kind and subject); 0 when it is about the actor itself.
-    pub fn subject(&self) -> i64 {
-        match self {
-            Outbound::NotePublished { note } | Outbound::NoteDeleted { note } => note.0,
-            Outbound::ActorUpdated | Outbound::ActorDeleted { .. } => 0,
-            Outbound::DebatePublished { debate }
-            | Outbound::DebateAnnounced { debate, .. }
-            | Outbound::DebateUpdated { debate } => debate.0,
-            Outbound::CommentPublished { comment }
-            | Outbound::CommentUpdated { comment }
-            | Outbound::CommentDeleted { comment }
-            | Outbound::CommentAnnounced { comment, .. }
-            | Outbound::CommentLiked { comment, .. }
-            | Outbound::CommentUnliked { comment, .. } => comment.0,
-            Outbound::ProposalUpdated { proposal }
-            | Outbound::ProposalSupported { proposal, .. }
-            | Outbound::ProposalUnsupported { proposal, .. }
-            | Outbound::ProposalFollowAccepted { proposal, .. } => proposal.0,
-            Outbound::ProposalAnswered { change } => change.0,
-            Outbound::PollPublished { poll }
-            | Outbound::PollAnnounced { poll }
-            | Outbound::PollUpdated { poll }
-            | Outbound::PollClosed { poll } => poll.0,
-            Outbound::PollVoted { vote } => vote.0,
-            Outbound::FollowRequested { follow, .. } | Outbound::FollowUndone { follow, .. } => {
-                follow.0
-            }
-            Outbound::FollowAccepted { follower, .. }
-            | Outbound::FollowRejected { follower, .. } => follower.0,
-            Outbound::AccountBlocked { block, .. } | Outbound::AccountUnblocked { block, .. } => {
-                block.0
-            }
-            Outbound::ReportForwarded { report, .. } => report.0,
-        }
-    }
-
     /// Reads a row queued before outbox events were typed: its kind, subject, target and payload. `Err` says
     /// what is wrong with a row that cannot be read (it is set aside, as an event whose subject vanished).
     pub fn from_legacy(
@@ -236,11 +71,11 @@ impl Outbound {
         payload: &str,
     ) -> Result<Outbound, String> {
         let target = || target.ok_or_else(|| format!("a {kind} event without its remote actor"));
-        let number = |raw: &str| {
+        let number = &|raw: &str| {
             raw.parse::<i64>()
                 .map_err(|e| format!("a {kind} event's payload {raw:?}: {e}"))
         };
-        let url = |raw: &str| {
+        let url = &|raw: &str| {
             ApUrl::parse(raw).map_err(|e| format!("a {kind} event's payload {raw:?}: {e}"))
         };
         Ok(match kind {
@@ -263,7 +98,7 @@ impl Outbound {
             },
             EventKind::DebateAnnounced => Outbound::DebateAnnounced {
                 debate: DebateId(subject),
-                form: if payload == "create" {
+                form: if payload == CREATE_FORM {
                     AnnounceForm::Create
                 } else {
                     AnnounceForm::Page
@@ -283,37 +118,7 @@ impl Outbound {
             },
             EventKind::CommentAnnounced => Outbound::CommentAnnounced {
                 comment: CommentId(subject),
-                what: match payload {
-                    "" => Relayed::Written,
-                    "update" => Relayed::Updated,
-                    "delete" => Relayed::Deleted,
-                    "hide" => Relayed::Hidden,
-                    other => {
-                        if let Some(like) = other.strip_prefix("like:") {
-                            Relayed::Liked {
-                                like: LikeId(number(like)?),
-                            }
-                        } else if let Some(rest) = other.strip_prefix("unlike:") {
-                            let (who, like) = rest
-                                .split_once(':')
-                                .ok_or_else(|| format!("a relay payload {other:?}"))?;
-                            Relayed::Unliked {
-                                by: match who.strip_prefix('r') {
-                                    Some(remote) => Unliker::Remote {
-                                        actor: RemoteActorId(number(remote)?),
-                                        like: url(like)?,
-                                    },
-                                    None => Unliker::Local {
-                                        actor: ActorId(number(who)?),
-                                        like: LikeId(number(like)?),
-                                    },
-                                },
-                            }
-                        } else {
-                            return Err(format!("an unknown relay {other:?}"));
-                        }
-                    }
-                },
+                what: relayed(payload, number, url)?,
             },
             EventKind::CommentLiked => Outbound::CommentLiked {
                 comment: CommentId(subject),
@@ -387,11 +192,105 @@ impl Outbound {
             },
         })
     }
+
+    /// The row the previous version wrote for `self`, sent by `actor` (for tests that check an upgrade):
+    /// the inverse of `from_legacy`, from the same keys.
+    #[cfg(test)]
+    pub(crate) fn to_legacy(
+        &self,
+        actor: ActorId,
+    ) -> (EventKind, i64, Option<RemoteActorId>, String) {
+        let kind =
+            EventKind::parse(&self.kind()).unwrap_or_else(|| panic!("{self:?} has no legacy kind"));
+        let plain = |subject: i64| (kind, subject, None, String::new());
+        let join = |parts: &[&str]| parts.concat();
+        match self {
+            Outbound::ActorUpdated => plain(actor.0),
+            Outbound::ActorDeleted { inboxes } => {
+                let lines: Vec<&str> = inboxes.iter().map(ApUrl::as_str).collect();
+                (kind, actor.0, None, lines.join("\n"))
+            }
+            Outbound::DebateAnnounced { debate, form } => {
+                let form = match form {
+                    AnnounceForm::Create => CREATE_FORM,
+                    AnnounceForm::Page => "page",
+                };
+                (kind, debate.0, None, form.into())
+            }
+            Outbound::CommentAnnounced { comment, what } => {
+                let sep = SEPARATOR.to_string();
+                let payload = match what {
+                    Relayed::Written => String::new(),
+                    Relayed::Updated => UPDATED.into(),
+                    Relayed::Deleted => DELETED.into(),
+                    Relayed::Hidden => HIDDEN.into(),
+                    Relayed::Liked { like } => join(&[LIKED, &like.to_string()]),
+                    Relayed::Unliked {
+                        by: Unliker::Local { actor, like },
+                    } => join(&[UNLIKED, &actor.to_string(), &sep, &like.to_string()]),
+                    Relayed::Unliked {
+                        by: Unliker::Remote { actor, like },
+                    } => join(&[
+                        UNLIKED,
+                        &REMOTE.to_string(),
+                        &actor.to_string(),
+                        &sep,
+                        like.as_str(),
+                    ]),
+                };
+                (kind, comment.0, None, payload)
+            }
+            Outbound::CommentLiked { comment, like }
+            | Outbound::CommentUnliked { comment, like } => {
+                (kind, comment.0, None, like.to_string())
+            }
+            Outbound::ProposalSupported { proposal, support }
+            | Outbound::ProposalUnsupported { proposal, support } => {
+                (kind, proposal.0, None, support.to_string())
+            }
+            Outbound::ProposalFollowAccepted {
+                proposal,
+                follower,
+                follow,
+            } => (kind, proposal.0, Some(*follower), follow.to_string()),
+            Outbound::FollowRequested { follow, target }
+            | Outbound::FollowUndone { follow, target } => {
+                (kind, follow.0, Some(*target), String::new())
+            }
+            // The previous version's subject was the local follow row, which nothing read.
+            Outbound::FollowAccepted { follow, follower }
+            | Outbound::FollowRejected { follow, follower } => {
+                (kind, 0, Some(*follower), follow.to_string())
+            }
+            Outbound::AccountBlocked { block, account }
+            | Outbound::AccountUnblocked { block, account } => {
+                (kind, block.0, Some(*account), String::new())
+            }
+            Outbound::ReportForwarded { report, account } => {
+                (kind, report.0, Some(*account), String::new())
+            }
+            Outbound::NotePublished { .. }
+            | Outbound::NoteDeleted { .. }
+            | Outbound::DebatePublished { .. }
+            | Outbound::DebateUpdated { .. }
+            | Outbound::CommentPublished { .. }
+            | Outbound::CommentUpdated { .. }
+            | Outbound::CommentDeleted { .. }
+            | Outbound::ProposalUpdated { .. }
+            | Outbound::ProposalAnswered { .. }
+            | Outbound::PollPublished { .. }
+            | Outbound::PollAnnounced { .. }
+            | Outbound::PollUpdated { .. }
+            | Outbound::PollClosed { .. }
+            | Outbound::PollVoted { .. } => plain(self.subject()),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::{ActorId, CommentId, DebateId, LikeId, RemoteActorId};
 
     fn legacy(kind: EventKind, subject: i64, target: Option<i64>, payload: &str) -> Outbound {
         Outbound::from_legacy(kind, subject, target.map(RemoteActorId), payload)
