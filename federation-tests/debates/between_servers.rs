@@ -317,7 +317,53 @@ both_backends!(
                 WAIT,
             )
             .await;
-        assert_eq!(removal["raw"]["object"]["actor"], commune.as_str());
+        // As Lemmy reads a moderator's removal: a Delete by the moderator, naming the community.
+        assert_eq!(
+            removal["raw"]["object"]["actor"],
+            alpha.url("/users/marie").as_str()
+        );
+        assert_eq!(removal["raw"]["object"]["cc"][0], commune.as_str());
+        assert_eq!(removal["raw"]["actor"], commune.as_str());
+
+        // A citizen cannot show it again; Marie can: shown on alpha, on beta, and the peer is told with
+        // the Undo of a removal.
+        let refused = karim
+            .post(&format!("/comments/{peers}/restore"), &[("csrf", &csrf)])
+            .await;
+        assert_eq!(refused.status, 403);
+        let page = marie.get(&path).await;
+        let page = marie
+            .post(
+                &format!("/comments/{peers}/restore"),
+                &[("csrf", &page.csrf())],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        assert!(marie.get(&path).await.has("Avis du pair"));
+        on_beta(
+            vec!["Avis du pair"],
+            vec!["Commentaire masqué par la modération."],
+        )
+        .await;
+        let restored = peer
+            .wait_for_inbox(
+                |a| {
+                    a["type"] == "Announce"
+                        && a["raw"]["object"]["type"] == "Undo"
+                        && a["raw"]["object"]["object"]["type"] == "Delete"
+                        && a["raw"]["object"]["object"]["object"] == peer_note.as_str()
+                },
+                WAIT,
+            )
+            .await;
+        assert_eq!(
+            restored["raw"]["object"]["actor"],
+            alpha.url("/users/marie").as_str()
+        );
+        assert_eq!(
+            restored["raw"]["object"]["object"]["actor"],
+            alpha.url("/users/marie").as_str()
+        );
 
         // Bob follows the peer too; still, the peer cannot relay someone else's deletion or withdrawal of an
         // agree in a debate it does not host.

@@ -132,6 +132,7 @@ pub fn router() -> Router<AppContext> {
         .route("/comments/{id}/edit", post(debates::edit_comment))
         .route("/comments/{id}/delete", post(debates::delete_comment))
         .route("/comments/{id}/hide", post(debates::hide_comment))
+        .route("/comments/{id}/restore", post(debates::restore_comment))
         .route("/comments/{id}/agree", post(debates::agree))
 }
 

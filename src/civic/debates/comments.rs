@@ -269,3 +269,27 @@ pub fn hide_comment(conn: &mut AnyConnection, moderator: &Account, id: CommentId
         .execute(conn)?;
     announce(conn, &debate, id, Relayed::Hidden)
 }
+
+/// A moderator of the debate's commune shows a hidden comment again (a hide made by mistake); the commune
+/// announces it, and the servers that hid it show it again.
+pub fn restore_comment(conn: &mut AnyConnection, moderator: &Account, id: CommentId) -> Result<()> {
+    let found = find_comment(conn, id)?;
+    let (debate, _) = managed(conn, moderator, found.debate_id)?;
+    if found.hidden_at.is_none() || found.deleted {
+        return Ok(());
+    }
+    diesel::update(comments::table.find(id))
+        .set((
+            comments::hidden_at.eq(None::<chrono::NaiveDateTime>),
+            comments::hidden_by.eq(None::<ActorId>),
+        ))
+        .execute(conn)?;
+    announce(
+        conn,
+        &debate,
+        id,
+        Relayed::Restored {
+            by: moderator.actor_id,
+        },
+    )
+}

@@ -22,13 +22,13 @@ use crate::model::schema::debates;
 pub use agrees::{agree, remote_agree, remote_disagree};
 pub use comments::{
     Writer, comment, delete_comment, delete_comments_of_erased, edit_comment, erase_comments_of,
-    hide_comment,
+    hide_comment, restore_comment,
 };
 pub(crate) use opening::publish;
 pub use opening::{NewDebate, may_open, open_debate, openers, set_openers, set_pinned, set_status};
 pub use remote_comments::{
     Answered, RemoteComment, debate_of, delete_remote_comment, find_answered, hide_remote_comment,
-    is_comment, remote_comment, update_remote_comment,
+    is_comment, remote_comment, unhide_remote_comment, update_remote_comment,
 };
 pub use remote_debates::{
     RemoteDebate, forget_remote_debate, remote_opened_debate, store_remote_debate,

@@ -223,3 +223,24 @@ pub fn hide_remote_comment(
     .execute(conn)?;
     Ok(())
 }
+
+/// The remote commune hosting a debate shows a comment it had hidden again (its `Undo` of the removal).
+pub fn unhide_remote_comment(
+    conn: &mut AnyConnection,
+    commune: RemoteActorId,
+    comment: CommentId,
+) -> Result<()> {
+    let found = find_comment(conn, comment)?;
+    if debate(conn, found.debate_id)?.remote_commune_id != Some(commune) {
+        return Err(Error::Forbidden(
+            "only the commune hosting a debate shows its hidden comments again".into(),
+        ));
+    }
+    diesel::update(comments::table.find(comment))
+        .set((
+            comments::hidden_at.eq(None::<chrono::NaiveDateTime>),
+            comments::hidden_by.eq(None::<crate::ids::ActorId>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

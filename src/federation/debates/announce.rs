@@ -1,5 +1,6 @@
 //! What a commune we follow relays about its debates (FEP-1b12 `Announce`): a debate, a comment, its edit,
-//! its deletion by its author or its removal by the commune, an "agree" or its withdrawal.
+//! its deletion by its author or its removal by the commune's moderators (and that removal undone), an
+//! "agree" or its withdrawal.
 
 use diesel::prelude::*;
 use serde_json::Value;
@@ -35,26 +36,9 @@ pub async fn receive_announce(
     if !followed {
         return Ok(());
     }
-    // An announced activity, or an object (announced as Mastodon boosts: read as its creation).
-    let (kind, actor, target) = match ApType::of(object) {
-        Some(
-            k @ (ApType::Create | ApType::Update | ApType::Delete | ApType::Like | ApType::Undo),
-        ) => (
-            k,
-            object.get("actor").and_then(id_of),
-            object.get("object").cloned().unwrap_or(Value::Null),
-        ),
-        _ => (ApType::Create, None, object.clone()),
-    };
-    let target_id = id_of(&target)
-        .map(str::to_string)
-        .ok_or_else(|| Error::BadRequest("the announced activity has no object".into()))?;
-    let target_url = Url::parse(&target_id).map_err(|e| Error::BadRequest(e.to_string()))?;
-    let actor = actor
-        .map(|a| Url::parse(a).map_err(|e| Error::BadRequest(format!("{a}: {e}"))))
-        .transpose()?;
-    match kind {
-        ApType::Create | ApType::Update => {
+    match Relay::read(object)? {
+        Relay::Object(target) => {
+            let target_url = id_url(&target)?;
             if ctx.urls.is_local(&target_url) {
                 // Our own comment, relayed back to us.
                 return Ok(());
@@ -72,19 +56,18 @@ pub async fn receive_announce(
                 _ => Ok(()),
             }
         }
-        ApType::Delete => {
-            let actor = actor.ok_or_else(|| Error::BadRequest("a Delete needs an actor".into()))?;
+        Relay::Delete { actor, object } => {
             let (urls, host) = (ctx.urls.clone(), commune.clone());
             ctx.db
                 .transaction(move |conn| {
                     if !received::first_time(conn, &activity_id)? {
                         return Ok(());
                     }
-                    if crate::civic::debates::forget_remote_debate(conn, host.id, &target_id)? {
+                    if crate::civic::debates::forget_remote_debate(conn, host.id, &object)? {
                         return Ok(());
                     }
                     let Some(Answered::Comment(comment)) =
-                        crate::civic::debates::find_answered(conn, &urls, &target_id)?
+                        crate::civic::debates::find_answered(conn, &urls, &object)?
                     else {
                         return Ok(());
                     };
@@ -101,44 +84,45 @@ pub async fn receive_announce(
                         .find(comment)
                         .select(comments::remote_author_id)
                         .first(conn)?;
-                    let by_author = match author {
-                        Some(a) => {
-                            crate::civic::remote::remote_actor(conn, a)?.ap_id == actor.as_str()
+                    match author {
+                        Some(a)
+                            if crate::civic::remote::remote_actor(conn, a)?.ap_id
+                                == actor.as_str() =>
+                        {
+                            crate::civic::debates::delete_remote_comment(conn, a, &object)
+                                .map(|_| ())
                         }
-                        None => false,
-                    };
-                    if by_author {
-                        crate::civic::debates::delete_remote_comment(
-                            conn,
-                            author.unwrap_or(crate::ids::RemoteActorId(0)),
-                            &target_id,
-                        )
-                        .map(|_| ())
-                    } else {
-                        crate::civic::debates::hide_remote_comment(conn, host.id, comment)
+                        // Anyone else the commune relays is one of its moderators (Lemmy's removal).
+                        _ => crate::civic::debates::hide_remote_comment(conn, host.id, comment),
                     }
                 })
                 .await
         }
-        ApType::Like | ApType::Undo => {
-            let actor = actor.ok_or_else(|| Error::BadRequest("a Like needs an actor".into()))?;
+        Relay::Restore { object } => {
+            let (urls, host) = (ctx.urls.clone(), commune.id);
+            ctx.db
+                .transaction(move |conn| {
+                    if !received::first_time(conn, &activity_id)? {
+                        return Ok(());
+                    }
+                    match crate::civic::debates::find_answered(conn, &urls, &object)? {
+                        Some(Answered::Comment(comment)) => {
+                            crate::civic::debates::unhide_remote_comment(conn, host, comment)
+                        }
+                        // A debate removed there was forgotten here: nothing to show again.
+                        _ => Ok(()),
+                    }
+                })
+                .await
+        }
+        Relay::Like {
+            actor,
+            like,
+            object,
+        } => {
             let Some(liker) = remote_actor_of(ctx, &actor).await? else {
                 // An agree given here, relayed back to us.
                 return Ok(());
-            };
-            let undo = kind == ApType::Undo;
-            let like_id = if undo {
-                if ApType::of(&target) != Some(ApType::Like) {
-                    return Ok(());
-                }
-                target_id.clone()
-            } else {
-                activity_id_of(object)?
-            };
-            let liked = if undo {
-                target.get("object").and_then(id_of).map(str::to_string)
-            } else {
-                Some(target_id.clone())
             };
             let (urls, host) = (ctx.urls.clone(), commune.id);
             ctx.db
@@ -146,18 +130,8 @@ pub async fn receive_announce(
                     if !received::first_time(conn, &activity_id)? {
                         return Ok(());
                     }
-                    if undo {
-                        return crate::civic::debates::remote_disagree(
-                            conn,
-                            liker.id,
-                            &like_id,
-                            Some(host),
-                        );
-                    }
-                    let Some(Answered::Comment(comment)) = liked
-                        .map(|l| crate::civic::debates::find_answered(conn, &urls, &l))
-                        .transpose()?
-                        .flatten()
+                    let Some(Answered::Comment(comment)) =
+                        crate::civic::debates::find_answered(conn, &urls, &object)?
                     else {
                         return Ok(());
                     };
@@ -167,12 +141,99 @@ pub async fn receive_announce(
                             "only the commune hosting a debate relays its agrees".into(),
                         ));
                     }
-                    crate::civic::debates::remote_agree(conn, liker.id, &like_id, comment)
+                    crate::civic::debates::remote_agree(conn, liker.id, &like, comment)
                 })
                 .await
         }
-        _ => Ok(()),
+        Relay::Unlike { actor, like } => {
+            let Some(liker) = remote_actor_of(ctx, &actor).await? else {
+                return Ok(());
+            };
+            let host = commune.id;
+            ctx.db
+                .transaction(move |conn| {
+                    if !received::first_time(conn, &activity_id)? {
+                        return Ok(());
+                    }
+                    crate::civic::debates::remote_disagree(conn, liker.id, &like, Some(host))
+                })
+                .await
+        }
+        Relay::Nothing => Ok(()),
     }
+}
+
+/// What a commune relays, read from its `Announce`'s object.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Relay {
+    /// A debate, a comment or a poll, created or edited: the object, embedded or named. An object announced
+    /// bare (Mastodon's boost form) is read as its creation.
+    Object(Value),
+    /// A `Delete`: by the author of the object (a deletion), or by a moderator of the commune (a removal).
+    Delete { actor: Url, object: String },
+    /// `Undo` of a removal: the object is shown again.
+    Restore { object: String },
+    /// An "agree": who gave it, the `Like`'s id, the comment.
+    Like {
+        actor: Url,
+        like: String,
+        object: String,
+    },
+    /// An "agree" withdrawn: who, and the `Like`'s id.
+    Unlike { actor: Url, like: String },
+    /// Something that concerns nothing here (the `Undo` of another kind of activity).
+    Nothing,
+}
+
+impl Relay {
+    pub(crate) fn read(announced: &Value) -> Result<Relay> {
+        let kind = ApType::of(announced);
+        let object = || announced.get("object").cloned().unwrap_or(Value::Null);
+        let actor = || -> Result<Url> {
+            let id = announced
+                .get("actor")
+                .and_then(id_of)
+                .ok_or_else(|| Error::BadRequest("the announced activity has no actor".into()))?;
+            Url::parse(id).map_err(|e| Error::BadRequest(format!("{id}: {e}")))
+        };
+        Ok(match kind {
+            Some(ApType::Create | ApType::Update) => Relay::Object(object()),
+            Some(ApType::Delete) => Relay::Delete {
+                actor: actor()?,
+                object: id_url(&object())?.to_string(),
+            },
+            Some(ApType::Like) => Relay::Like {
+                actor: actor()?,
+                like: activity_id_of(announced)?,
+                object: id_url(&object())?.to_string(),
+            },
+            Some(ApType::Undo) => {
+                let undone = object();
+                match ApType::of(&undone) {
+                    Some(ApType::Delete) => Relay::Restore {
+                        object: id_url(&undone.get("object").cloned().unwrap_or(Value::Null))?
+                            .to_string(),
+                    },
+                    Some(ApType::Like) => Relay::Unlike {
+                        actor: actor()?,
+                        like: activity_id_of(&undone)?,
+                    },
+                    _ => Relay::Nothing,
+                }
+            }
+            _ => {
+                id_url(announced)?;
+                Relay::Object(announced.clone())
+            }
+        })
+    }
+}
+
+/// The id of an object, embedded or named.
+fn id_url(value: &Value) -> Result<Url> {
+    let id = id_of(value)
+        .ok_or_else(|| Error::BadRequest("the announced activity has no object".into()))?;
+    Url::parse(id).map_err(|e| Error::BadRequest(format!("{id}: {e}")))
 }
 
 fn activity_id_of(activity: &Value) -> Result<String> {

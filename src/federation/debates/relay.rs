@@ -1,6 +1,7 @@
 //! What the commune hosting a debate relays to its followers about one of its comments (FEP-1b12): the
 //! comment itself (embedded when written here, a link otherwise), its `Update`, its `Delete` by its author,
-//! its removal by the commune (a `Delete` by the commune), an "agree" (`Like`) or its `Undo`.
+//! its removal by a moderator (a `Delete` by the moderator) and its `Undo` when it is shown again, an
+//! "agree" (`Like`) or its `Undo`.
 
 use diesel::prelude::*;
 use url::Url;
@@ -95,12 +96,24 @@ pub fn relayed(
                     urls.activity(),
                 )
             }
-            Relayed::Hidden => inner(
-                ApType::Delete,
-                s.url.clone(),
-                ObjectOut::Link(url),
-                urls.activity(),
-            ),
+            Relayed::Hidden => {
+                let moderator = match comment.hidden_by {
+                    Some(m) => local_actor(conn, urls, m)?,
+                    // Shown again before this was planned: the commune speaks (its Restored follows).
+                    None => s.url.clone(),
+                };
+                ObjectOut::Activity(Box::new(removal(s, moderator, url)))
+            }
+            Relayed::Restored { by } => {
+                let moderator = local_actor(conn, urls, *by)?;
+                let removal = removal(s, moderator.clone(), url);
+                inner(
+                    ApType::Undo,
+                    moderator,
+                    ObjectOut::Activity(Box::new(removal)),
+                    urls.activity(),
+                )
+            }
             Relayed::Liked { like } => {
                 let row: Option<LikeRow> = comment_likes::table
                     .find(like.0)
@@ -132,6 +145,22 @@ pub fn relayed(
         },
         ForGroups::Same,
     )))
+}
+
+/// A moderator's removal of a comment, as Lemmy reads one: a `Delete` by a person who moderates the
+/// community (on its server, and in its `moderators` collection), naming the community in `cc`.
+fn removal(s: &Sender, moderator: Url, comment: Url) -> ActivityOut {
+    ActivityOut {
+        context: None,
+        id: s.urls.activity(),
+        kind: ApType::Delete,
+        actor: moderator,
+        object: ObjectOut::Link(comment),
+        to: vec![PUBLIC.to_string()],
+        cc: vec![s.url.to_string()],
+        published: Some(chrono::Utc::now()),
+        content: None,
+    }
 }
 
 fn local_actor(conn: &mut AnyConnection, urls: &Urls, id: ActorId) -> Result<Url> {

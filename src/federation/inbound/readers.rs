@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::{Inbound, Verb};
 use crate::federation::activities::{ApType, Incoming, NoteObject, PageIn, is_public};
+use crate::federation::debates::Relay;
 use crate::model::RemoteActor;
 
 fn fixture(name: &str) -> Value {
@@ -248,6 +249,53 @@ fn lemmy_comments_posts_votes_and_reports() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// What a Lemmy community relays (an `Announce` of its moderator's activity), as the announce reader sees it.
+fn relayed(name: &str) -> Relay {
+    match read(name) {
+        Inbound::Announce { object } => {
+            Relay::read(&object).unwrap_or_else(|e| panic!("{name}: {e}"))
+        }
+        other => panic!("{name}: {other:?}"),
+    }
+}
+
+#[test]
+fn lemmy_removals_restores_and_edits() {
+    // A moderator's removal: a Delete by someone who is not the comment's author (it hides the comment).
+    assert_eq!(
+        relayed("lemmy-remove-comment.json"),
+        Relay::Delete {
+            actor: url::Url::parse("https://lemmy.example/u/modo")
+                .unwrap_or_else(|e| panic!("{e}")),
+            object: "https://parvis.example/comments/14".into(),
+        }
+    );
+    // Undone, it is shown again.
+    assert_eq!(
+        relayed("lemmy-restore-comment.json"),
+        Relay::Restore {
+            object: "https://parvis.example/comments/14".into(),
+        }
+    );
+    // An edited post is read as a Page again: the debate's new title and text.
+    let Inbound::Page { page } = read("lemmy-update-page.json") else {
+        panic!("not a Page");
+    };
+    let page: PageIn = serde_json::from_value(page).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(page.name.as_deref(), Some("Un marché le dimanche matin ?"));
+    assert!(page.content.contains("<em>De 8 h à 13 h.</em>"));
+    // Undo of something a commune keeps no trace of is nothing, not an error.
+    let undo_follow = serde_json::json!({
+        "type": "Undo", "actor": "https://lemmy.example/u/modo",
+        "object": {"type": "Follow", "id": "https://lemmy.example/activities/follow/1"}
+    });
+    assert_eq!(Relay::read(&undo_follow).ok(), Some(Relay::Nothing));
+    // A Delete without an actor is refused.
+    let anonymous =
+        serde_json::json!({"type": "Delete", "object": "https://parvis.example/comments/14"});
+    assert!(Relay::read(&anonymous).is_err());
 }
 
 #[test]

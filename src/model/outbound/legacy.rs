@@ -194,17 +194,18 @@ impl Outbound {
     }
 
     /// The row the previous version wrote for `self`, sent by `actor` (for tests that check an upgrade):
-    /// the inverse of `from_legacy`, from the same keys.
+    /// the inverse of `from_legacy`, from the same keys. `None` for a change that version could not make
+    /// (a hidden comment shown again).
     #[cfg(test)]
     pub(crate) fn to_legacy(
         &self,
         actor: ActorId,
-    ) -> (EventKind, i64, Option<RemoteActorId>, String) {
+    ) -> Option<(EventKind, i64, Option<RemoteActorId>, String)> {
         let kind =
             EventKind::parse(&self.kind()).unwrap_or_else(|| panic!("{self:?} has no legacy kind"));
         let plain = |subject: i64| (kind, subject, None, String::new());
         let join = |parts: &[&str]| parts.concat();
-        match self {
+        Some(match self {
             Outbound::ActorUpdated => plain(actor.0),
             Outbound::ActorDeleted { inboxes } => {
                 let lines: Vec<&str> = inboxes.iter().map(ApUrl::as_str).collect();
@@ -224,6 +225,7 @@ impl Outbound {
                     Relayed::Updated => UPDATED.into(),
                     Relayed::Deleted => DELETED.into(),
                     Relayed::Hidden => HIDDEN.into(),
+                    Relayed::Restored { .. } => return None,
                     Relayed::Liked { like } => join(&[LIKED, &like.to_string()]),
                     Relayed::Unliked {
                         by: Unliker::Local { actor, like },
@@ -283,7 +285,7 @@ impl Outbound {
             | Outbound::PollUpdated { .. }
             | Outbound::PollClosed { .. }
             | Outbound::PollVoted { .. } => plain(self.subject()),
-        }
+        })
     }
 }
 

@@ -161,8 +161,12 @@ pub enum Relayed {
     Updated,
     /// Deleted by its author.
     Deleted,
-    /// Hidden by a moderator of the commune.
+    /// Hidden by a moderator of the commune (who hid it is on the comment).
     Hidden,
+    /// Shown again by a moderator of the commune: a hide undone.
+    Restored {
+        by: ActorId,
+    },
     /// Someone agreed with it.
     Liked {
         like: LikeId,

@@ -172,6 +172,7 @@ pub async fn edit_comment(
 enum CommentAction {
     Delete,
     Hide,
+    Restore,
     Agree(bool),
 }
 
@@ -194,6 +195,7 @@ async fn comment_action(v: Visitor, raw: String, csrf: String, action: CommentAc
         .transaction(move |conn| match action {
             CommentAction::Delete => debates::delete_comment(conn, account.actor_id, id),
             CommentAction::Hide => debates::hide_comment(conn, &account, id),
+            CommentAction::Restore => debates::restore_comment(conn, &account, id),
             CommentAction::Agree(on) => debates::agree(conn, account.actor_id, id, on),
         })
         .await;
@@ -202,6 +204,7 @@ async fn comment_action(v: Visitor, raw: String, csrf: String, action: CommentAc
             v.flash(match action {
                 CommentAction::Delete => "flash-comment-deleted",
                 CommentAction::Hide => "flash-comment-hidden",
+                CommentAction::Restore => "flash-comment-restored",
                 CommentAction::Agree(true) => "flash-agreed",
                 CommentAction::Agree(false) => "flash-agree-withdrawn",
             })
@@ -226,6 +229,14 @@ pub async fn hide_comment(
     Form(form): Form<ButtonForm>,
 ) -> Response {
     comment_action(v, id, form.csrf, CommentAction::Hide).await
+}
+
+pub async fn restore_comment(
+    v: Visitor,
+    Path(id): Path<String>,
+    Form(form): Form<ButtonForm>,
+) -> Response {
+    comment_action(v, id, form.csrf, CommentAction::Restore).await
 }
 
 pub async fn agree(

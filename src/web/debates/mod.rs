@@ -19,6 +19,7 @@ use crate::web::i18n::Lang;
 
 pub use comments::{
     CommentForm, add_comment, agree, comment_page, delete_comment, edit_comment, hide_comment,
+    restore_comment,
 };
 pub use feed::{commune_feed, debate_feed};
 pub use list::{ListQuery, debate_list, list};

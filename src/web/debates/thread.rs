@@ -125,6 +125,10 @@ fn comment_body(
                 @if let (Some(edited), true) = (c.edited_at, c.visible()) {
                     " · " (lang.ta("comment-edited", &[("date", lang.datetime(edited).into())]))
                 }
+                // A hide made here can be undone by those who moderate the commune.
+                @if let (Some(csrf), true) = (viewer.csrf, viewer.manages && !c.deleted && c.hidden_by.is_some()) {
+                    " " (button_form(csrf, &format!("/comments/{}/restore", c.id), &lang.t("comment-restore"), "restore"))
+                }
                 @if c.visible() {
                     " · " span class="agrees" { (lang.count("agrees-count", agrees)) }
                     @if let Some(csrf) = viewer.csrf {

@@ -308,6 +308,8 @@ fn debates(
     d::agree(conn, alice.actor_id, theirs, true)?;
     rec.drain(conn)?;
     d::hide_comment(conn, admin, theirs)?;
+    rec.drain(conn)?;
+    d::restore_comment(conn, admin, theirs)?;
     d::delete_comment(conn, alice.actor_id, mine.id)?;
     d::set_status(conn, mayor, debate.id, DebateStatus::Closed)?;
     rec.drain(conn)?;
