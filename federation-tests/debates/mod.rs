@@ -14,5 +14,6 @@ mod feeds;
 mod group_software;
 mod lifecycle;
 mod openers;
+mod presentation;
 mod remote_replies;
 mod search;

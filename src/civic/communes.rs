@@ -3,10 +3,15 @@
 use diesel::prelude::*;
 
 use crate::civic::actors::{display_name, generate_keys, insert_actor};
+use crate::civic::{now, outbox};
 use crate::db::{AnyConnection, Database, queries};
 use crate::error::{Error, Result};
-use crate::model::schema::communes;
-use crate::model::{Actor, ActorKind, Username};
+use crate::ids::ActorId;
+use crate::model::schema::{actors, communes};
+use crate::model::{Account, Actor, ActorKind, Outbound, Role, Username};
+
+/// Longest description of a commune, in characters (Markdown).
+pub const MAX_DESCRIPTION: usize = 5_000;
 
 /// Creates a commune (a `Group` actor). The first commune of an instance becomes its default one.
 pub async fn create_commune(db: &Database, slug: &str, name: &str) -> Result<Actor> {
@@ -56,4 +61,59 @@ pub fn set_residents_only(conn: &mut AnyConnection, on: bool) -> Result<()> {
         return Err(Error::NotFound("no commune here yet".into()));
     }
     Ok(())
+}
+
+/// A commune's description (Markdown), as its admins wrote it.
+pub fn description(conn: &mut AnyConnection, commune: ActorId) -> Result<String> {
+    Ok(queries::actor_by_id(conn, commune)?.summary)
+}
+
+/// An admin describes their commune (Markdown, shown on its page and sent as its `Group`'s `summary` and
+/// `source`); followers' servers get an `Update` of the `Group` when it changes.
+pub fn set_description(conn: &mut AnyConnection, admin: &Account, markdown: &str) -> Result<()> {
+    if admin.role != Role::Admin {
+        return Err(Error::Forbidden("only admins describe the commune".into()));
+    }
+    let text = markdown.trim().replace("\r\n", "\n");
+    if text.chars().count() > MAX_DESCRIPTION {
+        return Err(Error::invalid(
+            "description",
+            format!("must have at most {MAX_DESCRIPTION} characters"),
+        ));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(Error::invalid(
+            "description",
+            "must not contain control characters",
+        ));
+    }
+    if description(conn, admin.commune_id)? == text {
+        return Ok(());
+    }
+    diesel::update(actors::table.find(admin.commune_id))
+        .set((actors::summary.eq(&text), actors::updated_at.eq(now())))
+        .execute(conn)?;
+    outbox::record(conn, admin.commune_id, Outbound::ActorUpdated)
+}
+
+/// An admin sets (or removes) their commune's icon, given its public URL; returns the URL it replaces.
+pub fn set_icon(
+    conn: &mut AnyConnection,
+    admin: &Account,
+    url: Option<&str>,
+) -> Result<Option<String>> {
+    if admin.role != Role::Admin {
+        return Err(Error::Forbidden(
+            "only admins set the commune's icon".into(),
+        ));
+    }
+    let previous = queries::actor_by_id(conn, admin.commune_id)?.icon_url;
+    diesel::update(actors::table.find(admin.commune_id))
+        .set((actors::icon_url.eq(url), actors::updated_at.eq(now())))
+        .execute(conn)?;
+    outbox::record(conn, admin.commune_id, Outbound::ActorUpdated)?;
+    Ok(previous)
 }

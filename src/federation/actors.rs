@@ -51,6 +51,14 @@ pub struct Image {
     pub media_type: Option<String>,
 }
 
+/// The text an actor's `summary` was made from (a commune's description, in Markdown), as Lemmy reads it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Source {
+    pub content: String,
+    pub media_type: String,
+}
+
 /// A profile attachment. Mastodon shows `PropertyValue`s as profile fields; other types are kept as unknown.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
@@ -116,6 +124,13 @@ pub struct ActorDocument {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
+    /// A commune's description in Markdown, which its HTML `summary` was made from.
+    #[serde(
+        default,
+        deserialize_with = "deserialize_skip_error",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source: Option<Source>,
     #[serde(
         default,
         deserialize_with = "deserialize_skip_error",
@@ -206,12 +221,25 @@ impl ActorDocument {
     ) -> ActorDocument {
         let id = urls.actor(actor.kind, &actor.username);
         let collections = actor.kind != ActorKind::Application;
-        let summary = (!actor.summary.is_empty()).then(|| escape_html(&actor.summary));
+        // A person's bio is plain text; a commune's description is Markdown (Lemmy shows its source).
+        let described = !actor.summary.is_empty();
+        let (summary, source) = if actor.kind == ActorKind::Commune {
+            (
+                described.then(|| crate::civic::debates::markdown_to_html(&actor.summary)),
+                described.then(|| Source {
+                    content: actor.summary.clone(),
+                    media_type: "text/markdown".into(),
+                }),
+            )
+        } else {
+            (described.then(|| escape_html(&actor.summary)), None)
+        };
         ActorDocument {
             kind: actor.kind.into(),
             preferred_username: actor.username.to_string(),
             name: Some(actor.display_name.clone()),
             summary,
+            source,
             url: Some(id.clone()),
             inbox: urls.inbox(&id),
             // The instance actor only signs; it publishes nothing and follows no one.
@@ -508,5 +536,28 @@ mod tests {
             let json = serde_json::to_value(group.clone().with_openers(openers)).unwrap();
             assert_eq!(json["postingRestrictedToMods"], restricted, "{openers}");
         }
+        // A person's bio is plain text, escaped, without a source; a commune's description is Markdown: its
+        // HTML (cleaned) in `summary`, the Markdown in `source`.
+        assert!(doc.source.is_none());
+        commune.summary = "Bienvenue à **Ville**.\n\n<script>alert(1)</script>".into();
+        let group = ActorDocument::local(&urls, &commune, &[], today);
+        let summary = group.summary.as_deref().unwrap();
+        assert!(summary.contains("<strong>Ville</strong>"), "{summary}");
+        assert!(!summary.contains("script"), "{summary}");
+        assert_eq!(
+            group.source,
+            Some(Source {
+                content: commune.summary.clone(),
+                media_type: "text/markdown".into()
+            })
+        );
+        let json = serde_json::to_value(&group).unwrap();
+        assert_eq!(json["source"]["mediaType"], "text/markdown");
+        let back: ActorDocument = serde_json::from_value(json).unwrap();
+        assert_eq!(back, group);
+        // Without a description, neither is sent.
+        commune.summary.clear();
+        let group = ActorDocument::local(&urls, &commune, &[], today);
+        assert!(group.summary.is_none() && group.source.is_none());
     }
 }

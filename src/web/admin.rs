@@ -35,6 +35,14 @@ pub struct CharterForm {
 }
 
 #[derive(Deserialize, Default)]
+pub struct CommuneForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    description: String,
+}
+
+#[derive(Deserialize, Default)]
 pub struct InviteForm {
     #[serde(default)]
     csrf: String,
@@ -45,6 +53,7 @@ enum Submitted<'a> {
     Nothing,
     Instance(&'a InstanceForm, FormErrors),
     Charter(&'a CharterForm, FormErrors),
+    Commune(&'a CommuneForm, FormErrors),
 }
 
 async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -> Response {
@@ -66,10 +75,14 @@ async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -
                 None => None,
             };
             let policy = crate::federation::policy::Policy::load(conn, &[])?;
-            Ok((invites, debate_settings, policy))
+            let presentation = match commune {
+                Some(c) => Some(crate::db::queries::actor_by_id(conn, c)?),
+                None => None,
+            };
+            Ok((invites, debate_settings, policy, presentation))
         })
         .await;
-    let (invites, debate_settings, policy) = match loaded {
+    let (invites, debate_settings, policy, presentation) = match loaded {
         Ok(i) => i,
         Err(e) => return v.error(&e),
     };
@@ -95,6 +108,17 @@ async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -
         Submitted::Charter(form, errors) => (*form, errors),
         _ => (&current_charter, &none),
     };
+    let current_commune = CommuneForm {
+        csrf: String::new(),
+        description: presentation
+            .as_ref()
+            .map(|c| c.summary.clone())
+            .unwrap_or_default(),
+    };
+    let (commune_form, commune_errors) = match &submitted {
+        Submitted::Commune(form, errors) => (*form, errors),
+        _ => (&current_commune, &none),
+    };
     let modes = [
         ("open", lang.t("registration-open")),
         ("invite", lang.t("registration-invite")),
@@ -115,6 +139,29 @@ async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -
                     .maxlength(2000), 3, instance_errors))
                 (forms::select(lang, "registration", &lang.t("field-registration"), &modes, &instance.registration, instance_errors))
                 button type="submit" { (lang.t("settings-save")) }
+            }
+        }
+        @if let Some(commune) = &presentation {
+            section aria-labelledby="commune-admin-heading" id="commune" {
+                h2 id="commune-admin-heading" { (lang.ta("admin-commune", &[("name", commune.display_name.clone().into())])) }
+                p { (lang.t("admin-commune-text")) }
+                form id="commune-description" method="post" action="/admin/commune" novalidate {
+                    (commune_errors.summary(lang))
+                    (forms::csrf(&csrf))
+                    (forms::textarea(lang, Input::text("description", lang.t("field-commune-description"), &commune_form.description)
+                        .maxlength(crate::civic::communes::MAX_DESCRIPTION).hint(lang.t("hint-markdown")), 6, commune_errors))
+                    button type="submit" { (lang.t("settings-save")) }
+                }
+                @if let Some(icon) = &commune.icon_url {
+                    img class="avatar" src=(icon) alt=(lang.t("admin-commune-icon-current")) width="96" height="96";
+                }
+                form id="commune-icon" method="post" action="/admin/commune/icon" enctype="multipart/form-data" novalidate {
+                    (forms::csrf(&csrf))
+                    label for="icon" { (lang.t("field-commune-icon")) }
+                    input type="file" id="icon" name="icon" accept="image/png,image/jpeg" required;
+                    p class="hint" { (lang.t("hint-commune-icon")) }
+                    button type="submit" { (lang.t("admin-commune-icon-submit")) }
+                }
             }
         }
         section aria-labelledby="charter-admin-heading" {
@@ -540,4 +587,70 @@ pub async fn save_citizen_polls(v: Visitor, Form(form): Form<DebateSettingsForm>
 
 pub async fn set_resident(v: Visitor, Form(form): Form<DebateSettingsForm>) -> Response {
     debate_setting(v, form, DebateSetting::Resident).await
+}
+
+/// The commune's description, shown on its page and sent with its `Group`.
+pub async fn save_commune(v: Visitor, Form(form): Form<CommuneForm>) -> Response {
+    if let Err(refused) = v.check_csrf(&form.csrf).await {
+        return refused;
+    }
+    let me = match v.require_admin() {
+        Ok(me) => me.clone(),
+        Err(r) => return r,
+    };
+    let account = me.account.clone();
+    let description = form.description.clone();
+    let result = v
+        .ctx
+        .db
+        .transaction(move |conn| {
+            crate::civic::communes::set_description(conn, &account, &description)
+        })
+        .await;
+    match result {
+        Ok(()) => {
+            v.ctx.wake.notify_one();
+            v.flash("flash-settings-saved").await;
+            Redirect::to("/admin#commune").into_response()
+        }
+        Err(e @ Error::Invalid { .. }) => {
+            let errors = FormErrors::from_error(v.lang, &e, &["description"]);
+            admin_page(
+                &v,
+                Submitted::Commune(&form, errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => v.error(&e),
+    }
+}
+
+/// The commune's icon (`icon` of its `Group`): a PNG or JPEG, made into a PNG of at most 400 pixels a side.
+pub async fn upload_icon(v: Visitor, multipart: axum::extract::Multipart) -> Response {
+    let (csrf, bytes) = match crate::web::accounts::read_picture(multipart, "icon").await {
+        Ok(read) => read,
+        Err(e) => return v.error(&e),
+    };
+    if let Err(refused) = v.check_csrf(&csrf).await {
+        return refused;
+    }
+    let me = match v.require_admin() {
+        Ok(me) => me.clone(),
+        Err(r) => return r,
+    };
+    let (db, account) = (v.ctx.db.clone(), me.account.clone());
+    let result = crate::web::accounts::store_picture(&v, bytes, move |url| async move {
+        db.transaction(move |conn| crate::civic::communes::set_icon(conn, &account, Some(&url)))
+            .await
+    })
+    .await;
+    match result {
+        Ok(()) => {
+            v.ctx.wake.notify_one();
+            v.flash("flash-settings-saved").await;
+            Redirect::to("/admin#commune").into_response()
+        }
+        Err(e) => v.error(&e),
+    }
 }

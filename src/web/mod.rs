@@ -68,6 +68,13 @@ pub fn router() -> Router<AppContext> {
                 crate::civic::media::MAX_AVATAR_BYTES * 4,
             )),
         )
+        .route(
+            "/admin/commune/icon",
+            post(admin::upload_icon).layer(DefaultBodyLimit::max(
+                crate::civic::media::MAX_AVATAR_BYTES * 4,
+            )),
+        )
+        .route("/admin/commune", post(admin::save_commune))
         .route("/settings/export", get(accounts::export))
         .route("/settings/delete", post(accounts::delete))
         .route("/post", get(pages::post_form).post(pages::post))

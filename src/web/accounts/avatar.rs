@@ -10,8 +10,12 @@ use crate::error::Error;
 use crate::web::forms::FormErrors;
 use crate::web::session::Visitor;
 
-/// Reads the avatar form: its CSRF token and the file, never more than the size limit.
-async fn read_avatar(mut multipart: Multipart) -> Result<(String, Vec<u8>), Error> {
+/// Reads a picture form (an avatar, a commune's icon): its CSRF token and the file in `field`, never more
+/// than the size limit.
+pub(crate) async fn read_picture(
+    mut multipart: Multipart,
+    field_name: &str,
+) -> Result<(String, Vec<u8>), Error> {
     let mut csrf = String::new();
     let mut file = None;
     while let Some(mut field) = multipart
@@ -26,7 +30,7 @@ async fn read_avatar(mut multipart: Multipart) -> Result<(String, Vec<u8>), Erro
                     .await
                     .map_err(|e| Error::BadRequest(e.to_string()))?
             }
-            Some("avatar") => {
+            Some(name) if name == field_name => {
                 let mut bytes = Vec::new();
                 let mut over = false;
                 while let Some(chunk) = field.chunk().await.map_err(|_| media::too_large())? {
@@ -49,7 +53,7 @@ async fn read_avatar(mut multipart: Multipart) -> Result<(String, Vec<u8>), Erro
 }
 
 pub async fn upload_avatar(v: Visitor, multipart: Multipart) -> Response {
-    let (csrf, bytes) = match read_avatar(multipart).await {
+    let (csrf, bytes) = match read_picture(multipart, "avatar").await {
         Ok(read) => read,
         // The CSRF token comes first in the form: an oversized file is only read after it, so a refusal here
         // without a checked token writes nothing either.
@@ -71,43 +75,21 @@ pub async fn upload_avatar(v: Visitor, multipart: Multipart) -> Response {
         Ok(me) => me.clone(),
         Err(r) => return r,
     };
-    let processed = tokio::task::spawn_blocking(move || media::avatar_png(&bytes))
-        .await
-        .map_err(Error::internal)
-        .and_then(|r| r);
-    let png = match processed {
-        Ok(png) => png,
-        Err(e @ Error::Invalid { .. }) => {
-            let errors = FormErrors::from_error(v.lang, &e, &["avatar"]);
-            return settings_page(
-                &v,
-                None,
-                (SettingsPart::Avatar, &errors),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
-        Err(e) => return v.error(&e),
-    };
-    let data_dir = v.ctx.settings.server.data_dir.clone();
-    let result = async {
-        let name = media::store_avatar(&data_dir, png).await?;
-        let mut url = v.ctx.urls.base().clone();
-        url.set_path(&format!("/media/{name}"));
-        let previous =
-            match profile::set_avatar(&v.ctx.db, me.actor.id, Some(url.to_string())).await {
-                Ok(previous) => previous,
-                Err(e) => {
-                    media::remove(&data_dir, &name).await;
-                    return Err(e);
-                }
-            };
-        if let Some(previous) = previous.and_then(|p| p.rsplit('/').next().map(str::to_string)) {
-            media::remove(&data_dir, &previous).await;
-        }
-        Ok::<_, Error>(())
-    }
+    let db = v.ctx.db.clone();
+    let result = store_picture(&v, bytes, move |url| async move {
+        profile::set_avatar(&db, me.actor.id, Some(url)).await
+    })
     .await;
+    if let Err(e @ Error::Invalid { .. }) = &result {
+        let errors = FormErrors::from_error(v.lang, e, &["avatar"]);
+        return settings_page(
+            &v,
+            None,
+            (SettingsPart::Avatar, &errors),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
     match result {
         Ok(()) => {
             v.ctx.wake.notify_one();
@@ -116,4 +98,31 @@ pub async fn upload_avatar(v: Visitor, multipart: Multipart) -> Response {
         }
         Err(e) => v.error(&e),
     }
+}
+
+/// Makes an uploaded file into the PNG we serve, stores it, has `set` record its public URL, and removes the
+/// file it replaces (or the new one, when `set` fails). A file that is no picture is an `Invalid` error.
+pub(crate) async fn store_picture<F, Fut>(v: &Visitor, bytes: Vec<u8>, set: F) -> Result<(), Error>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Option<String>, Error>>,
+{
+    let png = tokio::task::spawn_blocking(move || media::avatar_png(&bytes))
+        .await
+        .map_err(Error::internal)??;
+    let data_dir = v.ctx.settings.server.data_dir.clone();
+    let name = media::store_avatar(&data_dir, png).await?;
+    let mut url = v.ctx.urls.base().clone();
+    url.set_path(&format!("/media/{name}"));
+    let previous = match set(url.to_string()).await {
+        Ok(previous) => previous,
+        Err(e) => {
+            media::remove(&data_dir, &name).await;
+            return Err(e);
+        }
+    };
+    if let Some(previous) = previous.and_then(|p| p.rsplit('/').next().map(str::to_string)) {
+        media::remove(&data_dir, &previous).await;
+    }
+    Ok(())
 }

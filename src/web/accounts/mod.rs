@@ -15,6 +15,7 @@ mod settings;
 use serde::Deserialize;
 
 pub use avatar::upload_avatar;
+pub(crate) use avatar::{read_picture, store_picture};
 pub use charter::{CharterForm, accept_charter, charter};
 pub use data::{DeleteForm, delete, export};
 pub use language::{LanguageChoice, language_form, language_link};

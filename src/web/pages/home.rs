@@ -90,9 +90,17 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
     let csrf = v.csrf_if_signed_in().await;
     let body = html! {
         div class="commune-home" {
+            @if let Some(icon) = commune.icon_url.as_deref().and_then(safe_href) {
+                img class="avatar" src=(icon) alt="" width="96" height="96";
+            }
             h1 { (commune.display_name) }
             p { span class="badge" { (lang.t("badge-commune")) } }
-            @if !description.is_empty() { p class="summary" { (description) } }
+            @if !commune.summary.is_empty() {
+                // The commune's description is Markdown, cleaned as debates are.
+                div class="summary" { (maud::PreEscaped(crate::civic::debates::markdown_to_html(&commune.summary))) }
+            } @else if !description.is_empty() {
+                p class="summary" { (description) }
+            }
             p class="follow-hint" { (lang.t("follow-from-fediverse")) " " code { (handle) } }
             p {
                 a href=(format!("{}/followers", commune.path())) { (lang.count("followers-count", followers)) }

@@ -314,6 +314,11 @@ fn debates(
     d::set_status(conn, mayor, debate.id, DebateStatus::Closed)?;
     rec.drain(conn)?;
     // A debate opened here from another server, and a debate hosted there answered from here.
+    crate::civic::communes::set_description(
+        conn,
+        admin,
+        "La commune de **Belleville**.\n\nLe marché est le *samedi*.",
+    )?;
     d::set_openers(conn, admin, DebateOpeners::Everyone)?;
     d::remote_opened_debate(
         conn,

@@ -546,3 +546,12 @@ field-partner = Partner with a neighbouring commune's Parvis server
 hint-partner = Its address, e.g. parvis.neighbour.example: it is allowed, and this commune follows its communes. Ask them to do the same.
 partner-add = Partner
 partner-remove = End the partnership
+
+# The commune's presentation (admin page)
+admin-commune = The commune: { $name }
+admin-commune-text = How the commune presents itself: on its page, and to other servers (Mastodon shows it on the commune's profile, Lemmy on the community's page).
+field-commune-description = Description
+admin-commune-icon-current = The commune's current icon
+field-commune-icon = Icon (PNG or JPEG, at most 2 MB)
+hint-commune-icon = Shown beside the commune's name here and on other servers; square pictures look best.
+admin-commune-icon-submit = Upload the icon

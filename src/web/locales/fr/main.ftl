@@ -549,3 +549,12 @@ field-partner = Devenir partenaire du serveur Parvis d’une commune voisine
 hint-partner = Son adresse, par exemple parvis.voisine.example : il est autorisé, et cette commune suit ses communes. Demandez-leur d’en faire autant.
 partner-add = Devenir partenaires
 partner-remove = Mettre fin au partenariat
+
+# The commune's presentation (admin page)
+admin-commune = La commune : { $name }
+admin-commune-text = Comment la commune se présente : sur sa page, et aux autres serveurs (Mastodon l’affiche sur le profil de la commune, Lemmy sur la page de la communauté).
+field-commune-description = Description
+admin-commune-icon-current = L’icône actuelle de la commune
+field-commune-icon = Icône (PNG ou JPEG, 2 Mo au plus)
+hint-commune-icon = Affichée à côté du nom de la commune, ici et sur les autres serveurs ; une image carrée rend le mieux.
+admin-commune-icon-submit = Envoyer l’icône
