@@ -18,6 +18,7 @@ mod federation;
 mod fedify;
 mod inbox;
 mod limits;
+mod mail;
 mod moderation;
 mod multikey;
 mod peer_selftest;

@@ -81,6 +81,7 @@ pub fn context(settings: Settings, db: Database) -> Result<AppContext> {
         http: Arc::new(http),
         instance_signer: Arc::new(instance_signer),
         wake: Arc::new(tokio::sync::Notify::new()),
+        mail_wake: Arc::new(tokio::sync::Notify::new()),
         refusals: Arc::default(),
     })
 }
@@ -374,8 +375,10 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<()> {
         let worker = crate::federation::deliver::spawn(self.ctx.clone());
+        let mailer = crate::mail::worker::spawn(self.ctx.clone());
         let result = self.serve(shutdown).await;
         worker.abort();
+        mailer.abort();
         result
     }
 

@@ -84,6 +84,24 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: FederationCommand,
     },
+    /// Mail: the queue, and a test message.
+    Email {
+        #[command(subcommand)]
+        command: EmailCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EmailCommand {
+    /// Where mail goes, what waits in the queue, what was sent in the last day and what failed.
+    Status,
+    /// Send a test message now through the configured SMTP server (or write it as an .eml file without
+    /// one) and say what the server answered.
+    Test {
+        /// The address to write to.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -376,6 +394,70 @@ async fn admin(
             })?;
             let charter = site::publish_charter(db, site::Operator::Console, &body).await?;
             format!("published version {} of the charter", charter.version)
+        }
+        AdminCommand::Email {
+            command: EmailCommand::Status,
+        } => {
+            let transport = crate::mail::transport::Transport::from_settings(settings)
+                .map_err(|e| Error::invalid("email.smtp_url", e))?;
+            let st = db.run(crate::mail::status).await?;
+            let mut lines = vec![
+                transport.describe(settings),
+                format!(
+                    "queued: {} ({} waiting for a retry){}",
+                    st.queued,
+                    st.retrying,
+                    st.oldest_queued
+                        .map(|at| format!(
+                            ", the oldest since {} UTC",
+                            at.format("%Y-%m-%d %H:%M:%S")
+                        ))
+                        .unwrap_or_default()
+                ),
+                format!("sent in the last 24 hours: {}", st.sent_last_day),
+                format!("refused for good (not retried): {}", st.failed),
+            ];
+            for (to, attempts, error) in &st.errors {
+                lines.push(format!("  {to} (attempt {attempts}): {error}"));
+            }
+            lines.join("\n")
+        }
+        AdminCommand::Email {
+            command: EmailCommand::Test { to },
+        } => {
+            let transport = crate::mail::transport::Transport::from_settings(settings)
+                .map_err(|e| Error::invalid("email.smtp_url", e))?;
+            let mail = crate::mail::Mail {
+                to: to.clone(),
+                subject: format!("{}: test message", settings.instance.name),
+                text: format!(
+                    "This message was sent by `parvis admin email test` from {}.\n\nCe message a été envoyé par `parvis admin email test` depuis {}.\n",
+                    settings.server.public_url, settings.server.public_url
+                ),
+                html: None,
+            };
+            mail.check()?;
+            match transport.send(settings, &mail).await {
+                Ok(Some(path)) => format!(
+                    "{}\nwritten to {}",
+                    transport.describe(settings),
+                    path.display()
+                ),
+                Ok(None) => format!(
+                    "{}: the server took the message for {to}",
+                    transport.describe(settings)
+                ),
+                Err(crate::mail::transport::Failure::Permanent(e)) => {
+                    return Err(Error::BadGateway(format!(
+                        "the server refused the message for good: {e}"
+                    )));
+                }
+                Err(crate::mail::transport::Failure::Transient(e)) => {
+                    return Err(Error::BadGateway(format!(
+                        "the message could not be sent: {e}"
+                    )));
+                }
+            }
         }
         AdminCommand::Federation {
             command: FederationCommand::Policy,

@@ -20,6 +20,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub instance: InstanceSettings,
     pub federation: FederationSettings,
+    #[serde(default)]
+    pub email: EmailSettings,
     pub log: LogSettings,
 }
 
@@ -114,6 +116,38 @@ fn default_key_fetches_per_minute() -> u32 {
     60
 }
 
+/// How mail leaves: an SMTP server, or (without one) `.eml` files under the data directory.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmailSettings {
+    /// The SMTP server: `smtps://user:password@host:465` (TLS), `smtp://user:password@host:587?tls=required`
+    /// (STARTTLS), `smtp://host:25` (no encryption: only for a relay on the same machine). Empty: messages are
+    /// written as `.eml` files in `<data_dir>/mail` instead, and the log says where.
+    pub smtp_url: String,
+    /// The sender of every message, e.g. `Mairie de Belleville <ne-pas-repondre@belleville.fr>`.
+    pub from: String,
+    /// Where answers go, e.g. the town hall's address; empty: to the sender.
+    pub reply_to: String,
+    /// Messages sent per minute at most (so that a newsletter to thousands does not get the town's server
+    /// listed as a spammer).
+    pub per_minute: u32,
+    /// Delay before the first retry of a message the server did not take, in seconds; it doubles with each
+    /// attempt, up to six hours.
+    pub retry_base_secs: u64,
+}
+
+impl Default for EmailSettings {
+    fn default() -> Self {
+        EmailSettings {
+            smtp_url: String::new(),
+            from: "Parvis <parvis@localhost>".into(),
+            reply_to: String::new(),
+            per_minute: 60,
+            retry_base_secs: 60,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct LogSettings {
@@ -159,6 +193,7 @@ impl Default for Settings {
                 inbox_per_minute: 6000,
                 key_fetches_per_minute: default_key_fetches_per_minute(),
             },
+            email: EmailSettings::default(),
             log: LogSettings {
                 level: "info".into(),
             },
@@ -371,6 +406,33 @@ impl Settings {
                 format!("'{}' is not a log filter: {e}", self.log.level),
             )
         })?;
+        let e = &self.email;
+        e.from.parse::<lettre::message::Mailbox>().map_err(|err| {
+            key_error(
+                "email.from",
+                format!(
+                    "'{}' is not an address such as Mairie <mairie@ville.fr>: {err}",
+                    e.from
+                ),
+            )
+        })?;
+        if !e.reply_to.is_empty() {
+            e.reply_to
+                .parse::<lettre::message::Mailbox>()
+                .map_err(|err| {
+                    key_error(
+                        "email.reply_to",
+                        format!("'{}' is not an address: {err}", e.reply_to),
+                    )
+                })?;
+        }
+        if !e.smtp_url.is_empty() {
+            crate::mail::transport::smtp(&e.smtp_url)
+                .map_err(|err| key_error("email.smtp_url", err))?;
+        }
+        if e.per_minute == 0 {
+            return Err(key_error("email.per_minute", "must be at least 1"));
+        }
         Ok(())
     }
 
@@ -495,6 +557,19 @@ mod tests {
             ("PARVIS_DATABASE__POOL_SIZE", "0", "database.pool_size"),
             ("PARVIS_DATABASE__URL", "mysql://x", "database.url"),
             ("PARVIS_SERVER__BIND", "localhost", "server.bind"),
+            ("PARVIS_EMAIL__FROM", "mairie", "email.from"),
+            (
+                "PARVIS_EMAIL__FROM",
+                "\"Mairie\nBcc: x@y.example\" <m@ville.example>",
+                "email.from",
+            ),
+            ("PARVIS_EMAIL__REPLY_TO", "accueil@", "email.reply_to"),
+            (
+                "PARVIS_EMAIL__SMTP_URL",
+                "ftp://mail.example",
+                "email.smtp_url",
+            ),
+            ("PARVIS_EMAIL__PER_MINUTE", "0", "email.per_minute"),
             (
                 "PARVIS_SERVER__PUBLIC_URL",
                 "ftp://x.example",

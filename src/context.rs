@@ -22,6 +22,8 @@ pub struct AppContext {
     pub instance_signer: Arc<Signer>,
     /// Wakes the delivery worker when something was written to the outbox.
     pub wake: Arc<Notify>,
+    /// Wakes the mail worker when a message was queued.
+    pub mail_wake: Arc<Notify>,
     /// With whom we federate (read from the database, kept a few seconds).
     pub policy: Arc<crate::federation::policy::PolicyCache>,
     /// What bounds the fetches of keys we do not know yet (per sender, at once, after a failure).

@@ -135,3 +135,7 @@ impl std::fmt::Display for ApUrl {
         self.0.fmt(f)
     }
 }
+id_type!(
+    /// A message in the mail queue.
+    MailId
+);

@@ -12,6 +12,7 @@ pub mod error;
 pub mod federation;
 pub mod ids;
 pub mod limits;
+pub mod mail;
 pub mod model;
 #[cfg(test)]
 mod properties;

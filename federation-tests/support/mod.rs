@@ -6,6 +6,7 @@ pub mod browser;
 pub mod debates;
 pub mod hostile;
 pub mod instance;
+pub mod maildev;
 pub mod network;
 pub mod peer;
 pub mod postgres;

@@ -133,6 +133,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    mail_queue (id) {
+        id -> BigInt,
+        to_address -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Nullable<Text>,
+        created_at -> Timestamp,
+        not_before -> Timestamp,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        failed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     inbox_refusals (domain, reason) {
         domain -> Text,
         reason -> Text,
@@ -203,6 +219,7 @@ diesel::joinable!(api_tokens -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     actors,
+    mail_queue,
     delivered_servers,
     communes,
     accounts,

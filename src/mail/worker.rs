@@ -1,0 +1,146 @@
+//! The mail worker: sends what is due in the queue, oldest first, within `[email] per_minute`; a message
+//! the server did not take waits `retry_base_secs`, doubled with each attempt (at most six hours); one it
+//! refused for good is marked failed. A message is marked sent only once the server took it, so a crash
+//! loses nothing (at worst the message being sent goes twice).
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+
+use crate::civic::now;
+use crate::context::AppContext;
+use crate::error::Result;
+use crate::ids::MailId;
+use crate::mail::Mail;
+use crate::mail::transport::{Failure, Transport};
+use crate::model::schema::mail_queue;
+
+/// How often the queue is looked at when nothing wakes the worker (retries that came due).
+const IDLE: Duration = Duration::from_secs(5);
+/// Longest wait between two attempts.
+const MAX_BACKOFF_SECS: i64 = 6 * 3600;
+
+pub fn spawn(ctx: AppContext) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let transport = match Transport::from_settings(&ctx.settings) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::error!(error = %e, "mail cannot be sent");
+                return;
+            }
+        };
+        tracing::info!("mail: {}", transport.describe(&ctx.settings));
+        loop {
+            let more = match send_due(&ctx, &transport).await {
+                Ok(more) => more,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the mail queue");
+                    false
+                }
+            };
+            if !more {
+                let _ = tokio::time::timeout(IDLE, ctx.mail_wake.notified()).await;
+            }
+        }
+    })
+}
+
+/// Sends the messages that are due, within the cap. Returns whether more are due now.
+pub async fn send_due(ctx: &AppContext, transport: &Transport) -> Result<bool> {
+    let cap = i64::from(ctx.settings.email.per_minute);
+    let due: Vec<(MailId, Mail, i32)> = ctx
+        .db
+        .run(move |conn| {
+            let sent_last_minute: i64 = mail_queue::table
+                .filter(mail_queue::sent_at.gt(now() - chrono::Duration::minutes(1)))
+                .count()
+                .get_result(conn)?;
+            let room = (cap - sent_last_minute).clamp(0, 20);
+            let rows: Vec<(MailId, String, String, String, Option<String>, i32)> =
+                mail_queue::table
+                    .filter(mail_queue::sent_at.is_null())
+                    .filter(mail_queue::failed_at.is_null())
+                    .filter(mail_queue::not_before.le(now()))
+                    .order(mail_queue::id.asc())
+                    .limit(room)
+                    .select((
+                        mail_queue::id,
+                        mail_queue::to_address,
+                        mail_queue::subject,
+                        mail_queue::body_text,
+                        mail_queue::body_html,
+                        mail_queue::attempts,
+                    ))
+                    .load(conn)?;
+            Ok(rows
+                .into_iter()
+                .map(|(id, to, subject, text, html, attempts)| {
+                    (
+                        id,
+                        Mail {
+                            to,
+                            subject,
+                            text,
+                            html,
+                        },
+                        attempts,
+                    )
+                })
+                .collect())
+        })
+        .await?;
+    let full = due.len() == 20;
+    for (id, mail, attempts) in due {
+        let outcome = transport.send(&ctx.settings, &mail).await;
+        // A server that is down or slow is not tried again for every message of the batch.
+        let server_failing = matches!(outcome, Err(Failure::Transient(_)));
+        let retry_base = ctx.settings.email.retry_base_secs as i64;
+        match &outcome {
+            Ok(Some(path)) => {
+                tracing::info!(to = %mail.to, subject = %mail.subject, file = %path.display(), "mail written")
+            }
+            Ok(None) => tracing::debug!(to = %mail.to, "mail sent"),
+            Err(Failure::Permanent(e)) => {
+                tracing::warn!(to = %mail.to, error = %e, "mail refused for good")
+            }
+            Err(Failure::Transient(e)) => {
+                tracing::info!(to = %mail.to, error = %e, attempts = attempts + 1, "mail not sent, will retry")
+            }
+        }
+        ctx.db
+            .run(move |conn| {
+                let row = mail_queue::table.find(id);
+                match outcome {
+                    Ok(_) => diesel::update(row)
+                        .set((
+                            mail_queue::sent_at.eq(Some(now())),
+                            mail_queue::last_error.eq(None::<String>),
+                        ))
+                        .execute(conn)?,
+                    Err(Failure::Permanent(e)) => diesel::update(row)
+                        .set((
+                            mail_queue::failed_at.eq(Some(now())),
+                            mail_queue::attempts.eq(attempts + 1),
+                            mail_queue::last_error.eq(Some(e)),
+                        ))
+                        .execute(conn)?,
+                    Err(Failure::Transient(e)) => {
+                        let wait = (retry_base << attempts.clamp(0, 20)).min(MAX_BACKOFF_SECS);
+                        diesel::update(row)
+                            .set((
+                                mail_queue::not_before.eq(now() + chrono::Duration::seconds(wait)),
+                                mail_queue::attempts.eq(attempts + 1),
+                                mail_queue::last_error.eq(Some(e)),
+                            ))
+                            .execute(conn)?
+                    }
+                };
+                Ok(())
+            })
+            .await?;
+        if server_failing {
+            return Ok(false);
+        }
+    }
+    Ok(full)
+}
