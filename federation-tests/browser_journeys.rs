@@ -82,6 +82,8 @@ async fn a_citizen_registers_posts_follows_and_accepts_a_new_charter() {
             "password": PASSWORD,
             "admin": "admin",
             "remote": remote,
+            "mailDir": alpha.data_dir().join("mail"),
+            "newPassword": "un nouveau mot de passe",
         }),
     )
     .await;

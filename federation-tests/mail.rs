@@ -188,9 +188,11 @@ both_backends!(
     }
 );
 
-/// A scripted SMTP server that answers `code` to `RCPT TO` and counts the messages it accepted.
+/// A scripted SMTP server that answers `rcpt_answer` to `RCPT TO` and counts the messages it accepted; with
+/// `drop_after_data`, it hangs up once a message's data is in, without answering.
 async fn scripted_smtp(
     rcpt_answer: &'static str,
+    drop_after_data: bool,
 ) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -207,6 +209,9 @@ async fn scripted_smtp(
                 while let Ok(Some(line)) = lines.next_line().await {
                     if in_data {
                         if line == "." {
+                            if drop_after_data {
+                                break;
+                            }
                             in_data = false;
                             counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                             write.write_all(b"250 2.0.0 queued\r\n").await.ok();
@@ -241,7 +246,7 @@ both_backends!(
     |backend| async move {
         // An address the server refuses for good (5xx at RCPT): marked failed, not retried.
         let (db, mut settings, _dir) = database(backend);
-        let (port, accepted) = scripted_smtp("550 5.1.1 no such mailbox\r\n").await;
+        let (port, accepted) = scripted_smtp("550 5.1.1 no such mailbox\r\n", false).await;
         settings.email.smtp_url = format!("smtp://127.0.0.1:{port}");
         let ctx = parvis::app::context(settings.clone(), db.clone()).unwrap();
         let transport = Transport::from_settings(&settings).unwrap();
@@ -267,7 +272,7 @@ both_backends!(
 
         // A server that asks to come back later (4xx): the message waits for its retry.
         let (db, mut settings, _dir) = database(backend);
-        let (port, _) = scripted_smtp("451 4.3.0 try again later\r\n").await;
+        let (port, _) = scripted_smtp("451 4.3.0 try again later\r\n", false).await;
         settings.email.smtp_url = format!("smtp://127.0.0.1:{port}");
         let ctx = parvis::app::context(settings.clone(), db.clone()).unwrap();
         let transport = Transport::from_settings(&settings).unwrap();
@@ -285,9 +290,23 @@ both_backends!(
             "{all:?}"
         );
 
+        // A server that hangs up after the message's data, without an answer: not sent, tried again later.
+        let (db, mut settings, _dir) = database(backend);
+        let (port, accepted) = scripted_smtp("250 2.1.5 ok\r\n", true).await;
+        settings.email.smtp_url = format!("smtp://127.0.0.1:{port}");
+        let ctx = parvis::app::context(settings.clone(), db.clone()).unwrap();
+        let transport = Transport::from_settings(&settings).unwrap();
+        queue(&db, vec![mail("lea@ville.example", "Coupure")]).await;
+        send_due(&ctx, &transport).await.unwrap();
+        let all = rows(&db).await;
+        let (_, attempts, sent, failed, error) = &all[0];
+        assert!(!sent && !failed && *attempts == 1, "{all:?}");
+        assert!(error.is_some(), "{all:?}");
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 0);
+
         // The cap: with 2 a minute, 2 of 5 leave now and the others wait.
         let (db, mut settings, _dir) = database(backend);
-        let (port, accepted) = scripted_smtp("250 2.1.5 ok\r\n").await;
+        let (port, accepted) = scripted_smtp("250 2.1.5 ok\r\n", false).await;
         settings.email.smtp_url = format!("smtp://127.0.0.1:{port}");
         settings.email.per_minute = 2;
         let ctx = parvis::app::context(settings.clone(), db.clone()).unwrap();

@@ -5,6 +5,7 @@
 mod support;
 
 mod actors;
+mod addresses;
 mod admin;
 mod api;
 mod authorized_fetch;

@@ -92,6 +92,7 @@ both_backends!(
                         ("csrf", token),
                         ("invite", &code),
                         ("username", "alice"),
+                        ("email", "alice@ville.example"),
                         ("password", PASSWORD),
                         ("accept_charter", &version),
                     ],
@@ -109,6 +110,7 @@ both_backends!(
                     ("csrf", &csrf),
                     ("invite", "nope"),
                     ("username", "alice"),
+                    ("email", "alice@ville.example"),
                     ("display_name", "Alice <b>A</b>"),
                     ("password", PASSWORD),
                     ("accept_charter", &version),
@@ -137,6 +139,7 @@ both_backends!(
                     ("csrf", &csrf),
                     ("invite", &code),
                     ("username", "alice"),
+                    ("email", "alice@ville.example"),
                     ("password", PASSWORD),
                 ],
             )
@@ -152,6 +155,7 @@ both_backends!(
                     ("csrf", &csrf),
                     ("invite", &code),
                     ("username", "alice"),
+                    ("email", "alice@ville.example"),
                     ("password", "short"),
                     ("accept_charter", &version),
                 ],
@@ -173,6 +177,7 @@ both_backends!(
                     ("csrf", &csrf),
                     ("invite", &code),
                     ("username", "Alice"),
+                    ("email", "alice@ville.example"),
                     ("display_name", "Alice"),
                     ("password", PASSWORD),
                     ("accept_charter", &version),
@@ -182,7 +187,11 @@ both_backends!(
         assert_eq!(page.status, 303, "{}", page.body);
         assert_eq!(page.location.as_deref(), Some("/"));
         let home = web.get("/").await;
-        assert!(home.has("Welcome! Your account is ready."), "{}", home.body);
+        assert!(
+            home.has("Welcome! Your account is created."),
+            "{}",
+            home.body
+        );
         assert!(home.has("id=\"logout\""));
         let (_, account) = alpha
             .db
@@ -203,6 +212,7 @@ both_backends!(
                 &[
                     ("invite", &code),
                     ("username", "bob"),
+                    ("email", "bob@ville.example"),
                     ("password", PASSWORD),
                     ("accept_charter", &version),
                 ],
@@ -292,7 +302,11 @@ both_backends!(
             .submit(
                 "/register",
                 "/register",
-                &[("username", "zoe"), ("password", PASSWORD)],
+                &[
+                    ("username", "zoe"),
+                    ("email", "zoe@ville.example"),
+                    ("password", PASSWORD),
+                ],
             )
             .await;
         assert_eq!(
@@ -466,6 +480,23 @@ both_backends!(
                     ("password", PASSWORD),
                     ("next", "//evil.example/"),
                 ],
+            )
+            .await;
+        // Zoe has no address: she is asked for one first, then goes on to the (safe) page.
+        assert_eq!(page.location.as_deref(), Some("/email/ask?next=%2F"));
+        let ask = zoe.get("/email/ask?next=%2F%2Fevil.example%2F").await;
+        assert_eq!(ask.status, 200);
+        assert!(ask.has("name=\"next\" value=\"/\""), "{}", ask.body);
+        // "Not now": not asked again.
+        let page = zoe
+            .post("/email/dismiss", &[("csrf", &ask.csrf()), ("next", "/")])
+            .await;
+        assert_eq!(page.location.as_deref(), Some("/"));
+        let page = WebClient::new(&alpha)
+            .submit(
+                "/login",
+                "/login",
+                &[("username", "zoe"), ("password", PASSWORD)],
             )
             .await;
         assert_eq!(page.location.as_deref(), Some("/"));

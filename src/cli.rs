@@ -193,6 +193,10 @@ pub enum AccountCommand {
         /// Read the password from standard input (first line).
         #[arg(long)]
         password_stdin: bool,
+        /// The person's email address: a link to set their password goes there (to confirm it, with
+        /// --password-stdin). The running server's mail worker sends it.
+        #[arg(long)]
+        email: Option<String>,
     },
     /// Record an elected office held by an official.
     Mandate {
@@ -337,6 +341,7 @@ async fn admin(
                     commune,
                     display_name,
                     password_stdin,
+                    email,
                 },
         } => {
             let password = if password_stdin {
@@ -344,7 +349,11 @@ async fn admin(
             } else {
                 None
             };
-            let (actor, _) = create_account(
+            let email = email
+                .map(|e| crate::civic::addresses::normalize(&e))
+                .transpose()?;
+            let with_password = password.is_some();
+            let (actor, account) = create_account(
                 db,
                 NewAccount {
                     username,
@@ -355,7 +364,42 @@ async fn admin(
                 },
             )
             .await?;
-            format!("created {role} account {}", actor.username)
+            match email {
+                None => format!("created {role} account {}", actor.username),
+                Some(address) => {
+                    let base = settings
+                        .public_url()
+                        .map_err(|e| Error::invalid("server.public_url", e.to_string()))?;
+                    let defaults = settings.instance.clone();
+                    let to = address.clone();
+                    db.transaction(move |conn| {
+                        let site = site::load(conn, &defaults)?;
+                        if with_password {
+                            crate::civic::addresses::request_confirmation(
+                                conn, &base, &site.name, &account, &to,
+                            )
+                        } else {
+                            crate::civic::addresses::send_set_password(
+                                conn,
+                                &base,
+                                &site.name,
+                                account.actor_id,
+                                &to,
+                            )
+                        }
+                    })
+                    .await?;
+                    let link = if with_password {
+                        "a link to confirm the address"
+                    } else {
+                        "a link to choose a password (valid 7 days)"
+                    };
+                    format!(
+                        "created {role} account {}; {link} is queued for {address} (the running server sends it)",
+                        actor.username
+                    )
+                }
+            }
         }
         AdminCommand::Account {
             command:

@@ -16,6 +16,9 @@ pub enum Error {
     },
     #[error("{0}")]
     Conflict(String),
+    /// Something that existed and is no more: a link already used, or expired.
+    #[error("{0}")]
+    Gone(String),
     #[error("{0}")]
     Unauthorized(String),
     /// An HTTP signature is missing or does not check out (inboxes, authorized fetch).
@@ -56,6 +59,7 @@ impl Error {
             Error::NotFound(_) => "not_found",
             Error::Invalid { .. } => "invalid",
             Error::Conflict(_) => "conflict",
+            Error::Gone(_) => "gone",
             Error::Unauthorized(_) | Error::SignatureRequired(_) => "unauthorized",
             Error::Forbidden(_) => "forbidden",
             Error::TooManyRequests(_) => "too_many_requests",
@@ -72,6 +76,7 @@ impl Error {
             Error::NotFound(_) => 404,
             Error::Invalid { .. } => 422,
             Error::Conflict(_) => 409,
+            Error::Gone(_) => 410,
             Error::Unauthorized(_) | Error::SignatureRequired(_) => 401,
             Error::Forbidden(_) => 403,
             Error::TooManyRequests(_) => 429,

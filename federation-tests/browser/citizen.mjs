@@ -1,13 +1,15 @@
 // The citizen's journey through Parvis's web pages (issue: "The web interface"):
-// register with an invitation code → accept the charter → set the language → post → follow an
+// register with an invitation code and an address → confirm it by the link in the mail → accept the
+// charter → set the language → post → follow an
 // account on another instance → log out; the admin publishes a new charter and the citizen is
-// asked to accept it again. axe-core checks every page on the way; the main ones also at 360 px.
+// asked to accept it again; then they forget their password and set a new one by mail. axe-core checks every page on the way; the main ones also at 360 px.
 //
 // Fields are found by their ids (the same in both languages) and buttons by the form they submit,
 // so the journey does not depend on wording; what it reads back is checked in the language the
 // page is meant to be in.
 
 import { runJourney } from "./harness.mjs";
+import { linkFromMail } from "./steps.mjs";
 
 function submit(page, formId) {
   return page.locator(`form#${formId} button[type=submit]`).click();
@@ -48,6 +50,7 @@ await runJourney(async ({ page, check, checkNarrow, config, step, record }) => {
   await page.locator("#invite").fill(config.invite);
   await page.locator("#username").fill("camille");
   await page.locator("#display_name").fill("Camille Martin");
+  await page.locator("#email").fill("camille@ville.example");
   await page.locator("#password").fill(config.password);
   await check(page, "register");
   await checkNarrow(page, "register");
@@ -63,7 +66,17 @@ await runJourney(async ({ page, check, checkNarrow, config, step, record }) => {
   await submit(page, "register");
   await page.locator("form#logout").waitFor();
   await expectText(page, ".notice", "Bienvenue");
+  // Until the address is confirmed, the page says so, and the account reads but does not write.
+  await expectText(page, "#confirm-email", "camille@ville.example");
   await check(page, "home-signed-in");
+
+  step("confirm the address with the link found in the mail");
+  const confirmation = await linkFromMail(config.mailDir, "/email/confirm");
+  await page.goto(confirmation);
+  await check(page, "confirm-email");
+  await submit(page, "confirm-email-form");
+  await expectText(page, ".notice", "Adresse confirmée");
+  if (await page.locator("#confirm-email").count()) throw new Error("still asked to confirm the address");
 
   step("settings: switch the interface to English");
   await page.goto(`${base}/settings`);
@@ -156,5 +169,36 @@ await runJourney(async ({ page, check, checkNarrow, config, step, record }) => {
   await submit(page, "charter-form");
   await expectText(page, ".notice", "you have accepted the charter");
   await check(page, "after-charter");
+  await submit(page, "logout");
+
+  step("the citizen forgot their password: a link by mail, a new password, signed in with it");
+  await page.goto(`${base}/login`);
+  await page.locator("#forgot-link").click();
+  await check(page, "forgot");
+  await checkNarrow(page, "forgot");
+  await page.locator("#email").fill("camille@ville.example");
+  await submit(page, "forgot");
+  await page.locator("#forgot-sent").waitFor();
+  await check(page, "forgot-sent");
+  const reset = await linkFromMail(config.mailDir, "/password/reset");
+  await page.goto(reset);
+  await check(page, "reset");
+  await page.locator("#password").fill("short");
+  await submit(page, "reset");
+  await page.locator("#password-error").waitFor();
+  await check(page, "reset-error");
+  await page.locator("#password").fill(config.newPassword);
+  await submit(page, "reset");
+  await page.locator("form#login").waitFor();
+  await expectText(page, ".notice", "Password changed");
+  await check(page, "login-after-reset");
+  await page.locator("#username").fill("camille");
+  await page.locator("#password").fill(config.newPassword);
+  await submit(page, "login");
+  await page.locator("form#logout").waitFor();
+  // The link served once.
+  await page.goto(reset);
+  await expectText(page, "main", "already used");
+  await check(page, "reset-used");
   record("final_url", page.url());
 });

@@ -54,6 +54,13 @@ impl FromRequestParts<AppContext> for CurrentAccount {
         let token = bearer(&parts.headers)
             .ok_or_else(|| Error::Unauthorized("use Authorization: Bearer <token>".into()))?;
         let (actor, account) = tokens::authenticate(&ctx.db, token).await?;
+        // Reading is open to an account whose address waits for confirmation; writing is not.
+        if !matches!(
+            parts.method,
+            axum::http::Method::GET | axum::http::Method::HEAD
+        ) {
+            crate::civic::addresses::may_write(&account)?;
+        }
         Ok(CurrentAccount { actor, account })
     }
 }

@@ -14,8 +14,8 @@ use crate::ids::ActorId;
 use crate::ids::ApUrl;
 use crate::model::Outbound;
 use crate::model::schema::{
-    accounts, actors, api_tokens, comments, delivered_servers, follows, mandates, notes,
-    remote_actors,
+    accounts, actors, api_tokens, comments, delivered_servers, email_tokens, follows, mail_queue,
+    mandates, notes, remote_actors,
 };
 use crate::model::{Note, Visibility};
 
@@ -47,6 +47,11 @@ pub struct ExportProfile {
     pub avatar: Option<String>,
     pub charter_version_accepted: Option<i64>,
     pub created_at: NaiveDateTime,
+    /// The address given, and when it was confirmed.
+    pub email: Option<String>,
+    pub email_confirmed_at: Option<NaiveDateTime>,
+    /// Messages to that address still waiting in the queue (subject, queued at).
+    pub queued_mail: Vec<(String, NaiveDateTime)>,
 }
 
 #[derive(Debug, Serialize)]
@@ -156,6 +161,17 @@ pub async fn export(db: &Database, actor: ActorId) -> Result<Export> {
                 avatar: me.icon_url,
                 charter_version_accepted: account.charter_version,
                 created_at: me.created_at,
+                queued_mail: match &account.email {
+                    Some(address) => mail_queue::table
+                        .filter(mail_queue::to_address.eq(address))
+                        .filter(mail_queue::sent_at.is_null())
+                        .filter(mail_queue::failed_at.is_null())
+                        .select((mail_queue::subject, mail_queue::created_at))
+                        .load(conn)?,
+                    None => vec![],
+                },
+                email: account.email,
+                email_confirmed_at: account.email_confirmed_at,
             },
             mandates,
             posts,
@@ -206,10 +222,27 @@ pub async fn delete_account(db: &Database, actor: ActorId) -> Result<()> {
                 actors::deleted_at.eq(Some(at)),
             ))
             .execute(conn)?;
+        // The address goes, with the mail still waiting for it and the links sent there.
+        let address: Option<String> = accounts::table
+            .find(actor)
+            .select(accounts::email)
+            .first(conn)?;
+        if let Some(address) = &address {
+            diesel::delete(
+                mail_queue::table
+                    .filter(mail_queue::to_address.eq(address))
+                    .filter(mail_queue::sent_at.is_null()),
+            )
+            .execute(conn)?;
+        }
+        diesel::delete(email_tokens::table.filter(email_tokens::account_id.eq(actor)))
+            .execute(conn)?;
         diesel::update(accounts::table.find(actor))
             .set((
                 accounts::password_hash.eq(None::<String>),
                 accounts::language.eq(None::<String>),
+                accounts::email.eq(None::<String>),
+                accounts::email_confirmed_at.eq(None::<NaiveDateTime>),
             ))
             .execute(conn)?;
         diesel::update(notes::table.filter(notes::author_id.eq(actor)))

@@ -101,6 +101,10 @@ fn insert_account(
         language: None,
         charter_version: None,
         suspended_until: None,
+        email: None,
+        email_confirmed_at: None,
+        email_prompt_dismissed: false,
+        credentials_changed_at: None,
     };
     diesel::insert_into(accounts::table)
         .values((
@@ -125,11 +129,19 @@ pub struct Registration {
     pub charter_version: Option<i64>,
     /// The interface language chosen while registering.
     pub language: Option<String>,
+    /// The person's email address, confirmed by a link sent there.
+    pub email: String,
 }
 
 /// Opens a citizen's account in the default commune, following the registration mode: refused when closed,
 /// with a single-use invitation code in `invite` mode, and only once the charter in force is accepted.
-pub async fn register(db: &Database, site: &Site, reg: Registration) -> Result<(Actor, Account)> {
+/// `base` is the instance's public URL, for the confirmation link.
+pub async fn register(
+    db: &Database,
+    site: &Site,
+    base: &url::Url,
+    reg: Registration,
+) -> Result<(Actor, Account)> {
     if site.registration == RegistrationMode::Closed {
         return Err(Error::Forbidden(
             "registration is closed on this instance".into(),
@@ -149,6 +161,8 @@ pub async fn register(db: &Database, site: &Site, reg: Registration) -> Result<(
         Some(l) => Some(check_language(l)?),
         None => None,
     };
+    let email = crate::civic::addresses::normalize(&reg.email)?;
+    let (base, site_name) = (base.clone(), site.name.clone());
     let new = NewAccount {
         username: reg.username.clone(),
         role: Role::Citizen,
@@ -194,6 +208,8 @@ pub async fn register(db: &Database, site: &Site, reg: Registration) -> Result<(
                 accounts::language.eq(&account.language),
             ))
             .execute(conn)?;
+        crate::civic::addresses::request_confirmation(conn, &base, &site_name, &account, &email)?;
+        account.email = Some(email.clone());
         Ok((actor, account))
     })
     .await

@@ -4,6 +4,7 @@
 pub mod account_data;
 pub mod accounts;
 pub(crate) mod actors;
+pub mod addresses;
 pub mod communes;
 pub mod debates;
 pub mod demo;

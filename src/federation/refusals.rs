@@ -86,7 +86,7 @@ pub fn reason(error: &Error) -> &'static str {
         Error::SignatureRequired(_) | Error::Unauthorized(_) => "signature",
         Error::BadRequest(_) | Error::Invalid { .. } => "malformed or unknown",
         Error::Forbidden(_) => "refused by policy or block",
-        Error::NotFound(_) => "about nothing here",
+        Error::NotFound(_) | Error::Gone(_) => "about nothing here",
         Error::Conflict(_) => "conflict",
         Error::TooManyRequests(_) => "rate limited",
         Error::BadGateway(_) => "its server could not be fetched",

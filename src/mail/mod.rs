@@ -2,6 +2,7 @@
 //! the mail worker (`worker`) sends them through the configured transport (`transport`: SMTP, or `.eml`
 //! files without one), within a per-minute cap, retrying what the server did not take.
 
+pub mod messages;
 pub mod transport;
 pub mod worker;
 

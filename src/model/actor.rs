@@ -97,6 +97,14 @@ pub struct Account {
     pub resident: bool,
     /// Suspended by a moderator until this time (the year 9999: for good).
     pub suspended_until: Option<chrono::NaiveDateTime>,
+    /// The person's email address (lowercase), if they gave one.
+    pub email: Option<String>,
+    /// When they confirmed it by the link sent there; until then the account reads but does not write.
+    pub email_confirmed_at: Option<chrono::NaiveDateTime>,
+    /// They chose not to give an address when asked at sign-in.
+    pub email_prompt_dismissed: bool,
+    /// When the password last changed: sessions opened before are ended.
+    pub credentials_changed_at: Option<chrono::NaiveDateTime>,
 }
 
 impl Account {
@@ -112,6 +120,10 @@ impl Account {
             charter_version: None,
             resident: false,
             suspended_until: None,
+            email: None,
+            email_confirmed_at: None,
+            email_prompt_dismissed: false,
+            credentials_changed_at: None,
         }
     }
 

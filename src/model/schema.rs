@@ -39,6 +39,23 @@ diesel::table! {
         charter_version -> Nullable<BigInt>,
         resident -> Bool,
         suspended_until -> Nullable<Timestamp>,
+        email -> Nullable<Text>,
+        email_confirmed_at -> Nullable<Timestamp>,
+        email_prompt_dismissed -> Bool,
+        credentials_changed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    email_tokens (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        purpose -> Text,
+        address -> Text,
+        token_sha256 -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -216,9 +233,11 @@ diesel::joinable!(deliveries -> outgoing_activities (activity_id));
 diesel::joinable!(accounts -> actors (actor_id));
 diesel::joinable!(mandates -> accounts (account_id));
 diesel::joinable!(api_tokens -> accounts (account_id));
+diesel::joinable!(email_tokens -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     actors,
+    email_tokens,
     mail_queue,
     delivered_servers,
     communes,

@@ -225,6 +225,7 @@ mod tests {
             "threshold",
             "n",
             "mean",
+            "address",
         ]
         .into_iter()
         .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))

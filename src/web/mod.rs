@@ -75,6 +75,22 @@ pub fn router() -> Router<AppContext> {
             )),
         )
         .route("/admin/commune", post(admin::save_commune))
+        .route("/settings/email", post(accounts::change_email))
+        .route("/settings/password", post(accounts::change_password))
+        .route(
+            "/email/confirm",
+            get(accounts::confirm_email_form).post(accounts::confirm_email),
+        )
+        .route("/email/ask", get(accounts::ask_email))
+        .route("/email/dismiss", post(accounts::dismiss_email))
+        .route(
+            "/password/forgot",
+            get(accounts::forgot_form).post(accounts::forgot),
+        )
+        .route(
+            "/password/reset",
+            get(accounts::reset_password_form).post(accounts::reset_password),
+        )
         .route("/settings/export", get(accounts::export))
         .route("/settings/delete", post(accounts::delete))
         .route("/post", get(pages::post_form).post(pages::post))
@@ -255,6 +271,18 @@ pub async fn page_with(
                     @if let Some(key) = flash {
                         p class="notice" role="status" { (lang.t(&key)) }
                     }
+                    @if let Some(me) = &v.me
+                        && let (Some(address), None) = (&me.account.email, me.account.email_confirmed_at)
+                    {
+                        div class="notice warning" id="confirm-email" {
+                            p { (lang.ta("confirm-email-banner", &[("address", address.clone().into())])) }
+                            form id="resend-confirmation" method="post" action="/settings/email" class="inline" {
+                                input type="hidden" name="csrf" value=(csrf.clone().unwrap_or_default());
+                                input type="hidden" name="email" value=(address);
+                                button type="submit" class="link" { (lang.t("confirm-email-resend")) }
+                            }
+                        }
+                    }
                     (body)
                 }
                 footer class="site-footer" {
@@ -326,6 +354,7 @@ pub fn refusal_page(
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let title = lang.t(match error {
         Error::NotFound(_) => "error-not-found",
+        Error::Gone(_) => "error-gone",
         Error::Forbidden(_) => "error-forbidden",
         Error::Unauthorized(_) | Error::SignatureRequired(_) => "error-unauthorized",
         Error::Unavailable(_) => "error-unavailable",

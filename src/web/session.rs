@@ -27,6 +27,9 @@ pub const LANG_COOKIE: &str = "parvis_lang";
 const IDLE_DAYS: i64 = 30;
 
 const KEY_ACCOUNT: &str = "account";
+/// When the person signed in (microseconds since 1970): a session opened before their password last
+/// changed is ended.
+const KEY_SIGNED_IN_AT: &str = "signed_in_at";
 const KEY_CSRF: &str = "csrf";
 const KEY_FLASH: &str = "flash";
 
@@ -143,8 +146,16 @@ pub struct Visitor {
 
 /// Pages anyone may see when the commune is kept for its residents: signing in or up, and what they need.
 fn open_in_private_space(path: &str) -> bool {
-    matches!(path, "/login" | "/register" | "/language" | "/charter")
-        || path.starts_with("/static/")
+    matches!(
+        path,
+        "/login"
+            | "/register"
+            | "/language"
+            | "/charter"
+            | "/password/forgot"
+            | "/password/reset"
+            | "/email/confirm"
+    ) || path.starts_with("/static/")
 }
 
 /// Pages a person who has not accepted the charter in force may still see.
@@ -167,15 +178,23 @@ impl FromRequestParts<AppContext> for Visitor {
         let lang_hint = preferred_language(&parts.headers);
         let fail = |e: Error| super::error_page(lang_hint, None, &e);
         let account: Option<i64> = session.get(KEY_ACCOUNT).await.unwrap_or(None);
+        let signed_in_at: Option<i64> = session.get(KEY_SIGNED_IN_AT).await.unwrap_or(None);
         let defaults = ctx.settings.instance.clone();
         let (me, site, charter) = ctx
             .db
             .run(move |conn| {
                 let me = match account {
                     Some(id) => queries::account_by_id(conn, crate::ids::ActorId(id))?
-                        // A deleted or suspended account is signed out.
+                        // A deleted or suspended account is signed out, and so is a session opened before
+                        // the password changed.
                         .filter(|(actor, account)| {
-                            actor.deleted_at.is_none() && account.suspended().is_none()
+                            actor.deleted_at.is_none()
+                                && account.suspended().is_none()
+                                && account.credentials_changed_at.is_none_or(|changed| {
+                                    signed_in_at.is_some_and(|at| {
+                                        at >= changed.and_utc().timestamp_micros()
+                                    })
+                                })
                         })
                         .map(|(actor, account)| Me { actor, account }),
                     None => None,
@@ -350,6 +369,10 @@ impl Visitor {
             .await
             .map_err(Error::internal)?;
         self.session
+            .insert(KEY_SIGNED_IN_AT, chrono::Utc::now().timestamp_micros())
+            .await
+            .map_err(Error::internal)?;
+        self.session
             .insert(KEY_CSRF, crate::civic::tokens::random_code(32))
             .await
             .map_err(Error::internal)
@@ -393,7 +416,28 @@ impl Visitor {
     #[allow(clippy::result_large_err)]
     pub async fn form_poster(&self, csrf: &str) -> Result<Me, Response> {
         self.check_csrf(csrf).await?;
-        self.require_login().cloned()
+        let me = self.require_login()?;
+        self.may_write(me)?;
+        Ok(me.clone())
+    }
+
+    /// 403, with why and what to do, for an account whose address waits for confirmation.
+    #[allow(clippy::result_large_err)]
+    pub fn may_write(&self, me: &Me) -> Result<(), Response> {
+        crate::civic::addresses::may_write(&me.account).map_err(|e| {
+            super::refusal_page(
+                self.lang,
+                Some(self),
+                &e,
+                Some(self.lang.ta(
+                    "error-confirm-email",
+                    &[(
+                        "address",
+                        me.account.email.clone().unwrap_or_default().into(),
+                    )],
+                )),
+            )
+        })
     }
 
     /// The signed-in admin, or 403.

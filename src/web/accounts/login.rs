@@ -51,6 +51,7 @@ async fn login_page(
                 .kind("password").required().autocomplete("current-password"), errors))
             button type="submit" { (lang.t("login-submit")) }
         }
+        p { a id="forgot-link" href="/password/forgot" { (lang.t("login-forgot")) } }
         @if v.site.registration != RegistrationMode::Closed {
             p { (lang.t("login-no-account")) " " a href="/register" { (lang.t("nav-register")) } }
         }
@@ -93,12 +94,21 @@ pub async fn login(
         }
     }
     match accounts::verify_login(&v.ctx.db, &form.username, &form.password).await {
-        Ok((actor, _)) => {
+        Ok((actor, account)) => {
             limits.signed_in(ip, &name);
             if let Err(e) = v.sign_in(actor.id).await {
                 return v.error(&e);
             }
-            Redirect::to(&safe_next(form.next.as_deref())).into_response()
+            let next = safe_next(form.next.as_deref());
+            // An account without an address is asked for one (it may say "not now").
+            if account.email.is_none() && !account.email_prompt_dismissed {
+                return Redirect::to(&format!(
+                    "/email/ask?next={}",
+                    crate::web::session::encode(&next)
+                ))
+                .into_response();
+            }
+            Redirect::to(&next).into_response()
         }
         Err(e @ Error::Unauthorized(_)) => {
             let errors = FormErrors::from_error(v.lang, &e, &[]);

@@ -33,6 +33,8 @@ pub struct RegisterForm {
     #[serde(default)]
     password: String,
     #[serde(default)]
+    email: String,
+    #[serde(default)]
     accept_charter: Option<String>,
 }
 
@@ -74,6 +76,8 @@ async fn register_page(
                 .required().autocomplete("username").maxlength(30).hint(lang.t("hint-username")), errors))
             (forms::input(lang, Input::text("display_name", lang.t("field-display-name"), &form.display_name)
                 .autocomplete("name").maxlength(100).hint(lang.t("hint-display-name")), errors))
+            (forms::input(lang, Input::text("email", lang.t("field-email"), &form.email)
+                .kind("email").required().autocomplete("email").maxlength(254).hint(lang.t("hint-email")), errors))
             (forms::input(lang, Input::text("password", lang.t("field-password"), "")
                 .kind("password").required().autocomplete("new-password").hint(lang.t("hint-password")), errors))
             @if let Some(charter) = &v.charter {
@@ -119,13 +123,15 @@ pub async fn register(
         invite: Some(form.invite.clone()),
         charter_version: form.accept_charter.as_deref().and_then(|c| c.parse().ok()),
         language: Some(v.lang.code().to_string()),
+        email: form.email.clone(),
     };
-    match accounts::register(&v.ctx.db, &v.site, registration).await {
+    match accounts::register(&v.ctx.db, &v.site, v.ctx.urls.base(), registration).await {
         Ok((actor, _)) => {
+            v.ctx.mail_wake.notify_one();
             if let Err(e) = v.sign_in(actor.id).await {
                 return v.error(&e);
             }
-            v.flash("flash-welcome").await;
+            v.flash("flash-welcome-confirm").await;
             Redirect::to("/").into_response()
         }
         Err(e @ (Error::Invalid { .. } | Error::Conflict(_) | Error::Forbidden(_))) => {
@@ -133,6 +139,7 @@ pub async fn register(
                 "invite",
                 "username",
                 "display_name",
+                "email",
                 "password",
                 "accept_charter",
             ];

@@ -32,6 +32,8 @@ pub struct SettingsForm {
 pub(super) enum SettingsPart {
     Profile,
     Avatar,
+    Email,
+    Password,
     Delete,
 }
 
@@ -90,6 +92,36 @@ pub(super) async fn settings_page(
                 (forms::input(lang, Input::text("avatar", lang.t("field-avatar"), "")
                     .kind("file").required().hint(lang.t("hint-avatar")), errors_for(SettingsPart::Avatar)))
                 button type="submit" { (lang.t("settings-avatar-submit")) }
+            }
+        }
+        section aria-labelledby="email-heading" id="email" {
+            h2 id="email-heading" { (lang.t("settings-email")) }
+            @match (&me.account.email, me.account.email_confirmed_at) {
+                (Some(address), Some(_)) => p { (lang.ta("settings-email-confirmed", &[("address", address.clone().into())])) },
+                (Some(address), None) => p { (lang.ta("settings-email-pending", &[("address", address.clone().into())])) },
+                (None, _) => p { (lang.t("settings-email-none")) },
+            }
+            form id="email-form" method="post" action="/settings/email" novalidate {
+                (errors_for(SettingsPart::Email).summary(lang))
+                (forms::csrf(&csrf))
+                (forms::input(lang, Input::text("email", lang.t("field-email-new"), "")
+                    .kind("email").required().autocomplete("email").maxlength(254).hint(lang.t("hint-email-change")),
+                    errors_for(SettingsPart::Email)))
+                button type="submit" { (lang.t("settings-email-submit")) }
+            }
+        }
+        section aria-labelledby="password-heading" id="password" {
+            h2 id="password-heading" { (lang.t("settings-password")) }
+            p { (lang.t("settings-password-text")) }
+            form id="password-form" method="post" action="/settings/password" novalidate {
+                (errors_for(SettingsPart::Password).summary(lang))
+                (forms::csrf(&csrf))
+                (forms::input(lang, Input::text("current_password", lang.t("field-current-password"), "")
+                    .kind("password").required().autocomplete("current-password"), errors_for(SettingsPart::Password)))
+                (forms::input(lang, Input::text("new_password", lang.t("field-new-password"), "")
+                    .kind("password").required().autocomplete("new-password").hint(lang.t("hint-password")),
+                    errors_for(SettingsPart::Password)))
+                button type="submit" { (lang.t("settings-password-submit")) }
             }
         }
         section aria-labelledby="data-heading" {

@@ -74,11 +74,8 @@ pub async fn post_form(v: Visitor) -> Response {
 }
 
 pub async fn post(v: Visitor, Form(form): Form<PostForm>) -> Response {
-    if let Err(refused) = v.check_csrf(&form.csrf).await {
-        return refused;
-    }
-    let me = match v.require_login() {
-        Ok(me) => me.clone(),
+    let me = match v.form_poster(&form.csrf).await {
+        Ok(me) => me,
         Err(r) => return r,
     };
     let visibility = match form.visibility.as_str() {

@@ -1,0 +1,182 @@
+//! What Parvis writes to people, in French or English (the account's language, else French): plain text
+//! and the same in simple HTML (no images, no tracking), every link to the instance's public URL.
+
+use crate::mail::Mail;
+
+/// The languages mail is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Language {
+    Fr,
+    En,
+}
+
+impl Language {
+    /// The account's language (`fr`, `en`), French otherwise.
+    pub fn of(code: Option<&str>) -> Language {
+        match code {
+            Some("en") => Language::En,
+            _ => Language::Fr,
+        }
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A message of paragraphs and at most one link, as text and HTML.
+fn compose(to: &str, subject: String, paragraphs: &[String], link: Option<(&str, &str)>) -> Mail {
+    let mut text = String::new();
+    let mut html = String::from("<!DOCTYPE html><html><body>");
+    for p in paragraphs {
+        text.push_str(p);
+        text.push_str("\n\n");
+        html.push_str(&format!("<p>{}</p>", escape(p)));
+    }
+    if let Some((label, url)) = link {
+        text.push_str(&format!("{label}:\n{url}\n"));
+        html.push_str(&format!(
+            "<p><a href=\"{}\">{}</a></p>",
+            escape(url),
+            escape(label)
+        ));
+    }
+    html.push_str("</body></html>");
+    Mail {
+        to: to.into(),
+        subject,
+        text,
+        html: Some(html),
+    }
+}
+
+/// The link that confirms an address.
+pub fn confirm_address(lang: Language, site: &str, to: &str, link: &str) -> Mail {
+    match lang {
+        Language::Fr => compose(
+            to,
+            format!("{site} : confirmez votre adresse"),
+            &[
+                format!("Bonjour,\n\nconfirmez que {to} est bien votre adresse sur {site} : tant qu’elle ne l’est pas, votre compte peut lire mais pas écrire."),
+                "Le lien est valable 48 heures et ne sert qu’une fois. Si vous n’avez rien demandé, ignorez ce message.".into(),
+            ],
+            Some(("Confirmer mon adresse", link)),
+        ),
+        Language::En => compose(
+            to,
+            format!("{site}: confirm your address"),
+            &[
+                format!("Hello,\n\nplease confirm that {to} is your address on {site}: until it is, your account can read but not write."),
+                "The link works for 48 hours, once. If you asked for nothing, ignore this message.".into(),
+            ],
+            Some(("Confirm my address", link)),
+        ),
+    }
+}
+
+/// Told to the previous address when an account's address changed.
+pub fn address_changed(lang: Language, site: &str, to: &str, new: &str) -> Mail {
+    match lang {
+        Language::Fr => compose(
+            to,
+            format!("{site} : votre adresse a changé"),
+            &[format!(
+                "Bonjour,\n\nl’adresse de votre compte sur {site} est désormais {new}. Si ce n’est pas vous, écrivez à l’administration de l’instance."
+            )],
+            None,
+        ),
+        Language::En => compose(
+            to,
+            format!("{site}: your address changed"),
+            &[format!(
+                "Hello,\n\nthe address of your account on {site} is now {new}. If this was not you, write to the instance's administrators."
+            )],
+            None,
+        ),
+    }
+}
+
+/// The link that sets a new password, after "Forgot your password?".
+pub fn reset_password(lang: Language, site: &str, to: &str, username: &str, link: &str) -> Mail {
+    match lang {
+        Language::Fr => compose(
+            to,
+            format!("{site} : nouveau mot de passe"),
+            &[
+                format!("Bonjour,\n\nquelqu’un a demandé un nouveau mot de passe pour le compte {username} sur {site}."),
+                "Le lien est valable une heure et ne sert qu’une fois ; il termine les autres sessions du compte. Si vous n’avez rien demandé, ignorez ce message : votre mot de passe ne change pas.".into(),
+            ],
+            Some(("Choisir un nouveau mot de passe", link)),
+        ),
+        Language::En => compose(
+            to,
+            format!("{site}: a new password"),
+            &[
+                format!("Hello,\n\nsomeone asked for a new password for the account {username} on {site}."),
+                "The link works for one hour, once; it ends the account's other sessions. If you asked for nothing, ignore this message: your password does not change.".into(),
+            ],
+            Some(("Choose a new password", link)),
+        ),
+    }
+}
+
+/// The link that sets the first password of an account an admin created.
+pub fn set_password(lang: Language, site: &str, to: &str, username: &str, link: &str) -> Mail {
+    match lang {
+        Language::Fr => compose(
+            to,
+            format!("{site} : votre compte vous attend"),
+            &[
+                format!(
+                    "Bonjour,\n\nun compte {username} a été créé pour vous sur {site}. Choisissez son mot de passe pour vous connecter."
+                ),
+                "Le lien est valable 7 jours et ne sert qu’une fois.".into(),
+            ],
+            Some(("Choisir mon mot de passe", link)),
+        ),
+        Language::En => compose(
+            to,
+            format!("{site}: your account is ready"),
+            &[
+                format!(
+                    "Hello,\n\nan account {username} was created for you on {site}. Choose its password to sign in."
+                ),
+                "The link works for 7 days, once.".into(),
+            ],
+            Some(("Choose my password", link)),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_escaped_in_html_and_readable_as_text() {
+        let m = reset_password(
+            Language::En,
+            "Ville <b>",
+            "lea@ville.example",
+            "lea",
+            "https://ville.example/password/reset?token=a&b",
+        );
+        assert_eq!(m.subject, "Ville <b>: a new password");
+        assert!(
+            m.text
+                .contains("https://ville.example/password/reset?token=a&b\n")
+        );
+        let html = m.html.unwrap_or_default();
+        assert!(html.contains("Ville &lt;b&gt;"), "{html}");
+        assert!(
+            html.contains("href=\"https://ville.example/password/reset?token=a&amp;b\""),
+            "{html}"
+        );
+        assert!(!html.contains("<img"), "no tracking pixel");
+        assert_eq!(Language::of(Some("en")), Language::En);
+        assert_eq!(Language::of(None), Language::Fr);
+    }
+}

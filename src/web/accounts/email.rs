@@ -1,0 +1,203 @@
+//! An address given, changed or confirmed: the settings form (which also sends the link again), the page a
+//! confirmation link opens (a button, so that mail scanners following links confirm nothing), and the
+//! request for an address at sign-in, which can be dismissed.
+
+use axum::Form;
+use axum::extract::Query;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
+use serde::Deserialize;
+
+use super::settings::{SettingsPart, settings_page};
+use crate::civic::addresses;
+use crate::error::Error;
+use crate::web::forms::{self, FormErrors, Input};
+use crate::web::page_status;
+use crate::web::session::{Visitor, safe_next};
+
+#[derive(Deserialize, Default)]
+pub struct EmailForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    /// Where to go afterwards (from the request at sign-in).
+    #[serde(default)]
+    next: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct TokenQuery {
+    #[serde(default)]
+    pub(super) token: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct TokenForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    token: String,
+}
+
+/// The page for a link that is not (or no longer) valid.
+pub(super) fn link_error(v: &Visitor, e: &Error) -> Response {
+    let detail = match e {
+        Error::NotFound(_) => v.lang.t("email-link-unknown"),
+        Error::Gone(m) if m.contains("used") => v.lang.t("email-link-used"),
+        Error::Gone(_) => v.lang.t("email-link-expired"),
+        _ => return v.error(e),
+    };
+    crate::web::refusal_page(v.lang, Some(v), e, Some(detail))
+}
+
+/// Gives or changes the address (a link goes there), or sends the link again.
+pub async fn change_email(v: Visitor, Form(form): Form<EmailForm>) -> Response {
+    if let Err(refused) = v.check_csrf(&form.csrf).await {
+        return refused;
+    }
+    let me = match v.require_login() {
+        Ok(me) => me.clone(),
+        Err(r) => return r,
+    };
+    let (base, site, email) = (
+        v.ctx.urls.base().clone(),
+        v.site.name.clone(),
+        form.email.clone(),
+    );
+    let result = v
+        .ctx
+        .db
+        .transaction(move |conn| {
+            addresses::request_confirmation(conn, &base, &site, &me.account, &email)
+        })
+        .await;
+    match result {
+        Ok(()) => {
+            v.ctx.mail_wake.notify_one();
+            v.flash("flash-email-sent").await;
+            match &form.next {
+                Some(next) => Redirect::to(&safe_next(Some(next))).into_response(),
+                None => Redirect::to("/settings#email").into_response(),
+            }
+        }
+        Err(e @ Error::Invalid { .. }) if form.next.is_some() => {
+            let errors = FormErrors::from_error(v.lang, &e, &["email"]);
+            ask_page(&v, &form, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e @ Error::Invalid { .. }) => {
+            let errors = FormErrors::from_error(v.lang, &e, &["email"]);
+            settings_page(
+                &v,
+                None,
+                (SettingsPart::Email, &errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => v.error(&e),
+    }
+}
+
+/// What a confirmation link opens: the address to confirm, and a button.
+pub async fn confirm_form(v: Visitor, Query(q): Query<TokenQuery>) -> Response {
+    let lang = v.lang;
+    let csrf = v.csrf().await;
+    let title = lang.t("confirm-email-title");
+    let body = html! {
+        h1 { (title) }
+        p { (lang.t("confirm-email-text")) }
+        form id="confirm-email-form" method="post" action="/email/confirm" {
+            (forms::csrf(&csrf))
+            input type="hidden" name="token" value=(q.token);
+            button type="submit" { (lang.t("confirm-email-submit")) }
+        }
+    };
+    page_status(&v, &title, body, StatusCode::OK).await
+}
+
+pub async fn confirm(v: Visitor, Form(form): Form<TokenForm>) -> Response {
+    if let Err(refused) = v.check_csrf(&form.csrf).await {
+        return refused;
+    }
+    let (site, token) = (v.site.name.clone(), form.token.clone());
+    match v
+        .ctx
+        .db
+        .transaction(move |conn| addresses::confirm(conn, &site, &token))
+        .await
+    {
+        Ok(_) => {
+            v.ctx.mail_wake.notify_one();
+            v.flash("flash-email-confirmed").await;
+            Redirect::to("/").into_response()
+        }
+        Err(e) => link_error(&v, &e),
+    }
+}
+
+async fn ask_page(
+    v: &Visitor,
+    form: &EmailForm,
+    errors: &FormErrors,
+    status: StatusCode,
+) -> Response {
+    let lang = v.lang;
+    let csrf = v.csrf().await;
+    let next = safe_next(form.next.as_deref());
+    let title = lang.t("ask-email-title");
+    let body = html! {
+        h1 { (title) }
+        p { (lang.t("ask-email-text")) }
+        form id="ask-email" method="post" action="/settings/email" novalidate {
+            (errors.summary(lang))
+            (forms::csrf(&csrf))
+            input type="hidden" name="next" value=(next);
+            (forms::input(lang, Input::text("email", lang.t("field-email"), &form.email)
+                .kind("email").required().autocomplete("email").maxlength(254).hint(lang.t("hint-email")), errors))
+            button type="submit" { (lang.t("ask-email-submit")) }
+        }
+        form id="dismiss-email" method="post" action="/email/dismiss" {
+            (forms::csrf(&csrf))
+            input type="hidden" name="next" value=(next);
+            button type="submit" class="secondary" { (lang.t("ask-email-dismiss")) }
+        }
+    };
+    page_status(v, &title, body, status).await
+}
+
+/// Asked once signed in, of an account without an address.
+pub async fn ask(v: Visitor, Query(q): Query<TokenQuery>) -> Response {
+    if let Err(r) = v.require_login() {
+        return r;
+    }
+    let form = EmailForm {
+        next: Some(safe_next(q.next.as_deref())),
+        ..EmailForm::default()
+    };
+    ask_page(&v, &form, &FormErrors::new(), StatusCode::OK).await
+}
+
+/// "Not now": the account is not asked again.
+pub async fn dismiss(v: Visitor, Form(form): Form<EmailForm>) -> Response {
+    if let Err(refused) = v.check_csrf(&form.csrf).await {
+        return refused;
+    }
+    let me = match v.require_login() {
+        Ok(me) => me.clone(),
+        Err(r) => return r,
+    };
+    let id = me.actor.id;
+    match v
+        .ctx
+        .db
+        .transaction(move |conn| addresses::dismiss_prompt(conn, id))
+        .await
+    {
+        Ok(()) => Redirect::to(&safe_next(form.next.as_deref())).into_response(),
+        Err(e) => v.error(&e),
+    }
+}
