@@ -22,6 +22,7 @@ fn mail(to: &str, subject: &str) -> Mail {
         subject: subject.into(),
         text: format!("Bonjour,\n\n{subject}.\n"),
         html: Some(format!("<p>Bonjour,</p><p>{subject}.</p>")),
+        unsubscribe: None,
     }
 }
 

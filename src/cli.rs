@@ -479,6 +479,7 @@ async fn admin(
                     settings.server.public_url, settings.server.public_url
                 ),
                 html: None,
+                unsubscribe: None,
             };
             mail.check()?;
             match transport.send(settings, &mail).await {

@@ -52,6 +52,8 @@ pub struct ExportProfile {
     pub email_confirmed_at: Option<NaiveDateTime>,
     /// Messages to that address still waiting in the queue (subject, queued at).
     pub queued_mail: Vec<(String, NaiveDateTime)>,
+    /// What comes by mail, per topic: `immediate`, `daily` or `never`.
+    pub email_choices: Vec<(String, String)>,
 }
 
 #[derive(Debug, Serialize)]
@@ -172,6 +174,10 @@ pub async fn export(db: &Database, actor: ActorId) -> Result<Export> {
                 },
                 email: account.email,
                 email_confirmed_at: account.email_confirmed_at,
+                email_choices: crate::civic::notifications::preferences(conn, actor)?
+                    .into_iter()
+                    .map(|(t, m)| (t.as_str().to_string(), m.as_str().to_string()))
+                    .collect(),
             },
             mandates,
             posts,
@@ -237,12 +243,18 @@ pub async fn delete_account(db: &Database, actor: ActorId) -> Result<()> {
         }
         diesel::delete(email_tokens::table.filter(email_tokens::account_id.eq(actor)))
             .execute(conn)?;
+        diesel::delete(
+            crate::model::schema::email_preferences::table
+                .filter(crate::model::schema::email_preferences::account_id.eq(actor)),
+        )
+        .execute(conn)?;
         diesel::update(accounts::table.find(actor))
             .set((
                 accounts::password_hash.eq(None::<String>),
                 accounts::language.eq(None::<String>),
                 accounts::email.eq(None::<String>),
                 accounts::email_confirmed_at.eq(None::<NaiveDateTime>),
+                accounts::unsubscribe_token.eq(None::<String>),
             ))
             .execute(conn)?;
         diesel::update(notes::table.filter(notes::author_id.eq(actor)))

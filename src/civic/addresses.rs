@@ -14,8 +14,8 @@ use crate::civic::now;
 use crate::db::{AnyConnection, queries};
 use crate::error::{Error, Result};
 use crate::ids::ActorId;
+use crate::mail::enqueue;
 use crate::mail::messages::{self, Language};
-use crate::mail::{Mail, enqueue};
 use crate::model::Account;
 use crate::model::schema::{accounts, actors, api_tokens, email_tokens};
 
@@ -369,33 +369,6 @@ pub fn dismiss_prompt(conn: &mut AnyConnection, account: ActorId) -> Result<()> 
         .set(accounts::email_prompt_dismissed.eq(true))
         .execute(conn)?;
     Ok(())
-}
-
-/// Queues a message to the account's confirmed address, if it has one (notifications use this).
-pub fn to_account(
-    conn: &mut AnyConnection,
-    account: ActorId,
-    mail: impl FnOnce(Language, &str) -> Mail,
-) -> Result<bool> {
-    let found: (
-        Option<String>,
-        Option<chrono::NaiveDateTime>,
-        Option<String>,
-    ) = accounts::table
-        .find(account)
-        .select((
-            accounts::email,
-            accounts::email_confirmed_at,
-            accounts::language,
-        ))
-        .first(conn)?;
-    match found {
-        (Some(address), Some(_), language) => {
-            enqueue(conn, &mail(Language::of(language.as_deref()), &address))?;
-            Ok(true)
-        }
-        _ => Ok(false),
-    }
 }
 
 /// Hashes a password off the async threads (Argon2 takes tens of milliseconds).

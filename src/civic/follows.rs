@@ -95,6 +95,9 @@ pub fn follow(conn: &mut AnyConnection, follower: ActorId, target: Target) -> Re
             },
         )?;
     }
+    if let (true, Target::Local(target)) = (accepted, target) {
+        local_follower_told(conn, target, follower)?;
+    }
     Ok(if accepted {
         FollowState::Following
     } else {
@@ -136,7 +139,7 @@ pub fn remote_follow_received(
         .select(Follow::as_select())
         .first(conn)
         .optional()?;
-    let follow = match current {
+    let follow = match current.clone() {
         Some(follow) => {
             diesel::update(follows::table.find(follow.id))
                 .set(follows::follow_ap_id.eq(follow_ap_id))
@@ -162,6 +165,9 @@ pub fn remote_follow_received(
     };
     if follow.accepted || !manual {
         answer(conn, target, follower, Some(follow_ap_id), true)?;
+        if current.is_none() {
+            remote_follower_told(conn, target, follower)?;
+        }
         Ok(FollowState::Following)
     } else {
         Ok(FollowState::Requested)
@@ -188,8 +194,57 @@ pub fn authorize(conn: &mut AnyConnection, target: ActorId, id: FollowId) -> Res
         .execute(conn)?;
     if let Some(remote) = follow.follower_remote_id {
         answer(conn, target, remote, follow.follow_ap_id.as_deref(), true)?;
+        remote_follower_told(conn, target, remote)?;
+    } else if let Some(local) = follow.follower_id {
+        local_follower_told(conn, target, local)?;
     }
     Ok(())
+}
+
+/// Tells a person (not a commune) that someone follows them now.
+fn new_follower(conn: &mut AnyConnection, target: ActorId, by: &str, link: &str) -> Result<()> {
+    if queries::actor_by_id(conn, target)?.kind != crate::model::ActorKind::Person {
+        return Ok(());
+    }
+    crate::civic::notifications::notify(
+        conn,
+        target,
+        crate::civic::notifications::Notice {
+            kind: crate::civic::notifications::Kind::Follower,
+            debate: None,
+            link: Some(link.to_string()),
+            by: Some(by.to_string()),
+        },
+    )
+}
+
+fn local_follower_told(conn: &mut AnyConnection, target: ActorId, follower: ActorId) -> Result<()> {
+    let who = queries::actor_by_id(conn, follower)?;
+    new_follower(
+        conn,
+        target,
+        &who.display_name,
+        &format!("/users/{}", who.username),
+    )
+}
+
+fn remote_follower_told(
+    conn: &mut AnyConnection,
+    target: ActorId,
+    follower: RemoteActorId,
+) -> Result<()> {
+    let who = crate::civic::remote::remote_actor(conn, follower)?;
+    let handle = format!("@{}@{}", who.username, who.domain);
+    let link = format!(
+        "/follow?handle={}",
+        url::form_urlencoded::byte_serialize(handle.as_bytes()).collect::<String>()
+    );
+    let name = if who.display_name.is_empty() {
+        handle
+    } else {
+        who.display_name
+    };
+    new_follower(conn, target, &name, &link)
 }
 
 /// The local actor declines a pending request.

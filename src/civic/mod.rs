@@ -16,6 +16,7 @@ pub mod maintenance;
 pub mod media;
 pub mod moderation;
 pub mod notes;
+pub mod notifications;
 pub mod outbox;
 pub mod polls;
 pub mod profile;

@@ -50,6 +50,7 @@ fn compose(to: &str, subject: String, paragraphs: &[String], link: Option<(&str,
         subject,
         text,
         html: Some(html),
+        unsubscribe: None,
     }
 }
 
@@ -149,6 +150,121 @@ pub fn set_password(lang: Language, site: &str, to: &str, username: &str, link: 
             Some(("Choose my password", link)),
         ),
     }
+}
+
+/// What one notification says, in a sentence.
+pub fn notice_line(
+    lang: Language,
+    kind: crate::civic::notifications::Kind,
+    by: Option<&str>,
+    title: Option<&str>,
+) -> String {
+    use crate::civic::notifications::Kind;
+    let by = by.unwrap_or("?");
+    let about = |s: String| match title {
+        Some(t) => format!("{s} : « {t} »"),
+        None => s,
+    };
+    let about_en = |s: String| match title {
+        Some(t) => format!("{s}: “{t}”"),
+        None => s,
+    };
+    match (lang, kind) {
+        (Language::Fr, Kind::Reply) => about(format!("{by} vous a répondu")),
+        (Language::En, Kind::Reply) => about_en(format!("{by} replied to you")),
+        (Language::Fr, Kind::Follower) => format!("{by} vous suit désormais"),
+        (Language::En, Kind::Follower) => format!("{by} follows you now"),
+        (Language::Fr, Kind::ProposalThreshold) => {
+            about("Une proposition a atteint son seuil, la commune doit y répondre".into())
+        }
+        (Language::En, Kind::ProposalThreshold) => {
+            about_en("A proposal reached its threshold: the commune must answer".into())
+        }
+        (Language::Fr, Kind::ProposalStatus) => {
+            about("Une proposition que vous suivez a changé de statut".into())
+        }
+        (Language::En, Kind::ProposalStatus) => {
+            about_en("A proposal you follow changed status".into())
+        }
+        (Language::Fr, Kind::ProposalAnswered) => {
+            about("Une proposition que vous suivez a reçu une réponse".into())
+        }
+        (Language::En, Kind::ProposalAnswered) => {
+            about_en("A proposal you follow was answered".into())
+        }
+        (Language::Fr, Kind::Moderation) => "Une décision de modération vous concerne".into(),
+        (Language::En, Kind::Moderation) => "A moderation decision concerns you".into(),
+    }
+}
+
+/// The end of every notification mail: why it came, where to choose, how to stop with one click.
+fn footer(lang: Language, settings: &str, unsubscribe: &str) -> String {
+    match lang {
+        Language::Fr => format!(
+            "Vous recevez ce message selon vos choix de notifications ({settings}). Ne plus recevoir ces messages : {unsubscribe}"
+        ),
+        Language::En => format!(
+            "You get this message as your notification choices say ({settings}). Stop these messages: {unsubscribe}"
+        ),
+    }
+}
+
+/// One notification, sent at once.
+pub fn notice(
+    lang: Language,
+    site: &str,
+    to: &str,
+    line: &str,
+    link: &str,
+    settings: &str,
+    unsubscribe: &str,
+) -> Mail {
+    let (open, hello) = match lang {
+        Language::Fr => ("Voir", "Bonjour,"),
+        Language::En => ("Open", "Hello,"),
+    };
+    let mut mail = compose(
+        to,
+        format!("{site} : {line}"),
+        &[
+            format!("{hello}\n\n{line}."),
+            footer(lang, settings, unsubscribe),
+        ],
+        Some((open, link)),
+    );
+    mail.unsubscribe = Some(unsubscribe.to_string());
+    mail
+}
+
+/// The day's notifications of a person, in one message.
+pub fn digest(
+    lang: Language,
+    site: &str,
+    to: &str,
+    items: &[(String, String)],
+    settings: &str,
+    unsubscribe: &str,
+) -> Mail {
+    let (subject, hello) = match lang {
+        Language::Fr => (
+            format!("{site} : vos notifications du jour ({})", items.len()),
+            "Bonjour,\n\nvoici ce qui s’est passé depuis hier :".to_string(),
+        ),
+        Language::En => (
+            format!("{site}: today's notifications ({})", items.len()),
+            "Hello,\n\nhere is what happened since yesterday:".to_string(),
+        ),
+    };
+    let mut paragraphs = vec![hello];
+    paragraphs.extend(
+        items
+            .iter()
+            .map(|(line, link)| format!("• {line}\n  {link}")),
+    );
+    paragraphs.push(footer(lang, settings, unsubscribe));
+    let mut mail = compose(to, subject, &paragraphs, None);
+    mail.unsubscribe = Some(unsubscribe.to_string());
+    mail
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! files without one), within a per-minute cap, retrying what the server did not take.
 
 pub mod messages;
+pub mod notices;
 pub mod transport;
 pub mod worker;
 
@@ -25,6 +26,8 @@ pub struct Mail {
     pub subject: String,
     pub text: String,
     pub html: Option<String>,
+    /// The one-click unsubscribe link (RFC 8058) of a message people did not ask for one by one.
+    pub unsubscribe: Option<String>,
 }
 
 impl Mail {
@@ -64,6 +67,7 @@ pub fn enqueue(conn: &mut AnyConnection, mail: &Mail) -> Result<MailId> {
             mail_queue::subject.eq(mail.subject.trim()),
             mail_queue::body_text.eq(&mail.text),
             mail_queue::body_html.eq(&mail.html),
+            mail_queue::unsubscribe_url.eq(&mail.unsubscribe),
             mail_queue::created_at.eq(at),
             mail_queue::not_before.eq(at),
         ))
@@ -140,6 +144,7 @@ mod tests {
             subject: subject.into(),
             text: "Bonjour".into(),
             html: None,
+            unsubscribe: None,
         }
     }
 

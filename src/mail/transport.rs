@@ -111,6 +111,19 @@ fn build(settings: &Settings, mail: &Mail) -> Result<Message, String> {
             .map_err(|e| format!("reply-to: {e}"))?;
         builder = builder.reply_to(reply_to);
     }
+    if let Some(url) = &mail.unsubscribe {
+        // RFC 2369 and RFC 8058: mail clients offer "unsubscribe" and post to the link, no sign-in needed.
+        use lettre::message::header::{HeaderName, HeaderValue};
+        builder = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{url}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".into(),
+            ));
+    }
     let text = SinglePart::builder()
         .header(ContentType::TEXT_PLAIN)
         .body(mail.text.clone());

@@ -31,6 +31,9 @@ pub fn spawn(ctx: AppContext) -> tokio::task::JoinHandle<()> {
         };
         tracing::info!("mail: {}", transport.describe(&ctx.settings));
         loop {
+            if let Err(e) = notices(&ctx, crate::civic::now()).await {
+                tracing::warn!(error = %e, "cannot turn notifications into mail");
+            }
             let more = match send_due(&ctx, &transport).await {
                 Ok(more) => more,
                 Err(e) => {
@@ -45,6 +48,29 @@ pub fn spawn(ctx: AppContext) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// A queued message as read: id, address, subject, text, HTML, unsubscribe link, attempts.
+type QueuedRow = (
+    MailId,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    i32,
+);
+
+/// Queues the mail of notifications not yet handled, as of `now` (immediate ones, and digests that are
+/// due). Returns how many messages were queued.
+pub async fn notices(ctx: &AppContext, now: chrono::NaiveDateTime) -> Result<usize> {
+    let (base, defaults) = (ctx.urls.base().clone(), ctx.settings.instance.clone());
+    ctx.db
+        .transaction(move |conn| {
+            let site = crate::civic::site::load(conn, &defaults)?;
+            crate::mail::notices::run(conn, &base, &site.name, now)
+        })
+        .await
+}
+
 /// Sends the messages that are due, within the cap. Returns whether more are due now.
 pub async fn send_due(ctx: &AppContext, transport: &Transport) -> Result<bool> {
     let cap = i64::from(ctx.settings.email.per_minute);
@@ -56,25 +82,25 @@ pub async fn send_due(ctx: &AppContext, transport: &Transport) -> Result<bool> {
                 .count()
                 .get_result(conn)?;
             let room = (cap - sent_last_minute).clamp(0, 20);
-            let rows: Vec<(MailId, String, String, String, Option<String>, i32)> =
-                mail_queue::table
-                    .filter(mail_queue::sent_at.is_null())
-                    .filter(mail_queue::failed_at.is_null())
-                    .filter(mail_queue::not_before.le(now()))
-                    .order(mail_queue::id.asc())
-                    .limit(room)
-                    .select((
-                        mail_queue::id,
-                        mail_queue::to_address,
-                        mail_queue::subject,
-                        mail_queue::body_text,
-                        mail_queue::body_html,
-                        mail_queue::attempts,
-                    ))
-                    .load(conn)?;
+            let rows: Vec<QueuedRow> = mail_queue::table
+                .filter(mail_queue::sent_at.is_null())
+                .filter(mail_queue::failed_at.is_null())
+                .filter(mail_queue::not_before.le(now()))
+                .order(mail_queue::id.asc())
+                .limit(room)
+                .select((
+                    mail_queue::id,
+                    mail_queue::to_address,
+                    mail_queue::subject,
+                    mail_queue::body_text,
+                    mail_queue::body_html,
+                    mail_queue::unsubscribe_url,
+                    mail_queue::attempts,
+                ))
+                .load(conn)?;
             Ok(rows
                 .into_iter()
-                .map(|(id, to, subject, text, html, attempts)| {
+                .map(|(id, to, subject, text, html, unsubscribe, attempts)| {
                     (
                         id,
                         Mail {
@@ -82,6 +108,7 @@ pub async fn send_due(ctx: &AppContext, transport: &Transport) -> Result<bool> {
                             subject,
                             text,
                             html,
+                            unsubscribe,
                         },
                         attempts,
                     )

@@ -43,6 +43,8 @@ diesel::table! {
         email_confirmed_at -> Nullable<Timestamp>,
         email_prompt_dismissed -> Bool,
         credentials_changed_at -> Nullable<Timestamp>,
+        unsubscribe_token -> Nullable<Text>,
+        last_digest_at -> Nullable<Timestamp>,
     }
 }
 
@@ -162,6 +164,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         sent_at -> Nullable<Timestamp>,
         failed_at -> Nullable<Timestamp>,
+        unsubscribe_url -> Nullable<Text>,
     }
 }
 
@@ -237,6 +240,7 @@ diesel::joinable!(email_tokens -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     actors,
+    email_preferences,
     email_tokens,
     mail_queue,
     delivered_servers,
@@ -461,6 +465,17 @@ diesel::table! {
         kind -> Text,
         created_at -> Timestamp,
         read_at -> Nullable<Timestamp>,
+        link -> Nullable<Text>,
+        by_name -> Nullable<Text>,
+        emailed -> Bool,
+    }
+}
+
+diesel::table! {
+    email_preferences (account_id, topic) {
+        account_id -> BigInt,
+        topic -> Text,
+        mode -> Text,
     }
 }
 

@@ -82,6 +82,14 @@ pub fn router() -> Router<AppContext> {
             get(accounts::confirm_email_form).post(accounts::confirm_email),
         )
         .route("/email/ask", get(accounts::ask_email))
+        .route(
+            "/email/unsubscribe",
+            get(accounts::unsubscribe_form).post(accounts::unsubscribe),
+        )
+        .route(
+            "/settings/notifications",
+            post(accounts::save_notification_choices),
+        )
         .route("/email/dismiss", post(accounts::dismiss_email))
         .route(
             "/password/forgot",

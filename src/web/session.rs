@@ -155,6 +155,7 @@ fn open_in_private_space(path: &str) -> bool {
             | "/password/forgot"
             | "/password/reset"
             | "/email/confirm"
+            | "/email/unsubscribe"
     ) || path.starts_with("/static/")
 }
 

@@ -82,6 +82,8 @@ pub fn comment(
         .get_result(conn)?;
     outbox::record(conn, author, Outbound::CommentPublished { comment: id })?;
     announce(conn, &found, id, Relayed::Written)?;
+    let name = crate::db::queries::actor_by_id(conn, author)?.display_name;
+    crate::civic::notifications::reply(conn, id, Some(author), &name)?;
     find_comment(conn, id)
 }
 

@@ -118,6 +118,22 @@ pub fn resolve(
         &report.reason,
         &note,
     )?;
+    // A decision about someone here is theirs to know (the warning itself shows on their notifications page).
+    if let (Some(author), true) = (
+        author,
+        matches!(action, Action::Warn | Action::Suspend | Action::Hide),
+    ) {
+        crate::civic::notifications::notify(
+            conn,
+            author,
+            crate::civic::notifications::Notice {
+                kind: crate::civic::notifications::Kind::Moderation,
+                debate: None,
+                link: Some("/notifications".into()),
+                by: None,
+            },
+        )?;
+    }
     if matches!(action, Action::Warn | Action::Suspend) {
         diesel::insert_into(warnings::table)
             .values((

@@ -1,5 +1,6 @@
 //! Official answers: a proposal moved to a new status with a public answer, and the history of its statuses.
 
+use crate::civic::notifications::Kind;
 use diesel::prelude::*;
 
 use super::notifications::notify_followers;
@@ -121,7 +122,7 @@ pub fn answer(
             mandate: &mandate,
         }),
     )?;
-    notify_followers(conn, id, "answered", &[account.actor_id])?;
+    notify_followers(conn, id, Kind::ProposalAnswered, &[account.actor_id])?;
     outbox::record(conn, commune, Outbound::ProposalUpdated { proposal: id })?;
     outbox::record(
         conn,

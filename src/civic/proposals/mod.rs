@@ -24,7 +24,6 @@ use crate::model::schema::proposals;
 
 pub use answers::answer;
 pub use follows::{follow, remote_follow, remote_followers};
-pub use notifications::{Notification, take_notifications, unread};
 pub use proposing::{NewProposal, propose, set_threshold, threshold};
 pub use remote::{RemoteProposal, store_remote_proposal};
 pub use supports::{remote_support, remote_unsupport, support, withdraw_supports_of};

@@ -1,5 +1,6 @@
 //! Copies of proposals hosted elsewhere: the proposal part of a remote debate, as its `Page` says.
 
+use crate::civic::notifications::Kind;
 use diesel::prelude::*;
 
 use super::answers::{Answer, record_change};
@@ -107,7 +108,7 @@ pub fn store_remote_proposal(
             }),
         )?;
         if previous.is_some() {
-            notify_followers(conn, id, "status", &[])?;
+            notify_followers(conn, id, Kind::ProposalStatus, &[])?;
         }
     }
     Ok(())

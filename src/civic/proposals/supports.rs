@@ -1,6 +1,7 @@
 //! Supports: given or withdrawn here or from another server, counted, and a proposal put under review when its
 //! resident supports reach the threshold.
 
+use crate::civic::notifications::Kind;
 use diesel::prelude::*;
 
 use super::answers::record_change;
@@ -222,11 +223,11 @@ fn review_if_reached(conn: &mut AnyConnection, d: &Debate) -> Result<()> {
             .map(|(a, _)| a.id)
             .collect();
         for official in &officials {
-            notify(conn, *official, d.id, "threshold")?;
+            notify(conn, *official, d.id, Kind::ProposalThreshold)?;
         }
     }
     // Officials who also follow it were told once, above.
-    notify_followers(conn, d.id, "status", &officials)
+    notify_followers(conn, d.id, Kind::ProposalStatus, &officials)
 }
 
 /// How long a change of counts waits before its `Update` goes out.

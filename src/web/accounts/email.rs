@@ -201,3 +201,136 @@ pub async fn dismiss(v: Visitor, Form(form): Form<EmailForm>) -> Response {
         Err(e) => v.error(&e),
     }
 }
+
+#[derive(Deserialize, Default)]
+pub struct UnsubscribeQuery {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    topic: String,
+}
+
+// The refusal is the page itself, returned by the handler at once.
+#[allow(clippy::result_large_err)]
+fn unsubscribe_scope(v: &Visitor, topic: &str) -> Result<crate::mail::notices::Scope, Response> {
+    crate::mail::notices::Scope::parse(topic).ok_or_else(|| {
+        link_error(
+            v,
+            &Error::NotFound("this unsubscribe link is not valid".into()),
+        )
+    })
+}
+
+/// What an unsubscribe link opens in a browser: what it stops, and a button.
+pub async fn unsubscribe_form(v: Visitor, Query(q): Query<UnsubscribeQuery>) -> Response {
+    let scope = match unsubscribe_scope(&v, &q.topic) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let lang = v.lang;
+    let title = lang.t("unsubscribe-title");
+    let action = format!(
+        "/email/unsubscribe?token={}&topic={}",
+        crate::web::session::encode(&q.token),
+        scope.as_str()
+    );
+    let body = html! {
+        h1 { (title) }
+        p { (lang.t(&format!("unsubscribe-{}", scope.as_str()))) }
+        form id="unsubscribe" method="post" action=(action) {
+            button type="submit" { (lang.t("unsubscribe-submit")) }
+        }
+    };
+    page_status(&v, &title, body, StatusCode::OK).await
+}
+
+/// The one-click unsubscribe (RFC 8058: a mail client posts `List-Unsubscribe=One-Click` to the link), or
+/// the button above. No sign-in and no CSRF token: the link's secret says whose mail stops, and stopping
+/// mail is all it can do.
+pub async fn unsubscribe(v: Visitor, Query(q): Query<UnsubscribeQuery>) -> Response {
+    let scope = match unsubscribe_scope(&v, &q.topic) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let token = q.token.clone();
+    match v
+        .ctx
+        .db
+        .transaction(move |conn| crate::mail::notices::unsubscribe(conn, &token, scope))
+        .await
+    {
+        Ok(_) => {
+            let lang = v.lang;
+            let title = lang.t("unsubscribe-title");
+            let body = html! {
+                h1 { (title) }
+                p id="unsubscribed" { (lang.t("unsubscribe-done")) }
+            };
+            page_status(&v, &title, body, StatusCode::OK).await
+        }
+        Err(e) => link_error(&v, &e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct NotificationChoices {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    replies: String,
+    #[serde(default)]
+    followers: String,
+    #[serde(default)]
+    proposals: String,
+    #[serde(default)]
+    moderation: String,
+}
+
+/// The settings' choices of mail per topic.
+pub async fn save_notification_choices(
+    v: Visitor,
+    Form(form): Form<NotificationChoices>,
+) -> Response {
+    use crate::civic::notifications::{Mode, Topic};
+    if let Err(refused) = v.check_csrf(&form.csrf).await {
+        return refused;
+    }
+    let me = match v.require_login() {
+        Ok(me) => me.actor.id,
+        Err(r) => return r,
+    };
+    let mut choices = vec![];
+    for (topic, value) in [
+        (Topic::Replies, &form.replies),
+        (Topic::Followers, &form.followers),
+        (Topic::Proposals, &form.proposals),
+        (Topic::Moderation, &form.moderation),
+    ] {
+        match Mode::parse(value) {
+            Some(mode) => choices.push((topic, mode)),
+            None => {
+                return v.error(&Error::invalid(
+                    "notifications",
+                    "each choice is immediate, daily or never",
+                ));
+            }
+        }
+    }
+    match v
+        .ctx
+        .db
+        .transaction(move |conn| {
+            for (topic, mode) in choices {
+                crate::civic::notifications::set_preference(conn, me, topic, mode)?;
+            }
+            Ok(())
+        })
+        .await
+    {
+        Ok(()) => {
+            v.flash("flash-settings-saved").await;
+            Redirect::to("/settings#notifications").into_response()
+        }
+        Err(e) => v.error(&e),
+    }
+}

@@ -23,7 +23,7 @@ pub use charter::{CharterForm, accept_charter, charter};
 pub use data::{DeleteForm, delete, export};
 pub use email::{
     ask as ask_email, change_email, confirm as confirm_email, confirm_form as confirm_email_form,
-    dismiss as dismiss_email,
+    dismiss as dismiss_email, save_notification_choices, unsubscribe, unsubscribe_form,
 };
 pub use language::{LanguageChoice, language_form, language_link};
 pub use limits::{LoginLimits, LoginVerdict, SLOWED_LOGIN};

@@ -56,6 +56,25 @@ pub(super) async fn settings_page(
         language: me.account.language.clone().unwrap_or_default(),
     };
     let form = form.unwrap_or(&current);
+    let account = me.actor.id;
+    let preferences = match v
+        .ctx
+        .db
+        .run(move |conn| crate::civic::notifications::preferences(conn, account))
+        .await
+    {
+        Ok(p) => p,
+        Err(e) => return v.error(&e),
+    };
+    let modes: Vec<(&str, String)> = crate::civic::notifications::Mode::ALL
+        .iter()
+        .map(|m| {
+            (
+                m.as_str(),
+                lang.t(&format!("notifications-mode-{}", m.as_str())),
+            )
+        })
+        .collect();
     let csrf = v.csrf().await;
     let title = lang.t("settings-title");
     let languages: Vec<(&str, String)> = std::iter::once(("", lang.t("settings-language-browser")))
@@ -108,6 +127,18 @@ pub(super) async fn settings_page(
                     .kind("email").required().autocomplete("email").maxlength(254).hint(lang.t("hint-email-change")),
                     errors_for(SettingsPart::Email)))
                 button type="submit" { (lang.t("settings-email-submit")) }
+            }
+        }
+        section aria-labelledby="notifications-heading" id="notifications" {
+            h2 id="notifications-heading" { (lang.t("settings-notifications")) }
+            p { (lang.t("settings-notifications-text")) }
+            form id="notifications-form" method="post" action="/settings/notifications" {
+                (forms::csrf(&csrf))
+                @for (topic, mode) in &preferences {
+                    (forms::select(lang, topic.as_str(), &lang.t(&format!("notifications-topic-{}", topic.as_str())),
+                        &modes, mode.as_str(), &none))
+                }
+                button type="submit" { (lang.t("settings-save")) }
             }
         }
         section aria-labelledby="password-heading" id="password" {

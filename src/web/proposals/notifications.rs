@@ -1,9 +1,9 @@
-//! `/notifications`: what happened to the proposals a person follows, and the warnings they were given.
+//! `/notifications`: the notification centre (replies, mentions, followers, proposals, moderation), and the
+//! warnings a person was given.
 
 use axum::response::Response;
 use maud::html;
 
-use crate::civic::proposals;
 use crate::web::page;
 use crate::web::session::Visitor;
 
@@ -19,7 +19,7 @@ pub async fn notifications(v: Visitor) -> Response {
         .db
         .transaction(move |conn| {
             Ok((
-                proposals::take_notifications(conn, me)?,
+                crate::civic::notifications::take(conn, me)?,
                 crate::civic::moderation::warnings_of(conn, me)?,
             ))
         })
@@ -40,9 +40,17 @@ pub async fn notifications(v: Visitor) -> Response {
                     li class=[(!n.read).then_some("unread")] {
                         time datetime=(n.created_at.and_utc().to_rfc3339()) { (lang.date(n.created_at.date())) }
                         " — "
-                        (lang.t(&format!("notification-{}", n.kind)))
-                        @if let Some((id, title)) = &n.debate {
-                            " : " a href=(format!("/proposals/{id}")) { (title) }
+                        @if let Some(by) = &n.by {
+                            (lang.ta(&format!("notification-{}", n.kind.as_str()), &[("name", by.clone().into())]))
+                        } @else {
+                            (lang.t(&format!("notification-{}", n.kind.as_str())))
+                        }
+                        @match (&n.debate, &n.link) {
+                            (Some((_, title)), Some(link)) => { " : " a href=(link) { (title) } },
+                            // Written before notifications kept their link: all were about proposals.
+                            (Some((id, title)), None) => { " : " a href=(format!("/proposals/{id}")) { (title) } },
+                            (None, Some(link)) => { " — " a href=(link) { (lang.t("notification-open")) } },
+                            _ => {},
                         }
                     }
                 }

@@ -597,3 +597,26 @@ reset-title = New password
 reset-text = Choose your new password. Your other sessions will be ended.
 reset-submit = Save the password
 login-forgot = Forgot your password?
+
+# The notification centre and mail choices
+unsubscribe-title = Unsubscribe
+unsubscribe-replies = No more messages when someone replies to you.
+unsubscribe-followers = No more messages when someone follows you.
+unsubscribe-proposals = No more messages about the proposals you follow.
+unsubscribe-moderation = No more messages about moderation decisions concerning you.
+unsubscribe-digest = No more daily digest of your notifications.
+unsubscribe-submit = Unsubscribe me
+unsubscribe-done = Done: these messages will no longer be sent to you. Your notifications stay on the site, and your choices are in your settings.
+settings-notifications = Notifications by mail
+settings-notifications-text = Everything lands on your notifications page; choose what is also sent by mail to your confirmed address: at once, in a digest the next morning, or never.
+notifications-topic-replies = Replies to your comments and debates
+notifications-topic-followers = New followers
+notifications-topic-proposals = Proposals you follow
+notifications-topic-moderation = Moderation decisions concerning you
+notifications-mode-immediate = At once
+notifications-mode-daily = Daily digest
+notifications-mode-never = Never
+notification-reply = { $name } replied to you
+notification-follower = { $name } follows you now
+notification-moderation = A moderation decision concerns you
+notification-open = open

@@ -600,3 +600,26 @@ reset-title = Nouveau mot de passe
 reset-text = Choisissez votre nouveau mot de passe. Vos autres sessions seront terminées.
 reset-submit = Enregistrer le mot de passe
 login-forgot = Mot de passe oublié ?
+
+# The notification centre and mail choices
+unsubscribe-title = Se désabonner
+unsubscribe-replies = Ne plus recevoir de message quand on vous répond.
+unsubscribe-followers = Ne plus recevoir de message quand quelqu’un vous suit.
+unsubscribe-proposals = Ne plus recevoir de message sur les propositions que vous suivez.
+unsubscribe-moderation = Ne plus recevoir de message sur les décisions de modération qui vous concernent.
+unsubscribe-digest = Ne plus recevoir le résumé quotidien de vos notifications.
+unsubscribe-submit = Me désabonner
+unsubscribe-done = C’est fait : ces messages ne vous seront plus envoyés. Vos notifications restent sur le site, et vos choix se règlent dans vos paramètres.
+settings-notifications = Notifications par courriel
+settings-notifications-text = Tout arrive sur votre page de notifications ; choisissez ce qui vous est aussi envoyé par courriel, à votre adresse confirmée : tout de suite, dans un résumé le lendemain matin, ou jamais.
+notifications-topic-replies = Réponses à vos commentaires et débats
+notifications-topic-followers = Nouveaux abonnés
+notifications-topic-proposals = Propositions que vous suivez
+notifications-topic-moderation = Décisions de modération vous concernant
+notifications-mode-immediate = Tout de suite
+notifications-mode-daily = Résumé quotidien
+notifications-mode-never = Jamais
+notification-reply = { $name } vous a répondu
+notification-follower = { $name } vous suit désormais
+notification-moderation = Une décision de modération vous concerne
+notification-open = voir

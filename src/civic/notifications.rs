@@ -1,0 +1,408 @@
+//! The notification centre: everything a person is told (a reply, a new follower, what happened
+//! to a proposal they follow, a moderation decision about them) lands in their notifications page, and by
+//! mail as they chose per topic: at once, in a daily digest, or never. The mail itself is written by the
+//! mail worker (`mail::notices`), which knows the instance's public URL.
+
+use diesel::prelude::*;
+
+use crate::civic::now;
+use crate::db::AnyConnection;
+use crate::error::{Error, Result};
+use crate::ids::{ActorId, DebateId};
+use crate::model::schema::{email_preferences, notifications};
+
+/// What a notification says happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// Someone answered one of your comments, or commented on your debate.
+    Reply,
+    /// Someone follows you now.
+    Follower,
+    /// A proposal you speak for reached its threshold: the commune must answer.
+    ProposalThreshold,
+    /// A proposal you follow changed status.
+    ProposalStatus,
+    /// A proposal you follow was answered.
+    ProposalAnswered,
+    /// A moderator decided about you (a warning, something of yours hidden, a suspension).
+    Moderation,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] = [
+        Kind::Reply,
+        Kind::Follower,
+        Kind::ProposalThreshold,
+        Kind::ProposalStatus,
+        Kind::ProposalAnswered,
+        Kind::Moderation,
+    ];
+
+    /// As stored (the proposal kinds keep the names rows already have).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Reply => "reply",
+            Kind::Follower => "follower",
+            Kind::ProposalThreshold => "threshold",
+            Kind::ProposalStatus => "status",
+            Kind::ProposalAnswered => "answered",
+            Kind::Moderation => "moderation",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The topic a person chooses mail for.
+    pub fn topic(self) -> Topic {
+        match self {
+            Kind::Reply => Topic::Replies,
+            Kind::Follower => Topic::Followers,
+            Kind::ProposalThreshold | Kind::ProposalStatus | Kind::ProposalAnswered => {
+                Topic::Proposals
+            }
+            Kind::Moderation => Topic::Moderation,
+        }
+    }
+}
+
+/// What people choose mail for, one setting each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Topic {
+    Replies,
+    Followers,
+    Proposals,
+    Moderation,
+}
+
+impl Topic {
+    pub const ALL: [Topic; 4] = [
+        Topic::Replies,
+        Topic::Followers,
+        Topic::Proposals,
+        Topic::Moderation,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Topic::Replies => "replies",
+            Topic::Followers => "followers",
+            Topic::Proposals => "proposals",
+            Topic::Moderation => "moderation",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Topic> {
+        Topic::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// What a person gets until they choose: answers and decisions about them at once, the rest daily.
+    pub fn default_mode(self) -> Mode {
+        match self {
+            Topic::Replies | Topic::Proposals | Topic::Moderation => Mode::Immediate,
+            Topic::Followers => Mode::Daily,
+        }
+    }
+}
+
+/// When mail is sent for a topic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mode {
+    Immediate,
+    Daily,
+    Never,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 3] = [Mode::Immediate, Mode::Daily, Mode::Never];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Immediate => "immediate",
+            Mode::Daily => "daily",
+            Mode::Never => "never",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Mode> {
+        Mode::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+/// A notification to write.
+#[derive(Clone, Debug)]
+pub struct Notice {
+    pub kind: Kind,
+    /// The proposal or debate it is about, if any.
+    pub debate: Option<DebateId>,
+    /// Where it leads: a local path (`/debates/3#comment-9`, `/users/lea`).
+    pub link: Option<String>,
+    /// Who caused it, as their name is shown.
+    pub by: Option<String>,
+}
+
+/// Tells an account something. Mail follows from the mail worker, as the account chose.
+pub fn notify(conn: &mut AnyConnection, account: ActorId, notice: Notice) -> Result<()> {
+    diesel::insert_into(notifications::table)
+        .values((
+            notifications::account_id.eq(account),
+            notifications::debate_id.eq(notice.debate),
+            notifications::kind.eq(notice.kind.as_str()),
+            notifications::created_at.eq(now()),
+            notifications::link.eq(notice.link),
+            notifications::by_name.eq(notice.by),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Tells the author of what a new comment answers (the parent comment's, else the debate's, when they
+/// are people here and not the comment's own author).
+pub fn reply(
+    conn: &mut AnyConnection,
+    comment: crate::ids::CommentId,
+    by_local: Option<ActorId>,
+    by_name: &str,
+) -> Result<()> {
+    use crate::model::schema::{comments, debates};
+    let (debate, parent): (DebateId, Option<crate::ids::CommentId>) = comments::table
+        .find(comment)
+        .select((comments::debate_id, comments::parent_id))
+        .first(conn)?;
+    let answered: Option<ActorId> = match parent {
+        Some(parent) => comments::table
+            .find(parent)
+            .select(comments::author_id)
+            .first(conn)?,
+        None => debates::table
+            .find(debate)
+            .select(debates::author_id)
+            .first(conn)?,
+    };
+    match answered {
+        Some(author) if Some(author) != by_local => notify(
+            conn,
+            author,
+            Notice {
+                kind: Kind::Reply,
+                debate: Some(debate),
+                link: Some(format!("/debates/{debate}#comment-{comment}")),
+                by: Some(by_name.to_string()),
+            },
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// A notification as shown.
+#[derive(Clone, Debug)]
+pub struct Notification {
+    pub id: i64,
+    pub kind: Kind,
+    /// The debate or proposal it is about, with its title.
+    pub debate: Option<(DebateId, String)>,
+    pub link: Option<String>,
+    pub by: Option<String>,
+    pub created_at: chrono::NaiveDateTime,
+    pub read: bool,
+}
+
+type Row = (
+    i64,
+    String,
+    Option<DebateId>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    chrono::NaiveDateTime,
+    Option<chrono::NaiveDateTime>,
+);
+
+fn shown(rows: Vec<Row>) -> Vec<Notification> {
+    rows.into_iter()
+        .filter_map(|(id, kind, debate, title, link, by, created_at, read_at)| {
+            Some(Notification {
+                id,
+                kind: Kind::parse(&kind)?,
+                debate: debate.zip(title),
+                link,
+                by,
+                created_at,
+                read: read_at.is_some(),
+            })
+        })
+        .collect()
+}
+
+fn query(
+    conn: &mut AnyConnection,
+    account: Option<ActorId>,
+    only_unmailed: bool,
+    limit: i64,
+) -> Result<Vec<(ActorId, Notification)>> {
+    use crate::model::schema::debates;
+    let mut q = notifications::table
+        .left_join(debates::table)
+        .select((
+            notifications::account_id,
+            (
+                notifications::id,
+                notifications::kind,
+                notifications::debate_id,
+                debates::title.nullable(),
+                notifications::link,
+                notifications::by_name,
+                notifications::created_at,
+                notifications::read_at,
+            ),
+        ))
+        .limit(limit)
+        .into_boxed();
+    if let Some(account) = account {
+        q = q
+            .filter(notifications::account_id.eq(account))
+            .order(notifications::id.desc());
+    }
+    if only_unmailed {
+        q = q
+            .filter(notifications::emailed.eq(false))
+            .order(notifications::id.asc());
+    }
+    let rows: Vec<(ActorId, Row)> = q.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .flat_map(|(account, row)| shown(vec![row]).into_iter().map(move |n| (account, n)))
+        .collect())
+}
+
+/// An account's notifications, the latest first, marked read as they are shown.
+pub fn take(conn: &mut AnyConnection, account: ActorId) -> Result<Vec<Notification>> {
+    let found = query(conn, Some(account), false, 100)?;
+    diesel::update(
+        notifications::table
+            .filter(notifications::account_id.eq(account))
+            .filter(notifications::read_at.is_null()),
+    )
+    .set(notifications::read_at.eq(Some(now())))
+    .execute(conn)?;
+    Ok(found.into_iter().map(|(_, n)| n).collect())
+}
+
+/// How many notifications an account has not read.
+pub fn unread(conn: &mut AnyConnection, account: ActorId) -> Result<i64> {
+    Ok(notifications::table
+        .filter(notifications::account_id.eq(account))
+        .filter(notifications::read_at.is_null())
+        .count()
+        .get_result(conn)?)
+}
+
+/// Notifications not yet handled for mail, oldest first (for the mail worker).
+pub fn unmailed(conn: &mut AnyConnection, limit: i64) -> Result<Vec<(ActorId, Notification)>> {
+    query(conn, None, true, limit)
+}
+
+/// Marks notifications handled for mail (sent, put in a digest, or not wanted).
+pub fn mark_mailed(conn: &mut AnyConnection, ids: &[i64]) -> Result<()> {
+    for chunk in ids.chunks(500) {
+        diesel::update(notifications::table.filter(notifications::id.eq_any(chunk)))
+            .set(notifications::emailed.eq(true))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// What an account chose by mail, per topic (the defaults where it chose nothing).
+pub fn preferences(conn: &mut AnyConnection, account: ActorId) -> Result<Vec<(Topic, Mode)>> {
+    let chosen: Vec<(String, String)> = email_preferences::table
+        .filter(email_preferences::account_id.eq(account))
+        .select((email_preferences::topic, email_preferences::mode))
+        .load(conn)?;
+    Ok(Topic::ALL
+        .into_iter()
+        .map(|topic| {
+            let mode = chosen
+                .iter()
+                .find(|(t, _)| t == topic.as_str())
+                .and_then(|(_, m)| Mode::parse(m))
+                .unwrap_or(topic.default_mode());
+            (topic, mode)
+        })
+        .collect())
+}
+
+/// Sets what an account gets by mail for a topic.
+pub fn set_preference(
+    conn: &mut AnyConnection,
+    account: ActorId,
+    topic: Topic,
+    mode: Mode,
+) -> Result<()> {
+    crate::on_each_backend!(conn, |c| diesel::insert_into(email_preferences::table)
+        .values((
+            email_preferences::account_id.eq(account),
+            email_preferences::topic.eq(topic.as_str()),
+            email_preferences::mode.eq(mode.as_str()),
+        ))
+        .on_conflict((email_preferences::account_id, email_preferences::topic))
+        .do_update()
+        .set(email_preferences::mode.eq(mode.as_str()))
+        .execute(c))?;
+    Ok(())
+}
+
+/// The secret of an account's one-click unsubscribe links (made the first time it is needed).
+pub fn unsubscribe_token(conn: &mut AnyConnection, account: ActorId) -> Result<String> {
+    use crate::model::schema::accounts;
+    let current: Option<String> = accounts::table
+        .find(account)
+        .select(accounts::unsubscribe_token)
+        .first(conn)?;
+    if let Some(token) = current {
+        return Ok(token);
+    }
+    let token = crate::civic::tokens::random_code(24);
+    diesel::update(accounts::table.find(account))
+        .set(accounts::unsubscribe_token.eq(Some(&token)))
+        .execute(conn)?;
+    Ok(token)
+}
+
+/// A one-click unsubscribe (no sign-in: the link's secret says whose): no more mail for the topic.
+pub fn unsubscribe(conn: &mut AnyConnection, token: &str, topic: Topic) -> Result<ActorId> {
+    use crate::model::schema::accounts;
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(Error::NotFound("this unsubscribe link is not valid".into()));
+    }
+    let account: ActorId = accounts::table
+        .filter(accounts::unsubscribe_token.eq(token))
+        .select(accounts::actor_id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| Error::NotFound("this unsubscribe link is not valid".into()))?;
+    set_preference(conn, account, topic, Mode::Never)?;
+    Ok(account)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_read_back() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.as_str()), Some(k));
+        }
+        for t in Topic::ALL {
+            assert_eq!(Topic::parse(t.as_str()), Some(t));
+        }
+        for m in Mode::ALL {
+            assert_eq!(Mode::parse(m.as_str()), Some(m));
+        }
+        // Rows written before the centre keep their meaning.
+        assert_eq!(Kind::parse("threshold"), Some(Kind::ProposalThreshold));
+        assert_eq!(Kind::parse("nonsense"), None);
+    }
+}
