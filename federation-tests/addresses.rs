@@ -23,7 +23,7 @@ const WAIT: Duration = Duration::from_secs(30);
 fn link_in(message: &Value, path: &str) -> String {
     let text = message["text"].as_str().unwrap_or_default();
     let at = text
-        .find(&format!("{path}?token="))
+        .find(&format!("{path}?"))
         .unwrap_or_else(|| panic!("no {path} link in {message}"));
     text[at..].split_whitespace().next().unwrap().to_string()
 }
@@ -461,6 +461,49 @@ both_backends!(
             !karim.get("/").await.has("id=\"confirm-email\""),
             "confirmed by the link"
         );
+
+        // An admin invites by mail: the message carries the link that registers with the code.
+        crate::web::person(&alpha, "admin", parvis::model::Role::Admin).await;
+        let mut admin = crate::web::signed_in(&alpha, "admin").await;
+        let bad = admin
+            .submit("/admin", "/admin/invites", &[("email", "pas une adresse")])
+            .await;
+        assert_eq!(bad.status, 422, "{}", bad.body);
+        let sent = admin
+            .submit(
+                "/admin",
+                "/admin/invites",
+                &[("email", "zoe@ville.example")],
+            )
+            .await;
+        assert_eq!(sent.status, 303, "{}", sent.body);
+        let mail = maildev.wait_for(1, WAIT, to("zoe@ville.example")).await;
+        let link = link_in(&mail[0], "/register");
+        let code = link.rsplit("invite=").next().unwrap().to_string();
+        let open = alpha
+            .db
+            .run(parvis::civic::site::open_invites)
+            .await
+            .unwrap();
+        assert!(
+            open.iter().any(|i| i.code == code),
+            "the code is one of the open invitations"
+        );
+        // On an instance that registers by invitation, the link fills the code in.
+        let page = admin
+            .submit(
+                "/admin",
+                "/admin",
+                &[
+                    ("name", "Ville de Test"),
+                    ("description", ""),
+                    ("registration", "invite"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let form = WebClient::new(&alpha).get(&link).await;
+        assert!(form.has(&format!("value=\"{code}\"")), "{}", form.body);
 
         // Léa's export holds her address; her deletion takes it, with what waits for it.
         let export = lea.get("/settings/export").await;

@@ -189,22 +189,58 @@ pub async fn publish_charter(db: &Database, by: Operator<'_>, body: &str) -> Res
 /// A new invitation code (admins only), valid for [`INVITE_VALIDITY_DAYS`] and for one registration.
 pub async fn create_invite(db: &Database, operator: Operator<'_>) -> Result<String> {
     let by = operator.check()?;
+    db.transaction(move |conn| insert_invite(conn, by)).await
+}
+
+fn insert_invite(conn: &mut AnyConnection, by: Option<crate::ids::ActorId>) -> Result<String> {
     let code = crate::civic::tokens::random_code(12);
-    let stored = code.clone();
-    db.transaction(move |conn| {
-        let at = now();
-        diesel::insert_into(invites::table)
-            .values((
-                invites::code.eq(&stored),
-                invites::created_by.eq(by),
-                invites::created_at.eq(at),
-                invites::expires_at.eq(at + Duration::days(INVITE_VALIDITY_DAYS)),
-            ))
-            .execute(conn)?;
-        Ok(())
-    })
-    .await?;
+    let at = now();
+    diesel::insert_into(invites::table)
+        .values((
+            invites::code.eq(&code),
+            invites::created_by.eq(by),
+            invites::created_at.eq(at),
+            invites::expires_at.eq(at + Duration::days(INVITE_VALIDITY_DAYS)),
+        ))
+        .execute(conn)?;
     Ok(code)
+}
+
+/// An invitation sent by mail: a new code, and a message with the link that registers with it (in the
+/// instance's first language). `base` is the instance's public URL.
+pub async fn send_invite(
+    db: &Database,
+    operator: Operator<'_>,
+    base: &url::Url,
+    site_name: &str,
+    language: Option<&str>,
+    address: &str,
+) -> Result<String> {
+    let by = operator.check()?;
+    let address = crate::civic::addresses::normalize(address)?;
+    let (base, lang, site_name) = (
+        base.clone(),
+        crate::mail::messages::Language::of(language),
+        site_name.to_string(),
+    );
+    db.transaction(move |conn| {
+        let code = insert_invite(conn, by)?;
+        let mut link = base.clone();
+        link.set_path("/register");
+        link.query_pairs_mut().append_pair("invite", &code);
+        crate::mail::enqueue(
+            conn,
+            &crate::mail::messages::invitation(
+                lang,
+                &site_name,
+                &address,
+                link.as_str(),
+                INVITE_VALIDITY_DAYS,
+            ),
+        )?;
+        Ok(code)
+    })
+    .await
 }
 
 /// An invitation not used yet.

@@ -267,6 +267,34 @@ pub fn digest(
     mail
 }
 
+/// An invitation to join, with the link that registers with its code.
+pub fn invitation(lang: Language, site: &str, to: &str, link: &str, days: i64) -> Mail {
+    match lang {
+        Language::Fr => compose(
+            to,
+            format!("{site} : vous êtes invité·e"),
+            &[
+                format!(
+                    "Bonjour,\n\nvous êtes invité·e à rejoindre {site}, l’espace de participation de la commune : débats, propositions, sondages."
+                ),
+                format!("Le lien est valable {days} jours et ne sert qu’une fois."),
+            ],
+            Some(("Créer mon compte", link)),
+        ),
+        Language::En => compose(
+            to,
+            format!("{site}: you are invited"),
+            &[
+                format!(
+                    "Hello,\n\nyou are invited to join {site}, the commune's place for debates, proposals and polls."
+                ),
+                format!("The link works for {days} days, once."),
+            ],
+            Some(("Create my account", link)),
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

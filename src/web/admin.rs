@@ -46,6 +46,9 @@ pub struct CommuneForm {
 pub struct InviteForm {
     #[serde(default)]
     csrf: String,
+    /// Where to send the invitation; empty: the code is only shown here.
+    #[serde(default)]
+    email: String,
 }
 
 /// Which form the errors (and kept input) belong to.
@@ -283,8 +286,10 @@ async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -
         }
         section aria-labelledby="invites-heading" id="invites" {
             h2 id="invites-heading" { (lang.t("admin-invites")) }
-            form id="invite" method="post" action="/admin/invites" {
+            form id="invite" method="post" action="/admin/invites" novalidate {
                 (forms::csrf(&csrf))
+                (forms::input(lang, Input::text("email", lang.t("field-invite-email"), "")
+                    .kind("email").autocomplete("off").maxlength(254).hint(lang.t("hint-invite-email")), &none))
                 button type="submit" { (lang.t("admin-invite-submit")) }
             }
             @if invites.is_empty() {
@@ -390,9 +395,28 @@ pub async fn create_invite(v: Visitor, Form(form): Form<InviteForm>) -> Response
         Ok(me) => me.clone(),
         Err(r) => return r,
     };
-    match site::create_invite(&v.ctx.db, site::Operator::Admin(&me.account)).await {
-        Ok(_) => {
+    let result = if form.email.trim().is_empty() {
+        site::create_invite(&v.ctx.db, site::Operator::Admin(&me.account)).await
+    } else {
+        let language = v.ctx.settings.instance.languages.first().cloned();
+        site::send_invite(
+            &v.ctx.db,
+            site::Operator::Admin(&me.account),
+            v.ctx.urls.base(),
+            &v.site.name,
+            language.as_deref(),
+            &form.email,
+        )
+        .await
+    };
+    match result {
+        Ok(_) if form.email.trim().is_empty() => {
             v.flash("flash-invite-created").await;
+            Redirect::to("/admin#invites").into_response()
+        }
+        Ok(_) => {
+            v.ctx.mail_wake.notify_one();
+            v.flash("flash-invite-sent").await;
             Redirect::to("/admin#invites").into_response()
         }
         Err(e) => v.error(&e),

@@ -620,3 +620,6 @@ notification-reply = { $name } replied to you
 notification-follower = { $name } follows you now
 notification-moderation = A moderation decision concerns you
 notification-open = open
+field-invite-email = Email address (optional)
+hint-invite-email = With an address, the invitation is sent there with the registration link; without, the code shows below.
+flash-invite-sent = Invitation sent.

@@ -623,3 +623,6 @@ notification-reply = { $name } vous a répondu
 notification-follower = { $name } vous suit désormais
 notification-moderation = Une décision de modération vous concerne
 notification-open = voir
+field-invite-email = Adresse électronique (facultatif)
+hint-invite-email = Avec une adresse, l’invitation y est envoyée avec le lien d’inscription ; sans, le code s’affiche ci-dessous.
+flash-invite-sent = Invitation envoyée.
