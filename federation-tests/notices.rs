@@ -245,3 +245,83 @@ both_backends!(
         assert!(page.has("vous a répondu"), "{}", page.body);
     }
 );
+
+both_backends!(
+    a_mention_from_another_server_is_mailed_with_a_link_to_the_post,
+    |backend| async move {
+        use crate::support::network::{ALPHA, Network};
+        use serde_json::json;
+
+        let maildev = MailDev::start();
+        let url = maildev.smtp_url();
+        let net = Network::new();
+        let alpha = net
+            .instance(backend, ALPHA, move |s| {
+                s.email.smtp_url = url;
+            })
+            .await;
+        people(&alpha).await;
+        confirmed(&alpha, "lea").await;
+        let peer = crate::fedify::peer(&net);
+        let lea = alpha.url("/users/lea");
+        let karim = alpha.url("/users/karim");
+        let note_id = format!("{}/notes/mention-1", peer.base);
+        let create = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/activities/mention-1", peer.base),
+            "type": "Create",
+            "actor": peer.actor_id,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "cc": [lea, karim],
+            "object": {
+                "id": note_id, "type": "Note", "attributedTo": peer.actor_id,
+                "content": "<p>@lea @karim que pensez-vous du marché ?</p>",
+                // A link that is no web page is not kept: the post's id is.
+                "url": "javascript:alert(1)",
+                "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": [lea, karim],
+                "tag": [
+                    {"type": "Mention", "href": lea, "name": "@lea"},
+                    {"type": "Mention", "href": karim, "name": "@karim"},
+                ],
+            }
+        });
+        let inbox = alpha.url("/inbox");
+        let sent = peer
+            .control_post(
+                "/send-raw",
+                json!({ "inbox": inbox, "activity": create.clone() }),
+            )
+            .await;
+        assert!(sent["status"].as_u64().unwrap() < 300, "{sent}");
+        let mail = maildev
+            .wait_for(1, WAIT, about("lea", "vous a mentionné"))
+            .await;
+        assert!(
+            mail[0]["text"].as_str().unwrap().contains(&note_id),
+            "{}",
+            mail[0]
+        );
+        assert!(
+            !mail[0]["text"].as_str().unwrap().contains("javascript"),
+            "{}",
+            mail[0]
+        );
+        // The same activity again (a retry) tells nobody twice.
+        let again = peer
+            .control_post("/send-raw", json!({ "inbox": inbox, "activity": create }))
+            .await;
+        assert!(again["status"].as_u64().unwrap() < 300, "{again}");
+        let mut karim_web = signed_in(&alpha, "karim").await;
+        let page = karim_web.get("/notifications").await;
+        assert!(page.has("vous a mentionné"), "{}", page.body);
+        assert!(page.has(&format!("href=\"{note_id}\"")), "{}", page.body);
+        let mut lea_web = signed_in(&alpha, "lea").await;
+        let page = lea_web.get("/notifications").await;
+        assert_eq!(
+            page.body.matches("vous a mentionné").count(),
+            1,
+            "{}",
+            page.body
+        );
+    }
+);

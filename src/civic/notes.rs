@@ -165,6 +165,7 @@ pub fn note(conn: &mut AnyConnection, id: NoteId) -> Result<Note> {
 
 /// A post received from another server. Its HTML is sanitized before it is stored; a second copy of the same
 /// post is ignored.
+/// Stores a post from another server; `false` when it was already stored.
 pub fn receive_remote(
     conn: &mut AnyConnection,
     author: RemoteActorId,
@@ -173,7 +174,7 @@ pub fn receive_remote(
     visibility: Visibility,
     in_reply_to: Option<&str>,
     published: chrono::NaiveDateTime,
-) -> Result<()> {
+) -> Result<bool> {
     let values = (
         notes::remote_author_id.eq(Some(author)),
         notes::ap_id.eq(Some(ap_id)),
@@ -182,11 +183,11 @@ pub fn receive_remote(
         notes::in_reply_to.eq(in_reply_to),
         notes::published.eq(published),
     );
-    crate::on_each_backend!(conn, |c| diesel::insert_into(notes::table)
+    let inserted = crate::on_each_backend!(conn, |c| diesel::insert_into(notes::table)
         .values(values)
         .on_conflict_do_nothing()
         .execute(c))?;
-    Ok(())
+    Ok(inserted > 0)
 }
 
 /// Whether a stored remote post exists and belongs to `author`. Only the author's own server may change a

@@ -1,4 +1,4 @@
-//! The notification centre: everything a person is told (a reply, a new follower, what happened
+//! The notification centre: everything a person is told (a reply, a mention, a new follower, what happened
 //! to a proposal they follow, a moderation decision about them) lands in their notifications page, and by
 //! mail as they chose per topic: at once, in a daily digest, or never. The mail itself is written by the
 //! mail worker (`mail::notices`), which knows the instance's public URL.
@@ -16,6 +16,8 @@ use crate::model::schema::{email_preferences, notifications};
 pub enum Kind {
     /// Someone answered one of your comments, or commented on your debate.
     Reply,
+    /// Someone on another server mentioned you in a post.
+    Mention,
     /// Someone follows you now.
     Follower,
     /// A proposal you speak for reached its threshold: the commune must answer.
@@ -29,8 +31,9 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Reply,
+        Kind::Mention,
         Kind::Follower,
         Kind::ProposalThreshold,
         Kind::ProposalStatus,
@@ -42,6 +45,7 @@ impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Reply => "reply",
+            Kind::Mention => "mention",
             Kind::Follower => "follower",
             Kind::ProposalThreshold => "threshold",
             Kind::ProposalStatus => "status",
@@ -57,7 +61,7 @@ impl Kind {
     /// The topic a person chooses mail for.
     pub fn topic(self) -> Topic {
         match self {
-            Kind::Reply => Topic::Replies,
+            Kind::Reply | Kind::Mention => Topic::Replies,
             Kind::Follower => Topic::Followers,
             Kind::ProposalThreshold | Kind::ProposalStatus | Kind::ProposalAnswered => {
                 Topic::Proposals

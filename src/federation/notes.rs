@@ -176,6 +176,7 @@ pub async fn receive(
     let followers = format!("{}/followers", signer.ap_id);
     let vis = visibility(&note.to, &note.cc, &followers);
     let published = note.published.unwrap_or_else(Utc::now).naive_utc();
+    let mentioned = mentioned_here(ctx, &note);
     ctx.db
         .transaction(move |conn| {
             if !received::first_time(conn, &activity_id)? {
@@ -189,7 +190,7 @@ pub async fn receive(
                     &note.content,
                 );
             }
-            crate::civic::notes::receive_remote(
+            let stored = crate::civic::notes::receive_remote(
                 conn,
                 signer.id,
                 note.id.as_str(),
@@ -197,9 +198,59 @@ pub async fn receive(
                 vis,
                 note.in_reply_to.as_ref().map(Url::as_str),
                 published,
-            )
+            )?;
+            if stored {
+                let by = if signer.display_name.is_empty() {
+                    format!("@{}@{}", signer.username, signer.domain)
+                } else {
+                    signer.display_name.clone()
+                };
+                // Its page on its server: `url` when it is a web page of that server, else its id.
+                let link = note
+                    .url
+                    .as_ref()
+                    .filter(|u| {
+                        matches!(u.scheme(), "https" | "http")
+                            && domain_of(u) == domain_of(&note.id)
+                    })
+                    .unwrap_or(&note.id)
+                    .to_string();
+                for (kind, name) in &mentioned {
+                    if let Some(person) = queries::actor_of_kind(conn, *kind, name)? {
+                        crate::civic::notifications::notify(
+                            conn,
+                            person.id,
+                            crate::civic::notifications::Notice {
+                                kind: crate::civic::notifications::Kind::Mention,
+                                debate: None,
+                                link: Some(link.clone()),
+                                by: Some(by.clone()),
+                            },
+                        )?;
+                    }
+                }
+            }
+            Ok(())
         })
         .await
+}
+
+/// The people here a post mentions (its `Mention` tags naming our people).
+fn mentioned_here(ctx: &AppContext, note: &NoteObject) -> Vec<(ActorKind, String)> {
+    let mut found: Vec<(ActorKind, String)> = note
+        .tag
+        .iter()
+        .filter(|t| t.get("type").and_then(serde_json::Value::as_str) == Some("Mention"))
+        .filter_map(|t| t.get("href").and_then(serde_json::Value::as_str))
+        .filter_map(|href| Url::parse(href).ok())
+        .filter_map(|u| ctx.urls.parse_actor(&u))
+        .filter(|(kind, _)| *kind == ActorKind::Person)
+        .collect();
+    found.sort_by(|a, b| a.1.cmp(&b.1));
+    found.dedup();
+    // A post cannot ring every bell of the town: a handful at most.
+    found.truncate(10);
+    found
 }
 
 /// Mastodon's four levels, from a post's addressing.

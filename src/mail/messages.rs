@@ -172,6 +172,8 @@ pub fn notice_line(
     match (lang, kind) {
         (Language::Fr, Kind::Reply) => about(format!("{by} vous a répondu")),
         (Language::En, Kind::Reply) => about_en(format!("{by} replied to you")),
+        (Language::Fr, Kind::Mention) => format!("{by} vous a mentionné·e"),
+        (Language::En, Kind::Mention) => format!("{by} mentioned you"),
         (Language::Fr, Kind::Follower) => format!("{by} vous suit désormais"),
         (Language::En, Kind::Follower) => format!("{by} follows you now"),
         (Language::Fr, Kind::ProposalThreshold) => {

@@ -45,7 +45,9 @@ pub async fn notifications(v: Visitor) -> Response {
                         } @else {
                             (lang.t(&format!("notification-{}", n.kind.as_str())))
                         }
-                        @match (&n.debate, &n.link) {
+                        // A link is a path here, or a post's page on its own server: only web links are kept.
+                        @let link = n.link.as_deref().filter(|l| l.starts_with('/') && !l.starts_with("//") || crate::web::pages::safe_href(l).is_some());
+                        @match (&n.debate, link) {
                             (Some((_, title)), Some(link)) => { " : " a href=(link) { (title) } },
                             // Written before notifications kept their link: all were about proposals.
                             (Some((id, title)), None) => { " : " a href=(format!("/proposals/{id}")) { (title) } },

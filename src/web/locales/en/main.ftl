@@ -623,3 +623,4 @@ notification-open = open
 field-invite-email = Email address (optional)
 hint-invite-email = With an address, the invitation is sent there with the registration link; without, the code shows below.
 flash-invite-sent = Invitation sent.
+notification-mention = { $name } mentioned you

@@ -626,3 +626,4 @@ notification-open = voir
 field-invite-email = Adresse électronique (facultatif)
 hint-invite-email = Avec une adresse, l’invitation y est envoyée avec le lien d’inscription ; sans, le code s’affiche ci-dessous.
 flash-invite-sent = Invitation envoyée.
+notification-mention = { $name } vous a mentionné·e
