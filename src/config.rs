@@ -612,6 +612,16 @@ mod tests {
             let message = load_err(None, &[(var, value)]);
             assert!(message.contains(key), "{var}={value}: {message}");
         }
+        // A wrong SMTP URL is named, its password is not repeated (the error goes to logs and terminals).
+        let message = load_err(
+            None,
+            &[(
+                "PARVIS_EMAIL__SMTP_URL",
+                "smtpz://mairie:s3cr3t-pass@mail.example:465",
+            )],
+        );
+        assert!(message.contains("email.smtp_url"), "{message}");
+        assert!(!message.contains("s3cr3t-pass"), "{message}");
     }
 
     #[test]

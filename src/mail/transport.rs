@@ -30,9 +30,8 @@ pub enum Failure {
 /// The SMTP transport of a URL, or why the URL cannot be used.
 pub fn smtp(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
     Ok(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-        .map_err(|e| {
-            format!("'{url}' is not an SMTP URL such as smtps://user:password@host:465: {e}")
-        })?
+        // The URL holds the password: the message does not repeat it.
+        .map_err(|e| format!("not an SMTP URL such as smtps://user:password@host:465 ({e})"))?
         .timeout(Some(SMTP_TIMEOUT))
         .build())
 }

@@ -29,7 +29,11 @@ pub fn spawn(ctx: AppContext) -> tokio::task::JoinHandle<()> {
                 return;
             }
         };
-        tracing::info!("mail: {}", transport.describe(&ctx.settings));
+        match transport {
+            Transport::Smtp(_) => tracing::info!("mail: {}", transport.describe(&ctx.settings)),
+            // Nobody receives anything (confirmation links included) until an SMTP server is configured.
+            Transport::Files(_) => tracing::warn!("mail: {}", transport.describe(&ctx.settings)),
+        }
         loop {
             if let Err(e) = notices(&ctx, crate::civic::now()).await {
                 tracing::warn!(error = %e, "cannot turn notifications into mail");
