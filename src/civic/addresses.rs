@@ -136,10 +136,9 @@ fn live_link(
     conn: &mut AnyConnection,
     token: &str,
     purposes: &[Purpose],
-) -> Result<(i64, ActorId, String)> {
+) -> Result<(ActorId, String)> {
     let names: Vec<&str> = purposes.iter().map(|p| p.as_str()).collect();
     let found: Option<(
-        i64,
         ActorId,
         String,
         chrono::NaiveDateTime,
@@ -148,7 +147,6 @@ fn live_link(
         .filter(email_tokens::token_sha256.eq(digest(token.trim())))
         .filter(email_tokens::purpose.eq_any(&names))
         .select((
-            email_tokens::id,
             email_tokens::account_id,
             email_tokens::address,
             email_tokens::expires_at,
@@ -161,13 +159,13 @@ fn live_link(
             "this link is not valid: copy the whole link from the message, or ask for a new one"
                 .into(),
         )),
-        Some((_, _, _, _, Some(_))) => Err(Error::Gone(
+        Some((_, _, _, Some(_))) => Err(Error::Gone(
             "this link was already used: ask for a new one if you need it".into(),
         )),
-        Some((_, _, _, expires, None)) if expires <= now() => Err(Error::Gone(
+        Some((_, _, expires, None)) if expires <= now() => Err(Error::Gone(
             "this link has expired: ask for a new one".into(),
         )),
-        Some((id, account, address, _, None)) => Ok((id, account, address)),
+        Some((account, address, _, None)) => Ok((account, address)),
     }
 }
 
@@ -227,7 +225,7 @@ pub fn request_confirmation(
 
 /// Confirms an address by its link; the previous address, if there was one, is told. Returns the account.
 pub fn confirm(conn: &mut AnyConnection, site: &str, token: &str) -> Result<ActorId> {
-    let (id, account, address) = live_link(conn, token, &[Purpose::Confirm])?;
+    let (account, address) = live_link(conn, token, &[Purpose::Confirm])?;
     if taken_by_another(conn, account, &address)? {
         return Err(Error::Conflict(
             "this address was confirmed by another account meanwhile".into(),
@@ -252,7 +250,6 @@ pub fn confirm(conn: &mut AnyConnection, site: &str, token: &str) -> Result<Acto
     )
     .set(email_tokens::used_at.eq(Some(now())))
     .execute(conn)?;
-    let _ = id;
     if let (Some(old), Some(_)) = before
         && old != address
     {
@@ -318,14 +315,14 @@ pub fn send_set_password(
 
 /// Whether a password link is live (for the page that asks the new password).
 pub fn check_password_link(conn: &mut AnyConnection, token: &str) -> Result<ActorId> {
-    live_link(conn, token, &[Purpose::Reset, Purpose::SetPassword]).map(|(_, account, _)| account)
+    live_link(conn, token, &[Purpose::Reset, Purpose::SetPassword]).map(|(account, _)| account)
 }
 
 /// Sets the password a link was sent for (`hash`: made by [`crate::civic::accounts::hash_password`]); the
 /// link is used, and the account's other sessions and API tokens end. A link followed from the address also
 /// confirms it. Returns the account.
 pub fn reset_password(conn: &mut AnyConnection, token: &str, hash: &str) -> Result<ActorId> {
-    let (_, account, address) = live_link(conn, token, &[Purpose::Reset, Purpose::SetPassword])?;
+    let (account, address) = live_link(conn, token, &[Purpose::Reset, Purpose::SetPassword])?;
     diesel::update(
         email_tokens::table
             .filter(email_tokens::account_id.eq(account))
