@@ -239,10 +239,24 @@ fn shown(rows: Vec<Row>) -> Vec<Notification> {
         .collect()
 }
 
+/// What became of a notification for mail (`mail_state`).
+const DIGEST: &str = "digest";
+const DONE: &str = "done";
+
+/// Which notifications a query reads.
+#[derive(Clone, Copy)]
+enum Which {
+    All,
+    /// Not looked at for mail yet.
+    Unlooked,
+    /// Waiting for the daily digest.
+    InDigest,
+}
+
 fn query(
     conn: &mut AnyConnection,
     account: Option<ActorId>,
-    only_unmailed: bool,
+    which: Which,
     limit: i64,
 ) -> Result<Vec<(ActorId, Notification)>> {
     use crate::model::schema::debates;
@@ -268,10 +282,18 @@ fn query(
             .filter(notifications::account_id.eq(account))
             .order(notifications::id.desc());
     }
-    if only_unmailed {
-        q = q
-            .filter(notifications::emailed.eq(false))
-            .order(notifications::id.asc());
+    match which {
+        Which::All => {}
+        Which::Unlooked => {
+            q = q
+                .filter(notifications::mail_state.is_null())
+                .order(notifications::id.asc())
+        }
+        Which::InDigest => {
+            q = q
+                .filter(notifications::mail_state.eq(DIGEST))
+                .order(notifications::id.asc())
+        }
     }
     let rows: Vec<(ActorId, Row)> = q.load(conn)?;
     Ok(rows
@@ -282,7 +304,7 @@ fn query(
 
 /// An account's notifications, the latest first, marked read as they are shown.
 pub fn take(conn: &mut AnyConnection, account: ActorId) -> Result<Vec<Notification>> {
-    let found = query(conn, Some(account), false, 100)?;
+    let found = query(conn, Some(account), Which::All, 100)?;
     diesel::update(
         notifications::table
             .filter(notifications::account_id.eq(account))
@@ -302,19 +324,54 @@ pub fn unread(conn: &mut AnyConnection, account: ActorId) -> Result<i64> {
         .get_result(conn)?)
 }
 
-/// Notifications not yet handled for mail, oldest first (for the mail worker).
+/// Notifications not looked at for mail yet, oldest first (for the mail worker).
 pub fn unmailed(conn: &mut AnyConnection, limit: i64) -> Result<Vec<(ActorId, Notification)>> {
-    query(conn, None, true, limit)
+    query(conn, None, Which::Unlooked, limit)
 }
 
-/// Marks notifications handled for mail (sent, put in a digest, or not wanted).
-pub fn mark_mailed(conn: &mut AnyConnection, ids: &[i64]) -> Result<()> {
+/// An account's notifications waiting for its daily digest, oldest first.
+pub fn in_digest(conn: &mut AnyConnection, account: ActorId) -> Result<Vec<Notification>> {
+    Ok(query(conn, Some(account), Which::InDigest, 500)?
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect())
+}
+
+/// The accounts with notifications waiting for a digest since before `day` (a day's start) that got no
+/// digest since then.
+pub fn with_digest(conn: &mut AnyConnection, day: chrono::NaiveDateTime) -> Result<Vec<ActorId>> {
+    use crate::model::schema::accounts;
+    Ok(notifications::table
+        .inner_join(accounts::table.on(accounts::actor_id.eq(notifications::account_id)))
+        .filter(notifications::mail_state.eq(DIGEST))
+        .filter(notifications::created_at.lt(day))
+        .filter(
+            accounts::last_digest_at
+                .is_null()
+                .or(accounts::last_digest_at.lt(day)),
+        )
+        .select(notifications::account_id)
+        .distinct()
+        .load(conn)?)
+}
+
+fn set_mail_state(conn: &mut AnyConnection, ids: &[i64], state: &str) -> Result<()> {
     for chunk in ids.chunks(500) {
         diesel::update(notifications::table.filter(notifications::id.eq_any(chunk)))
-            .set(notifications::emailed.eq(true))
+            .set(notifications::mail_state.eq(Some(state)))
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// Marks notifications done for mail (sent, not wanted, or nowhere to send).
+pub fn mark_mailed(conn: &mut AnyConnection, ids: &[i64]) -> Result<()> {
+    set_mail_state(conn, ids, DONE)
+}
+
+/// Puts notifications aside for the next daily digest.
+pub fn put_in_digest(conn: &mut AnyConnection, ids: &[i64]) -> Result<()> {
+    set_mail_state(conn, ids, DIGEST)
 }
 
 /// What an account chose by mail, per topic (the defaults where it chose nothing).

@@ -85,36 +85,59 @@ fn digest_due(now: NaiveDateTime, oldest: NaiveDateTime, last: Option<NaiveDateT
         && last.is_none_or(|l| l.date() < now.date())
 }
 
-/// Turns the notifications not yet handled into mail, as of `now`. Returns how many messages were queued.
+/// Where an account's mail goes, and in which language: its confirmed address, if it has one.
+fn recipient(
+    conn: &mut AnyConnection,
+    account: ActorId,
+) -> Result<Option<(String, Language, Option<NaiveDateTime>)>> {
+    let (email, confirmed, language, last_digest): (
+        Option<String>,
+        Option<NaiveDateTime>,
+        Option<String>,
+        Option<NaiveDateTime>,
+    ) = accounts::table
+        .find(account)
+        .select((
+            accounts::email,
+            accounts::email_confirmed_at,
+            accounts::language,
+            accounts::last_digest_at,
+        ))
+        .first(conn)?;
+    Ok(email
+        .filter(|_| confirmed.is_some())
+        .map(|address| (address, Language::of(language.as_deref()), last_digest)))
+}
+
+/// What a notification says, and where its link goes.
+fn line_and_link(base: &Url, lang: Language, n: &Notification) -> (String, String) {
+    (
+        messages::notice_line(
+            lang,
+            n.kind,
+            n.by.as_deref(),
+            n.debate.as_ref().map(|(_, t)| t.as_str()),
+        ),
+        link(base, n.link.as_deref().unwrap_or("/notifications")),
+    )
+}
+
+/// Turns notifications into mail as of `now`: each one not looked at yet is mailed at once, put aside for
+/// the digest, or done with, as its person chose; then the digests that are due go. Returns how many
+/// messages were queued.
 pub fn run(conn: &mut AnyConnection, base: &Url, site: &str, now: NaiveDateTime) -> Result<usize> {
-    let pending = centre::unmailed(conn, 1_000)?;
     let mut by_account: BTreeMap<ActorId, Vec<Notification>> = BTreeMap::new();
-    for (account, n) in pending {
+    for (account, n) in centre::unmailed(conn, 1_000)? {
         by_account.entry(account).or_default().push(n);
     }
     let settings = link(base, "/settings#notifications");
     let mut queued = 0;
     for (account, items) in by_account {
-        let (email, confirmed, language, last_digest): (
-            Option<String>,
-            Option<NaiveDateTime>,
-            Option<String>,
-            Option<NaiveDateTime>,
-        ) = accounts::table
-            .find(account)
-            .select((
-                accounts::email,
-                accounts::email_confirmed_at,
-                accounts::language,
-                accounts::last_digest_at,
-            ))
-            .first(conn)?;
-        let Some(address) = email.filter(|_| confirmed.is_some()) else {
+        let Some((address, lang, _)) = recipient(conn, account)? else {
             // Nowhere to write: the notifications page keeps them.
             centre::mark_mailed(conn, &items.iter().map(|n| n.id).collect::<Vec<_>>())?;
             continue;
         };
-        let lang = Language::of(language.as_deref());
         let prefs = centre::preferences(conn, account)?;
         let mode_of = |topic: Topic| {
             prefs
@@ -123,19 +146,13 @@ pub fn run(conn: &mut AnyConnection, base: &Url, site: &str, now: NaiveDateTime)
                 .map_or(topic.default_mode(), |(_, m)| *m)
         };
         let token = centre::unsubscribe_token(conn, account)?;
-        let mut handled = vec![];
-        let mut daily = vec![];
+        let (mut done, mut later) = (vec![], vec![]);
         for n in items {
-            let line = messages::notice_line(
-                lang,
-                n.kind,
-                n.by.as_deref(),
-                n.debate.as_ref().map(|(_, t)| t.as_str()),
-            );
-            let target = link(base, n.link.as_deref().unwrap_or("/notifications"));
             match mode_of(n.kind.topic()) {
-                Mode::Never => handled.push(n.id),
+                Mode::Never => done.push(n.id),
+                Mode::Daily => later.push(n.id),
                 Mode::Immediate => {
+                    let (line, target) = line_and_link(base, lang, &n);
                     let unsubscribe = unsubscribe_link(base, &token, Scope::Topic(n.kind.topic()));
                     enqueue(
                         conn,
@@ -150,30 +167,47 @@ pub fn run(conn: &mut AnyConnection, base: &Url, site: &str, now: NaiveDateTime)
                         ),
                     )?;
                     queued += 1;
-                    handled.push(n.id);
+                    done.push(n.id);
                 }
-                Mode::Daily => daily.push((n.id, n.created_at, line, target)),
             }
         }
-        if let Some(oldest) = daily.iter().map(|d| d.1).min()
-            && digest_due(now, oldest, last_digest)
-        {
-            let lines: Vec<(String, String)> = daily
-                .iter()
-                .map(|(_, _, line, target)| (line.clone(), target.clone()))
-                .collect();
-            let unsubscribe = unsubscribe_link(base, &token, Scope::Digest);
-            enqueue(
-                conn,
-                &messages::digest(lang, site, &address, &lines, &settings, &unsubscribe),
-            )?;
-            queued += 1;
-            handled.extend(daily.iter().map(|d| d.0));
-            diesel::update(accounts::table.find(account))
-                .set(accounts::last_digest_at.eq(Some(now)))
-                .execute(conn)?;
+        centre::mark_mailed(conn, &done)?;
+        centre::put_in_digest(conn, &later)?;
+    }
+    // Digests go from 07:00 on, to those with something waiting since before today and no digest today.
+    let due = if now.time() >= DIGEST_AT {
+        centre::with_digest(conn, now.date().and_time(NaiveTime::MIN))?
+    } else {
+        vec![]
+    };
+    for account in due {
+        let waiting = centre::in_digest(conn, account)?;
+        let ids: Vec<i64> = waiting.iter().map(|n| n.id).collect();
+        let Some((address, lang, last_digest)) = recipient(conn, account)? else {
+            centre::mark_mailed(conn, &ids)?;
+            continue;
+        };
+        let Some(oldest) = waiting.iter().map(|n| n.created_at).min() else {
+            continue;
+        };
+        if !digest_due(now, oldest, last_digest) {
+            continue;
         }
-        centre::mark_mailed(conn, &handled)?;
+        let lines: Vec<(String, String)> = waiting
+            .iter()
+            .map(|n| line_and_link(base, lang, n))
+            .collect();
+        let token = centre::unsubscribe_token(conn, account)?;
+        let unsubscribe = unsubscribe_link(base, &token, Scope::Digest);
+        enqueue(
+            conn,
+            &messages::digest(lang, site, &address, &lines, &settings, &unsubscribe),
+        )?;
+        queued += 1;
+        centre::mark_mailed(conn, &ids)?;
+        diesel::update(accounts::table.find(account))
+            .set(accounts::last_digest_at.eq(Some(now)))
+            .execute(conn)?;
     }
     Ok(queued)
 }

@@ -467,7 +467,7 @@ diesel::table! {
         read_at -> Nullable<Timestamp>,
         link -> Nullable<Text>,
         by_name -> Nullable<Text>,
-        emailed -> Bool,
+        mail_state -> Nullable<Text>,
     }
 }
 

@@ -1,11 +1,13 @@
--- One notification centre for every kind: where a notification leads (a local path), who caused it (a
--- name, as shown), and whether it was handled for mail (sent at once, in a digest, or not wanted).
+-- One notification centre for every kind: where a notification leads (a local path or a post's page on
+-- its server), who caused it (a name, as shown), and what became of it for mail: NULL not looked at yet,
+-- 'digest' waiting for the next daily digest, 'done' mailed (or not wanted, or nowhere to send).
 ALTER TABLE notifications ADD COLUMN link TEXT;
 ALTER TABLE notifications ADD COLUMN by_name TEXT;
-ALTER TABLE notifications ADD COLUMN emailed BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE notifications ADD COLUMN mail_state TEXT;
 -- Notifications from before mail existed are not mailed now.
-UPDATE notifications SET emailed = TRUE;
-CREATE INDEX notifications_to_mail ON notifications (account_id) WHERE emailed = FALSE;
+UPDATE notifications SET mail_state = 'done';
+CREATE INDEX notifications_to_mail ON notifications (id) WHERE mail_state IS NULL;
+CREATE INDEX notifications_in_digest ON notifications (account_id) WHERE mail_state = 'digest';
 
 -- What a person wants by mail, per topic: 'immediate', 'daily' or 'never' (absent: the topic's default).
 CREATE TABLE email_preferences (
