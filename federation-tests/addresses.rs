@@ -145,6 +145,16 @@ both_backends!(
             .await;
         assert_eq!(again.status, 410);
         assert!(again.has("Ce lien a déjà servi"), "{}", again.body);
+        // A forged one is told so.
+        let page = lea.get(&confirm).await;
+        let forged = lea
+            .post(
+                "/email/confirm",
+                &[("csrf", &page.csrf()), ("token", "forged")],
+            )
+            .await;
+        assert_eq!(forged.status, 404);
+        assert!(forged.has("Ce lien n’est pas valable"), "{}", forged.body);
 
         // Forgot password: the same answer for an unknown address (and no mail), a link for Léa's.
         let mut stranger = WebClient::new(&alpha);

@@ -183,6 +183,11 @@ both_backends!(
         let forged = unsubscribe.replace("token=", "token=x");
         let response = reqwest::Client::new().post(&forged).send().await.unwrap();
         assert_eq!(response.status(), 404);
+        // So does a topic that does not exist.
+        let unknown = unsubscribe.replace("topic=replies", "topic=everything");
+        assert_ne!(unknown, unsubscribe);
+        let response = reqwest::Client::new().post(&unknown).send().await.unwrap();
+        assert_eq!(response.status(), 404);
         karim
             .submit(
                 &path,

@@ -234,17 +234,11 @@ fn remote_follower_told(
     follower: RemoteActorId,
 ) -> Result<()> {
     let who = crate::civic::remote::remote_actor(conn, follower)?;
-    let handle = format!("@{}@{}", who.username, who.domain);
     let link = format!(
         "/follow?handle={}",
-        url::form_urlencoded::byte_serialize(handle.as_bytes()).collect::<String>()
+        url::form_urlencoded::byte_serialize(who.handle().as_bytes()).collect::<String>()
     );
-    let name = if who.display_name.is_empty() {
-        handle
-    } else {
-        who.display_name
-    };
-    new_follower(conn, target, &name, &link)
+    new_follower(conn, target, &who.shown_name(), &link)
 }
 
 /// The local actor declines a pending request.

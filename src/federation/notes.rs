@@ -200,11 +200,7 @@ pub async fn receive(
                 published,
             )?;
             if stored {
-                let by = if signer.display_name.is_empty() {
-                    format!("@{}@{}", signer.username, signer.domain)
-                } else {
-                    signer.display_name.clone()
-                };
+                let by = signer.shown_name();
                 // Its page on its server: `url` when it is a web page of that server, else its id.
                 let link = note
                     .url

@@ -316,7 +316,7 @@ pub async fn partner_add(
     let mut handles = vec![];
     for id in communes {
         let remote = crate::federation::fetch::actor(ctx, &id, false).await?;
-        handles.push(format!("@{}@{}", remote.username, remote.domain));
+        handles.push(remote.handle());
         let target = remote.id;
         ctx.db
             .transaction(move |conn| {

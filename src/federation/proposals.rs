@@ -190,7 +190,7 @@ pub fn answer_note(conn: &mut AnyConnection, urls: &Urls, change_id: i64) -> Res
         tag.push(serde_json::json!({
             "type": "Mention",
             "href": actor.ap_id,
-            "name": format!("@{}@{}", actor.username, actor.domain),
+            "name": actor.handle(),
         }));
         cc.push(actor.ap_id);
     }

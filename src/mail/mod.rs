@@ -3,7 +3,6 @@
 //! files without one), within a per-minute cap, retrying what the server did not take.
 
 pub mod messages;
-pub mod notices;
 pub mod transport;
 pub mod worker;
 

@@ -66,12 +66,14 @@ type QueuedRow = (
 /// Queues the mail of notifications not yet handled, as of `now` (immediate ones, and digests that are
 /// due). Returns how many messages were queued.
 pub async fn notices(ctx: &AppContext, now: chrono::NaiveDateTime) -> Result<usize> {
+    use crate::civic::notifications::mailing;
+    // Looked at first without a transaction: an idle worker takes no write lock.
+    if !ctx.db.run(move |conn| mailing::has_work(conn, now)).await? {
+        return Ok(0);
+    }
     let (base, defaults) = (ctx.urls.base().clone(), ctx.settings.instance.clone());
     ctx.db
-        .transaction(move |conn| {
-            let site = crate::civic::site::load(conn, &defaults)?;
-            crate::mail::notices::run(conn, &base, &site.name, now)
-        })
+        .transaction(move |conn| mailing::run(conn, &base, &defaults, now))
         .await
 }
 

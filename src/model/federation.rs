@@ -31,6 +31,20 @@ pub struct RemoteActor {
 }
 
 impl RemoteActor {
+    /// `@name@host`, as people write it.
+    pub fn handle(&self) -> String {
+        format!("@{}@{}", self.username, self.domain)
+    }
+
+    /// The name shown for it: its display name, else its handle.
+    pub fn shown_name(&self) -> String {
+        if self.display_name.is_empty() {
+            self.handle()
+        } else {
+            self.display_name.clone()
+        }
+    }
+
     /// Where deliveries go: the server's shared inbox if it has one (one request per server, not per follower).
     pub fn delivery_inbox(&self) -> &str {
         self.shared_inbox.as_deref().unwrap_or(&self.inbox)

@@ -82,8 +82,7 @@ pub fn comment(
         .get_result(conn)?;
     outbox::record(conn, author, Outbound::CommentPublished { comment: id })?;
     announce(conn, &found, id, Relayed::Written)?;
-    let name = crate::db::queries::actor_by_id(conn, author)?.display_name;
-    crate::civic::notifications::reply(conn, id, Some(author), &name)?;
+    crate::civic::notifications::reply(conn, id, Writer::Local(author))?;
     find_comment(conn, id)
 }
 
@@ -209,8 +208,8 @@ pub(super) fn tombstone(conn: &mut AnyConnection, id: CommentId) -> Result<()> {
     Ok(())
 }
 
-/// Whose comments [`erase_comments_of`] empties.
-#[derive(Clone, Copy, Debug)]
+/// Who wrote a comment (whose comments [`erase_comments_of`] empties, who a reply is from).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Writer {
     Local(ActorId),
     Remote(RemoteActorId),

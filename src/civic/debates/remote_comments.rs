@@ -127,13 +127,7 @@ pub fn remote_comment(conn: &mut AnyConnection, new: RemoteComment) -> Result<()
             .optional())?;
     if let Some(id) = inserted {
         announce(conn, &found, id, Relayed::Written)?;
-        let author = crate::civic::remote::remote_actor(conn, new.author)?;
-        let name = if author.display_name.is_empty() {
-            format!("{}@{}", author.username, author.domain)
-        } else {
-            author.display_name
-        };
-        crate::civic::notifications::reply(conn, id, None, &name)?;
+        crate::civic::notifications::reply(conn, id, super::Writer::Remote(new.author))?;
     }
     Ok(())
 }

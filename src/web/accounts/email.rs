@@ -212,8 +212,11 @@ pub struct UnsubscribeQuery {
 
 // The refusal is the page itself, returned by the handler at once.
 #[allow(clippy::result_large_err)]
-fn unsubscribe_scope(v: &Visitor, topic: &str) -> Result<crate::mail::notices::Scope, Response> {
-    crate::mail::notices::Scope::parse(topic).ok_or_else(|| {
+fn unsubscribe_scope(
+    v: &Visitor,
+    topic: &str,
+) -> Result<crate::civic::notifications::mailing::Scope, Response> {
+    crate::civic::notifications::mailing::Scope::parse(topic).ok_or_else(|| {
         link_error(
             v,
             &Error::NotFound("this unsubscribe link is not valid".into()),
@@ -256,7 +259,9 @@ pub async fn unsubscribe(v: Visitor, Query(q): Query<UnsubscribeQuery>) -> Respo
     match v
         .ctx
         .db
-        .transaction(move |conn| crate::mail::notices::unsubscribe(conn, &token, scope))
+        .transaction(move |conn| {
+            crate::civic::notifications::mailing::unsubscribe(conn, &token, scope)
+        })
         .await
     {
         Ok(_) => {

@@ -1,4 +1,4 @@
-//! Notifications into mail, as each person chose per topic: at once (one message each), in a digest the
+//! Notifications into mail (the rule; the mail worker runs it), as each person chose per topic: at once (one message each), in a digest the
 //! next morning (07:00 UTC, one message for the day), or never; only to a confirmed address. Every message
 //! carries a one-click unsubscribe link for its topic (RFC 8058; the digest's stops the daily digest).
 
@@ -8,7 +8,7 @@ use chrono::{NaiveDateTime, NaiveTime};
 use diesel::prelude::*;
 use url::Url;
 
-use crate::civic::notifications::{self as centre, Mode, Notification, Topic};
+use super::{self as centre, Mode, Notification, Topic};
 use crate::db::AnyConnection;
 use crate::error::Result;
 use crate::ids::ActorId;
@@ -85,6 +85,20 @@ fn digest_due(now: NaiveDateTime, oldest: NaiveDateTime, last: Option<NaiveDateT
         && last.is_none_or(|l| l.date() < now.date())
 }
 
+/// The accounts whose digest is due: from 07:00 on, those with something waiting since before today and
+/// no digest today.
+fn digests_due(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<Vec<ActorId>> {
+    if now.time() < DIGEST_AT {
+        return Ok(vec![]);
+    }
+    centre::with_digest(conn, now.date().and_time(NaiveTime::MIN))
+}
+
+/// Whether there is anything to turn into mail at `now` (read only, so that an idle worker writes nothing).
+pub fn has_work(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<bool> {
+    Ok(!centre::unmailed(conn, 1)?.is_empty() || !digests_due(conn, now)?.is_empty())
+}
+
 /// Where an account's mail goes, and in which language: its confirmed address, if it has one.
 fn recipient(
     conn: &mut AnyConnection,
@@ -122,10 +136,17 @@ fn line_and_link(base: &Url, lang: Language, n: &Notification) -> (String, Strin
     )
 }
 
-/// Turns notifications into mail as of `now`: each one not looked at yet is mailed at once, put aside for
+/// Turns notifications into mail as of `now` (call it when [`has_work`] says so): each one not looked at yet is mailed at once, put aside for
 /// the digest, or done with, as its person chose; then the digests that are due go. Returns how many
 /// messages were queued.
-pub fn run(conn: &mut AnyConnection, base: &Url, site: &str, now: NaiveDateTime) -> Result<usize> {
+pub fn run(
+    conn: &mut AnyConnection,
+    base: &Url,
+    defaults: &crate::config::InstanceSettings,
+    now: NaiveDateTime,
+) -> Result<usize> {
+    let site = crate::civic::site::load(conn, defaults)?.name;
+    let site = site.as_str();
     let mut by_account: BTreeMap<ActorId, Vec<Notification>> = BTreeMap::new();
     for (account, n) in centre::unmailed(conn, 1_000)? {
         by_account.entry(account).or_default().push(n);
@@ -174,13 +195,7 @@ pub fn run(conn: &mut AnyConnection, base: &Url, site: &str, now: NaiveDateTime)
         centre::mark_mailed(conn, &done)?;
         centre::put_in_digest(conn, &later)?;
     }
-    // Digests go from 07:00 on, to those with something waiting since before today and no digest today.
-    let due = if now.time() >= DIGEST_AT {
-        centre::with_digest(conn, now.date().and_time(NaiveTime::MIN))?
-    } else {
-        vec![]
-    };
-    for account in due {
+    for account in digests_due(conn, now)? {
         let waiting = centre::in_digest(conn, account)?;
         let ids: Vec<i64> = waiting.iter().map(|n| n.id).collect();
         let Some((address, lang, last_digest)) = recipient(conn, account)? else {

@@ -1,7 +1,9 @@
 //! The notification centre: everything a person is told (a reply, a mention, a new follower, what happened
 //! to a proposal they follow, a moderation decision about them) lands in their notifications page, and by
-//! mail as they chose per topic: at once, in a daily digest, or never. The mail itself is written by the
-//! mail worker (`mail::notices`), which knows the instance's public URL.
+//! mail as they chose per topic: at once, in a daily digest, or never (`mailing`, which the mail worker
+//! runs).
+
+pub mod mailing;
 
 use diesel::prelude::*;
 
@@ -162,13 +164,13 @@ pub fn notify(conn: &mut AnyConnection, account: ActorId, notice: Notice) -> Res
 }
 
 /// Tells the author of what a new comment answers (the parent comment's, else the debate's, when they
-/// are people here and not the comment's own author).
+/// are people here and not the comment's own writer). Who wrote it is looked up only when someone is told.
 pub fn reply(
     conn: &mut AnyConnection,
     comment: crate::ids::CommentId,
-    by_local: Option<ActorId>,
-    by_name: &str,
+    by: crate::civic::debates::Writer,
 ) -> Result<()> {
+    use crate::civic::debates::Writer;
     use crate::model::schema::{comments, debates};
     let (debate, parent): (DebateId, Option<crate::ids::CommentId>) = comments::table
         .find(comment)
@@ -184,19 +186,23 @@ pub fn reply(
             .select(debates::author_id)
             .first(conn)?,
     };
-    match answered {
-        Some(author) if Some(author) != by_local => notify(
-            conn,
-            author,
-            Notice {
-                kind: Kind::Reply,
-                debate: Some(debate),
-                link: Some(format!("/debates/{debate}#comment-{comment}")),
-                by: Some(by_name.to_string()),
-            },
-        ),
-        _ => Ok(()),
-    }
+    let Some(author) = answered.filter(|a| by != Writer::Local(*a)) else {
+        return Ok(());
+    };
+    let name = match by {
+        Writer::Local(id) => crate::db::queries::actor_by_id(conn, id)?.display_name,
+        Writer::Remote(id) => crate::civic::remote::remote_actor(conn, id)?.shown_name(),
+    };
+    notify(
+        conn,
+        author,
+        Notice {
+            kind: Kind::Reply,
+            debate: Some(debate),
+            link: Some(format!("/debates/{debate}#comment-{comment}")),
+            by: Some(name),
+        },
+    )
 }
 
 /// A notification as shown.
