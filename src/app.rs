@@ -145,6 +145,13 @@ pub fn router(ctx: AppContext) -> Router {
             "/polls/{id}",
             negotiated(federation::polls::question, web::polls::show),
         )
+        .route(
+            "/newsletters/{id}",
+            negotiated(
+                federation::newsletter::article_document,
+                web::newsletter::show,
+            ),
+        )
         .merge(crate::api::router(&ctx))
         .merge(web::router())
         .fallback(not_found)

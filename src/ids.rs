@@ -104,6 +104,10 @@ id_type!(
     /// A proposal's move to a new status, with its official answer.
     StatusChangeId
 );
+id_type!(
+    /// An issue of a commune's newsletter.
+    NewsletterId
+);
 
 /// The id of something on another server (an activity, an actor, an inbox): a URL, checked when it is made.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -15,7 +15,7 @@ use crate::ids::ApUrl;
 use crate::model::Outbound;
 use crate::model::schema::{
     accounts, actors, api_tokens, comments, delivered_servers, email_tokens, follows, mail_queue,
-    mandates, notes, remote_actors,
+    mandates, newsletter_subscribers, notes, remote_actors,
 };
 use crate::model::{Note, Visibility};
 
@@ -54,6 +54,8 @@ pub struct ExportProfile {
     pub queued_mail: Vec<(String, NaiveDateTime)>,
     /// What comes by mail, per topic: `immediate`, `daily` or `never`.
     pub email_choices: Vec<(String, String)>,
+    /// Subscribed to the commune's newsletter since then (sent to the confirmed address).
+    pub newsletter_since: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Serialize)]
@@ -172,6 +174,11 @@ pub async fn export(db: &Database, actor: ActorId) -> Result<Export> {
                         .load(conn)?,
                     None => vec![],
                 },
+                newsletter_since: newsletter_subscribers::table
+                    .filter(newsletter_subscribers::account_id.eq(actor))
+                    .select(newsletter_subscribers::created_at)
+                    .first(conn)
+                    .optional()?,
                 email: account.email,
                 email_confirmed_at: account.email_confirmed_at,
                 email_choices: crate::civic::notifications::preferences(conn, actor)?
@@ -243,6 +250,10 @@ pub async fn delete_account(db: &Database, actor: ActorId) -> Result<()> {
         }
         diesel::delete(email_tokens::table.filter(email_tokens::account_id.eq(actor)))
             .execute(conn)?;
+        diesel::delete(
+            newsletter_subscribers::table.filter(newsletter_subscribers::account_id.eq(actor)),
+        )
+        .execute(conn)?;
         diesel::delete(
             crate::model::schema::email_preferences::table
                 .filter(crate::model::schema::email_preferences::account_id.eq(actor)),

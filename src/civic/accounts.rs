@@ -131,6 +131,8 @@ pub struct Registration {
     pub language: Option<String>,
     /// The person's email address, confirmed by a link sent there.
     pub email: String,
+    /// The commune's newsletter is wanted (sent once the address is confirmed).
+    pub newsletter: bool,
 }
 
 /// Opens a citizen's account in the default commune, following the registration mode: refused when closed,
@@ -185,7 +187,7 @@ pub async fn register(
     }
     let checked = check_new(&new).await?;
     let pair = generate_keys().await?;
-    let accepted = reg.charter_version;
+    let (accepted, newsletter) = (reg.charter_version, reg.newsletter);
     db.transaction(move |conn| {
         let charter = crate::civic::site::current_charter(conn)?;
         if let Some(charter) = &charter
@@ -210,6 +212,9 @@ pub async fn register(
             .execute(conn)?;
         crate::civic::addresses::request_confirmation(conn, &base, &site_name, &account, &email)?;
         account.email = Some(email.clone());
+        if newsletter {
+            crate::civic::newsletter::set_subscribed(conn, &account, true)?;
+        }
         Ok((actor, account))
     })
     .await

@@ -6,7 +6,8 @@ use diesel::prelude::*;
 use crate::db::AnyConnection;
 use crate::error::Result;
 use crate::model::schema::{
-    deliveries, inbox_refusals, outbox_events, received_activities, sessions,
+    deliveries, inbox_refusals, newsletter_subscribers, outbox_events, received_activities,
+    sessions,
 };
 
 /// How long an activity id is remembered to refuse a second copy: well beyond the two days for which
@@ -23,10 +24,13 @@ pub struct Pruned {
     pub failed_deliveries: usize,
     pub sessions: usize,
     pub refusals: usize,
+    /// Newsletter subscriptions never confirmed: the address goes once its link has expired.
+    pub unconfirmed_subscriptions: usize,
 }
 
 /// Removes old activity ids, expanded outbox events, given-up deliveries, expired browser sessions, and the
-/// counts of inbox refusals that did not recur for a month.
+/// counts of inbox refusals that did not recur for a month, and the addresses of newsletter subscriptions
+/// never confirmed.
 pub fn prune(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<Pruned> {
     let received = diesel::delete(
         received_activities::table
@@ -50,11 +54,20 @@ pub fn prune(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<Pruned> {
     let refusals =
         diesel::delete(inbox_refusals::table.filter(inbox_refusals::last_at.lt(now - KEEP_DONE)))
             .execute(conn)?;
+    let unconfirmed_subscriptions = diesel::delete(
+        newsletter_subscribers::table
+            .filter(newsletter_subscribers::confirmed_at.is_null())
+            .filter(
+                newsletter_subscribers::asked_at.lt(now - crate::civic::newsletter::CONFIRM_WITHIN),
+            ),
+    )
+    .execute(conn)?;
     Ok(Pruned {
         received,
         events,
         failed_deliveries,
         sessions,
         refusals,
+        unconfirmed_subscriptions,
     })
 }

@@ -15,6 +15,7 @@ pub mod keys;
 pub mod maintenance;
 pub mod media;
 pub mod moderation;
+pub mod newsletter;
 pub mod notes;
 pub mod notifications;
 pub mod outbox;

@@ -177,6 +177,8 @@ pub enum ObjectOut {
     Note(Box<NoteObject>),
     Page(Box<PageObject>),
     Question(Box<crate::federation::polls::QuestionObject>),
+    /// An issue of a commune's newsletter.
+    Article(Box<crate::federation::newsletter::ArticleObject>),
     /// A profile change goes out as `Update` with the whole actor document, as Mastodon sends it.
     Actor(Box<crate::federation::actors::ActorDocument>),
     Tombstone {
@@ -285,11 +287,11 @@ fn ids(value: Value) -> Vec<String> {
     }
 }
 
-fn one_or_many_ids<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+pub(crate) fn one_or_many_ids<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     Ok(ids(Value::deserialize(d)?))
 }
 
-fn first_id<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
+pub(crate) fn first_id<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
     let first = ids(Value::deserialize(d)?).into_iter().next();
     let raw = first.ok_or_else(|| de::Error::custom("expected an id"))?;
     Url::parse(&raw).map_err(de::Error::custom)
@@ -304,7 +306,7 @@ fn one_or_many_values<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Value>, D::
     })
 }
 
-fn optional_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {
+pub(crate) fn optional_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {
     Ok(ids(Value::deserialize(d)?)
         .into_iter()
         .next()

@@ -11,6 +11,7 @@ pub mod http;
 pub mod inbound;
 pub mod inbox;
 pub mod moderation;
+pub mod newsletter;
 pub mod nodeinfo;
 pub mod notes;
 pub mod outbound;

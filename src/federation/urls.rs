@@ -177,6 +177,16 @@ impl Urls {
         self.join(&format!("/polls/{id}/create"))
     }
 
+    /// An issue of a commune's newsletter: its page, and its `Article`.
+    pub fn newsletter(&self, id: crate::ids::NewsletterId) -> Url {
+        self.join(&crate::civic::newsletter::path(id))
+    }
+
+    /// The `Create` of a newsletter's `Article`: not served, but stable, like a debate's.
+    pub fn newsletter_create(&self, id: crate::ids::NewsletterId) -> Url {
+        self.join(&format!("{}/create", crate::civic::newsletter::path(id)))
+    }
+
     /// A questionnaire's page.
     pub fn questionnaire(&self, id: crate::ids::QuestionnaireId) -> Url {
         self.join(&format!("/questionnaires/{id}"))

@@ -297,6 +297,81 @@ pub fn invitation(lang: Language, site: &str, to: &str, link: &str, days: i64) -
     }
 }
 
+/// The link that confirms a subscription to a commune's newsletter (double opt-in).
+pub fn newsletter_confirm(lang: Language, commune: &str, to: &str, link: &str) -> Mail {
+    match lang {
+        Language::Fr => compose(
+            to,
+            format!("{commune} : confirmez votre abonnement à la lettre d’information"),
+            &[
+                format!("Bonjour,\n\nquelqu’un (vous, sans doute) a demandé que la lettre d’information de {commune} soit envoyée à {to}. Rien ne vous sera envoyé tant que vous n’avez pas confirmé."),
+                "Le lien est valable 7 jours. Si vous n’avez rien demandé, ignorez ce message : vous ne recevrez rien d’autre.".into(),
+            ],
+            Some(("Confirmer mon abonnement", link)),
+        ),
+        Language::En => compose(
+            to,
+            format!("{commune}: confirm your subscription to the newsletter"),
+            &[
+                format!("Hello,\n\nsomeone (you, no doubt) asked for the newsletter of {commune} to be sent to {to}. Nothing will be sent until you confirm."),
+                "The link works for 7 days. If you asked for nothing, ignore this message: you will get nothing else.".into(),
+            ],
+            Some(("Confirm my subscription", link)),
+        ),
+    }
+}
+
+/// An issue of a commune's newsletter: the Markdown as its text, the rendered (already cleaned) HTML as its
+/// HTML, its page on the site, and why the reader gets it with the one-click unsubscribe link.
+pub struct NewsletterMail<'a> {
+    pub commune: &'a str,
+    pub title: &'a str,
+    pub markdown: &'a str,
+    pub html: &'a str,
+    pub page: &'a str,
+}
+
+pub fn newsletter(lang: Language, issue: &NewsletterMail, to: &str, unsubscribe: &str) -> Mail {
+    let (online, why) = match lang {
+        Language::Fr => (
+            "Lire en ligne",
+            format!(
+                "Vous recevez cette lettre parce que vous vous êtes abonné·e à la lettre d’information de {}. Se désabonner en un clic :",
+                issue.commune
+            ),
+        ),
+        Language::En => (
+            "Read online",
+            format!(
+                "You get this letter because you subscribed to the newsletter of {}. Unsubscribe in one click:",
+                issue.commune
+            ),
+        ),
+    };
+    let text = format!(
+        "{}\n\n{}\n\n{online}: {}\n\n--\n{why}\n{unsubscribe}\n",
+        issue.title,
+        issue.markdown.trim(),
+        issue.page
+    );
+    let html = format!(
+        "<!DOCTYPE html><html><body><h1>{}</h1>{}<p><a href=\"{}\">{online}</a></p><hr><p>{} <a href=\"{}\">{}</a></p></body></html>",
+        escape(issue.title),
+        issue.html,
+        escape(issue.page),
+        escape(&why),
+        escape(unsubscribe),
+        escape(unsubscribe),
+    );
+    Mail {
+        to: to.into(),
+        subject: issue.title.to_string(),
+        text,
+        html: Some(html),
+        unsubscribe: Some(unsubscribe.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

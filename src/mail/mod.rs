@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use crate::civic::now;
 use crate::db::AnyConnection;
 use crate::error::{Error, Result};
-use crate::ids::MailId;
+use crate::ids::{MailId, NewsletterId};
 use crate::model::schema::mail_queue;
 
 /// Longest subject, in characters.
@@ -73,6 +73,69 @@ pub fn enqueue(conn: &mut AnyConnection, mail: &Mail) -> Result<MailId> {
         .returning(mail_queue::id)
         .get_result::<MailId>(c))
     .map_err(Into::into)
+}
+
+/// Queues an issue of a newsletter, one message per reader, in batches (a town's list may hold tens of
+/// thousands); each row names the issue, for its counts of sent and failed.
+pub fn enqueue_newsletter(
+    conn: &mut AnyConnection,
+    newsletter: NewsletterId,
+    mails: &[Mail],
+) -> Result<()> {
+    let at = now();
+    for chunk in mails.chunks(500) {
+        for mail in chunk {
+            mail.check()?;
+        }
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|mail| {
+                (
+                    mail_queue::to_address.eq(&mail.to),
+                    mail_queue::subject.eq(mail.subject.trim()),
+                    mail_queue::body_text.eq(&mail.text),
+                    mail_queue::body_html.eq(&mail.html),
+                    mail_queue::unsubscribe_url.eq(&mail.unsubscribe),
+                    mail_queue::created_at.eq(at),
+                    mail_queue::not_before.eq(at),
+                    mail_queue::newsletter_id.eq(Some(newsletter)),
+                )
+            })
+            .collect();
+        crate::on_each_backend!(conn, |c| diesel::insert_into(mail_queue::table)
+            .values(&rows)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// What became of an issue's messages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub sent: i64,
+    /// Refused for good (an address that does not exist).
+    pub failed: i64,
+    /// Not sent yet, retries included.
+    pub waiting: i64,
+}
+
+pub fn newsletter_counts(conn: &mut AnyConnection, newsletter: NewsletterId) -> Result<Counts> {
+    let of_issue = || mail_queue::table.filter(mail_queue::newsletter_id.eq(newsletter));
+    let total: i64 = of_issue().count().get_result(conn)?;
+    let sent: i64 = of_issue()
+        .filter(mail_queue::sent_at.is_not_null())
+        .count()
+        .get_result(conn)?;
+    let failed: i64 = of_issue()
+        .filter(mail_queue::sent_at.is_null())
+        .filter(mail_queue::failed_at.is_not_null())
+        .count()
+        .get_result(conn)?;
+    Ok(Counts {
+        sent,
+        failed,
+        waiting: total - sent - failed,
+    })
 }
 
 /// What the queue holds, for `parvis admin email status`.

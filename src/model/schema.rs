@@ -165,6 +165,35 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         failed_at -> Nullable<Timestamp>,
         unsubscribe_url -> Nullable<Text>,
+        newsletter_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    newsletter_issues (id) {
+        id -> BigInt,
+        commune_id -> BigInt,
+        author_id -> BigInt,
+        title -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        recipients -> BigInt,
+    }
+}
+
+diesel::table! {
+    newsletter_subscribers (id) {
+        id -> BigInt,
+        commune_id -> BigInt,
+        account_id -> Nullable<BigInt>,
+        email -> Nullable<Text>,
+        language -> Text,
+        token -> Text,
+        created_at -> Timestamp,
+        asked_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -237,12 +266,15 @@ diesel::joinable!(accounts -> actors (actor_id));
 diesel::joinable!(mandates -> accounts (account_id));
 diesel::joinable!(api_tokens -> accounts (account_id));
 diesel::joinable!(email_tokens -> accounts (account_id));
+diesel::joinable!(mail_queue -> newsletter_issues (newsletter_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     actors,
     email_preferences,
     email_tokens,
     mail_queue,
+    newsletter_issues,
+    newsletter_subscribers,
     delivered_servers,
     communes,
     accounts,

@@ -226,6 +226,10 @@ mod tests {
             "n",
             "mean",
             "address",
+            "commune",
+            "sent",
+            "failed",
+            "waiting",
         ]
         .into_iter()
         .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))

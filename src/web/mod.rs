@@ -8,6 +8,7 @@ pub mod debates;
 pub mod forms;
 pub mod i18n;
 pub mod moderation;
+pub mod newsletter;
 pub mod pages;
 pub mod polls;
 pub mod proposals;
@@ -91,6 +92,27 @@ pub fn router() -> Router<AppContext> {
             post(accounts::save_notification_choices),
         )
         .route("/email/dismiss", post(accounts::dismiss_email))
+        .route(
+            "/communes/{name}/newsletter",
+            get(newsletter::list).post(newsletter::subscribe),
+        )
+        .route("/settings/newsletter", post(newsletter::set_mine))
+        .route(
+            "/newsletters/new",
+            get(newsletter::new_form).post(newsletter::create),
+        )
+        .route(
+            "/newsletters/{id}/edit",
+            get(newsletter::edit_form).post(newsletter::edit),
+        )
+        .route(
+            "/newsletter/confirm",
+            get(newsletter::confirm_form).post(newsletter::confirm),
+        )
+        .route(
+            "/newsletter/unsubscribe",
+            get(newsletter::unsubscribe_form).post(newsletter::unsubscribe),
+        )
         .route(
             "/password/forgot",
             get(accounts::forgot_form).post(accounts::forgot),

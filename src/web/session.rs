@@ -156,6 +156,8 @@ fn open_in_private_space(path: &str) -> bool {
             | "/password/reset"
             | "/email/confirm"
             | "/email/unsubscribe"
+            | "/newsletter/confirm"
+            | "/newsletter/unsubscribe"
     ) || path.starts_with("/static/")
 }
 

@@ -8,7 +8,7 @@ mod comments;
 mod opening;
 mod remote_comments;
 mod remote_debates;
-mod text;
+pub(crate) mod text;
 mod themes;
 
 use diesel::prelude::*;

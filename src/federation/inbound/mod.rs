@@ -38,7 +38,8 @@ pub enum Inbound {
     UndoIgnored,
     /// `Create` or `Update` of a `Note`: a post, a comment, a vote, or their edit.
     Note { verb: Verb, note: Box<NoteObject> },
-    /// `Create` or `Update` of a `Page` or an `Article`: a debate.
+    /// `Create` or `Update` of a `Page` or an `Article` in a commune's `audience`: a debate. One in no
+    /// commune is read as a `Note` (`federation::newsletter::converted`).
     Page { page: Value },
     /// `Create` or `Update` of a `Question`: a poll.
     Question { question: Value },
@@ -118,7 +119,17 @@ impl Inbound {
                             note: Box::new(note),
                         }
                     }
-                    Some(ApType::Page | ApType::Article) => Inbound::Page { page: object()? },
+                    Some(ApType::Page | ApType::Article) => {
+                        let page = object()?;
+                        // In no commune: an article (a newsletter, a blog post), shown as a post.
+                        match crate::federation::newsletter::converted(&page)? {
+                            Some(note) => Inbound::Note {
+                                verb,
+                                note: Box::new(note),
+                            },
+                            None => Inbound::Page { page },
+                        }
+                    }
                     Some(ApType::Question) => Inbound::Question {
                         question: object()?,
                     },

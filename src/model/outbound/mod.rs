@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 mod legacy;
 
 use crate::ids::{
-    ActorId, ApUrl, BlockId, CommentId, DebateId, FollowId, LikeId, NoteId, PollId, RemoteActorId,
-    ReportId, StatusChangeId, SupportId, VoteId,
+    ActorId, ApUrl, BlockId, CommentId, DebateId, FollowId, LikeId, NewsletterId, NoteId, PollId,
+    RemoteActorId, ReportId, StatusChangeId, SupportId, VoteId,
 };
 
 /// Something that must be told to other servers, on behalf of the event's actor.
@@ -141,6 +141,10 @@ pub enum Outbound {
         report: ReportId,
         account: RemoteActorId,
     },
+    /// An issue of the commune's newsletter, sent (`Create(Article)` by the commune).
+    NewsletterSent {
+        issue: NewsletterId,
+    },
 }
 
 /// How a commune relays a debate: FEP-1b12's `Announce(Create(Page))` for a debate written here, the plain
@@ -231,6 +235,7 @@ impl Outbound {
                 block.0
             }
             Outbound::ReportForwarded { report, .. } => report.0,
+            Outbound::NewsletterSent { issue } => issue.0,
         }
     }
 }

@@ -44,7 +44,7 @@ pub struct TokenForm {
 }
 
 /// The page for a link that is not (or no longer) valid.
-pub(super) fn link_error(v: &Visitor, e: &Error) -> Response {
+pub(crate) fn link_error(v: &Visitor, e: &Error) -> Response {
     let detail = match e {
         Error::NotFound(_) => v.lang.t("email-link-unknown"),
         Error::Gone(m) if m.contains("used") => v.lang.t("email-link-used"),

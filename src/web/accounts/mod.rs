@@ -21,6 +21,7 @@ pub use avatar::upload_avatar;
 pub(crate) use avatar::{read_picture, store_picture};
 pub use charter::{CharterForm, accept_charter, charter};
 pub use data::{DeleteForm, delete, export};
+pub(crate) use email::link_error;
 pub use email::{
     ask as ask_email, change_email, confirm as confirm_email, confirm_form as confirm_email_form,
     dismiss as dismiss_email, save_notification_choices, unsubscribe, unsubscribe_form,

@@ -36,6 +36,8 @@ pub struct RegisterForm {
     email: String,
     #[serde(default)]
     accept_charter: Option<String>,
+    #[serde(default)]
+    newsletter: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -80,6 +82,8 @@ async fn register_page(
                 .kind("email").required().autocomplete("email").maxlength(254).hint(lang.t("hint-email")), errors))
             (forms::input(lang, Input::text("password", lang.t("field-password"), "")
                 .kind("password").required().autocomplete("new-password").hint(lang.t("hint-password")), errors))
+            (forms::checkbox(lang, "newsletter", &lang.t("register-newsletter"), "on",
+                form.newsletter.is_some(), errors))
             @if let Some(charter) = &v.charter {
                 (charter_text(lang, charter))
                 (forms::checkbox(lang, "accept_charter", &lang.t("charter-accept"),
@@ -124,6 +128,7 @@ pub async fn register(
         charter_version: form.accept_charter.as_deref().and_then(|c| c.parse().ok()),
         language: Some(v.lang.code().to_string()),
         email: form.email.clone(),
+        newsletter: form.newsletter.is_some(),
     };
     match accounts::register(&v.ctx.db, &v.site, v.ctx.urls.base(), registration).await {
         Ok((actor, _)) => {

@@ -108,6 +108,9 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
             @if let Some(csrf) = &csrf {
                 (follow_form(lang, csrf, &commune.id.to_string(), state, false))
             }
+            p id="newsletter-link" {
+                a href=(format!("{}/newsletter", commune.path())) { (lang.t("newsletter-receive")) }
+            }
             section aria-labelledby="officials-heading" {
                 h2 id="officials-heading" { (lang.t("officials-title")) }
                 @if officials.is_empty() {

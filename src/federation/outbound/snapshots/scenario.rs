@@ -95,6 +95,7 @@ pub(super) async fn record_all() -> Result<BTreeMap<String, Vec<Value>>> {
         debates(conn, &mut rec, &admin, &mayor, &alice, carol, town)?;
         proposals(conn, &mut rec, &admin, &mayor, &alice, carol, town)?;
         polls(conn, &mut rec, &mayor, &alice, carol)?;
+        newsletter(conn, &mut rec, &mayor)?;
         Ok(carol)
     })?;
     civic::profile::update_profile(
@@ -125,6 +126,24 @@ pub(super) async fn record_all() -> Result<BTreeMap<String, Vec<Value>>> {
         moderation(conn, &mut rec, &admin, &alice, carol)
     })?;
     Ok(rec.seen)
+}
+
+/// An issue of the commune's newsletter, written by the mayor, sent: the commune's `Create(Article)`.
+fn newsletter(conn: &mut AnyConnection, rec: &mut Recorder, mayor: &Account) -> Result<()> {
+    use civic::newsletter as n;
+    let issue = n::create(
+        conn,
+        mayor,
+        &n::Draft {
+            title: "Lettre de juin".into(),
+            body:
+                "Les travaux de la **place** commencent lundi.\n\n- marché déplacé\n- parking fermé"
+                    .into(),
+        },
+    )?;
+    rec.drain(conn)?;
+    n::send(conn, &rec.urls.base().clone(), mayor, issue)?;
+    rec.drain(conn)
 }
 
 fn follows(

@@ -624,3 +624,48 @@ field-invite-email = Email address (optional)
 hint-invite-email = With an address, the invitation is sent there with the registration link; without, the code shows below.
 flash-invite-sent = Invitation sent.
 notification-mention = { $name } mentioned you
+
+# The commune's newsletter
+newsletter-title = Newsletter of { $commune }
+newsletter-intro = News from the commune, written by its officials and staff. Each issue is also published here and followed from Mastodon.
+newsletter-receive = Receive the newsletter
+newsletter-you-receive = You receive the newsletter at your account's address.
+newsletter-you-do-not-receive = You do not receive the newsletter.
+newsletter-start = Receive it
+newsletter-stop = Stop receiving it
+newsletter-subscribe = Subscribe
+hint-newsletter-email = A link will be sent to confirm the address; nothing else is sent before you confirm.
+newsletter-writers = For the newsletter's writers
+newsletter-readers = { $count ->
+    [one] An issue sent now goes to one address.
+   *[other] An issue sent now goes to { $count } addresses.
+}
+newsletter-write = Write an issue
+newsletter-drafts = Drafts
+newsletter-issues = Issues
+newsletter-none = No issue sent yet.
+newsletter-counts = sent: { $sent }, failed: { $failed }, waiting: { $waiting }
+newsletter-sent-to = { $count ->
+    [one] Sent to one address.
+   *[other] Sent to { $count } addresses.
+}
+newsletter-public-page = Its public page
+field-newsletter-title = Title (the subject of the message)
+field-newsletter-body = Text
+newsletter-save = Save and preview
+newsletter-test = Send me a test
+newsletter-send = { $count ->
+    [one] Send to one subscriber
+   *[other] Send to { $count } subscribers
+}
+newsletter-preview = Preview
+newsletter-confirm-title = Confirm your subscription
+newsletter-confirm-submit = Confirm my subscription
+unsubscribe-newsletter = You will no longer receive this commune's newsletter, and your address will be deleted from its list.
+unsubscribe-newsletter-done = Done: you will no longer receive this newsletter, and your address was deleted from its list.
+flash-newsletter-check-mail = Check your mailbox: a link was sent to confirm the address.
+flash-newsletter-confirmed = Your subscription is confirmed.
+flash-newsletter-saved = Draft saved.
+flash-newsletter-tested = A test was sent to your address.
+flash-newsletter-sent = The newsletter is sent: the messages leave through the mail queue.
+register-newsletter = Receive the commune’s newsletter by email (you can stop at any time)

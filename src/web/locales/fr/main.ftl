@@ -627,3 +627,48 @@ field-invite-email = Adresse électronique (facultatif)
 hint-invite-email = Avec une adresse, l’invitation y est envoyée avec le lien d’inscription ; sans, le code s’affiche ci-dessous.
 flash-invite-sent = Invitation envoyée.
 notification-mention = { $name } vous a mentionné·e
+
+# La lettre d'information de la commune
+newsletter-title = Lettre d’information de { $commune }
+newsletter-intro = Les nouvelles de la commune, écrites par ses élu·es et ses agents. Chaque numéro est aussi publié ici et suivi depuis Mastodon.
+newsletter-receive = Recevoir la lettre d’information
+newsletter-you-receive = Vous recevez la lettre d’information à l’adresse de votre compte.
+newsletter-you-do-not-receive = Vous ne recevez pas la lettre d’information.
+newsletter-start = La recevoir
+newsletter-stop = Ne plus la recevoir
+newsletter-subscribe = S’abonner
+hint-newsletter-email = Un lien sera envoyé pour confirmer l’adresse ; rien d’autre n’est envoyé avant votre confirmation.
+newsletter-writers = Pour les rédacteurs de la lettre
+newsletter-readers = { $count ->
+    [one] Un numéro envoyé maintenant part à une adresse.
+   *[other] Un numéro envoyé maintenant part à { $count } adresses.
+}
+newsletter-write = Écrire un numéro
+newsletter-drafts = Brouillons
+newsletter-issues = Numéros
+newsletter-none = Aucun numéro envoyé pour l’instant.
+newsletter-counts = envoyés : { $sent }, en échec : { $failed }, en attente : { $waiting }
+newsletter-sent-to = { $count ->
+    [one] Envoyé à une adresse.
+   *[other] Envoyé à { $count } adresses.
+}
+newsletter-public-page = Sa page publique
+field-newsletter-title = Titre (l’objet du message)
+field-newsletter-body = Texte
+newsletter-save = Enregistrer et prévisualiser
+newsletter-test = M’envoyer un test
+newsletter-send = { $count ->
+    [one] Envoyer à un abonné
+   *[other] Envoyer à { $count } abonnés
+}
+newsletter-preview = Aperçu
+newsletter-confirm-title = Confirmez votre abonnement
+newsletter-confirm-submit = Confirmer mon abonnement
+unsubscribe-newsletter = Vous ne recevrez plus la lettre d’information de cette commune, et votre adresse sera effacée de sa liste.
+unsubscribe-newsletter-done = C’est fait : vous ne recevrez plus cette lettre, et votre adresse a été effacée de sa liste.
+flash-newsletter-check-mail = Consultez votre messagerie : un lien y a été envoyé pour confirmer l’adresse.
+flash-newsletter-confirmed = Votre abonnement est confirmé.
+flash-newsletter-saved = Brouillon enregistré.
+flash-newsletter-tested = Un test a été envoyé à votre adresse.
+flash-newsletter-sent = La lettre est envoyée : les messages partent par la file d’envoi.
+register-newsletter = Recevoir la lettre d’information de la commune par courriel (vous pourrez arrêter à tout moment)
