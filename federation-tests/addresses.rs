@@ -20,7 +20,7 @@ use parvis::model::schema::{accounts, email_tokens, mail_queue};
 const WAIT: Duration = Duration::from_secs(30);
 
 /// The link to `path` in a message, as its reader would click it: a path and query on the instance.
-fn link_in(message: &Value, path: &str) -> String {
+pub(crate) fn link_in(message: &Value, path: &str) -> String {
     let text = message["text"].as_str().unwrap_or_default();
     let at = text
         .find(&format!("{path}?"))

@@ -22,6 +22,7 @@ mod limits;
 mod mail;
 mod moderation;
 mod multikey;
+mod newsletter;
 mod notices;
 mod peer_selftest;
 mod policy;

@@ -17,7 +17,7 @@ use parvis::model::schema::{accounts, actors};
 const WAIT: Duration = Duration::from_secs(30);
 
 /// Gives an account a confirmed address (the confirmation itself is tested in `addresses`).
-async fn confirmed(alpha: &TestInstance, user: &'static str) {
+pub(crate) async fn confirmed(alpha: &TestInstance, user: &'static str) {
     alpha
         .db
         .run(move |c| {
