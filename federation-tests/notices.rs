@@ -228,6 +228,7 @@ both_backends!(
                     ("replies", "never"),
                     ("followers", "immediate"),
                     ("proposals", "immediate"),
+                    ("polls", "daily"),
                     ("moderation", "immediate"),
                 ],
             )
@@ -328,5 +329,147 @@ both_backends!(
             "{}",
             page.body
         );
+    }
+);
+
+both_backends!(
+    mentions_in_posts_and_comments_and_a_poll_closing_are_notified,
+    |backend| async move {
+        use parvis::model::schema::{notifications, polls};
+        let maildev = MailDev::start();
+        let url = maildev.smtp_url();
+        let alpha = TestInstance::start_with(backend, |s| {
+            s.email.smtp_url = url;
+            s.email.from = "Mairie <mairie@ville.example>".into();
+        })
+        .await;
+        people(&alpha).await;
+        for user in ["lea", "karim"] {
+            confirmed(&alpha, user).await;
+        }
+        let mut karim = signed_in(&alpha, "karim").await;
+        let mut marie = signed_in(&alpha, "marie").await;
+
+        // Karim mentions Léa (and a name nobody has, and someone elsewhere) in a post: Léa is told at once.
+        let page = karim
+            .submit(
+                "/post",
+                "/post",
+                &[
+                    (
+                        "content",
+                        "Bonjour @lea, @personne et @bob@ailleurs.example !",
+                    ),
+                    ("visibility", "public"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let mail = maildev
+            .wait_for(1, WAIT, about("lea", "vous a mentionné"))
+            .await;
+        assert!(
+            mail[0]["text"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("{}/notes/", alpha.base)),
+            "{}",
+            mail[0]
+        );
+        // And in a comment, with a link to it.
+        let path = open_debate(&mut marie, "Le marché", "Une idée.").await;
+        karim
+            .submit(
+                &path,
+                &format!("{path}/comments"),
+                &[
+                    ("comment", "Comme le dit @lea, le samedi."),
+                    ("stance", "for"),
+                ],
+            )
+            .await;
+        let mail = maildev
+            .wait_for(2, WAIT, about("lea", "vous a mentionné"))
+            .await;
+        assert!(
+            mail.iter().any(|m| m["text"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("{}{path}#comment-", alpha.base))),
+            "{mail:?}"
+        );
+
+        // Marie asks a poll, Karim votes; once it closes, Karim (who voted) and Marie (who asked) are told.
+        let closes = (chrono::Utc::now() + chrono::Duration::days(3))
+            .format("%Y-%m-%d")
+            .to_string();
+        let page = marie
+            .submit(
+                "/polls/new",
+                "/polls",
+                &[
+                    ("question", "Quel jour ?"),
+                    ("kind", "single"),
+                    ("options", "Samedi\nDimanche"),
+                    ("closes_on", &closes),
+                    ("eligibility", "anyone"),
+                    ("live_results", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let poll = page.location.unwrap();
+        let form = karim.get(&poll).await;
+        let samedi = form
+            .body
+            .split("name=\"choice\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("no choice: {}", form.body))
+            .to_string();
+        let page = karim
+            .submit(&poll, &format!("{poll}/vote"), &[("choice", &samedi)])
+            .await;
+        assert!(page.status < 400, "{}", page.body);
+        let id: i64 = poll.rsplit('/').next().unwrap().parse().unwrap();
+        alpha
+            .db
+            .run(move |c| {
+                diesel::update(polls::table.find(id))
+                    .set(polls::closes_at.eq(chrono::Utc::now().naive_utc()))
+                    .execute(c)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let mail = maildev
+            .wait_for(
+                1,
+                WAIT,
+                about("karim", "sondage auquel vous avez participé est clos"),
+            )
+            .await;
+        assert!(
+            mail[0]["text"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("{}{poll}", alpha.base)),
+            "{}",
+            mail[0]
+        );
+        // Told in one pass: Karim and Marie, not Léa (who did not vote), and once.
+        let told: Vec<String> = alpha
+            .db
+            .run(|c| {
+                Ok(notifications::table
+                    .inner_join(actors::table.on(actors::id.eq(notifications::account_id)))
+                    .filter(notifications::kind.eq("poll_closed"))
+                    .select(actors::username)
+                    .order(actors::username.asc())
+                    .load(c)?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(told, ["karim", "marie"]);
     }
 );

@@ -134,6 +134,7 @@ pub fn publish(
         .returning(notes::id)
         .get_result(conn)?;
     outbox::record(conn, author, Outbound::NotePublished { note: id })?;
+    crate::civic::notifications::mentions(conn, text, author, &format!("/notes/{id}"), None)?;
     note(conn, id)
 }
 

@@ -196,6 +196,12 @@ pub fn notice_line(
         }
         (Language::Fr, Kind::Moderation) => "Une décision de modération vous concerne".into(),
         (Language::En, Kind::Moderation) => "A moderation decision concerns you".into(),
+        (Language::Fr, Kind::PollClosed) => {
+            about("Un sondage auquel vous avez participé est clos : voici ses résultats".into())
+        }
+        (Language::En, Kind::PollClosed) => {
+            about_en("A poll you took part in has closed: here are its results".into())
+        }
     }
 }
 

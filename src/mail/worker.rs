@@ -63,11 +63,21 @@ type QueuedRow = (
     i32,
 );
 
-/// Queues the mail of notifications not yet handled, as of `now` (immediate ones, and digests that are
-/// due). Returns how many messages were queued.
+/// Tells the voters of polls closed by `now`, then queues the mail of notifications not yet handled
+/// (immediate ones, and digests that are due). Returns how many messages were queued.
 pub async fn notices(ctx: &AppContext, now: chrono::NaiveDateTime) -> Result<usize> {
     use crate::civic::notifications::mailing;
+    use crate::civic::polls::closing;
     // Looked at first without a transaction: an idle worker takes no write lock.
+    if ctx
+        .db
+        .run(move |conn| closing::has_untold(conn, now))
+        .await?
+    {
+        ctx.db
+            .transaction(move |conn| closing::tell_closed(conn, now))
+            .await?;
+    }
     if !ctx.db.run(move |conn| mailing::has_work(conn, now)).await? {
         return Ok(0);
     }

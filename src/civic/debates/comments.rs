@@ -82,7 +82,14 @@ pub fn comment(
         .get_result(conn)?;
     outbox::record(conn, author, Outbound::CommentPublished { comment: id })?;
     announce(conn, &found, id, Relayed::Written)?;
-    crate::civic::notifications::reply(conn, id, Writer::Local(author))?;
+    let told = crate::civic::notifications::reply(conn, id, Writer::Local(author))?;
+    crate::civic::notifications::mentions(
+        conn,
+        &text,
+        author,
+        &format!("/debates/{debate_id}#comment-{id}"),
+        told,
+    )?;
     find_comment(conn, id)
 }
 

@@ -1,5 +1,5 @@
 //! The notification centre: everything a person is told (a reply, a mention, a new follower, what happened
-//! to a proposal they follow, a moderation decision about them) lands in their notifications page, and by
+//! to a proposal they follow, a poll they voted in closing, a moderation decision about them) lands in their notifications page, and by
 //! mail as they chose per topic: at once, in a daily digest, or never (`mailing`, which the mail worker
 //! runs).
 
@@ -30,10 +30,12 @@ pub enum Kind {
     ProposalAnswered,
     /// A moderator decided about you (a warning, something of yours hidden, a suspension).
     Moderation,
+    /// A poll you voted in (or asked) has closed: its results are out.
+    PollClosed,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Reply,
         Kind::Mention,
         Kind::Follower,
@@ -41,6 +43,7 @@ impl Kind {
         Kind::ProposalStatus,
         Kind::ProposalAnswered,
         Kind::Moderation,
+        Kind::PollClosed,
     ];
 
     /// As stored (the proposal kinds keep the names rows already have).
@@ -53,6 +56,7 @@ impl Kind {
             Kind::ProposalStatus => "status",
             Kind::ProposalAnswered => "answered",
             Kind::Moderation => "moderation",
+            Kind::PollClosed => "poll_closed",
         }
     }
 
@@ -69,6 +73,7 @@ impl Kind {
                 Topic::Proposals
             }
             Kind::Moderation => Topic::Moderation,
+            Kind::PollClosed => Topic::Polls,
         }
     }
 }
@@ -79,14 +84,16 @@ pub enum Topic {
     Replies,
     Followers,
     Proposals,
+    Polls,
     Moderation,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 4] = [
+    pub const ALL: [Topic; 5] = [
         Topic::Replies,
         Topic::Followers,
         Topic::Proposals,
+        Topic::Polls,
         Topic::Moderation,
     ];
 
@@ -95,6 +102,7 @@ impl Topic {
             Topic::Replies => "replies",
             Topic::Followers => "followers",
             Topic::Proposals => "proposals",
+            Topic::Polls => "polls",
             Topic::Moderation => "moderation",
         }
     }
@@ -106,7 +114,7 @@ impl Topic {
     /// What a person gets until they choose: answers and decisions about them at once, the rest daily.
     pub fn default_mode(self) -> Mode {
         match self {
-            Topic::Replies | Topic::Proposals | Topic::Moderation => Mode::Immediate,
+            Topic::Replies | Topic::Proposals | Topic::Polls | Topic::Moderation => Mode::Immediate,
             Topic::Followers => Mode::Daily,
         }
     }
@@ -164,12 +172,12 @@ pub fn notify(conn: &mut AnyConnection, account: ActorId, notice: Notice) -> Res
 }
 
 /// Tells the author of what a new comment answers (the parent comment's, else the debate's, when they
-/// are people here and not the comment's own writer). Who wrote it is looked up only when someone is told.
+/// are people here and not the comment's own writer); returns who was told. Who wrote it is looked up only when someone is told.
 pub fn reply(
     conn: &mut AnyConnection,
     comment: crate::ids::CommentId,
     by: crate::civic::debates::Writer,
-) -> Result<()> {
+) -> Result<Option<ActorId>> {
     use crate::civic::debates::Writer;
     use crate::model::schema::{comments, debates};
     let (debate, parent): (DebateId, Option<crate::ids::CommentId>) = comments::table
@@ -187,7 +195,7 @@ pub fn reply(
             .first(conn)?,
     };
     let Some(author) = answered.filter(|a| by != Writer::Local(*a)) else {
-        return Ok(());
+        return Ok(None);
     };
     let name = match by {
         Writer::Local(id) => crate::db::queries::actor_by_id(conn, id)?.display_name,
@@ -202,7 +210,78 @@ pub fn reply(
             link: Some(format!("/debates/{debate}#comment-{comment}")),
             by: Some(name),
         },
-    )
+    )?;
+    Ok(Some(author))
+}
+
+/// The local names a text mentions: `@name` (a word of lowercase letters, digits, `_` and `-` after an `@`
+/// that does not follow a letter or digit, as in an email address), not followed by `@host` (someone on
+/// another server). At most ten, each once: a post cannot ring every bell of the town.
+pub fn mentioned_names(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut found: Vec<String> = vec![];
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '@' && (i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '@')) {
+            let start = i + 1;
+            let mut end = start;
+            while end < chars.len() && is_name(chars[end]) {
+                end += 1;
+            }
+            let remote = end < chars.len() && chars[end] == '@';
+            let name: String = chars[start..end].iter().collect::<String>();
+            let name = name.to_lowercase();
+            if !remote && !name.is_empty() && !found.contains(&name) {
+                found.push(name);
+            }
+            i = end.max(start);
+            continue;
+        }
+        i += 1;
+    }
+    found.truncate(10);
+    found
+}
+
+/// Tells the people here that a text written by `writer` mentions (`@name`) where to read it, except the
+/// writer and `already` (told otherwise, as the author a comment answers).
+pub fn mentions(
+    conn: &mut AnyConnection,
+    text: &str,
+    writer: ActorId,
+    link: &str,
+    already: Option<ActorId>,
+) -> Result<()> {
+    use crate::model::ActorKind;
+    let names = mentioned_names(text);
+    if names.is_empty() {
+        return Ok(());
+    }
+    let mut by = None;
+    for name in names {
+        let Some(person) = crate::db::queries::actor_of_kind(conn, ActorKind::Person, &name)?
+        else {
+            continue;
+        };
+        if person.id == writer || Some(person.id) == already || person.deleted_at.is_some() {
+            continue;
+        }
+        if by.is_none() {
+            by = Some(crate::db::queries::actor_by_id(conn, writer)?.display_name);
+        }
+        notify(
+            conn,
+            person.id,
+            Notice {
+                kind: Kind::Mention,
+                debate: None,
+                link: Some(link.to_string()),
+                by: by.clone(),
+            },
+        )?;
+    }
+    Ok(())
 }
 
 /// A notification as shown.
@@ -456,6 +535,19 @@ pub fn unsubscribe(conn: &mut AnyConnection, token: &str, topic: Topic) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mentions_are_local_names_after_an_at_sign() {
+        assert_eq!(
+            mentioned_names(
+                "Merci @lea et @Karim, (@marie) ! Écrivez à contact@ville.fr, @bob@ailleurs.example, @lea encore"
+            ),
+            ["lea", "karim", "marie"]
+        );
+        assert!(mentioned_names("@ @@ a@b").is_empty());
+        let many: String = (0..30).map(|n| format!("@p{n} ")).collect();
+        assert_eq!(mentioned_names(&many).len(), 10);
+    }
 
     #[test]
     fn names_read_back() {

@@ -7,9 +7,10 @@
 //! may also be published to other servers.
 //!
 //! One file per job: asking a poll (`asking`), votes (`votes`), copies of other servers' polls (`remote`),
-//! lists of polls (`listing`) and questionnaires (`questionnaires`); the limits and a poll's lookups are here.
+//! lists of polls (`listing`), questionnaires (`questionnaires`) and telling voters a poll closed (`closing`); the limits and a poll's lookups are here.
 
 mod asking;
+pub mod closing;
 mod listing;
 mod questionnaires;
 mod remote;

@@ -288,6 +288,8 @@ pub struct NotificationChoices {
     #[serde(default)]
     proposals: String,
     #[serde(default)]
+    polls: String,
+    #[serde(default)]
     moderation: String,
 }
 
@@ -309,6 +311,7 @@ pub async fn save_notification_choices(
         (Topic::Replies, &form.replies),
         (Topic::Followers, &form.followers),
         (Topic::Proposals, &form.proposals),
+        (Topic::Polls, &form.polls),
         (Topic::Moderation, &form.moderation),
     ] {
         match Mode::parse(value) {
