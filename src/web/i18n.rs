@@ -250,6 +250,35 @@ mod tests {
     }
 
     #[test]
+    fn every_kind_of_notification_and_mail_topic_has_its_words() {
+        use crate::civic::notifications::{Kind, Topic};
+        let args: HashMap<Cow<'static, str>, FluentValue<'_>> =
+            HashMap::from([(Cow::Borrowed("name"), FluentValue::from("x"))]);
+        for lang in Lang::ALL {
+            for kind in Kind::ALL {
+                let key = format!("notification-{}", kind.as_str());
+                assert!(
+                    LOCALES
+                        .try_lookup_with_args(lang.id(), &key, &args)
+                        .is_some(),
+                    "{key} in {lang:?}"
+                );
+            }
+            for topic in Topic::ALL {
+                for key in [
+                    format!("notifications-topic-{}", topic.as_str()),
+                    format!("unsubscribe-{}", topic.as_str()),
+                ] {
+                    assert!(
+                        LOCALES.try_lookup(lang.id(), &key).is_some(),
+                        "{key} in {lang:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn accept_language_picks_the_preferred_supported_language() {
         assert_eq!(Lang::negotiate(None), Lang::Fr);
         assert_eq!(Lang::negotiate(Some("en-GB,en;q=0.9")), Lang::En);

@@ -671,3 +671,4 @@ flash-newsletter-saved = Draft saved.
 flash-newsletter-tested = A test was sent to your address.
 flash-newsletter-sent = The newsletter is sent: the messages leave through the mail queue.
 register-newsletter = Receive the commune’s newsletter by email (you can stop at any time)
+notification-poll_closed = A poll you took part in has closed: see its results

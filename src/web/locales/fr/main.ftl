@@ -674,3 +674,4 @@ flash-newsletter-saved = Brouillon enregistré.
 flash-newsletter-tested = Un test a été envoyé à votre adresse.
 flash-newsletter-sent = La lettre est envoyée : les messages partent par la file d’envoi.
 register-newsletter = Recevoir la lettre d’information de la commune par courriel (vous pourrez arrêter à tout moment)
+notification-poll_closed = Un sondage auquel vous avez participé est clos : voyez ses résultats
