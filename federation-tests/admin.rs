@@ -153,6 +153,30 @@ both_backends!(admin_commands_work, |backend| async move {
         .unwrap();
     assert_eq!(officials.len(), 1);
     assert_eq!(officials[0].1[0].office, "Maire");
+
+    // Karim becomes the commune's staff (an agent); a role that does not exist, or an unknown account, is
+    // one clear line.
+    let out = s
+        .admin(&["account", "role", "--username", "karim", "--role", "agent"])
+        .await
+        .unwrap();
+    assert_eq!(out, "karim is now agent\n");
+    let (_, karim) = db
+        .run(|c| parvis::db::queries::account_by_username(c, "karim"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(karim.role, parvis::model::Role::Agent);
+    let err = s
+        .admin(&["account", "role", "--username", "karim", "--role", "mayor"])
+        .await
+        .unwrap_err();
+    assert!(err.contains("'mayor' is not a role"), "{err}");
+    let err = s
+        .admin(&["account", "role", "--username", "nobody", "--role", "agent"])
+        .await
+        .unwrap_err();
+    assert!(err.contains("no account nobody"), "{err}");
     drop(s.dir);
 });
 

@@ -181,7 +181,7 @@ pub enum AccountCommand {
         /// Name used in addresses: @USERNAME@host (a-z, 0-9, '-', '_').
         #[arg(long)]
         username: String,
-        /// citizen, official, moderator or admin.
+        /// citizen, official, agent (the commune's staff), moderator or admin.
         #[arg(long, value_parser = parse_role)]
         role: Role,
         /// The commune's slug (default: the instance's default commune).
@@ -197,6 +197,14 @@ pub enum AccountCommand {
         /// --password-stdin). The running server's mail worker sends it.
         #[arg(long)]
         email: Option<String>,
+    },
+    /// Give an account another role (citizen, official, agent, moderator or admin).
+    Role {
+        /// The account's username.
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
     },
     /// Record an elected office held by an official.
     Mandate {
@@ -423,6 +431,21 @@ async fn admin(
             )
             .await?;
             format!("recorded mandate of {username}: {}", mandate.label())
+        }
+        AdminCommand::Account {
+            command: AccountCommand::Role { username, role },
+        } => {
+            let name = username.clone();
+            db.transaction(move |conn| {
+                crate::civic::accounts::set_role(
+                    conn,
+                    crate::civic::site::Operator::Console,
+                    &name,
+                    role,
+                )
+            })
+            .await?;
+            format!("{username} is now {role}")
         }
         AdminCommand::Token {
             command: TokenCommand::Create { username },

@@ -329,6 +329,68 @@ pub fn set_resident(
 }
 
 /// Whether an account speaks for a given commune (its own).
+/// The commune's staff: agents, moderators and admins (who handle problem reports).
+pub fn is_staff(account: &Account) -> bool {
+    matches!(account.role, Role::Agent | Role::Moderator | Role::Admin)
+}
+
+/// Staff of that commune.
+pub fn is_staff_of(account: &Account, commune: crate::ids::ActorId) -> bool {
+    account.commune_id == commune && is_staff(account)
+}
+
+/// Gives an account of the admin's commune (any commune from the console) another role.
+pub fn set_role(
+    conn: &mut AnyConnection,
+    operator: crate::civic::site::Operator<'_>,
+    username: &str,
+    role: Role,
+) -> Result<()> {
+    use crate::model::schema::{accounts, actors};
+    let commune = match operator {
+        crate::civic::site::Operator::Admin(admin) => {
+            if admin.role != Role::Admin {
+                return Err(Error::Forbidden("only admins change roles".into()));
+            }
+            Some(admin.commune_id)
+        }
+        crate::civic::site::Operator::Console => None,
+    };
+    let found: Option<(crate::ids::ActorId, crate::ids::ActorId, Role)> = actors::table
+        .inner_join(accounts::table.on(accounts::actor_id.eq(actors::id)))
+        .filter(actors::username.eq(username.trim()))
+        .filter(actors::deleted_at.is_null())
+        .select((actors::id, accounts::commune_id, accounts::role))
+        .first(conn)
+        .optional()?;
+    let Some((id, of, current)) = found.filter(|(_, of, _)| commune.is_none_or(|c| c == *of))
+    else {
+        return Err(Error::invalid(
+            "username",
+            format!("no account {} in this commune", username.trim()),
+        ));
+    };
+    if current == Role::Admin && role != Role::Admin {
+        let admins: i64 = accounts::table
+            .inner_join(actors::table.on(actors::id.eq(accounts::actor_id)))
+            .filter(accounts::commune_id.eq(of))
+            .filter(accounts::role.eq(Role::Admin))
+            .filter(actors::deleted_at.is_null())
+            .count()
+            .get_result(conn)?;
+        if admins <= 1 {
+            return Err(Error::invalid(
+                "role",
+                "this is the commune's last admin: make someone else admin first",
+            ));
+        }
+    }
+    diesel::update(accounts::table.find(id))
+        .set(accounts::role.eq(role))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn speaks_for(account: &Account, commune: crate::ids::ActorId) -> bool {
     account.commune_id == commune && speaks_for_commune(account)
 }

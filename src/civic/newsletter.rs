@@ -1,4 +1,4 @@
-//! The commune's newsletter. Its officials, moderators and admins write an issue (Markdown, saved as a
+//! The commune's newsletter. Its officials, agents, moderators and admins write an issue (Markdown, saved as a
 //! draft, previewed, sent to themselves as a test), then send it: one message per subscriber through the
 //! mail queue, and a `Create(Article)` by the commune to its followers, so that Mastodon followers read it
 //! too. A sent issue is public on its page and is not changed afterwards.
@@ -14,7 +14,6 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use url::Url;
 
-use crate::civic::accounts::speaks_for;
 use crate::civic::debates::text::{bounded, markdown_to_html};
 use crate::civic::{now, outbox};
 use crate::db::{AnyConnection, queries};
@@ -65,15 +64,16 @@ impl Draft {
 
 /// Whether the account writes its commune's newsletter.
 pub fn writes(account: &Account) -> bool {
-    crate::civic::accounts::speaks_for_commune(account)
+    crate::civic::accounts::speaks_for_commune(account) || account.role == crate::model::Role::Agent
 }
 
 fn require_writer(account: &Account, commune: ActorId) -> Result<()> {
-    if speaks_for(account, commune) {
+    if account.commune_id == commune && writes(account) {
         Ok(())
     } else {
         Err(Error::Forbidden(
-            "only the commune's officials, moderators and admins write its newsletter".into(),
+            "only the commune's officials, agents, moderators and admins write its newsletter"
+                .into(),
         ))
     }
 }

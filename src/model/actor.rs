@@ -18,10 +18,12 @@ text_enum!(
 );
 
 text_enum!(
-    /// What a person may do on the instance.
+    /// What a person may do on the instance. An agent is the commune's staff (handles problem reports, and
+    /// later meetings and residency checks) without being elected.
     Role {
         Citizen => "citizen",
         Official => "official",
+        Agent => "agent",
         Moderator => "moderator",
         Admin => "admin",
     }

@@ -282,6 +282,16 @@ async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -
                     ], "yes", &none))
                     button type="submit" { (lang.t("settings-save")) }
                 }
+                h3 { (lang.t("admin-roles")) }
+                p { (lang.t("admin-roles-text")) }
+                form id="role" method="post" action="/admin/roles" novalidate {
+                    (forms::csrf(&csrf))
+                    (forms::input(lang, Input::text("username", lang.t("field-username"), ""), &none))
+                    (forms::select(lang, "role", &lang.t("field-role"),
+                        &crate::model::Role::ALL.iter().map(|r| (r.as_str(), lang.t(&format!("role-{}", r.as_str())))).collect::<Vec<_>>(),
+                        "agent", &none))
+                    button type="submit" { (lang.t("settings-save")) }
+                }
             }
         }
         section aria-labelledby="invites-heading" id="invites" {
@@ -439,6 +449,8 @@ pub struct DebateSettingsForm {
     threshold: String,
     #[serde(default)]
     citizen_polls: String,
+    #[serde(default)]
+    role: String,
 }
 
 /// What the debate settings forms change.
@@ -449,6 +461,7 @@ enum DebateSetting {
     Resident,
     Threshold,
     CitizenPolls,
+    Role,
 }
 
 async fn debate_setting(v: Visitor, form: DebateSettingsForm, what: DebateSetting) -> Response {
@@ -485,6 +498,16 @@ async fn debate_setting(v: Visitor, form: DebateSettingsForm, what: DebateSettin
             DebateSetting::Resident => {
                 let on = form.resident != "no";
                 crate::civic::accounts::set_resident(conn, &account, form.username.trim(), on)
+            }
+            DebateSetting::Role => {
+                let role = crate::model::Role::parse(&form.role)
+                    .ok_or_else(|| Error::invalid("role", "unknown"))?;
+                crate::civic::accounts::set_role(
+                    conn,
+                    site::Operator::Admin(&account),
+                    &form.username,
+                    role,
+                )
             }
         })
         .await;
@@ -611,6 +634,10 @@ pub async fn save_citizen_polls(v: Visitor, Form(form): Form<DebateSettingsForm>
 
 pub async fn set_resident(v: Visitor, Form(form): Form<DebateSettingsForm>) -> Response {
     debate_setting(v, form, DebateSetting::Resident).await
+}
+
+pub async fn set_role(v: Visitor, Form(form): Form<DebateSettingsForm>) -> Response {
+    debate_setting(v, form, DebateSetting::Role).await
 }
 
 /// The commune's description, shown on its page and sent with its `Group`.

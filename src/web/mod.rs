@@ -133,6 +133,7 @@ pub fn router() -> Router<AppContext> {
         .route("/admin/themes", post(admin::add_theme))
         .route("/admin/themes/{id}/delete", post(admin::remove_theme))
         .route("/admin/residents", post(admin::set_resident))
+        .route("/admin/roles", post(admin::set_role))
         .route("/admin/proposals", post(admin::save_threshold))
         .route("/proposals", get(proposals::list).post(proposals::create))
         .route("/proposals/new", get(proposals::new_form))

@@ -65,7 +65,7 @@ async fn list_page(
             let mut writers = None;
             let mut subscribed = None;
             if let Some(account) = &me {
-                if crate::civic::accounts::speaks_for(account, commune.id) {
+                if account.commune_id == commune.id && newsletter::writes(account) {
                     let mut counts = vec![];
                     for issue in &issues {
                         counts.push((issue.id, newsletter::counts(conn, account, issue.id)?));
@@ -402,7 +402,8 @@ pub async fn new_form(v: Visitor) -> Response {
     };
     if !newsletter::writes(&me.account) {
         return v.error(&Error::Forbidden(
-            "only the commune's officials, moderators and admins write its newsletter".into(),
+            "only the commune's officials, agents, moderators and admins write its newsletter"
+                .into(),
         ));
     }
     editor(
