@@ -229,6 +229,7 @@ both_backends!(
                     ("followers", "immediate"),
                     ("proposals", "immediate"),
                     ("polls", "daily"),
+                    ("problems", "immediate"),
                     ("moderation", "immediate"),
                 ],
             )

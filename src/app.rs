@@ -146,6 +146,10 @@ pub fn router(ctx: AppContext) -> Router {
             negotiated(federation::polls::question, web::polls::show),
         )
         .route(
+            "/problems/{id}",
+            negotiated(federation::problems::page_document, web::problems::show),
+        )
+        .route(
             "/newsletters/{id}",
             negotiated(
                 federation::newsletter::article_document,

@@ -108,6 +108,14 @@ id_type!(
     /// An issue of a commune's newsletter.
     NewsletterId
 );
+id_type!(
+    /// A problem report (a pothole, a broken street light…).
+    ProblemId
+);
+id_type!(
+    /// A category of problem reports, per commune.
+    CategoryId
+);
 
 /// The id of something on another server (an activity, an actor, an inbox): a URL, checked when it is made.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

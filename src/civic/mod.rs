@@ -20,6 +20,7 @@ pub mod notes;
 pub mod notifications;
 pub mod outbox;
 pub mod polls;
+pub mod problems;
 pub mod profile;
 pub mod proposals;
 pub mod remote;

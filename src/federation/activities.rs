@@ -179,6 +179,8 @@ pub enum ObjectOut {
     Question(Box<crate::federation::polls::QuestionObject>),
     /// An issue of a commune's newsletter.
     Article(Box<crate::federation::newsletter::ArticleObject>),
+    /// A problem report.
+    Problem(Box<crate::federation::problems::ProblemPage>),
     /// A profile change goes out as `Update` with the whole actor document, as Mastodon sends it.
     Actor(Box<crate::federation::actors::ActorDocument>),
     Tombstone {

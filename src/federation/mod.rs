@@ -17,6 +17,7 @@ pub mod notes;
 pub mod outbound;
 pub mod policy;
 pub mod polls;
+pub mod problems;
 pub mod proposals;
 pub mod refusals;
 pub mod signatures;
@@ -68,6 +69,10 @@ pub fn context() -> Value {
             "otherVotes": { "@id": "parvis:otherVotes", "@type": "xsd:integer" },
             "otherVotersCount": { "@id": "parvis:otherVotersCount", "@type": "xsd:integer" },
             "resultsHidden": "parvis:resultsHidden",
+            "problemStatus": "parvis:problemStatus",
+            "supporters": { "@id": "parvis:supporters", "@type": "xsd:integer" },
+            "duplicateOf": { "@id": "parvis:duplicateOf", "@type": "@id" },
+            "Hashtag": "as:Hashtag",
             "lemmy": "https://join-lemmy.org/ns#",
             "postingRestrictedToMods": "lemmy:postingRestrictedToMods"
         }

@@ -187,6 +187,21 @@ impl Urls {
         self.join(&format!("{}/create", crate::civic::newsletter::path(id)))
     }
 
+    /// A problem report: its page, and its `Page`.
+    pub fn problem(&self, id: crate::ids::ProblemId) -> Url {
+        self.join(&format!("/problems/{id}"))
+    }
+
+    /// The `Create` of a report's `Page`: not served, but stable.
+    pub fn problem_create(&self, id: crate::ids::ProblemId) -> Url {
+        self.join(&format!("/problems/{id}/create"))
+    }
+
+    pub fn parse_problem(&self, url: &str) -> Option<crate::ids::ProblemId> {
+        self.parse_numbered(url, "problems")
+            .map(crate::ids::ProblemId)
+    }
+
     /// A questionnaire's page.
     pub fn questionnaire(&self, id: crate::ids::QuestionnaireId) -> Url {
         self.join(&format!("/questionnaires/{id}"))

@@ -202,6 +202,12 @@ pub fn notice_line(
         (Language::En, Kind::PollClosed) => {
             about_en("A poll you took part in has closed: here are its results".into())
         }
+        (Language::Fr, Kind::ProblemUpdate) => {
+            about("Un signalement que vous suivez a changé de statut".into())
+        }
+        (Language::En, Kind::ProblemUpdate) => {
+            about_en("A problem report you follow changed status".into())
+        }
     }
 }
 

@@ -10,6 +10,7 @@ pub mod moderation;
 pub mod newsletter;
 pub mod outbound;
 pub mod poll;
+pub mod problem;
 pub mod proposal;
 pub mod schema;
 pub mod username;
@@ -21,6 +22,7 @@ pub use moderation::{FederationMode, ModerationAction, ReportReason, ServerRule}
 pub use newsletter::NewsletterIssue;
 pub use outbound::{AnnounceForm, Outbound, Relayed, Unliker};
 pub use poll::{Eligibility, Poll, PollKind, PollOption, Questionnaire};
+pub use problem::{Category, Problem, ProblemStatus, ProblemStep};
 pub use proposal::{Proposal, ProposalStatus, StatusChange, SupportCategory};
 pub use username::Username;
 

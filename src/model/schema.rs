@@ -26,6 +26,60 @@ diesel::table! {
         proposal_threshold -> BigInt,
         citizen_polls -> Bool,
         residents_only -> Bool,
+        area_south -> Nullable<Double>,
+        area_west -> Nullable<Double>,
+        area_north -> Nullable<Double>,
+        area_east -> Nullable<Double>,
+    }
+}
+
+diesel::table! {
+    problem_categories (id) {
+        id -> BigInt,
+        commune_id -> BigInt,
+        name -> Text,
+        archived -> Bool,
+    }
+}
+
+diesel::table! {
+    problems (id) {
+        id -> BigInt,
+        commune_id -> BigInt,
+        author_id -> Nullable<BigInt>,
+        category_id -> BigInt,
+        description -> Text,
+        address -> Text,
+        latitude -> Double,
+        longitude -> Double,
+        name_private -> Bool,
+        status -> Text,
+        duplicate_of -> Nullable<BigInt>,
+        supporters -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    problem_supporters (id) {
+        id -> BigInt,
+        problem_id -> BigInt,
+        account_id -> Nullable<BigInt>,
+        remote_actor_id -> Nullable<BigInt>,
+        like_ap_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    problem_history (id) {
+        id -> BigInt,
+        problem_id -> BigInt,
+        status -> Text,
+        message -> Text,
+        by_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
     }
 }
 
@@ -267,6 +321,9 @@ diesel::joinable!(mandates -> accounts (account_id));
 diesel::joinable!(api_tokens -> accounts (account_id));
 diesel::joinable!(email_tokens -> accounts (account_id));
 diesel::joinable!(mail_queue -> newsletter_issues (newsletter_id));
+diesel::joinable!(problems -> problem_categories (category_id));
+diesel::joinable!(problem_history -> problems (problem_id));
+diesel::joinable!(problem_supporters -> problems (problem_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     actors,
@@ -275,6 +332,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     mail_queue,
     newsletter_issues,
     newsletter_subscribers,
+    problem_categories,
+    problems,
+    problem_supporters,
+    problem_history,
     delivered_servers,
     communes,
     accounts,

@@ -11,6 +11,7 @@ pub mod moderation;
 pub mod newsletter;
 pub mod pages;
 pub mod polls;
+pub mod problems;
 pub mod proposals;
 pub mod session;
 
@@ -134,6 +135,21 @@ pub fn router() -> Router<AppContext> {
         .route("/admin/themes/{id}/delete", post(admin::remove_theme))
         .route("/admin/residents", post(admin::set_resident))
         .route("/admin/roles", post(admin::set_role))
+        .route("/admin/problems", get(problems::admin_page))
+        .route(
+            "/admin/problems/categories",
+            post(problems::admin_add_category),
+        )
+        .route(
+            "/admin/problems/categories/{id}/archive",
+            post(problems::admin_archive_category),
+        )
+        .route("/admin/problems/area", post(problems::admin_area))
+        .route("/problems", get(problems::list).post(problems::create))
+        .route("/problems/new", get(problems::new_form))
+        .route("/problems/queue", get(problems::queue))
+        .route("/problems/{id}/support", post(problems::support))
+        .route("/problems/{id}/status", post(problems::change_status))
         .route("/admin/proposals", post(admin::save_threshold))
         .route("/proposals", get(proposals::list).post(proposals::create))
         .route("/proposals/new", get(proposals::new_form))
@@ -270,6 +286,7 @@ pub async fn page_with(
                                 li { a href="/debates" { (lang.t("nav-debates")) } }
                                 li { a href="/proposals" { (lang.t("nav-proposals")) } }
                                 li { a href="/polls" { (lang.t("nav-polls")) } }
+                                li { a href="/problems" { (lang.t("nav-problems")) } }
                                 li { a href="/notifications" { (lang.t("nav-notifications")) } }
                                 li { a href="/post" { (lang.t("nav-post")) } }
                                 li { a href="/follow" { (lang.t("nav-follow")) } }
@@ -291,6 +308,7 @@ pub async fn page_with(
                                 li { a href="/debates" { (lang.t("nav-debates")) } }
                                 li { a href="/proposals" { (lang.t("nav-proposals")) } }
                                 li { a href="/polls" { (lang.t("nav-polls")) } }
+                                li { a href="/problems" { (lang.t("nav-problems")) } }
                                 li { a href=(format!("/login?next={}", session::encode(&v.here))) { (lang.t("nav-login")) } }
                                 li { a href="/register" { (lang.t("nav-register")) } }
                             }

@@ -32,10 +32,12 @@ pub enum Kind {
     Moderation,
     /// A poll you voted in (or asked) has closed: its results are out.
     PollClosed,
+    /// A problem report you filed or have too changed status.
+    ProblemUpdate,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Reply,
         Kind::Mention,
         Kind::Follower,
@@ -44,6 +46,7 @@ impl Kind {
         Kind::ProposalAnswered,
         Kind::Moderation,
         Kind::PollClosed,
+        Kind::ProblemUpdate,
     ];
 
     /// As stored (the proposal kinds keep the names rows already have).
@@ -57,6 +60,7 @@ impl Kind {
             Kind::ProposalAnswered => "answered",
             Kind::Moderation => "moderation",
             Kind::PollClosed => "poll_closed",
+            Kind::ProblemUpdate => "problem_update",
         }
     }
 
@@ -74,6 +78,7 @@ impl Kind {
             }
             Kind::Moderation => Topic::Moderation,
             Kind::PollClosed => Topic::Polls,
+            Kind::ProblemUpdate => Topic::Problems,
         }
     }
 }
@@ -85,15 +90,17 @@ pub enum Topic {
     Followers,
     Proposals,
     Polls,
+    Problems,
     Moderation,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 5] = [
+    pub const ALL: [Topic; 6] = [
         Topic::Replies,
         Topic::Followers,
         Topic::Proposals,
         Topic::Polls,
+        Topic::Problems,
         Topic::Moderation,
     ];
 
@@ -103,6 +110,7 @@ impl Topic {
             Topic::Followers => "followers",
             Topic::Proposals => "proposals",
             Topic::Polls => "polls",
+            Topic::Problems => "problems",
             Topic::Moderation => "moderation",
         }
     }
@@ -114,7 +122,11 @@ impl Topic {
     /// What a person gets until they choose: answers and decisions about them at once, the rest daily.
     pub fn default_mode(self) -> Mode {
         match self {
-            Topic::Replies | Topic::Proposals | Topic::Polls | Topic::Moderation => Mode::Immediate,
+            Topic::Replies
+            | Topic::Proposals
+            | Topic::Polls
+            | Topic::Problems
+            | Topic::Moderation => Mode::Immediate,
             Topic::Followers => Mode::Daily,
         }
     }

@@ -191,6 +191,10 @@ pub async fn receive_like(
             if !received::first_time(conn, &activity_id)? {
                 return Ok(());
             }
+            // A problem report here: "I have this problem too".
+            if let Some(problem) = urls.parse_problem(&liked) {
+                return crate::civic::problems::remote_support(conn, liker, &activity_id, problem);
+            }
             match crate::civic::debates::find_answered(conn, &urls, &liked)? {
                 Some(Answered::Comment(comment)) => {
                     crate::civic::debates::remote_agree(conn, liker, &activity_id, comment)
@@ -291,7 +295,9 @@ pub async fn receive_unlike(
             if !received::first_time(conn, &activity_id)? {
                 return Ok(());
             }
-            if crate::civic::proposals::remote_unsupport(conn, signer.id, &like_id)? {
+            if crate::civic::proposals::remote_unsupport(conn, signer.id, &like_id)?
+                || crate::civic::problems::remote_unsupport(conn, signer.id, &like_id)?
+            {
                 return Ok(());
             }
             crate::civic::debates::remote_disagree(conn, signer.id, &like_id, None)

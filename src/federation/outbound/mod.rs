@@ -1,7 +1,7 @@
 //! From what civic recorded to what is sent: each `Outbound` value is planned into one activity, whether it
 //! is listed in the actor's outbox, the post it carries, and the inboxes it goes to. The match below is
 //! exhaustive: a new `Outbound` variant does not compile until its type's module says how it is sent. Each
-//! type's module (`notes`, `actors`, `debates`, `proposals`, `polls`, `follows`, `moderation`, `newsletter`) holds its
+//! type's module (`notes`, `actors`, `debates`, `proposals`, `polls`, `follows`, `moderation`, `newsletter`, `problems`) holds its
 //! builders beside its wire shapes and its readers; this module holds what they share.
 
 pub mod audience;
@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::federation::activities::{ActivityOut, ApType, ObjectOut, PUBLIC};
 use crate::federation::urls::Urls;
 use crate::federation::{
-    actors, context, debates, follows, moderation, newsletter, notes, polls, proposals,
+    actors, context, debates, follows, moderation, newsletter, notes, polls, problems, proposals,
 };
 use crate::ids::{ActorId, NoteId};
 use crate::model::Outbound;
@@ -272,5 +272,7 @@ pub fn plan(
             moderation::forwarded(conn, &s, *report, *account)
         }
         Outbound::NewsletterSent { issue } => newsletter::sent(conn, &s, *issue).map(Some),
+        Outbound::ProblemPublished { problem } => problems::published(conn, &s, *problem).map(Some),
+        Outbound::ProblemUpdated { problem } => problems::updated(conn, &s, *problem).map(Some),
     }
 }

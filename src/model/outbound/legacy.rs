@@ -195,14 +195,17 @@ impl Outbound {
 
     /// The row the previous version wrote for `self`, sent by `actor` (for tests that check an upgrade):
     /// the inverse of `from_legacy`, from the same keys. `None` for a change that version could not make
-    /// (a hidden comment shown again, a newsletter).
+    /// (a hidden comment shown again, a newsletter, a problem report).
     #[cfg(test)]
     pub(crate) fn to_legacy(
         &self,
         actor: ActorId,
     ) -> Option<(EventKind, i64, Option<RemoteActorId>, String)> {
         // Newsletters came after typed events: no legacy kind.
-        if let Outbound::NewsletterSent { .. } = self {
+        if let Outbound::NewsletterSent { .. }
+        | Outbound::ProblemPublished { .. }
+        | Outbound::ProblemUpdated { .. } = self
+        {
             return None;
         }
         let kind =
@@ -289,7 +292,9 @@ impl Outbound {
             | Outbound::PollUpdated { .. }
             | Outbound::PollClosed { .. }
             | Outbound::PollVoted { .. } => plain(self.subject()),
-            Outbound::NewsletterSent { .. } => return None,
+            Outbound::NewsletterSent { .. }
+            | Outbound::ProblemPublished { .. }
+            | Outbound::ProblemUpdated { .. } => return None,
         })
     }
 }

@@ -12,7 +12,7 @@ mod legacy;
 
 use crate::ids::{
     ActorId, ApUrl, BlockId, CommentId, DebateId, FollowId, LikeId, NewsletterId, NoteId, PollId,
-    RemoteActorId, ReportId, StatusChangeId, SupportId, VoteId,
+    ProblemId, RemoteActorId, ReportId, StatusChangeId, SupportId, VoteId,
 };
 
 /// Something that must be told to other servers, on behalf of the event's actor.
@@ -145,6 +145,14 @@ pub enum Outbound {
     NewsletterSent {
         issue: NewsletterId,
     },
+    /// A problem report filed in a commune here (`Create(Page)` by the commune), or its new status or
+    /// supporters (`Update(Page)`).
+    ProblemPublished {
+        problem: ProblemId,
+    },
+    ProblemUpdated {
+        problem: ProblemId,
+    },
 }
 
 /// How a commune relays a debate: FEP-1b12's `Announce(Create(Page))` for a debate written here, the plain
@@ -236,6 +244,9 @@ impl Outbound {
             }
             Outbound::ReportForwarded { report, .. } => report.0,
             Outbound::NewsletterSent { issue } => issue.0,
+            Outbound::ProblemPublished { problem } | Outbound::ProblemUpdated { problem } => {
+                problem.0
+            }
         }
     }
 }

@@ -290,6 +290,8 @@ pub struct NotificationChoices {
     #[serde(default)]
     polls: String,
     #[serde(default)]
+    problems: String,
+    #[serde(default)]
     moderation: String,
 }
 
@@ -312,6 +314,7 @@ pub async fn save_notification_choices(
         (Topic::Followers, &form.followers),
         (Topic::Proposals, &form.proposals),
         (Topic::Polls, &form.polls),
+        (Topic::Problems, &form.problems),
         (Topic::Moderation, &form.moderation),
     ] {
         match Mode::parse(value) {

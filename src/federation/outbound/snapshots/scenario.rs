@@ -96,6 +96,7 @@ pub(super) async fn record_all() -> Result<BTreeMap<String, Vec<Value>>> {
         proposals(conn, &mut rec, &admin, &mayor, &alice, carol, town)?;
         polls(conn, &mut rec, &mayor, &alice, carol)?;
         newsletter(conn, &mut rec, &mayor)?;
+        problems(conn, &mut rec, &admin, &alice)?;
         Ok(carol)
     })?;
     civic::profile::update_profile(
@@ -143,6 +144,40 @@ fn newsletter(conn: &mut AnyConnection, rec: &mut Recorder, mayor: &Account) -> 
     )?;
     rec.drain(conn)?;
     n::send(conn, &rec.urls.base().clone(), mayor, issue)?;
+    rec.drain(conn)
+}
+
+/// A problem report filed by alice (her name kept private), acknowledged by the admin (staff).
+fn problems(
+    conn: &mut AnyConnection,
+    rec: &mut Recorder,
+    admin: &Account,
+    alice: &Account,
+) -> Result<()> {
+    use civic::problems as p;
+    let voirie = p::add_category(conn, admin, "Voirie et trottoirs")?;
+    let id = p::file(
+        conn,
+        alice,
+        &p::NewProblem {
+            category: voirie,
+            description: "Un nid-de-poule profond devant l'école.\nDangereux pour les vélos."
+                .into(),
+            address: "12 rue des Écoles".into(),
+            latitude: 45.7578,
+            longitude: 4.832,
+            name_private: true,
+        },
+    )?;
+    rec.drain(conn)?;
+    p::change_status(
+        conn,
+        admin,
+        id,
+        crate::model::ProblemStatus::Acknowledged,
+        "Les services techniques passent jeudi.",
+        None,
+    )?;
     rec.drain(conn)
 }
 

@@ -1,0 +1,262 @@
+//! Problem reports on the wire. A report is a `Page` by its commune (the commune publishes it: the report is
+//! addressed to the commune, its status is the commune's word, and a reporter who keeps their name private
+//! must not be its actor), with `name`, a `summary` that Mastodon shows (category, place, status: Mastodon
+//! shows a Page's summary and link, not its content), `content`, `url`, `location` (a `Place` with latitude,
+//! longitude and address), its category as a `Hashtag`, and `parvis:` terms (`problemStatus`,
+//! `supporters`, `duplicateOf`). It is created for the commune's followers and the public; each new status,
+//! or new count of supporters, goes out as `Update(Page)`. A `Like` of it from another server (a Mastodon
+//! favourite) is "I have this problem too".
+//!
+//! A report has no `audience`: it is not a debate, and other servers (Parvis included) show it as a post of
+//! the commune, with its summary and link.
+
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use url::Url;
+
+use crate::civic::problems;
+use crate::context::AppContext;
+use crate::db::{AnyConnection, queries};
+use crate::error::{Error, Result};
+use crate::federation::activities::{ApType, ObjectOut, PUBLIC};
+use crate::federation::inbox::require_signed_fetch;
+use crate::federation::outbound::{ForGroups, Planned, Sender, audience};
+use crate::federation::proposals::Place;
+use crate::federation::urls::Urls;
+use crate::ids::ProblemId;
+use crate::model::{ActorKind, Problem};
+
+/// A report as we send it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProblemPage {
+    /// Set when the document is served alone, not inside an activity.
+    #[serde(rename = "@context", skip_serializing_if = "Option::is_none")]
+    pub context: Option<Value>,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub id: Url,
+    pub attributed_to: Url,
+    pub name: String,
+    pub summary: String,
+    pub content: String,
+    pub media_type: &'static str,
+    pub url: Url,
+    pub location: Place,
+    pub tag: Vec<Value>,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub published: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    /// `parvis:problemStatus`: new, acknowledged, in_progress, resolved, rejected or duplicate.
+    pub problem_status: &'static str,
+    /// `parvis:supporters`: people who have this problem too.
+    pub supporters: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<Url>,
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The status in words, for people reading the summary (English: servers show it as is).
+fn status_words(status: crate::model::ProblemStatus) -> &'static str {
+    use crate::model::ProblemStatus::*;
+    match status {
+        New => "new",
+        Acknowledged => "acknowledged",
+        InProgress => "in progress",
+        Resolved => "resolved",
+        Rejected => "rejected",
+        Duplicate => "duplicate",
+    }
+}
+
+/// A category's name as a hashtag: its letters and digits, words joined in CamelCase.
+fn hashtag(name: &str) -> String {
+    name.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars).collect::<String>(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+/// The `Page` of a report.
+pub fn page(
+    conn: &mut AnyConnection,
+    urls: &Urls,
+    commune: Url,
+    problem: &Problem,
+) -> Result<ProblemPage> {
+    let category = problems::category(conn, problem.category_id)?;
+    let id = urls.problem(problem.id);
+    let first_line = problem.description.lines().next().unwrap_or_default();
+    let mut name: String = first_line.chars().take(80).collect();
+    if first_line.chars().count() > 80 {
+        name.push('…');
+    }
+    let place = if problem.address.is_empty() {
+        format!("{:.5}, {:.5}", problem.latitude, problem.longitude)
+    } else {
+        problem.address.clone()
+    };
+    let summary = format!(
+        "{} · {} · {}{}",
+        category.name,
+        place,
+        status_words(problem.status),
+        match problem.supporters {
+            0 => String::new(),
+            1 => " · 1 person has this problem too".into(),
+            n => format!(" · {n} people have this problem too"),
+        }
+    );
+    let content = format!(
+        "{}<p>{} — {}</p>",
+        crate::civic::notes::text_to_html(&problem.description),
+        escape(&category.name),
+        escape(&place)
+    );
+    let followers = urls.followers(&commune).to_string();
+    let tag = hashtag(&category.name);
+    let mut by_category = urls.base().clone();
+    by_category.set_path("/problems");
+    by_category
+        .query_pairs_mut()
+        .append_pair("category", &category.id.to_string());
+    Ok(ProblemPage {
+        context: None,
+        kind: "Page",
+        id: id.clone(),
+        attributed_to: commune,
+        name,
+        summary,
+        content,
+        media_type: "text/html",
+        url: id,
+        location: Place {
+            kind: "Place".into(),
+            name: (!problem.address.is_empty()).then(|| problem.address.clone()),
+            latitude: Some(problem.latitude),
+            longitude: Some(problem.longitude),
+        },
+        tag: if tag.is_empty() {
+            vec![]
+        } else {
+            vec![serde_json::json!({
+                "type": "Hashtag",
+                "name": format!("#{tag}"),
+                "href": by_category.to_string(),
+            })]
+        },
+        to: vec![PUBLIC.to_string()],
+        cc: vec![followers],
+        published: problem.created_at.and_utc(),
+        updated: problem.updated_at.and_utc(),
+        problem_status: problem.status.as_str(),
+        supporters: problem.supporters,
+        duplicate_of: problem.duplicate_of.map(|d| urls.problem(d)),
+    })
+}
+
+fn planned(conn: &mut AnyConnection, s: &Sender, id: ProblemId, kind: ApType) -> Result<Planned> {
+    let problem = problems::problem(conn, id)?;
+    let object = page(conn, s.urls, s.url.clone(), &problem)?;
+    let (to, cc) = (object.to.clone(), object.cc.clone());
+    let activity_id = match kind {
+        ApType::Create => s.urls.problem_create(id),
+        _ => s.urls.activity(),
+    };
+    let activity = s.activity(
+        kind,
+        activity_id,
+        ObjectOut::Problem(Box::new(object)),
+        to,
+        cc,
+    );
+    let mut inboxes = audience::follower_inboxes(conn, s.id)?;
+    // Those who said from another server that they have it too hear of its changes.
+    for supporter in problems::remote_supporters(conn, id)? {
+        let supporter = crate::civic::remote::remote_actor(conn, supporter)?;
+        inboxes.insert(supporter.delivery_inbox().to_string());
+    }
+    let mut planned = if kind == ApType::Create {
+        Planned::listed(activity, inboxes)
+    } else {
+        Planned::unlisted(activity, inboxes)
+    };
+    // Group software takes posts from people, not from the community itself.
+    planned.for_groups = ForGroups::Nothing;
+    Ok(planned)
+}
+
+/// A report filed: the commune's `Create(Page)`.
+pub fn published(conn: &mut AnyConnection, s: &Sender, id: ProblemId) -> Result<Planned> {
+    planned(conn, s, id, ApType::Create)
+}
+
+/// A new status or count of supporters: the commune's `Update(Page)`.
+pub fn updated(conn: &mut AnyConnection, s: &Sender, id: ProblemId) -> Result<Planned> {
+    planned(conn, s, id, ApType::Update)
+}
+
+/// `GET /problems/{id}` asked by a server: the report's `Page`.
+pub async fn page_document(
+    State(ctx): State<AppContext>,
+    Path(id): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response> {
+    require_signed_fetch(&ctx, &uri, &headers).await?;
+    let id = ProblemId(
+        id.parse()
+            .map_err(|_| Error::NotFound("no such problem report".into()))?,
+    );
+    let urls = ctx.urls.clone();
+    let object = ctx
+        .db
+        .run(move |conn| {
+            let problem = problems::problem(conn, id)?;
+            let commune = queries::actor_by_id(conn, problem.commune_id)?;
+            Ok(ProblemPage {
+                context: Some(crate::federation::context()),
+                ..page(
+                    conn,
+                    &urls,
+                    urls.actor(ActorKind::Commune, &commune.username),
+                    &problem,
+                )?
+            })
+        })
+        .await?;
+    crate::federation::json_for(&ctx, object).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_category_becomes_a_hashtag() {
+        assert_eq!(hashtag("Voirie"), "Voirie");
+        assert_eq!(hashtag("nids de poule"), "NidsDePoule");
+        assert_eq!(
+            hashtag("Éclairage public / lampadaires"),
+            "ÉclairagePublicLampadaires"
+        );
+        assert_eq!(hashtag(" - "), "");
+    }
+}

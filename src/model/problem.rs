@@ -1,0 +1,88 @@
+//! Problem reports (signalements): a place, a category, a description, and a status the commune's staff move
+//! forward with a public message each time.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::ids::{ActorId, CategoryId, ProblemId};
+use crate::model::schema::{problem_categories, problem_history, problems};
+
+text_enum!(
+    /// Where a report stands: new, then acknowledged, in progress and resolved; or rejected, or a
+    /// duplicate of another report.
+    ProblemStatus {
+        New => "new",
+        Acknowledged => "acknowledged",
+        InProgress => "in_progress",
+        Resolved => "resolved",
+        Rejected => "rejected",
+        Duplicate => "duplicate",
+    }
+);
+
+impl ProblemStatus {
+    /// The statuses staff may move a report to from this one.
+    pub fn next(self) -> &'static [ProblemStatus] {
+        use ProblemStatus::*;
+        match self {
+            New => &[Acknowledged, InProgress, Resolved, Rejected, Duplicate],
+            Acknowledged => &[InProgress, Resolved, Rejected, Duplicate],
+            InProgress => &[Resolved, Rejected],
+            // A report closed too early can be taken up again.
+            Resolved | Rejected | Duplicate => &[Acknowledged],
+        }
+    }
+
+    /// Still waiting for the commune: near-duplicates are looked for among these.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            ProblemStatus::New | ProblemStatus::Acknowledged | ProblemStatus::InProgress
+        )
+    }
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = problem_categories)]
+pub struct Category {
+    pub id: CategoryId,
+    pub commune_id: ActorId,
+    pub name: String,
+    /// No longer offered for new reports (the reports filed in it keep it).
+    pub archived: bool,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = problems)]
+pub struct Problem {
+    pub id: ProblemId,
+    pub commune_id: ActorId,
+    /// Who reported it (a local account).
+    pub author_id: Option<ActorId>,
+    pub category_id: CategoryId,
+    pub description: String,
+    /// The place in words (a street address, "in front of the school").
+    pub address: String,
+    pub latitude: f64,
+    pub longitude: f64,
+    /// The reporter asked that their name not be shown (moderators and staff still see it).
+    pub name_private: bool,
+    pub status: ProblemStatus,
+    pub duplicate_of: Option<ProblemId>,
+    /// People who have this problem too (the reporter not counted).
+    pub supporters: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// One step of a report's history: the status it moved to, with the public message.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = problem_history)]
+pub struct ProblemStep {
+    pub id: i64,
+    pub problem_id: ProblemId,
+    pub status: ProblemStatus,
+    pub message: String,
+    pub by_id: Option<ActorId>,
+    pub created_at: NaiveDateTime,
+}
