@@ -27,6 +27,7 @@ mod notices;
 mod peer_selftest;
 mod policy;
 mod polls;
+mod problems;
 mod proposals;
 mod provenance;
 mod storage;

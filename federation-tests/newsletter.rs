@@ -70,7 +70,7 @@ async fn write(writer: &mut WebClient, title: &str, body: &str) -> String {
         .submit(
             "/newsletters/new",
             "/newsletters/new",
-            &[("title", title), ("body", body), ("action", "save")],
+            &[("title", title), ("text", body), ("action", "save")],
         )
         .await;
     assert_eq!(page.status, 303, "{}", page.body);
@@ -162,7 +162,7 @@ both_backends!(
                 &[
                     ("csrf", &csrf),
                     ("title", "Faux"),
-                    ("body", "Faux"),
+                    ("text", "Faux"),
                     ("action", "send"),
                 ],
             )
@@ -179,7 +179,7 @@ both_backends!(
                 &[
                     ("csrf", &form.csrf()),
                     ("title", "Juin\r\nBcc: tous@exemple.org"),
-                    ("body", "x"),
+                    ("text", "x"),
                     ("action", "save"),
                 ],
             )
@@ -215,7 +215,7 @@ both_backends!(
                 &edit,
                 &[
                     ("title", "Lettre de juin <script>x()</script>"),
-                    ("body", "Les travaux de la **place** commencent lundi."),
+                    ("text", "Les travaux de la **place** commencent lundi."),
                     ("action", "test"),
                 ],
             )
@@ -236,7 +236,7 @@ both_backends!(
                 &edit,
                 &[
                     ("title", "Lettre de juin <script>x()</script>"),
-                    ("body", "Les travaux de la **place** commencent lundi."),
+                    ("text", "Les travaux de la **place** commencent lundi."),
                     ("action", "send"),
                 ],
             )
@@ -292,7 +292,7 @@ both_backends!(
             .submit(
                 LIST,
                 &edit,
-                &[("title", "Autre"), ("body", "Autre"), ("action", "send")],
+                &[("title", "Autre"), ("text", "Autre"), ("action", "send")],
             )
             .await;
         assert_eq!(page.status, 409, "{}", page.body);
@@ -371,9 +371,9 @@ both_backends!(
         assert_eq!(forged.status(), 404);
         let kept: i64 = alpha
             .db
-            .run(|c| {
+            .run(move |c| {
                 Ok(newsletter_subscribers::table
-                    .filter(newsletter_subscribers::email.is_not_null())
+                    .filter(newsletter_subscribers::email.eq(reader))
                     .count()
                     .get_result(c)?)
             })
@@ -389,7 +389,7 @@ both_backends!(
                 &edit,
                 &[
                     ("title", "Lettre de juillet"),
-                    ("body", "Le marché revient."),
+                    ("text", "Le marché revient."),
                     ("action", "send"),
                 ],
             )
@@ -474,7 +474,7 @@ both_backends!(
                 &edit,
                 &[
                     ("title", "Grande lettre"),
-                    ("body", "Pour tout le monde."),
+                    ("text", "Pour tout le monde."),
                     ("action", "send"),
                 ],
             )

@@ -48,7 +48,7 @@ impl Draft {
                 "must be one line, without control characters",
             ));
         }
-        let body = bounded("body", &self.body, MAX_BODY, true)?;
+        let body = bounded("text", &self.body, MAX_BODY, true)?;
         if body
             .chars()
             .any(|c| c.is_control() && c != '\n' && c != '\t')
@@ -533,7 +533,7 @@ mod tests {
         ));
         assert!(matches!(
             draft("Juin", "  ").checked(),
-            Err(Error::Invalid { field: "body", .. })
+            Err(Error::Invalid { field: "text", .. })
         ));
         assert!(matches!(
             draft(&"x".repeat(MAX_TITLE + 1), "x").checked(),

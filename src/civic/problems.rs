@@ -278,7 +278,7 @@ fn checked(conn: &mut AnyConnection, account: &Account, new: &NewProblem) -> Res
         .ok()
         .filter(|c| c.commune_id == account.commune_id && !c.archived)
         .ok_or_else(|| Error::invalid("category", "choose one of the commune's categories"))?;
-    let description = bounded("description", &new.description, MAX_DESCRIPTION, true)?;
+    let description = bounded("report", &new.description, MAX_DESCRIPTION, true)?;
     let address = bounded("address", &new.address, MAX_ADDRESS, false)?;
     if address.chars().any(char::is_control) {
         return Err(Error::invalid("address", "must be one line"));
@@ -288,7 +288,7 @@ fn checked(conn: &mut AnyConnection, account: &Account, new: &NewProblem) -> Res
         && !area.contains(new.latitude, new.longitude)
     {
         return Err(Error::invalid(
-            "latitude",
+            "area",
             "this place is outside the commune's area: report it to the commune it belongs to",
         ));
     }

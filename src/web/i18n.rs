@@ -230,6 +230,7 @@ mod tests {
             "sent",
             "failed",
             "waiting",
+            "minutes",
         ]
         .into_iter()
         .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))

@@ -305,7 +305,7 @@ pub struct IssueForm {
     csrf: String,
     #[serde(default)]
     title: String,
-    #[serde(default)]
+    #[serde(default, rename = "text")]
     body: String,
     /// `save` (and preview), `test`, or `send`.
     #[serde(default)]
@@ -368,7 +368,7 @@ async fn editor(
                 (forms::csrf(&csrf))
                 (forms::input(lang, Input::text("title", lang.t("field-newsletter-title"), &form.title)
                     .required().maxlength(MAX_TITLE), errors))
-                (forms::textarea(lang, Input::text("body", lang.t("field-newsletter-body"), &form.body)
+                (forms::textarea(lang, Input::text("text", lang.t("field-newsletter-body"), &form.body)
                     .required().maxlength(MAX_BODY).hint(lang.t("hint-markdown")), 16, errors))
                 div class="actions" {
                     button type="submit" name="action" value="save" { (lang.t("newsletter-save")) }
@@ -525,7 +525,7 @@ async fn submit(v: Visitor, id: Option<NewsletterId>, form: IssueForm) -> Respon
             Redirect::to(&format!("/newsletters/{id}/edit")).into_response()
         }
         Err(e @ Error::Invalid { .. }) => {
-            let errors = FormErrors::from_error(v.lang, &e, &["title", "body", "email"]);
+            let errors = FormErrors::from_error(v.lang, &e, &["title", "text", "email"]);
             let saved = match id {
                 Some(id) => {
                     let account = me.account.clone();

@@ -193,7 +193,7 @@ pub struct ProblemForm {
     csrf: String,
     #[serde(default)]
     category: String,
-    #[serde(default)]
+    #[serde(default, rename = "report")]
     description: String,
     #[serde(default)]
     address: String,
@@ -268,7 +268,7 @@ async fn form_page(
                 (forms::csrf(&csrf))
                 @if !nearby.is_empty() { input type="hidden" name="anyway" value="on"; }
                 (forms::select(lang, "category", &lang.t("field-category"), &options, &form.category, errors))
-                (forms::textarea(lang, Input::text("description", lang.t("field-problem-description"), &form.description)
+                (forms::textarea(lang, Input::text("report", lang.t("field-problem-description"), &form.description)
                     .required().maxlength(problems::MAX_DESCRIPTION), 6, errors))
                 (forms::input(lang, Input::text("address", lang.t("field-address"), &form.address)
                     .maxlength(problems::MAX_ADDRESS).autocomplete("street-address").hint(lang.t("hint-problem-address")), errors))
@@ -375,6 +375,20 @@ pub async fn create(v: Visitor, Form(form): Form<ProblemForm>) -> Response {
             form_page(&v, &form, &near, &FormErrors::new(), StatusCode::OK).await
         }
         Err(e @ Error::Invalid { .. }) => invalid(&v, &form, &e).await,
+        Err(Error::TooManyRequests(_)) => {
+            let mut errors = FormErrors::new();
+            errors.add(
+                "form",
+                v.lang.ta(
+                    "problem-too-many",
+                    &[
+                        ("count", problems::REPORTS_PER_WINDOW.into()),
+                        ("minutes", problems::REPORT_WINDOW.num_minutes().into()),
+                    ],
+                ),
+            );
+            form_page(&v, &form, &[], &errors, StatusCode::TOO_MANY_REQUESTS).await
+        }
         Err(e) => v.error(&e),
     }
 }

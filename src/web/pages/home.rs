@@ -68,13 +68,15 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
                 )?,
                 crate::civic::polls::list(conn, Some(id), 3)?,
                 crate::federation::policy::partners(conn)?,
+                crate::civic::problems::counts(conn, id)?,
             ))
         })
         .await;
-    let (officials, posts, followers, state, debates, proposals, polls, partners) = match loaded {
-        Ok(l) => l,
-        Err(e) => return v.error(&e),
-    };
+    let (officials, posts, followers, state, debates, proposals, polls, partners, problems) =
+        match loaded {
+            Ok(l) => l,
+            Err(e) => return v.error(&e),
+        };
     let today = Utc::now().date_naive();
     let url = v
         .ctx
@@ -167,6 +169,18 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
                             }
                         }
                     }
+                }
+            }
+            section aria-labelledby="problems-heading" {
+                h2 id="problems-heading" { (lang.t("problems-title")) }
+                @if problems.is_empty() {
+                    p { (lang.t("problems-none")) }
+                } @else {
+                    (crate::web::problems::counts_table(lang, &problems))
+                }
+                p {
+                    a href="/problems" { (lang.t("problems-title")) } " · "
+                    a href="/problems/new" { (lang.t("problem-new")) }
                 }
             }
             section aria-labelledby="polls-heading" {

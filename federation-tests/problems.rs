@@ -1,0 +1,399 @@
+//! Problem reports (signalements) across alpha, beta and the Fedify peer: the admin makes an agent on the web
+//! and sets the categories and the area; residents report (bad places refused, reports nearby offered
+//! first, "I have this problem too", a name kept private); the agent moves a report on with a public
+//! message, and the people who follow it are told; the peer gets the commune's Page and its Update and likes
+//! it (a supporter); bob on beta, who follows the commune, sees it.
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+
+use crate::federation::eventually;
+use crate::support::both_backends;
+use crate::support::debates::people;
+use crate::support::peer::assert_signed_by;
+use crate::support::web::WebClient;
+use crate::web::{person, signed_in};
+use parvis::model::Role;
+use parvis::model::schema::{actors, notifications};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// Files a report as `who`; returns the page answered (a 303 to the report when filed).
+async fn report(
+    who: &mut WebClient,
+    category: &str,
+    description: &str,
+    place: (&str, &str),
+    extra: &[(&str, &str)],
+) -> crate::support::web::Page {
+    let mut fields = vec![
+        ("category", category),
+        ("report", description),
+        ("address", "12 rue des Écoles"),
+        ("latitude", place.0),
+        ("longitude", place.1),
+    ];
+    fields.extend_from_slice(extra);
+    who.submit("/problems/new", "/problems", &fields).await
+}
+
+/// The value of the option named `name` in a page's `category` select.
+fn category_id(page: &str, name: &str) -> String {
+    let at = page
+        .find(&format!(">{name}</option>"))
+        .unwrap_or_else(|| panic!("no category {name}: {page}"));
+    page[..at]
+        .rsplit("value=\"")
+        .next()
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string()
+}
+
+/// Who got a notification of this kind, by username.
+async fn told(instance: &crate::support::TestInstance, kind: &'static str) -> Vec<String> {
+    instance
+        .db
+        .run(move |c| {
+            Ok(notifications::table
+                .inner_join(actors::table.on(actors::id.eq(notifications::account_id)))
+                .filter(notifications::kind.eq(kind))
+                .select(actors::username)
+                .order(actors::username.asc())
+                .load(c)?)
+        })
+        .await
+        .unwrap()
+}
+
+both_backends!(
+    a_problem_is_reported_handled_by_an_agent_and_followed_from_beta_and_the_peer,
+    |backend| async move {
+        use crate::support::network::{ALPHA, BETA, Network};
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        let beta = net.instance(backend, BETA, |_| {}).await;
+        people(&alpha).await;
+        person(&alpha, "admin", Role::Admin).await;
+        person(&alpha, "agathe", Role::Citizen).await;
+        let peer = crate::fedify::peer(&net);
+        let peer_actor = peer.control_get("/health").await["actor"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        crate::proposals::commune_followed_from_beta_and_the_peer(&alpha, &beta, &peer).await;
+
+        // The admin makes Agathe the commune's agent, adds categories and sets the area.
+        let mut admin = signed_in(&alpha, "admin").await;
+        let page = admin
+            .submit(
+                "/admin",
+                "/admin/roles",
+                &[("username", "agathe"), ("role", "agent")],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        for name in ["Voirie", "Éclairage public"] {
+            let page = admin
+                .submit(
+                    "/admin/problems",
+                    "/admin/problems/categories",
+                    &[("category", name)],
+                )
+                .await;
+            assert_eq!(page.status, 303, "{}", page.body);
+        }
+        let upside_down = admin
+            .submit(
+                "/admin/problems",
+                "/admin/problems/area",
+                &[
+                    ("south", "45.80"),
+                    ("west", "4.80"),
+                    ("north", "45.70"),
+                    ("east", "4.90"),
+                ],
+            )
+            .await;
+        assert_eq!(upside_down.status, 422, "{}", upside_down.body);
+        let page = admin
+            .submit(
+                "/admin/problems",
+                "/admin/problems/area",
+                &[
+                    ("south", "45.70"),
+                    ("west", "4.80"),
+                    ("north", "45.80"),
+                    ("east", "4.90"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        // A citizen does neither.
+        let mut karim = signed_in(&alpha, "karim").await;
+        let refused = karim
+            .submit(
+                "/problems/new",
+                "/admin/problems/categories",
+                &[("category", "Pirate")],
+            )
+            .await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+
+        // Léa reports: a place that is not a number, or outside the commune, is refused on the form.
+        let mut lea = signed_in(&alpha, "lea").await;
+        let form = lea.get("/problems/new").await;
+        let voirie = category_id(&form.body, "Voirie");
+        let page = report(
+            &mut lea,
+            &voirie,
+            "Un trou.",
+            ("quarante-cinq", "4.83"),
+            &[],
+        )
+        .await;
+        assert_eq!(page.status, 422, "{}", page.body);
+        assert!(page.has("field-error"), "{}", page.body);
+        let page = report(&mut lea, &voirie, "Un trou.", ("48.8566", "2.3522"), &[]).await;
+        assert_eq!(page.status, 422, "{}", page.body);
+        assert!(
+            page.has("hors du territoire de la commune"),
+            "{}",
+            page.body
+        );
+        let page = report(
+            &mut lea,
+            &voirie,
+            "Un nid-de-poule <script>x()</script> devant l'école.",
+            ("45.7578", "4.8320"),
+            &[],
+        )
+        .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let first = page.location.unwrap();
+        let shown = lea.get(&first).await;
+        assert!(
+            shown.has("nid-de-poule &lt;script&gt;") && !shown.has("<script>x()"),
+            "{}",
+            shown.body
+        );
+        assert!(shown.has("lea Test"), "{}", shown.body);
+
+        // Karim, 20 m away in the same category: Léa's report is offered first; he has it too.
+        let page = report(
+            &mut karim,
+            &voirie,
+            "Trou dans la chaussée.",
+            ("45.75798", "4.8320"),
+            &[],
+        )
+        .await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.has("id=\"problems-nearby\""), "{}", page.body);
+        assert!(page.has(&format!("href=\"{first}\"")), "{}", page.body);
+        let page = karim
+            .submit(&first, &format!("{first}/support"), &[("on", "on")])
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        assert!(
+            karim
+                .get(&first)
+                .await
+                .has("1 personne constate aussi ce problème")
+        );
+        // Léa cannot support her own report.
+        let page = lea
+            .submit(&first, &format!("{first}/support"), &[("on", "on")])
+            .await;
+        assert_eq!(page.status, 422, "{}", page.body);
+        // Another problem at the same place, his name kept private.
+        let page = report(
+            &mut karim,
+            &voirie,
+            "Le trottoir d'en face est défoncé.",
+            ("45.75798", "4.8320"),
+            &[("anyway", "on"), ("name_private", "on")],
+        )
+        .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let second = page.location.unwrap();
+        let public = WebClient::new(&alpha).get(&second).await;
+        assert!(
+            public.has("Signalé par un·e habitant·e") && !public.has("karim Test"),
+            "{}",
+            public.body
+        );
+        let mut agathe = signed_in(&alpha, "agathe").await;
+        assert!(agathe.get(&second).await.has("karim Test"));
+
+        // The peer got the commune's Page: what Mastodon shows is in its summary.
+        let first_url = alpha.url(&first);
+        let commune = alpha.url("/communes/ville");
+        let created = peer
+            .wait_for_inbox(
+                |a| a["type"] == "Create" && a["object"]["id"] == first_url.as_str(),
+                WAIT,
+            )
+            .await;
+        assert_signed_by(&created, commune.as_str());
+        let p = &created["object"];
+        assert_eq!(p["type"], "Page", "{p}");
+        assert_eq!(p["attributedTo"], commune.as_str());
+        assert!(
+            p["summary"]
+                .as_str()
+                .unwrap()
+                .starts_with("Voirie · 12 rue des Écoles · new"),
+            "{p}"
+        );
+        assert_eq!(p["location"]["latitude"], 45.7578);
+        assert_eq!(p["problemStatus"], "new");
+        assert_eq!(p["tag"][0]["name"], "#Voirie");
+        assert!(p.get("audience").is_none(), "{p}");
+
+        // Staff only: a citizen cannot move it; a move the lifecycle does not allow is refused.
+        let refused = lea
+            .submit(
+                &first,
+                &format!("{first}/status"),
+                &[("status", "resolved"), ("message", "Fini")],
+            )
+            .await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        let refused = agathe
+            .submit(
+                &first,
+                &format!("{first}/status"),
+                &[("status", "new"), ("message", "Retour")],
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        let page = agathe
+            .submit(
+                &first,
+                &format!("{first}/status"),
+                &[
+                    ("status", "acknowledged"),
+                    ("message", "Les services passent jeudi <b>matin</b>."),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let shown = WebClient::new(&alpha).get(&first).await;
+        assert!(
+            shown.has("Pris en compte") && shown.has("jeudi &lt;b&gt;matin"),
+            "{}",
+            shown.body
+        );
+        // The reporter and the supporter are told; the agent is not.
+        assert_eq!(told(&alpha, "problem_update").await, ["karim", "lea"]);
+        let updated = peer
+            .wait_for_inbox(
+                |a| {
+                    a["type"] == "Update"
+                        && a["object"]["id"] == first_url.as_str()
+                        && a["object"]["problemStatus"] == "acknowledged"
+                },
+                WAIT,
+            )
+            .await;
+        assert_signed_by(&updated, commune.as_str());
+        // A duplicate names the report it repeats.
+        let refused = agathe
+            .submit(
+                &second,
+                &format!("{second}/status"),
+                &[("status", "duplicate"), ("message", "Doublon")],
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        let id = first.rsplit('/').next().unwrap();
+        let page = agathe
+            .submit(
+                &second,
+                &format!("{second}/status"),
+                &[
+                    ("status", "duplicate"),
+                    ("message", "Même trou."),
+                    ("duplicate_of", &format!("#{id}")),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        assert!(agathe.get(&second).await.has(&format!("href=\"{first}\"")));
+
+        // The peer has it too: a Like is a supporter.
+        let liked = peer
+            .control_post("/like", serde_json::json!({ "object": first_url.as_str() }))
+            .await;
+        assert_eq!(liked["ok"], true, "{liked}");
+        eventually("the peer counted as a supporter", WAIT, || async {
+            WebClient::new(&alpha)
+                .get(&first)
+                .await
+                .has("2 personnes constatent aussi ce problème")
+                .then_some(())
+        })
+        .await;
+        let with_two = peer
+            .wait_for_inbox(
+                |a| a["type"] == "Update" && a["object"]["supporters"] == 2,
+                WAIT,
+            )
+            .await;
+        assert_eq!(with_two["object"]["id"], first_url.as_str());
+        let _ = peer_actor;
+
+        // Bob, on beta, follows the commune: the report is among his posts.
+        let token = parvis::civic::tokens::create_token(&beta.db, "bob")
+            .await
+            .unwrap();
+        eventually(
+            "the report in bob's home timeline on beta",
+            WAIT,
+            || async {
+                let (status, timeline) = beta.api_get("/api/v1/timelines/home", &token).await;
+                assert_eq!(status, 200, "{timeline}");
+                timeline
+                    .as_array()?
+                    .iter()
+                    .find(|s| s["uri"] == first_url.as_str())
+                    .map(|s| s["content"].as_str().unwrap_or_default().to_string())
+            },
+        )
+        .await;
+
+        // The queue is the staff's; the commune's page counts reports by category and status.
+        let queue = agathe.get("/problems/queue").await;
+        assert_eq!(queue.status, 200);
+        assert!(queue.has(&format!("href=\"{first}\"")), "{}", queue.body);
+        assert_eq!(lea.get("/problems/queue").await.status, 403);
+        let home = WebClient::new(&alpha).get("/").await;
+        assert!(home.has("problem-counts"), "{}", home.body);
+
+        // Ten reports a minute is a flood: after five in ten minutes, a clear refusal.
+        let mut last = 0;
+        for n in 0..5 {
+            let page = report(
+                &mut lea,
+                &voirie,
+                &format!("Problème {n}"),
+                ("45.71", &format!("4.8{n}")),
+                &[],
+            )
+            .await;
+            last = page.status;
+            if page.status == 429 {
+                assert!(
+                    page.has("Au plus 5 signalements en 10 minutes"),
+                    "{}",
+                    page.body
+                );
+                break;
+            }
+            assert_eq!(page.status, 303, "report {n}: {}", page.body);
+        }
+        assert_eq!(last, 429, "the sixth report in ten minutes is refused");
+    }
+);
