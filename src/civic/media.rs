@@ -1,10 +1,13 @@
-//! Pictures people upload (avatars): checked, decoded and re-encoded, so that what we serve is always a
-//! plain PNG of bounded size, whatever was sent (no metadata, no polyglot files, no decompression bombs).
+//! Pictures people upload — avatars, the commune's icon, the photos of problem reports — in one place:
+//! checked (JPEG, PNG or WebP, within a size), decoded with limits (no decompression bombs), turned upright
+//! as the camera said, and re-encoded, so that what we serve is always a plain picture of bounded size,
+//! whatever was sent: no EXIF or GPS metadata survives (the encoders write none), no polyglot file, no
+//! script.
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
-use image::{ImageFormat, ImageReader, Limits};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 
 use crate::error::{Error, Result};
 
@@ -12,52 +15,148 @@ use crate::error::{Error, Result};
 pub const MAX_AVATAR_BYTES: usize = 2 * 1024 * 1024;
 /// Avatars are stored at most this wide and high.
 pub const AVATAR_SIZE: u32 = 400;
+/// Photos of problem reports are stored at most this wide and high…
+pub const PHOTO_SIZE: u32 = 1600;
+/// …with a thumbnail at most this wide and high.
+pub const THUMB_SIZE: u32 = 400;
 /// Largest picture decoded, in pixels per side.
-const MAX_SIDE: u32 = 6_000;
+const MAX_SIDE: u32 = 8_000;
+/// Memory a decoder may take.
+const MAX_ALLOC: u64 = 256 * 1024 * 1024;
 
 /// The folder under the data directory where uploaded files live.
 pub fn media_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("media")
 }
 
-/// Turns an uploaded file into the PNG we store: PNG or JPEG in, at most [`AVATAR_SIZE`] pixels per side out.
-pub fn avatar_png(bytes: &[u8]) -> Result<Vec<u8>> {
+/// Decodes an uploaded picture: JPEG, PNG or WebP, at most `max_bytes`, within the pixel and memory limits,
+/// turned as its EXIF orientation says. Errors name `field`.
+pub fn decode(bytes: &[u8], max_bytes: usize, field: &'static str) -> Result<DynamicImage> {
     if bytes.is_empty() {
-        return Err(Error::invalid("avatar", "the file is empty"));
+        return Err(Error::invalid(field, "the file is empty"));
     }
-    if bytes.len() > MAX_AVATAR_BYTES {
-        return Err(too_large());
+    if bytes.len() > max_bytes {
+        return Err(too_large_for(field, max_bytes));
     }
     let format = image::guess_format(bytes)
         .ok()
-        .filter(|f| matches!(f, ImageFormat::Png | ImageFormat::Jpeg))
-        .ok_or_else(|| Error::invalid("avatar", "must be a PNG or JPEG picture"))?;
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+        .filter(|f| matches!(f, ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP))
+        .ok_or_else(|| Error::invalid(field, "must be a JPEG, PNG or WebP picture"))?;
+    let unreadable = || Error::invalid(field, "the picture could not be read");
+    let reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut decoder = reader.into_decoder().map_err(|_| unreadable())?;
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(256 * 1024 * 1024);
-    reader.limits(limits);
-    let picture = reader
-        .decode()
-        .map_err(|_| Error::invalid("avatar", "the picture could not be read"))?;
-    let picture = if picture.width() > AVATAR_SIZE || picture.height() > AVATAR_SIZE {
-        picture.thumbnail(AVATAR_SIZE, AVATAR_SIZE)
+    limits.max_alloc = Some(MAX_ALLOC);
+    decoder.set_limits(limits).map_err(|_| unreadable())?;
+    let orientation = decoder.orientation().ok();
+    let mut picture = DynamicImage::from_decoder(decoder).map_err(|_| unreadable())?;
+    if let Some(orientation) = orientation {
+        picture.apply_orientation(orientation);
+    }
+    Ok(picture)
+}
+
+fn fit(picture: &DynamicImage, side: u32) -> DynamicImage {
+    if picture.width() > side || picture.height() > side {
+        picture.thumbnail(side, side)
     } else {
-        picture
-    };
+        picture.clone()
+    }
+}
+
+fn encode(picture: &DynamicImage, format: ImageFormat) -> Result<Vec<u8>> {
     let mut out = Vec::new();
-    picture
-        .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
-        .map_err(Error::internal)?;
+    match format {
+        // JPEG has no alpha: photos are flattened to RGB.
+        ImageFormat::Jpeg => DynamicImage::ImageRgb8(picture.to_rgb8())
+            .write_to(&mut Cursor::new(&mut out), ImageFormat::Jpeg),
+        other => picture.write_to(&mut Cursor::new(&mut out), other),
+    }
+    .map_err(Error::internal)?;
     Ok(out)
 }
 
-pub fn too_large() -> Error {
+/// Turns an uploaded file into the PNG we store as an avatar (or icon): at most [`AVATAR_SIZE`] per side.
+pub fn avatar_png(bytes: &[u8]) -> Result<Vec<u8>> {
+    let picture = decode(bytes, MAX_AVATAR_BYTES, "avatar")?;
+    encode(&fit(&picture, AVATAR_SIZE), ImageFormat::Png)
+}
+
+/// A photo as stored: a JPEG at most [`PHOTO_SIZE`] per side and its thumbnail.
+#[derive(Debug)]
+pub struct Photo {
+    pub jpeg: Vec<u8>,
+    pub thumb: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Turns an uploaded photo into what we store (errors name `field`).
+pub fn photo(bytes: &[u8], max_bytes: usize, field: &'static str) -> Result<Photo> {
+    let picture = decode(bytes, max_bytes, field)?;
+    let full = fit(&picture, PHOTO_SIZE);
+    Ok(Photo {
+        jpeg: encode(&full, ImageFormat::Jpeg)?,
+        thumb: encode(&fit(&full, THUMB_SIZE), ImageFormat::Jpeg)?,
+        width: full.width(),
+        height: full.height(),
+    })
+}
+
+fn too_large_for(field: &'static str, max_bytes: usize) -> Error {
     Error::invalid(
-        "avatar",
-        format!("must be at most {} MB", MAX_AVATAR_BYTES / (1024 * 1024)),
+        field,
+        format!("must be at most {} MB", max_bytes.div_ceil(1024 * 1024)),
     )
+}
+
+pub fn too_large() -> Error {
+    too_large_for("avatar", MAX_AVATAR_BYTES)
+}
+
+/// Stores a photo and its thumbnail under `media/photos`; returns their file names.
+pub async fn store_photo(data_dir: &Path, photo: &Photo) -> Result<(String, String)> {
+    let dir = media_dir(data_dir).join("photos");
+    let stem = crate::civic::tokens::random_code(16);
+    let (file, thumb) = (format!("{stem}.jpg"), format!("{stem}-thumb.jpg"));
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(Error::internal)?;
+    for (name, bytes) in [(&file, &photo.jpeg), (&thumb, &photo.thumb)] {
+        tokio::fs::write(dir.join(name), bytes)
+            .await
+            .map_err(Error::internal)?;
+    }
+    Ok((file, thumb))
+}
+
+/// Whether a name is one [`store_photo`] could have made.
+pub fn is_photo_name(name: &str) -> bool {
+    name.strip_suffix(".jpg").is_some_and(|stem| {
+        !stem.is_empty()
+            && stem
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    })
+}
+
+/// The path of a stored photo, if the name is one of ours.
+pub fn photo_path(data_dir: &Path, name: &str) -> Option<PathBuf> {
+    is_photo_name(name).then(|| media_dir(data_dir).join("photos").join(name))
+}
+
+/// Removes stored photos; a file already gone is not an error.
+pub async fn remove_photos(data_dir: &Path, names: &[String]) {
+    for name in names {
+        if let Some(path) = photo_path(data_dir, name)
+            && let Err(e) = tokio::fs::remove_file(path).await
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(error = %e, name, "could not remove a photo");
+        }
+    }
 }
 
 /// Stores a processed avatar and returns its file name (random, so that a new avatar gets a new URL and
@@ -122,9 +221,9 @@ mod tests {
     #[test]
     fn other_files_are_refused_with_a_reason() {
         let not_image = avatar_png(b"<svg onload=alert(1)></svg>").unwrap_err();
-        assert!(not_image.to_string().contains("PNG or JPEG"), "{not_image}");
+        assert!(not_image.to_string().contains("JPEG, PNG or WebP"), "{not_image}");
         let gif = avatar_png(b"GIF89a\x01\x00\x01\x00\x00\x00\x00;").unwrap_err();
-        assert!(gif.to_string().contains("PNG or JPEG"), "{gif}");
+        assert!(gif.to_string().contains("JPEG, PNG or WebP"), "{gif}");
         let mut truncated = png(50, 50);
         truncated.truncate(60);
         let broken = avatar_png(&truncated).unwrap_err();
@@ -143,8 +242,69 @@ mod tests {
         assert!(avatar_png(&bomb).is_err());
     }
 
+    /// A JPEG with an EXIF block carrying GPS coordinates and an orientation (rotated 90°), written by hand:
+    /// the encoder of the `image` crate writes none.
+    fn jpeg_with_exif(width: u32, height: u32) -> Vec<u8> {
+        let picture = image::RgbImage::from_pixel(width, height, image::Rgb([200, 30, 30]));
+        let mut plain = Vec::new();
+        picture
+            .write_to(&mut Cursor::new(&mut plain), ImageFormat::Jpeg)
+            .unwrap();
+        // TIFF, big-endian: one IFD with Orientation = 6 (rotate 90° clockwise) and a GPS IFD pointer.
+        let mut tiff = b"MM\x00\x2a\x00\x00\x00\x08".to_vec();
+        tiff.extend_from_slice(&[0x00, 0x02]);
+        tiff.extend_from_slice(&[0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00, 0x06, 0x00, 0x00]);
+        tiff.extend_from_slice(&[0x88, 0x25, 0x00, 0x04, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x26]);
+        tiff.extend_from_slice(&[0x00, 0x00, 0x00, 0x00]);
+        // GPS IFD: GPSLatitudeRef = "N".
+        tiff.extend_from_slice(&[0x00, 0x01]);
+        tiff.extend_from_slice(&[0x00, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02, b'N', 0x00, 0x00, 0x00]);
+        tiff.extend_from_slice(&[0x00, 0x00, 0x00, 0x00]);
+        let mut app1 = b"Exif\x00\x00".to_vec();
+        app1.extend_from_slice(&tiff);
+        let len = (app1.len() + 2) as u16;
+        let mut out = plain[..2].to_vec();
+        out.extend_from_slice(&[0xFF, 0xE1]);
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(&app1);
+        out.extend_from_slice(&plain[2..]);
+        out
+    }
+
+    #[test]
+    fn a_photo_loses_its_metadata_and_stands_upright() {
+        let sent = jpeg_with_exif(300, 100);
+        assert!(sent.windows(4).any(|w| w == b"Exif"));
+        let stored = photo(&sent, 8 * 1024 * 1024, "photo").unwrap();
+        for bytes in [&stored.jpeg, &stored.thumb] {
+            assert!(!bytes.windows(4).any(|w| w == b"Exif"), "metadata kept");
+            assert_eq!(image::guess_format(bytes).unwrap(), ImageFormat::Jpeg);
+        }
+        // Orientation 6: the 300 × 100 picture is shown 100 × 300.
+        assert_eq!((stored.width, stored.height), (100, 300));
+        let big = photo(&png(4000, 2000), 8 * 1024 * 1024, "photo").unwrap();
+        assert_eq!((big.width, big.height), (PHOTO_SIZE, PHOTO_SIZE / 2));
+        let thumb = image::load_from_memory(&big.thumb).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (THUMB_SIZE, THUMB_SIZE / 2));
+        let too_big = photo(&png(10, 10), 10, "photo").unwrap_err();
+        assert!(matches!(too_big, Error::Invalid { field: "photo", .. }), "{too_big}");
+    }
+
+    #[test]
+    fn webp_is_read() {
+        let picture = image::RgbaImage::from_pixel(20, 10, image::Rgba([1, 2, 3, 255]));
+        let mut webp = Vec::new();
+        picture
+            .write_to(&mut Cursor::new(&mut webp), ImageFormat::WebP)
+            .unwrap();
+        let stored = photo(&webp, 1024 * 1024, "photo").unwrap();
+        assert_eq!((stored.width, stored.height), (20, 10));
+    }
+
     #[test]
     fn only_generated_names_are_media_names() {
+        assert!(is_photo_name("aB3-_x-thumb.jpg"));
+        assert!(!is_photo_name("../x.jpg"));
         assert!(is_media_name("aB3-_x.png"));
         assert!(!is_media_name("../secret.png"));
         assert!(!is_media_name("a.svg"));

@@ -161,7 +161,7 @@ async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -
                 form id="commune-icon" method="post" action="/admin/commune/icon" enctype="multipart/form-data" novalidate {
                     (forms::csrf(&csrf))
                     label for="icon" { (lang.t("field-commune-icon")) }
-                    input type="file" id="icon" name="icon" accept="image/png,image/jpeg" required;
+                    input type="file" id="icon" name="icon" accept="image/jpeg,image/png,image/webp" required;
                     p class="hint" { (lang.t("hint-commune-icon")) }
                     button type="submit" { (lang.t("admin-commune-icon-submit")) }
                 }
