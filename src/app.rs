@@ -156,6 +156,16 @@ pub fn router(ctx: AppContext) -> Router {
                 web::newsletter::show,
             ),
         )
+        // The report form carries up to three photos: its own body limit.
+        .route(
+            "/problems",
+            get(web::problems::list)
+                .post(web::problems::create)
+                .layer(DefaultBodyLimit::max(
+                    ctx.settings.server.max_photo_bytes * crate::civic::problems::MAX_PHOTOS
+                        + 1024 * 1024,
+                )),
+        )
         .merge(crate::api::router(&ctx))
         .merge(web::router())
         .fallback(not_found)

@@ -40,6 +40,8 @@ pub struct ServerSettings {
     pub tls_key: Option<PathBuf>,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Largest photo accepted with a problem report, in bytes (a report carries up to three).
+    pub max_photo_bytes: usize,
     /// Behind a reverse proxy: take the visitor's address from the last entry of `X-Forwarded-For` (used for
     /// per-address login limits). Leave off when Parvis faces the Internet itself, or anyone could pick it.
     pub trust_forwarded_for: bool,
@@ -165,6 +167,7 @@ impl Default for Settings {
                 tls_cert: None,
                 tls_key: None,
                 max_body_bytes: 1024 * 1024,
+                max_photo_bytes: 8 * 1024 * 1024,
                 trust_forwarded_for: false,
                 writes_per_minute: 300,
             },
@@ -320,6 +323,12 @@ impl Settings {
         }
         if s.max_body_bytes < 1024 {
             return Err(key_error("server.max_body_bytes", "must be at least 1024"));
+        }
+        if !(1024..=64 * 1024 * 1024).contains(&s.max_photo_bytes) {
+            return Err(key_error(
+                "server.max_photo_bytes",
+                "must be between 1024 and 67108864 (64 MB)",
+            ));
         }
         self.database_backend()?;
         if self.database.pool_size == 0 {

@@ -119,6 +119,20 @@ impl WebClient {
         self.read(response).await
     }
 
+    /// The raw bytes at a path (a picture), with this client's session.
+    pub async fn get_bytes(&mut self, path: &str) -> Vec<u8> {
+        self.client
+            .get(self.url(path))
+            .header(reqwest::header::COOKIE, self.cookie_header())
+            .send()
+            .await
+            .expect("GET")
+            .bytes()
+            .await
+            .expect("body")
+            .to_vec()
+    }
+
     /// Posts a urlencoded form as a browser does.
     pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let body: String = url::form_urlencoded::Serializer::new(String::new())

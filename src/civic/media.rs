@@ -221,7 +221,10 @@ mod tests {
     #[test]
     fn other_files_are_refused_with_a_reason() {
         let not_image = avatar_png(b"<svg onload=alert(1)></svg>").unwrap_err();
-        assert!(not_image.to_string().contains("JPEG, PNG or WebP"), "{not_image}");
+        assert!(
+            not_image.to_string().contains("JPEG, PNG or WebP"),
+            "{not_image}"
+        );
         let gif = avatar_png(b"GIF89a\x01\x00\x01\x00\x00\x00\x00;").unwrap_err();
         assert!(gif.to_string().contains("JPEG, PNG or WebP"), "{gif}");
         let mut truncated = png(50, 50);
@@ -253,12 +256,18 @@ mod tests {
         // TIFF, big-endian: one IFD with Orientation = 6 (rotate 90° clockwise) and a GPS IFD pointer.
         let mut tiff = b"MM\x00\x2a\x00\x00\x00\x08".to_vec();
         tiff.extend_from_slice(&[0x00, 0x02]);
-        tiff.extend_from_slice(&[0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00, 0x06, 0x00, 0x00]);
-        tiff.extend_from_slice(&[0x88, 0x25, 0x00, 0x04, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x26]);
+        tiff.extend_from_slice(&[
+            0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00, 0x06, 0x00, 0x00,
+        ]);
+        tiff.extend_from_slice(&[
+            0x88, 0x25, 0x00, 0x04, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x26,
+        ]);
         tiff.extend_from_slice(&[0x00, 0x00, 0x00, 0x00]);
         // GPS IFD: GPSLatitudeRef = "N".
         tiff.extend_from_slice(&[0x00, 0x01]);
-        tiff.extend_from_slice(&[0x00, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02, b'N', 0x00, 0x00, 0x00]);
+        tiff.extend_from_slice(&[
+            0x00, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02, b'N', 0x00, 0x00, 0x00,
+        ]);
         tiff.extend_from_slice(&[0x00, 0x00, 0x00, 0x00]);
         let mut app1 = b"Exif\x00\x00".to_vec();
         app1.extend_from_slice(&tiff);
@@ -285,9 +294,15 @@ mod tests {
         let big = photo(&png(4000, 2000), 8 * 1024 * 1024, "photo").unwrap();
         assert_eq!((big.width, big.height), (PHOTO_SIZE, PHOTO_SIZE / 2));
         let thumb = image::load_from_memory(&big.thumb).unwrap();
-        assert_eq!((thumb.width(), thumb.height()), (THUMB_SIZE, THUMB_SIZE / 2));
+        assert_eq!(
+            (thumb.width(), thumb.height()),
+            (THUMB_SIZE, THUMB_SIZE / 2)
+        );
         let too_big = photo(&png(10, 10), 10, "photo").unwrap_err();
-        assert!(matches!(too_big, Error::Invalid { field: "photo", .. }), "{too_big}");
+        assert!(
+            matches!(too_big, Error::Invalid { field: "photo", .. }),
+            "{too_big}"
+        );
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! addressed to the commune, its status is the commune's word, and a reporter who keeps their name private
 //! must not be its actor), with `name`, a `summary` that Mastodon shows (category, place, status: Mastodon
 //! shows a Page's summary and link, not its content), `content`, `url`, `location` (a `Place` with latitude,
-//! longitude and address), its category as a `Hashtag`, and `parvis:` terms (`problemStatus`,
+//! longitude and address), the photos staff accepted as `attachment` (`Image`, alt text as `name`; a photo
+//! waiting for that check is not sent), its category as a `Hashtag`, and `parvis:` terms (`problemStatus`,
 //! `supporters`, `duplicateOf`). It is created for the commune's followers and the public; each new status,
 //! or new count of supporters, goes out as `Update(Page)`. A `Like` of it from another server (a Mastodon
 //! favourite) is "I have this problem too".
@@ -47,6 +48,9 @@ pub struct ProblemPage {
     pub media_type: &'static str,
     pub url: Url,
     pub location: Place,
+    /// The photos staff accepted (`Image`, with the alt text as `name`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachment: Vec<Value>,
     pub tag: Vec<Value>,
     pub to: Vec<String>,
     pub cc: Vec<String>,
@@ -132,6 +136,19 @@ pub fn page(
     );
     let followers = urls.followers(&commune).to_string();
     let tag = hashtag(&category.name);
+    let attachment = problems::photos(conn, problem, None)?
+        .into_iter()
+        .map(|p| {
+            serde_json::json!({
+                "type": "Image",
+                "mediaType": "image/jpeg",
+                "url": urls.problem_photo(problem.id, p.id).to_string(),
+                "name": p.alt,
+                "width": p.width,
+                "height": p.height,
+            })
+        })
+        .collect();
     let mut by_category = urls.base().clone();
     by_category.set_path("/problems");
     by_category
@@ -153,6 +170,7 @@ pub fn page(
             latitude: Some(problem.latitude),
             longitude: Some(problem.longitude),
         },
+        attachment,
         tag: if tag.is_empty() {
             vec![]
         } else {

@@ -192,6 +192,11 @@ impl Urls {
         self.join(&format!("/problems/{id}"))
     }
 
+    /// A photo of a report (served to everyone once accepted).
+    pub fn problem_photo(&self, id: crate::ids::ProblemId, photo: i64) -> Url {
+        self.join(&format!("/problems/{id}/photos/{photo}"))
+    }
+
     /// The `Create` of a report's `Page`: not served, but stable.
     pub fn problem_create(&self, id: crate::ids::ProblemId) -> Url {
         self.join(&format!("/problems/{id}/create"))

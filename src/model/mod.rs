@@ -22,7 +22,7 @@ pub use moderation::{FederationMode, ModerationAction, ReportReason, ServerRule}
 pub use newsletter::NewsletterIssue;
 pub use outbound::{AnnounceForm, Outbound, Relayed, Unliker};
 pub use poll::{Eligibility, Poll, PollKind, PollOption, Questionnaire};
-pub use problem::{Category, Problem, ProblemStatus, ProblemStep};
+pub use problem::{Category, Problem, ProblemPhoto, ProblemStatus, ProblemStep};
 pub use proposal::{Proposal, ProposalStatus, StatusChange, SupportCategory};
 pub use username::Username;
 

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::ids::{ActorId, CategoryId, ProblemId};
-use crate::model::schema::{problem_categories, problem_history, problems};
+use crate::model::schema::{problem_categories, problem_history, problem_photos, problems};
 
 text_enum!(
     /// Where a report stands: new, then acknowledged, in progress and resolved; or rejected, or a
@@ -84,5 +84,22 @@ pub struct ProblemStep {
     pub status: ProblemStatus,
     pub message: String,
     pub by_id: Option<ActorId>,
+    pub created_at: NaiveDateTime,
+}
+
+/// A photo of a report: its stored files (under `media/photos`), its alt text, and whether staff accepted it.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = problem_photos)]
+pub struct ProblemPhoto {
+    pub id: i64,
+    pub problem_id: ProblemId,
+    pub file: String,
+    pub thumb: String,
+    pub alt: String,
+    pub width: i32,
+    pub height: i32,
+    /// Shown to everyone and federated from then on; until then, to the reporter and staff only.
+    pub accepted_at: Option<NaiveDateTime>,
+    pub accepted_by: Option<ActorId>,
     pub created_at: NaiveDateTime,
 }

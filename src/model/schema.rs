@@ -73,6 +73,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    problem_photos (id) {
+        id -> BigInt,
+        problem_id -> BigInt,
+        file -> Text,
+        thumb -> Text,
+        alt -> Text,
+        width -> Integer,
+        height -> Integer,
+        accepted_at -> Nullable<Timestamp>,
+        accepted_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     problem_history (id) {
         id -> BigInt,
         problem_id -> BigInt,
@@ -324,6 +339,7 @@ diesel::joinable!(mail_queue -> newsletter_issues (newsletter_id));
 diesel::joinable!(problems -> problem_categories (category_id));
 diesel::joinable!(problem_history -> problems (problem_id));
 diesel::joinable!(problem_supporters -> problems (problem_id));
+diesel::joinable!(problem_photos -> problems (problem_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     actors,
@@ -335,6 +351,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     problem_categories,
     problems,
     problem_supporters,
+    problem_photos,
     problem_history,
     delivered_servers,
     communes,

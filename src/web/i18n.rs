@@ -231,6 +231,7 @@ mod tests {
             "failed",
             "waiting",
             "minutes",
+            "mb",
         ]
         .into_iter()
         .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))

@@ -145,10 +145,18 @@ pub fn router() -> Router<AppContext> {
             post(problems::admin_archive_category),
         )
         .route("/admin/problems/area", post(problems::admin_area))
-        .route("/problems", get(problems::list).post(problems::create))
+        .route(
+            "/problems/{id}/photos/{photo}/review",
+            post(problems::review_photo),
+        )
         .route("/problems/new", get(problems::new_form))
         .route("/problems/queue", get(problems::queue))
         .route("/problems/{id}/support", post(problems::support))
+        .route("/problems/{id}/photos/{photo}", get(problems::photo))
+        .route(
+            "/problems/{id}/photos/{photo}/thumb",
+            get(problems::photo_thumb),
+        )
         .route("/problems/{id}/status", post(problems::change_status))
         .route("/admin/proposals", post(admin::save_threshold))
         .route("/proposals", get(proposals::list).post(proposals::create))

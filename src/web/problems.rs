@@ -263,7 +263,7 @@ async fn form_page(
         @if options.is_empty() {
             p { (lang.t("problems-no-category")) }
         } @else {
-            form id="problem" method="post" action="/problems" novalidate {
+            form id="problem" method="post" action="/problems" enctype="multipart/form-data" novalidate {
                 (errors.summary(lang))
                 (forms::csrf(&csrf))
                 @if !nearby.is_empty() { input type="hidden" name="anyway" value="on"; }
@@ -280,6 +280,14 @@ async fn form_page(
                     (forms::input(lang, Input::text("longitude", lang.t("field-longitude"), &form.longitude)
                         .required().hint(lang.t("hint-longitude")), errors))
                 }
+                fieldset {
+                    legend { (lang.t("problem-photos")) }
+                    p class="hint" { (lang.ta("hint-problem-photos", &[("mb", (v.ctx.settings.server.max_photo_bytes.div_ceil(1024 * 1024) as i64).into())])) }
+                    @if !nearby.is_empty() { p class="hint" { (lang.t("hint-problem-photos-again")) } }
+                    @for n in 1..=problems::MAX_PHOTOS {
+                        (photo_input(lang, n, errors))
+                    }
+                }
                 (forms::checkbox(lang, "name_private", &lang.t("field-name-private"), "on",
                     form.name_private.is_some(), errors))
                 button type="submit" {
@@ -289,6 +297,24 @@ async fn form_page(
         }
     };
     page_status(v, &title, body, status).await
+}
+
+/// One photo's file and alt text fields.
+fn photo_input(lang: Lang, n: usize, errors: &FormErrors) -> Markup {
+    let (file, alt) = (photo_field(n), alt_field(n));
+    let error = errors.of(file);
+    html! {
+        div class=(if error.is_some() { "field has-error" } else { "field" }) {
+            label for=(file) { (lang.ta("field-photo", &[("n", (n as i64).into())])) }
+            @if let Some(error) = error {
+                p class="field-error" id=(format!("{file}-error")) { strong { (lang.t("form-error-prefix")) } " " (error) }
+            }
+            input type="file" id=(file) name=(file) accept="image/jpeg,image/png,image/webp"
+                aria-invalid=[error.map(|_| "true")];
+        }
+        (forms::input(lang, Input::text(alt, lang.t("field-photo-alt"), "")
+            .maxlength(problems::MAX_ALT).hint(lang.t("hint-photo-alt")), errors))
+    }
 }
 
 /// `GET /problems/new`.
@@ -328,51 +354,230 @@ fn read(form: &ProblemForm) -> Result<NewProblem, Error> {
     })
 }
 
-/// What a filing came to.
-enum Filed {
-    Done(ProblemId),
-    /// Open reports of the same category nearby: offered first.
-    Nearby(Vec<Problem>),
+/// A photo sent with the form: its number (1 to 3), bytes and alt text.
+struct SentPhoto {
+    n: usize,
+    bytes: Vec<u8>,
+    alt: String,
 }
 
-/// `POST /problems`: a report filed, unless reports nearby are to be offered first.
-pub async fn create(v: Visitor, Form(form): Form<ProblemForm>) -> Response {
+/// Reads the filing form: multipart (with photos) as the page sends it, or urlencoded (without). A photo
+/// larger than allowed is read to its end and dropped (so the browser gets the answer), and named.
+async fn read_request(
+    v: &Visitor,
+    request: axum::extract::Request,
+) -> Result<(ProblemForm, Vec<SentPhoto>, Option<usize>), Response> {
+    use axum::extract::FromRequest;
+    let multipart = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|c| c.to_str().ok())
+        .is_some_and(|c| c.starts_with("multipart/form-data"));
+    if !multipart {
+        let Form(form) = Form::<ProblemForm>::from_request(request, &v.ctx)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        return Ok((form, vec![], None));
+    }
+    let mut parts = axum::extract::Multipart::from_request(request, &v.ctx)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let max = v.ctx.settings.server.max_photo_bytes;
+    let mut form = ProblemForm::default();
+    let mut files: Vec<(usize, Vec<u8>)> = vec![];
+    let mut alts: Vec<(usize, String)> = vec![];
+    let mut too_large = None;
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        v.error(&Error::BadRequest(format!(
+            "the form could not be read: {e}"
+        )))
+    };
+    while let Some(mut field) = parts.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if let Some(n) = name
+            .strip_prefix("photo")
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            let mut bytes = Vec::new();
+            let mut over = false;
+            while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                over |= bytes.len() + chunk.len() > max;
+                if !over {
+                    bytes.extend_from_slice(&chunk);
+                }
+            }
+            if over {
+                too_large.get_or_insert(n);
+            } else if !bytes.is_empty() && (1..=problems::MAX_PHOTOS).contains(&n) {
+                files.push((n, bytes));
+            }
+            continue;
+        }
+        let text = field.text().await.map_err(bad)?;
+        match name.as_str() {
+            "csrf" => form.csrf = text,
+            "category" => form.category = text,
+            "report" => form.description = text,
+            "address" => form.address = text,
+            "latitude" => form.latitude = text,
+            "longitude" => form.longitude = text,
+            "name_private" => form.name_private = Some(text),
+            "anyway" => form.anyway = Some(text),
+            other => {
+                if let Some(n) = other
+                    .strip_prefix("alt")
+                    .and_then(|n| n.parse::<usize>().ok())
+                {
+                    alts.push((n, text));
+                }
+            }
+        }
+    }
+    let photos = files
+        .into_iter()
+        .map(|(n, bytes)| SentPhoto {
+            n,
+            bytes,
+            alt: alts
+                .iter()
+                .find(|(m, _)| *m == n)
+                .map(|(_, a)| a.clone())
+                .unwrap_or_default(),
+        })
+        .collect();
+    Ok((form, photos, too_large))
+}
+
+/// The field a photo's error is shown next to.
+fn photo_field(n: usize) -> &'static str {
+    match n {
+        2 => "photo2",
+        3 => "photo3",
+        _ => "photo1",
+    }
+}
+
+fn alt_field(n: usize) -> &'static str {
+    match n {
+        2 => "alt2",
+        3 => "alt3",
+        _ => "alt1",
+    }
+}
+
+/// Checks and re-encodes the photos sent, then stores them; nothing is stored if one is refused.
+async fn store_photos(
+    v: &Visitor,
+    sent: Vec<SentPhoto>,
+) -> Result<Vec<problems::StoredPhoto>, Error> {
+    let max = v.ctx.settings.server.max_photo_bytes;
+    let mut processed = vec![];
+    for photo in sent {
+        let alt = problems::check_alt(alt_field(photo.n), &photo.alt)?;
+        let field = photo_field(photo.n);
+        let bytes = photo.bytes;
+        let done =
+            tokio::task::spawn_blocking(move || crate::civic::media::photo(&bytes, max, field))
+                .await
+                .map_err(Error::internal)??;
+        processed.push((done, alt));
+    }
+    let data_dir = &v.ctx.settings.server.data_dir;
+    let mut stored = vec![];
+    for (photo, alt) in processed {
+        match crate::civic::media::store_photo(data_dir, &photo).await {
+            Ok((file, thumb)) => stored.push(problems::StoredPhoto {
+                file,
+                thumb,
+                alt,
+                width: photo.width,
+                height: photo.height,
+            }),
+            Err(e) => {
+                remove_stored(v, &stored).await;
+                return Err(e);
+            }
+        }
+    }
+    Ok(stored)
+}
+
+async fn remove_stored(v: &Visitor, stored: &[problems::StoredPhoto]) {
+    let names: Vec<String> = stored
+        .iter()
+        .flat_map(|p| [p.file.clone(), p.thumb.clone()])
+        .collect();
+    crate::civic::media::remove_photos(&v.ctx.settings.server.data_dir, &names).await;
+}
+
+/// `POST /problems`: a report filed with its photos, unless reports nearby are to be offered first.
+pub async fn create(v: Visitor, request: axum::extract::Request) -> Response {
+    let (form, sent, too_large) = match read_request(&v, request).await {
+        Ok(read) => read,
+        Err(r) => return r,
+    };
     let me = match v.form_poster(&form.csrf).await {
         Ok(me) => me,
         Err(r) => return r,
     };
+    if let Some(n) = too_large {
+        let e = Error::invalid(
+            photo_field(n),
+            format!(
+                "must be at most {} MB",
+                v.ctx.settings.server.max_photo_bytes.div_ceil(1024 * 1024)
+            ),
+        );
+        return invalid(&v, &form, &e).await;
+    }
     let new = match read(&form) {
         Ok(new) => new,
         Err(e) => return invalid(&v, &form, &e).await,
     };
     let (account, anyway) = (me.account.clone(), form.anyway.is_some());
+    if !anyway {
+        let (commune, category, lat, lon) = (
+            account.commune_id,
+            new.category,
+            new.latitude,
+            new.longitude,
+        );
+        let near = v
+            .ctx
+            .db
+            .run(move |conn| problems::nearby(conn, commune, category, lat, lon))
+            .await;
+        match near {
+            Ok(near) if !near.is_empty() => {
+                return form_page(&v, &form, &near, &FormErrors::new(), StatusCode::OK).await;
+            }
+            Ok(_) => {}
+            Err(e) => return v.error(&e),
+        }
+    }
+    let stored = match store_photos(&v, sent).await {
+        Ok(stored) => stored,
+        Err(e @ Error::Invalid { .. }) => return invalid(&v, &form, &e).await,
+        Err(e) => return v.error(&e),
+    };
+    let photos = stored.clone();
     let result = v
         .ctx
         .db
         .transaction(move |conn| {
-            if !anyway {
-                let near = problems::nearby(
-                    conn,
-                    account.commune_id,
-                    new.category,
-                    new.latitude,
-                    new.longitude,
-                )?;
-                if !near.is_empty() {
-                    return Ok(Filed::Nearby(near));
-                }
-            }
-            problems::file(conn, &account, &new).map(Filed::Done)
+            let id = problems::file(conn, &account, &new)?;
+            problems::add_photos(conn, &account, id, &photos)?;
+            Ok(id)
         })
         .await;
+    if result.is_err() {
+        remove_stored(&v, &stored).await;
+    }
     match result {
-        Ok(Filed::Done(id)) => {
+        Ok(id) => {
             v.ctx.wake.notify_one();
             v.flash("flash-problem-filed").await;
             Redirect::to(&format!("/problems/{id}")).into_response()
-        }
-        Ok(Filed::Nearby(near)) => {
-            form_page(&v, &form, &near, &FormErrors::new(), StatusCode::OK).await
         }
         Err(e @ Error::Invalid { .. }) => invalid(&v, &form, &e).await,
         Err(Error::TooManyRequests(_)) => {
@@ -434,10 +639,11 @@ pub async fn show(v: Visitor, Path(raw): Path<String>) -> Response {
                 Some(v) => problems::supports(conn, v.actor_id, id)?,
                 None => false,
             };
-            Ok((problem, category, history, reporter, mine))
+            let photos = problems::photos(conn, &problem, viewer.as_ref())?;
+            Ok((problem, category, history, reporter, mine, photos))
         })
         .await;
-    let (problem, category, history, reporter, mine) = match loaded {
+    let (problem, category, history, reporter, mine, photos) = match loaded {
         Ok(found) => found,
         Err(e) => return v.error(&e),
     };
@@ -478,6 +684,31 @@ pub async fn show(v: Visitor, Path(raw): Path<String>) -> Response {
                 @if !problem.address.is_empty() { (problem.address) " · " }
                 a href=(format!("https://www.openstreetmap.org/?mlat={0}&mlon={1}#map=19/{0}/{1}", problem.latitude, problem.longitude)) rel="noopener" {
                     (format!("{:.5}, {:.5}", problem.latitude, problem.longitude))
+                }
+            }
+            @if !photos.is_empty() {
+                section id="photos" {
+                    h2 { (lang.t("problem-photos")) }
+                    ul class="photos" {
+                        @for ph in &photos {
+                            li {
+                                a href=(format!("/problems/{}/photos/{}", problem.id, ph.id)) {
+                                    img src=(format!("/problems/{}/photos/{}/thumb", problem.id, ph.id)) alt=(ph.alt) loading="lazy";
+                                }
+                                @if ph.accepted_at.is_none() {
+                                    p class="meta" { (lang.t("problem-photo-waiting")) }
+                                    @if staff && let Some(csrf) = &csrf {
+                                        form method="post" action=(format!("/problems/{}/photos/{}/review", problem.id, ph.id)) class="inline" {
+                                            (forms::csrf(csrf))
+                                            button type="submit" name="decision" value="accept" { (lang.t("problem-photo-accept")) }
+                                            " "
+                                            button type="submit" name="decision" value="refuse" class="secondary" { (lang.t("problem-photo-refuse")) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
             p id="problem-supporters" { (lang.count("problem-supporters", problem.supporters)) }
@@ -774,4 +1005,112 @@ pub async fn admin_archive_category(
 
 pub async fn admin_area(v: Visitor, Form(form): Form<AdminForm>) -> Response {
     admin_change(v, form, AdminChange::Area).await
+}
+
+#[derive(Deserialize)]
+pub struct PhotoPath {
+    id: String,
+    photo: i64,
+}
+
+/// `GET /problems/{id}/photos/{photo}` (and `…/thumb`): a photo, to whoever may see it (everyone once staff
+/// accepted it; until then its reporter and staff), with headers that make it nothing but a picture.
+pub async fn photo(v: Visitor, Path(p): Path<PhotoPath>) -> Response {
+    serve_photo(v, p, false).await
+}
+
+pub async fn photo_thumb(v: Visitor, Path(p): Path<PhotoPath>) -> Response {
+    serve_photo(v, p, true).await
+}
+
+async fn serve_photo(v: Visitor, p: PhotoPath, thumb: bool) -> Response {
+    use axum::http::{HeaderValue, header};
+    let id = match parse_problem(&p.id) {
+        Ok(id) => id,
+        Err(e) => return e.into_response(),
+    };
+    let viewer = v.me.as_ref().map(|m| m.account.clone());
+    let found = v
+        .ctx
+        .db
+        .run(move |conn| problems::photo(conn, id, p.photo, viewer.as_ref()))
+        .await;
+    let photo = match found {
+        Ok(photo) => photo,
+        Err(e) => return e.into_response(),
+    };
+    let name = if thumb { &photo.thumb } else { &photo.file };
+    let Some(path) = crate::civic::media::photo_path(&v.ctx.settings.server.data_dir, name) else {
+        return Error::NotFound("no such photo".into()).into_response();
+    };
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => {
+            let mut response = ([(header::CONTENT_TYPE, "image/jpeg")], bytes).into_response();
+            let h = response.headers_mut();
+            h.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static(if photo.accepted_at.is_some() {
+                    "public, max-age=86400"
+                } else {
+                    "private, no-store"
+                }),
+            );
+            h.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'none'; sandbox"),
+            );
+            response
+        }
+        Err(_) => Error::NotFound("no such photo".into()).into_response(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ReviewForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    decision: String,
+}
+
+/// `POST /problems/{id}/photos/{photo}/review`: staff accept a photo, or refuse it (it is deleted).
+pub async fn review_photo(
+    v: Visitor,
+    Path(p): Path<PhotoPath>,
+    Form(form): Form<ReviewForm>,
+) -> Response {
+    let me = match v.form_poster(&form.csrf).await {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    let id = match parse_problem(&p.id) {
+        Ok(id) => id,
+        Err(e) => return v.error(&e),
+    };
+    let accept = match form.decision.as_str() {
+        "accept" => true,
+        "refuse" => false,
+        _ => return v.error(&Error::invalid("decision", "accept or refuse")),
+    };
+    let account = me.account.clone();
+    let result = v
+        .ctx
+        .db
+        .transaction(move |conn| problems::review_photo(conn, &account, id, p.photo, accept))
+        .await;
+    match result {
+        Ok(removed) => {
+            if let Some((file, thumb)) = removed {
+                crate::civic::media::remove_photos(&v.ctx.settings.server.data_dir, &[file, thumb])
+                    .await;
+            }
+            v.ctx.wake.notify_one();
+            Redirect::to(&format!("/problems/{id}#photos")).into_response()
+        }
+        Err(e) => v.error(&e),
+    }
 }
