@@ -144,6 +144,38 @@ both_backends!(
         // Léa reports: a place that is not a number, or outside the commune, is refused on the form.
         let mut lea = signed_in(&alpha, "lea").await;
         let form = lea.get("/problems/new").await;
+        // The map, centred on the commune's area, with Leaflet served by the instance itself.
+        assert!(form.has("id=\"problem-map\""), "{}", form.body);
+        assert!(
+            form.has("data-center=\"45.750000,4.850000\""),
+            "{}",
+            form.body
+        );
+        assert!(
+            form.has("src=\"/static/leaflet/leaflet.js\""),
+            "{}",
+            form.body
+        );
+        let client = alpha.client();
+        let leaflet = client
+            .get(alpha.url("/static/leaflet/leaflet.js"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(leaflet.status(), 200);
+        assert!(
+            leaflet.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/javascript")
+        );
+        for path in [
+            "/static/leaflet/../../Cargo.toml",
+            "/static/leaflet/nothing.js",
+        ] {
+            let response = client.get(alpha.url(path)).send().await.unwrap();
+            assert_eq!(response.status(), 404, "{path}");
+        }
         let voirie = category_id(&form.body, "Voirie");
         let page = report(
             &mut lea,

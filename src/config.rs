@@ -22,7 +22,43 @@ pub struct Settings {
     pub federation: FederationSettings,
     #[serde(default)]
     pub email: EmailSettings,
+    #[serde(default)]
+    pub map: MapSettings,
     pub log: LogSettings,
+}
+
+/// The map of problem reports: where its tiles come from, and the credit they need.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MapSettings {
+    /// A tile URL with `{z}`, `{x}` and `{y}` (OpenStreetMap's by default; heavy use needs your own or a
+    /// provider's, see its tile usage policy). Empty: no map, the latitude and longitude fields alone.
+    pub tile_url: String,
+    /// The credit the tiles require, shown on the map.
+    pub attribution: String,
+}
+
+impl Default for MapSettings {
+    fn default() -> Self {
+        MapSettings {
+            tile_url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
+            attribution: "© OpenStreetMap contributors".into(),
+        }
+    }
+}
+
+impl MapSettings {
+    /// The tiles' origin (scheme, host and port), for the pages' content security policy.
+    pub fn tile_origin(&self) -> Option<String> {
+        let probe = self
+            .tile_url
+            .replace("{z}", "0")
+            .replace("{x}", "0")
+            .replace("{y}", "0")
+            .replace("{s}", "a");
+        let url = url::Url::parse(&probe).ok()?;
+        Some(url.origin().ascii_serialization()).filter(|o| o != "null")
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -197,6 +233,7 @@ impl Default for Settings {
                 key_fetches_per_minute: default_key_fetches_per_minute(),
             },
             email: EmailSettings::default(),
+            map: MapSettings::default(),
             log: LogSettings {
                 level: "info".into(),
             },
@@ -415,6 +452,22 @@ impl Settings {
                 format!("'{}' is not a log filter: {e}", self.log.level),
             )
         })?;
+        let m = &self.map;
+        if !m.tile_url.is_empty()
+            && (m.tile_origin().is_none()
+                || !["{z}", "{x}", "{y}"].iter().all(|p| m.tile_url.contains(p)))
+        {
+            return Err(key_error(
+                "map.tile_url",
+                format!(
+                    "'{}' is not a tile URL such as https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png",
+                    m.tile_url
+                ),
+            ));
+        }
+        if m.attribution.chars().any(char::is_control) {
+            return Err(key_error("map.attribution", "must be one line"));
+        }
         let e = &self.email;
         e.from.parse::<lettre::message::Mailbox>().map_err(|err| {
             key_error(
@@ -527,6 +580,36 @@ mod tests {
         assert_eq!(s, Settings::default());
         assert_eq!(s.database_backend().unwrap(), Backend::Sqlite);
         assert_eq!(s.database_url(), "sqlite://data/parvis.sqlite3");
+    }
+
+    #[test]
+    fn a_map_needs_a_tile_url_with_its_placeholders_and_photos_a_sane_size() {
+        let e = load_err(
+            None,
+            &[("PARVIS_MAP__TILE_URL", "tiles.example/{z}/{x}/{y}.png")],
+        );
+        assert!(e.contains("map.tile_url"), "{e}");
+        let e = load_err(
+            None,
+            &[("PARVIS_MAP__TILE_URL", "https://tiles.example/{z}.png")],
+        );
+        assert!(e.contains("map.tile_url"), "{e}");
+        let s = Settings::load_from(
+            None,
+            env(&[(
+                "PARVIS_MAP__TILE_URL",
+                "http://127.0.0.1:9000/{z}/{x}/{y}.png",
+            )]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.map.tile_origin().as_deref(),
+            Some("http://127.0.0.1:9000")
+        );
+        let off = Settings::load_from(None, env(&[("PARVIS_MAP__TILE_URL", "")])).unwrap();
+        assert!(off.map.tile_url.is_empty());
+        let e = load_err(None, &[("PARVIS_SERVER__MAX_PHOTO_BYTES", "100")]);
+        assert!(e.contains("server.max_photo_bytes"), "{e}");
     }
 
     #[test]

@@ -44,6 +44,7 @@ pub fn router() -> Router<AppContext> {
         .route("/", get(pages::home))
         .route("/static/parvis.css", get(stylesheet))
         .route("/static/parvis.svg", get(icon))
+        .route("/static/{*path}", get(static_file))
         .route("/favicon.ico", get(icon))
         .route("/media/{name}", get(media))
         .route("/login", get(accounts::login_form).post(accounts::login))
@@ -214,16 +215,27 @@ pub fn router() -> Router<AppContext> {
         .route("/comments/{id}/agree", post(debates::agree))
 }
 
-/// Security headers for every page: no framing, no inline scripts, forms only to ourselves.
-fn harden(response: &mut Response) {
+/// Security headers for every page: no framing, no inline scripts, forms only to ourselves. Pictures come
+/// from here or over HTTPS (remote avatars, map tiles), and from the map's tile server when it is not HTTPS
+/// (`tiles`: a tile server on the local network).
+fn harden(response: &mut Response, tiles: Option<&str>) {
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
+    let tiles = tiles
+        .filter(|o| !o.starts_with("https:"))
+        .map(|o| format!(" {o}"))
+        .unwrap_or_default();
+    let policy = format!(
+        "default-src 'self'; img-src 'self' https: data:{tiles}; style-src 'self'; script-src 'self'; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    );
+    // An origin that cannot go in a header (it cannot: it was parsed as a URL) leaves the tiles out.
+    let policy = HeaderValue::from_str(&policy).unwrap_or_else(|_| {
         HeaderValue::from_static(
             "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; \
              form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
-        ),
-    );
+        )
+    });
+    h.insert(header::CONTENT_SECURITY_POLICY, policy);
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -350,7 +362,7 @@ pub async fn page_with(
         }
     };
     let mut response = (status, markup).into_response();
-    harden(&mut response);
+    harden(&mut response, v.ctx.settings.map.tile_origin().as_deref());
     response
 }
 
@@ -442,7 +454,7 @@ pub fn refusal_page(
         }
     };
     let mut response = (status, markup).into_response();
-    harden(&mut response);
+    harden(&mut response, None);
     response
 }
 
@@ -477,6 +489,95 @@ async fn stylesheet() -> Response {
 
 async fn icon() -> Response {
     asset("image/svg+xml", include_str!("parvis.svg"), "86400")
+}
+
+/// The map's files: Leaflet and its marker clusters (published builds, see `static/README.md`), and our
+/// script that puts the map on the report form and list. Served by name from this table only.
+const STATIC: &[(&str, &str, &[u8])] = &[
+    (
+        "leaflet/leaflet.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("static/leaflet/leaflet.js"),
+    ),
+    (
+        "leaflet/leaflet.css",
+        "text/css; charset=utf-8",
+        include_bytes!("static/leaflet/leaflet.css"),
+    ),
+    (
+        "leaflet/images/marker-icon.png",
+        "image/png",
+        include_bytes!("static/leaflet/images/marker-icon.png"),
+    ),
+    (
+        "leaflet/images/marker-icon-2x.png",
+        "image/png",
+        include_bytes!("static/leaflet/images/marker-icon-2x.png"),
+    ),
+    (
+        "leaflet/images/marker-shadow.png",
+        "image/png",
+        include_bytes!("static/leaflet/images/marker-shadow.png"),
+    ),
+    (
+        "leaflet/images/layers.png",
+        "image/png",
+        include_bytes!("static/leaflet/images/layers.png"),
+    ),
+    (
+        "leaflet/images/layers-2x.png",
+        "image/png",
+        include_bytes!("static/leaflet/images/layers-2x.png"),
+    ),
+    (
+        "leaflet/LICENSE",
+        "text/plain; charset=utf-8",
+        include_bytes!("static/leaflet/LICENSE"),
+    ),
+    (
+        "leaflet-markercluster/leaflet.markercluster.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("static/leaflet-markercluster/leaflet.markercluster.js"),
+    ),
+    (
+        "leaflet-markercluster/MarkerCluster.css",
+        "text/css; charset=utf-8",
+        include_bytes!("static/leaflet-markercluster/MarkerCluster.css"),
+    ),
+    (
+        "leaflet-markercluster/MarkerCluster.Default.css",
+        "text/css; charset=utf-8",
+        include_bytes!("static/leaflet-markercluster/MarkerCluster.Default.css"),
+    ),
+    (
+        "leaflet-markercluster/LICENSE",
+        "text/plain; charset=utf-8",
+        include_bytes!("static/leaflet-markercluster/LICENSE"),
+    ),
+    (
+        "parvis-map.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("parvis-map.js"),
+    ),
+];
+
+async fn static_file(Path(path): Path<String>) -> Response {
+    match STATIC.iter().find(|(name, _, _)| *name == path) {
+        Some((_, content_type, body)) => {
+            let mut response = ([(header::CONTENT_TYPE, *content_type)], *body).into_response();
+            let h = response.headers_mut();
+            h.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=86400"),
+            );
+            h.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            response
+        }
+        None => Error::NotFound("no such file".into()).into_response(),
+    }
 }
 
 /// Uploaded pictures. Only names the upload code makes are served, always as PNG.

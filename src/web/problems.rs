@@ -58,6 +58,23 @@ fn items(lang: Lang, categories: &[Category], list: &[Problem]) -> Markup {
     }
 }
 
+/// The reports on the list's map, as its script reads them.
+fn markers(lang: Lang, categories: &[Category], list: &[Problem]) -> String {
+    let all: Vec<serde_json::Value> = list
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "id": p.id.0,
+                "lat": p.latitude,
+                "lon": p.longitude,
+                "title": category_name(categories, p.category_id),
+                "status": status_label(lang, p.status),
+            })
+        })
+        .collect();
+    serde_json::Value::Array(all).to_string()
+}
+
 /// The commune a page is about: the visitor's, else the instance's default one.
 async fn commune_of(v: &Visitor) -> Result<Actor, Error> {
     let mine = v.me.as_ref().map(|m| m.account.commune_id);
@@ -125,10 +142,11 @@ async fn reports_page(v: Visitor, q: ListQuery, work_queue: bool) -> Response {
                 problems::categories(conn, id)?,
                 problems::list(conn, &filter)?,
                 problems::counts(conn, id)?,
+                problems::area(conn, id)?,
             ))
         })
         .await;
-    let (categories, list, counts) = match loaded {
+    let (categories, list, counts, area) = match loaded {
         Ok(found) => found,
         Err(e) => return v.error(&e),
     };
@@ -163,6 +181,7 @@ async fn reports_page(v: Visitor, q: ListQuery, work_queue: bool) -> Response {
         @if list.is_empty() {
             p { (lang.t("problems-none")) }
         } @else {
+            (map(&v, "problems-map", area, Some(markers(lang, &categories, &list)), &lang.t("problems-map-label")))
             (items(lang, &categories, &list))
         }
         @if !counts.is_empty() {
@@ -218,14 +237,14 @@ async fn form_page(
     let lang = v.lang;
     let csrf = v.csrf().await;
     let commune = v.me.as_ref().map(|m| m.account.commune_id);
-    let categories = match commune {
+    let (categories, area) = match commune {
         Some(c) => v
             .ctx
             .db
-            .run(move |conn| problems::categories(conn, c))
+            .run(move |conn| Ok((problems::categories(conn, c)?, problems::area(conn, c)?)))
             .await
             .unwrap_or_default(),
-        None => vec![],
+        None => (vec![], None),
     };
     let ids: Vec<String> = categories
         .iter()
@@ -279,6 +298,7 @@ async fn form_page(
                         .required().hint(lang.t("hint-latitude")), errors))
                     (forms::input(lang, Input::text("longitude", lang.t("field-longitude"), &form.longitude)
                         .required().hint(lang.t("hint-longitude")), errors))
+                    (map(v, "problem-map", area, None, &lang.t("problem-map-label")))
                 }
                 fieldset {
                     legend { (lang.t("problem-photos")) }
@@ -314,6 +334,42 @@ fn photo_input(lang: Lang, n: usize, errors: &FormErrors) -> Markup {
         }
         (forms::input(lang, Input::text(alt, lang.t("field-photo-alt"), "")
             .maxlength(problems::MAX_ALT).hint(lang.t("hint-photo-alt")), errors))
+    }
+}
+
+/// A map (when tiles are configured): Leaflet and our script fill it; without them the page is the same.
+fn map(
+    v: &Visitor,
+    id: &str,
+    area: Option<problems::Area>,
+    reports: Option<String>,
+    label: &str,
+) -> Markup {
+    let settings = &v.ctx.settings.map;
+    let center = area.map(|a| {
+        format!(
+            "{:.6},{:.6}",
+            (a.south + a.north) / 2.0,
+            (a.west + a.east) / 2.0
+        )
+    });
+    let clustered = reports.is_some();
+    html! {
+        @if !settings.tile_url.is_empty() {
+            link rel="stylesheet" href="/static/leaflet/leaflet.css";
+            @if clustered {
+                link rel="stylesheet" href="/static/leaflet-markercluster/MarkerCluster.css";
+                link rel="stylesheet" href="/static/leaflet-markercluster/MarkerCluster.Default.css";
+            }
+            div id=(id) class="map" role="region" aria-label=(label)
+                data-tiles=(settings.tile_url) data-attribution=(settings.attribution)
+                data-center=[center] data-zoom="14" data-label=(label) data-reports=[reports] {}
+            script src="/static/leaflet/leaflet.js" {}
+            @if clustered {
+                script src="/static/leaflet-markercluster/leaflet.markercluster.js" {}
+            }
+            script src="/static/parvis-map.js" {}
+        }
     }
 }
 

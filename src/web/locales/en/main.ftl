@@ -774,3 +774,5 @@ invalid-photo3 = The photo must be a readable JPEG, PNG or WebP picture, within 
 invalid-alt1 = Say in a few words what the photo shows (500 characters at most).
 invalid-alt2 = Say in a few words what the photo shows (500 characters at most).
 invalid-alt3 = Say in a few words what the photo shows (500 characters at most).
+problem-map-label = Map: click to place the problem, or drag the marker (the latitude and longitude fields follow)
+problems-map-label = Map of the reports

@@ -777,3 +777,5 @@ invalid-photo3 = La photo doit être une image JPEG, PNG ou WebP lisible, dans l
 invalid-alt1 = Dites en quelques mots ce que montre la photo (500 caractères au plus).
 invalid-alt2 = Dites en quelques mots ce que montre la photo (500 caractères au plus).
 invalid-alt3 = Dites en quelques mots ce que montre la photo (500 caractères au plus).
+problem-map-label = Carte : cliquez pour placer le problème, ou déplacez le repère (les champs latitude et longitude suivent)
+problems-map-label = Carte des signalements
