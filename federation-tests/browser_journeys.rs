@@ -232,3 +232,125 @@ async fn an_official_asks_a_poll_and_a_questionnaire_and_a_resident_answers_both
 async fn a_citizen_reports_a_comment_and_the_official_hides_it_with_a_logged_reason() {
     journey_in_town("moderation.mjs", 6).await;
 }
+
+/// The tile stub's host name (the browser resolves only the hosts a journey names).
+const TILES: &str = "tiles.parvis.test";
+
+/// A tile server on loopback, over HTTPS as tile servers are (a page served over HTTPS loads no plain-HTTP
+/// picture): the same small PNG for every tile, so that the map loads without the network.
+async fn tile_stub(net: &Network) -> String {
+    use std::io::Cursor;
+    let tile = image::RgbImage::from_pixel(256, 256, image::Rgb([230, 230, 220]));
+    let mut png = Vec::new();
+    tile.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let app = axum::Router::new().route(
+        "/{z}/{x}/{y}",
+        axum::routing::get(move || {
+            let png = png.clone();
+            async move { ([(axum::http::header::CONTENT_TYPE, "image/png")], png) }
+        }),
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let tls = parvis::app::server_tls(&net.pki.server_cert, &net.pki.server_key).unwrap();
+    tokio::spawn(async move {
+        axum_server::from_tcp_rustls(listener, tls)
+            .serve(app.into_make_service())
+            .await
+    });
+    format!("https://{TILES}:{port}/{{z}}/{{x}}/{{y}}.png")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_reports_a_problem_with_a_photo_and_the_agent_acknowledges_it() {
+    let net = Network::new();
+    let tiles = tile_stub(&net).await;
+    let alpha = net
+        .instance(Backend::Sqlite, ALPHA, move |s| s.map.tile_url = tiles)
+        .await;
+    create_commune(&alpha.db, "belleville", "Belleville-sur-Loire")
+        .await
+        .unwrap();
+    let mut accounts = vec![];
+    for (username, role) in [
+        ("admin", Role::Admin),
+        ("lea", Role::Citizen),
+        ("agathe", Role::Agent),
+    ] {
+        let (_, account) = create_account(
+            &alpha.db,
+            NewAccount {
+                username: username.into(),
+                role,
+                commune: None,
+                display_name: None,
+                password: Some(PASSWORD.into()),
+            },
+        )
+        .await
+        .unwrap();
+        accounts.push(account);
+    }
+    let admin = accounts[0].clone();
+    alpha
+        .db
+        .transaction(move |c| {
+            use parvis::civic::problems as p;
+            p::add_category(c, &admin, "Voirie")?;
+            p::add_category(c, &admin, "Éclairage public")?;
+            p::set_area(
+                c,
+                &admin,
+                Some(p::Area {
+                    south: 45.70,
+                    west: 4.80,
+                    north: 45.80,
+                    east: 4.90,
+                }),
+            )
+        })
+        .await
+        .unwrap();
+    let photo = tempfile::Builder::new().suffix(".png").tempfile().unwrap();
+    image::RgbImage::from_fn(800, 600, |x, y| {
+        image::Rgb([(x % 200) as u8, (y % 200) as u8, 90])
+    })
+    .save_with_format(photo.path(), image::ImageFormat::Png)
+    .unwrap();
+    let report = run_journey_async(
+        "problem.mjs",
+        json!({
+            "hosts": { ALPHA: ALPHA_IP.to_string(), TILES: "127.0.0.1" },
+            "locale": "fr-FR",
+            "base": alpha.base,
+            "password": PASSWORD,
+            "photo": photo.path(),
+        }),
+    )
+    .await;
+    report.assert_clean();
+    assert!(
+        report.pages.len() >= 6,
+        "{} pages checked",
+        report.pages.len()
+    );
+    // What the pages did is what the database holds.
+    let list = alpha
+        .db
+        .run(|c| {
+            parvis::civic::problems::list(
+                c,
+                &parvis::civic::problems::Filter {
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].status, parvis::model::ProblemStatus::Acknowledged);
+    assert_eq!((list[0].latitude, list[0].longitude), (45.7578, 4.832));
+}

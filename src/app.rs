@@ -437,7 +437,7 @@ impl Application {
 }
 
 /// The TLS configuration for serving HTTPS ourselves (rustls with the `ring` provider: no C toolchain needed).
-fn server_tls(
+pub fn server_tls(
     cert: &std::path::Path,
     key: &std::path::Path,
 ) -> Result<axum_server::tls_rustls::RustlsConfig> {
