@@ -664,3 +664,129 @@ both_backends!(
         assert_eq!(attachment[0]["url"], alpha.url(&photo).as_str());
     }
 );
+
+both_backends!(
+    problems_are_filed_supported_and_handled_through_the_api,
+    |backend| async move {
+        use serde_json::json;
+        let alpha = crate::support::TestInstance::start(backend).await;
+        people(&alpha).await;
+        person(&alpha, "admin", Role::Admin).await;
+        person(&alpha, "agathe", Role::Agent).await;
+        let admin = alpha
+            .db
+            .run(|c| {
+                Ok(parvis::db::queries::account_by_username(c, "admin")?
+                    .unwrap()
+                    .1)
+            })
+            .await
+            .unwrap();
+        let voirie = alpha
+            .db
+            .transaction(move |c| parvis::civic::problems::add_category(c, &admin, "Voirie"))
+            .await
+            .unwrap();
+        let token = |who: &'static str| {
+            let db = alpha.db.clone();
+            async move { parvis::civic::tokens::create_token(&db, who).await.unwrap() }
+        };
+        let (lea, karim, agathe) = (
+            token("lea").await,
+            token("karim").await,
+            token("agathe").await,
+        );
+
+        let (status, categories) = alpha
+            .api_get("/api/v1/parvis/problems/categories", &lea)
+            .await;
+        assert_eq!(status, 200, "{categories}");
+        assert_eq!(categories[0]["name"], "Voirie");
+        let body = |lat: f64| {
+            json!({
+                "category_id": voirie.0,
+                "description": "Lampadaire éteint depuis une semaine.",
+                "address": "Place de la Mairie",
+                "latitude": lat,
+                "longitude": 4.83,
+            })
+        };
+        // Without a token, with a place out of range, with a category of nobody: refused, nothing filed.
+        let anonymous = alpha
+            .client()
+            .post(alpha.url("/api/v1/parvis/problems"))
+            .json(&body(45.75))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(anonymous.status(), 401);
+        let (status, error) = alpha
+            .api_post("/api/v1/parvis/problems", &lea, body(95.0))
+            .await;
+        assert_eq!(
+            (status, error["error"].as_str()),
+            (422, Some("invalid")),
+            "{error}"
+        );
+        let mut other = body(45.75);
+        other["category_id"] = json!(9999);
+        let (status, _) = alpha.api_post("/api/v1/parvis/problems", &lea, other).await;
+        assert_eq!(status, 422);
+        let (status, list) = alpha.api_get("/api/v1/parvis/problems", &lea).await;
+        assert_eq!((status, list.as_array().unwrap().len()), (200, 0));
+
+        // Filed; then Karim, 10 m away, is answered with it first, and has it too.
+        let (status, filed) = alpha
+            .api_post("/api/v1/parvis/problems", &lea, body(45.75))
+            .await;
+        assert_eq!(status, 200, "{filed}");
+        let id = filed["problem"]["problem"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(filed["problem"]["problem"]["status"], "new");
+        assert_eq!(filed["problem"]["problem"]["reporter"], "lea");
+        let (status, near) = alpha
+            .api_post("/api/v1/parvis/problems", &karim, body(45.75009))
+            .await;
+        assert_eq!(status, 200, "{near}");
+        assert!(near["problem"].is_null(), "{near}");
+        assert_eq!(near["nearby"][0]["id"], id.as_str());
+        let (status, supported) = alpha
+            .api_post(
+                &format!("/api/v1/parvis/problems/{id}/support"),
+                &karim,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, 200, "{supported}");
+        assert_eq!(supported["problem"]["supporters"], 1);
+        assert_eq!(supported["supported"], true);
+
+        // Staff only move it on.
+        let change = json!({ "status": "resolved", "message": "Ampoule changée." });
+        let (status, _) = alpha
+            .api_post(
+                &format!("/api/v1/parvis/problems/{id}/status"),
+                &karim,
+                change.clone(),
+            )
+            .await;
+        assert_eq!(status, 403);
+        let (status, done) = alpha
+            .api_post(
+                &format!("/api/v1/parvis/problems/{id}/status"),
+                &agathe,
+                change,
+            )
+            .await;
+        assert_eq!(status, 200, "{done}");
+        assert_eq!(done["problem"]["status"], "resolved");
+        assert_eq!(done["history"][1]["message"], "Ampoule changée.");
+        let (status, open) = alpha
+            .api_get("/api/v1/parvis/problems?open=true", &lea)
+            .await;
+        assert_eq!((status, open.as_array().unwrap().len()), (200, 0), "{open}");
+        assert_eq!(told(&alpha, "problem_update").await, ["karim", "lea"]);
+    }
+);

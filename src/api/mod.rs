@@ -7,6 +7,7 @@ pub mod debates;
 pub mod follows;
 pub mod instance;
 pub mod polls;
+pub mod problems;
 pub mod proposals;
 pub mod reports;
 pub mod statuses;
@@ -71,6 +72,11 @@ pub fn router(ctx: &AppContext) -> Router<AppContext> {
         .routes(routes!(polls::questionnaire))
         .routes(routes!(polls::respond))
         .routes(routes!(reports::create))
+        .routes(routes!(problems::categories))
+        .routes(routes!(problems::list, problems::create))
+        .routes(routes!(problems::show))
+        .routes(routes!(problems::support))
+        .routes(routes!(problems::change_status))
         .split_for_parts();
     let document = serde_json::to_value(&openapi).unwrap_or_default();
     router
