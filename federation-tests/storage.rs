@@ -56,6 +56,12 @@ both_backends!(demo_seeds_an_empty_database_once, |backend| async move {
         .unwrap();
     // The official, the citizen and the admin.
     assert_eq!(people, 3);
+    // Categories of problem reports, so that a newcomer can report one at once.
+    let categories = db
+        .run(move |c| parvis::civic::problems::categories(c, commune.id))
+        .await
+        .unwrap();
+    assert_eq!(categories.len(), 4);
 });
 
 both_backends!(

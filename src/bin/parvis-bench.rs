@@ -1,5 +1,6 @@
 //! `parvis-bench`: measures a real `parvis serve` process against the targets of the performance brief
-//! (B1/B2 inbox throughput and CPU, B3 fan-out, B5 crash during a fan-out, B8 reads, B9 memory, B10 start-up) and
+//! (B1/B2 inbox throughput and CPU, B3 fan-out, B5 crash during a fan-out, B8 reads, B9 memory, B10 start-up,
+//! B13 the near-duplicate lookup of problem reports) and
 //! writes the results to `docs/performance.md`.
 //!
 //! Every subcommand starts the release `parvis` binary as a child process on a throwaway database, drives
@@ -16,6 +17,8 @@ mod crash;
 mod fanout;
 #[path = "parvis-bench/inbox.rs"]
 mod inbox;
+#[path = "parvis-bench/nearby.rs"]
+mod nearby;
 #[path = "parvis-bench/reads.rs"]
 mod reads;
 #[path = "parvis-bench/report.rs"]
@@ -75,6 +78,8 @@ enum Command {
     B5(crash::B5Args),
     /// B8: reads of a debate page and of an actor under many connections.
     B8(reads::B8Args),
+    /// B13: the near-duplicate lookup before a problem report, at 100,000 reports.
+    B13(nearby::NearbyArgs),
     /// B9 idle memory and B10 start-up time, on an empty database.
     #[command(alias = "b10")]
     B9(startup::StartArgs),
@@ -114,5 +119,6 @@ async fn run(cli: Cli) -> Res<()> {
         Command::B5(args) => crash::run_b5(&options, &args).await,
         Command::B8(args) => reads::run(&options, &args).await,
         Command::B9(args) => startup::run(&options, &args).await,
+        Command::B13(args) => nearby::run(&options, &args).await,
     }
 }

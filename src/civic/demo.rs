@@ -20,7 +20,7 @@ Je ne publie ni propos injurieux, ni contenu illégal, ni information personnell
 Les modérateurs peuvent masquer un contenu contraire à cette charte.";
 
 /// Seeds a commune, an official with her mandate and a first post, a citizen, an admin with a random password,
-/// and a charter, only if there is no commune and no person yet. Returns the admin's password if it seeded.
+/// a charter and categories of problem reports, only if there is no commune and no person yet. Returns the admin's password if it seeded.
 pub async fn seed_if_empty(db: &Database) -> Result<Option<String>> {
     let empty = db
         .run(|conn| {
@@ -66,7 +66,7 @@ pub async fn seed_if_empty(db: &Database) -> Result<Option<String>> {
     )
     .await?;
     let password = crate::civic::tokens::random_code(12);
-    create_account(
+    let (_, admin) = create_account(
         db,
         NewAccount {
             username: DEMO_ADMIN.into(),
@@ -79,7 +79,7 @@ pub async fn seed_if_empty(db: &Database) -> Result<Option<String>> {
     .await?;
     crate::civic::site::publish_charter(db, crate::civic::site::Operator::Console, DEMO_CHARTER)
         .await?;
-    db.transaction(|conn| {
+    db.transaction(move |conn| {
         let (marie, _) = queries::account_by_username(conn, DEMO_OFFICIAL)?
             .ok_or_else(|| crate::error::Error::internal("the demo official is missing"))?;
         crate::civic::notes::publish(
@@ -89,6 +89,15 @@ pub async fn seed_if_empty(db: &Database) -> Result<Option<String>> {
             crate::model::Visibility::Public,
             None,
         )?;
+        // Categories of problem reports, so that a report can be made at once.
+        for name in [
+            "Voirie et trottoirs",
+            "Éclairage public",
+            "Propreté",
+            "Espaces verts",
+        ] {
+            crate::civic::problems::add_category(conn, &admin, name)?;
+        }
         Ok(())
     })
     .await?;

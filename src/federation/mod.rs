@@ -113,6 +113,33 @@ pub fn json(value: impl serde::Serialize) -> axum::response::Response {
     .into_response()
 }
 
+/// `GET` of one of our objects by a server: the signed fetch checked as for every object, the number in the
+/// path read (`what` names it in the 404), the document built from the database and served as the policy
+/// says (`json_for`).
+pub async fn object_document<T, I>(
+    ctx: &crate::context::AppContext,
+    uri: &axum::http::Uri,
+    headers: &axum::http::HeaderMap,
+    raw: &str,
+    what: &'static str,
+    id: fn(i64) -> I,
+    build: impl FnOnce(&mut crate::db::AnyConnection, &urls::Urls, I) -> crate::error::Result<T>
+    + Send
+    + 'static,
+) -> crate::error::Result<axum::response::Response>
+where
+    T: serde::Serialize + Send + 'static,
+    I: Send + 'static,
+{
+    inbox::require_signed_fetch(ctx, uri, headers).await?;
+    let number: i64 = raw
+        .parse()
+        .map_err(|_| crate::error::Error::NotFound(format!("no such {what}")))?;
+    let (urls, id) = (ctx.urls.clone(), id(number));
+    let object = ctx.db.run(move |conn| build(conn, &urls, id)).await?;
+    json_for(ctx, object).await
+}
+
 /// `json`, addressed as the policy says: a commune kept for its residents serves nothing addressed to the public.
 pub async fn json_for(
     ctx: &crate::context::AppContext,

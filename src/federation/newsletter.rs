@@ -21,7 +21,6 @@ use crate::db::{AnyConnection, queries};
 use crate::error::{Error, Result};
 use crate::federation::activities::{NoteObject, ObjectOut, PUBLIC};
 use crate::federation::actors::Source;
-use crate::federation::inbox::require_signed_fetch;
 use crate::federation::outbound::{ForGroups, Planned, Sender, audience};
 use crate::federation::urls::Urls;
 use crate::ids::NewsletterId;
@@ -34,9 +33,6 @@ const SUMMARY_CHARS: usize = 300;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ArticleObject {
-    /// Set when the document is served alone, not inside an activity.
-    #[serde(rename = "@context", skip_serializing_if = "Option::is_none")]
-    pub context: Option<Value>,
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub id: Url,
@@ -72,7 +68,6 @@ pub fn article(urls: &Urls, commune: Url, issue: &NewsletterIssue) -> ArticleObj
     let summary = excerpt(&crate::civic::notes::html_to_text(&html), SUMMARY_CHARS);
     let followers = urls.followers(&commune).to_string();
     ArticleObject {
-        context: None,
         kind: "Article",
         id: urls.newsletter(issue.id),
         attributed_to: commune,
@@ -116,28 +111,24 @@ pub async fn article_document(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Result<Response> {
-    require_signed_fetch(&ctx, &uri, &headers).await?;
-    let id = NewsletterId(
-        id.parse()
-            .map_err(|_| Error::NotFound("no such newsletter".into()))?,
-    );
-    let urls = ctx.urls.clone();
-    let object = ctx
-        .db
-        .run(move |conn| {
+    crate::federation::object_document(
+        &ctx,
+        &uri,
+        &headers,
+        &id,
+        "newsletter",
+        NewsletterId,
+        |conn, urls, id| {
             let issue = newsletter::published(conn, id)?;
             let commune = queries::actor_by_id(conn, issue.commune_id)?;
-            Ok(ArticleObject {
-                context: Some(crate::federation::context()),
-                ..article(
-                    &urls,
-                    urls.actor(ActorKind::Commune, &commune.username),
-                    &issue,
-                )
-            })
-        })
-        .await?;
-    crate::federation::json_for(&ctx, object).await
+            Ok(article(
+                urls,
+                urls.actor(ActorKind::Commune, &commune.username),
+                &issue,
+            ))
+        },
+    )
+    .await
 }
 
 /// An article as another server sends it, read for what Mastodon shows of it.

@@ -19,7 +19,6 @@ use crate::db::{AnyConnection, queries};
 use crate::error::{Error, Result};
 use crate::federation::activities::ApType;
 use crate::federation::activities::{NoteObject, ObjectOut, PUBLIC, id_of};
-use crate::federation::inbox::require_signed_fetch;
 use crate::federation::outbound::{Planned, Sender, audience, stored_url};
 use crate::federation::urls::Urls;
 use crate::federation::{domain_of, fetch};
@@ -156,23 +155,22 @@ pub async fn question(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Result<Response> {
-    require_signed_fetch(&ctx, &uri, &headers).await?;
-    let id = PollId(
-        id.parse()
-            .map_err(|_| Error::NotFound("no such poll".into()))?,
-    );
-    let urls = ctx.urls.clone();
-    let object = ctx
-        .db
-        .run(move |conn| {
+    crate::federation::object_document(
+        &ctx,
+        &uri,
+        &headers,
+        &id,
+        "poll",
+        PollId,
+        |conn, urls, id| {
             let poll = polls::poll(conn, id)?;
             if !poll.is_local() || !poll.federated {
                 return Err(Error::NotFound("no such poll here".into()));
             }
-            question_object(conn, &urls, &poll)
-        })
-        .await?;
-    crate::federation::json_for(&ctx, object).await
+            question_object(conn, urls, &poll)
+        },
+    )
+    .await
 }
 
 /// A vote `Note` sent from here: the option's name, in reply to the poll, to its author only.

@@ -22,9 +22,8 @@ use url::Url;
 use crate::civic::problems;
 use crate::context::AppContext;
 use crate::db::{AnyConnection, queries};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::federation::activities::{ApType, ObjectOut, PUBLIC};
-use crate::federation::inbox::require_signed_fetch;
 use crate::federation::outbound::{ForGroups, Planned, Sender, audience};
 use crate::federation::proposals::Place;
 use crate::federation::urls::Urls;
@@ -35,9 +34,6 @@ use crate::model::{ActorKind, Problem};
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProblemPage {
-    /// Set when the document is served alone, not inside an activity.
-    #[serde(rename = "@context", skip_serializing_if = "Option::is_none")]
-    pub context: Option<Value>,
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub id: Url,
@@ -155,7 +151,6 @@ pub fn page(
         .query_pairs_mut()
         .append_pair("category", &category.id.to_string());
     Ok(ProblemPage {
-        context: None,
         kind: "Page",
         id: id.clone(),
         attributed_to: commune,
@@ -238,29 +233,25 @@ pub async fn page_document(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Result<Response> {
-    require_signed_fetch(&ctx, &uri, &headers).await?;
-    let id = ProblemId(
-        id.parse()
-            .map_err(|_| Error::NotFound("no such problem report".into()))?,
-    );
-    let urls = ctx.urls.clone();
-    let object = ctx
-        .db
-        .run(move |conn| {
+    crate::federation::object_document(
+        &ctx,
+        &uri,
+        &headers,
+        &id,
+        "problem report",
+        ProblemId,
+        |conn, urls, id| {
             let problem = problems::problem(conn, id)?;
             let commune = queries::actor_by_id(conn, problem.commune_id)?;
-            Ok(ProblemPage {
-                context: Some(crate::federation::context()),
-                ..page(
-                    conn,
-                    &urls,
-                    urls.actor(ActorKind::Commune, &commune.username),
-                    &problem,
-                )?
-            })
-        })
-        .await?;
-    crate::federation::json_for(&ctx, object).await
+            page(
+                conn,
+                urls,
+                urls.actor(ActorKind::Commune, &commune.username),
+                &problem,
+            )
+        },
+    )
+    .await
 }
 
 #[cfg(test)]

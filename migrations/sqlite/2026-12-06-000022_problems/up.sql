@@ -26,8 +26,8 @@ CREATE TABLE problems (
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL
 );
--- Near-duplicates are looked for in a small box of latitude and longitude.
-CREATE INDEX problems_place ON problems (latitude, longitude);
+-- Near-duplicates are looked for in a small box of latitude and longitude, in one commune and category.
+CREATE INDEX problems_nearby ON problems (commune_id, category_id, latitude, longitude);
 CREATE INDEX problems_queue ON problems (commune_id, status, created_at);
 CREATE INDEX problems_author ON problems (author_id);
 
