@@ -788,5 +788,30 @@ both_backends!(
             .await;
         assert_eq!((status, open.as_array().unwrap().len()), (200, 0), "{open}");
         assert_eq!(told(&alpha, "problem_update").await, ["karim", "lea"]);
+
+        // Léa's data export holds her report; once her account is deleted, the report stays, nameless.
+        let lea_id = alpha
+            .db
+            .run(|c| {
+                Ok(parvis::db::queries::account_by_username(c, "lea")?
+                    .unwrap()
+                    .0
+                    .id)
+            })
+            .await
+            .unwrap();
+        let export = parvis::civic::account_data::export(&alpha.db, lea_id)
+            .await
+            .unwrap();
+        assert_eq!(export.problem_reports.len(), 1);
+        assert_eq!(export.problem_reports[0].status, "resolved");
+        parvis::civic::account_data::delete_account(&alpha.db, lea_id)
+            .await
+            .unwrap();
+        let (status, kept) = alpha
+            .api_get(&format!("/api/v1/parvis/problems/{id}"), &karim)
+            .await;
+        assert_eq!(status, 200, "{kept}");
+        assert!(kept["problem"]["reporter"].is_null(), "{kept}");
     }
 );

@@ -175,6 +175,7 @@ pub async fn list(
                     open,
                     oldest_first: open,
                     limit: 200,
+                    ..Default::default()
                 },
             )?;
             found

@@ -31,6 +31,8 @@ pub struct Export {
     pub comments: Vec<ExportComment>,
     /// Votes in polls (and questionnaires' choice questions): the question and the option chosen.
     pub votes: Vec<ExportVote>,
+    /// Problem reports filed, with their photos' descriptions.
+    pub problem_reports: Vec<ExportProblem>,
     /// Handles (`name` for local actors) or actor URLs of remote ones.
     pub following: Vec<String>,
     pub followers: Vec<String>,
@@ -74,6 +76,19 @@ pub struct ExportPost {
     pub visibility: Visibility,
     pub in_reply_to: Option<String>,
     pub published: NaiveDateTime,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExportProblem {
+    pub id: i64,
+    pub description: String,
+    pub address: String,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub status: String,
+    pub name_private: bool,
+    pub photos: Vec<String>,
+    pub created_at: NaiveDateTime,
 }
 
 #[derive(Debug, Serialize)]
@@ -124,6 +139,31 @@ pub async fn export(db: &Database, actor: ActorId) -> Result<Export> {
                 published: n.published,
             })
             .collect();
+        let mut problem_reports = vec![];
+        for p in crate::civic::problems::list(
+            conn,
+            &crate::civic::problems::Filter {
+                author: Some(actor),
+                limit: 500,
+                ..Default::default()
+            },
+        )? {
+            let photos = crate::model::schema::problem_photos::table
+                .filter(crate::model::schema::problem_photos::problem_id.eq(p.id))
+                .select(crate::model::schema::problem_photos::alt)
+                .load(conn)?;
+            problem_reports.push(ExportProblem {
+                id: p.id.0,
+                description: p.description,
+                address: p.address,
+                latitude: p.latitude,
+                longitude: p.longitude,
+                status: p.status.as_str().into(),
+                name_private: p.name_private,
+                photos,
+                created_at: p.created_at,
+            });
+        }
         let comments = comments::table
             .inner_join(crate::model::schema::debates::table)
             .filter(comments::author_id.eq(actor))
@@ -190,6 +230,7 @@ pub async fn export(db: &Database, actor: ActorId) -> Result<Export> {
             posts,
             comments,
             votes,
+            problem_reports,
             following: follow_list(conn, actor, false)?,
             followers: follow_list(conn, actor, true)?,
         })
@@ -250,6 +291,13 @@ pub async fn delete_account(db: &Database, actor: ActorId) -> Result<()> {
         }
         diesel::delete(email_tokens::table.filter(email_tokens::account_id.eq(actor)))
             .execute(conn)?;
+        // Problem reports stay (the pothole is still there), no longer under the person's name.
+        diesel::update(
+            crate::model::schema::problems::table
+                .filter(crate::model::schema::problems::author_id.eq(actor)),
+        )
+        .set(crate::model::schema::problems::name_private.eq(true))
+        .execute(conn)?;
         diesel::delete(
             newsletter_subscribers::table.filter(newsletter_subscribers::account_id.eq(actor)),
         )

@@ -325,20 +325,24 @@ pub fn send(
         html: &html,
         page: &page,
     };
-    let mails: Vec<Mail> = readers
-        .iter()
-        .map(|(address, (lang, token))| {
-            let unsubscribe = link(base, "/newsletter/unsubscribe", token);
-            messages::newsletter(*lang, &issue, address, &unsubscribe)
-        })
-        .collect();
-    enqueue_newsletter(conn, found.id, &mails)?;
+    // Built and queued a batch at a time: a list of 20,000 is not held in memory at once.
+    let readers: Vec<(String, (Language, String))> = readers.into_iter().collect();
+    for batch in readers.chunks(500) {
+        let mails: Vec<Mail> = batch
+            .iter()
+            .map(|(address, (lang, token))| {
+                let unsubscribe = link(base, "/newsletter/unsubscribe", token);
+                messages::newsletter(*lang, &issue, address, &unsubscribe)
+            })
+            .collect();
+        enqueue_newsletter(conn, found.id, &mails)?;
+    }
     outbox::record(
         conn,
         found.commune_id,
         Outbound::NewsletterSent { issue: found.id },
     )?;
-    Ok(mails.len())
+    Ok(readers.len())
 }
 
 /// What became of a sent issue's messages, for its writers.

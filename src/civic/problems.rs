@@ -755,6 +755,8 @@ pub fn review_photo(
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
     pub commune: Option<ActorId>,
+    /// Filed by this account.
+    pub author: Option<ActorId>,
     pub category: Option<CategoryId>,
     pub status: Option<ProblemStatus>,
     /// Only the open ones (new, acknowledged, in progress).
@@ -771,6 +773,9 @@ pub fn list(conn: &mut AnyConnection, filter: &Filter) -> Result<Vec<Problem>> {
     }
     if let Some(c) = filter.category {
         query = query.filter(problems::category_id.eq(c));
+    }
+    if let Some(a) = filter.author {
+        query = query.filter(problems::author_id.eq(a));
     }
     if let Some(s) = filter.status {
         query = query.filter(problems::status.eq(s));

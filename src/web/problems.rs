@@ -137,6 +137,7 @@ async fn reports_page(v: Visitor, q: ListQuery, work_queue: bool) -> Response {
                 open: work_queue && status.is_none(),
                 oldest_first: work_queue,
                 limit: 200,
+                ..Default::default()
             };
             Ok((
                 problems::categories(conn, id)?,
