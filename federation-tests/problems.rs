@@ -815,3 +815,57 @@ both_backends!(
         assert!(kept["problem"]["reporter"].is_null(), "{kept}");
     }
 );
+
+both_backends!(
+    a_photo_larger_than_the_usual_request_limit_is_taken,
+    |backend| async move {
+        let alpha = crate::support::TestInstance::start(backend).await;
+        people(&alpha).await;
+        person(&alpha, "admin", Role::Admin).await;
+        let admin = alpha
+            .db
+            .run(|c| {
+                Ok(parvis::db::queries::account_by_username(c, "admin")?
+                    .unwrap()
+                    .1)
+            })
+            .await
+            .unwrap();
+        let voirie = alpha
+            .db
+            .transaction(move |c| parvis::civic::problems::add_category(c, &admin, "Voirie"))
+            .await
+            .unwrap();
+        // A 3 MB photo: three times the 1 MB that other requests may carry, within the photos' 8 MB.
+        let noise: Vec<u8> = (0..1200u32 * 900 * 3)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let picture = image::RgbImage::from_raw(1200, 900, noise).unwrap();
+        let mut png = Vec::new();
+        picture
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        assert!(png.len() > 2 * 1024 * 1024, "{} bytes", png.len());
+        assert_eq!(
+            alpha.settings.server.max_body_bytes,
+            1024 * 1024,
+            "the usual limit"
+        );
+        let mut lea = signed_in(&alpha, "lea").await;
+        let csrf = lea.get("/problems/new").await.csrf();
+        let category = voirie.0.to_string();
+        let (body, boundary) = multipart(
+            &[
+                ("csrf", &csrf),
+                ("category", &category),
+                ("report", "Un arbre tombé."),
+                ("latitude", "45.76"),
+                ("longitude", "4.84"),
+                ("alt1", "L'arbre en travers du trottoir"),
+            ],
+            &[("photo1", &png)],
+        );
+        let page = lea.post_multipart("/problems", body, &boundary).await;
+        assert_eq!(page.status, 303, "{}", page.body);
+    }
+);

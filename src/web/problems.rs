@@ -445,9 +445,17 @@ async fn read_request(
     let mut alts: Vec<(usize, String)> = vec![];
     let mut too_large = None;
     let bad = |e: axum::extract::multipart::MultipartError| {
-        v.error(&Error::BadRequest(format!(
-            "the form could not be read: {e}"
-        )))
+        // Past the form's own limit (three photos at their largest), the photos are named, not the form.
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            v.error(&Error::invalid(
+                "photo1",
+                "the photos are too large together",
+            ))
+        } else {
+            v.error(&Error::BadRequest(format!(
+                "the form could not be read: {e}"
+            )))
+        }
     };
     while let Some(mut field) = parts.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_string();
