@@ -430,6 +430,30 @@ both_backends!(
     }
 );
 
+/// An instance with the usual people, an admin, and one category of reports (Voirie).
+async fn town_with_a_category(
+    backend: crate::support::Backend,
+) -> (crate::support::TestInstance, parvis::ids::CategoryId) {
+    let alpha = crate::support::TestInstance::start(backend).await;
+    people(&alpha).await;
+    person(&alpha, "admin", Role::Admin).await;
+    let admin = alpha
+        .db
+        .run(|c| {
+            Ok(parvis::db::queries::account_by_username(c, "admin")?
+                .unwrap()
+                .1)
+        })
+        .await
+        .unwrap();
+    let voirie = alpha
+        .db
+        .transaction(move |c| parvis::civic::problems::add_category(c, &admin, "Voirie"))
+        .await
+        .unwrap();
+    (alpha, voirie)
+}
+
 /// A multipart body as the report form sends it: text fields, then files (name, bytes).
 fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (Vec<u8>, String) {
     let boundary = "parvis-report-boundary-41".to_string();
@@ -669,24 +693,8 @@ both_backends!(
     problems_are_filed_supported_and_handled_through_the_api,
     |backend| async move {
         use serde_json::json;
-        let alpha = crate::support::TestInstance::start(backend).await;
-        people(&alpha).await;
-        person(&alpha, "admin", Role::Admin).await;
+        let (alpha, voirie) = town_with_a_category(backend).await;
         person(&alpha, "agathe", Role::Agent).await;
-        let admin = alpha
-            .db
-            .run(|c| {
-                Ok(parvis::db::queries::account_by_username(c, "admin")?
-                    .unwrap()
-                    .1)
-            })
-            .await
-            .unwrap();
-        let voirie = alpha
-            .db
-            .transaction(move |c| parvis::civic::problems::add_category(c, &admin, "Voirie"))
-            .await
-            .unwrap();
         let token = |who: &'static str| {
             let db = alpha.db.clone();
             async move { parvis::civic::tokens::create_token(&db, who).await.unwrap() }
@@ -819,23 +827,7 @@ both_backends!(
 both_backends!(
     a_photo_larger_than_the_usual_request_limit_is_taken,
     |backend| async move {
-        let alpha = crate::support::TestInstance::start(backend).await;
-        people(&alpha).await;
-        person(&alpha, "admin", Role::Admin).await;
-        let admin = alpha
-            .db
-            .run(|c| {
-                Ok(parvis::db::queries::account_by_username(c, "admin")?
-                    .unwrap()
-                    .1)
-            })
-            .await
-            .unwrap();
-        let voirie = alpha
-            .db
-            .transaction(move |c| parvis::civic::problems::add_category(c, &admin, "Voirie"))
-            .await
-            .unwrap();
+        let (alpha, voirie) = town_with_a_category(backend).await;
         // A 3 MB photo: three times the 1 MB that other requests may carry, within the photos' 8 MB.
         let noise: Vec<u8> = (0..1200u32 * 900 * 3)
             .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
