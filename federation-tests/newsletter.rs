@@ -221,13 +221,23 @@ both_backends!(
             )
             .await;
         assert_eq!(page.status, 303, "{}", page.body);
-        maildev
+        let test = maildev
             .wait_for(
                 1,
                 WAIT,
                 subject_has("marie@ville.example", "[Test] Lettre de juin"),
             )
             .await;
+        // It says it is a test, and ends no subscription.
+        assert!(
+            test[0]["text"]
+                .as_str()
+                .unwrap()
+                .contains("Ceci est un essai"),
+            "{}",
+            test[0]
+        );
+        assert!(!maildev.source(&test[0]).await.contains("List-Unsubscribe"));
 
         // Sent: to the confirmed visitor and to Karim, once each.
         let page = marie

@@ -343,50 +343,101 @@ pub struct NewsletterMail<'a> {
     pub page: &'a str,
 }
 
-pub fn newsletter(lang: Language, issue: &NewsletterMail, to: &str, unsubscribe: &str) -> Mail {
-    let (online, why) = match lang {
-        Language::Fr => (
-            "Lire en ligne",
-            format!(
-                "Vous recevez cette lettre parce que vous vous êtes abonné·e à la lettre d’information de {}. Se désabonner en un clic :",
-                issue.commune
-            ),
+/// The message of an issue to one reader, with their one-click unsubscribe link; without one, the writer's
+/// test, which says it is one and offers no unsubscribing (there is no subscription).
+pub fn newsletter(
+    lang: Language,
+    issue: &NewsletterMail,
+    to: &str,
+    unsubscribe: Option<&str>,
+) -> Mail {
+    let online = match lang {
+        Language::Fr => "Lire en ligne",
+        Language::En => "Read online",
+    };
+    let why = match (lang, unsubscribe) {
+        (Language::Fr, Some(_)) => format!(
+            "Vous recevez cette lettre parce que vous vous êtes abonné·e à la lettre d’information de {}. Se désabonner en un clic :",
+            issue.commune
         ),
-        Language::En => (
-            "Read online",
-            format!(
-                "You get this letter because you subscribed to the newsletter of {}. Unsubscribe in one click:",
-                issue.commune
-            ),
+        (Language::En, Some(_)) => format!(
+            "You get this letter because you subscribed to the newsletter of {}. Unsubscribe in one click:",
+            issue.commune
+        ),
+        (Language::Fr, None) => format!(
+            "Ceci est un essai de la lettre d’information de {}, envoyé à vous seul·e : personne d’autre ne l’a reçu.",
+            issue.commune
+        ),
+        (Language::En, None) => format!(
+            "This is a test of the newsletter of {}, sent to you alone: nobody else received it.",
+            issue.commune
         ),
     };
+    let link = unsubscribe.unwrap_or_default();
     let text = format!(
-        "{}\n\n{}\n\n{online}: {}\n\n--\n{why}\n{unsubscribe}\n",
+        "{}\n\n{}\n\n{online}: {}\n\n--\n{why}\n{link}\n",
         issue.title,
         issue.markdown.trim(),
         issue.page
     );
+    let footer = match unsubscribe {
+        Some(u) => format!(
+            "{} <a href=\"{}\">{}</a>",
+            escape(&why),
+            escape(u),
+            escape(u)
+        ),
+        None => escape(&why),
+    };
     let html = format!(
-        "<!DOCTYPE html><html><body><h1>{}</h1>{}<p><a href=\"{}\">{online}</a></p><hr><p>{} <a href=\"{}\">{}</a></p></body></html>",
+        "<!DOCTYPE html><html><body><h1>{}</h1>{}<p><a href=\"{}\">{online}</a></p><hr><p>{footer}</p></body></html>",
         escape(issue.title),
         issue.html,
         escape(issue.page),
-        escape(&why),
-        escape(unsubscribe),
-        escape(unsubscribe),
     );
     Mail {
         to: to.into(),
         subject: issue.title.to_string(),
         text,
         html: Some(html),
-        unsubscribe: Some(unsubscribe.to_string()),
+        unsubscribe: unsubscribe.map(str::to_string),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_newsletter_to_a_reader_unsubscribes_and_a_test_says_it_is_one() {
+        let issue = NewsletterMail {
+            commune: "Ville",
+            title: "Lettre de juin",
+            markdown: "Les **travaux**.",
+            html: "<p>Les <strong>travaux</strong>.</p>",
+            page: "https://ville.example/newsletters/1",
+        };
+        let to_reader = newsletter(
+            Language::Fr,
+            &issue,
+            "a@ville.example",
+            Some("https://ville.example/newsletter/unsubscribe?token=t"),
+        );
+        assert!(to_reader.unsubscribe.is_some());
+        assert!(
+            to_reader.text.contains("Se désabonner en un clic"),
+            "{}",
+            to_reader.text
+        );
+        let test = newsletter(Language::En, &issue, "marie@ville.example", None);
+        assert!(test.unsubscribe.is_none());
+        assert!(test.text.contains("This is a test"), "{}", test.text);
+        assert!(!test.text.contains("subscribed"), "{}", test.text);
+        assert!(
+            test.html
+                .is_some_and(|h| h.contains("<strong>travaux</strong>"))
+        );
+    }
 
     #[test]
     fn messages_are_escaped_in_html_and_readable_as_text() {
