@@ -1,0 +1,258 @@
+//! A report's life: filed (after the reports nearby were offered), then moved on by staff with a public
+//! message, each step kept.
+
+use super::*;
+
+/// What a resident gives to report a problem.
+#[derive(Clone, Debug)]
+pub struct NewProblem {
+    pub category: CategoryId,
+    pub description: String,
+    pub address: String,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub name_private: bool,
+}
+
+/// The open reports of a category within [`NEAR_METRES`] of a place, nearest first.
+pub fn nearby(
+    conn: &mut AnyConnection,
+    commune: ActorId,
+    category: CategoryId,
+    latitude: f64,
+    longitude: f64,
+) -> Result<Vec<Problem>> {
+    let dlat = NEAR_METRES / METRES_PER_DEGREE;
+    let dlon = NEAR_METRES / (METRES_PER_DEGREE * latitude.to_radians().cos().max(0.01));
+    let open: Vec<&str> = ProblemStatus::ALL
+        .iter()
+        .filter(|s| s.is_open())
+        .map(|s| s.as_str())
+        .collect();
+    let mut found: Vec<Problem> = problems::table
+        .filter(problems::latitude.between(latitude - dlat, latitude + dlat))
+        .filter(problems::longitude.between(longitude - dlon, longitude + dlon))
+        .filter(problems::commune_id.eq(commune))
+        .filter(problems::category_id.eq(category))
+        .filter(problems::status.eq_any(open))
+        .select(Problem::as_select())
+        .load(conn)?;
+    found.retain(|p| distance_m((latitude, longitude), (p.latitude, p.longitude)) <= NEAR_METRES);
+    found.sort_by(|a, b| {
+        let here = (latitude, longitude);
+        distance_m(here, (a.latitude, a.longitude))
+            .total_cmp(&distance_m(here, (b.latitude, b.longitude)))
+    });
+    Ok(found)
+}
+
+/// Checks a new report against the rules: a category of the reporter's commune still offered, a
+/// description, a place in range and inside the commune's area, and not a flood.
+fn checked(conn: &mut AnyConnection, account: &Account, new: &NewProblem) -> Result<NewProblem> {
+    crate::civic::addresses::may_write(account)?;
+    let category = category(conn, new.category)
+        .ok()
+        .filter(|c| c.commune_id == account.commune_id && !c.archived)
+        .ok_or_else(|| Error::invalid("category", "choose one of the commune's categories"))?;
+    let description = bounded("report", &new.description, MAX_DESCRIPTION, true)?;
+    let address = bounded("address", &new.address, MAX_ADDRESS, false)?;
+    if address.chars().any(char::is_control) {
+        return Err(Error::invalid("address", "must be one line"));
+    }
+    check_place(new.latitude, new.longitude)?;
+    if let Some(area) = area(conn, account.commune_id)?
+        && !area.contains(new.latitude, new.longitude)
+    {
+        return Err(Error::invalid(
+            "area",
+            "this place is outside the commune's area: report it to the commune it belongs to",
+        ));
+    }
+    let recent: i64 = problems::table
+        .filter(problems::author_id.eq(account.actor_id))
+        .filter(problems::created_at.gt(now() - REPORT_WINDOW))
+        .count()
+        .get_result(conn)?;
+    if recent >= REPORTS_PER_WINDOW {
+        return Err(Error::TooManyRequests(format!(
+            "at most {REPORTS_PER_WINDOW} reports in {} minutes: wait a little before the next one",
+            REPORT_WINDOW.num_minutes()
+        )));
+    }
+    Ok(NewProblem {
+        category: category.id,
+        description,
+        address,
+        ..new.clone()
+    })
+}
+
+/// A resident reports a problem; the commune publishes it. Near-duplicates are the caller's to offer first
+/// ([`nearby`]).
+pub fn file(conn: &mut AnyConnection, account: &Account, new: &NewProblem) -> Result<ProblemId> {
+    let new = checked(conn, account, new)?;
+    let at = now();
+    let id: ProblemId = crate::on_each_backend!(conn, |c| diesel::insert_into(problems::table)
+        .values((
+            problems::commune_id.eq(account.commune_id),
+            problems::author_id.eq(Some(account.actor_id)),
+            problems::category_id.eq(new.category),
+            problems::description.eq(&new.description),
+            problems::address.eq(&new.address),
+            problems::latitude.eq(new.latitude),
+            problems::longitude.eq(new.longitude),
+            problems::name_private.eq(new.name_private),
+            problems::status.eq(ProblemStatus::New),
+            problems::created_at.eq(at),
+            problems::updated_at.eq(at),
+        ))
+        .returning(problems::id)
+        .get_result(c))?;
+    record_step(conn, id, ProblemStatus::New, "", Some(account.actor_id))?;
+    outbox::record(
+        conn,
+        account.commune_id,
+        Outbound::ProblemPublished { problem: id },
+    )?;
+    Ok(id)
+}
+
+fn record_step(
+    conn: &mut AnyConnection,
+    id: ProblemId,
+    status: ProblemStatus,
+    message: &str,
+    by: Option<ActorId>,
+) -> Result<()> {
+    diesel::insert_into(problem_history::table)
+        .values((
+            problem_history::problem_id.eq(id),
+            problem_history::status.eq(status),
+            problem_history::message.eq(message),
+            problem_history::by_id.eq(by),
+            problem_history::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn problem(conn: &mut AnyConnection, id: ProblemId) -> Result<Problem> {
+    problems::table
+        .find(id)
+        .select(Problem::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no problem report {id}")))
+}
+
+/// A report's steps, oldest first.
+pub fn history(conn: &mut AnyConnection, id: ProblemId) -> Result<Vec<ProblemStep>> {
+    Ok(problem_history::table
+        .filter(problem_history::problem_id.eq(id))
+        .order(problem_history::id.asc())
+        .select(ProblemStep::as_select())
+        .load(conn)?)
+}
+
+/// Whether the reporter's name may be shown to `viewer`: unless they kept it private, in which case only
+/// they, the commune's staff and its moderators see it.
+pub fn shows_reporter(problem: &Problem, viewer: Option<&Account>) -> bool {
+    if !problem.name_private {
+        return true;
+    }
+    viewer.is_some_and(|v| {
+        Some(v.actor_id) == problem.author_id
+            || (v.commune_id == problem.commune_id
+                && matches!(v.role, Role::Agent | Role::Moderator | Role::Admin))
+    })
+}
+
+
+/// The commune's staff move a report to a new status, with a public message (and, for a duplicate, the
+/// report it repeats). The reporter and the supporters here are told; the commune federates the change.
+pub fn change_status(
+    conn: &mut AnyConnection,
+    staff: &Account,
+    id: ProblemId,
+    status: ProblemStatus,
+    message: &str,
+    duplicate_of: Option<ProblemId>,
+) -> Result<()> {
+    let found = problem(conn, id)?;
+    require_staff(staff, found.commune_id)?;
+    if !found.status.next().contains(&status) {
+        return Err(Error::invalid(
+            "status",
+            format!(
+                "a report {} cannot become {}",
+                found.status.as_str(),
+                status.as_str()
+            ),
+        ));
+    }
+    let message = bounded("message", message, MAX_MESSAGE, true)?;
+    let duplicate_of = match (status, duplicate_of) {
+        (ProblemStatus::Duplicate, Some(other)) => {
+            let original = problem(conn, other)
+                .ok()
+                .filter(|o| o.commune_id == found.commune_id && o.id != id)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "duplicate_of",
+                        "give the number of another report of the commune",
+                    )
+                })?;
+            Some(original.id)
+        }
+        (ProblemStatus::Duplicate, None) => {
+            return Err(Error::invalid(
+                "duplicate_of",
+                "give the number of the report it repeats",
+            ));
+        }
+        _ => None,
+    };
+    let changed = diesel::update(
+        problems::table
+            .find(id)
+            .filter(problems::status.eq(found.status)),
+    )
+    .set((
+        problems::status.eq(status),
+        problems::duplicate_of.eq(duplicate_of),
+        problems::updated_at.eq(now()),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        return Err(Error::Conflict(
+            "this report changed meanwhile: read its new status first".into(),
+        ));
+    }
+    record_step(conn, id, status, &message, Some(staff.actor_id))?;
+    let mut told: Vec<ActorId> = problem_supporters::table
+        .filter(problem_supporters::problem_id.eq(id))
+        .filter(problem_supporters::account_id.is_not_null())
+        .select(problem_supporters::account_id.assume_not_null())
+        .load(conn)?;
+    told.extend(found.author_id);
+    told.retain(|a| *a != staff.actor_id);
+    told.sort();
+    told.dedup();
+    for person in told {
+        notify(
+            conn,
+            person,
+            Notice {
+                kind: Kind::ProblemUpdate,
+                debate: None,
+                link: Some(format!("/problems/{id}")),
+                by: None,
+            },
+        )?;
+    }
+    outbox::record(
+        conn,
+        found.commune_id,
+        Outbound::ProblemUpdated { problem: id },
+    )
+}
