@@ -167,7 +167,6 @@ pub fn shows_reporter(problem: &Problem, viewer: Option<&Account>) -> bool {
     })
 }
 
-
 /// The commune's staff move a report to a new status, with a public message (and, for a duplicate, the
 /// report it repeats). The reporter and the supporters here are told; the commune federates the change.
 pub fn change_status(

@@ -288,4 +288,3 @@ mod tests {
         assert!(!InProgress.next().contains(&Duplicate));
     }
 }
-
