@@ -13,6 +13,11 @@ use crate::model::{Note, Visibility};
 /// The longest post accepted, in characters (Mastodon's default).
 pub const MAX_CHARS: usize = 500;
 
+/// Text made safe inside HTML (`&`, `<`, `>` and `"` escaped), as maud escapes what pages show.
+pub fn escape_html(text: &str) -> String {
+    maud::html! { (text) }.into_string()
+}
+
 /// Turns typed text into HTML: escaped, paragraphs on blank lines, line breaks kept.
 pub fn text_to_html(text: &str) -> String {
     text.trim()

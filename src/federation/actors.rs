@@ -1,5 +1,6 @@
 //! Actor documents: the commune as a `Group`, people as `Person`s, the instance as an `Application`.
 
+use crate::civic::notes::escape_html;
 use activitypub_federation::protocol::helpers::deserialize_skip_error;
 use activitypub_federation::protocol::public_key::PublicKey;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -200,14 +201,6 @@ pub struct ActorDocument {
         skip_serializing_if = "Option::is_none"
     )]
     pub posting_restricted_to_mods: Option<bool>,
-}
-
-/// Escapes text for the HTML of a `PropertyValue` value, which Mastodon renders as HTML.
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 impl ActorDocument {

@@ -7,6 +7,7 @@
 //! newsletter, a blog post — is shown as Mastodon shows it: a post of its author with its title, summary
 //! and link (`converted`). What is in a commune's `audience` is a debate (`federation::debates`).
 
+use crate::civic::notes::escape_html;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -161,13 +162,6 @@ struct ArticleIn {
     published: Option<DateTime<Utc>>,
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// An `Article` or `Page` in no commune's `audience`, as the post Mastodon makes of it: its title in bold,
 /// its summary (as text), and a link to its page. `None` when it belongs to a commune (a debate).
 pub fn converted(value: &Value) -> Result<Option<NoteObject>> {
@@ -178,12 +172,15 @@ pub fn converted(value: &Value) -> Result<Option<NoteObject>> {
         .map_err(|e| Error::BadRequest(format!("the Article is malformed: {e}")))?;
     let mut content = String::new();
     if let Some(name) = article.name.as_deref().filter(|n| !n.trim().is_empty()) {
-        content.push_str(&format!("<p><strong>{}</strong></p>", escape(name.trim())));
+        content.push_str(&format!(
+            "<p><strong>{}</strong></p>",
+            escape_html(name.trim())
+        ));
     }
     if let Some(summary) = article.summary.as_deref() {
         let text = crate::civic::notes::html_to_text(summary);
         if !text.is_empty() {
-            content.push_str(&format!("<p>{}</p>", escape(&text)));
+            content.push_str(&format!("<p>{}</p>", escape_html(&text)));
         }
     }
     let link = article
@@ -193,7 +190,7 @@ pub fn converted(value: &Value) -> Result<Option<NoteObject>> {
         .unwrap_or_else(|| article.id.clone());
     content.push_str(&format!(
         "<p><a href=\"{0}\">{0}</a></p>",
-        escape(link.as_str())
+        escape_html(link.as_str())
     ));
     Ok(Some(NoteObject {
         kind: "Note".into(),

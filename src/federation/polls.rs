@@ -4,6 +4,7 @@
 //! option, sent to the author only; new tallies go out as `Update(Question)`. Restricted polls add
 //! `parvis:eligibility`, and the votes of others as `parvis:otherVotes` / `parvis:otherVotersCount`.
 
+use crate::civic::notes::escape_html;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -81,13 +82,6 @@ pub struct QuestionObject {
     pub results_hidden: bool,
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// The `Question` of a poll hosted here, with its counts as they stand.
 pub fn question_object(
     conn: &mut AnyConnection,
@@ -128,7 +122,7 @@ pub fn question_object(
         id: url.clone(),
         attributed_to: author_url.clone(),
         name: poll.question.clone(),
-        content: format!("<p>{}</p>", escape(&poll.question)),
+        content: format!("<p>{}</p>", escape_html(&poll.question)),
         url,
         audience: commune_url.clone(),
         to: vec![PUBLIC.to_string()],

@@ -11,6 +11,7 @@
 //! A report has no `audience`: it is not a debate, and other servers (Parvis included) show it as a post of
 //! the commune, with its summary and link.
 
+use crate::civic::notes::escape_html;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -58,13 +59,6 @@ pub struct ProblemPage {
     pub supporters: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duplicate_of: Option<Url>,
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// The status in words, for people reading the summary (English: servers show it as is).
@@ -127,8 +121,8 @@ pub fn page(
     let content = format!(
         "{}<p>{} — {}</p>",
         crate::civic::notes::text_to_html(&problem.description),
-        escape(&category.name),
-        escape(&place)
+        escape_html(&category.name),
+        escape_html(&place)
     );
     let followers = urls.followers(&commune).to_string();
     let tag = hashtag(&category.name);

@@ -1,6 +1,7 @@
 //! What Parvis writes to people, in French or English (the account's language, else French): plain text
 //! and the same in simple HTML (no images, no tracking), every link to the instance's public URL.
 
+use crate::civic::notes::escape_html;
 use crate::mail::Mail;
 
 /// The languages mail is written in.
@@ -20,13 +21,6 @@ impl Language {
     }
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// A message of paragraphs and at most one link, as text and HTML.
 fn compose(to: &str, subject: String, paragraphs: &[String], link: Option<(&str, &str)>) -> Mail {
     let mut text = String::new();
@@ -34,14 +28,14 @@ fn compose(to: &str, subject: String, paragraphs: &[String], link: Option<(&str,
     for p in paragraphs {
         text.push_str(p);
         text.push_str("\n\n");
-        html.push_str(&format!("<p>{}</p>", escape(p)));
+        html.push_str(&format!("<p>{}</p>", escape_html(p)));
     }
     if let Some((label, url)) = link {
         text.push_str(&format!("{label}:\n{url}\n"));
         html.push_str(&format!(
             "<p><a href=\"{}\">{}</a></p>",
-            escape(url),
-            escape(label)
+            escape_html(url),
+            escape_html(label)
         ));
     }
     html.push_str("</body></html>");
@@ -383,17 +377,17 @@ pub fn newsletter(
     let footer = match unsubscribe {
         Some(u) => format!(
             "{} <a href=\"{}\">{}</a>",
-            escape(&why),
-            escape(u),
-            escape(u)
+            escape_html(&why),
+            escape_html(u),
+            escape_html(u)
         ),
-        None => escape(&why),
+        None => escape_html(&why),
     };
     let html = format!(
         "<!DOCTYPE html><html><body><h1>{}</h1>{}<p><a href=\"{}\">{online}</a></p><hr><p>{footer}</p></body></html>",
-        escape(issue.title),
+        escape_html(issue.title),
         issue.html,
-        escape(issue.page),
+        escape_html(issue.page),
     );
     Mail {
         to: to.into(),
