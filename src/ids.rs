@@ -116,6 +116,10 @@ id_type!(
     /// A category of problem reports, per commune.
     CategoryId
 );
+id_type!(
+    /// A problem report of a commune on another server, as kept here.
+    RemoteProblemId
+);
 
 /// The id of something on another server (an activity, an actor, an inbox): a URL, checked when it is made.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::Router;
@@ -25,11 +26,31 @@ pub const EVIL_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 20));
 pub const ELSEWHERE: &str = "elsewhere.hostile.test";
 pub const ELSEWHERE_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 21));
 
+/// A server of huge pictures ([`Hostile::huge_image`]).
+pub struct HugeImage {
+    pub base: String,
+    /// Body bytes written so far.
+    pub written: Arc<AtomicUsize>,
+    /// Set when the connection it served has ended.
+    pub ended: Arc<AtomicBool>,
+}
+
+/// Sets its flag when dropped (however the connection's task ends).
+struct SetOnDrop(Arc<AtomicBool>);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
 /// What a path answers.
 #[derive(Clone, Debug)]
 pub enum Answer {
     /// A body with a content type.
     Document { content_type: String, body: String },
+    /// Bytes (a picture) with a content type.
+    Bytes { content_type: String, body: Vec<u8> },
     /// A redirect to a URL.
     Redirect(String),
 }
@@ -65,6 +86,9 @@ async fn answer(
     };
     match found {
         Some(Answer::Document { content_type, body }) => {
+            ([("content-type", content_type)], body).into_response()
+        }
+        Some(Answer::Bytes { content_type, body }) => {
             ([("content-type", content_type)], body).into_response()
         }
         Some(Answer::Redirect(to)) => (StatusCode::FOUND, [("location", to)]).into_response(),
@@ -105,6 +129,75 @@ impl Hostile {
                 body: body.to_string(),
             },
         );
+    }
+
+    /// Serves bytes (a picture) at `path` with `content_type`.
+    pub fn plant_bytes(&self, path: &str, content_type: &str, body: Vec<u8>) {
+        self.shared.lock().unwrap().answers.insert(
+            path.to_string(),
+            Answer::Bytes {
+                content_type: content_type.to_string(),
+                body,
+            },
+        );
+    }
+
+    /// Starts, on this host's address and another port, a server that answers every request with a JPEG of
+    /// `len` bytes (a JPEG start, then zeros), its length announced in `Content-Length` or not (the body then
+    /// ends when the connection closes). Returns its base URL and the count of body bytes it managed to
+    /// write, and whether it stopped (a client that stops reading early stops it too).
+    pub async fn huge_image(&self, len: usize, announce: bool) -> HugeImage {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let written = Arc::new(AtomicUsize::new(0));
+        let ended = Arc::new(AtomicBool::new(false));
+        let listener = tokio::net::TcpListener::bind((self.ip, 0)).await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (counter, done) = (written.clone(), ended.clone());
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let (counter, done) = (counter.clone(), done.clone());
+                tokio::spawn(async move {
+                    let _ended = SetOnDrop(done);
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match socket.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let length = if announce {
+                        format!("content-length: {len}\r\n")
+                    } else {
+                        String::new()
+                    };
+                    let start = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: image/jpeg\r\n{length}connection: close\r\n\r\n"
+                    );
+                    if socket.write_all(start.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    let mut chunk = vec![0u8; 64 * 1024];
+                    chunk[..3].copy_from_slice(&[0xFF, 0xD8, 0xFF]);
+                    let mut sent = 0;
+                    while sent < len {
+                        let n = chunk.len().min(len - sent);
+                        if socket.write_all(&chunk[..n]).await.is_err() {
+                            return;
+                        }
+                        chunk[..3].fill(0);
+                        sent += n;
+                        counter.fetch_add(n, Ordering::SeqCst);
+                    }
+                    let _ = socket.shutdown().await;
+                });
+            }
+        });
+        HugeImage {
+            base: format!("http://{}:{port}", self.host),
+            written,
+            ended,
+        }
     }
 
     /// Serves an ActivityPub document at `path`.

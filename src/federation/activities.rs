@@ -300,7 +300,7 @@ pub(crate) fn first_id<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error>
 }
 
 /// A property JSON-LD may compact to one value instead of a list (`null`: none).
-fn one_or_many_values<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Value>, D::Error> {
+pub(crate) fn one_or_many_values<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Value>, D::Error> {
     Ok(match Value::deserialize(d)? {
         Value::Array(items) => items,
         Value::Null => vec![],

@@ -231,6 +231,35 @@ pub async fn receive(
         .await
 }
 
+/// Keeps (or, for an `Update`, changes) a public post of `signer` for the timelines of its followers here,
+/// without the checks of [`receive`] (its caller made them: a commune's report, say).
+pub(crate) fn keep_post(
+    conn: &mut AnyConnection,
+    signer: &RemoteActor,
+    verb: Verb,
+    note: &NoteObject,
+) -> Result<()> {
+    if verb == Verb::Update {
+        return crate::civic::notes::update_remote(
+            conn,
+            signer.id,
+            note.id.as_str(),
+            &note.content,
+        );
+    }
+    let followers = format!("{}/followers", signer.ap_id);
+    crate::civic::notes::receive_remote(
+        conn,
+        signer.id,
+        note.id.as_str(),
+        &note.content,
+        visibility(&note.to, &note.cc, &followers),
+        None,
+        note.published.unwrap_or_else(Utc::now).naive_utc(),
+    )?;
+    Ok(())
+}
+
 /// The people here a post mentions (its `Mention` tags naming our people).
 fn mentioned_here(ctx: &AppContext, note: &NoteObject) -> Vec<(ActorKind, String)> {
     let mut found: Vec<(ActorKind, String)> = note

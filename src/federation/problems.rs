@@ -31,6 +31,10 @@ use crate::federation::urls::Urls;
 use crate::ids::ProblemId;
 use crate::model::{ActorKind, Problem};
 
+mod receive;
+
+pub use receive::{PhotoLink, is_report, read_report, receive_report};
+
 /// A report as we send it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

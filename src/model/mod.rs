@@ -22,7 +22,9 @@ pub use moderation::{FederationMode, ModerationAction, ReportReason, ServerRule}
 pub use newsletter::NewsletterIssue;
 pub use outbound::{AnnounceForm, Outbound, Relayed, Unliker};
 pub use poll::{Eligibility, Poll, PollKind, PollOption, Questionnaire};
-pub use problem::{Category, Problem, ProblemPhoto, ProblemStatus, ProblemStep};
+pub use problem::{
+    Category, Problem, ProblemPhoto, ProblemStatus, ProblemStep, RemoteProblem, RemoteProblemPhoto,
+};
 pub use proposal::{Proposal, ProposalStatus, StatusChange, SupportCategory};
 pub use username::Username;
 
@@ -47,6 +49,12 @@ impl FromServer for Comment {
 impl FromServer for Poll {
     fn remote_id(&self) -> Option<&str> {
         self.ap_id.as_deref()
+    }
+}
+
+impl FromServer for RemoteProblem {
+    fn remote_id(&self) -> Option<&str> {
+        Some(&self.ap_id)
     }
 }
 

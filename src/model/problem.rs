@@ -4,8 +4,11 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::ids::{ActorId, CategoryId, ProblemId};
-use crate::model::schema::{problem_categories, problem_history, problem_photos, problems};
+use crate::ids::{ActorId, CategoryId, ProblemId, RemoteActorId, RemoteProblemId};
+use crate::model::schema::{
+    problem_categories, problem_history, problem_photos, problems, remote_problem_photos,
+    remote_problems,
+};
 
 text_enum!(
     /// Where a report stands: new, then acknowledged, in progress and resolved; or rejected, or a
@@ -102,4 +105,44 @@ pub struct ProblemPhoto {
     pub accepted_at: Option<NaiveDateTime>,
     pub accepted_by: Option<ActorId>,
     pub created_at: NaiveDateTime,
+}
+
+/// A report of a commune on another server, as its commune's `Page` last said it.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = remote_problems)]
+pub struct RemoteProblem {
+    pub id: RemoteProblemId,
+    pub ap_id: String,
+    /// The commune that publishes it.
+    pub commune_id: RemoteActorId,
+    /// Its page on its server.
+    pub url: String,
+    pub name: String,
+    /// Its category, as its hashtag names it (empty when it has none).
+    pub category: String,
+    /// Cleaned when received.
+    pub content_html: String,
+    pub address: String,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub status: ProblemStatus,
+    pub supporters: i64,
+    pub duplicate_of: Option<String>,
+    pub published: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A photo of a report from another server, fetched once and stored here.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = remote_problem_photos)]
+pub struct RemoteProblemPhoto {
+    pub id: i64,
+    pub remote_problem_id: RemoteProblemId,
+    /// Where its server serves it (how a later `Update` is matched to it).
+    pub source_url: String,
+    pub file: String,
+    pub thumb: String,
+    pub alt: String,
+    pub width: i32,
+    pub height: i32,
 }

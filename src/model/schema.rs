@@ -88,6 +88,39 @@ diesel::table! {
 }
 
 diesel::table! {
+    remote_problems (id) {
+        id -> BigInt,
+        ap_id -> Text,
+        commune_id -> BigInt,
+        url -> Text,
+        name -> Text,
+        category -> Text,
+        content_html -> Text,
+        address -> Text,
+        latitude -> Double,
+        longitude -> Double,
+        status -> Text,
+        supporters -> BigInt,
+        duplicate_of -> Nullable<Text>,
+        published -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    remote_problem_photos (id) {
+        id -> BigInt,
+        remote_problem_id -> BigInt,
+        source_url -> Text,
+        file -> Text,
+        thumb -> Text,
+        alt -> Text,
+        width -> Integer,
+        height -> Integer,
+    }
+}
+
+diesel::table! {
     problem_history (id) {
         id -> BigInt,
         problem_id -> BigInt,
@@ -340,6 +373,8 @@ diesel::joinable!(problems -> problem_categories (category_id));
 diesel::joinable!(problem_history -> problems (problem_id));
 diesel::joinable!(problem_supporters -> problems (problem_id));
 diesel::joinable!(problem_photos -> problems (problem_id));
+diesel::joinable!(remote_problem_photos -> remote_problems (remote_problem_id));
+diesel::joinable!(remote_problems -> remote_actors (commune_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     actors,
@@ -352,6 +387,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     problems,
     problem_supporters,
     problem_photos,
+    remote_problems,
+    remote_problem_photos,
     problem_history,
     delivered_servers,
     communes,

@@ -152,6 +152,16 @@ pub fn router() -> Router<AppContext> {
         )
         .route("/problems/new", get(problems::new_form))
         .route("/problems/queue", get(problems::queue))
+        .route("/problems/elsewhere", get(problems::elsewhere))
+        .route("/problems/elsewhere/{id}", get(problems::elsewhere_report))
+        .route(
+            "/problems/elsewhere/{id}/photos/{photo}",
+            get(problems::elsewhere_photo),
+        )
+        .route(
+            "/problems/elsewhere/{id}/photos/{photo}/thumb",
+            get(problems::elsewhere_photo_thumb),
+        )
         .route("/problems/{id}/support", post(problems::support))
         .route("/problems/{id}/photos/{photo}", get(problems::photo))
         .route(

@@ -60,8 +60,8 @@
     var group = L.markerClusterGroup ? L.markerClusterGroup() : L.layerGroup();
     reports.forEach(function (r) {
       var link = document.createElement("a");
-      link.href = "/problems/" + r.id;
-      link.textContent = "#" + r.id + " " + r.title + " (" + r.status + ")";
+      link.href = r.href;
+      link.textContent = r.label;
       group.addLayer(L.marker([r.lat, r.lon], { title: r.title }).bindPopup(link));
     });
     all.addLayer(group);

@@ -25,11 +25,16 @@ use crate::model::{
 mod lifecycle;
 mod lists;
 mod photos;
+mod remote;
 mod supporters;
 
 pub use lifecycle::{NewProblem, change_status, file, history, nearby, problem, shows_reporter};
 pub use lists::{Filter, counts, list};
 pub use photos::{StoredPhoto, add_photos, check_alt, photo, photos, review_photo};
+pub use remote::{
+    ReceivedPhoto, ReceivedProblem, forget_remote, remote_list, remote_photo_files_of,
+    remote_photo_sources, remote_photos, remote_problem, store_remote,
+};
 pub use supporters::{remote_support, remote_supporters, remote_unsupport, support, supports};
 
 pub const MAX_DESCRIPTION: usize = 5_000;

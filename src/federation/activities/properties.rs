@@ -16,7 +16,7 @@ use super::{Incoming, NoteObject, PUBLIC, PageIn, id_of, is_public, type_of, wit
 
 use crate::properties::property;
 
-const KEYS: [&str; 22] = [
+const KEYS: [&str; 23] = [
     "@context",
     "id",
     "type",
@@ -39,6 +39,7 @@ const KEYS: [&str; 22] = [
     "href",
     "commentsEnabled",
     "proposalStatus",
+    "problemStatus",
 ];
 
 const STRINGS: [&str; 16] = [

@@ -26,6 +26,9 @@ enum Expect {
     /// Discovery JSON (WebFinger, NodeInfo): any JSON type; redirects may change server (a handle's domain
     /// often delegates to another host), each hop still passing the policy.
     Json(&'static str),
+    /// A photo (JPEG, PNG or WebP) of at most this many bytes: redirects may change server (media are often
+    /// served from another host), each hop still passing the policy.
+    Image(usize),
 }
 
 impl Expect {
@@ -33,6 +36,15 @@ impl Expect {
         match self {
             Expect::ActivityPub => ACTIVITY_JSON,
             Expect::Json(accept) => accept,
+            Expect::Image(_) => "image/jpeg, image/png, image/webp",
+        }
+    }
+
+    /// The most bytes of a body read.
+    fn limit(self) -> usize {
+        match self {
+            Expect::Image(max) => max,
+            _ => MAX_DOCUMENT_BYTES,
         }
     }
 
@@ -43,6 +55,12 @@ impl Expect {
                 let media = c.split(';').next().unwrap_or_default().trim();
                 media.eq_ignore_ascii_case("application/json")
                     || media.to_ascii_lowercase().ends_with("+json")
+            }),
+            Expect::Image(_) => content_type.is_some_and(|c| {
+                let media = c.split(';').next().unwrap_or_default().trim();
+                ["image/jpeg", "image/png", "image/webp"]
+                    .iter()
+                    .any(|m| media.eq_ignore_ascii_case(m))
             }),
         }
     }
@@ -68,8 +86,10 @@ fn unreachable(url: &Url, e: crate::federation::http::OutboundError) -> Error {
 
 /// GETs `url` signed by the instance actor, following at most [`MAX_REDIRECTS`] redirects one hop at a time
 /// (each hop checked against the SSRF guard and the federation policy, and for ActivityPub kept on the
-/// origin), and reads at most [`MAX_DOCUMENT_BYTES`] of a body of the expected content type.
+/// origin), and reads at most [`MAX_DOCUMENT_BYTES`] (or an image's limit) of a body of the expected content
+/// type: a larger body is refused as soon as its announced length or the bytes read pass the limit.
 async fn fetch(ctx: &AppContext, url: &Url, expect: Expect) -> Result<Fetched> {
+    let limit = expect.limit();
     let mut current = url.clone();
     for _ in 0..=MAX_REDIRECTS {
         if ctx.policy().await.refuses(&current) {
@@ -139,10 +159,10 @@ async fn fetch(ctx: &AppContext, url: &Url, expect: Expect) -> Result<Fetched> {
         }
         if response
             .content_length()
-            .is_some_and(|n| n as usize > MAX_DOCUMENT_BYTES)
+            .is_some_and(|n| n as usize > limit)
         {
             return Err(Error::BadGateway(format!(
-                "{current} is larger than {MAX_DOCUMENT_BYTES} bytes"
+                "{current} is larger than {limit} bytes"
             )));
         }
         let mut body = Vec::new();
@@ -151,9 +171,9 @@ async fn fetch(ctx: &AppContext, url: &Url, expect: Expect) -> Result<Fetched> {
             .await
             .map_err(|e| unreachable(&current, e.into()))?
         {
-            if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+            if body.len() + chunk.len() > limit {
                 return Err(Error::BadGateway(format!(
-                    "{current} is larger than {MAX_DOCUMENT_BYTES} bytes"
+                    "{current} is larger than {limit} bytes"
                 )));
             }
             body.extend_from_slice(&chunk);
@@ -175,6 +195,12 @@ pub async fn get<T: DeserializeOwned>(
     let fetched = fetch(ctx, url, Expect::Json(accept)).await?;
     serde_json::from_slice(&fetched.body)
         .map_err(|_| Error::BadGateway(format!("{url} did not answer with a valid document")))
+}
+
+/// GETs a photo (JPEG, PNG or WebP) of at most `max_bytes`, through the same guard as documents: a private
+/// address, a blocked server or a larger body is refused before anything is kept.
+pub async fn image(ctx: &AppContext, url: &Url, max_bytes: usize) -> Result<Vec<u8>> {
+    Ok(fetch(ctx, url, Expect::Image(max_bytes)).await?.body)
 }
 
 /// The `id` of a fetched document, as a URL.

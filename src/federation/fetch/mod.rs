@@ -19,7 +19,7 @@ mod lookup;
 mod refetch;
 
 pub use actors::{actor, check_actor};
-pub use documents::{get, object};
+pub use documents::{get, image, object};
 pub use keys::{KEY_FETCHES_AT_ONCE, KEY_RETRY_AFTER, KeyFetches, SENDER, actor_for_key};
 pub use lookup::{Resolved, resolve, webfinger};
 pub use refetch::refetch_flagged;

@@ -41,6 +41,8 @@ pub enum Inbound {
     /// `Create` or `Update` of a `Page` or an `Article` in a commune's `audience`: a debate. One in no
     /// commune is read as a `Note` (`federation::newsletter::converted`).
     Page { page: Value },
+    /// `Create` or `Update` of a `Page` with `parvis:problemStatus`: a commune's problem report.
+    Problem { verb: Verb, page: Value },
     /// `Create` or `Update` of a `Question`: a poll.
     Question { question: Value },
     /// `Update` of something else: an actor's profile or key, fetched again.
@@ -121,6 +123,9 @@ impl Inbound {
                     }
                     Some(ApType::Page | ApType::Article) => {
                         let page = object()?;
+                        if crate::federation::problems::is_report(&page) {
+                            return Ok(Inbound::Problem { verb, page });
+                        }
                         // In no commune: an article (a newsletter, a blog post), shown as a post.
                         match crate::federation::newsletter::converted(&page)? {
                             Some(note) => Inbound::Note {
@@ -199,6 +204,9 @@ pub async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) ->
         Inbound::Page { page } => {
             crate::federation::debates::receive_page(ctx, &signer, activity_id, &page, false).await
         }
+        Inbound::Problem { verb, page } => {
+            crate::federation::problems::receive_report(ctx, signer, activity_id, verb, &page).await
+        }
         Inbound::Question { question } => {
             polls::receive_created(ctx, &signer, activity_id, &question).await
         }
@@ -231,21 +239,30 @@ async fn receive_delete(
             "{object_id} does not belong to the sender"
         )));
     }
-    ctx.db
+    // The photo files of what is forgotten, removed once the rows are gone.
+    let files = ctx
+        .db
         .transaction(move |conn| {
             if !received::first_time(conn, &activity_id)? {
-                return Ok(());
+                return Ok(vec![]);
             }
             if object_id == signer.ap_id {
-                crate::civic::remote::forget_actor(conn, signer.id)
-            } else if debates::forget_remote_debate(conn, signer.id, &object_id)?
+                let files = crate::civic::problems::remote_photo_files_of(conn, signer.id)?;
+                crate::civic::remote::forget_actor(conn, signer.id)?;
+                return Ok(files);
+            }
+            if debates::forget_remote_debate(conn, signer.id, &object_id)?
                 || crate::civic::polls::forget_remote(conn, signer.id, &object_id)?
                 || debates::delete_remote_comment(conn, signer.id, &object_id)?
             {
-                Ok(())
-            } else {
-                notes::delete_remote(conn, signer.id, &object_id)
+                return Ok(vec![]);
             }
+            // A report is also its commune's post: both go.
+            let files = crate::civic::problems::forget_remote(conn, signer.id, &object_id)?;
+            notes::delete_remote(conn, signer.id, &object_id)?;
+            Ok(files.unwrap_or_default())
         })
-        .await
+        .await?;
+    crate::civic::media::remove_photos(&ctx.settings.server.data_dir, &files).await;
+    Ok(())
 }

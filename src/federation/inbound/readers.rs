@@ -355,6 +355,32 @@ fn fedify_compacted_documents() {
 }
 
 #[test]
+fn a_parvis_problem_report_is_read_as_a_report_of_its_commune() {
+    let Inbound::Problem { verb, page } = read("parvis-update-problem.json") else {
+        panic!("not a problem report");
+    };
+    assert_eq!(verb, Verb::Update);
+    let mut commune = author("https://ville.example/communes/ville");
+    commune.kind = "Group".into();
+    let (report, photos) =
+        crate::federation::problems::read_report(&page, &commune).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.status, crate::model::ProblemStatus::Acknowledged);
+    assert_eq!(report.category, "VoirieEtTrottoirs");
+    assert_eq!(report.address, "12 rue des Écoles");
+    assert_eq!(report.supporters, 1);
+    assert_eq!(photos.len(), 1);
+    assert_eq!(photos[0].alt, "Le trou, vu du trottoir");
+    // Only a commune publishes a report: the same Page from a person is refused.
+    assert!(
+        crate::federation::problems::read_report(
+            &page,
+            &author("https://ville.example/communes/ville")
+        )
+        .is_err()
+    );
+}
+
+#[test]
 fn every_fixture_is_read_by_a_test() {
     let dir =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("federation-tests/fixtures/inbound");

@@ -21,10 +21,12 @@ use crate::web::session::Visitor;
 use crate::web::{OpenGraph, page_status, page_with};
 
 mod admin;
+mod elsewhere;
 mod filing;
 mod report;
 
 pub use admin::{admin_add_category, admin_archive_category, admin_area, admin_page};
+pub use elsewhere::{elsewhere, elsewhere_photo, elsewhere_photo_thumb, elsewhere_report};
 pub use filing::{create, new_form};
 pub use report::{change_status, photo, photo_thumb, review_photo, show, support};
 
@@ -66,21 +68,42 @@ fn items(lang: Lang, categories: &[Category], list: &[Problem]) -> Markup {
     }
 }
 
+/// A report on a list's map: where it is, its page, and what its popup and marker say.
+struct Marker {
+    latitude: f64,
+    longitude: f64,
+    href: String,
+    title: String,
+    status: ProblemStatus,
+}
+
 /// The reports on the list's map, as its script reads them.
-fn markers(lang: Lang, categories: &[Category], list: &[Problem]) -> String {
-    let all: Vec<serde_json::Value> = list
-        .iter()
-        .map(|p| {
+fn markers(lang: Lang, all: impl Iterator<Item = Marker>) -> String {
+    let all: Vec<serde_json::Value> = all
+        .map(|m| {
             serde_json::json!({
-                "id": p.id.0,
-                "lat": p.latitude,
-                "lon": p.longitude,
-                "title": category_name(categories, p.category_id),
-                "status": status_label(lang, p.status),
+                "lat": m.latitude,
+                "lon": m.longitude,
+                "href": m.href,
+                "title": m.title,
+                "label": format!("{} ({})", m.title, status_label(lang, m.status)),
             })
         })
         .collect();
     serde_json::Value::Array(all).to_string()
+}
+
+fn local_markers(lang: Lang, categories: &[Category], list: &[Problem]) -> String {
+    markers(
+        lang,
+        list.iter().map(|p| Marker {
+            latitude: p.latitude,
+            longitude: p.longitude,
+            href: format!("/problems/{}", p.id),
+            title: format!("#{} {}", p.id, category_name(categories, p.category_id)),
+            status: p.status,
+        }),
+    )
 }
 
 /// The commune a page is about: the visitor's, else the instance's default one.
@@ -181,7 +204,10 @@ async fn reports_page(v: Visitor, q: ListQuery, work_queue: bool) -> Response {
     let none = FormErrors::new();
     let body = html! {
         h1 { (title) }
-        p { a href="/problems/new" class="button" { (lang.t("problem-new")) } }
+        p {
+            a href="/problems/new" class="button" { (lang.t("problem-new")) }
+            @if !work_queue { " " a href="/problems/elsewhere" { (lang.t("problems-elsewhere")) } }
+        }
         form id="problem-filters" method="get" action=(action) {
             (forms::select(lang, "category", &lang.t("field-category"), &category_options, &q.category, &none))
             (forms::select(lang, "status", &lang.t("field-status"), &status_options, &q.status, &none))
@@ -190,7 +216,7 @@ async fn reports_page(v: Visitor, q: ListQuery, work_queue: bool) -> Response {
         @if list.is_empty() {
             p { (lang.t("problems-none")) }
         } @else {
-            (map(&v, "problems-map", area, Some(markers(lang, &categories, &list)), &lang.t("problems-map-label")))
+            (map(&v, "problems-map", area, Some(local_markers(lang, &categories, &list)), &lang.t("problems-map-label")))
             (items(lang, &categories, &list))
         }
         @if !counts.is_empty() {

@@ -254,7 +254,6 @@ pub async fn photo_thumb(v: Visitor, Path(p): Path<PhotoPath>) -> Response {
 }
 
 async fn serve_photo(v: Visitor, p: PhotoPath, thumb: bool) -> Response {
-    use axum::http::{HeaderValue, header};
     let id = match parse_problem(&p.id) {
         Ok(id) => id,
         Err(e) => return e.into_response(),
@@ -265,11 +264,19 @@ async fn serve_photo(v: Visitor, p: PhotoPath, thumb: bool) -> Response {
         .db
         .run(move |conn| problems::photo(conn, id, p.photo, viewer.as_ref()))
         .await;
-    let photo = match found {
-        Ok(photo) => photo,
-        Err(e) => return e.into_response(),
-    };
-    let name = if thumb { &photo.thumb } else { &photo.file };
+    match found {
+        Ok(photo) => {
+            let name = if thumb { &photo.thumb } else { &photo.file };
+            photo_file(&v, name, photo.accepted_at.is_some()).await
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// A stored photo file, with headers that make it nothing but a picture; cached by anyone when `public`,
+/// else by no one.
+pub(super) async fn photo_file(v: &Visitor, name: &str, public: bool) -> Response {
+    use axum::http::{HeaderValue, header};
     let Some(path) = crate::civic::media::photo_path(&v.ctx.settings.server.data_dir, name) else {
         return Error::NotFound("no such photo".into()).into_response();
     };
@@ -279,7 +286,7 @@ async fn serve_photo(v: Visitor, p: PhotoPath, thumb: bool) -> Response {
             let h = response.headers_mut();
             h.insert(
                 header::CACHE_CONTROL,
-                HeaderValue::from_static(if photo.accepted_at.is_some() {
+                HeaderValue::from_static(if public {
                     "public, max-age=86400"
                 } else {
                     "private, no-store"

@@ -1,0 +1,2 @@
+DROP TABLE remote_problem_photos;
+DROP TABLE remote_problems;
