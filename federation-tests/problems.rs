@@ -18,6 +18,7 @@ use parvis::model::Role;
 use parvis::model::schema::{actors, notifications};
 
 mod elsewhere;
+mod handover;
 mod photos;
 
 use photos::multipart;
@@ -436,7 +437,7 @@ both_backends!(
 );
 
 /// An instance with the usual people, an admin, and one category of reports (Voirie).
-async fn town_with_a_category(
+pub(crate) async fn town_with_a_category(
     backend: crate::support::Backend,
 ) -> (crate::support::TestInstance, parvis::ids::CategoryId) {
     let alpha = crate::support::TestInstance::start(backend).await;

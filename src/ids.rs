@@ -120,6 +120,10 @@ id_type!(
     /// A problem report of a commune on another server, as kept here.
     RemoteProblemId
 );
+id_type!(
+    /// A problem report handed from one commune to another (here or on another server).
+    HandoverId
+);
 
 /// The id of something on another server (an activity, an actor, an inbox): a URL, checked when it is made.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -181,6 +181,8 @@ pub enum ObjectOut {
     Article(Box<crate::federation::newsletter::ArticleObject>),
     /// A problem report.
     Problem(Box<crate::federation::problems::ProblemPage>),
+    /// The status a commune set on a report handed to it, told to the report's commune.
+    HandedStatus(Box<crate::federation::problems::HandedStatus>),
     /// A profile change goes out as `Update` with the whole actor document, as Mastodon sends it.
     Actor(Box<crate::federation::actors::ActorDocument>),
     Tombstone {
@@ -207,9 +209,12 @@ pub struct ActivityOut {
     pub cc: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub published: Option<DateTime<Utc>>,
-    /// A `Flag`'s comment.
+    /// A `Flag`'s comment, or the message of a report handed over (`Offer`) and of its answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
+    /// Who an `Offer` is made to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<Url>,
 }
 
 /// Any activity received, read just enough to check who sent it and to dispatch on its type.
@@ -234,6 +239,9 @@ pub struct Incoming {
     /// Where Lemmy puts a `Flag`'s reason.
     #[serde(default)]
     pub summary: Option<Value>,
+    /// Who an `Offer` is made to.
+    #[serde(default, deserialize_with = "optional_id")]
+    pub target: Option<Url>,
 }
 
 /// How many ids [`concerned_ids`] reads at most: a long address list costs a lookup per id.

@@ -72,6 +72,8 @@ pub fn context() -> Value {
             "problemStatus": "parvis:problemStatus",
             "supporters": { "@id": "parvis:supporters", "@type": "xsd:integer" },
             "duplicateOf": { "@id": "parvis:duplicateOf", "@type": "@id" },
+            "handledBy": { "@id": "parvis:handledBy", "@type": "@id" },
+            "statusMessage": "parvis:statusMessage",
             "Hashtag": "as:Hashtag",
             "lemmy": "https://join-lemmy.org/ns#",
             "postingRestrictedToMods": "lemmy:postingRestrictedToMods"

@@ -31,8 +31,14 @@ use crate::federation::urls::Urls;
 use crate::ids::ProblemId;
 use crate::model::{ActorKind, Problem};
 
+mod handover;
 mod receive;
 
+pub use handover::{
+    HandedStatus, handed_status, offer_answered, offered, receive_answer, receive_offer,
+    receive_owner_status,
+};
+use receive::{Kept, keep_report};
 pub use receive::{PhotoLink, is_report, read_report, receive_report};
 
 /// A report as we send it.
@@ -63,6 +69,9 @@ pub struct ProblemPage {
     pub supporters: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duplicate_of: Option<Url>,
+    /// `parvis:handledBy`: the commune the report was handed to, which sets its status now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handled_by: Option<Url>,
 }
 
 /// The status in words, for people reading the summary (English: servers show it as is).
@@ -180,6 +189,16 @@ pub fn page(
         problem_status: problem.status.as_str(),
         supporters: problem.supporters,
         duplicate_of: problem.duplicate_of.map(|d| urls.problem(d)),
+        handled_by: match problems::owner(conn, problem.id)? {
+            problems::Owner::Origin => None,
+            problems::Owner::Commune(c) => {
+                let commune = queries::actor_by_id(conn, c)?;
+                Some(urls.actor(ActorKind::Commune, &commune.username))
+            }
+            problems::Owner::Remote(r) => {
+                Url::parse(&crate::civic::remote::remote_actor(conn, r)?.ap_id).ok()
+            }
+        },
     })
 }
 
@@ -199,6 +218,11 @@ fn planned(conn: &mut AnyConnection, s: &Sender, id: ProblemId, kind: ApType) ->
         cc,
     );
     let mut inboxes = audience::follower_inboxes(conn, s.id)?;
+    // The commune of another server it was handed to hears of every change (it set most of them).
+    if let problems::Owner::Remote(owner) = problems::owner(conn, id)? {
+        let owner = crate::civic::remote::remote_actor(conn, owner)?;
+        inboxes.insert(owner.delivery_inbox().to_string());
+    }
     // Those who said from another server that they have it too hear of its changes.
     for supporter in problems::remote_supporters(conn, id)? {
         let supporter = crate::civic::remote::remote_actor(conn, supporter)?;

@@ -202,6 +202,21 @@ impl Urls {
         self.join(&format!("/problems/{id}/create"))
     }
 
+    /// A report handed from a commune here to another server's (the `Offer`'s id; not served).
+    pub fn handover(&self, id: crate::ids::HandoverId) -> Url {
+        self.join(&format!("/handovers/{id}"))
+    }
+
+    /// The answer of a commune here to another server's offer (the `Accept` or `Reject`; not served).
+    pub fn handover_answer(&self, id: crate::ids::HandoverId) -> Url {
+        self.join(&format!("/handovers/{id}/answer"))
+    }
+
+    pub fn parse_handover(&self, url: &str) -> Option<crate::ids::HandoverId> {
+        self.parse_numbered(url, "handovers")
+            .map(crate::ids::HandoverId)
+    }
+
     pub fn parse_problem(&self, url: &str) -> Option<crate::ids::ProblemId> {
         self.parse_numbered(url, "problems")
             .map(crate::ids::ProblemId)

@@ -4,10 +4,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::ids::{ActorId, CategoryId, ProblemId, RemoteActorId, RemoteProblemId};
+use crate::ids::{ActorId, CategoryId, HandoverId, ProblemId, RemoteActorId, RemoteProblemId};
 use crate::model::schema::{
-    problem_categories, problem_history, problem_photos, problems, remote_problem_photos,
-    remote_problems,
+    problem_categories, problem_handovers, problem_history, problem_photos, problems,
+    remote_problem_photos, remote_problems,
 };
 
 text_enum!(
@@ -88,6 +88,116 @@ pub struct ProblemStep {
     pub message: String,
     pub by_id: Option<ActorId>,
     pub created_at: NaiveDateTime,
+    /// The commune of another server that set this status, when the report was handed to it.
+    pub by_remote_id: Option<RemoteActorId>,
+}
+
+text_enum!(
+    /// Where a hand-over stands: offered, then accepted or declined by the receiving commune.
+    HandoverState {
+        Offered => "offered",
+        Accepted => "accepted",
+        Declined => "declined",
+    }
+);
+
+/// A report handed from one commune to another, as stored (see [`Handover`] for what it means).
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = problem_handovers)]
+pub struct HandoverRow {
+    pub id: HandoverId,
+    pub problem_id: Option<ProblemId>,
+    pub remote_problem_id: Option<RemoteProblemId>,
+    pub from_commune_id: Option<ActorId>,
+    pub from_remote_id: Option<RemoteActorId>,
+    pub to_commune_id: Option<ActorId>,
+    pub to_remote_id: Option<RemoteActorId>,
+    pub offer_ap_id: Option<String>,
+    pub state: HandoverState,
+    pub message: String,
+    pub answer: String,
+    pub offered_by: Option<ActorId>,
+    pub answered_by: Option<ActorId>,
+    pub created_at: NaiveDateTime,
+    pub answered_at: Option<NaiveDateTime>,
+}
+
+/// Who a report was handed from and to: the three shapes a hand-over row may have.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Handing {
+    /// A report filed here, handed to another commune here.
+    Local {
+        problem: ProblemId,
+        from: ActorId,
+        to: ActorId,
+    },
+    /// A report filed here, offered to a commune of another server.
+    Outgoing {
+        problem: ProblemId,
+        from: ActorId,
+        to: RemoteActorId,
+    },
+    /// A report of another server's commune, offered to a commune here by its `Offer`.
+    Incoming {
+        problem: RemoteProblemId,
+        from: RemoteActorId,
+        to: ActorId,
+        offer: String,
+    },
+}
+
+/// A hand-over, read.
+#[derive(Clone, Debug)]
+pub struct Handover {
+    pub id: HandoverId,
+    pub handing: Handing,
+    pub state: HandoverState,
+    pub message: String,
+    pub answer: String,
+    pub created_at: NaiveDateTime,
+    pub answered_at: Option<NaiveDateTime>,
+}
+
+impl HandoverRow {
+    /// What the row means; `None` for a row in none of the three shapes (which the rules never write).
+    pub fn read(self) -> Option<Handover> {
+        let handing = match self {
+            HandoverRow {
+                problem_id: Some(problem),
+                from_commune_id: Some(from),
+                to_commune_id: Some(to),
+                ..
+            } => Handing::Local { problem, from, to },
+            HandoverRow {
+                problem_id: Some(problem),
+                from_commune_id: Some(from),
+                to_remote_id: Some(to),
+                ..
+            } => Handing::Outgoing { problem, from, to },
+            HandoverRow {
+                remote_problem_id: Some(problem),
+                from_remote_id: Some(from),
+                to_commune_id: Some(to),
+                offer_ap_id: Some(ref offer),
+                ..
+            } => Handing::Incoming {
+                problem,
+                from,
+                to,
+                offer: offer.clone(),
+            },
+            _ => return None,
+        };
+        Some(Handover {
+            id: self.id,
+            handing,
+            state: self.state,
+            message: self.message,
+            answer: self.answer,
+            created_at: self.created_at,
+            answered_at: self.answered_at,
+        })
+    }
 }
 
 /// A photo of a report: its stored files (under `media/photos`), its alt text, and whether staff accepted it.

@@ -128,6 +128,27 @@ diesel::table! {
         message -> Text,
         by_id -> Nullable<BigInt>,
         created_at -> Timestamp,
+        by_remote_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    problem_handovers (id) {
+        id -> BigInt,
+        problem_id -> Nullable<BigInt>,
+        remote_problem_id -> Nullable<BigInt>,
+        from_commune_id -> Nullable<BigInt>,
+        from_remote_id -> Nullable<BigInt>,
+        to_commune_id -> Nullable<BigInt>,
+        to_remote_id -> Nullable<BigInt>,
+        offer_ap_id -> Nullable<Text>,
+        state -> Text,
+        message -> Text,
+        answer -> Text,
+        offered_by -> Nullable<BigInt>,
+        answered_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        answered_at -> Nullable<Timestamp>,
     }
 }
 
@@ -389,6 +410,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     problem_photos,
     remote_problems,
     remote_problem_photos,
+    problem_handovers,
     problem_history,
     delivered_servers,
     communes,

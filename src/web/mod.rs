@@ -155,6 +155,15 @@ pub fn router() -> Router<AppContext> {
         .route("/problems/elsewhere", get(problems::elsewhere))
         .route("/problems/elsewhere/{id}", get(problems::elsewhere_report))
         .route(
+            "/problems/elsewhere/{id}/status",
+            post(problems::handed_status),
+        )
+        .route("/problems/{id}/handover", post(problems::hand_over))
+        .route(
+            "/problems/handovers/{id}/answer",
+            post(problems::answer_handover),
+        )
+        .route(
             "/problems/elsewhere/{id}/photos/{photo}",
             get(problems::elsewhere_photo),
         )

@@ -108,7 +108,13 @@ pub fn file(conn: &mut AnyConnection, account: &Account, new: &NewProblem) -> Re
         ))
         .returning(problems::id)
         .get_result(c))?;
-    record_step(conn, id, ProblemStatus::New, "", Some(account.actor_id))?;
+    record_step(
+        conn,
+        id,
+        ProblemStatus::New,
+        "",
+        StepBy::Local(account.actor_id),
+    )?;
     outbox::record(
         conn,
         account.commune_id,
@@ -117,22 +123,65 @@ pub fn file(conn: &mut AnyConnection, account: &Account, new: &NewProblem) -> Re
     Ok(id)
 }
 
+/// Who set a status: someone here, or the commune of another server the report was handed to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepBy {
+    Local(ActorId),
+    Remote(RemoteActorId),
+}
+
 fn record_step(
     conn: &mut AnyConnection,
     id: ProblemId,
     status: ProblemStatus,
     message: &str,
-    by: Option<ActorId>,
+    by: StepBy,
 ) -> Result<()> {
+    let (local, remote) = match by {
+        StepBy::Local(a) => (Some(a), None),
+        StepBy::Remote(r) => (None, Some(r)),
+    };
     diesel::insert_into(problem_history::table)
         .values((
             problem_history::problem_id.eq(id),
             problem_history::status.eq(status),
             problem_history::message.eq(message),
-            problem_history::by_id.eq(by),
+            problem_history::by_id.eq(local),
+            problem_history::by_remote_id.eq(remote),
             problem_history::created_at.eq(now()),
         ))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Tells the reporter and the supporters here that a report changed (not `but`, who changed it).
+pub(super) fn tell_followers(
+    conn: &mut AnyConnection,
+    found: &Problem,
+    but: Option<ActorId>,
+) -> Result<()> {
+    let id = found.id;
+    let mut told: Vec<ActorId> = problem_supporters::table
+        .filter(problem_supporters::problem_id.eq(id))
+        .filter(problem_supporters::account_id.is_not_null())
+        .select(problem_supporters::account_id.assume_not_null())
+        .load(conn)?;
+    told.extend(found.author_id);
+    told.retain(|a| Some(*a) != but);
+    told.sort();
+    told.dedup();
+    for person in told {
+        notify(
+            conn,
+            person,
+            Notice {
+                kind: Kind::ProblemUpdate,
+                debate: None,
+                link: Some(format!("/problems/{id}")),
+                by: None,
+            },
+        )?;
+    }
     Ok(())
 }
 
@@ -167,8 +216,9 @@ pub fn shows_reporter(problem: &Problem, viewer: Option<&Account>) -> bool {
     })
 }
 
-/// The commune's staff move a report to a new status, with a public message (and, for a duplicate, the
-/// report it repeats). The reporter and the supporters here are told; the commune federates the change.
+/// The staff of the commune that manages a report (where it was filed, or the commune here it was handed to)
+/// move it to a new status, with a public message (and, for a duplicate, the report it repeats). The
+/// reporter and the supporters here are told; the commune where it was filed federates the change.
 pub fn change_status(
     conn: &mut AnyConnection,
     staff: &Account,
@@ -178,7 +228,58 @@ pub fn change_status(
     duplicate_of: Option<ProblemId>,
 ) -> Result<()> {
     let found = problem(conn, id)?;
-    require_staff(staff, found.commune_id)?;
+    match owner(conn, id)? {
+        Owner::Origin => require_staff(staff, found.commune_id)?,
+        Owner::Commune(commune) => require_staff(staff, commune)?,
+        Owner::Remote(_) => {
+            return Err(Error::Forbidden(
+                "this report was handed to a commune of another server: its staff set the status"
+                    .into(),
+            ));
+        }
+    }
+    apply_status(
+        conn,
+        &found,
+        status,
+        message,
+        duplicate_of,
+        StepBy::Local(staff.actor_id),
+    )
+}
+
+/// A new status of a report, said by the commune of another server it was handed to (no duplicate: that
+/// server cannot name our reports).
+pub fn remote_owner_status(
+    conn: &mut AnyConnection,
+    commune: RemoteActorId,
+    id: ProblemId,
+    status: ProblemStatus,
+    message: &str,
+) -> Result<()> {
+    let found = problem(conn, id)?;
+    if owner(conn, id)? != Owner::Remote(commune) {
+        return Err(Error::Forbidden(
+            "only the commune this report was handed to sets its status".into(),
+        ));
+    }
+    if status == ProblemStatus::Duplicate {
+        return Err(Error::BadRequest(
+            "a handed report cannot be marked a duplicate by the commune it was handed to".into(),
+        ));
+    }
+    apply_status(conn, &found, status, message, None, StepBy::Remote(commune))
+}
+
+fn apply_status(
+    conn: &mut AnyConnection,
+    found: &Problem,
+    status: ProblemStatus,
+    message: &str,
+    duplicate_of: Option<ProblemId>,
+    by: StepBy,
+) -> Result<()> {
+    let id = found.id;
     if !found.status.next().contains(&status) {
         return Err(Error::invalid(
             "status",
@@ -227,28 +328,12 @@ pub fn change_status(
             "this report changed meanwhile: read its new status first".into(),
         ));
     }
-    record_step(conn, id, status, &message, Some(staff.actor_id))?;
-    let mut told: Vec<ActorId> = problem_supporters::table
-        .filter(problem_supporters::problem_id.eq(id))
-        .filter(problem_supporters::account_id.is_not_null())
-        .select(problem_supporters::account_id.assume_not_null())
-        .load(conn)?;
-    told.extend(found.author_id);
-    told.retain(|a| *a != staff.actor_id);
-    told.sort();
-    told.dedup();
-    for person in told {
-        notify(
-            conn,
-            person,
-            Notice {
-                kind: Kind::ProblemUpdate,
-                debate: None,
-                link: Some(format!("/problems/{id}")),
-                by: None,
-            },
-        )?;
-    }
+    record_step(conn, id, status, &message, by)?;
+    let staff = match by {
+        StepBy::Local(a) => Some(a),
+        StepBy::Remote(_) => None,
+    };
+    tell_followers(conn, found, staff)?;
     outbox::record(
         conn,
         found.commune_id,

@@ -14,7 +14,7 @@ use crate::civic::notifications::{Kind, Notice, notify};
 use crate::civic::{now, outbox};
 use crate::db::AnyConnection;
 use crate::error::{Error, Result};
-use crate::ids::{ActorId, CategoryId, ProblemId};
+use crate::ids::{ActorId, CategoryId, ProblemId, RemoteActorId};
 use crate::model::schema::{
     communes, problem_categories, problem_history, problem_photos, problem_supporters, problems,
 };
@@ -22,13 +22,22 @@ use crate::model::{
     Account, Category, Outbound, Problem, ProblemPhoto, ProblemStatus, ProblemStep, Role,
 };
 
+mod handover;
 mod lifecycle;
 mod lists;
 mod photos;
 mod remote;
 mod supporters;
 
-pub use lifecycle::{NewProblem, change_status, file, history, nearby, problem, shows_reporter};
+pub use handover::{
+    HandTo, MAX_HANDOVER_MESSAGE, Owner, Partners, answer_handover, change_handed_status,
+    hand_over, handed_to, handover, handovers, is_offered_here, is_partner, offers, owner,
+    partners, receive_offer, remote_answer,
+};
+pub use lifecycle::{
+    NewProblem, StepBy, change_status, file, history, nearby, problem, remote_owner_status,
+    shows_reporter,
+};
 pub use lists::{Filter, counts, list};
 pub use photos::{StoredPhoto, add_photos, check_alt, photo, photos, review_photo};
 pub use remote::{

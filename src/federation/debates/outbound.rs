@@ -66,6 +66,7 @@ pub fn announced(
                 cc,
                 published: Some(debate.created_at.and_utc()),
                 content: None,
+                target: None,
             }))
         }
         AnnounceForm::Page => {

@@ -49,6 +49,7 @@ pub fn relayed(
             cc: vec![],
             published: Some(chrono::Utc::now()),
             content: None,
+            target: None,
         }))
     };
     // A link to another server's comment has no form group software takes (it relays it from there).
@@ -68,6 +69,7 @@ pub fn relayed(
                     published: note.published,
                     object: ObjectOut::Note(Box::new(note.clone())),
                     content: None,
+                    target: None,
                 };
                 return Ok(Some((
                     ObjectOut::Note(Box::new(note)),
@@ -160,6 +162,7 @@ fn removal(s: &Sender, moderator: Url, comment: Url) -> ActivityOut {
         cc: vec![s.url.to_string()],
         published: Some(chrono::Utc::now()),
         content: None,
+        target: None,
     }
 }
 

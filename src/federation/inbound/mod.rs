@@ -41,8 +41,15 @@ pub enum Inbound {
     /// `Create` or `Update` of a `Page` or an `Article` in a commune's `audience`: a debate. One in no
     /// commune is read as a `Note` (`federation::newsletter::converted`).
     Page { page: Value },
-    /// `Create` or `Update` of a `Page` with `parvis:problemStatus`: a commune's problem report.
+    /// `Create` or `Update` of a `Page` with `parvis:problemStatus`: a commune's problem report (or, for
+    /// one of ours, the status set by the commune it was handed to).
     Problem { verb: Verb, page: Value },
+    /// `Offer` of a problem report to one of our communes (a hand-over between authorities).
+    Offer {
+        page: Value,
+        target: Option<Url>,
+        message: Option<Value>,
+    },
     /// `Create` or `Update` of a `Question`: a poll.
     Question { question: Value },
     /// `Update` of something else: an actor's profile or key, fetched again.
@@ -144,6 +151,18 @@ impl Inbound {
                     _ => Inbound::WithoutEffect(kind),
                 }
             }
+            ApType::Offer
+                if activity
+                    .object
+                    .as_ref()
+                    .is_some_and(crate::federation::problems::is_report) =>
+            {
+                Inbound::Offer {
+                    page: object()?,
+                    target: activity.target.clone(),
+                    message: activity.content.clone(),
+                }
+            }
             ApType::Announce => Inbound::Announce { object: object()? },
             ApType::Like => Inbound::Like {
                 object: activity.object.clone(),
@@ -190,7 +209,21 @@ pub async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) ->
             follows::receive_follow(ctx, signer, activity_id, object).await
         }
         Inbound::FollowAnswered { follow, accepted } => {
-            follows::receive_answer(ctx, signer, activity_id, &follow, accepted).await
+            // The answer to a report we offered, or to a Follow.
+            match id_of(&follow).and_then(|id| ctx.urls.parse_handover(id)) {
+                Some(handover) => {
+                    crate::federation::problems::receive_answer(
+                        ctx,
+                        signer,
+                        activity_id,
+                        handover,
+                        accepted,
+                        activity.content.as_ref(),
+                    )
+                    .await
+                }
+                None => follows::receive_answer(ctx, signer, activity_id, &follow, accepted).await,
+            }
         }
         Inbound::Unfollow { follow } => {
             follows::receive_unfollow(ctx, signer, activity_id, &follow).await
@@ -205,7 +238,47 @@ pub async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) ->
             crate::federation::debates::receive_page(ctx, &signer, activity_id, &page, false).await
         }
         Inbound::Problem { verb, page } => {
-            crate::federation::problems::receive_report(ctx, signer, activity_id, verb, &page).await
+            match id_of(&page).and_then(|id| ctx.urls.parse_problem(id)) {
+                // One of ours: only its new status, from the commune it was handed to.
+                Some(problem) if verb == Verb::Update => {
+                    crate::federation::problems::receive_owner_status(
+                        ctx,
+                        signer,
+                        activity_id,
+                        problem,
+                        &page,
+                    )
+                    .await
+                }
+                Some(_) => Err(Error::Forbidden(
+                    "a report of ours is not created elsewhere".into(),
+                )),
+                None => {
+                    crate::federation::problems::receive_report(
+                        ctx,
+                        signer,
+                        activity_id,
+                        verb,
+                        &page,
+                    )
+                    .await
+                }
+            }
+        }
+        Inbound::Offer {
+            page,
+            target,
+            message,
+        } => {
+            crate::federation::problems::receive_offer(
+                ctx,
+                signer,
+                activity_id,
+                &page,
+                target,
+                message.as_ref(),
+            )
+            .await
         }
         Inbound::Question { question } => {
             polls::receive_created(ctx, &signer, activity_id, &question).await

@@ -92,6 +92,7 @@ impl Sender<'_> {
             cc,
             published: Some(Utc::now()),
             content: None,
+            target: None,
         }
     }
 
@@ -123,6 +124,7 @@ impl Sender<'_> {
             cc: vec![],
             published: Some(Utc::now()),
             content: None,
+            target: None,
         };
         if on { like } else { self.undo(like, to) }
     }
@@ -171,6 +173,7 @@ pub fn follow_object(id: Url, follower: Url, followed: Url) -> ActivityOut {
         cc: vec![],
         published: None,
         content: None,
+        target: None,
     }
 }
 
@@ -274,5 +277,14 @@ pub fn plan(
         Outbound::NewsletterSent { issue } => newsletter::sent(conn, &s, *issue).map(Some),
         Outbound::ProblemPublished { problem } => problems::published(conn, &s, *problem).map(Some),
         Outbound::ProblemUpdated { problem } => problems::updated(conn, &s, *problem).map(Some),
+        Outbound::ProblemOffered { handover } => problems::offered(conn, &s, *handover).map(Some),
+        Outbound::ProblemOfferAnswered { handover } => {
+            problems::offer_answered(conn, &s, *handover).map(Some)
+        }
+        Outbound::HandedStatusChanged {
+            handover,
+            status,
+            message,
+        } => problems::handed_status(conn, &s, *handover, *status, message).map(Some),
     }
 }

@@ -211,49 +211,54 @@ async fn forget_files(ctx: &AppContext, photos: &[ReceivedPhoto]) {
     crate::civic::media::remove_photos(&ctx.settings.server.data_dir, &names).await;
 }
 
-/// `Create` or `Update` of a report by its commune: kept (with its photos) when people here follow the
-/// commune, and shown in their timelines as the commune's post.
-pub async fn receive_report(
+/// A report read, and what to keep of it.
+pub(super) struct Kept {
+    pub report: ReceivedProblem,
+    /// The photos its `Page` names.
+    pub links: Vec<PhotoLink>,
+    /// The photo URLs of its copy already stored.
+    pub stored: Vec<String>,
+    /// The commune's post for its followers' timelines.
+    pub post: Option<(Verb, crate::federation::activities::NoteObject)>,
+}
+
+/// Keeps a report (fetching the photos not stored yet), its post, and whatever `then` records with its
+/// copy, once per activity. Photo files are removed again when nothing is kept.
+pub(super) async fn keep_report<F>(
     ctx: &AppContext,
-    signer: RemoteActor,
+    signer: &RemoteActor,
     activity_id: String,
-    verb: Verb,
-    page: &Value,
-) -> Result<()> {
-    let (report, links) = read_report(page, &signer)?;
-    let (commune, ap_id) = (signer.id, report.ap_id.clone());
-    let (followed, stored) = ctx
-        .db
-        .run(move |conn| {
-            Ok((
-                queries::is_followed_from_here(conn, commune)?,
-                problems::remote_photo_sources(conn, &ap_id)?,
-            ))
-        })
-        .await?;
-    if !followed {
-        // Nobody here follows the commune: nothing to show anyone (as Mastodon drops such a Create).
-        return Ok(());
-    }
+    kept: Kept,
+    then: F,
+) -> Result<()>
+where
+    F: FnOnce(&mut AnyConnection, crate::ids::RemoteProblemId) -> Result<()> + Send + 'static,
+{
+    let Kept {
+        report,
+        links,
+        stored,
+        post,
+    } = kept;
     let listed: Vec<String> = links.iter().map(|l| l.url.to_string()).collect();
     let missing = links
         .into_iter()
         .filter(|l| !stored.contains(&l.url.to_string()))
         .collect();
     let fetched = fetch_photos(ctx, missing).await?;
-    // The post in followers' timelines: the report's name, summary and link.
-    let post = crate::federation::newsletter::converted(page)?;
     let kept = fetched.clone();
+    let signer = signer.clone();
     let outcome = ctx
         .db
         .transaction(move |conn| {
             if !received::first_time(conn, &activity_id)? {
                 return Ok(None);
             }
-            let (_, dropped) = problems::store_remote(conn, &report, &listed, &kept)?;
-            if let Some(post) = post {
+            let (copy, dropped) = problems::store_remote(conn, &report, &listed, &kept)?;
+            if let Some((verb, post)) = post {
                 crate::federation::notes::keep_post(conn, &signer, verb, &post)?;
             }
+            then(conn, copy)?;
             Ok(Some(dropped))
         })
         .await;
@@ -271,6 +276,42 @@ pub async fn receive_report(
             Err(e)
         }
     }
+}
+
+/// `Create` or `Update` of a report by its commune: kept (with its photos) when people here follow the
+/// commune or it was offered to a commune here, and shown in followers' timelines as the commune's post.
+pub async fn receive_report(
+    ctx: &AppContext,
+    signer: RemoteActor,
+    activity_id: String,
+    verb: Verb,
+    page: &Value,
+) -> Result<()> {
+    let (report, links) = read_report(page, &signer)?;
+    let (commune, ap_id) = (signer.id, report.ap_id.clone());
+    let (wanted, stored) = ctx
+        .db
+        .run(move |conn| {
+            Ok((
+                queries::is_followed_from_here(conn, commune)?
+                    || problems::is_offered_here(conn, &ap_id)?,
+                problems::remote_photo_sources(conn, &ap_id)?,
+            ))
+        })
+        .await?;
+    if !wanted {
+        // Nobody here follows the commune: nothing to show anyone (as Mastodon drops such a Create).
+        return Ok(());
+    }
+    // The post in followers' timelines: the report's name, summary and link.
+    let post = crate::federation::newsletter::converted(page)?.map(|note| (verb, note));
+    let kept = Kept {
+        report,
+        links,
+        stored,
+        post,
+    };
+    keep_report(ctx, &signer, activity_id, kept, |_, _| Ok(())).await
 }
 
 #[cfg(test)]

@@ -204,7 +204,10 @@ impl Outbound {
         // Newsletters came after typed events: no legacy kind.
         if let Outbound::NewsletterSent { .. }
         | Outbound::ProblemPublished { .. }
-        | Outbound::ProblemUpdated { .. } = self
+        | Outbound::ProblemUpdated { .. }
+        | Outbound::ProblemOffered { .. }
+        | Outbound::ProblemOfferAnswered { .. }
+        | Outbound::HandedStatusChanged { .. } = self
         {
             return None;
         }
@@ -294,7 +297,10 @@ impl Outbound {
             | Outbound::PollVoted { .. } => plain(self.subject()),
             Outbound::NewsletterSent { .. }
             | Outbound::ProblemPublished { .. }
-            | Outbound::ProblemUpdated { .. } => return None,
+            | Outbound::ProblemUpdated { .. }
+            | Outbound::ProblemOffered { .. }
+            | Outbound::ProblemOfferAnswered { .. }
+            | Outbound::HandedStatusChanged { .. } => return None,
         })
     }
 }

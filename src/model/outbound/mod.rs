@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 mod legacy;
 
 use crate::ids::{
-    ActorId, ApUrl, BlockId, CommentId, DebateId, FollowId, LikeId, NewsletterId, NoteId, PollId,
-    ProblemId, RemoteActorId, ReportId, StatusChangeId, SupportId, VoteId,
+    ActorId, ApUrl, BlockId, CommentId, DebateId, FollowId, HandoverId, LikeId, NewsletterId,
+    NoteId, PollId, ProblemId, RemoteActorId, ReportId, StatusChangeId, SupportId, VoteId,
 };
 
 /// Something that must be told to other servers, on behalf of the event's actor.
@@ -153,6 +153,21 @@ pub enum Outbound {
     ProblemUpdated {
         problem: ProblemId,
     },
+    /// A report filed here offered to another server's commune (`Offer` of its `Page`, by its commune).
+    ProblemOffered {
+        handover: HandoverId,
+    },
+    /// A commune here answers another server's offer of a report (`Accept` or `Reject` of the `Offer`).
+    ProblemOfferAnswered {
+        handover: HandoverId,
+    },
+    /// A commune here, to which another server's report was handed, sets its status: an `Update` of the
+    /// report sent to the commune where it was filed, which publishes it.
+    HandedStatusChanged {
+        handover: HandoverId,
+        status: crate::model::ProblemStatus,
+        message: String,
+    },
 }
 
 /// How a commune relays a debate: FEP-1b12's `Announce(Create(Page))` for a debate written here, the plain
@@ -247,6 +262,9 @@ impl Outbound {
             Outbound::ProblemPublished { problem } | Outbound::ProblemUpdated { problem } => {
                 problem.0
             }
+            Outbound::ProblemOffered { handover }
+            | Outbound::ProblemOfferAnswered { handover }
+            | Outbound::HandedStatusChanged { handover, .. } => handover.0,
         }
     }
 }

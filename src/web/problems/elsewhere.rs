@@ -68,15 +68,24 @@ pub async fn elsewhere_report(v: Visitor, Path(raw): Path<String>) -> Response {
         Ok(id) => id,
         Err(e) => return v.error(&e),
     };
+    let viewer = v.me.as_ref().map(|m| m.account.clone());
     let loaded = v
         .ctx
         .db
         .run(move |conn| {
             let (problem, commune) = problems::remote_problem(conn, id)?;
-            Ok((problem, commune, problems::remote_photos(conn, id)?))
+            let offers = problems::offers(conn, id)?;
+            // The staff of a commune here that accepted it set its status.
+            let manages = offers.iter().any(|h| {
+                h.state == crate::model::HandoverState::Accepted
+                    && matches!(h.handing, crate::model::Handing::Incoming { to, .. }
+                        if viewer.as_ref().is_some_and(|a| crate::civic::accounts::is_staff_of(a, to)))
+            });
+            let shown = handover::shown(conn, offers, viewer.as_ref())?;
+            Ok((problem, commune, problems::remote_photos(conn, id)?, shown, manages))
         })
         .await;
-    let (problem, commune, photos) = match loaded {
+    let (problem, commune, photos, offers, manages) = match loaded {
         Ok(found) => found,
         Err(e) => return v.error(&e),
     };
@@ -84,6 +93,7 @@ pub async fn elsewhere_report(v: Visitor, Path(raw): Path<String>) -> Response {
         return v.error(&Error::NotFound("no such problem report".into()));
     }
     let title = problem.name.clone();
+    let csrf = v.csrf_if_signed_in().await;
     let body = html! {
         article class="problem" {
             h1 { (title) }
@@ -116,6 +126,10 @@ pub async fn elsewhere_report(v: Visitor, Path(raw): Path<String>) -> Response {
             }
             p id="problem-supporters" { (lang.count("problem-supporters", problem.supporters)) }
             p { a href=(problem.url) rel="noopener" id="problem-origin" { (lang.t("problem-on-its-server")) } }
+            (handover::section(lang, csrf.as_deref(), &offers, None))
+            @if manages && let Some(csrf) = &csrf {
+                (handover::status_form(lang, csrf, problem.status, &format!("/problems/elsewhere/{}/status", problem.id)))
+            }
         }
     };
     page_status(&v, &title, body, StatusCode::OK).await

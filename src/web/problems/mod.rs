@@ -23,11 +23,13 @@ use crate::web::{OpenGraph, page_status, page_with};
 mod admin;
 mod elsewhere;
 mod filing;
+mod handover;
 mod report;
 
 pub use admin::{admin_add_category, admin_archive_category, admin_area, admin_page};
 pub use elsewhere::{elsewhere, elsewhere_photo, elsewhere_photo_thumb, elsewhere_report};
 pub use filing::{create, new_form};
+pub use handover::{answer as answer_handover, hand_over, handed_status};
 pub use report::{change_status, photo, photo_thumb, review_photo, show, support};
 
 fn parse_problem(raw: &str) -> Result<ProblemId, Error> {
@@ -157,10 +159,17 @@ async fn reports_page(v: Visitor, q: ListQuery, work_queue: bool) -> Response {
     let category = q.category.parse().ok().map(CategoryId);
     let status = ProblemStatus::parse(&q.status);
     let id = commune.id;
+    let viewer = v.me.as_ref().map(|m| m.account.clone());
     let loaded = v
         .ctx
         .db
         .run(move |conn| {
+            let handed = if work_queue {
+                let list = problems::handed_to(conn, id)?;
+                handover::shown(conn, list, viewer.as_ref())?
+            } else {
+                vec![]
+            };
             let filter = Filter {
                 commune: Some(id),
                 category,
@@ -175,10 +184,11 @@ async fn reports_page(v: Visitor, q: ListQuery, work_queue: bool) -> Response {
                 problems::list(conn, &filter)?,
                 problems::counts(conn, id)?,
                 problems::area(conn, id)?,
+                handed,
             ))
         })
         .await;
-    let (categories, list, counts, area) = match loaded {
+    let (categories, list, counts, area, handed) = match loaded {
         Ok(found) => found,
         Err(e) => return v.error(&e),
     };
@@ -212,6 +222,27 @@ async fn reports_page(v: Visitor, q: ListQuery, work_queue: bool) -> Response {
             (forms::select(lang, "category", &lang.t("field-category"), &category_options, &q.category, &none))
             (forms::select(lang, "status", &lang.t("field-status"), &status_options, &q.status, &none))
             button type="submit" { (lang.t("problems-filter")) }
+        }
+        @if !handed.is_empty() {
+            section id="problems-handed" {
+                h2 { (lang.t("problems-handed-to-us")) }
+                ul {
+                    @for h in &handed {
+                        li {
+                            @match &h.handover.handing {
+                                crate::model::Handing::Incoming { problem, .. } => {
+                                    a href=(format!("/problems/elsewhere/{problem}")) { (h.handover.message) }
+                                }
+                                crate::model::Handing::Local { problem, .. } | crate::model::Handing::Outgoing { problem, .. } => {
+                                    a href=(format!("/problems/{problem}")) { (h.handover.message) }
+                                }
+                            }
+                            " · " (h.from) " · "
+                            span class="badge" { (lang.t(&format!("handover-state-{}", h.handover.state.as_str()))) }
+                        }
+                    }
+                }
+            }
         }
         @if list.is_empty() {
             p { (lang.t("problems-none")) }

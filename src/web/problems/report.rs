@@ -30,15 +30,25 @@ pub async fn show(v: Visitor, Path(raw): Path<String>) -> Response {
                 None => false,
             };
             let photos = problems::photos(conn, &problem, viewer.as_ref())?;
-            Ok((problem, category, history, reporter, mine, photos))
+            let handing = handing(conn, &problem, viewer.as_ref())?;
+            let names = step_names(conn, &history)?;
+            Ok((
+                problem, category, history, reporter, mine, photos, handing, names,
+            ))
         })
         .await;
-    let (problem, category, history, reporter, mine, photos) = match loaded {
+    let (problem, category, history, reporter, mine, photos, handing, names) = match loaded {
         Ok(found) => found,
         Err(e) => return v.error(&e),
     };
     let csrf = v.csrf_if_signed_in().await;
-    let staff = me
+    // Who sets the status: the commune that manages the report now.
+    let staff = me.as_ref().is_some_and(|a| match handing.owner {
+        problems::Owner::Origin => crate::civic::accounts::is_staff_of(a, problem.commune_id),
+        problems::Owner::Commune(c) => crate::civic::accounts::is_staff_of(a, c),
+        problems::Owner::Remote(_) => false,
+    });
+    let reviews = me
         .as_ref()
         .is_some_and(|a| crate::civic::accounts::is_staff_of(a, problem.commune_id));
     let is_author = me
@@ -66,6 +76,9 @@ pub async fn show(v: Visitor, Path(raw): Path<String>) -> Response {
                     None => { (lang.t("problem-reported-privately")) }
                 }
             }
+            @if let Some(by) = &handing.handled_by {
+                p id="problem-handled-by" { (lang.t("problem-handled-by")) " " strong { (by) } }
+            }
             @if let Some(original) = problem.duplicate_of {
                 p { (lang.t("problem-duplicate-of")) " " a href=(format!("/problems/{original}")) { "#" (original) } }
             }
@@ -87,7 +100,7 @@ pub async fn show(v: Visitor, Path(raw): Path<String>) -> Response {
                                 }
                                 @if ph.accepted_at.is_none() {
                                     p class="meta" { (lang.t("problem-photo-waiting")) }
-                                    @if staff && let Some(csrf) = &csrf {
+                                    @if reviews && let Some(csrf) = &csrf {
                                         form method="post" action=(format!("/problems/{}/photos/{}/review", problem.id, ph.id)) class="inline" {
                                             (forms::csrf(csrf))
                                             button type="submit" name="decision" value="accept" { (lang.t("problem-photo-accept")) }
@@ -114,10 +127,12 @@ pub async fn show(v: Visitor, Path(raw): Path<String>) -> Response {
                 @for step in &history {
                     li {
                         span class="badge" { (status_label(lang, step.status)) } " " (lang.datetime(step.created_at))
+                        @if let Some(name) = names.get(&step.id) { " · " (name) }
                         @if !step.message.is_empty() { p { (step.message) } }
                     }
                 }
             }
+            (handover::section(lang, csrf.as_deref(), &handing.shown, handing.partners.as_ref().map(|p| (p, format!("/problems/{}/handover", problem.id)))))
             @if staff && !next.is_empty() && let Some(csrf) = &csrf {
                 section id="problem-staff" {
                     h2 { (lang.t("problem-change-status")) }
@@ -143,6 +158,64 @@ pub async fn show(v: Visitor, Path(raw): Path<String>) -> Response {
         activity_json: Some(&url),
     };
     page_with(&v, &title, Some(&og), body, StatusCode::OK).await
+}
+
+/// A report's hand-overs as its page shows them: who manages it, its hand-overs, and the communes the viewer
+/// may hand it to (staff of the commune where it was filed, while it is not handed).
+struct ShownHanding {
+    owner: problems::Owner,
+    handled_by: Option<String>,
+    shown: Vec<handover::Shown>,
+    partners: Option<problems::Partners>,
+}
+
+fn handing(
+    conn: &mut crate::db::AnyConnection,
+    problem: &Problem,
+    viewer: Option<&Account>,
+) -> Result<ShownHanding, Error> {
+    let owner = problems::owner(conn, problem.id)?;
+    let list = problems::handovers(conn, problem.id)?;
+    let active = list
+        .iter()
+        .any(|h| h.state != crate::model::HandoverState::Declined);
+    let hands = !active
+        && problem.status.is_open()
+        && viewer.is_some_and(|v| crate::civic::accounts::is_staff_of(v, problem.commune_id));
+    let partners = if hands {
+        Some(problems::partners(conn, problem.commune_id)?)
+    } else {
+        None
+    };
+    let handled_by = match owner {
+        problems::Owner::Origin => None,
+        problems::Owner::Commune(c) => Some(queries::actor_by_id(conn, c)?.display_name),
+        problems::Owner::Remote(r) => {
+            Some(crate::civic::remote::remote_actor(conn, r)?.shown_name())
+        }
+    };
+    Ok(ShownHanding {
+        owner,
+        handled_by,
+        shown: handover::shown(conn, list, viewer)?,
+        partners,
+    })
+}
+
+/// The names of the communes of other servers that set a status, by step.
+fn step_names(
+    conn: &mut crate::db::AnyConnection,
+    history: &[crate::model::ProblemStep],
+) -> Result<std::collections::HashMap<i64, String>, Error> {
+    let mut names = std::collections::HashMap::new();
+    for step in history {
+        if let Some(r) = step.by_remote_id
+            && let Ok(actor) = crate::civic::remote::remote_actor(conn, r)
+        {
+            names.insert(step.id, actor.shown_name());
+        }
+    }
+    Ok(names)
 }
 
 #[derive(Deserialize, Default)]

@@ -96,7 +96,7 @@ pub(super) async fn record_all() -> Result<BTreeMap<String, Vec<Value>>> {
         proposals(conn, &mut rec, &admin, &mayor, &alice, carol, town)?;
         polls(conn, &mut rec, &mayor, &alice, carol)?;
         newsletter(conn, &mut rec, &mayor)?;
-        problems(conn, &mut rec, &admin, &alice)?;
+        problems(conn, &mut rec, &admin, &alice, town)?;
         Ok(carol)
     })?;
     civic::profile::update_profile(
@@ -147,12 +147,15 @@ fn newsletter(conn: &mut AnyConnection, rec: &mut Recorder, mayor: &Account) -> 
     rec.drain(conn)
 }
 
-/// A problem report filed by alice (her name kept private), acknowledged by the admin (staff).
+/// A problem report filed by alice (her name kept private), acknowledged by the admin (staff), then handed
+/// to the partner's commune, which accepts it; and a report of that commune handed to ours, accepted and
+/// moved on by the admin.
 fn problems(
     conn: &mut AnyConnection,
     rec: &mut Recorder,
     admin: &Account,
     alice: &Account,
+    town: RemoteActorId,
 ) -> Result<()> {
     use civic::problems as p;
     let voirie = p::add_category(conn, admin, "Voirie et trottoirs")?;
@@ -177,6 +180,62 @@ fn problems(
         crate::model::ProblemStatus::Acknowledged,
         "Les services techniques passent jeudi.",
         None,
+    )?;
+    rec.drain(conn)?;
+    diesel::insert_into(crate::model::schema::federation_rules::table)
+        .values((
+            crate::model::schema::federation_rules::domain.eq("remote.example"),
+            crate::model::schema::federation_rules::rule.eq("allow"),
+            crate::model::schema::federation_rules::partner.eq(true),
+            crate::model::schema::federation_rules::created_at.eq(civic::now()),
+        ))
+        .execute(conn)?;
+    let handover = p::hand_over(
+        conn,
+        admin,
+        id,
+        p::HandTo::Remote(town),
+        "La route départementale est à vous.",
+    )?;
+    rec.drain(conn)?;
+    p::remote_answer(conn, town, handover, true, "Nous nous en chargeons.")?;
+    rec.drain(conn)?;
+    let (copy, _) = p::store_remote(
+        conn,
+        &p::ReceivedProblem {
+            ap_id: "https://remote.example/problems/9".into(),
+            commune: town,
+            url: "https://remote.example/problems/9".into(),
+            name: "Lampadaire éteint".into(),
+            category: "Éclairage".into(),
+            html: "<p>Lampadaire éteint rue du Port.</p>".into(),
+            address: "rue du Port".into(),
+            latitude: 45.75,
+            longitude: 4.84,
+            status: crate::model::ProblemStatus::New,
+            supporters: 0,
+            duplicate_of: None,
+            published: civic::now(),
+        },
+        &[],
+        &[],
+    )?;
+    let offered = p::receive_offer(
+        conn,
+        copy,
+        town,
+        admin.commune_id,
+        "https://remote.example/handovers/4",
+        "Ce lampadaire est communal.",
+    )?;
+    p::answer_handover(conn, admin, offered, true, "")?;
+    rec.drain(conn)?;
+    p::change_handed_status(
+        conn,
+        admin,
+        copy,
+        crate::model::ProblemStatus::Resolved,
+        "Ampoule changée.",
     )?;
     rec.drain(conn)
 }
