@@ -19,6 +19,7 @@ use parvis::model::schema::{actors, notifications};
 
 mod elsewhere;
 mod handover;
+mod open311;
 mod photos;
 
 use photos::multipart;

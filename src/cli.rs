@@ -217,6 +217,28 @@ async fn admin(
         AdminCommand::Invite {
             command: InviteCommand::Create,
         } => site::create_invite(db, site::Operator::Console).await?,
+        AdminCommand::Open311 {
+            command: Open311Command::Create { name, commune },
+        } => {
+            let app = name.clone();
+            let key = db
+                .transaction(move |conn| {
+                    let commune = match commune {
+                        Some(slug) => crate::db::queries::actor_of_kind(
+                            conn,
+                            crate::model::ActorKind::Commune,
+                            &slug.to_ascii_lowercase(),
+                        )?
+                        .ok_or_else(|| Error::NotFound(format!("no commune named '{slug}'")))?,
+                        None => crate::db::queries::default_commune(conn)?
+                            .ok_or_else(|| Error::NotFound("no commune yet".into()))?,
+                    };
+                    crate::civic::open311::create_client_for(conn, commune.id, &name)
+                })
+                .await?
+                .1;
+            format!("Open311 key for {app} (shown once): {key}")
+        }
         AdminCommand::Charter {
             command: CharterCommand::Publish { file },
         } => {

@@ -124,6 +124,10 @@ id_type!(
     /// A problem report handed from one commune to another (here or on another server).
     HandoverId
 );
+id_type!(
+    /// A client app filing problem reports through Open311, with its API key.
+    Open311ClientId
+);
 
 /// The id of something on another server (an activity, an actor, an inbox): a URL, checked when it is made.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -447,3 +447,109 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    a_report_filed_in_another_communes_outline_is_offered_to_it_and_one_outside_every_area_refused,
+    |backend| async move {
+        let (alpha, voirie) = town_with_a_category(backend).await;
+        parvis::civic::communes::create_commune(&alpha.db, "metropole", "Commune metropole")
+            .await
+            .unwrap();
+        parvis::civic::accounts::create_account(
+            &alpha.db,
+            parvis::civic::accounts::NewAccount {
+                username: "madmin".into(),
+                role: Role::Admin,
+                commune: Some("metropole".into()),
+                display_name: None,
+                password: Some(crate::web::PASSWORD.into()),
+            },
+        )
+        .await
+        .unwrap();
+        // The town's outline, pasted by its admin: a triangle; the métropole's, a square east of it.
+        let mut admin = signed_in(&alpha, "admin").await;
+        let page = admin
+            .submit(
+                "/admin/problems",
+                "/admin/problems/outline",
+                &[(
+                    "outline",
+                    r#"{"type": "Point", "coordinates": [4.8, 45.7]}"#,
+                )],
+            )
+            .await;
+        assert_eq!(page.status, 422, "{}", page.body);
+        let page = admin
+            .submit(
+                "/admin/problems",
+                "/admin/problems/outline",
+                &[(
+                    "outline",
+                    r#"{"type": "Feature", "properties": {"nom": "Ville"}, "geometry": {"type": "Polygon",
+                        "coordinates": [[[4.80, 45.70], [4.90, 45.70], [4.80, 45.80], [4.80, 45.70]]]}}"#,
+                )],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let mut madmin = signed_in(&alpha, "madmin").await;
+        let page = madmin
+            .submit(
+                "/admin/problems",
+                "/admin/problems/outline",
+                &[(
+                    "outline",
+                    r#"{"type": "Polygon", "coordinates": [[[4.90, 45.70], [5.00, 45.70], [5.00, 45.80], [4.90, 45.80], [4.90, 45.70]]]}"#,
+                )],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+
+        let mut lea = signed_in(&alpha, "lea").await;
+        let category = voirie.0.to_string();
+        // Inside the triangle's box but outside the triangle, and in no other area: refused.
+        let page = report(
+            &mut lea,
+            &category,
+            "Trou hors zone.",
+            ("45.79", "4.89"),
+            &[],
+        )
+        .await;
+        assert_eq!(page.status, 422, "{}", page.body);
+        assert!(
+            page.has("aucune autre commune") || page.has("no other commune"),
+            "{}",
+            page.body
+        );
+        // Inside the triangle: the town's.
+        let page = report(
+            &mut lea,
+            &category,
+            "Trou en ville.",
+            ("45.72", "4.82"),
+            &[],
+        )
+        .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        // Inside the métropole's square: filed, and offered to the métropole at once.
+        let page = report(
+            &mut lea,
+            &category,
+            "Trou à la métropole.",
+            ("45.75", "4.95"),
+            &[],
+        )
+        .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let path = page.location.unwrap();
+        let queue = madmin.get("/problems/queue").await;
+        assert!(queue.has(&format!("href=\"{path}\"")), "{}", queue.body);
+        let shown = madmin.get(&path).await;
+        assert!(
+            shown.has("En attente de réponse") && shown.has("handover-answer"),
+            "{}",
+            shown.body
+        );
+    }
+);

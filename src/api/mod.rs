@@ -6,6 +6,8 @@ pub mod auth;
 pub mod debates;
 pub mod follows;
 pub mod instance;
+pub mod open311;
+pub mod open_data;
 pub mod polls;
 pub mod problems;
 pub mod proposals;
@@ -77,6 +79,12 @@ pub fn router(ctx: &AppContext) -> Router<AppContext> {
         .routes(routes!(problems::show))
         .routes(routes!(problems::support))
         .routes(routes!(problems::change_status))
+        .routes(routes!(open_data::problems_geojson))
+        .routes(routes!(open_data::problems_csv))
+        .routes(routes!(open311::discovery))
+        .routes(routes!(open311::services))
+        .routes(routes!(open311::list, open311::create))
+        .routes(routes!(open311::show))
         .split_for_parts();
     let document = serde_json::to_value(&openapi).unwrap_or_default();
     router

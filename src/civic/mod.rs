@@ -18,6 +18,7 @@ pub mod moderation;
 pub mod newsletter;
 pub mod notes;
 pub mod notifications;
+pub mod open311;
 pub mod outbox;
 pub mod polls;
 pub mod problems;

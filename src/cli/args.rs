@@ -83,6 +83,24 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: EmailCommand,
     },
+    /// Keys of the apps that file problem reports through Open311.
+    Open311 {
+        #[command(subcommand)]
+        command: Open311Command,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Open311Command {
+    /// Create a key for an app and print it (shown once).
+    Create {
+        /// The app's name, as the admin page lists it.
+        #[arg(long)]
+        name: String,
+        /// The commune it files reports in (the default commune when absent).
+        #[arg(long)]
+        commune: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -23,8 +23,8 @@ pub use newsletter::NewsletterIssue;
 pub use outbound::{AnnounceForm, Outbound, Relayed, Unliker};
 pub use poll::{Eligibility, Poll, PollKind, PollOption, Questionnaire};
 pub use problem::{
-    Category, Handing, Handover, HandoverRow, HandoverState, Problem, ProblemPhoto, ProblemStatus,
-    ProblemStep, RemoteProblem, RemoteProblemPhoto,
+    Category, Handing, Handover, HandoverRow, HandoverState, Open311Client, Problem, ProblemPhoto,
+    ProblemStatus, ProblemStep, RemoteProblem, RemoteProblemPhoto,
 };
 pub use proposal::{Proposal, ProposalStatus, StatusChange, SupportCategory};
 pub use username::Username;

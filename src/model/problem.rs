@@ -4,10 +4,12 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::ids::{ActorId, CategoryId, HandoverId, ProblemId, RemoteActorId, RemoteProblemId};
+use crate::ids::{
+    ActorId, CategoryId, HandoverId, Open311ClientId, ProblemId, RemoteActorId, RemoteProblemId,
+};
 use crate::model::schema::{
-    problem_categories, problem_handovers, problem_history, problem_photos, problems,
-    remote_problem_photos, remote_problems,
+    open311_clients, problem_categories, problem_handovers, problem_history, problem_photos,
+    problems, remote_problem_photos, remote_problems,
 };
 
 text_enum!(
@@ -76,6 +78,20 @@ pub struct Problem {
     pub supporters: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The Open311 client app it was filed through (it then has no author).
+    pub via_client_id: Option<Open311ClientId>,
+}
+
+/// A client app filing reports through Open311 (its key is shown once, and only its hash kept).
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = open311_clients)]
+pub struct Open311Client {
+    pub id: Open311ClientId,
+    pub commune_id: ActorId,
+    pub name: String,
+    pub key_sha256: String,
+    pub created_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
 }
 
 /// One step of a report's history: the status it moved to, with the public message.

@@ -30,6 +30,7 @@ diesel::table! {
         area_west -> Nullable<Double>,
         area_north -> Nullable<Double>,
         area_east -> Nullable<Double>,
+        area_geojson -> Nullable<Text>,
     }
 }
 
@@ -58,6 +59,18 @@ diesel::table! {
         supporters -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        via_client_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    open311_clients (id) {
+        id -> BigInt,
+        commune_id -> BigInt,
+        name -> Text,
+        key_sha256 -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
     }
 }
 
@@ -411,6 +424,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     remote_problems,
     remote_problem_photos,
     problem_handovers,
+    open311_clients,
     problem_history,
     delivered_servers,
     communes,

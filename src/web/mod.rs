@@ -138,6 +138,11 @@ pub fn router() -> Router<AppContext> {
         .route("/admin/roles", post(admin::set_role))
         .route("/admin/problems", get(problems::admin_page))
         .route(
+            "/admin/open311",
+            get(problems::open311_page).post(problems::open311_create),
+        )
+        .route("/admin/open311/{id}/revoke", post(problems::open311_revoke))
+        .route(
             "/admin/problems/categories",
             post(problems::admin_add_category),
         )
@@ -146,6 +151,7 @@ pub fn router() -> Router<AppContext> {
             post(problems::admin_archive_category),
         )
         .route("/admin/problems/area", post(problems::admin_area))
+        .route("/admin/problems/outline", post(problems::admin_outline))
         .route(
             "/problems/{id}/photos/{photo}/review",
             post(problems::review_photo),

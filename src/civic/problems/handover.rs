@@ -246,6 +246,29 @@ pub fn hand_over(
     Ok(handover)
 }
 
+/// A report filed at a place in another commune's area here: offered to it at once, for its staff to accept.
+pub(super) fn offer_to_area(
+    conn: &mut AnyConnection,
+    id: ProblemId,
+    from: ActorId,
+    to: ActorId,
+) -> Result<HandoverId> {
+    Ok(diesel::insert_into(problem_handovers::table)
+        .values((
+            problem_handovers::problem_id.eq(Some(id)),
+            problem_handovers::from_commune_id.eq(Some(from)),
+            problem_handovers::to_commune_id.eq(Some(to)),
+            problem_handovers::state.eq(HandoverState::Offered),
+            problem_handovers::message.eq(
+                "Filed at a place inside this commune's area, outside the area of the commune where it was \
+                 filed.",
+            ),
+            problem_handovers::created_at.eq(now()),
+        ))
+        .returning(problem_handovers::id)
+        .get_result(conn)?)
+}
+
 fn answered(
     conn: &mut AnyConnection,
     id: HandoverId,

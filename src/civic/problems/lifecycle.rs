@@ -1,7 +1,9 @@
 //! A report's life: filed (after the reports nearby were offered), then moved on by staff with a public
 //! message, each step kept.
 
+use super::handover::offer_to_area;
 use super::*;
+use crate::model::Open311Client;
 
 /// What a resident gives to report a problem.
 #[derive(Clone, Debug)]
@@ -46,13 +48,41 @@ pub fn nearby(
     Ok(found)
 }
 
-/// Checks a new report against the rules: a category of the reporter's commune still offered, a
-/// description, a place in range and inside the commune's area, and not a flood.
-fn checked(conn: &mut AnyConnection, account: &Account, new: &NewProblem) -> Result<NewProblem> {
-    crate::civic::addresses::may_write(account)?;
+/// Who files a report: a resident's account, or a client app through Open311 (for its commune, with no
+/// person named).
+#[derive(Clone, Copy, Debug)]
+pub enum Filer<'a> {
+    Account(&'a Account),
+    App(&'a Open311Client),
+}
+
+/// Reports one Open311 client app may file in [`REPORT_WINDOW`] (a city app speaks for many residents).
+pub const APP_REPORTS_PER_WINDOW: i64 = 60;
+
+impl Filer<'_> {
+    fn commune(&self) -> ActorId {
+        match self {
+            Filer::Account(a) => a.commune_id,
+            Filer::App(c) => c.commune_id,
+        }
+    }
+}
+
+/// Checks a new report against the rules: a category of the filer's commune still offered, a
+/// description, a place in range and inside the commune's area (or another commune's here, which is then
+/// returned: the report goes to it), and not a flood.
+fn checked(
+    conn: &mut AnyConnection,
+    filer: Filer,
+    new: &NewProblem,
+) -> Result<(NewProblem, Option<ActorId>)> {
+    if let Filer::Account(account) = filer {
+        crate::civic::addresses::may_write(account)?;
+    }
+    let commune = filer.commune();
     let category = category(conn, new.category)
         .ok()
-        .filter(|c| c.commune_id == account.commune_id && !c.archived)
+        .filter(|c| c.commune_id == commune && !c.archived)
         .ok_or_else(|| Error::invalid("category", "choose one of the commune's categories"))?;
     let description = bounded("report", &new.description, MAX_DESCRIPTION, true)?;
     let address = bounded("address", &new.address, MAX_ADDRESS, false)?;
@@ -60,42 +90,75 @@ fn checked(conn: &mut AnyConnection, account: &Account, new: &NewProblem) -> Res
         return Err(Error::invalid("address", "must be one line"));
     }
     check_place(new.latitude, new.longitude)?;
-    if let Some(area) = area(conn, account.commune_id)?
-        && !area.contains(new.latitude, new.longitude)
+    let mut elsewhere = None;
+    if let Some(zone) = zone(conn, commune)?
+        && !zone.contains(new.latitude, new.longitude)
     {
-        return Err(Error::invalid(
-            "area",
-            "this place is outside the commune's area: report it to the commune it belongs to",
-        ));
+        elsewhere = covering(conn, commune, new.latitude, new.longitude)?;
+        if elsewhere.is_none() {
+            return Err(Error::invalid(
+                "area",
+                "this place is outside the commune's area, and in no other commune's here: report it \
+                 to the commune it belongs to",
+            ));
+        }
     }
-    let recent: i64 = problems::table
-        .filter(problems::author_id.eq(account.actor_id))
-        .filter(problems::created_at.gt(now() - REPORT_WINDOW))
-        .count()
-        .get_result(conn)?;
-    if recent >= REPORTS_PER_WINDOW {
+    let since = now() - REPORT_WINDOW;
+    let (recent, most): (i64, i64) = match filer {
+        Filer::Account(account) => (
+            problems::table
+                .filter(problems::author_id.eq(account.actor_id))
+                .filter(problems::created_at.gt(since))
+                .count()
+                .get_result(conn)?,
+            REPORTS_PER_WINDOW,
+        ),
+        Filer::App(client) => (
+            problems::table
+                .filter(problems::via_client_id.eq(client.id))
+                .filter(problems::created_at.gt(since))
+                .count()
+                .get_result(conn)?,
+            APP_REPORTS_PER_WINDOW,
+        ),
+    };
+    if recent >= most {
         return Err(Error::TooManyRequests(format!(
-            "at most {REPORTS_PER_WINDOW} reports in {} minutes: wait a little before the next one",
+            "at most {most} reports in {} minutes: wait a little before the next one",
             REPORT_WINDOW.num_minutes()
         )));
     }
-    Ok(NewProblem {
-        category: category.id,
-        description,
-        address,
-        ..new.clone()
-    })
+    Ok((
+        NewProblem {
+            category: category.id,
+            description,
+            address,
+            ..new.clone()
+        },
+        elsewhere,
+    ))
 }
 
 /// A resident reports a problem; the commune publishes it. Near-duplicates are the caller's to offer first
 /// ([`nearby`]).
 pub fn file(conn: &mut AnyConnection, account: &Account, new: &NewProblem) -> Result<ProblemId> {
-    let new = checked(conn, account, new)?;
+    file_by(conn, Filer::Account(account), new)
+}
+
+/// A report filed by a resident or through an Open311 client app; the commune publishes it.
+pub fn file_by(conn: &mut AnyConnection, filer: Filer, new: &NewProblem) -> Result<ProblemId> {
+    let (new, elsewhere) = checked(conn, filer, new)?;
     let at = now();
+    let commune = filer.commune();
+    let (author, client) = match filer {
+        Filer::Account(a) => (Some(a.actor_id), None),
+        Filer::App(c) => (None, Some(c.id)),
+    };
     let id: ProblemId = crate::on_each_backend!(conn, |c| diesel::insert_into(problems::table)
         .values((
-            problems::commune_id.eq(account.commune_id),
-            problems::author_id.eq(Some(account.actor_id)),
+            problems::commune_id.eq(commune),
+            problems::author_id.eq(author),
+            problems::via_client_id.eq(client),
             problems::category_id.eq(new.category),
             problems::description.eq(&new.description),
             problems::address.eq(&new.address),
@@ -108,18 +171,15 @@ pub fn file(conn: &mut AnyConnection, account: &Account, new: &NewProblem) -> Re
         ))
         .returning(problems::id)
         .get_result(c))?;
-    record_step(
-        conn,
-        id,
-        ProblemStatus::New,
-        "",
-        StepBy::Local(account.actor_id),
-    )?;
-    outbox::record(
-        conn,
-        account.commune_id,
-        Outbound::ProblemPublished { problem: id },
-    )?;
+    let by = match author {
+        Some(a) => StepBy::Local(a),
+        None => StepBy::App,
+    };
+    record_step(conn, id, ProblemStatus::New, "", by)?;
+    outbox::record(conn, commune, Outbound::ProblemPublished { problem: id })?;
+    if let Some(other) = elsewhere {
+        offer_to_area(conn, id, commune, other)?;
+    }
     Ok(id)
 }
 
@@ -128,6 +188,8 @@ pub fn file(conn: &mut AnyConnection, account: &Account, new: &NewProblem) -> Re
 pub enum StepBy {
     Local(ActorId),
     Remote(RemoteActorId),
+    /// Filed through an Open311 client app (no person named).
+    App,
 }
 
 fn record_step(
@@ -140,6 +202,7 @@ fn record_step(
     let (local, remote) = match by {
         StepBy::Local(a) => (Some(a), None),
         StepBy::Remote(r) => (None, Some(r)),
+        StepBy::App => (None, None),
     };
     diesel::insert_into(problem_history::table)
         .values((
@@ -331,7 +394,7 @@ fn apply_status(
     record_step(conn, id, status, &message, by)?;
     let staff = match by {
         StepBy::Local(a) => Some(a),
-        StepBy::Remote(_) => None,
+        StepBy::Remote(_) | StepBy::App => None,
     };
     tell_followers(conn, found, staff)?;
     outbox::record(

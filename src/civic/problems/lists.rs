@@ -14,8 +14,23 @@ pub struct Filter {
     pub open: bool,
     /// Oldest first (a work queue), else newest first.
     pub oldest_first: bool,
+    /// At most this many (1 to [`MAX_LIST`]).
     pub limit: i64,
+    /// Only these reports (empty: any).
+    pub ids: Vec<ProblemId>,
+    /// In one of these categories (empty: any).
+    pub categories: Vec<CategoryId>,
+    /// With one of these statuses (empty: any).
+    pub statuses: Vec<ProblemStatus>,
+    /// Filed at or after, and before.
+    pub filed_from: Option<chrono::NaiveDateTime>,
+    pub filed_before: Option<chrono::NaiveDateTime>,
+    /// Inside this box of latitude and longitude.
+    pub within: Option<Area>,
 }
+
+/// The longest list read at once (open data asks for whole areas).
+pub const MAX_LIST: i64 = 20_000;
 
 pub fn list(conn: &mut AnyConnection, filter: &Filter) -> Result<Vec<Problem>> {
     let mut query = problems::table.select(Problem::as_select()).into_boxed();
@@ -31,6 +46,26 @@ pub fn list(conn: &mut AnyConnection, filter: &Filter) -> Result<Vec<Problem>> {
     if let Some(s) = filter.status {
         query = query.filter(problems::status.eq(s));
     }
+    if !filter.ids.is_empty() {
+        query = query.filter(problems::id.eq_any(filter.ids.clone()));
+    }
+    if !filter.categories.is_empty() {
+        query = query.filter(problems::category_id.eq_any(filter.categories.clone()));
+    }
+    if !filter.statuses.is_empty() {
+        query = query.filter(problems::status.eq_any(filter.statuses.clone()));
+    }
+    if let Some(from) = filter.filed_from {
+        query = query.filter(problems::created_at.ge(from));
+    }
+    if let Some(before) = filter.filed_before {
+        query = query.filter(problems::created_at.lt(before));
+    }
+    if let Some(b) = filter.within {
+        query = query
+            .filter(problems::latitude.between(b.south, b.north))
+            .filter(problems::longitude.between(b.west, b.east));
+    }
     if filter.open {
         let open: Vec<ProblemStatus> = ProblemStatus::ALL
             .iter()
@@ -44,7 +79,7 @@ pub fn list(conn: &mut AnyConnection, filter: &Filter) -> Result<Vec<Problem>> {
     } else {
         query.order(problems::created_at.desc())
     };
-    Ok(query.limit(filter.limit.clamp(1, 500)).load(conn)?)
+    Ok(query.limit(filter.limit.clamp(1, MAX_LIST)).load(conn)?)
 }
 
 /// How many reports a commune has, per category and status.

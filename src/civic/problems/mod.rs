@@ -28,6 +28,7 @@ mod lists;
 mod photos;
 mod remote;
 mod supporters;
+mod zones;
 
 pub use handover::{
     HandTo, MAX_HANDOVER_MESSAGE, Owner, Partners, answer_handover, change_handed_status,
@@ -35,16 +36,17 @@ pub use handover::{
     partners, receive_offer, remote_answer,
 };
 pub use lifecycle::{
-    NewProblem, StepBy, change_status, file, history, nearby, problem, remote_owner_status,
-    shows_reporter,
+    APP_REPORTS_PER_WINDOW, Filer, NewProblem, StepBy, change_status, file, file_by, history,
+    nearby, problem, remote_owner_status, shows_reporter,
 };
-pub use lists::{Filter, counts, list};
+pub use lists::{Filter, MAX_LIST, counts, list};
 pub use photos::{StoredPhoto, add_photos, check_alt, photo, photos, review_photo};
 pub use remote::{
     ReceivedPhoto, ReceivedProblem, forget_remote, remote_list, remote_photo_files_of,
     remote_photo_sources, remote_photos, remote_problem, store_remote,
 };
 pub use supporters::{remote_support, remote_supporters, remote_unsupport, support, supports};
+pub use zones::{MAX_POINTS, Shape, Zone, covering, outline, set_outline, zone};
 
 pub const MAX_DESCRIPTION: usize = 5_000;
 pub const MAX_ADDRESS: usize = 300;
@@ -79,7 +81,8 @@ impl Area {
             && (self.west..=self.east).contains(&longitude)
     }
 
-    fn checked(self) -> Result<Area> {
+    /// The box, checked: finite degrees in range, south below north and west of east.
+    pub fn checked(self) -> Result<Area> {
         for (field, value, max) in [
             ("south", self.south, 90.0),
             ("north", self.north, 90.0),

@@ -21,10 +21,11 @@ async fn admin_page_with(v: &Visitor, errors: &FormErrors, status: StatusCode) -
             Ok((
                 problems::categories(conn, commune)?,
                 problems::area(conn, commune)?,
+                problems::outline(conn, commune)?,
             ))
         })
         .await;
-    let (categories, area) = match loaded {
+    let (categories, area, outline) = match loaded {
         Ok(found) => found,
         Err(e) => return v.error(&e),
     };
@@ -72,6 +73,13 @@ async fn admin_page_with(v: &Visitor, errors: &FormErrors, status: StatusCode) -
             (forms::input(lang, Input::text("east", lang.t("field-area-east"), &east), errors))
             button type="submit" { (lang.t("settings-save")) }
         }
+        h3 { (lang.t("admin-problem-outline")) }
+        form id="problem-outline" method="post" action="/admin/problems/outline" novalidate {
+            (forms::csrf(&csrf))
+            (forms::textarea(lang, Input::text("outline", lang.t("field-area-outline"), outline.as_deref().unwrap_or_default())
+                .hint(lang.t("hint-area-outline")), 6, errors))
+            button type="submit" { (lang.t("settings-save")) }
+        }
     };
     page_status(v, &title, body, status).await
 }
@@ -90,6 +98,8 @@ pub struct AdminForm {
     north: String,
     #[serde(default)]
     east: String,
+    #[serde(default)]
+    outline: String,
 }
 
 /// What the admin forms change.
@@ -97,6 +107,7 @@ enum AdminChange {
     AddCategory,
     Archive(CategoryId),
     Area,
+    Outline,
 }
 
 async fn admin_change(v: Visitor, form: AdminForm, what: AdminChange) -> Response {
@@ -130,6 +141,7 @@ async fn admin_change(v: Visitor, form: AdminForm, what: AdminChange) -> Respons
                 };
                 problems::set_area(conn, &account, area)
             }
+            AdminChange::Outline => problems::set_outline(conn, &account, Some(&form.outline)),
         })
         .await;
     match result {
@@ -138,8 +150,11 @@ async fn admin_change(v: Visitor, form: AdminForm, what: AdminChange) -> Respons
             Redirect::to("/admin/problems").into_response()
         }
         Err(e @ Error::Invalid { .. }) => {
-            let errors =
-                FormErrors::from_error(v.lang, &e, &["category", "south", "west", "north", "east"]);
+            let errors = FormErrors::from_error(
+                v.lang,
+                &e,
+                &["category", "south", "west", "north", "east", "outline"],
+            );
             admin_page_with(&v, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => v.error(&e),
@@ -160,4 +175,9 @@ pub async fn admin_archive_category(
 
 pub async fn admin_area(v: Visitor, Form(form): Form<AdminForm>) -> Response {
     admin_change(v, form, AdminChange::Area).await
+}
+
+/// `POST /admin/problems/outline`: the commune's outline as GeoJSON (empty: the box alone).
+pub async fn admin_outline(v: Visitor, Form(form): Form<AdminForm>) -> Response {
+    admin_change(v, form, AdminChange::Outline).await
 }

@@ -24,12 +24,16 @@ mod admin;
 mod elsewhere;
 mod filing;
 mod handover;
+mod open311_admin;
 mod report;
 
-pub use admin::{admin_add_category, admin_archive_category, admin_area, admin_page};
+pub use admin::{
+    admin_add_category, admin_archive_category, admin_area, admin_outline, admin_page,
+};
 pub use elsewhere::{elsewhere, elsewhere_photo, elsewhere_photo_thumb, elsewhere_report};
 pub use filing::{create, new_form};
 pub use handover::{answer as answer_handover, hand_over, handed_status};
+pub use open311_admin::{open311_create, open311_page, open311_revoke};
 pub use report::{change_status, photo, photo_thumb, review_photo, show, support};
 
 fn parse_problem(raw: &str) -> Result<ProblemId, Error> {

@@ -1,0 +1,2 @@
+ALTER TABLE problems DROP COLUMN via_client_id;
+DROP TABLE open311_clients;
