@@ -96,7 +96,7 @@ fn category_name(categories: &[Category], id: CategoryId) -> String {
 
 /// The GeoJSON of reports: one `Feature` per report, a `Point` at `[longitude, latitude]`.
 pub fn feature_collection(
-    ctx: &AppContext,
+    urls: &crate::federation::urls::Urls,
     categories: &[Category],
     list: &[Problem],
 ) -> geojson::FeatureCollection {
@@ -104,7 +104,7 @@ pub fn feature_collection(
         .iter()
         .map(|p| {
             let mut properties = geojson::JsonObject::new();
-            let url = ctx.urls.problem(p.id).to_string();
+            let url = urls.problem(p.id).to_string();
             for (key, value) in [
                 ("url", serde_json::Value::from(url)),
                 ("category", category_name(categories, p.category_id).into()),
@@ -144,7 +144,7 @@ pub async fn problems_geojson(
     Query(q): Query<OpenDataQuery>,
 ) -> Result<Response> {
     let (categories, list) = reports(&ctx, name, q).await?;
-    let body = feature_collection(&ctx, &categories, &list).to_string();
+    let body = feature_collection(&ctx.urls, &categories, &list).to_string();
     Ok((
         [
             (header::CONTENT_TYPE, "application/geo+json"),

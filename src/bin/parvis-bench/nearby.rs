@@ -26,7 +26,13 @@ pub struct NearbyArgs {
     /// Use PostgreSQL (a URL of a cluster in which this program may CREATE DATABASE).
     #[arg(long)]
     postgres: Option<String>,
+    /// B14: GeoJSON exports timed, each of a box holding about a tenth of the reports.
+    #[arg(long, default_value_t = 30)]
+    exports: usize,
 }
+
+/// B14's target: the GeoJSON of 10,000 reports in a box.
+const EXPORT_TARGET_MS: f64 = 200.0;
 
 pub async fn run(options: &Options, args: &NearbyArgs) -> Res<()> {
     if args.lookups == 0 {
@@ -160,6 +166,85 @@ pub async fn run(options: &Options, args: &NearbyArgs) -> Res<()> {
         "b13-postgres"
     } else {
         "b13"
+    };
+    report::publish(options, key, &md)?;
+    exports(options, args, &instance, commune, backend).await
+}
+
+/// B14: the open data's GeoJSON of the reports in a box holding about a tenth of them (10,000 of 100,000),
+/// read and serialized in process, as `/communes/{name}/problems.geojson?bbox=…` does.
+async fn exports(
+    options: &Options,
+    args: &NearbyArgs,
+    instance: &Instance,
+    commune: parvis::ids::ActorId,
+    backend: &str,
+) -> Res<()> {
+    let runs = args.exports.max(1);
+    let urls = parvis::federation::urls::Urls::new(url::Url::parse(&instance.base)?);
+    // A square of side 0.1 × √0.1 degrees inside the 0.1° box: a tenth of its reports.
+    let side = 0.1 * 0.1f64.sqrt();
+    let (times, sizes) = instance
+        .db
+        .run(move |conn| {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(14);
+            let categories = parvis::civic::problems::categories(conn, commune)?;
+            let (mut times, mut sizes) = (vec![], vec![]);
+            for _ in 0..runs {
+                let (south, west) = (
+                    45.70 + rng.gen_range(0.0..0.1 - side),
+                    4.80 + rng.gen_range(0.0..0.1 - side),
+                );
+                let filter = parvis::civic::problems::Filter {
+                    commune: Some(commune),
+                    within: Some(parvis::civic::problems::Area {
+                        south,
+                        west,
+                        north: south + side,
+                        east: west + side,
+                    }),
+                    limit: parvis::civic::problems::MAX_LIST,
+                    ..Default::default()
+                };
+                let start = Instant::now();
+                let list = parvis::civic::problems::list(conn, &filter)?;
+                let body = parvis::api::open_data::feature_collection(&urls, &categories, &list)
+                    .to_string();
+                times.push(start.elapsed().as_secs_f64() * 1000.0);
+                sizes.push((list.len(), body.len()));
+            }
+            Ok((times, sizes))
+        })
+        .await
+        .map_err(pe)?;
+    let mut sorted = times.clone();
+    sorted.sort_by(f64::total_cmp);
+    let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
+    let features = sizes.iter().map(|s| s.0).sum::<usize>() as f64 / sizes.len() as f64;
+    let bytes = sizes.iter().map(|s| s.1).sum::<usize>() as f64 / sizes.len() as f64;
+    let mut md = String::new();
+    writeln!(md, "### B14: GeoJSON of the reports in a box ({backend})\n")?;
+    md.push_str(&report::preamble(options).replace(options.placement(), "in process, not pinned"));
+    writeln!(
+        md,
+        "- {} reports in the database (as B13); {runs} exports of a box holding about a tenth of them, read and serialized in process (what `/communes/{{name}}/problems.geojson?bbox=…` does before HTTP)\n",
+        args.reports
+    )?;
+    writeln!(md, "| measure | value | target |")?;
+    writeln!(md, "|---|---|---|")?;
+    writeln!(md, "| features per export (mean) | {features:.0} | |")?;
+    writeln!(md, "| GeoJSON size (mean) | {:.1} MB | |", bytes / 1e6)?;
+    writeln!(md, "| p50 per export | {:.1} ms | |", at(0.5))?;
+    writeln!(
+        md,
+        "| max per export | {:.1} ms | ≤ {EXPORT_TARGET_MS} ms for 10,000: {} |",
+        at(1.0),
+        verdict(at(1.0) <= EXPORT_TARGET_MS * features.max(1.0) / 10_000.0)
+    )?;
+    let key = if args.postgres.is_some() {
+        "b14-postgres"
+    } else {
+        "b14"
     };
     report::publish(options, key, &md)
 }
