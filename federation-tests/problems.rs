@@ -437,6 +437,30 @@ both_backends!(
     }
 );
 
+/// A second commune of the instance, "metropole" ("Commune metropole"), with one account of `role`
+/// (password [`crate::web::PASSWORD`]).
+pub(crate) async fn metropole_with(
+    instance: &crate::support::TestInstance,
+    user: &str,
+    role: Role,
+) {
+    // The commune may exist already.
+    let _ = parvis::civic::communes::create_commune(&instance.db, "metropole", "Commune metropole")
+        .await;
+    parvis::civic::accounts::create_account(
+        &instance.db,
+        parvis::civic::accounts::NewAccount {
+            username: user.into(),
+            role,
+            commune: Some("metropole".into()),
+            display_name: None,
+            password: Some(crate::web::PASSWORD.into()),
+        },
+    )
+    .await
+    .unwrap();
+}
+
 /// An instance with the usual people, an admin, and one category of reports (Voirie).
 pub(crate) async fn town_with_a_category(
     backend: crate::support::Backend,

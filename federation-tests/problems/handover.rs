@@ -322,21 +322,7 @@ both_backends!(
     |backend| async move {
         let (alpha, voirie) = town_with_a_category(backend).await;
         person(&alpha, "agathe", Role::Agent).await;
-        parvis::civic::communes::create_commune(&alpha.db, "metropole", "Commune metropole")
-            .await
-            .unwrap();
-        parvis::civic::accounts::create_account(
-            &alpha.db,
-            parvis::civic::accounts::NewAccount {
-                username: "maxime".into(),
-                role: Role::Agent,
-                commune: Some("metropole".into()),
-                display_name: None,
-                password: Some(crate::web::PASSWORD.into()),
-            },
-        )
-        .await
-        .unwrap();
+        metropole_with(&alpha, "maxime", Role::Agent).await;
         let mut lea = signed_in(&alpha, "lea").await;
         let filed = report(
             &mut lea,
@@ -452,21 +438,7 @@ both_backends!(
     a_report_filed_in_another_communes_outline_is_offered_to_it_and_one_outside_every_area_refused,
     |backend| async move {
         let (alpha, voirie) = town_with_a_category(backend).await;
-        parvis::civic::communes::create_commune(&alpha.db, "metropole", "Commune metropole")
-            .await
-            .unwrap();
-        parvis::civic::accounts::create_account(
-            &alpha.db,
-            parvis::civic::accounts::NewAccount {
-                username: "madmin".into(),
-                role: Role::Admin,
-                commune: Some("metropole".into()),
-                display_name: None,
-                password: Some(crate::web::PASSWORD.into()),
-            },
-        )
-        .await
-        .unwrap();
+        metropole_with(&alpha, "madmin", Role::Admin).await;
         // The town's outline, pasted by its admin: a triangle; the métropole's, a square east of it.
         let mut admin = signed_in(&alpha, "admin").await;
         let page = admin

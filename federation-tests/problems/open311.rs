@@ -60,21 +60,7 @@ both_backends!(
         let key = key_for(&mut admin, "Appli de la ville").await;
         assert!(key.len() >= 24, "{key}");
         // Another commune of the instance, with its own app and category.
-        parvis::civic::communes::create_commune(&alpha.db, "metropole", "Métropole")
-            .await
-            .unwrap();
-        parvis::civic::accounts::create_account(
-            &alpha.db,
-            parvis::civic::accounts::NewAccount {
-                username: "madmin".into(),
-                role: Role::Admin,
-                commune: Some("metropole".into()),
-                display_name: None,
-                password: Some(crate::web::PASSWORD.into()),
-            },
-        )
-        .await
-        .unwrap();
+        metropole_with(&alpha, "madmin", Role::Admin).await;
         let mut madmin = signed_in(&alpha, "madmin").await;
         let other_key = key_for(&mut madmin, "Appli métropole").await;
 

@@ -30,6 +30,33 @@ pub struct RemoteActor {
     pub needs_refetch: bool,
 }
 
+#[cfg(test)]
+impl RemoteActor {
+    /// An actor of another server as tests need one: `kind` (`Person`, `Group`…) at `ap_id`, its inbox and
+    /// key beside it.
+    pub fn sample(ap_id: &str, kind: &str) -> RemoteActor {
+        let domain = url::Url::parse(ap_id)
+            .map(|u| crate::federation::domain_of(&u))
+            .unwrap_or_default();
+        RemoteActor {
+            id: crate::ids::RemoteActorId(1),
+            ap_id: ap_id.into(),
+            kind: kind.into(),
+            domain,
+            username: "x".into(),
+            display_name: "x".into(),
+            inbox: format!("{ap_id}/inbox"),
+            shared_inbox: None,
+            url: None,
+            key_id: format!("{ap_id}#main-key"),
+            public_key_pem: String::new(),
+            manually_approves_followers: false,
+            fetched_at: chrono::Utc::now().naive_utc(),
+            needs_refetch: false,
+        }
+    }
+}
+
 impl RemoteActor {
     /// `@name@host`, as people write it.
     pub fn handle(&self) -> String {

@@ -31,23 +31,7 @@ fn note(name: &str, verb: Verb) -> NoteObject {
 }
 
 fn author(ap_id: &str) -> RemoteActor {
-    let url = url::Url::parse(ap_id).unwrap_or_else(|e| panic!("{e}"));
-    RemoteActor {
-        id: crate::ids::RemoteActorId(1),
-        ap_id: ap_id.into(),
-        kind: "Person".into(),
-        domain: crate::federation::domain_of(&url),
-        username: "x".into(),
-        display_name: "x".into(),
-        inbox: format!("{ap_id}/inbox"),
-        shared_inbox: None,
-        url: None,
-        key_id: format!("{ap_id}#main-key"),
-        public_key_pem: String::new(),
-        manually_approves_followers: false,
-        fetched_at: chrono::Utc::now().naive_utc(),
-        needs_refetch: false,
-    }
+    RemoteActor::sample(ap_id, "Person")
 }
 
 #[test]

@@ -319,23 +319,7 @@ mod tests {
     use super::*;
 
     fn commune(ap_id: &str) -> RemoteActor {
-        let url = Url::parse(ap_id).unwrap_or_else(|e| panic!("{e}"));
-        RemoteActor {
-            id: crate::ids::RemoteActorId(7),
-            ap_id: ap_id.into(),
-            kind: "Group".into(),
-            domain: domain_of(&url),
-            username: "ville".into(),
-            display_name: "Ville".into(),
-            inbox: format!("{ap_id}/inbox"),
-            shared_inbox: None,
-            url: None,
-            key_id: format!("{ap_id}#main-key"),
-            public_key_pem: String::new(),
-            manually_approves_followers: false,
-            fetched_at: Utc::now().naive_utc(),
-            needs_refetch: false,
-        }
+        RemoteActor::sample(ap_id, "Group")
     }
 
     fn report() -> Value {
