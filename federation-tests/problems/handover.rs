@@ -363,6 +363,34 @@ both_backends!(
             )
             .await;
         assert_eq!(page.status, 422, "{}", page.body);
+        // Offered, then withdrawn with a reason (a mistake), then offered again.
+        let page = agathe
+            .submit(
+                &path,
+                &format!("{path}/handover"),
+                &[("to", &to), ("message", "Erreur de commune")],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let shown = agathe.get(&path).await;
+        let withdraw = shown
+            .body
+            .split("action=\"")
+            .find(|s| s.contains("/withdraw"))
+            .and_then(|s| s.split('"').next())
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            lea.submit(&path, &withdraw, &[("answer", "Non")])
+                .await
+                .status,
+            403
+        );
+        let page = agathe
+            .submit(&path, &withdraw, &[("answer", "Mauvaise adresse.")])
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        assert!(agathe.get(&path).await.has("Mauvaise adresse."));
         let page = agathe
             .submit(
                 &path,

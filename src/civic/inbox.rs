@@ -10,6 +10,15 @@ use crate::model::schema::received_activities;
 /// Marks an activity id as received. Returns false when it was already: the caller then does nothing more.
 /// Run it in the transaction that applies the activity, so that a duplicate arriving concurrently waits for
 /// (or loses to) the first copy's commit instead of applying twice.
+/// Whether an activity was already received (read only: [`first_time`] records it).
+pub fn seen(conn: &mut AnyConnection, activity_id: &str) -> Result<bool> {
+    use diesel::dsl::exists;
+    Ok(diesel::select(exists(
+        received_activities::table.filter(received_activities::ap_id.eq(activity_id)),
+    ))
+    .get_result(conn)?)
+}
+
 pub fn first_time(conn: &mut AnyConnection, activity_id: &str) -> Result<bool> {
     let values = (
         received_activities::ap_id.eq(activity_id),

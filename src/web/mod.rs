@@ -170,6 +170,10 @@ pub fn router() -> Router<AppContext> {
             post(problems::answer_handover),
         )
         .route(
+            "/problems/handovers/{id}/withdraw",
+            post(problems::withdraw_handover),
+        )
+        .route(
             "/problems/elsewhere/{id}/photos/{photo}",
             get(problems::elsewhere_photo),
         )

@@ -26,6 +26,10 @@ CREATE TABLE problem_handovers (
 );
 CREATE INDEX problem_handovers_problem ON problem_handovers (problem_id);
 CREATE INDEX problem_handovers_remote_problem ON problem_handovers (remote_problem_id);
+-- At most one hand-over of a report waiting or accepted at a time (two clicks, two offers: one wins).
+CREATE UNIQUE INDEX problem_handovers_active ON problem_handovers (problem_id) WHERE state <> 'declined';
+CREATE UNIQUE INDEX problem_handovers_remote_active ON problem_handovers (remote_problem_id)
+    WHERE state <> 'declined';
 CREATE INDEX problem_handovers_to ON problem_handovers (to_commune_id, state);
 
 -- No foreign key here: SQLite cannot drop a column that has one (down.sql); a name that is gone reads as nobody.

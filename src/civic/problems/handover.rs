@@ -165,6 +165,18 @@ pub fn is_partner(conn: &mut AnyConnection, ap_id: &str) -> Result<bool> {
     .get_result(conn)?)
 }
 
+/// A second hand-over of the same report inserted at the same time (the partial unique index of migration
+/// 25): the losing request is told, as if it had seen the first.
+fn unique_as_conflict(e: diesel::result::Error) -> Error {
+    match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => Error::Conflict("this report is already offered: wait for the answer".into()),
+        other => other.into(),
+    }
+}
+
 /// Refuses a second hand-over while one waits for its answer or was accepted.
 fn require_not_handed(existing: &[Handover]) -> Result<()> {
     match existing.iter().find(|h| h.state != HandoverState::Declined) {
@@ -235,7 +247,8 @@ pub fn hand_over(
             problem_handovers::created_at.eq(now()),
         ))
         .returning(problem_handovers::id)
-        .get_result(conn)?;
+        .get_result(conn)
+        .map_err(unique_as_conflict)?;
     if remote.is_some() {
         outbox::record(
             conn,
@@ -244,6 +257,30 @@ pub fn hand_over(
         )?;
     }
     Ok(handover)
+}
+
+/// The staff of the commune where a report was filed withdraw an offer still waiting for its answer (the
+/// other commune does not answer, or it was a mistake): the report can be offered again. Withdrawn, it
+/// reads as declined, with the reason given. An offer to another server is withdrawn here only: that server
+/// may still accept it, and is then told it is too late (`409`).
+pub fn withdraw_handover(
+    conn: &mut AnyConnection,
+    staff: &Account,
+    id: HandoverId,
+    reason: &str,
+) -> Result<()> {
+    let found = handover(conn, id)?;
+    let from = match found.handing {
+        Handing::Local { from, .. } | Handing::Outgoing { from, .. } => from,
+        Handing::Incoming { .. } => {
+            return Err(Error::Forbidden(
+                "an offer from another server is answered, not withdrawn".into(),
+            ));
+        }
+    };
+    require_staff(staff, from)?;
+    let reason = answer_text(false, reason)?;
+    answered(conn, id, false, &reason, Some(staff.actor_id))
 }
 
 /// A report filed at a place in another commune's area here: offered to it at once, for its staff to accept.
@@ -395,7 +432,7 @@ pub fn receive_offer(
 ) -> Result<HandoverId> {
     require_not_handed(&offers(conn, report)?)?;
     let message: String = message.trim().chars().take(MAX_HANDOVER_MESSAGE).collect();
-    Ok(diesel::insert_into(problem_handovers::table)
+    diesel::insert_into(problem_handovers::table)
         .values((
             problem_handovers::remote_problem_id.eq(Some(report)),
             problem_handovers::from_remote_id.eq(Some(from)),
@@ -406,11 +443,12 @@ pub fn receive_offer(
             problem_handovers::created_at.eq(now()),
         ))
         .returning(problem_handovers::id)
-        .get_result(conn)?)
+        .get_result(conn)
+        .map_err(unique_as_conflict)
 }
 
 /// The staff of a commune here that accepted another server's report set its status: the change goes to
-/// the report's commune, which publishes it (and sends it back to us). The copy shows it at once.
+/// the report's commune, which publishes it and sends it back to us.
 pub fn change_handed_status(
     conn: &mut AnyConnection,
     staff: &Account,
@@ -438,9 +476,8 @@ pub fn change_handed_status(
         ));
     }
     let message = bounded("message", message, MAX_MESSAGE, true)?;
-    diesel::update(crate::model::schema::remote_problems::table.find(report))
-        .set(crate::model::schema::remote_problems::status.eq(status))
-        .execute(conn)?;
+    // The copy changes when the report's commune publishes the change (its `Update(Page)`): it is the
+    // report's word, and may refuse a change its own status no longer allows.
     outbox::record(
         conn,
         to,

@@ -353,7 +353,9 @@ fn apply_status(
             ),
         ));
     }
-    let message = bounded("message", message, MAX_MESSAGE, true)?;
+    // Staff here give a public message; another server may send none.
+    let required = !matches!(by, StepBy::Remote(_));
+    let message = bounded("message", message, MAX_MESSAGE, required)?;
     let duplicate_of = match (status, duplicate_of) {
         (ProblemStatus::Duplicate, Some(other)) => {
             let original = problem(conn, other)

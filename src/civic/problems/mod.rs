@@ -33,7 +33,7 @@ mod zones;
 pub use handover::{
     HandTo, MAX_HANDOVER_MESSAGE, Owner, Partners, answer_handover, change_handed_status,
     hand_over, handed_to, handover, handovers, is_offered_here, is_partner, offers, owner,
-    partners, receive_offer, remote_answer,
+    partners, receive_offer, remote_answer, withdraw_handover,
 };
 pub use lifecycle::{
     APP_REPORTS_PER_WINDOW, Filer, NewProblem, StepBy, change_status, file, file_by, history,
@@ -178,7 +178,8 @@ pub fn area(conn: &mut AnyConnection, commune: ActorId) -> Result<Option<Area>> 
     })
 }
 
-/// The admin sets the commune's area (or removes it: reports are then taken anywhere).
+/// The admin sets the commune's area as a box (or removes it: reports are then taken anywhere); an outline
+/// set before is removed (the box replaces it).
 pub fn set_area(conn: &mut AnyConnection, admin: &Account, area: Option<Area>) -> Result<()> {
     require_admin(admin)?;
     let area = area.map(Area::checked).transpose()?;
@@ -188,6 +189,7 @@ pub fn set_area(conn: &mut AnyConnection, admin: &Account, area: Option<Area>) -
             communes::area_west.eq(area.map(|a| a.west)),
             communes::area_north.eq(area.map(|a| a.north)),
             communes::area_east.eq(area.map(|a| a.east)),
+            communes::area_geojson.eq(None::<String>),
         ))
         .execute(conn)?;
     Ok(())

@@ -33,6 +33,9 @@ pub struct ReceivedPhoto {
     pub stored: StoredPhoto,
 }
 
+/// Most reports kept of one commune of another server (a flood from one server stops there).
+pub const MAX_REMOTE_PER_COMMUNE: i64 = 10_000;
+
 /// Longest kept name of a received report (its server may send more; the rest is cut).
 const MAX_NAME: usize = 200;
 
@@ -101,6 +104,16 @@ pub fn store_remote(
                 ))
                 .execute(conn)?;
             id
+        }
+        None if remote_problems::table
+            .filter(remote_problems::commune_id.eq(report.commune))
+            .count()
+            .get_result::<i64>(conn)?
+            >= MAX_REMOTE_PER_COMMUNE =>
+        {
+            return Err(Error::TooManyRequests(format!(
+                "at most {MAX_REMOTE_PER_COMMUNE} reports of one commune are kept here"
+            )));
         }
         None => diesel::insert_into(remote_problems::table)
             .values((

@@ -214,6 +214,7 @@ pub fn outline(conn: &mut AnyConnection, commune: ActorId) -> Result<Option<Stri
 }
 
 /// Another commune here whose area holds a place (the first by id), for a report filed outside its own.
+/// Only communes whose box holds the place have their outline read.
 pub fn covering(
     conn: &mut AnyConnection,
     except: ActorId,
@@ -221,7 +222,13 @@ pub fn covering(
     longitude: f64,
 ) -> Result<Option<ActorId>> {
     let others: Vec<ActorId> = communes::table
+        .inner_join(crate::model::schema::actors::table)
         .filter(communes::actor_id.ne(except))
+        .filter(crate::model::schema::actors::deleted_at.is_null())
+        .filter(communes::area_south.le(latitude))
+        .filter(communes::area_north.ge(latitude))
+        .filter(communes::area_west.le(longitude))
+        .filter(communes::area_east.ge(longitude))
         .order(communes::actor_id.asc())
         .select(communes::actor_id)
         .load(conn)?;

@@ -36,9 +36,15 @@ pub async fn refetch_flagged(ctx: &AppContext) -> Result<(usize, usize)> {
         match actor(ctx, &url, true).await {
             Ok(_) => confirmed += 1,
             Err(Error::NotFound(_)) => {
-                ctx.db
-                    .transaction(move |conn| crate::civic::remote::forget_actor(conn, id))
+                let files = ctx
+                    .db
+                    .transaction(move |conn| {
+                        let files = crate::civic::problems::remote_photo_files_of(conn, id)?;
+                        crate::civic::remote::forget_actor(conn, id)?;
+                        Ok(files)
+                    })
                     .await?;
+                crate::civic::media::remove_photos(&ctx.settings.server.data_dir, &files).await;
                 forgotten += 1;
             }
             Err(e) => tracing::info!(actor = %ap_id, error = %e, "a flagged actor stays untrusted"),

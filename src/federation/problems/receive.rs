@@ -91,6 +91,12 @@ pub fn read_report(
             sender.ap_id
         )));
     }
+    let web = |u: &Url| matches!(u.scheme(), "https" | "http");
+    if !web(&page.id) {
+        return Err(Error::BadRequest(
+            "a problem report's id must be an https URL".into(),
+        ));
+    }
     if page.attributed_to.as_str() != sender.ap_id || domain_of(&page.id) != sender.domain {
         return Err(Error::Forbidden(format!(
             "{} is not a report of {}",
@@ -140,7 +146,7 @@ pub fn read_report(
         .take(problems::MAX_PHOTOS)
         .collect();
     // Its page, and the report it duplicates, are believed on its own server only.
-    let own = |u: &Url| domain_of(u) == domain_of(&page.id);
+    let own = |u: &Url| web(u) && domain_of(u) == domain_of(&page.id);
     let url = page.url.filter(own).unwrap_or_else(|| page.id.clone());
     Ok((
         ReceivedProblem {
@@ -156,7 +162,11 @@ pub fn read_report(
             status,
             supporters: page.supporters.unwrap_or(0),
             duplicate_of: page.duplicate_of.filter(own).map(String::from),
-            published: page.published.unwrap_or_else(Utc::now).naive_utc(),
+            // A date in the future would keep it at the top of lists.
+            published: page
+                .published
+                .map_or_else(Utc::now, |p| p.min(Utc::now()))
+                .naive_utc(),
         },
         photos,
     ))
@@ -240,6 +250,11 @@ where
         stored,
         post,
     } = kept;
+    // A replay fetches nothing (the transaction below checks again, for two deliveries at once).
+    let id = activity_id.clone();
+    if ctx.db.run(move |conn| received::seen(conn, &id)).await? {
+        return Ok(());
+    }
     let listed: Vec<String> = links.iter().map(|l| l.url.to_string()).collect();
     let missing = links
         .into_iter()
@@ -396,6 +411,22 @@ mod tests {
             Err(e) => assert!(e.to_string().contains("unknown problemStatus"), "{e}"),
             Ok(_) => panic!("an unknown status was read"),
         }
+        // Only web URLs: a `javascript:` URL may carry the sender's host.
+        let mut script = report();
+        script["id"] = Value::from("javascript://ville.example/%0aalert(1)");
+        assert!(matches!(
+            read_report(&script, &me),
+            Err(Error::BadRequest(_))
+        ));
+        let mut link = report();
+        link["url"] = Value::from("javascript://ville.example/%0aalert(1)");
+        link["published"] = Value::from("2999-01-01T00:00:00Z");
+        let (read, _) = read_report(&link, &me).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(read.url, "https://ville.example/problems/4");
+        assert!(
+            read.published <= Utc::now().naive_utc(),
+            "a future date is now"
+        );
         // In a commune's audience it is a debate, not a report.
         let mut debate = report();
         debate["audience"] = Value::from("https://ville.example/communes/ville");

@@ -14,6 +14,8 @@ pub(super) struct Shown {
     pub from: String,
     pub to: String,
     pub answers: bool,
+    /// The viewer is staff of the commune that offered it, and it still waits: they may withdraw it.
+    pub withdraws: bool,
 }
 
 fn local_name(
@@ -38,25 +40,39 @@ pub(super) fn shown(
 ) -> Result<Vec<Shown>, Error> {
     let mut out = vec![];
     for handover in list {
-        let (from, to, receiver) = match &handover.handing {
-            Handing::Local { from, to, .. } => {
-                (local_name(conn, *from)?, local_name(conn, *to)?, Some(*to))
-            }
-            Handing::Outgoing { from, to, .. } => {
-                (local_name(conn, *from)?, remote_name(conn, *to)?, None)
-            }
-            Handing::Incoming { from, to, .. } => {
-                (remote_name(conn, *from)?, local_name(conn, *to)?, Some(*to))
-            }
+        let (from, to, receiver, sender) = match &handover.handing {
+            Handing::Local { from, to, .. } => (
+                local_name(conn, *from)?,
+                local_name(conn, *to)?,
+                Some(*to),
+                Some(*from),
+            ),
+            Handing::Outgoing { from, to, .. } => (
+                local_name(conn, *from)?,
+                remote_name(conn, *to)?,
+                None,
+                Some(*from),
+            ),
+            Handing::Incoming { from, to, .. } => (
+                remote_name(conn, *from)?,
+                local_name(conn, *to)?,
+                Some(*to),
+                None,
+            ),
         };
-        let answers = handover.state == HandoverState::Offered
-            && receiver
-                .is_some_and(|r| viewer.is_some_and(|v| crate::civic::accounts::is_staff_of(v, r)));
+        let staff_of = |commune: Option<crate::ids::ActorId>| {
+            commune
+                .is_some_and(|c| viewer.is_some_and(|v| crate::civic::accounts::is_staff_of(v, c)))
+        };
+        let waiting = handover.state == HandoverState::Offered;
+        let withdraws = waiting && staff_of(sender);
+        let answers = waiting && staff_of(receiver);
         out.push(Shown {
             handover,
             from,
             to,
             answers,
+            withdraws,
         });
     }
     Ok(out)
@@ -101,6 +117,14 @@ pub(super) fn section(
                                 p { (h.handover.message) }
                                 @if !h.handover.answer.is_empty() {
                                     p { strong { (h.to) " : " } (h.handover.answer) }
+                                }
+                                @if h.withdraws && let Some(csrf) = csrf {
+                                    form method="post" action=(format!("/problems/handovers/{}/withdraw", h.handover.id)) class="handover-withdraw" {
+                                        (forms::csrf(csrf))
+                                        (forms::input(lang, Input::text("answer", lang.t("field-handover-withdraw"), "")
+                                            .required().maxlength(problems::MAX_HANDOVER_MESSAGE), &none))
+                                        button type="submit" class="secondary" { (lang.t("handover-withdraw")) }
+                                    }
                                 }
                                 @if h.answers && let Some(csrf) = csrf {
                                     form method="post" action=(format!("/problems/handovers/{}/answer", h.handover.id)) class="handover-answer" {
@@ -240,6 +264,40 @@ pub async fn answer(v: Visitor, Path(raw): Path<String>, Form(form): Form<Answer
     }
 }
 
+/// `POST /problems/handovers/{h}/withdraw`: the staff of the commune that offered a report withdraw the
+/// offer, with a reason, while it waits.
+pub async fn withdraw(
+    v: Visitor,
+    Path(raw): Path<String>,
+    Form(form): Form<AnswerForm>,
+) -> Response {
+    let me = match v.form_poster(&form.csrf).await {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    let Ok(id) = raw.parse().map(HandoverId) else {
+        return v.error(&Error::NotFound("no such hand-over".into()));
+    };
+    let account = me.account.clone();
+    let done = v
+        .ctx
+        .db
+        .transaction(move |conn| {
+            problems::withdraw_handover(conn, &account, id, &form.answer)?;
+            Ok(problems::handover(conn, id)?.handing)
+        })
+        .await;
+    match done {
+        Ok(Handing::Local { problem, .. } | Handing::Outgoing { problem, .. }) => {
+            Redirect::to(&format!("/problems/{problem}")).into_response()
+        }
+        Ok(Handing::Incoming { problem, .. }) => {
+            Redirect::to(&format!("/problems/elsewhere/{problem}")).into_response()
+        }
+        Err(e) => v.error(&e),
+    }
+}
+
 #[derive(Deserialize, Default)]
 pub struct HandedStatusForm {
     #[serde(default)]
@@ -278,7 +336,7 @@ pub async fn handed_status(
     {
         Ok(()) => {
             v.ctx.wake.notify_one();
-            v.flash("flash-problem-updated").await;
+            v.flash("flash-problem-status-sent").await;
             Redirect::to(&format!("/problems/elsewhere/{id}")).into_response()
         }
         Err(e) => v.error(&e),

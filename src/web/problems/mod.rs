@@ -32,7 +32,9 @@ pub use admin::{
 };
 pub use elsewhere::{elsewhere, elsewhere_photo, elsewhere_photo_thumb, elsewhere_report};
 pub use filing::{create, new_form};
-pub use handover::{answer as answer_handover, hand_over, handed_status};
+pub use handover::{
+    answer as answer_handover, hand_over, handed_status, withdraw as withdraw_handover,
+};
 pub use open311_admin::{open311_create, open311_page, open311_revoke};
 pub use report::{change_status, photo, photo_thumb, review_photo, show, support};
 
