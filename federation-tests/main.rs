@@ -20,6 +20,7 @@ mod fedify;
 mod inbox;
 mod limits;
 mod mail;
+mod meetings;
 mod moderation;
 mod multikey;
 mod newsletter;

@@ -150,6 +150,10 @@ pub fn router(ctx: AppContext) -> Router {
             negotiated(federation::problems::page_document, web::problems::show),
         )
         .route(
+            "/meetings/{id}",
+            negotiated(federation::meetings::event_document, web::meetings::show),
+        )
+        .route(
             "/newsletters/{id}",
             negotiated(
                 federation::newsletter::article_document,

@@ -128,6 +128,14 @@ id_type!(
     /// A client app filing problem reports through Open311, with its API key.
     Open311ClientId
 );
+id_type!(
+    /// A meeting of a commune (a council session, a public meeting, a workshop, office hours).
+    MeetingId
+);
+id_type!(
+    /// Someone's registration for an event (going, or waiting for a seat).
+    ParticipantId
+);
 
 /// The id of something on another server (an activity, an actor, an inbox): a URL, checked when it is made.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -14,6 +14,7 @@ pub mod instance;
 pub mod keys;
 pub mod maintenance;
 pub mod media;
+pub mod meetings;
 pub mod moderation;
 pub mod newsletter;
 pub mod notes;

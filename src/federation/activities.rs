@@ -181,6 +181,8 @@ pub enum ObjectOut {
     Article(Box<crate::federation::newsletter::ArticleObject>),
     /// A problem report.
     Problem(Box<crate::federation::problems::ProblemPage>),
+    /// A meeting (Mobilizon's `Event`).
+    Event(Box<crate::federation::meetings::EventObject>),
     /// The status a commune set on a report handed to it, told to the report's commune.
     HandedStatus(Box<crate::federation::problems::HandedStatus>),
     /// A profile change goes out as `Update` with the whole actor document, as Mastodon sends it.

@@ -10,6 +10,7 @@ pub mod follows;
 pub mod http;
 pub mod inbound;
 pub mod inbox;
+pub mod meetings;
 pub mod moderation;
 pub mod newsletter;
 pub mod nodeinfo;
@@ -35,49 +36,65 @@ pub const ACTIVITY_JSON: &str = "application/activity+json";
 /// The JSON-LD `@context` of everything we serve: ActivityStreams, the security vocabulary (for `publicKey`),
 /// the Mastodon terms Mastodon reads (`toot:`, `schema:PropertyValue`), and ours.
 pub fn context() -> Value {
+    // In two parts: one `json!` of every term exceeds the macro's recursion limit.
+    let mut terms = json!({
+    "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+    "toot": "http://joinmastodon.org/ns#",
+    "discoverable": "toot:discoverable",
+    "schema": "http://schema.org#",
+    "PropertyValue": "schema:PropertyValue",
+    "value": "schema:value",
+    "parvis": PARVIS_NS,
+    "Mandate": "parvis:Mandate",
+    "mandates": { "@id": "parvis:mandates", "@container": "@set" },
+    "office": "parvis:office",
+    "governingBody": "parvis:governingBody",
+    "stance": "parvis:stance",
+    "pt": "https://joinpeertube.org/ns#",
+    "commentsEnabled": "pt:commentsEnabled",
+    "startDate": "schema:startDate",
+    "endDate": "schema:endDate",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "proposalStatus": "parvis:proposalStatus",
+    "supportsResidents": { "@id": "parvis:supportsResidents", "@type": "xsd:integer" },
+    "supportsLocal": { "@id": "parvis:supportsLocal", "@type": "xsd:integer" },
+    "supportsRemote": { "@id": "parvis:supportsRemote", "@type": "xsd:integer" },
+    "supportThreshold": { "@id": "parvis:supportThreshold", "@type": "xsd:integer" },
+    "theme": "parvis:theme",
+    "officialAnswer": "parvis:officialAnswer",
+    "answererName": "parvis:answererName",
+    "votersCount": "toot:votersCount",
+    "eligibility": "parvis:eligibility",
+    "otherVotes": { "@id": "parvis:otherVotes", "@type": "xsd:integer" },
+    "otherVotersCount": { "@id": "parvis:otherVotersCount", "@type": "xsd:integer" },
+    "resultsHidden": "parvis:resultsHidden",
+    "problemStatus": "parvis:problemStatus",
+    "supporters": { "@id": "parvis:supporters", "@type": "xsd:integer" },
+    "duplicateOf": { "@id": "parvis:duplicateOf", "@type": "@id" },
+    "handledBy": { "@id": "parvis:handledBy", "@type": "@id" },
+    "statusMessage": "parvis:statusMessage"
+    });
+    let meetings_and_others = json!({
+    "mz": "https://joinmobilizon.org/ns#",
+    "ical": "http://www.w3.org/2002/12/cal/ical#",
+    "joinMode": { "@id": "mz:joinMode", "@type": "mz:joinModeType" },
+    "isOnline": { "@id": "mz:isOnline", "@type": "schema:Boolean" },
+    "timezone": { "@id": "mz:timezone", "@type": "schema:Text" },
+    "participantCount": { "@id": "mz:participantCount", "@type": "schema:Number" },
+    "maximumAttendeeCapacity": "schema:maximumAttendeeCapacity",
+    "remainingAttendeeCapacity": "schema:remainingAttendeeCapacity",
+    "category": "mz:category",
+    "Hashtag": "as:Hashtag",
+    "lemmy": "https://join-lemmy.org/ns#",
+    "postingRestrictedToMods": "lemmy:postingRestrictedToMods"
+    });
+    if let (Some(all), Value::Object(more)) = (terms.as_object_mut(), meetings_and_others) {
+        all.extend(more);
+    }
     json!([
         "https://www.w3.org/ns/activitystreams",
         "https://w3id.org/security/v1",
-        {
-            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
-            "toot": "http://joinmastodon.org/ns#",
-            "discoverable": "toot:discoverable",
-            "schema": "http://schema.org#",
-            "PropertyValue": "schema:PropertyValue",
-            "value": "schema:value",
-            "parvis": PARVIS_NS,
-            "Mandate": "parvis:Mandate",
-            "mandates": { "@id": "parvis:mandates", "@container": "@set" },
-            "office": "parvis:office",
-            "governingBody": "parvis:governingBody",
-            "stance": "parvis:stance",
-            "pt": "https://joinpeertube.org/ns#",
-            "commentsEnabled": "pt:commentsEnabled",
-            "startDate": "schema:startDate",
-            "endDate": "schema:endDate",
-            "xsd": "http://www.w3.org/2001/XMLSchema#",
-            "proposalStatus": "parvis:proposalStatus",
-            "supportsResidents": { "@id": "parvis:supportsResidents", "@type": "xsd:integer" },
-            "supportsLocal": { "@id": "parvis:supportsLocal", "@type": "xsd:integer" },
-            "supportsRemote": { "@id": "parvis:supportsRemote", "@type": "xsd:integer" },
-            "supportThreshold": { "@id": "parvis:supportThreshold", "@type": "xsd:integer" },
-            "theme": "parvis:theme",
-            "officialAnswer": "parvis:officialAnswer",
-            "answererName": "parvis:answererName",
-            "votersCount": "toot:votersCount",
-            "eligibility": "parvis:eligibility",
-            "otherVotes": { "@id": "parvis:otherVotes", "@type": "xsd:integer" },
-            "otherVotersCount": { "@id": "parvis:otherVotersCount", "@type": "xsd:integer" },
-            "resultsHidden": "parvis:resultsHidden",
-            "problemStatus": "parvis:problemStatus",
-            "supporters": { "@id": "parvis:supporters", "@type": "xsd:integer" },
-            "duplicateOf": { "@id": "parvis:duplicateOf", "@type": "@id" },
-            "handledBy": { "@id": "parvis:handledBy", "@type": "@id" },
-            "statusMessage": "parvis:statusMessage",
-            "Hashtag": "as:Hashtag",
-            "lemmy": "https://join-lemmy.org/ns#",
-            "postingRestrictedToMods": "lemmy:postingRestrictedToMods"
-        }
+        terms
     ])
 }
 

@@ -202,6 +202,21 @@ impl Urls {
         self.join(&format!("/problems/{id}/create"))
     }
 
+    /// A meeting (its `Event`, and its page for people).
+    pub fn meeting(&self, id: crate::ids::MeetingId) -> Url {
+        self.join(&format!("/meetings/{id}"))
+    }
+
+    /// The `Create` of a meeting's `Event`: not served, but stable.
+    pub fn meeting_create(&self, id: crate::ids::MeetingId) -> Url {
+        self.join(&format!("/meetings/{id}/create"))
+    }
+
+    pub fn parse_meeting(&self, url: &str) -> Option<crate::ids::MeetingId> {
+        self.parse_numbered(url, "meetings")
+            .map(crate::ids::MeetingId)
+    }
+
     /// A report handed from a commune here to another server's (the `Offer`'s id; not served).
     pub fn handover(&self, id: crate::ids::HandoverId) -> Url {
         self.join(&format!("/handovers/{id}"))

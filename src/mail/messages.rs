@@ -202,6 +202,18 @@ pub fn notice_line(
         (Language::En, Kind::ProblemUpdate) => {
             about_en("A problem report you follow changed status".into())
         }
+        (Language::Fr, Kind::MeetingChange) => {
+            about("Une réunion à laquelle vous êtes inscrit·e a changé".into())
+        }
+        (Language::En, Kind::MeetingChange) => {
+            about_en("A meeting you registered for changed".into())
+        }
+        (Language::Fr, Kind::MeetingSeat) => {
+            about("Une place s'est libérée : vous êtes inscrit·e à la réunion".into())
+        }
+        (Language::En, Kind::MeetingSeat) => {
+            about_en("A seat freed: you are registered for the meeting".into())
+        }
     }
 }
 

@@ -31,6 +31,40 @@ diesel::table! {
         area_north -> Nullable<Double>,
         area_east -> Nullable<Double>,
         area_geojson -> Nullable<Text>,
+        timezone -> Text,
+    }
+}
+
+diesel::table! {
+    meetings (id) {
+        id -> BigInt,
+        commune_id -> BigInt,
+        title -> Text,
+        description -> Text,
+        category -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        address -> Text,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        online_url -> Nullable<Text>,
+        capacity -> Nullable<BigInt>,
+        registration_required -> Bool,
+        status -> Text,
+        sequence -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meeting_participants (id) {
+        id -> BigInt,
+        meeting_id -> BigInt,
+        account_id -> Nullable<BigInt>,
+        remote_actor_id -> Nullable<BigInt>,
+        join_ap_id -> Nullable<Text>,
+        state -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -397,6 +431,7 @@ diesel::table! {
 }
 
 diesel::joinable!(communes -> actors (actor_id));
+diesel::joinable!(meeting_participants -> meetings (meeting_id));
 diesel::joinable!(deliveries -> outgoing_activities (activity_id));
 diesel::joinable!(accounts -> actors (actor_id));
 diesel::joinable!(mandates -> accounts (account_id));
@@ -425,6 +460,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     remote_problem_photos,
     problem_handovers,
     open311_clients,
+    meetings,
+    meeting_participants,
     problem_history,
     delivered_servers,
     communes,

@@ -232,6 +232,8 @@ mod tests {
             "waiting",
             "minutes",
             "mb",
+            "going",
+            "capacity",
         ]
         .into_iter()
         .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))

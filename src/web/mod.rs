@@ -7,6 +7,7 @@ pub mod admin;
 pub mod debates;
 pub mod forms;
 pub mod i18n;
+pub mod meetings;
 pub mod moderation;
 pub mod newsletter;
 pub mod pages;
@@ -156,6 +157,11 @@ pub fn router() -> Router<AppContext> {
             "/problems/{id}/photos/{photo}/review",
             post(problems::review_photo),
         )
+        .route("/meetings", get(meetings::agenda).post(meetings::create))
+        .route("/meetings/new", get(meetings::new_form))
+        .route("/meetings/{id}/register", post(meetings::register))
+        .route("/meetings/{id}/unregister", post(meetings::unregister))
+        .route("/meetings/{id}/cancel", post(meetings::cancel))
         .route("/problems/new", get(problems::new_form))
         .route("/problems/queue", get(problems::queue))
         .route("/problems/elsewhere", get(problems::elsewhere))
@@ -336,6 +342,7 @@ pub async fn page_with(
                                 li { a href="/proposals" { (lang.t("nav-proposals")) } }
                                 li { a href="/polls" { (lang.t("nav-polls")) } }
                                 li { a href="/problems" { (lang.t("nav-problems")) } }
+                                li { a href="/meetings" { (lang.t("nav-meetings")) } }
                                 li { a href="/notifications" { (lang.t("nav-notifications")) } }
                                 li { a href="/post" { (lang.t("nav-post")) } }
                                 li { a href="/follow" { (lang.t("nav-follow")) } }
@@ -358,6 +365,7 @@ pub async fn page_with(
                                 li { a href="/proposals" { (lang.t("nav-proposals")) } }
                                 li { a href="/polls" { (lang.t("nav-polls")) } }
                                 li { a href="/problems" { (lang.t("nav-problems")) } }
+                                li { a href="/meetings" { (lang.t("nav-meetings")) } }
                                 li { a href=(format!("/login?next={}", session::encode(&v.here))) { (lang.t("nav-login")) } }
                                 li { a href="/register" { (lang.t("nav-register")) } }
                             }

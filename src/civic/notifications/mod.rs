@@ -34,10 +34,14 @@ pub enum Kind {
     PollClosed,
     /// A problem report you filed or have too changed status.
     ProblemUpdate,
+    /// A meeting you registered for was moved, changed or cancelled.
+    MeetingChange,
+    /// A seat freed for a meeting you waited for: you are registered.
+    MeetingSeat,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Reply,
         Kind::Mention,
         Kind::Follower,
@@ -47,6 +51,8 @@ impl Kind {
         Kind::Moderation,
         Kind::PollClosed,
         Kind::ProblemUpdate,
+        Kind::MeetingChange,
+        Kind::MeetingSeat,
     ];
 
     /// As stored (the proposal kinds keep the names rows already have).
@@ -61,6 +67,8 @@ impl Kind {
             Kind::Moderation => "moderation",
             Kind::PollClosed => "poll_closed",
             Kind::ProblemUpdate => "problem_update",
+            Kind::MeetingChange => "meeting_change",
+            Kind::MeetingSeat => "meeting_seat",
         }
     }
 
@@ -79,6 +87,7 @@ impl Kind {
             Kind::Moderation => Topic::Moderation,
             Kind::PollClosed => Topic::Polls,
             Kind::ProblemUpdate => Topic::Problems,
+            Kind::MeetingChange | Kind::MeetingSeat => Topic::Meetings,
         }
     }
 }
@@ -91,16 +100,18 @@ pub enum Topic {
     Proposals,
     Polls,
     Problems,
+    Meetings,
     Moderation,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 6] = [
+    pub const ALL: [Topic; 7] = [
         Topic::Replies,
         Topic::Followers,
         Topic::Proposals,
         Topic::Polls,
         Topic::Problems,
+        Topic::Meetings,
         Topic::Moderation,
     ];
 
@@ -111,6 +122,7 @@ impl Topic {
             Topic::Proposals => "proposals",
             Topic::Polls => "polls",
             Topic::Problems => "problems",
+            Topic::Meetings => "meetings",
             Topic::Moderation => "moderation",
         }
     }
@@ -126,6 +138,7 @@ impl Topic {
             | Topic::Proposals
             | Topic::Polls
             | Topic::Problems
+            | Topic::Meetings
             | Topic::Moderation => Mode::Immediate,
             Topic::Followers => Mode::Daily,
         }

@@ -54,6 +54,8 @@ pub enum Inbound {
     Question { question: Value },
     /// `Update` of something else: an actor's profile or key, fetched again.
     Update { object: Option<String> },
+    /// `Join` or `Leave` of something (one of our meetings: a registration, or its end).
+    Participation { object: String, joining: bool },
     /// `Announce`: what a commune relays (FEP-1b12), or a boost.
     Announce { object: Value },
     /// `Like` of a comment (agree) or a proposal (support).
@@ -163,6 +165,10 @@ impl Inbound {
                     message: activity.content.clone(),
                 }
             }
+            ApType::Join | ApType::Leave => Inbound::Participation {
+                object: object_id()?,
+                joining: kind == ApType::Join,
+            },
             ApType::Announce => Inbound::Announce { object: object()? },
             ApType::Like => Inbound::Like {
                 object: activity.object.clone(),
@@ -284,6 +290,20 @@ pub async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) ->
             polls::receive_created(ctx, &signer, activity_id, &question).await
         }
         Inbound::Update { object } => actors::receive_update(ctx, &signer, object).await,
+        Inbound::Participation { object, joining } => {
+            match ctx.urls.parse_meeting(&object) {
+                Some(meeting) if joining => {
+                    crate::federation::meetings::receive_join(ctx, signer, activity_id, meeting)
+                        .await
+                }
+                Some(meeting) => {
+                    crate::federation::meetings::receive_leave(ctx, signer, activity_id, meeting)
+                        .await
+                }
+                // A group, a room… of another kind: nothing of ours.
+                None => Ok(()),
+            }
+        }
         Inbound::Announce { object } => {
             crate::federation::debates::receive_announce(ctx, &signer, activity_id, &object).await
         }

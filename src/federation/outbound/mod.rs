@@ -16,7 +16,8 @@ use crate::error::{Error, Result};
 use crate::federation::activities::{ActivityOut, ApType, ObjectOut, PUBLIC};
 use crate::federation::urls::Urls;
 use crate::federation::{
-    actors, context, debates, follows, moderation, newsletter, notes, polls, problems, proposals,
+    actors, context, debates, follows, meetings, moderation, newsletter, notes, polls, problems,
+    proposals,
 };
 use crate::ids::{ActorId, NoteId};
 use crate::model::Outbound;
@@ -286,5 +287,15 @@ pub fn plan(
             status,
             message,
         } => problems::handed_status(conn, &s, *handover, *status, message).map(Some),
+        Outbound::MeetingPublished { meeting } => meetings::published(conn, &s, *meeting).map(Some),
+        Outbound::MeetingUpdated { meeting } => meetings::updated(conn, &s, *meeting).map(Some),
+        Outbound::MeetingJoinAccepted { participant } => {
+            meetings::join_accepted(conn, &s, *participant).map(Some)
+        }
+        Outbound::MeetingJoinRejected {
+            meeting: _,
+            actor,
+            join,
+        } => meetings::join_rejected(conn, &s, *actor, join).map(Some),
     }
 }

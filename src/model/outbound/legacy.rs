@@ -207,7 +207,11 @@ impl Outbound {
         | Outbound::ProblemUpdated { .. }
         | Outbound::ProblemOffered { .. }
         | Outbound::ProblemOfferAnswered { .. }
-        | Outbound::HandedStatusChanged { .. } = self
+        | Outbound::HandedStatusChanged { .. }
+        | Outbound::MeetingPublished { .. }
+        | Outbound::MeetingUpdated { .. }
+        | Outbound::MeetingJoinAccepted { .. }
+        | Outbound::MeetingJoinRejected { .. } = self
         {
             return None;
         }
@@ -300,7 +304,11 @@ impl Outbound {
             | Outbound::ProblemUpdated { .. }
             | Outbound::ProblemOffered { .. }
             | Outbound::ProblemOfferAnswered { .. }
-            | Outbound::HandedStatusChanged { .. } => return None,
+            | Outbound::HandedStatusChanged { .. }
+            | Outbound::MeetingPublished { .. }
+            | Outbound::MeetingUpdated { .. }
+            | Outbound::MeetingJoinAccepted { .. }
+            | Outbound::MeetingJoinRejected { .. } => return None,
         })
     }
 }

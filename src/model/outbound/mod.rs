@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 mod legacy;
 
 use crate::ids::{
-    ActorId, ApUrl, BlockId, CommentId, DebateId, FollowId, HandoverId, LikeId, NewsletterId,
-    NoteId, PollId, ProblemId, RemoteActorId, ReportId, StatusChangeId, SupportId, VoteId,
+    ActorId, ApUrl, BlockId, CommentId, DebateId, FollowId, HandoverId, LikeId, MeetingId,
+    NewsletterId, NoteId, ParticipantId, PollId, ProblemId, RemoteActorId, ReportId,
+    StatusChangeId, SupportId, VoteId,
 };
 
 /// Something that must be told to other servers, on behalf of the event's actor.
@@ -168,6 +169,22 @@ pub enum Outbound {
         status: crate::model::ProblemStatus,
         message: String,
     },
+    /// A meeting scheduled (`Create(Event)` by the commune), changed or cancelled (`Update(Event)`).
+    MeetingPublished {
+        meeting: MeetingId,
+    },
+    MeetingUpdated {
+        meeting: MeetingId,
+    },
+    /// Someone of another server has a seat (`Accept` of their `Join`), or was refused (`Reject`).
+    MeetingJoinAccepted {
+        participant: ParticipantId,
+    },
+    MeetingJoinRejected {
+        meeting: MeetingId,
+        actor: RemoteActorId,
+        join: ApUrl,
+    },
 }
 
 /// How a commune relays a debate: FEP-1b12's `Announce(Create(Page))` for a debate written here, the plain
@@ -265,6 +282,10 @@ impl Outbound {
             Outbound::ProblemOffered { handover }
             | Outbound::ProblemOfferAnswered { handover }
             | Outbound::HandedStatusChanged { handover, .. } => handover.0,
+            Outbound::MeetingPublished { meeting }
+            | Outbound::MeetingUpdated { meeting }
+            | Outbound::MeetingJoinRejected { meeting, .. } => meeting.0,
+            Outbound::MeetingJoinAccepted { participant } => participant.0,
         }
     }
 }

@@ -292,6 +292,8 @@ pub struct NotificationChoices {
     #[serde(default)]
     problems: String,
     #[serde(default)]
+    meetings: String,
+    #[serde(default)]
     moderation: String,
 }
 
@@ -315,6 +317,7 @@ pub async fn save_notification_choices(
         (Topic::Proposals, &form.proposals),
         (Topic::Polls, &form.polls),
         (Topic::Problems, &form.problems),
+        (Topic::Meetings, &form.meetings),
         (Topic::Moderation, &form.moderation),
     ] {
         match Mode::parse(value) {

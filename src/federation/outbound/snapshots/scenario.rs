@@ -97,6 +97,7 @@ pub(super) async fn record_all() -> Result<BTreeMap<String, Vec<Value>>> {
         polls(conn, &mut rec, &mayor, &alice, carol)?;
         newsletter(conn, &mut rec, &mayor)?;
         problems(conn, &mut rec, &admin, &alice, town)?;
+        meetings(conn, &mut rec, &mayor, carol)?;
         Ok(carol)
     })?;
     civic::profile::update_profile(
@@ -237,6 +238,56 @@ fn problems(
         crate::model::ProblemStatus::Resolved,
         "Ampoule changée.",
     )?;
+    rec.drain(conn)
+}
+
+/// A public meeting scheduled by the mayor with one seat: carol (remote) joins and has it, then the
+/// meeting is cancelled, and a later Join of hers is refused.
+fn meetings(
+    conn: &mut AnyConnection,
+    rec: &mut Recorder,
+    mayor: &Account,
+    carol: RemoteActorId,
+) -> Result<()> {
+    use civic::meetings as m;
+    // Scheduled ten days ahead (the rules refuse the past), then moved in the row to a fixed day far
+    // ahead: the summary, which says the day, stays the same whenever the scenario runs.
+    let starts = civic::now() + chrono::Duration::days(10);
+    let id = m::create(
+        conn,
+        mayor,
+        &m::NewMeeting {
+            title: "Réunion publique : le marché".into(),
+            description: "## Ordre du jour\n\n1. Le marché du dimanche".into(),
+            category: crate::model::MeetingCategory::PublicMeeting,
+            starts,
+            ends: starts + chrono::Duration::hours(2),
+            address: "Salle des fêtes".into(),
+            coordinates: Some((45.76, 4.83)),
+            online_url: None,
+            capacity: Some(1),
+            registration_required: true,
+        },
+    )?;
+    let fixed = chrono::NaiveDate::from_ymd_opt(2099, 1, 13)
+        .and_then(|d| d.and_hms_opt(17, 30, 0))
+        .ok_or_else(|| crate::error::Error::internal("a date"))?;
+    diesel::update(crate::model::schema::meetings::table.find(id))
+        .set((
+            crate::model::schema::meetings::starts_at.eq(fixed),
+            crate::model::schema::meetings::ends_at.eq(fixed + chrono::Duration::hours(2)),
+        ))
+        .execute(conn)?;
+    rec.drain(conn)?;
+    let join = crate::ids::ApUrl::parse("https://remote.example/joins/1")
+        .map_err(crate::error::Error::internal)?;
+    m::remote_join(conn, id, carol, &join)?;
+    rec.drain(conn)?;
+    m::cancel(conn, mayor, id)?;
+    rec.drain(conn)?;
+    let late = crate::ids::ApUrl::parse("https://remote.example/joins/2")
+        .map_err(crate::error::Error::internal)?;
+    m::remote_join(conn, id, carol, &late)?;
     rec.drain(conn)
 }
 

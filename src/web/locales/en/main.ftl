@@ -683,6 +683,10 @@ role-admin = Admin
 notification-problem_update = A problem report you follow changed status
 notifications-topic-problems = Problem reports you filed or have too
 unsubscribe-problems = No more messages about the problem reports you filed or have too.
+notification-meeting_change = A meeting you registered for changed
+notification-meeting_seat = A seat freed: you are registered for the meeting
+notifications-topic-meetings = Meetings you registered for
+unsubscribe-meetings = No more messages about the meetings you registered for.
 
 # Problem reports
 nav-problems = Reports
@@ -808,3 +812,42 @@ invalid-alt2 = Say in a few words what the photo shows (500 characters at most).
 invalid-alt3 = Say in a few words what the photo shows (500 characters at most).
 problem-map-label = Map: click to place the problem, or drag the marker (the latitude and longitude fields follow)
 problems-map-label = Map of the reports
+nav-meetings = Meetings
+meetings-title = Meetings to come
+meetings-past = Past meetings
+meetings-none = No meeting here.
+meeting-new = Schedule a meeting
+meeting-create = Schedule
+meeting-cancelled = Cancelled
+meeting-online = Online:
+meeting-seats = Seats taken: { $going } of { $capacity }
+meeting-going = { $count ->
+    [one] { $shown } person registered
+   *[other] { $shown } people registered
+}
+meeting-waiting = { $count ->
+    [one] { $shown } person on the waiting list
+   *[other] { $shown } people on the waiting list
+}
+meeting-registration-required = registration required
+meeting-you-go = You are registered.
+meeting-you-wait = You are on the waiting list: you will be told when a seat frees.
+meeting-register = Register
+meeting-register-wait = It is full: join the waiting list
+meeting-unregister = Cancel my registration
+meeting-cancel = Cancel the meeting
+meeting-category-council_session = Council session
+meeting-category-public_meeting = Public meeting
+meeting-category-workshop = Workshop
+meeting-category-office_hours = Office hours
+field-meeting-title = Title
+field-meeting-category = Kind
+field-meeting-starts = Starts
+field-meeting-ends = Ends
+hint-meeting-time = On the commune's clocks, as 2027-01-12 18:30.
+field-meeting-address = Place
+field-meeting-online = Link of the online meeting
+field-meeting-capacity = Seats
+hint-meeting-capacity = Empty: as many as come. Past it, people join a waiting list.
+field-meeting-registration = Registration required
+field-meeting-description = Description and agenda (Markdown)

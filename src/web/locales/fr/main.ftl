@@ -686,6 +686,10 @@ role-admin = Administrateur·rice
 notification-problem_update = Un signalement que vous suivez a changé de statut
 notifications-topic-problems = Signalements que vous avez faits ou que vous constatez aussi
 unsubscribe-problems = Ne plus recevoir de message sur les signalements que vous avez faits ou constatez aussi.
+notification-meeting_change = Une réunion à laquelle vous êtes inscrit·e a changé
+notification-meeting_seat = Une place s'est libérée : vous êtes inscrit·e à la réunion
+notifications-topic-meetings = Réunions auxquelles vous êtes inscrit·e
+unsubscribe-meetings = Ne plus recevoir de message sur les réunions auxquelles vous êtes inscrit·e.
 
 # Signalements
 nav-problems = Signalements
@@ -811,3 +815,42 @@ invalid-alt2 = Dites en quelques mots ce que montre la photo (500 caractères au
 invalid-alt3 = Dites en quelques mots ce que montre la photo (500 caractères au plus).
 problem-map-label = Carte : cliquez pour placer le problème, ou déplacez le repère (les champs latitude et longitude suivent)
 problems-map-label = Carte des signalements
+nav-meetings = Réunions
+meetings-title = Réunions à venir
+meetings-past = Réunions passées
+meetings-none = Aucune réunion ici.
+meeting-new = Programmer une réunion
+meeting-create = Programmer
+meeting-cancelled = Annulée
+meeting-online = En ligne :
+meeting-seats = Places prises : { $going } sur { $capacity }
+meeting-going = { $count ->
+    [one] { $shown } personne inscrite
+   *[other] { $shown } personnes inscrites
+}
+meeting-waiting = { $count ->
+    [one] { $shown } personne en liste d'attente
+   *[other] { $shown } personnes en liste d'attente
+}
+meeting-registration-required = inscription obligatoire
+meeting-you-go = Vous êtes inscrit·e.
+meeting-you-wait = Vous êtes en liste d'attente : vous serez prévenu·e quand une place se libère.
+meeting-register = M'inscrire
+meeting-register-wait = C'est complet : m'inscrire en liste d'attente
+meeting-unregister = Annuler mon inscription
+meeting-cancel = Annuler la réunion
+meeting-category-council_session = Conseil municipal
+meeting-category-public_meeting = Réunion publique
+meeting-category-workshop = Atelier
+meeting-category-office_hours = Permanence
+field-meeting-title = Titre
+field-meeting-category = Type
+field-meeting-starts = Début
+field-meeting-ends = Fin
+hint-meeting-time = À l'heure de la commune, sous la forme 2027-01-12 18:30.
+field-meeting-address = Lieu
+field-meeting-online = Lien de la réunion en ligne
+field-meeting-capacity = Places
+hint-meeting-capacity = Vide : sans limite. Au-delà, les personnes s'inscrivent en liste d'attente.
+field-meeting-registration = Inscription obligatoire
+field-meeting-description = Description et ordre du jour (Markdown)

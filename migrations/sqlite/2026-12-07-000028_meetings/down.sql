@@ -1,0 +1,3 @@
+DROP TABLE meeting_participants;
+DROP TABLE meetings;
+ALTER TABLE communes DROP COLUMN timezone;

@@ -1,0 +1,417 @@
+//! Meetings on the wire, in Mobilizon's shape: an `Event` by the commune with `startTime`, `endTime`,
+//! `timezone`, a `location` (`Place` with address and coordinates), `joinMode`, the capacity and counts
+//! (`maximumAttendeeCapacity`, `remainingAttendeeCapacity`, `participantCount`), `ical:status`, and a
+//! `summary` that Mastodon shows (it shows a converted `Event` as its name, summary and link): the date, the
+//! time and the place in the commune's language (French, the instance's first language, for now). Created
+//! for the commune's followers; each change or cancellation goes out as `Update` to them and to the
+//! participants of other servers.
+//!
+//! People of other servers join with `Join` (its `object` the `Event`'s id) and leave with `Leave`; the
+//! commune answers a `Join` with `Accept` (a seat; later, when a seat frees for someone waiting) or
+//! `Reject` (cancelled or over).
+
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use chrono::{DateTime, Datelike, Utc};
+use serde::Serialize;
+use url::Url;
+
+use crate::civic::inbox as received;
+use crate::civic::meetings;
+use crate::context::AppContext;
+use crate::db::{AnyConnection, queries};
+use crate::error::{Error, Result};
+use crate::federation::activities::{ApType, ObjectOut, PUBLIC};
+use crate::federation::outbound::{ForGroups, Planned, Sender, audience};
+use crate::federation::urls::Urls;
+use crate::ids::{ApUrl, MeetingId, ParticipantId, RemoteActorId};
+use crate::model::{ActorKind, Meeting, MeetingStatus, RemoteActor};
+
+/// A `Place`, with its postal address as Mobilizon writes it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EventPlace {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latitude: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub longitude: Option<f64>,
+}
+
+/// A meeting as we send it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventObject {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub id: Url,
+    pub attributed_to: Url,
+    pub name: String,
+    pub summary: String,
+    pub content: String,
+    pub media_type: &'static str,
+    pub url: Url,
+    pub start_time: DateTime<Utc>,
+    pub end_time: DateTime<Utc>,
+    /// `mz:timezone`: the commune's time zone.
+    pub timezone: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<EventPlace>,
+    /// `mz:isOnline`.
+    pub is_online: bool,
+    /// The online meeting's link, as Mobilizon lists links.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachment: Vec<serde_json::Value>,
+    /// `mz:joinMode`: anyone may join (`free`).
+    pub join_mode: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maximum_attendee_capacity: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining_attendee_capacity: Option<i64>,
+    pub participant_count: i64,
+    #[serde(rename = "ical:status")]
+    pub ical_status: &'static str,
+    /// `mz:category`.
+    pub category: &'static str,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub published: DateTime<Utc>,
+}
+
+const DAYS_FR: [&str; 7] = [
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+];
+const MONTHS_FR: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
+/// When and where, as people of the commune read it: "mardi 12 janvier 2027, 18:30–20:00 · Salle du
+/// conseil" (the end's date is said when it is another day).
+pub fn when_and_where(meeting: &Meeting, tz: chrono_tz::Tz) -> String {
+    let start = meeting.starts_at.and_utc().with_timezone(&tz);
+    let end = meeting.ends_at.and_utc().with_timezone(&tz);
+    let day = |d: &DateTime<chrono_tz::Tz>| {
+        format!(
+            "{} {} {} {}",
+            DAYS_FR[d.weekday().num_days_from_monday() as usize],
+            d.day(),
+            MONTHS_FR[d.month0() as usize],
+            d.year()
+        )
+    };
+    let mut text = format!("{}, {}–", day(&start), start.format("%H:%M"));
+    if end.date_naive() != start.date_naive() {
+        text.push_str(&format!("{} ", day(&end)));
+    }
+    text.push_str(&end.format("%H:%M").to_string());
+    let place = if meeting.address.is_empty() {
+        "en ligne".to_string()
+    } else {
+        meeting.address.clone()
+    };
+    text.push_str(&format!(" · {place}"));
+    if meeting.status == MeetingStatus::Cancelled {
+        text = format!("ANNULÉE · {text}");
+    }
+    text
+}
+
+/// The `Event` of a meeting.
+pub fn event(
+    conn: &mut AnyConnection,
+    urls: &Urls,
+    commune: Url,
+    meeting: &Meeting,
+) -> Result<EventObject> {
+    let tz = meetings::timezone(conn, meeting.commune_id)?;
+    let (going, _) = meetings::counts(conn, meeting.id)?;
+    let id = urls.meeting(meeting.id);
+    let location = (!meeting.address.is_empty()).then(|| EventPlace {
+        kind: "Place",
+        name: meeting.address.clone(),
+        latitude: meeting.latitude,
+        longitude: meeting.longitude,
+    });
+    let attachment = meeting
+        .online_url
+        .iter()
+        .map(|link| {
+            serde_json::json!({
+                "type": "Link",
+                "name": "Website",
+                "mediaType": "text/html",
+                "href": link,
+            })
+        })
+        .collect();
+    let followers = urls.followers(&commune).to_string();
+    Ok(EventObject {
+        kind: "Event",
+        id: id.clone(),
+        attributed_to: commune,
+        name: meeting.title.clone(),
+        summary: when_and_where(meeting, tz),
+        content: crate::civic::debates::text::markdown_to_html(&meeting.description),
+        media_type: "text/html",
+        url: id,
+        start_time: meeting.starts_at.and_utc(),
+        end_time: meeting.ends_at.and_utc(),
+        timezone: tz.name().to_string(),
+        location,
+        is_online: meeting.online_url.is_some(),
+        attachment,
+        join_mode: "free",
+        maximum_attendee_capacity: meeting.capacity,
+        remaining_attendee_capacity: meeting.capacity.map(|c| (c - going).max(0)),
+        participant_count: going,
+        ical_status: match meeting.status {
+            MeetingStatus::Scheduled => "CONFIRMED",
+            MeetingStatus::Cancelled => "CANCELLED",
+        },
+        category: "MEETING",
+        to: vec![PUBLIC.to_string()],
+        cc: vec![followers],
+        published: meeting.created_at.and_utc(),
+    })
+}
+
+fn remote_participant_inboxes(
+    conn: &mut AnyConnection,
+    id: MeetingId,
+) -> Result<std::collections::BTreeSet<String>> {
+    let mut inboxes = std::collections::BTreeSet::new();
+    for p in meetings::participants(conn, id)? {
+        if let Some(actor) = p.remote_actor_id {
+            let actor = crate::civic::remote::remote_actor(conn, actor)?;
+            inboxes.insert(actor.delivery_inbox().to_string());
+        }
+    }
+    Ok(inboxes)
+}
+
+fn planned(conn: &mut AnyConnection, s: &Sender, id: MeetingId, kind: ApType) -> Result<Planned> {
+    let meeting = meetings::meeting(conn, id)?;
+    let object = event(conn, s.urls, s.url.clone(), &meeting)?;
+    let (to, cc) = (object.to.clone(), object.cc.clone());
+    let activity_id = match kind {
+        ApType::Create => s.urls.meeting_create(id),
+        _ => s.urls.activity(),
+    };
+    let activity = s.activity(
+        kind,
+        activity_id,
+        ObjectOut::Event(Box::new(object)),
+        to,
+        cc,
+    );
+    let mut inboxes = audience::follower_inboxes(conn, s.id)?;
+    inboxes.extend(remote_participant_inboxes(conn, id)?);
+    let mut planned = if kind == ApType::Create {
+        Planned::listed(activity, inboxes)
+    } else {
+        Planned::unlisted(activity, inboxes)
+    };
+    planned.for_groups = ForGroups::Nothing;
+    Ok(planned)
+}
+
+/// A meeting scheduled: the commune's `Create(Event)`.
+pub fn published(conn: &mut AnyConnection, s: &Sender, id: MeetingId) -> Result<Planned> {
+    planned(conn, s, id, ApType::Create)
+}
+
+/// A meeting moved, changed or cancelled: the commune's `Update(Event)`.
+pub fn updated(conn: &mut AnyConnection, s: &Sender, id: MeetingId) -> Result<Planned> {
+    planned(conn, s, id, ApType::Update)
+}
+
+/// A seat for someone of another server: `Accept` of their `Join`.
+pub fn join_accepted(conn: &mut AnyConnection, s: &Sender, id: ParticipantId) -> Result<Planned> {
+    use diesel::prelude::*;
+    let participant: crate::model::Participant = crate::model::schema::meeting_participants::table
+        .find(id)
+        .select(crate::model::Participant::as_select())
+        .first(conn)?;
+    let (Some(actor), Some(join)) = (participant.remote_actor_id, participant.join_ap_id) else {
+        return Err(Error::internal(
+            "only a Join from another server is accepted",
+        ));
+    };
+    answer(conn, s, actor, &join, ApType::Accept)
+}
+
+/// A `Join` refused (the meeting is cancelled or over).
+pub fn join_rejected(
+    conn: &mut AnyConnection,
+    s: &Sender,
+    actor: RemoteActorId,
+    join: &ApUrl,
+) -> Result<Planned> {
+    answer(conn, s, actor, join.as_str(), ApType::Reject)
+}
+
+fn answer(
+    conn: &mut AnyConnection,
+    s: &Sender,
+    actor: RemoteActorId,
+    join: &str,
+    kind: ApType,
+) -> Result<Planned> {
+    let actor = crate::civic::remote::remote_actor(conn, actor)?;
+    let join = Url::parse(join).map_err(Error::internal)?;
+    Ok(Planned::unlisted(
+        s.activity(
+            kind,
+            s.urls.activity(),
+            ObjectOut::Link(join),
+            vec![actor.ap_id.clone()],
+            vec![],
+        ),
+        [actor.delivery_inbox().to_string()],
+    ))
+}
+
+/// `Join` of one of our meetings by someone of another server, as themselves.
+pub async fn receive_join(
+    ctx: &AppContext,
+    signer: RemoteActor,
+    activity_id: String,
+    meeting: MeetingId,
+) -> Result<()> {
+    let join =
+        ApUrl::parse(&activity_id).map_err(|_| Error::BadRequest("a Join needs an id".into()))?;
+    let outcome = ctx
+        .db
+        .transaction(move |conn| {
+            if !received::first_time(conn, &activity_id)? {
+                return Ok(None);
+            }
+            meetings::remote_join(conn, meeting, signer.id, &join).map(Some)
+        })
+        .await?;
+    ctx.wake.notify_one();
+    match outcome {
+        Some(meetings::JoinOutcome::Refused(reason)) => {
+            tracing::info!(%reason, "a Join was refused");
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `Leave` of one of our meetings: the signer's own registration only.
+pub async fn receive_leave(
+    ctx: &AppContext,
+    signer: RemoteActor,
+    activity_id: String,
+    meeting: MeetingId,
+) -> Result<()> {
+    let left = ctx
+        .db
+        .transaction(move |conn| {
+            if !received::first_time(conn, &activity_id)? {
+                return Ok(true);
+            }
+            meetings::remote_leave(conn, meeting, signer.id)
+        })
+        .await?;
+    if !left {
+        return Err(Error::NotFound(
+            "the sender is not registered for this meeting".into(),
+        ));
+    }
+    ctx.wake.notify_one();
+    ctx.mail_wake.notify_one();
+    Ok(())
+}
+
+/// `GET /meetings/{id}` asked by a server: the meeting's `Event`.
+pub async fn event_document(
+    State(ctx): State<AppContext>,
+    Path(id): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response> {
+    crate::federation::object_document(
+        &ctx,
+        &uri,
+        &headers,
+        &id,
+        "meeting",
+        MeetingId,
+        |conn, urls, id| {
+            let meeting = meetings::meeting(conn, id)?;
+            let commune = queries::actor_by_id(conn, meeting.commune_id)?;
+            event(
+                conn,
+                urls,
+                urls.actor(ActorKind::Commune, &commune.username),
+                &meeting,
+            )
+        },
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meeting(starts: &str, ends: &str) -> Meeting {
+        let at = |s: &str| {
+            chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        Meeting {
+            id: MeetingId(1),
+            commune_id: crate::ids::ActorId(1),
+            title: "Conseil municipal".into(),
+            description: String::new(),
+            category: crate::model::MeetingCategory::CouncilSession,
+            starts_at: at(starts),
+            ends_at: at(ends),
+            address: "Salle du conseil".into(),
+            latitude: None,
+            longitude: None,
+            online_url: None,
+            capacity: Some(40),
+            registration_required: false,
+            status: MeetingStatus::Scheduled,
+            sequence: 0,
+            created_at: at(starts),
+        }
+    }
+
+    #[test]
+    fn the_summary_says_when_and_where_on_the_communes_clocks() {
+        let paris = chrono_tz::Europe::Paris;
+        // 17:30 UTC in January is 18:30 in Paris (winter time); in July, 19:30 (summer time).
+        assert_eq!(
+            when_and_where(&meeting("2027-01-12 17:30", "2027-01-12 19:00"), paris),
+            "mardi 12 janvier 2027, 18:30–20:00 · Salle du conseil"
+        );
+        assert_eq!(
+            when_and_where(&meeting("2027-07-06 17:30", "2027-07-06 19:00"), paris),
+            "mardi 6 juillet 2027, 19:30–21:00 · Salle du conseil"
+        );
+        let mut cancelled = meeting("2027-01-12 17:30", "2027-01-13 09:00");
+        cancelled.status = MeetingStatus::Cancelled;
+        assert_eq!(
+            when_and_where(&cancelled, paris),
+            "ANNULÉE · mardi 12 janvier 2027, 18:30–mercredi 13 janvier 2027 10:00 · Salle du conseil"
+        );
+    }
+}

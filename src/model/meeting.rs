@@ -1,0 +1,72 @@
+//! Meetings of a commune: council sessions, public meetings, workshops, an official's office hours; and who
+//! registered (going, or waiting for a seat).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::ids::{ActorId, MeetingId, ParticipantId, RemoteActorId};
+use crate::model::schema::{meeting_participants, meetings};
+
+text_enum!(
+    /// What kind of meeting.
+    MeetingCategory {
+        CouncilSession => "council_session",
+        PublicMeeting => "public_meeting",
+        Workshop => "workshop",
+        OfficeHours => "office_hours",
+    }
+);
+
+text_enum!(
+    /// Whether it takes place.
+    MeetingStatus {
+        Scheduled => "scheduled",
+        Cancelled => "cancelled",
+    }
+);
+
+text_enum!(
+    /// A registration: a seat, or a place on the waiting list.
+    Attendance {
+        Going => "going",
+        Waiting => "waiting",
+    }
+);
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = meetings)]
+pub struct Meeting {
+    pub id: MeetingId,
+    pub commune_id: ActorId,
+    pub title: String,
+    /// Markdown.
+    pub description: String,
+    pub category: MeetingCategory,
+    /// In UTC; shown in the commune's time zone.
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub address: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub online_url: Option<String>,
+    /// Seats; `None`: as many as come.
+    pub capacity: Option<i64>,
+    pub registration_required: bool,
+    pub status: MeetingStatus,
+    /// Bumped on every change people must hear of (iCalendar's `SEQUENCE`).
+    pub sequence: i32,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = meeting_participants)]
+pub struct Participant {
+    pub id: ParticipantId,
+    pub meeting_id: MeetingId,
+    pub account_id: Option<ActorId>,
+    pub remote_actor_id: Option<RemoteActorId>,
+    /// The `Join` of someone on another server.
+    pub join_ap_id: Option<String>,
+    pub state: Attendance,
+    pub created_at: NaiveDateTime,
+}
