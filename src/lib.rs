@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod app;
+pub mod calendar;
 pub mod civic;
 pub mod cli;
 pub mod config;

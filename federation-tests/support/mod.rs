@@ -10,6 +10,7 @@ pub mod maildev;
 pub mod network;
 pub mod peer;
 pub mod postgres;
+pub mod python;
 pub mod sink;
 pub mod tls;
 pub mod web;

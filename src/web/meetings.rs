@@ -105,6 +105,7 @@ pub async fn agenda(v: Visitor, Query(q): Query<AgendaQuery>) -> Response {
             @if organiser { a href="/meetings/new" class="button" { (lang.t("meeting-new")) } " " }
             @if past { a href="/meetings" { (lang.t("meetings-title")) } }
             @else { a href="/meetings?past=1" { (lang.t("meetings-past")) } }
+            " · " a href=(format!("/communes/{}/meetings.ics", commune.username)) id="meetings-feed" { (lang.t("meetings-subscribe")) }
         }
         @if list.is_empty() {
             p { (lang.t("meetings-none")) }
@@ -167,6 +168,7 @@ pub async fn show(v: Visitor, Path(raw): Path<String>) -> Response {
                 @if meeting.status == MeetingStatus::Cancelled { " " span class="badge" id="meeting-cancelled" { (lang.t("meeting-cancelled")) } }
             }
             p id="meeting-when" { (crate::federation::meetings::when_and_where(&meeting, tz)) " (" (tz.name()) ")" }
+            p { a href=(format!("/meetings/{}/calendar.ics", meeting.id)) id="meeting-ics" { (lang.t("meeting-add-to-calendar")) } }
             @if let Some(link) = &meeting.online_url { p { (lang.t("meeting-online")) " " a href=(link) rel="noopener" { (link) } } }
             @if let (Some(lat), Some(lon)) = (meeting.latitude, meeting.longitude) {
                 p { a href=(format!("https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}")) rel="noopener" { (format!("{lat:.5}, {lon:.5}")) } }
@@ -440,4 +442,87 @@ pub async fn unregister(v: Visitor, Path(raw): Path<String>, Form(f): Form<CsrfF
 /// `POST /meetings/{id}/cancel`: the organisers cancel it; everyone registered is told.
 pub async fn cancel(v: Visitor, Path(raw): Path<String>, Form(f): Form<CsrfForm>) -> Response {
     act(v, raw, f, Action::Cancel).await
+}
+
+/// An iCalendar answer.
+fn ics(body: String, name: &str) -> Response {
+    use axum::http::header;
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{name}.ics\""),
+            ),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*".to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn calendar_of(v: &Visitor, name: &str, tz: chrono_tz::Tz, list: &[Meeting]) -> String {
+    let entries: Vec<crate::calendar::CalendarMeeting<'_>> = list
+        .iter()
+        .map(|m| crate::calendar::CalendarMeeting {
+            meeting: m,
+            url: v.ctx.urls.meeting(m.id).to_string(),
+            description: crate::civic::notes::html_to_text(
+                &crate::civic::debates::text::markdown_to_html(&m.description),
+            ),
+        })
+        .collect();
+    let host = v.ctx.urls.base().host_str().unwrap_or("parvis").to_string();
+    crate::calendar::calendar(name, &host, tz, &entries)
+}
+
+/// `GET /meetings/{id}/calendar.ics`: one meeting, for a calendar app.
+pub async fn meeting_ics(v: Visitor, Path(raw): Path<String>) -> Response {
+    let id = match parse_meeting(&raw) {
+        Ok(id) => id,
+        Err(e) => return e.into_response(),
+    };
+    let loaded = v
+        .ctx
+        .db
+        .run(move |conn| {
+            let meeting = meetings::meeting(conn, id)?;
+            let tz = meetings::timezone(conn, meeting.commune_id)?;
+            Ok((meeting, tz))
+        })
+        .await;
+    match loaded {
+        Ok((meeting, tz)) => {
+            let body = calendar_of(&v, &meeting.title, tz, std::slice::from_ref(&meeting));
+            ics(body, &format!("meeting-{id}"))
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `GET /communes/{name}/meetings.ics`: the commune's agenda as a feed (to come, and the last 200 past).
+pub async fn commune_ics(v: Visitor, Path(name): Path<String>) -> Response {
+    let name = name.trim_start_matches('@').to_ascii_lowercase();
+    let loaded = v
+        .ctx
+        .db
+        .run(move |conn| {
+            let commune = queries::actor_of_kind(conn, crate::model::ActorKind::Commune, &name)?
+                .ok_or_else(|| Error::NotFound("no such commune".into()))?;
+            let mut list = meetings::agenda(conn, commune.id, false, 500)?;
+            list.extend(meetings::agenda(conn, commune.id, true, 200)?);
+            let tz = meetings::timezone(conn, commune.id)?;
+            Ok((commune, list, tz))
+        })
+        .await;
+    match loaded {
+        Ok((commune, list, tz)) => {
+            let body = calendar_of(&v, &commune.display_name, tz, &list);
+            ics(body, &commune.username.to_string())
+        }
+        Err(e) => e.into_response(),
+    }
 }

@@ -851,3 +851,5 @@ field-meeting-capacity = Seats
 hint-meeting-capacity = Empty: as many as come. Past it, people join a waiting list.
 field-meeting-registration = Registration required
 field-meeting-description = Description and agenda (Markdown)
+meeting-add-to-calendar = Add to my calendar (.ics)
+meetings-subscribe = Subscribe in a calendar app (.ics)

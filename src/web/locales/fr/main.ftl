@@ -854,3 +854,5 @@ field-meeting-capacity = Places
 hint-meeting-capacity = Vide : sans limite. Au-delà, les personnes s'inscrivent en liste d'attente.
 field-meeting-registration = Inscription obligatoire
 field-meeting-description = Description et ordre du jour (Markdown)
+meeting-add-to-calendar = Ajouter à mon agenda (.ics)
+meetings-subscribe = S'abonner dans une application d'agenda (.ics)
