@@ -511,3 +511,74 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    the_people_with_a_seat_are_reminded_once_the_day_before,
+    |backend| async move {
+        let alpha = crate::support::TestInstance::start(backend).await;
+        people(&alpha).await;
+        person(&alpha, "bob", Role::Citizen).await;
+        let t0 = chrono::Utc::now().naive_utc();
+        // The first look only sets the mark.
+        let reminded = alpha
+            .db
+            .transaction(move |c| parvis::civic::meetings::remind(c, t0))
+            .await
+            .unwrap();
+        assert_eq!(reminded, 0);
+        let mut marie = signed_in(&alpha, "marie").await;
+        let starts = chrono::Utc::now() + chrono::Duration::hours(25);
+        let fmt = |t: chrono::DateTime<chrono::Utc>| {
+            t.with_timezone(&chrono_tz::Europe::Paris)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        };
+        let page = schedule(
+            &mut marie,
+            "Atelier compost",
+            "1",
+            &fmt(starts + chrono::Duration::minutes(1)),
+            &fmt(starts + chrono::Duration::hours(2)),
+        )
+        .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let path = page.location.unwrap();
+        // Léa has the seat, Bob waits: only Léa is reminded.
+        let mut lea = signed_in(&alpha, "lea").await;
+        let mut bob = signed_in(&alpha, "bob").await;
+        assert_eq!(
+            lea.submit(&path, &format!("{path}/register"), &[])
+                .await
+                .status,
+            303
+        );
+        assert_eq!(
+            bob.submit(&path, &format!("{path}/register"), &[])
+                .await
+                .status,
+            303
+        );
+        let early = t0 + chrono::Duration::minutes(30);
+        let reminded = alpha
+            .db
+            .transaction(move |c| parvis::civic::meetings::remind(c, early))
+            .await
+            .unwrap();
+        assert_eq!(reminded, 0, "not a day before yet");
+        let due = t0 + chrono::Duration::hours(2);
+        let reminded = alpha
+            .db
+            .transaction(move |c| parvis::civic::meetings::remind(c, due))
+            .await
+            .unwrap();
+        assert_eq!(reminded, 1);
+        assert_eq!(told(&alpha, "meeting_reminder").await, ["lea"]);
+        let later = t0 + chrono::Duration::hours(3);
+        let reminded = alpha
+            .db
+            .transaction(move |c| parvis::civic::meetings::remind(c, later))
+            .await
+            .unwrap();
+        assert_eq!(reminded, 0, "once");
+    }
+);

@@ -301,3 +301,45 @@ pub(crate) fn consume_invite(
         ))
     }
 }
+
+const MARK_FORMAT: &str = "%Y-%m-%d %H:%M:%S%.f";
+
+/// A moment kept with the site's settings under `key` (how far a periodic job has looked: the polls told
+/// of their closing, the meetings reminded).
+pub(crate) fn time_mark(
+    conn: &mut AnyConnection,
+    key: &str,
+) -> Result<Option<chrono::NaiveDateTime>> {
+    use crate::model::schema::site_settings;
+    let value: Option<String> = site_settings::table
+        .find(key)
+        .select(site_settings::value)
+        .first(conn)
+        .optional()?;
+    Ok(value.and_then(|v| chrono::NaiveDateTime::parse_from_str(&v, MARK_FORMAT).ok()))
+}
+
+/// Keeps a moment under `key` (see [`time_mark`]).
+pub(crate) fn set_time_mark(
+    conn: &mut AnyConnection,
+    key: &str,
+    at: chrono::NaiveDateTime,
+) -> Result<()> {
+    use crate::model::schema::site_settings;
+    let value = at.format(MARK_FORMAT).to_string();
+    let now = crate::civic::now();
+    crate::on_each_backend!(conn, |c| diesel::insert_into(site_settings::table)
+        .values((
+            site_settings::key.eq(key),
+            site_settings::value.eq(&value),
+            site_settings::updated_at.eq(now),
+        ))
+        .on_conflict(site_settings::key)
+        .do_update()
+        .set((
+            site_settings::value.eq(&value),
+            site_settings::updated_at.eq(now),
+        ))
+        .execute(c))?;
+    Ok(())
+}

@@ -214,6 +214,12 @@ pub fn notice_line(
         (Language::En, Kind::MeetingSeat) => {
             about_en("A seat freed: you are registered for the meeting".into())
         }
+        (Language::Fr, Kind::MeetingReminder) => {
+            about("Rappel : une réunion à laquelle vous êtes inscrit·e a lieu demain".into())
+        }
+        (Language::En, Kind::MeetingReminder) => {
+            about_en("Reminder: a meeting you registered for is tomorrow".into())
+        }
     }
 }
 

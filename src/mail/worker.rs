@@ -63,7 +63,7 @@ type QueuedRow = (
     i32,
 );
 
-/// Tells the voters of polls closed by `now`, then queues the mail of notifications not yet handled
+/// Tells the voters of polls closed by `now` and reminds the people of tomorrow's meetings, then queues the mail of notifications not yet handled
 /// (immediate ones, and digests that are due). Returns how many messages were queued.
 pub async fn notices(ctx: &AppContext, now: chrono::NaiveDateTime) -> Result<usize> {
     use crate::civic::notifications::mailing;
@@ -76,6 +76,15 @@ pub async fn notices(ctx: &AppContext, now: chrono::NaiveDateTime) -> Result<usi
     {
         ctx.db
             .transaction(move |conn| closing::tell_closed(conn, now))
+            .await?;
+    }
+    if ctx
+        .db
+        .run(move |conn| crate::civic::meetings::has_due_reminders(conn, now))
+        .await?
+    {
+        ctx.db
+            .transaction(move |conn| crate::civic::meetings::remind(conn, now))
             .await?;
     }
     if !ctx.db.run(move |conn| mailing::has_work(conn, now)).await? {

@@ -15,8 +15,10 @@ use crate::ids::{ActorId, MeetingId};
 use crate::model::schema::{communes, meeting_participants, meetings};
 use crate::model::{Account, Meeting, MeetingCategory, MeetingStatus, Outbound, Role};
 
+mod reminders;
 mod rsvp;
 
+pub use reminders::{REMINDER_BEFORE, has_due_reminders, remind};
 pub use rsvp::{
     JoinOutcome, attendance, counts, participants, register, remote_join, remote_leave, unregister,
 };

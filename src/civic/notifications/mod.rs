@@ -38,10 +38,12 @@ pub enum Kind {
     MeetingChange,
     /// A seat freed for a meeting you waited for: you are registered.
     MeetingSeat,
+    /// A meeting you registered for is tomorrow.
+    MeetingReminder,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Reply,
         Kind::Mention,
         Kind::Follower,
@@ -53,6 +55,7 @@ impl Kind {
         Kind::ProblemUpdate,
         Kind::MeetingChange,
         Kind::MeetingSeat,
+        Kind::MeetingReminder,
     ];
 
     /// As stored (the proposal kinds keep the names rows already have).
@@ -69,6 +72,7 @@ impl Kind {
             Kind::ProblemUpdate => "problem_update",
             Kind::MeetingChange => "meeting_change",
             Kind::MeetingSeat => "meeting_seat",
+            Kind::MeetingReminder => "meeting_reminder",
         }
     }
 
@@ -87,7 +91,7 @@ impl Kind {
             Kind::Moderation => Topic::Moderation,
             Kind::PollClosed => Topic::Polls,
             Kind::ProblemUpdate => Topic::Problems,
-            Kind::MeetingChange | Kind::MeetingSeat => Topic::Meetings,
+            Kind::MeetingChange | Kind::MeetingSeat | Kind::MeetingReminder => Topic::Meetings,
         }
     }
 }

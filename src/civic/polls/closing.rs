@@ -12,37 +12,16 @@ use crate::civic::notifications::{Kind, Notice, notify};
 use crate::db::AnyConnection;
 use crate::error::Result;
 use crate::ids::{ActorId, PollId};
-use crate::model::schema::{poll_voters, polls, site_settings};
+use crate::model::schema::{poll_voters, polls};
 
 const MARK: &str = "polls_told_until";
-const FORMAT: &str = "%Y-%m-%d %H:%M:%S%.f";
 
 fn mark(conn: &mut AnyConnection) -> Result<Option<NaiveDateTime>> {
-    let value: Option<String> = site_settings::table
-        .find(MARK)
-        .select(site_settings::value)
-        .first(conn)
-        .optional()?;
-    Ok(value.and_then(|v| NaiveDateTime::parse_from_str(&v, FORMAT).ok()))
+    crate::civic::site::time_mark(conn, MARK)
 }
 
 fn set_mark(conn: &mut AnyConnection, at: NaiveDateTime) -> Result<()> {
-    let value = at.format(FORMAT).to_string();
-    let now = crate::civic::now();
-    crate::on_each_backend!(conn, |c| diesel::insert_into(site_settings::table)
-        .values((
-            site_settings::key.eq(MARK),
-            site_settings::value.eq(&value),
-            site_settings::updated_at.eq(now),
-        ))
-        .on_conflict(site_settings::key)
-        .do_update()
-        .set((
-            site_settings::value.eq(&value),
-            site_settings::updated_at.eq(now),
-        ))
-        .execute(c))?;
-    Ok(())
+    crate::civic::site::set_time_mark(conn, MARK, at)
 }
 
 /// Whether a poll closed since the last look, or no look was made yet (without a write lock).

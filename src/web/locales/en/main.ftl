@@ -685,6 +685,7 @@ notifications-topic-problems = Problem reports you filed or have too
 unsubscribe-problems = No more messages about the problem reports you filed or have too.
 notification-meeting_change = A meeting you registered for changed
 notification-meeting_seat = A seat freed: you are registered for the meeting
+notification-meeting_reminder = Reminder: a meeting you registered for is tomorrow
 notifications-topic-meetings = Meetings you registered for
 unsubscribe-meetings = No more messages about the meetings you registered for.
 

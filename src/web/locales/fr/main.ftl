@@ -688,6 +688,7 @@ notifications-topic-problems = Signalements que vous avez faits ou que vous cons
 unsubscribe-problems = Ne plus recevoir de message sur les signalements que vous avez faits ou constatez aussi.
 notification-meeting_change = Une réunion à laquelle vous êtes inscrit·e a changé
 notification-meeting_seat = Une place s'est libérée : vous êtes inscrit·e à la réunion
+notification-meeting_reminder = Rappel : une réunion à laquelle vous êtes inscrit·e a lieu demain
 notifications-topic-meetings = Réunions auxquelles vous êtes inscrit·e
 unsubscribe-meetings = Ne plus recevoir de message sur les réunions auxquelles vous êtes inscrit·e.
 
