@@ -582,3 +582,70 @@ both_backends!(
         assert_eq!(reminded, 0, "once");
     }
 );
+
+both_backends!(
+    meetings_are_open_data_in_the_api_and_as_csv,
+    |backend| async move {
+        let alpha = crate::support::TestInstance::start(backend).await;
+        people(&alpha).await;
+        let mut marie = signed_in(&alpha, "marie").await;
+        let page = schedule(
+            &mut marie,
+            "Conseil, budget",
+            "30",
+            &local(6, 19),
+            &local(6, 21),
+        )
+        .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let path = page.location.unwrap();
+        let mut lea = signed_in(&alpha, "lea").await;
+        assert_eq!(
+            lea.submit(&path, &format!("{path}/register"), &[])
+                .await
+                .status,
+            303
+        );
+        let token = parvis::civic::tokens::create_token(&alpha.db, "lea")
+            .await
+            .unwrap();
+        let (status, list) = alpha.api_get("/api/v1/parvis/meetings", &token).await;
+        assert_eq!(status, 200, "{list}");
+        let meeting = &list[0];
+        assert_eq!(meeting["title"], "Conseil, budget");
+        assert_eq!(meeting["capacity"], 30);
+        assert_eq!(meeting["going"], 1);
+        assert_eq!(meeting["attendance"], "going");
+        assert_eq!(meeting["timezone"], "Europe/Paris");
+        let id = meeting["id"].as_str().unwrap().to_string();
+        let (status, one) = alpha
+            .api_get(&format!("/api/v1/parvis/meetings/{id}"), &token)
+            .await;
+        assert_eq!(
+            (status, &one["uri"]),
+            (200, &json!(alpha.url(&path).as_str()))
+        );
+        let (status, _) = alpha
+            .api_get("/api/v1/parvis/meetings/999999", &token)
+            .await;
+        assert_eq!(status, 404);
+        let csv = alpha
+            .client()
+            .get(alpha.url("/communes/ville/meetings.csv"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 2, "{csv}");
+        assert!(
+            lines[1].contains("\"Conseil, budget\"") && lines[1].contains("\"1\""),
+            "{csv}"
+        );
+        let (_, document) = alpha.api_get("/api/openapi.json", &token).await;
+        assert!(document["paths"]["/api/v1/parvis/meetings"].is_object());
+        assert!(document["paths"]["/communes/{name}/meetings.csv"].is_object());
+    }
+);

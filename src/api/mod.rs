@@ -6,6 +6,7 @@ pub mod auth;
 pub mod debates;
 pub mod follows;
 pub mod instance;
+pub mod meetings;
 pub mod open311;
 pub mod open_data;
 pub mod polls;
@@ -79,6 +80,9 @@ pub fn router(ctx: &AppContext) -> Router<AppContext> {
         .routes(routes!(problems::show))
         .routes(routes!(problems::support))
         .routes(routes!(problems::change_status))
+        .routes(routes!(meetings::list))
+        .routes(routes!(meetings::show))
+        .routes(routes!(meetings::csv))
         .routes(routes!(open_data::problems_geojson))
         .routes(routes!(open_data::problems_csv))
         .routes(routes!(open311::discovery))
