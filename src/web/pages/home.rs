@@ -69,14 +69,28 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
                 crate::civic::polls::list(conn, Some(id), 3)?,
                 crate::federation::policy::partners(conn)?,
                 crate::civic::problems::counts(conn, id)?,
+                (
+                    crate::civic::meetings::agenda(conn, id, false, 3)?,
+                    crate::civic::meetings::timezone(conn, id)?,
+                ),
             ))
         })
         .await;
-    let (officials, posts, followers, state, debates, proposals, polls, partners, problems) =
-        match loaded {
-            Ok(l) => l,
-            Err(e) => return v.error(&e),
-        };
+    let (
+        officials,
+        posts,
+        followers,
+        state,
+        debates,
+        proposals,
+        polls,
+        partners,
+        problems,
+        (meetings, tz),
+    ) = match loaded {
+        Ok(l) => l,
+        Err(e) => return v.error(&e),
+    };
     let today = Utc::now().date_naive();
     let url = v
         .ctx
@@ -170,6 +184,22 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
                         }
                     }
                 }
+            }
+            section aria-labelledby="meetings-heading" id="next-meetings" {
+                h2 id="meetings-heading" { (lang.t("meetings-title")) }
+                @if meetings.is_empty() {
+                    p { (lang.t("meetings-none")) }
+                } @else {
+                    ul {
+                        @for m in &meetings {
+                            li {
+                                a href=(format!("/meetings/{}", m.id)) { (m.title) }
+                                " · " (crate::federation::meetings::when_and_where(m, tz))
+                            }
+                        }
+                    }
+                }
+                p { a href="/meetings" { (lang.t("meetings-title")) } }
             }
             section aria-labelledby="problems-heading" {
                 h2 id="problems-heading" { (lang.t("problems-title")) }
