@@ -33,6 +33,26 @@ async fn schedule(
     starts: &str,
     ends: &str,
 ) -> crate::support::web::Page {
+    schedule_with(
+        who,
+        title,
+        capacity,
+        starts,
+        ends,
+        "Accueil\nQuestions diverses",
+    )
+    .await
+}
+
+/// [`schedule`] with an agenda, one item per line.
+async fn schedule_with(
+    who: &mut WebClient,
+    title: &str,
+    capacity: &str,
+    starts: &str,
+    ends: &str,
+    agenda: &str,
+) -> crate::support::web::Page {
     who.submit(
         "/meetings/new",
         "/meetings",
@@ -43,7 +63,8 @@ async fn schedule(
             ("ends", ends),
             ("address", "Salle des fêtes"),
             ("capacity", capacity),
-            ("description", "## Ordre du jour\n\n1. Le marché"),
+            ("description", "Venez nombreux."),
+            ("agenda", agenda),
         ],
     )
     .await
@@ -91,12 +112,30 @@ both_backends!(
             );
             assert!(page.has(says), "{says}: {}", page.body);
         }
-        let page = schedule(
+        // An agenda item links a debate of the commune, not one that does not exist.
+        let page = schedule_with(
+            &mut marie,
+            "Mauvais ordre du jour",
+            "2",
+            &local(3, 18),
+            &local(3, 20),
+            "Le marché | /debates/999999",
+        )
+        .await;
+        assert_eq!(page.status, 422, "{}", page.body);
+        let debate = crate::support::debates::open_debate(
+            &mut marie,
+            "Un marché le dimanche ?",
+            "Qu'en pensez-vous ?",
+        )
+        .await;
+        let page = schedule_with(
             &mut marie,
             "Réunion publique : le marché",
             "2",
             &local(3, 18),
             &local(3, 20),
+            &format!("Accueil\nLe marché du dimanche | {debate}\nQuestions diverses"),
         )
         .await;
         assert_eq!(page.status, 303, "{}", page.body);
@@ -104,6 +143,11 @@ both_backends!(
         let shown = WebClient::new(&alpha).get(&path).await;
         assert!(
             shown.has("Salle des fêtes") && shown.has("Ordre du jour"),
+            "{}",
+            shown.body
+        );
+        assert!(
+            shown.has(&format!("href=\"{debate}\">Le marché du dimanche")),
             "{}",
             shown.body
         );
@@ -211,6 +255,7 @@ both_backends!(
                         online_url: None,
                         capacity: Some(3),
                         registration_required: true,
+                        agenda: vec![],
                     },
                 )
             })

@@ -158,13 +158,32 @@ pub fn event(
         })
         .collect();
     let followers = urls.followers(&commune).to_string();
+    // The agenda, after the description (Mobilizon has no field for it).
+    let mut content = crate::civic::debates::text::markdown_to_html(&meeting.description);
+    let items = meetings::agenda_items(conn, meeting.id)?;
+    if !items.is_empty() {
+        content.push_str("<p>Ordre du jour :</p><ol>");
+        for item in &items {
+            let title = crate::civic::notes::escape_html(&item.title);
+            let link = match (item.debate_id, item.poll_id) {
+                (Some(d), _) => Some(urls.debate(d)),
+                (None, Some(p)) => Some(urls.poll(p)),
+                (None, None) => None,
+            };
+            match link {
+                Some(link) => content.push_str(&format!("<li><a href=\"{link}\">{title}</a></li>")),
+                None => content.push_str(&format!("<li>{title}</li>")),
+            }
+        }
+        content.push_str("</ol>");
+    }
     Ok(EventObject {
         kind: "Event",
         id: id.clone(),
         attributed_to: commune,
         name: meeting.title.clone(),
         summary: when_and_where(meeting, tz),
-        content: crate::civic::debates::text::markdown_to_html(&meeting.description),
+        content,
         media_type: "text/html",
         url: id,
         start_time: meeting.starts_at.and_utc(),

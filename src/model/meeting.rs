@@ -4,8 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::ids::{ActorId, MeetingId, ParticipantId, RemoteActorId};
-use crate::model::schema::{meeting_participants, meetings};
+use crate::ids::{ActorId, DebateId, MeetingId, ParticipantId, PollId, RemoteActorId};
+use crate::model::schema::{meeting_agenda_items, meeting_participants, meetings};
 
 text_enum!(
     /// What kind of meeting.
@@ -69,4 +69,18 @@ pub struct Participant {
     pub join_ap_id: Option<String>,
     pub state: Attendance,
     pub created_at: NaiveDateTime,
+}
+
+/// An item of a meeting's agenda, in its place.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = meeting_agenda_items)]
+pub struct AgendaItem {
+    pub id: i64,
+    pub meeting_id: MeetingId,
+    pub position: i32,
+    pub title: String,
+    /// The debate (or proposal) it is about.
+    pub debate_id: Option<DebateId>,
+    /// The poll it is about.
+    pub poll_id: Option<PollId>,
 }

@@ -19,7 +19,7 @@ pub mod username;
 pub use actor::{Account, Actor, ActorKind, Mandate, NewActor, Role};
 pub use debate::{Comment, CommentRevision, Debate, DebateOpeners, DebateStatus, Stance, Theme};
 pub use federation::{Delivery, EventKind, Follow, Note, OutboxEvent, RemoteActor, Visibility};
-pub use meeting::{Attendance, Meeting, MeetingCategory, MeetingStatus, Participant};
+pub use meeting::{AgendaItem, Attendance, Meeting, MeetingCategory, MeetingStatus, Participant};
 pub use moderation::{FederationMode, ModerationAction, ReportReason, ServerRule};
 pub use newsletter::NewsletterIssue;
 pub use outbound::{AnnounceForm, Outbound, Relayed, Unliker};

@@ -57,6 +57,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    meeting_agenda_items (id) {
+        id -> BigInt,
+        meeting_id -> BigInt,
+        position -> Integer,
+        title -> Text,
+        debate_id -> Nullable<BigInt>,
+        poll_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     meeting_participants (id) {
         id -> BigInt,
         meeting_id -> BigInt,
@@ -462,6 +473,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     open311_clients,
     meetings,
     meeting_participants,
+    meeting_agenda_items,
     problem_history,
     delivered_servers,
     communes,

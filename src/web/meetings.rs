@@ -145,10 +145,11 @@ pub async fn show(v: Visitor, Path(raw): Path<String>) -> Response {
                 Some(a) => meetings::attendance(conn, id, a)?,
                 None => None,
             };
-            Ok((meeting, tz, counts, mine))
+            let agenda = meetings::agenda_items(conn, id)?;
+            Ok((meeting, tz, counts, mine, agenda))
         })
         .await;
-    let (meeting, tz, (going, waiting), mine) = match loaded {
+    let (meeting, tz, (going, waiting), mine, agenda) = match loaded {
         Ok(found) => found,
         Err(e) => return v.error(&e),
     };
@@ -174,6 +175,20 @@ pub async fn show(v: Visitor, Path(raw): Path<String>) -> Response {
                 p { a href=(format!("https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}")) rel="noopener" { (format!("{lat:.5}, {lon:.5}")) } }
             }
             div class="body" { (maud::PreEscaped(crate::civic::debates::text::markdown_to_html(&meeting.description))) }
+            @if !agenda.is_empty() {
+                h2 { (lang.t("meeting-agenda")) }
+                ol id="meeting-agenda" {
+                    @for item in &agenda {
+                        li {
+                            @match (item.debate_id, item.poll_id) {
+                                (Some(d), _) => { a href=(format!("/debates/{d}")) { (item.title) } }
+                                (None, Some(p)) => { a href=(format!("/polls/{p}")) { (item.title) } }
+                                (None, None) => { (item.title) }
+                            }
+                        }
+                    }
+                }
+            }
             p id="meeting-seats" {
                 @match meeting.capacity {
                     Some(c) => { (lang.ta("meeting-seats", &[("going", going.into()), ("capacity", c.into())])) }
@@ -246,9 +261,12 @@ pub struct MeetingForm {
     capacity: String,
     #[serde(default)]
     registration_required: Option<String>,
+    #[serde(default)]
+    agenda: String,
 }
 
-const FIELDS: [&str; 10] = [
+const FIELDS: [&str; 11] = [
+    "agenda",
     "title",
     "description",
     "category",
@@ -290,6 +308,7 @@ fn form_page(lang: Lang, csrf: &str, f: &MeetingForm, errors: &FormErrors) -> Ma
                 " " label for="registration_required" { (lang.t("field-meeting-registration")) }
             }
             (forms::textarea(lang, Input::text("description", lang.t("field-meeting-description"), &f.description).maxlength(meetings::MAX_DESCRIPTION), 8, errors))
+            (forms::textarea(lang, Input::text("agenda", lang.t("field-meeting-agenda"), &f.agenda).hint(lang.t("hint-meeting-agenda")), 5, errors))
             button type="submit" { (lang.t("meeting-create")) }
         }
     }
@@ -315,6 +334,43 @@ fn local_time(field: &'static str, raw: &str) -> Result<NaiveDateTime, Error> {
     let raw = raw.trim().replace('T', " ");
     NaiveDateTime::parse_from_str(&raw, "%Y-%m-%d %H:%M")
         .map_err(|_| Error::invalid(field, "a date and time as 2027-01-12 18:30"))
+}
+
+/// The agenda as typed: one item per line, optionally followed by `|` and the address of a debate, a
+/// proposal or a poll of the commune (`/debates/12`, `https://…/polls/3`).
+fn read_agenda(raw: &str) -> Result<Vec<meetings::AgendaEntry>, Error> {
+    let mut entries = vec![];
+    for line in raw.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let (title, link) = match line.rsplit_once('|') {
+            Some((title, link)) => (title.trim(), Some(link.trim())),
+            None => (line, None),
+        };
+        let link = match link {
+            None | Some("") => None,
+            Some(link) => {
+                let path = url::Url::parse(link)
+                    .map(|u| u.path().to_string())
+                    .unwrap_or_else(|_| link.to_string());
+                let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+                let bad =
+                    || Error::invalid("agenda", "a link is /debates/N, /proposals/N or /polls/N");
+                match parts.as_slice() {
+                    ["debates" | "proposals", n] => Some(meetings::AgendaLink::Debate(
+                        crate::ids::DebateId(n.parse().map_err(|_| bad())?),
+                    )),
+                    ["polls", n] => Some(meetings::AgendaLink::Poll(crate::ids::PollId(
+                        n.parse().map_err(|_| bad())?,
+                    ))),
+                    _ => return Err(bad()),
+                }
+            }
+        };
+        entries.push(meetings::AgendaEntry {
+            title: title.to_string(),
+            link,
+        });
+    }
+    Ok(entries)
 }
 
 fn read_form(f: &MeetingForm) -> Result<NewMeeting, Error> {
@@ -347,6 +403,7 @@ fn read_form(f: &MeetingForm) -> Result<NewMeeting, Error> {
         online_url: Some(f.online_url.clone()),
         capacity,
         registration_required: f.registration_required.is_some(),
+        agenda: read_agenda(&f.agenda)?,
     })
 }
 

@@ -38,3 +38,14 @@ CREATE TABLE meeting_participants (
     CHECK ((account_id IS NULL) <> (remote_actor_id IS NULL))
 );
 CREATE INDEX meeting_participants_queue ON meeting_participants (meeting_id, state, id);
+
+-- A meeting's agenda: its items in order, each may link a debate (or proposal) or a poll of the commune.
+CREATE TABLE meeting_agenda_items (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    meeting_id BIGINT NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    debate_id BIGINT REFERENCES debates (id) ON DELETE SET NULL,
+    poll_id BIGINT REFERENCES polls (id) ON DELETE SET NULL,
+    UNIQUE (meeting_id, position)
+);

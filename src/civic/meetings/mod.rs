@@ -15,9 +15,11 @@ use crate::ids::{ActorId, MeetingId};
 use crate::model::schema::{communes, meeting_participants, meetings};
 use crate::model::{Account, Meeting, MeetingCategory, MeetingStatus, Outbound, Role};
 
+mod agenda;
 mod reminders;
 mod rsvp;
 
+pub use agenda::{AgendaEntry, AgendaLink, MAX_ITEMS, agenda_items};
 pub use reminders::{REMINDER_BEFORE, has_due_reminders, remind};
 pub use rsvp::{
     JoinOutcome, attendance, counts, participants, register, remote_join, remote_leave, unregister,
@@ -58,6 +60,8 @@ pub struct NewMeeting {
     pub online_url: Option<String>,
     pub capacity: Option<i64>,
     pub registration_required: bool,
+    /// Its agenda, in order.
+    pub agenda: Vec<AgendaEntry>,
 }
 
 /// Who schedules a commune's meetings: its officials and its staff (agents, moderators, admins).
@@ -139,6 +143,7 @@ fn checked(conn: &mut AnyConnection, commune: ActorId, new: &NewMeeting) -> Resu
             Some(url.to_string())
         }
     };
+    let agenda = agenda::checked_agenda(conn, commune, &new.agenda)?;
     if address.is_empty() && online_url.is_none() {
         return Err(Error::invalid(
             "address",
@@ -152,6 +157,7 @@ fn checked(conn: &mut AnyConnection, commune: ActorId, new: &NewMeeting) -> Resu
         ends,
         address,
         online_url,
+        agenda,
         ..new.clone()
     })
 }
@@ -187,6 +193,7 @@ pub fn create(
         ))
         .returning(meetings::id)
         .get_result(c))?;
+    agenda::set_agenda(conn, id, &new.agenda)?;
     outbox::record(conn, commune, Outbound::MeetingPublished { meeting: id })?;
     Ok(id)
 }
@@ -276,6 +283,7 @@ pub fn change(
             meetings::sequence.eq(found.sequence + 1),
         ))
         .execute(conn)?;
+    agenda::set_agenda(conn, id, &new.agenda)?;
     rsvp::fill_seats(conn, id)?;
     tell_participants(conn, id, organiser.actor_id)?;
     outbox::record(

@@ -267,6 +267,10 @@ fn meetings(
             online_url: None,
             capacity: Some(1),
             registration_required: true,
+            agenda: vec![m::AgendaEntry {
+                title: "Le marché du dimanche".into(),
+                link: None,
+            }],
         },
     )?;
     let fixed = chrono::NaiveDate::from_ymd_opt(2099, 1, 13)

@@ -854,3 +854,6 @@ field-meeting-registration = Registration required
 field-meeting-description = Description and agenda (Markdown)
 meeting-add-to-calendar = Add to my calendar (.ics)
 meetings-subscribe = Subscribe in a calendar app (.ics)
+meeting-agenda = Agenda
+field-meeting-agenda = Agenda
+hint-meeting-agenda = One item per line; to link a debate, a proposal or a poll of the commune, add | and its address (e.g. "The Sunday market | /debates/12").

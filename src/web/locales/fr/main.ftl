@@ -857,3 +857,6 @@ field-meeting-registration = Inscription obligatoire
 field-meeting-description = Description et ordre du jour (Markdown)
 meeting-add-to-calendar = Ajouter à mon agenda (.ics)
 meetings-subscribe = S'abonner dans une application d'agenda (.ics)
+meeting-agenda = Ordre du jour
+field-meeting-agenda = Ordre du jour
+hint-meeting-agenda = Un point par ligne ; pour lier un débat, une proposition ou un sondage de la commune, ajoutez | et son adresse (par exemple « Le marché du dimanche | /debates/12 »).
