@@ -320,6 +320,10 @@ pub async fn save_notification_choices(
         (Topic::Meetings, &form.meetings),
         (Topic::Moderation, &form.moderation),
     ] {
+        // A topic the form did not send (a page from before it existed) keeps its choice.
+        if value.is_empty() {
+            continue;
+        }
         match Mode::parse(value) {
             Some(mode) => choices.push((topic, mode)),
             None => {
