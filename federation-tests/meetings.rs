@@ -197,6 +197,37 @@ both_backends!(
             404
         );
 
+        // Moved an hour later: the form holds the meeting as it is; everyone registered is told.
+        let edit = format!("{path}/edit");
+        assert_eq!(lea.get(&edit).await.status, 403);
+        let form = marie.get(&edit).await;
+        assert!(
+            form.has("Réunion publique : le marché")
+                && form.has(&format!("Le marché du dimanche | {debate}")),
+            "{}",
+            form.body
+        );
+        let agenda = format!("Accueil\nLe marché du dimanche | {debate}\nQuestions diverses");
+        let page = marie
+            .submit(
+                &edit,
+                &edit,
+                &[
+                    ("title", "Réunion publique : le marché"),
+                    ("category", "public_meeting"),
+                    ("starts", &local(3, 19)),
+                    ("ends", &local(3, 21)),
+                    ("address", "Salle des fêtes"),
+                    ("capacity", "2"),
+                    ("description", "Venez nombreux."),
+                    ("agenda", &agenda),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        assert!(WebClient::new(&alpha).get(&path).await.has("19:30–21:30"));
+        assert_eq!(told(&alpha, "meeting_change").await, ["bob", "karim"]);
+
         // Cancelled: everyone registered is told, and nobody registers any more.
         assert_eq!(
             lea.submit(&path, &format!("{path}/cancel"), &[])
@@ -206,7 +237,10 @@ both_backends!(
         );
         let page = marie.submit(&path, &format!("{path}/cancel"), &[]).await;
         assert_eq!(page.status, 303, "{}", page.body);
-        assert_eq!(told(&alpha, "meeting_change").await, ["bob", "karim"]);
+        assert_eq!(
+            told(&alpha, "meeting_change").await,
+            ["bob", "bob", "karim", "karim"]
+        );
         assert_eq!(
             lea.submit(&path, &format!("{path}/register"), &[])
                 .await

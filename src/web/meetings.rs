@@ -215,6 +215,7 @@ pub async fn show(v: Visitor, Path(raw): Path<String>) -> Response {
                     None => {}
                 }
                 @if organiser && meeting.status == MeetingStatus::Scheduled {
+                    p { a href=(format!("/meetings/{}/edit", meeting.id)) id="meeting-edit" { (lang.t("meeting-edit")) } }
                     form id="meeting-cancel" method="post" action=(format!("/meetings/{}/cancel", meeting.id)) {
                         (forms::csrf(csrf))
                         button type="submit" class="secondary" { (lang.t("meeting-cancel")) }
@@ -279,7 +280,22 @@ const FIELDS: [&str; 11] = [
     "form",
 ];
 
-fn form_page(lang: Lang, csrf: &str, f: &MeetingForm, errors: &FormErrors) -> Markup {
+/// The form, to schedule a meeting (`editing`: `None`) or to change one.
+fn form_page(
+    lang: Lang,
+    csrf: &str,
+    f: &MeetingForm,
+    errors: &FormErrors,
+    editing: Option<MeetingId>,
+) -> Markup {
+    let (heading, action, button) = match editing {
+        None => ("meeting-new", "/meetings".to_string(), "meeting-create"),
+        Some(id) => (
+            "meeting-edit",
+            format!("/meetings/{id}/edit"),
+            "meeting-save",
+        ),
+    };
     let categories: Vec<(&str, String)> = MeetingCategory::ALL
         .iter()
         .map(|c| (c.as_str(), category_label(lang, *c)))
@@ -290,9 +306,9 @@ fn form_page(lang: Lang, csrf: &str, f: &MeetingForm, errors: &FormErrors) -> Ma
         f.category.as_str()
     };
     html! {
-        h1 { (lang.t("meeting-new")) }
+        h1 { (lang.t(heading)) }
         (errors.summary(lang))
-        form id="meeting-form" method="post" action="/meetings" novalidate {
+        form id="meeting-form" method="post" action=(action) novalidate {
             (forms::csrf(csrf))
             (forms::input(lang, Input::text("title", lang.t("field-meeting-title"), &f.title).required().maxlength(meetings::MAX_TITLE), errors))
             (forms::select(lang, "category", &lang.t("field-meeting-category"), &categories, chosen, errors))
@@ -309,7 +325,7 @@ fn form_page(lang: Lang, csrf: &str, f: &MeetingForm, errors: &FormErrors) -> Ma
             }
             (forms::textarea(lang, Input::text("description", lang.t("field-meeting-description"), &f.description).maxlength(meetings::MAX_DESCRIPTION), 8, errors))
             (forms::textarea(lang, Input::text("agenda", lang.t("field-meeting-agenda"), &f.agenda).hint(lang.t("hint-meeting-agenda")), 5, errors))
-            button type="submit" { (lang.t("meeting-create")) }
+            button type="submit" { (lang.t(button)) }
         }
     }
 }
@@ -326,7 +342,13 @@ pub async fn new_form(v: Visitor) -> Response {
         ));
     }
     let csrf = v.csrf().await;
-    let body = form_page(v.lang, &csrf, &MeetingForm::default(), &FormErrors::new());
+    let body = form_page(
+        v.lang,
+        &csrf,
+        &MeetingForm::default(),
+        &FormErrors::new(),
+        None,
+    );
     page_status(&v, &v.lang.t("meeting-new"), body, StatusCode::OK).await
 }
 
@@ -431,10 +453,129 @@ pub async fn create(v: Visitor, Form(form): Form<MeetingForm>) -> Response {
         Err(e @ Error::Invalid { .. }) => {
             let errors = FormErrors::from_error(v.lang, &e, &FIELDS);
             let csrf = v.csrf().await;
-            let body = form_page(v.lang, &csrf, &form, &errors);
+            let body = form_page(v.lang, &csrf, &form, &errors, None);
             page_status(
                 &v,
                 &v.lang.t("meeting-new"),
+                body,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => v.error(&e),
+    }
+}
+
+/// The form's fields for a meeting as it is (times on the commune's clocks).
+fn filled(
+    meeting: &Meeting,
+    tz: chrono_tz::Tz,
+    agenda: &[crate::model::AgendaItem],
+) -> MeetingForm {
+    let local = |at: NaiveDateTime| {
+        at.and_utc()
+            .with_timezone(&tz)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    let lines: Vec<String> = agenda
+        .iter()
+        .map(|item| match (item.debate_id, item.poll_id) {
+            (Some(d), _) => format!("{} | /debates/{d}", item.title),
+            (None, Some(p)) => format!("{} | /polls/{p}", item.title),
+            (None, None) => item.title.clone(),
+        })
+        .collect();
+    MeetingForm {
+        csrf: String::new(),
+        title: meeting.title.clone(),
+        description: meeting.description.clone(),
+        category: meeting.category.as_str().to_string(),
+        starts: local(meeting.starts_at),
+        ends: local(meeting.ends_at),
+        address: meeting.address.clone(),
+        latitude: meeting.latitude.map(|l| l.to_string()).unwrap_or_default(),
+        longitude: meeting.longitude.map(|l| l.to_string()).unwrap_or_default(),
+        online_url: meeting.online_url.clone().unwrap_or_default(),
+        capacity: meeting.capacity.map(|c| c.to_string()).unwrap_or_default(),
+        registration_required: meeting.registration_required.then(|| "on".to_string()),
+        agenda: lines.join("\n"),
+    }
+}
+
+/// `GET /meetings/{id}/edit`: the form to move or change a meeting, for its commune's organisers.
+pub async fn edit_form(v: Visitor, Path(raw): Path<String>) -> Response {
+    let me = match v.require_login() {
+        Ok(me) => me.account.clone(),
+        Err(r) => return r,
+    };
+    let id = match parse_meeting(&raw) {
+        Ok(id) => id,
+        Err(e) => return v.error(&e),
+    };
+    let loaded = v
+        .ctx
+        .db
+        .run(move |conn| {
+            let meeting = meetings::meeting(conn, id)?;
+            let tz = meetings::timezone(conn, meeting.commune_id)?;
+            let agenda = meetings::agenda_items(conn, id)?;
+            Ok((meeting, tz, agenda))
+        })
+        .await;
+    let (meeting, tz, agenda) = match loaded {
+        Ok(found) => found,
+        Err(e) => return v.error(&e),
+    };
+    if !meetings::may_organise(&me, meeting.commune_id) {
+        return v.error(&Error::Forbidden(
+            "only the commune's officials and staff change its meetings".into(),
+        ));
+    }
+    let csrf = v.csrf().await;
+    let body = form_page(
+        v.lang,
+        &csrf,
+        &filled(&meeting, tz, &agenda),
+        &FormErrors::new(),
+        Some(id),
+    );
+    page_status(&v, &v.lang.t("meeting-edit"), body, StatusCode::OK).await
+}
+
+/// `POST /meetings/{id}/edit`: moves or changes a meeting; everyone registered is told.
+pub async fn edit(v: Visitor, Path(raw): Path<String>, Form(form): Form<MeetingForm>) -> Response {
+    let me = match v.form_poster(&form.csrf).await {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    let id = match parse_meeting(&raw) {
+        Ok(id) => id,
+        Err(e) => return v.error(&e),
+    };
+    let account = me.account.clone();
+    let result = match read_form(&form) {
+        Ok(new) => {
+            v.ctx
+                .db
+                .transaction(move |conn| meetings::change(conn, &account, id, &new))
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => {
+            v.ctx.wake.notify_one();
+            v.ctx.mail_wake.notify_one();
+            Redirect::to(&format!("/meetings/{id}")).into_response()
+        }
+        Err(e @ Error::Invalid { .. }) => {
+            let errors = FormErrors::from_error(v.lang, &e, &FIELDS);
+            let csrf = v.csrf().await;
+            let body = form_page(v.lang, &csrf, &form, &errors, Some(id));
+            page_status(
+                &v,
+                &v.lang.t("meeting-edit"),
                 body,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )

@@ -162,6 +162,10 @@ pub fn router() -> Router<AppContext> {
         .route("/meetings/{id}/register", post(meetings::register))
         .route("/meetings/{id}/unregister", post(meetings::unregister))
         .route("/meetings/{id}/cancel", post(meetings::cancel))
+        .route(
+            "/meetings/{id}/edit",
+            get(meetings::edit_form).post(meetings::edit),
+        )
         .route("/meetings/{id}/calendar.ics", get(meetings::meeting_ics))
         .route("/communes/{name}/meetings.ics", get(meetings::commune_ics))
         .route("/problems/new", get(problems::new_form))

@@ -857,3 +857,5 @@ meetings-subscribe = Subscribe in a calendar app (.ics)
 meeting-agenda = Agenda
 field-meeting-agenda = Agenda
 hint-meeting-agenda = One item per line; to link a debate, a proposal or a poll of the commune, add | and its address (e.g. "The Sunday market | /debates/12").
+meeting-edit = Move or change the meeting
+meeting-save = Save: everyone registered is told

@@ -860,3 +860,5 @@ meetings-subscribe = S'abonner dans une application d'agenda (.ics)
 meeting-agenda = Ordre du jour
 field-meeting-agenda = Ordre du jour
 hint-meeting-agenda = Un point par ligne ; pour lier un débat, une proposition ou un sondage de la commune, ajoutez | et son adresse (par exemple « Le marché du dimanche | /debates/12 »).
+meeting-edit = Déplacer ou modifier la réunion
+meeting-save = Enregistrer : les personnes inscrites sont prévenues
