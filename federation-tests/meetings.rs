@@ -6,16 +6,14 @@
 use std::time::Duration;
 
 use chrono::Datelike;
-use diesel::prelude::*;
 use serde_json::json;
 
-use crate::support::both_backends;
 use crate::support::debates::people;
 use crate::support::peer::assert_signed_by;
 use crate::support::web::WebClient;
+use crate::support::{both_backends, told};
 use crate::web::{person, signed_in};
 use parvis::model::Role;
-use parvis::model::schema::{actors, notifications};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -68,22 +66,6 @@ async fn schedule_with(
         ],
     )
     .await
-}
-
-/// Who got a notification of this kind, by username.
-async fn told(instance: &crate::support::TestInstance, kind: &'static str) -> Vec<String> {
-    instance
-        .db
-        .run(move |c| {
-            Ok(notifications::table
-                .inner_join(actors::table.on(actors::id.eq(notifications::account_id)))
-                .filter(notifications::kind.eq(kind))
-                .select(actors::username)
-                .order(actors::username.asc())
-                .load(c)?)
-        })
-        .await
-        .unwrap()
 }
 
 both_backends!(

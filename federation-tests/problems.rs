@@ -9,13 +9,13 @@ use std::time::Duration;
 use diesel::prelude::*;
 
 use crate::federation::eventually;
-use crate::support::both_backends;
 use crate::support::debates::people;
 use crate::support::peer::assert_signed_by;
 use crate::support::web::WebClient;
+use crate::support::{both_backends, told};
 use crate::web::{person, signed_in};
 use parvis::model::Role;
-use parvis::model::schema::{actors, notifications};
+use parvis::model::schema::actors;
 
 mod elsewhere;
 mod handover;
@@ -56,22 +56,6 @@ fn category_id(page: &str, name: &str) -> String {
         .and_then(|rest| rest.split('"').next())
         .unwrap()
         .to_string()
-}
-
-/// Who got a notification of this kind, by username.
-async fn told(instance: &crate::support::TestInstance, kind: &'static str) -> Vec<String> {
-    instance
-        .db
-        .run(move |c| {
-            Ok(notifications::table
-                .inner_join(actors::table.on(actors::id.eq(notifications::account_id)))
-                .filter(notifications::kind.eq(kind))
-                .select(actors::username)
-                .order(actors::username.asc())
-                .load(c)?)
-        })
-        .await
-        .unwrap()
 }
 
 both_backends!(

@@ -44,3 +44,23 @@ pub(crate) use both_backends;
 pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
+
+/// Who got a notification of this kind, by username.
+pub(crate) async fn told(instance: &TestInstance, kind: &'static str) -> Vec<String> {
+    instance
+        .db
+        .run(move |c| {
+            use diesel::prelude::*;
+            Ok(parvis::model::schema::notifications::table
+                .inner_join(
+                    parvis::model::schema::actors::table.on(parvis::model::schema::actors::id
+                        .eq(parvis::model::schema::notifications::account_id)),
+                )
+                .filter(parvis::model::schema::notifications::kind.eq(kind))
+                .select(parvis::model::schema::actors::username)
+                .order(parvis::model::schema::actors::username.asc())
+                .load(c)?)
+        })
+        .await
+        .unwrap()
+}

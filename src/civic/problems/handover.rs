@@ -103,14 +103,19 @@ pub fn is_offered_here(conn: &mut AnyConnection, ap_id: &str) -> Result<bool> {
 
 /// Who manages a report filed here: the commune that accepted it, else the commune where it was filed.
 pub fn owner(conn: &mut AnyConnection, id: ProblemId) -> Result<Owner> {
-    let accepted = handovers(conn, id)?
-        .into_iter()
+    Ok(owner_of(&handovers(conn, id)?))
+}
+
+/// The same, from the report's hand-overs already read.
+pub fn owner_of(handovers: &[Handover]) -> Owner {
+    let accepted = handovers
+        .iter()
         .rfind(|h| h.state == HandoverState::Accepted);
-    Ok(match accepted.map(|h| h.handing) {
-        Some(Handing::Local { to, .. }) => Owner::Commune(to),
-        Some(Handing::Outgoing { to, .. }) => Owner::Remote(to),
+    match accepted.map(|h| &h.handing) {
+        Some(Handing::Local { to, .. }) => Owner::Commune(*to),
+        Some(Handing::Outgoing { to, .. }) => Owner::Remote(*to),
         _ => Owner::Origin,
-    })
+    }
 }
 
 /// The communes a report may be handed to.

@@ -33,7 +33,7 @@ mod zones;
 pub use handover::{
     HandTo, MAX_HANDOVER_MESSAGE, Owner, Partners, answer_handover, change_handed_status,
     hand_over, handed_to, handover, handovers, is_offered_here, is_partner, offers, owner,
-    partners, receive_offer, remote_answer, withdraw_handover,
+    owner_of, partners, receive_offer, remote_answer, withdraw_handover,
 };
 pub use lifecycle::{
     APP_REPORTS_PER_WINDOW, Filer, NewProblem, StepBy, change_status, file, file_by, history,

@@ -174,8 +174,8 @@ fn handing(
     problem: &Problem,
     viewer: Option<&Account>,
 ) -> Result<ShownHanding, Error> {
-    let owner = problems::owner(conn, problem.id)?;
     let list = problems::handovers(conn, problem.id)?;
+    let owner = problems::owner_of(&list);
     let active = list
         .iter()
         .any(|h| h.state != crate::model::HandoverState::Declined);
