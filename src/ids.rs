@@ -136,6 +136,14 @@ id_type!(
     /// Someone's registration for an event (going, or waiting for a seat).
     ParticipantId
 );
+id_type!(
+    /// An event of another server (a commune's meeting elsewhere, a Mobilizon event), as kept here.
+    RemoteEventId
+);
+id_type!(
+    /// Someone here registering for an event of another server (their `Join`).
+    RemoteParticipationId
+);
 
 /// The id of something on another server (an activity, an actor, an inbox): a URL, checked when it is made.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -177,6 +177,15 @@ pub fn find_remote_actor(
         .optional()?)
 }
 
+/// A remote actor by its id on its server, if known here.
+pub fn by_ap_id(conn: &mut AnyConnection, ap_id: &str) -> Result<Option<RemoteActor>> {
+    Ok(remote_actors::table
+        .filter(remote_actors::ap_id.eq(ap_id))
+        .select(RemoteActor::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 pub fn remote_actor(conn: &mut AnyConnection, id: RemoteActorId) -> Result<RemoteActor> {
     Ok(remote_actors::table
         .find(id)

@@ -10,6 +10,8 @@
 //! commune answers a `Join` with `Accept` (a seat; later, when a seat frees for someone waiting) or
 //! `Reject` (cancelled or over).
 
+pub mod elsewhere;
+
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;

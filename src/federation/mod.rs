@@ -98,6 +98,14 @@ pub fn context() -> Value {
     ])
 }
 
+/// A short digest of a document as received (SHA-256 of its JSON, hex): tells apart two versions sent
+/// under one activity id.
+pub fn digest_of(value: &Value) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(value.to_string().as_bytes());
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
 /// `host[:port]` of a URL: what identifies a server (two instances on one host name differ by port).
 pub fn domain_of(url: &url::Url) -> String {
     let host = url.host_str().unwrap_or_default().to_ascii_lowercase();

@@ -217,6 +217,21 @@ impl Urls {
             .map(crate::ids::MeetingId)
     }
 
+    /// The `Join` of someone here registering for an event of another server (not served).
+    pub fn event_join(&self, id: crate::ids::RemoteParticipationId) -> Url {
+        self.join(&format!("/joins/{id}"))
+    }
+
+    /// Its `Leave` (not served).
+    pub fn event_leave(&self, id: crate::ids::RemoteParticipationId) -> Url {
+        self.join(&format!("/joins/{id}/leave"))
+    }
+
+    pub fn parse_event_join(&self, url: &str) -> Option<crate::ids::RemoteParticipationId> {
+        self.parse_numbered(url, "joins")
+            .map(crate::ids::RemoteParticipationId)
+    }
+
     /// A report handed from a commune here to another server's (the `Offer`'s id; not served).
     pub fn handover(&self, id: crate::ids::HandoverId) -> Url {
         self.join(&format!("/handovers/{id}"))

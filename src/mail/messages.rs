@@ -220,6 +220,18 @@ pub fn notice_line(
         (Language::En, Kind::MeetingReminder) => {
             about_en("Reminder: a meeting you registered for is tomorrow".into())
         }
+        (Language::Fr, Kind::MeetingRefused) => {
+            about("Les organisateurs d'un événement ont refusé votre inscription".into())
+        }
+        (Language::En, Kind::MeetingRefused) => {
+            about_en("The organisers of an event refused your registration".into())
+        }
+        (Language::Fr, Kind::MeetingMinutes) => {
+            about("Le compte rendu d'une réunion à laquelle vous étiez inscrit·e est publié".into())
+        }
+        (Language::En, Kind::MeetingMinutes) => {
+            about_en("The minutes of a meeting you registered for are out".into())
+        }
     }
 }
 

@@ -4,8 +4,14 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::ids::{ActorId, DebateId, MeetingId, ParticipantId, PollId, RemoteActorId};
-use crate::model::schema::{meeting_agenda_items, meeting_participants, meetings};
+use crate::ids::{
+    ActorId, DebateId, MeetingId, ParticipantId, PollId, RemoteActorId, RemoteEventId,
+    RemoteParticipationId,
+};
+use crate::model::schema::{
+    meeting_agenda_items, meeting_participants, meetings, remote_event_participations,
+    remote_events,
+};
 
 text_enum!(
     /// What kind of meeting.
@@ -83,4 +89,53 @@ pub struct AgendaItem {
     pub debate_id: Option<DebateId>,
     /// The poll it is about.
     pub poll_id: Option<PollId>,
+}
+
+text_enum!(
+    /// Where someone here stands for an event of another server: `Pending` once the `Join` is sent (no
+    /// answer yet, or waiting for a seat there), `Going` when accepted, `Refused` when rejected, `Left` once
+    /// a `Leave` is sent.
+    RemoteAttendance {
+        Pending => "pending",
+        Going => "going",
+        Refused => "refused",
+        Left => "left",
+    }
+);
+
+/// An event of another server, as its organiser's `Event` says it.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = remote_events)]
+pub struct RemoteEvent {
+    pub id: RemoteEventId,
+    pub ap_id: String,
+    /// Who published it (the signer of its `Create`), and where registrations (`Join`) go.
+    pub organiser_id: RemoteActorId,
+    /// Its page on its server.
+    pub url: String,
+    pub title: String,
+    /// Cleaned HTML.
+    pub content_html: String,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: Option<NaiveDateTime>,
+    /// The time zone its organiser gave (a known IANA name), else `None`.
+    pub timezone: Option<String>,
+    pub address: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub online_url: Option<String>,
+    pub capacity: Option<i64>,
+    pub status: MeetingStatus,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = remote_event_participations)]
+pub struct RemoteParticipation {
+    pub id: RemoteParticipationId,
+    pub remote_event_id: RemoteEventId,
+    pub account_id: ActorId,
+    pub state: RemoteAttendance,
+    pub created_at: NaiveDateTime,
+    pub answered_at: Option<NaiveDateTime>,
 }

@@ -19,7 +19,10 @@ pub mod username;
 pub use actor::{Account, Actor, ActorKind, Mandate, NewActor, Role};
 pub use debate::{Comment, CommentRevision, Debate, DebateOpeners, DebateStatus, Stance, Theme};
 pub use federation::{Delivery, EventKind, Follow, Note, OutboxEvent, RemoteActor, Visibility};
-pub use meeting::{AgendaItem, Attendance, Meeting, MeetingCategory, MeetingStatus, Participant};
+pub use meeting::{
+    AgendaItem, Attendance, Meeting, MeetingCategory, MeetingStatus, Participant, RemoteAttendance,
+    RemoteEvent, RemoteParticipation,
+};
 pub use moderation::{FederationMode, ModerationAction, ReportReason, ServerRule};
 pub use newsletter::NewsletterIssue;
 pub use outbound::{AnnounceForm, Outbound, Relayed, Unliker};
@@ -52,6 +55,12 @@ impl FromServer for Comment {
 impl FromServer for Poll {
     fn remote_id(&self) -> Option<&str> {
         self.ap_id.as_deref()
+    }
+}
+
+impl FromServer for RemoteEvent {
+    fn remote_id(&self) -> Option<&str> {
+        Some(&self.ap_id)
     }
 }
 

@@ -68,6 +68,38 @@ diesel::table! {
 }
 
 diesel::table! {
+    remote_events (id) {
+        id -> BigInt,
+        ap_id -> Text,
+        organiser_id -> BigInt,
+        url -> Text,
+        title -> Text,
+        content_html -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Nullable<Timestamp>,
+        timezone -> Nullable<Text>,
+        address -> Text,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        online_url -> Nullable<Text>,
+        capacity -> Nullable<BigInt>,
+        status -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    remote_event_participations (id) {
+        id -> BigInt,
+        remote_event_id -> BigInt,
+        account_id -> BigInt,
+        state -> Text,
+        created_at -> Timestamp,
+        answered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     meeting_participants (id) {
         id -> BigInt,
         meeting_id -> BigInt,
@@ -443,6 +475,8 @@ diesel::table! {
 
 diesel::joinable!(communes -> actors (actor_id));
 diesel::joinable!(meeting_participants -> meetings (meeting_id));
+diesel::joinable!(remote_event_participations -> remote_events (remote_event_id));
+diesel::joinable!(remote_events -> remote_actors (organiser_id));
 diesel::joinable!(deliveries -> outgoing_activities (activity_id));
 diesel::joinable!(accounts -> actors (actor_id));
 diesel::joinable!(mandates -> accounts (account_id));
@@ -474,6 +508,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     meetings,
     meeting_participants,
     meeting_agenda_items,
+    remote_events,
+    remote_event_participations,
     problem_history,
     delivered_servers,
     communes,

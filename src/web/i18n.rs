@@ -234,6 +234,7 @@ mod tests {
             "mb",
             "going",
             "capacity",
+            "pending",
         ]
         .into_iter()
         .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))

@@ -22,6 +22,7 @@ use crate::web::{page_status, page_with};
 
 mod calendar;
 mod form;
+pub mod nearby;
 
 pub use calendar::{commune_ics, meeting_ics};
 pub use form::{create, edit, edit_form, new_form};
@@ -72,6 +73,9 @@ fn when(m: &Meeting, tz: chrono_tz::Tz) -> String {
 pub struct AgendaQuery {
     #[serde(default)]
     past: String,
+    /// Only meetings of this category (`council_session`…); empty: all.
+    #[serde(default)]
+    category: String,
 }
 
 /// `GET /meetings`: the commune's meetings to come, or past ones.
@@ -82,20 +86,37 @@ pub async fn agenda(v: Visitor, Query(q): Query<AgendaQuery>) -> Response {
         Err(e) => return v.error(&e),
     };
     let past = q.past == "1";
+    let category = MeetingCategory::parse(&q.category);
     let id = commune.id;
     let loaded = v
         .ctx
         .db
         .run(move |conn| {
-            Ok((
-                meetings::agenda(conn, id, past, 200)?,
-                meetings::timezone(conn, id)?,
-            ))
+            let mut list = meetings::agenda(conn, id, past, 200)?;
+            list.retain(|m| category.is_none_or(|c| m.category == c));
+            let elsewhere = if past {
+                vec![]
+            } else {
+                meetings::elsewhere::nearby(conn, 50)?
+            };
+            Ok((list, meetings::timezone(conn, id)?, elsewhere))
         })
         .await;
-    let (list, tz) = match loaded {
+    let (list, tz, mut elsewhere) = match loaded {
         Ok(found) => found,
         Err(e) => return v.error(&e),
+    };
+    let policy = v.ctx.policy().await;
+    elsewhere.retain(|(e, _)| policy.shows(e));
+    let filter = |c: Option<MeetingCategory>| {
+        let mut link = String::from("/meetings?");
+        if past {
+            link.push_str("past=1&");
+        }
+        if let Some(c) = c {
+            link.push_str(&format!("category={}", c.as_str()));
+        }
+        link
     };
     let organiser =
         v.me.as_ref()
@@ -113,6 +134,12 @@ pub async fn agenda(v: Visitor, Query(q): Query<AgendaQuery>) -> Response {
             @else { a href="/meetings?past=1" { (lang.t("meetings-past")) } }
             " · " a href=(format!("/communes/{}/meetings.ics", commune.username)) id="meetings-feed" { (lang.t("meetings-subscribe")) }
         }
+        nav class="filters" aria-label=(lang.t("meetings-by-category")) id="meetings-categories" {
+            a href=(filter(None)) aria-current=[category.is_none().then_some("page")] { (lang.t("meetings-all")) }
+            @for c in MeetingCategory::ALL.iter().copied() {
+                " · " a href=(filter(Some(c))) aria-current=[(category == Some(c)).then_some("page")] { (category_label(lang, c)) }
+            }
+        }
         @if list.is_empty() {
             p { (lang.t("meetings-none")) }
         } @else {
@@ -127,6 +154,7 @@ pub async fn agenda(v: Visitor, Query(q): Query<AgendaQuery>) -> Response {
                 }
             }
         }
+        @if !past { (nearby::list(lang, &elsewhere, tz)) }
     };
     page_status(&v, &title, body, StatusCode::OK).await
 }

@@ -167,6 +167,9 @@ pub fn router() -> Router<AppContext> {
             get(meetings::edit_form).post(meetings::edit),
         )
         .route("/meetings/{id}/calendar.ics", get(meetings::meeting_ics))
+        .route("/meetings/nearby/{id}", get(meetings::nearby::show))
+        .route("/meetings/nearby/{id}/join", post(meetings::nearby::join))
+        .route("/meetings/nearby/{id}/leave", post(meetings::nearby::leave))
         .route("/communes/{name}/meetings.ics", get(meetings::commune_ics))
         .route("/problems/new", get(problems::new_form))
         .route("/problems/queue", get(problems::queue))

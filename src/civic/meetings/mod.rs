@@ -16,6 +16,7 @@ use crate::model::schema::{communes, meeting_participants, meetings};
 use crate::model::{Account, Meeting, MeetingCategory, MeetingStatus, Outbound, Role};
 
 mod agenda;
+pub mod elsewhere;
 mod reminders;
 mod rsvp;
 

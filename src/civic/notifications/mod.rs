@@ -40,10 +40,14 @@ pub enum Kind {
     MeetingSeat,
     /// A meeting you registered for is tomorrow.
     MeetingReminder,
+    /// The server of an event elsewhere refused your registration (full, closed or cancelled).
+    MeetingRefused,
+    /// The minutes of a meeting you registered for are out.
+    MeetingMinutes,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Reply,
         Kind::Mention,
         Kind::Follower,
@@ -56,6 +60,8 @@ impl Kind {
         Kind::MeetingChange,
         Kind::MeetingSeat,
         Kind::MeetingReminder,
+        Kind::MeetingRefused,
+        Kind::MeetingMinutes,
     ];
 
     /// As stored (the proposal kinds keep the names rows already have).
@@ -73,6 +79,8 @@ impl Kind {
             Kind::MeetingChange => "meeting_change",
             Kind::MeetingSeat => "meeting_seat",
             Kind::MeetingReminder => "meeting_reminder",
+            Kind::MeetingRefused => "meeting_refused",
+            Kind::MeetingMinutes => "meeting_minutes",
         }
     }
 
@@ -91,7 +99,11 @@ impl Kind {
             Kind::Moderation => Topic::Moderation,
             Kind::PollClosed => Topic::Polls,
             Kind::ProblemUpdate => Topic::Problems,
-            Kind::MeetingChange | Kind::MeetingSeat | Kind::MeetingReminder => Topic::Meetings,
+            Kind::MeetingChange
+            | Kind::MeetingSeat
+            | Kind::MeetingReminder
+            | Kind::MeetingRefused
+            | Kind::MeetingMinutes => Topic::Meetings,
         }
     }
 }

@@ -44,6 +44,8 @@ pub enum ApType {
     Article,
     /// A poll (Mastodon's), also accepted without effect as an activity.
     Question,
+    /// A meeting or an event (Mobilizon's shape).
+    Event,
     #[serde(other)]
     Other,
 }

@@ -53,6 +53,17 @@ pub async fn receive_announce(
                 Some(ApType::Question) => {
                     crate::federation::polls::receive_question(ctx, activity_id, &value).await
                 }
+                // A group's event (Mobilizon announces those its members organise).
+                Some(ApType::Event) => {
+                    crate::federation::meetings::elsewhere::receive_event(
+                        ctx,
+                        commune.clone(),
+                        activity_id,
+                        crate::federation::inbound::Verb::Create,
+                        &value,
+                    )
+                    .await
+                }
                 _ => Ok(()),
             }
         }

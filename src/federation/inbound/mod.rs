@@ -50,6 +50,8 @@ pub enum Inbound {
         target: Option<Url>,
         message: Option<Value>,
     },
+    /// `Create` or `Update` of an `Event`: a meeting or an event elsewhere.
+    Event { verb: Verb, event: Value },
     /// `Create` or `Update` of a `Question`: a poll.
     Question { question: Value },
     /// `Update` of something else: an actor's profile or key, fetched again.
@@ -147,6 +149,10 @@ impl Inbound {
                     Some(ApType::Question) => Inbound::Question {
                         question: object()?,
                     },
+                    Some(ApType::Event) => Inbound::Event {
+                        verb,
+                        event: object()?,
+                    },
                     _ if verb == Verb::Update => Inbound::Update {
                         object: value.and_then(id_of).map(str::to_string),
                     },
@@ -215,7 +221,17 @@ pub async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) ->
             follows::receive_follow(ctx, signer, activity_id, object).await
         }
         Inbound::FollowAnswered { follow, accepted } => {
-            // The answer to a report we offered, or to a Follow.
+            // The answer to a registration for an event elsewhere, to a report we offered, or to a Follow.
+            if let Some(join) = id_of(&follow).and_then(|id| ctx.urls.parse_event_join(id)) {
+                return crate::federation::meetings::elsewhere::receive_answer(
+                    ctx,
+                    signer,
+                    activity_id,
+                    join,
+                    accepted,
+                )
+                .await;
+            }
             match id_of(&follow).and_then(|id| ctx.urls.parse_handover(id)) {
                 Some(handover) => {
                     crate::federation::problems::receive_answer(
@@ -286,6 +302,16 @@ pub async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) ->
             )
             .await
         }
+        Inbound::Event { verb, event } => {
+            crate::federation::meetings::elsewhere::receive_event(
+                ctx,
+                signer,
+                activity_id,
+                verb,
+                &event,
+            )
+            .await
+        }
         Inbound::Question { question } => {
             polls::receive_created(ctx, &signer, activity_id, &question).await
         }
@@ -347,6 +373,11 @@ async fn receive_delete(
             if debates::forget_remote_debate(conn, signer.id, &object_id)?
                 || crate::civic::polls::forget_remote(conn, signer.id, &object_id)?
                 || debates::delete_remote_comment(conn, signer.id, &object_id)?
+                || crate::civic::meetings::elsewhere::forget_remote(
+                    conn,
+                    &signer.domain,
+                    &object_id,
+                )?
             {
                 return Ok(vec![]);
             }

@@ -365,6 +365,76 @@ fn a_parvis_problem_report_is_read_as_a_report_of_its_commune() {
 }
 
 #[test]
+fn mobilizon_events_joins_answers_and_leaves() {
+    use crate::federation::meetings::elsewhere::read_event;
+    let urls = crate::federation::urls::Urls::new(
+        url::Url::parse("https://parvis.example").unwrap_or_else(|e| panic!("{e}")),
+    );
+    // A group's event, created by the person organising it: read as the group's.
+    let Inbound::Event { verb, event } = read("mobilizon-create-event.json") else {
+        panic!("not an event");
+    };
+    assert_eq!(verb, Verb::Create);
+    let camille = author("https://mobilizon.example/@camille");
+    let (read_event_1, group) = read_event(&event, &camille).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        group.as_ref().map(url::Url::as_str),
+        Some("https://mobilizon.example/@repair_cafe")
+    );
+    assert_eq!(read_event_1.title, "Repair café du quartier");
+    assert_eq!(read_event_1.starts_at.to_string(), "2027-03-13 13:00:00");
+    assert_eq!(
+        read_event_1.address,
+        "Maison des associations, 10 rue Jangot, 69007 Lyon"
+    );
+    assert_eq!(read_event_1.capacity, Some(30));
+    assert_eq!(
+        read_event_1.online_url.as_deref(),
+        Some("https://repair.example/")
+    );
+    assert_eq!(read_event_1.status, crate::model::MeetingStatus::Scheduled);
+    // The group's Announce of it, cancelled and online only.
+    let Inbound::Announce { object } = read("mobilizon-announce-event.json") else {
+        panic!("not an announce");
+    };
+    let mut group = author("https://mobilizon.example/@repair_cafe");
+    group.kind = "Group".into();
+    let (announced, _) = read_event(&object, &group).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(announced.status, crate::model::MeetingStatus::Cancelled);
+    assert_eq!(announced.address, "");
+    assert_eq!(
+        announced.online_url.as_deref(),
+        Some("https://meet.example/repair")
+    );
+    // A Join and a Leave name our meeting.
+    for (name, joins) in [("mobilizon-join.json", true), ("mobilizon-leave.json", false)] {
+        match read(name) {
+            Inbound::Participation { object, joining } => {
+                assert_eq!(joining, joins, "{name}");
+                assert_eq!(
+                    urls.parse_meeting(&object),
+                    Some(crate::ids::MeetingId(4)),
+                    "{name}"
+                );
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    // Its Accept embeds our Join: read as the answer to our registration.
+    match read("mobilizon-accept-join.json") {
+        Inbound::FollowAnswered { follow, accepted } => {
+            assert!(accepted);
+            let join = crate::federation::activities::id_of(&follow).unwrap_or_default();
+            assert_eq!(
+                urls.parse_event_join(join),
+                Some(crate::ids::RemoteParticipationId(12))
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn every_fixture_is_read_by_a_test() {
     let dir =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("federation-tests/fixtures/inbound");

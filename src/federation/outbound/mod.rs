@@ -297,5 +297,11 @@ pub fn plan(
             actor,
             join,
         } => meetings::join_rejected(conn, &s, *actor, join).map(Some),
+        Outbound::RemoteEventJoined { participation } => {
+            meetings::elsewhere::joined(conn, &s, *participation).map(Some)
+        }
+        Outbound::RemoteEventLeft { participation } => {
+            meetings::elsewhere::left(conn, &s, *participation).map(Some)
+        }
     }
 }

@@ -211,7 +211,9 @@ impl Outbound {
         | Outbound::MeetingPublished { .. }
         | Outbound::MeetingUpdated { .. }
         | Outbound::MeetingJoinAccepted { .. }
-        | Outbound::MeetingJoinRejected { .. } = self
+        | Outbound::MeetingJoinRejected { .. }
+        | Outbound::RemoteEventJoined { .. }
+        | Outbound::RemoteEventLeft { .. } = self
         {
             return None;
         }
@@ -308,7 +310,9 @@ impl Outbound {
             | Outbound::MeetingPublished { .. }
             | Outbound::MeetingUpdated { .. }
             | Outbound::MeetingJoinAccepted { .. }
-            | Outbound::MeetingJoinRejected { .. } => return None,
+            | Outbound::MeetingJoinRejected { .. }
+            | Outbound::RemoteEventJoined { .. }
+            | Outbound::RemoteEventLeft { .. } => return None,
         })
     }
 }

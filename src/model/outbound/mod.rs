@@ -12,8 +12,8 @@ mod legacy;
 
 use crate::ids::{
     ActorId, ApUrl, BlockId, CommentId, DebateId, FollowId, HandoverId, LikeId, MeetingId,
-    NewsletterId, NoteId, ParticipantId, PollId, ProblemId, RemoteActorId, ReportId,
-    StatusChangeId, SupportId, VoteId,
+    NewsletterId, NoteId, ParticipantId, PollId, ProblemId, RemoteActorId, RemoteParticipationId,
+    ReportId, StatusChangeId, SupportId, VoteId,
 };
 
 /// Something that must be told to other servers, on behalf of the event's actor.
@@ -185,6 +185,14 @@ pub enum Outbound {
         actor: RemoteActorId,
         join: ApUrl,
     },
+    /// Someone here registers for an event of another server (`Join` from their account) or cancels
+    /// (`Leave`).
+    RemoteEventJoined {
+        participation: RemoteParticipationId,
+    },
+    RemoteEventLeft {
+        participation: RemoteParticipationId,
+    },
 }
 
 /// How a commune relays a debate: FEP-1b12's `Announce(Create(Page))` for a debate written here, the plain
@@ -286,6 +294,8 @@ impl Outbound {
             | Outbound::MeetingUpdated { meeting }
             | Outbound::MeetingJoinRejected { meeting, .. } => meeting.0,
             Outbound::MeetingJoinAccepted { participant } => participant.0,
+            Outbound::RemoteEventJoined { participation }
+            | Outbound::RemoteEventLeft { participation } => participation.0,
         }
     }
 }

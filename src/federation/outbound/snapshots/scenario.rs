@@ -98,6 +98,7 @@ pub(super) async fn record_all() -> Result<BTreeMap<String, Vec<Value>>> {
         newsletter(conn, &mut rec, &mayor)?;
         problems(conn, &mut rec, &admin, &alice, town)?;
         meetings(conn, &mut rec, &mayor, carol)?;
+        events_elsewhere(conn, &mut rec, &alice, town)?;
         Ok(carol)
     })?;
     civic::profile::update_profile(
@@ -292,6 +293,41 @@ fn meetings(
     let late = crate::ids::ApUrl::parse("https://remote.example/joins/2")
         .map_err(crate::error::Error::internal)?;
     m::remote_join(conn, id, carol, &late)?;
+    rec.drain(conn)
+}
+
+/// An event of a group on another server: alice registers from home (her `Join`), then cancels (`Leave`).
+fn events_elsewhere(
+    conn: &mut AnyConnection,
+    rec: &mut Recorder,
+    alice: &Account,
+    town: RemoteActorId,
+) -> Result<()> {
+    use civic::meetings::elsewhere as e;
+    let starts = chrono::NaiveDate::from_ymd_opt(2099, 3, 13)
+        .and_then(|d| d.and_hms_opt(13, 0, 0))
+        .ok_or_else(|| crate::error::Error::internal("a date"))?;
+    let event = e::store_remote(
+        conn,
+        &e::ReceivedEvent {
+            ap_id: "https://remote.example/events/1".into(),
+            organiser: town,
+            url: "https://remote.example/events/1".into(),
+            title: "Repair café".into(),
+            content_html: "<p>Apportez vos grille-pain.</p>".into(),
+            starts_at: starts,
+            ends_at: Some(starts + chrono::Duration::hours(3)),
+            timezone: Some("Europe/Paris".into()),
+            address: "Maison des associations".into(),
+            coordinates: None,
+            online_url: None,
+            capacity: Some(30),
+            status: crate::model::MeetingStatus::Scheduled,
+        },
+    )?;
+    e::join_remote(conn, alice, event)?;
+    rec.drain(conn)?;
+    e::leave_remote(conn, alice, event)?;
     rec.drain(conn)
 }
 

@@ -1,0 +1,2 @@
+DROP TABLE remote_event_participations;
+DROP TABLE remote_events;
