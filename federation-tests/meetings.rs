@@ -15,6 +15,7 @@ use crate::web::{person, signed_in};
 use parvis::model::Role;
 
 mod calendars;
+mod minutes;
 mod nearby;
 
 const WAIT: Duration = Duration::from_secs(30);

@@ -5,28 +5,16 @@ use super::*;
 
 /// A multipart body as the report form sends it: text fields, then files (name, bytes).
 pub(crate) fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (Vec<u8>, String) {
-    let boundary = "parvis-report-boundary-41".to_string();
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    for (name, bytes) in files {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (body, boundary)
+    let files: Vec<crate::support::web::FilePart<'_>> = files
+        .iter()
+        .map(|(name, bytes)| crate::support::web::FilePart {
+            field: name,
+            filename: format!("{name}.jpg"),
+            content_type: "image/jpeg",
+            bytes,
+        })
+        .collect();
+    crate::support::web::multipart_form(fields, &files)
 }
 
 /// A JPEG photo carrying an EXIF block with a GPS tag (what a phone writes).

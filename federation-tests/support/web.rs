@@ -206,6 +206,41 @@ impl WebClient {
     }
 }
 
+/// A file of a multipart form.
+pub struct FilePart<'a> {
+    pub field: &'a str,
+    pub filename: String,
+    pub content_type: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// A multipart body with text fields and files; returns it and its boundary.
+pub fn multipart_form(fields: &[(&str, &str)], files: &[FilePart<'_>]) -> (Vec<u8>, String) {
+    let boundary = "parvis-form-boundary-41".to_string();
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for file in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
+                file.field, file.filename, file.content_type
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(file.bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (body, boundary)
+}
+
 /// A multipart body with a CSRF field and one file field.
 pub fn multipart_file(
     csrf: &str,

@@ -184,6 +184,58 @@ pub fn is_media_name(name: &str) -> bool {
     })
 }
 
+/// The largest PDF of minutes accepted.
+pub const MAX_PDF_BYTES: usize = 20 * 1024 * 1024;
+
+/// Checks that uploaded bytes are a PDF (its `%PDF-` header, whatever name or type the browser gave) and
+/// not larger than [`MAX_PDF_BYTES`].
+pub fn check_pdf(bytes: &[u8], field: &'static str) -> Result<()> {
+    if bytes.len() > MAX_PDF_BYTES {
+        return Err(too_large_for(field, MAX_PDF_BYTES));
+    }
+    // The header may follow a few bytes of garbage (readers look within the first kilobyte).
+    let head = &bytes[..bytes.len().min(1024)];
+    if !head.windows(5).any(|w| w == b"%PDF-") {
+        return Err(Error::invalid(field, "must be a PDF file"));
+    }
+    Ok(())
+}
+
+/// Stores a PDF under `media/minutes`; returns its file name (random, so that a corrected file gets a new
+/// URL).
+pub async fn store_pdf(data_dir: &Path, bytes: &[u8]) -> Result<String> {
+    let dir = media_dir(data_dir).join("minutes");
+    let name = format!("{}.pdf", crate::civic::tokens::random_code(16));
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(Error::internal)?;
+    tokio::fs::write(dir.join(&name), bytes)
+        .await
+        .map_err(Error::internal)?;
+    Ok(name)
+}
+
+/// The path of a stored PDF, if the name is one [`store_pdf`] could have made.
+pub fn pdf_path(data_dir: &Path, name: &str) -> Option<PathBuf> {
+    let ours = name.strip_suffix(".pdf").is_some_and(|stem| {
+        !stem.is_empty()
+            && stem
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    });
+    ours.then(|| media_dir(data_dir).join("minutes").join(name))
+}
+
+/// Removes a stored PDF; a file already gone is not an error.
+pub async fn remove_pdf(data_dir: &Path, name: &str) {
+    if let Some(path) = pdf_path(data_dir, name)
+        && let Err(e) = tokio::fs::remove_file(path).await
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(error = %e, name, "could not remove a PDF");
+    }
+}
+
 /// Removes a stored file; a file already gone is not an error.
 pub async fn remove(data_dir: &Path, name: &str) {
     if is_media_name(name)

@@ -147,7 +147,7 @@ pub fn event(
         latitude: meeting.latitude,
         longitude: meeting.longitude,
     });
-    let attachment = meeting
+    let mut attachment: Vec<serde_json::Value> = meeting
         .online_url
         .iter()
         .map(|link| {
@@ -178,6 +178,23 @@ pub fn event(
             }
         }
         content.push_str("</ol>");
+    }
+    // The minutes, once published: their text after the rest, and the PDF attached.
+    if let Some(minutes) = meetings::minutes::minutes(conn, meeting.id)? {
+        content.push_str("<p>Compte rendu :</p>");
+        content.push_str(&crate::civic::debates::text::markdown_to_html(
+            &minutes.text,
+        ));
+        if minutes.pdf_file.is_some() {
+            let pdf = urls.meeting_minutes_pdf(meeting.id);
+            content.push_str(&format!("<p><a href=\"{pdf}\">Compte rendu (PDF)</a></p>"));
+            attachment.push(serde_json::json!({
+                "type": "Document",
+                "name": "Compte rendu (PDF)",
+                "mediaType": "application/pdf",
+                "url": pdf,
+            }));
+        }
     }
     Ok(EventObject {
         kind: "Event",

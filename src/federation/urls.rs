@@ -207,6 +207,11 @@ impl Urls {
         self.join(&format!("/meetings/{id}"))
     }
 
+    /// The PDF of a meeting's minutes.
+    pub fn meeting_minutes_pdf(&self, id: crate::ids::MeetingId) -> Url {
+        self.join(&format!("/meetings/{id}/minutes.pdf"))
+    }
+
     /// The `Create` of a meeting's `Event`: not served, but stable.
     pub fn meeting_create(&self, id: crate::ids::MeetingId) -> Url {
         self.join(&format!("/meetings/{id}/create"))

@@ -9,8 +9,8 @@ use crate::ids::{
     RemoteParticipationId,
 };
 use crate::model::schema::{
-    meeting_agenda_items, meeting_participants, meetings, remote_event_participations,
-    remote_events,
+    meeting_agenda_items, meeting_minutes, meeting_participants, meetings,
+    remote_event_participations, remote_events,
 };
 
 text_enum!(
@@ -138,4 +138,18 @@ pub struct RemoteParticipation {
     pub state: RemoteAttendance,
     pub created_at: NaiveDateTime,
     pub answered_at: Option<NaiveDateTime>,
+}
+
+/// The minutes of a meeting: Markdown, and an uploaded PDF.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = meeting_minutes)]
+pub struct Minutes {
+    pub meeting_id: MeetingId,
+    pub text: String,
+    /// The stored PDF's file name (under `media/minutes`).
+    pub pdf_file: Option<String>,
+    pub pdf_bytes: Option<i64>,
+    pub published_by: ActorId,
+    pub published_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
 }

@@ -68,6 +68,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    meeting_minutes (meeting_id) {
+        meeting_id -> BigInt,
+        text -> Text,
+        pdf_file -> Nullable<Text>,
+        pdf_bytes -> Nullable<BigInt>,
+        published_by -> BigInt,
+        published_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     remote_events (id) {
         id -> BigInt,
         ap_id -> Text,
@@ -475,6 +487,7 @@ diesel::table! {
 
 diesel::joinable!(communes -> actors (actor_id));
 diesel::joinable!(meeting_participants -> meetings (meeting_id));
+diesel::joinable!(meeting_minutes -> meetings (meeting_id));
 diesel::joinable!(remote_event_participations -> remote_events (remote_event_id));
 diesel::joinable!(remote_events -> remote_actors (organiser_id));
 diesel::joinable!(deliveries -> outgoing_activities (activity_id));
@@ -508,6 +521,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     meetings,
     meeting_participants,
     meeting_agenda_items,
+    meeting_minutes,
     remote_events,
     remote_event_participations,
     problem_history,

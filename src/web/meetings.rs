@@ -22,6 +22,7 @@ use crate::web::{page_status, page_with};
 
 mod calendar;
 mod form;
+pub mod minutes;
 pub mod nearby;
 
 pub use calendar::{commune_ics, meeting_ics};
@@ -180,10 +181,11 @@ pub async fn show(v: Visitor, Path(raw): Path<String>) -> Response {
                 None => None,
             };
             let agenda = meetings::agenda_items(conn, id)?;
-            Ok((meeting, tz, counts, mine, agenda))
+            let minutes = meetings::minutes::minutes(conn, id)?;
+            Ok((meeting, tz, counts, mine, agenda, minutes))
         })
         .await;
-    let (meeting, tz, (going, waiting), mine, agenda) = match loaded {
+    let (meeting, tz, (going, waiting), mine, agenda, found_minutes) = match loaded {
         Ok(found) => found,
         Err(e) => return v.error(&e),
     };
@@ -223,6 +225,7 @@ pub async fn show(v: Visitor, Path(raw): Path<String>) -> Response {
                     }
                 }
             }
+            (minutes::section(lang, &meeting, found_minutes.as_ref(), csrf.as_deref().filter(|_| organiser)))
             p id="meeting-seats" {
                 @match meeting.capacity {
                     Some(c) => { (lang.ta("meeting-seats", &[("going", going.into()), ("capacity", c.into())])) }

@@ -167,6 +167,15 @@ pub fn router() -> Router<AppContext> {
             get(meetings::edit_form).post(meetings::edit),
         )
         .route("/meetings/{id}/calendar.ics", get(meetings::meeting_ics))
+        .route(
+            "/meetings/{id}/minutes",
+            post(meetings::minutes::publish).layer(DefaultBodyLimit::max(
+                crate::civic::media::MAX_PDF_BYTES
+                    + 4 * crate::civic::meetings::minutes::MAX_MINUTES
+                    + 64 * 1024,
+            )),
+        )
+        .route("/meetings/{id}/minutes.pdf", get(meetings::minutes::pdf))
         .route("/meetings/nearby/{id}", get(meetings::nearby::show))
         .route("/meetings/nearby/{id}/join", post(meetings::nearby::join))
         .route("/meetings/nearby/{id}/leave", post(meetings::nearby::leave))

@@ -17,6 +17,7 @@ use crate::model::{Account, Meeting, MeetingCategory, MeetingStatus, Outbound, R
 
 mod agenda;
 pub mod elsewhere;
+pub mod minutes;
 mod reminders;
 mod rsvp;
 

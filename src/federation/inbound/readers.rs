@@ -407,7 +407,10 @@ fn mobilizon_events_joins_answers_and_leaves() {
         Some("https://meet.example/repair")
     );
     // A Join and a Leave name our meeting.
-    for (name, joins) in [("mobilizon-join.json", true), ("mobilizon-leave.json", false)] {
+    for (name, joins) in [
+        ("mobilizon-join.json", true),
+        ("mobilizon-leave.json", false),
+    ] {
         match read(name) {
             Inbound::Participation { object, joining } => {
                 assert_eq!(joining, joins, "{name}");
