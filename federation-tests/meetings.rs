@@ -17,6 +17,7 @@ use parvis::model::Role;
 mod calendars;
 mod minutes;
 mod nearby;
+mod series;
 
 const WAIT: Duration = Duration::from_secs(30);
 

@@ -137,6 +137,10 @@ id_type!(
     ParticipantId
 );
 id_type!(
+    /// A rule repeating a commune's office hours.
+    SeriesId
+);
+id_type!(
     /// An event of another server (a commune's meeting elsewhere, a Mobilizon event), as kept here.
     RemoteEventId
 );

@@ -63,7 +63,8 @@ type QueuedRow = (
     i32,
 );
 
-/// Tells the voters of polls closed by `now` and reminds the people of tomorrow's meetings, then queues the mail of notifications not yet handled
+/// Tells the voters of polls closed by `now`, reminds the people of tomorrow's meetings and schedules the
+/// next occurrences of repeating office hours, then queues the mail of notifications not yet handled
 /// (immediate ones, and digests that are due). Returns how many messages were queued.
 pub async fn notices(ctx: &AppContext, now: chrono::NaiveDateTime) -> Result<usize> {
     use crate::civic::notifications::mailing;
@@ -86,6 +87,20 @@ pub async fn notices(ctx: &AppContext, now: chrono::NaiveDateTime) -> Result<usi
         ctx.db
             .transaction(move |conn| crate::civic::meetings::remind(conn, now))
             .await?;
+    }
+    // Repeating office hours: the next occurrences, as days go by.
+    if ctx
+        .db
+        .run(crate::civic::meetings::series::has_due_extension)
+        .await?
+    {
+        let made = ctx
+            .db
+            .transaction(crate::civic::meetings::series::extend)
+            .await?;
+        if made > 0 {
+            ctx.wake.notify_one();
+        }
     }
     if !ctx.db.run(move |conn| mailing::has_work(conn, now)).await? {
         return Ok(0);

@@ -6,10 +6,10 @@ use diesel::prelude::*;
 
 use crate::ids::{
     ActorId, DebateId, MeetingId, ParticipantId, PollId, RemoteActorId, RemoteEventId,
-    RemoteParticipationId,
+    RemoteParticipationId, SeriesId,
 };
 use crate::model::schema::{
-    meeting_agenda_items, meeting_minutes, meeting_participants, meetings,
+    meeting_agenda_items, meeting_minutes, meeting_participants, meeting_series, meetings,
     remote_event_participations, remote_events,
 };
 
@@ -152,4 +152,38 @@ pub struct Minutes {
     pub published_by: ActorId,
     pub published_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+text_enum!(
+    /// How often office hours repeat: every week, or every month on the same weekday of the month (the
+    /// second Tuesday; a fifth weekday is read as the month's last).
+    Frequency {
+        Weekly => "weekly",
+        Monthly => "monthly",
+    }
+);
+
+/// A rule repeating a meeting, and the meeting it repeats (as the commune's clocks show the first one).
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = meeting_series)]
+pub struct Series {
+    pub id: SeriesId,
+    pub commune_id: ActorId,
+    pub frequency: Frequency,
+    pub title: String,
+    pub description: String,
+    /// The first occurrence's start, on the commune's clocks: its day anchors the rule.
+    pub starts_local: NaiveDateTime,
+    pub duration_minutes: i32,
+    pub address: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub online_url: Option<String>,
+    pub capacity: Option<i64>,
+    pub registration_required: bool,
+    /// The last day an occurrence may fall on.
+    pub until_day: Option<chrono::NaiveDate>,
+    /// The last day occurrences were made up to.
+    pub generated_through: chrono::NaiveDate,
+    pub created_at: NaiveDateTime,
 }

@@ -68,6 +68,35 @@ diesel::table! {
 }
 
 diesel::table! {
+    meeting_series (id) {
+        id -> BigInt,
+        commune_id -> BigInt,
+        frequency -> Text,
+        title -> Text,
+        description -> Text,
+        starts_local -> Timestamp,
+        duration_minutes -> Integer,
+        address -> Text,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        online_url -> Nullable<Text>,
+        capacity -> Nullable<BigInt>,
+        registration_required -> Bool,
+        until_day -> Nullable<Date>,
+        generated_through -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meeting_occurrences (meeting_id) {
+        meeting_id -> BigInt,
+        series_id -> BigInt,
+        local_day -> Date,
+    }
+}
+
+diesel::table! {
     meeting_minutes (meeting_id) {
         meeting_id -> BigInt,
         text -> Text,
@@ -488,6 +517,8 @@ diesel::table! {
 diesel::joinable!(communes -> actors (actor_id));
 diesel::joinable!(meeting_participants -> meetings (meeting_id));
 diesel::joinable!(meeting_minutes -> meetings (meeting_id));
+diesel::joinable!(meeting_occurrences -> meetings (meeting_id));
+diesel::joinable!(meeting_occurrences -> meeting_series (series_id));
 diesel::joinable!(remote_event_participations -> remote_events (remote_event_id));
 diesel::joinable!(remote_events -> remote_actors (organiser_id));
 diesel::joinable!(deliveries -> outgoing_activities (activity_id));
@@ -522,6 +553,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     meeting_participants,
     meeting_agenda_items,
     meeting_minutes,
+    meeting_series,
+    meeting_occurrences,
     remote_events,
     remote_event_participations,
     problem_history,

@@ -235,6 +235,7 @@ mod tests {
             "going",
             "capacity",
             "pending",
+            "until",
         ]
         .into_iter()
         .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))

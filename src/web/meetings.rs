@@ -182,10 +182,11 @@ pub async fn show(v: Visitor, Path(raw): Path<String>) -> Response {
             };
             let agenda = meetings::agenda_items(conn, id)?;
             let minutes = meetings::minutes::minutes(conn, id)?;
-            Ok((meeting, tz, counts, mine, agenda, minutes))
+            let series = meetings::series::series_of(conn, id)?.map(|(s, _)| s);
+            Ok((meeting, tz, counts, mine, agenda, (minutes, series)))
         })
         .await;
-    let (meeting, tz, (going, waiting), mine, agenda, found_minutes) = match loaded {
+    let (meeting, tz, (going, waiting), mine, agenda, (found_minutes, series)) = match loaded {
         Ok(found) => found,
         Err(e) => return v.error(&e),
     };
@@ -205,6 +206,12 @@ pub async fn show(v: Visitor, Path(raw): Path<String>) -> Response {
                 @if meeting.status == MeetingStatus::Cancelled { " " span class="badge" id="meeting-cancelled" { (lang.t("meeting-cancelled")) } }
             }
             p id="meeting-when" { (crate::federation::meetings::when_and_where(&meeting, tz)) " (" (tz.name()) ")" }
+            @if let Some(s) = &series {
+                p id="meeting-repeats" {
+                    (lang.t(&format!("meeting-repeats-{}", s.frequency.as_str())))
+                    @if let Some(until) = s.until_day { " " (lang.ta("meeting-repeats-until", &[("until", until.format("%d/%m/%Y").to_string().into())])) }
+                }
+            }
             p { a href=(format!("/meetings/{}/calendar.ics", meeting.id)) id="meeting-ics" { (lang.t("meeting-add-to-calendar")) } }
             @if let Some(link) = &meeting.online_url { p { (lang.t("meeting-online")) " " a href=(link) rel="noopener" { (link) } } }
             @if let (Some(lat), Some(lon)) = (meeting.latitude, meeting.longitude) {

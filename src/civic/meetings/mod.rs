@@ -20,6 +20,7 @@ pub mod elsewhere;
 pub mod minutes;
 mod reminders;
 mod rsvp;
+pub mod series;
 
 pub use agenda::{AgendaEntry, AgendaLink, MAX_ITEMS, agenda_items};
 pub use reminders::{REMINDER_BEFORE, has_due_reminders, remind};
@@ -176,6 +177,11 @@ pub fn create(
     if new.starts < now() {
         return Err(Error::invalid("starts", "must be in the future"));
     }
+    insert(conn, commune, &new)
+}
+
+/// Stores a meeting checked by [`checked`] (times in UTC) and has the commune publish it.
+fn insert(conn: &mut AnyConnection, commune: ActorId, new: &NewMeeting) -> Result<MeetingId> {
     let id: MeetingId = crate::on_each_backend!(conn, |c| diesel::insert_into(meetings::table)
         .values((
             meetings::commune_id.eq(commune),

@@ -31,9 +31,20 @@ pub struct MeetingForm {
     registration_required: Option<String>,
     #[serde(default)]
     agenda: String,
+    /// Office hours repeating: `weekly`, `monthly`, or empty.
+    #[serde(default)]
+    repeat: String,
+    /// The last day they repeat on (`2027-06-30`), or empty.
+    #[serde(default)]
+    until: String,
+    /// Changing an occurrence: `following` changes the rule from it on; else this one only.
+    #[serde(default)]
+    scope: String,
 }
 
-const FIELDS: [&str; 11] = [
+const FIELDS: [&str; 13] = [
+    "repeat",
+    "until",
     "agenda",
     "title",
     "description",
@@ -47,13 +58,15 @@ const FIELDS: [&str; 11] = [
     "form",
 ];
 
-/// The form, to schedule a meeting (`editing`: `None`) or to change one.
+/// The form, to schedule a meeting (`editing`: `None`) or to change one (`in_series`: an occurrence of
+/// repeating office hours).
 fn form_page(
     lang: Lang,
     csrf: &str,
     f: &MeetingForm,
     errors: &FormErrors,
     editing: Option<MeetingId>,
+    in_series: bool,
 ) -> Markup {
     let (heading, action, button) = match editing {
         None => ("meeting-new", "/meetings".to_string(), "meeting-create"),
@@ -79,6 +92,23 @@ fn form_page(
             (forms::csrf(csrf))
             (forms::input(lang, Input::text("title", lang.t("field-meeting-title"), &f.title).required().maxlength(meetings::MAX_TITLE), errors))
             (forms::select(lang, "category", &lang.t("field-meeting-category"), &categories, chosen, errors))
+            @if editing.is_none() || in_series {
+                fieldset id="meeting-repeat" {
+                    legend { (lang.t("field-meeting-repeat")) }
+                    p class="hint" { (lang.t("hint-meeting-repeat")) }
+                    (forms::select(lang, "repeat", &lang.t("field-meeting-frequency"), &repeats(lang, in_series), &f.repeat, errors))
+                    (forms::input(lang, Input::text("until", lang.t("field-meeting-until"), &f.until).hint(lang.t("hint-meeting-until")), errors))
+                    @if in_series {
+                        div class="field" {
+                            input type="radio" id="scope-this" name="scope" value="this" checked[f.scope != "following"];
+                            " " label for="scope-this" { (lang.t("meeting-scope-this")) }
+                            br;
+                            input type="radio" id="scope-following" name="scope" value="following" checked[f.scope == "following"];
+                            " " label for="scope-following" { (lang.t("meeting-scope-following")) }
+                        }
+                    }
+                }
+            }
             (forms::input(lang, Input::text("starts", lang.t("field-meeting-starts"), &f.starts).required().hint(lang.t("hint-meeting-time")), errors))
             (forms::input(lang, Input::text("ends", lang.t("field-meeting-ends"), &f.ends).required().hint(lang.t("hint-meeting-time")), errors))
             (forms::input(lang, Input::text("address", lang.t("field-meeting-address"), &f.address).maxlength(meetings::MAX_ADDRESS), errors))
@@ -95,6 +125,34 @@ fn form_page(
             button type="submit" { (lang.t(button)) }
         }
     }
+}
+
+/// The choices of how a meeting repeats (an occurrence keeps repeating: its rule ends with a last day).
+fn repeats(lang: Lang, in_series: bool) -> Vec<(&'static str, String)> {
+    let mut choices = vec![];
+    if !in_series {
+        choices.push(("", lang.t("meeting-repeat-none")));
+    }
+    choices.push(("weekly", lang.t("meeting-repeat-weekly")));
+    choices.push(("monthly", lang.t("meeting-repeat-monthly")));
+    choices
+}
+
+/// How the form says the meeting repeats, if it does.
+fn read_rule(f: &MeetingForm) -> Result<Option<meetings::series::Rule>, Error> {
+    let frequency = match f.repeat.trim() {
+        "" => return Ok(None),
+        raw => crate::model::Frequency::parse(raw)
+            .ok_or_else(|| Error::invalid("repeat", "weekly, monthly, or empty"))?,
+    };
+    let until = match f.until.trim() {
+        "" => None,
+        raw => Some(
+            chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                .map_err(|_| Error::invalid("until", "a date as 2027-06-30, or empty"))?,
+        ),
+    };
+    Ok(Some(meetings::series::Rule { frequency, until }))
 }
 
 /// `GET /meetings/new`: the form, for the commune's officials and staff.
@@ -115,6 +173,7 @@ pub async fn new_form(v: Visitor) -> Response {
         &MeetingForm::default(),
         &FormErrors::new(),
         None,
+        false,
     );
     page_status(&v, &v.lang.t("meeting-new"), body, StatusCode::OK).await
 }
@@ -203,11 +262,14 @@ pub async fn create(v: Visitor, Form(form): Form<MeetingForm>) -> Response {
         Err(r) => return r,
     };
     let account = me.account.clone();
-    let result = match read_form(&form) {
-        Ok(new) => {
+    let result = match read_form(&form).and_then(|new| Ok((new, read_rule(&form)?))) {
+        Ok((new, rule)) => {
             v.ctx
                 .db
-                .transaction(move |conn| meetings::create(conn, &account, &new))
+                .transaction(move |conn| match rule {
+                    Some(rule) => meetings::series::create_series(conn, &account, &new, rule),
+                    None => meetings::create(conn, &account, &new),
+                })
                 .await
         }
         Err(e) => Err(e),
@@ -220,7 +282,7 @@ pub async fn create(v: Visitor, Form(form): Form<MeetingForm>) -> Response {
         Err(e @ Error::Invalid { .. }) => {
             let errors = FormErrors::from_error(v.lang, &e, &FIELDS);
             let csrf = v.csrf().await;
-            let body = form_page(v.lang, &csrf, &form, &errors, None);
+            let body = form_page(v.lang, &csrf, &form, &errors, None, false);
             page_status(
                 &v,
                 &v.lang.t("meeting-new"),
@@ -238,6 +300,7 @@ fn filled(
     meeting: &Meeting,
     tz: chrono_tz::Tz,
     agenda: &[crate::model::AgendaItem],
+    series: Option<&crate::model::Series>,
 ) -> MeetingForm {
     let local = |at: NaiveDateTime| {
         at.and_utc()
@@ -267,6 +330,14 @@ fn filled(
         capacity: meeting.capacity.map(|c| c.to_string()).unwrap_or_default(),
         registration_required: meeting.registration_required.then(|| "on".to_string()),
         agenda: lines.join("\n"),
+        repeat: series
+            .map(|s| s.frequency.as_str().to_string())
+            .unwrap_or_default(),
+        until: series
+            .and_then(|s| s.until_day)
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        scope: String::new(),
     }
 }
 
@@ -287,10 +358,11 @@ pub async fn edit_form(v: Visitor, Path(raw): Path<String>) -> Response {
             let meeting = meetings::meeting(conn, id)?;
             let tz = meetings::timezone(conn, meeting.commune_id)?;
             let agenda = meetings::agenda_items(conn, id)?;
-            Ok((meeting, tz, agenda))
+            let series = meetings::series::series_of(conn, id)?.map(|(s, _)| s);
+            Ok((meeting, tz, agenda, series))
         })
         .await;
-    let (meeting, tz, agenda) = match loaded {
+    let (meeting, tz, agenda, series) = match loaded {
         Ok(found) => found,
         Err(e) => return v.error(&e),
     };
@@ -303,9 +375,10 @@ pub async fn edit_form(v: Visitor, Path(raw): Path<String>) -> Response {
     let body = form_page(
         v.lang,
         &csrf,
-        &filled(&meeting, tz, &agenda),
+        &filled(&meeting, tz, &agenda, series.as_ref()),
         &FormErrors::new(),
         Some(id),
+        series.is_some(),
     );
     page_status(&v, &v.lang.t("meeting-edit"), body, StatusCode::OK).await
 }
@@ -321,15 +394,22 @@ pub async fn edit(v: Visitor, Path(raw): Path<String>, Form(form): Form<MeetingF
         Err(e) => return v.error(&e),
     };
     let account = me.account.clone();
-    let result = match read_form(&form) {
-        Ok(new) => {
+    let following = form.scope == "following";
+    let result = match read_form(&form).and_then(|new| Ok((new, read_rule(&form)?))) {
+        Ok((new, rule)) => {
             v.ctx
                 .db
-                .transaction(move |conn| meetings::change(conn, &account, id, &new))
+                .transaction(move |conn| match rule {
+                    Some(rule) if following => {
+                        meetings::series::change_following(conn, &account, id, &new, rule)
+                    }
+                    _ => meetings::change(conn, &account, id, &new),
+                })
                 .await
         }
         Err(e) => Err(e),
     };
+    let in_series = !form.repeat.is_empty();
     match result {
         Ok(()) => {
             v.ctx.wake.notify_one();
@@ -339,7 +419,7 @@ pub async fn edit(v: Visitor, Path(raw): Path<String>, Form(form): Form<MeetingF
         Err(e @ Error::Invalid { .. }) => {
             let errors = FormErrors::from_error(v.lang, &e, &FIELDS);
             let csrf = v.csrf().await;
-            let body = form_page(v.lang, &csrf, &form, &errors, Some(id));
+            let body = form_page(v.lang, &csrf, &form, &errors, Some(id), in_series);
             page_status(
                 &v,
                 &v.lang.t("meeting-edit"),

@@ -1,0 +1,2 @@
+DROP TABLE meeting_occurrences;
+DROP TABLE meeting_series;
