@@ -112,3 +112,71 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    the_admin_sets_the_communes_clocks_and_the_language_its_meetings_speak_elsewhere,
+    |backend| async move {
+        let alpha = crate::support::TestInstance::start(backend).await;
+        people(&alpha).await;
+        person(&alpha, "admin", Role::Admin).await;
+        let mut admin = signed_in(&alpha, "admin").await;
+        // Not a time zone: refused, nothing changed.
+        let refused = admin
+            .submit(
+                "/admin",
+                "/admin/commune/clock",
+                &[("timezone", "Mars/Olympus_Mons"), ("language", "en")],
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert!(refused.has("Europe/Paris"), "{}", refused.body);
+        // Marie, an official, cannot set them.
+        let mut marie = signed_in(&alpha, "marie").await;
+        let forbidden = marie
+            .submit(
+                "/meetings",
+                "/admin/commune/clock",
+                &[("timezone", "UTC"), ("language", "en")],
+            )
+            .await;
+        assert_eq!(forbidden.status, 403, "{}", forbidden.body);
+        let saved = admin
+            .submit(
+                "/admin",
+                "/admin/commune/clock",
+                &[("timezone", "America/Montreal"), ("language", "en")],
+            )
+            .await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+
+        // A meeting on 12 January next year at 18:30 on Montréal's clocks (UTC-5).
+        let year = chrono::Utc::now().year() + 1;
+        let page = schedule(
+            &mut marie,
+            "Town meeting",
+            "",
+            &format!("{year}-01-12 18:30"),
+            &format!("{year}-01-12 20:00"),
+        )
+        .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let path = page.location.unwrap();
+        let (status, event) = alpha.get_json(&path, "application/activity+json").await;
+        assert_eq!(status, 200, "{event}");
+        assert_eq!(event["timezone"], "America/Montreal");
+        assert_eq!(event["startTime"], format!("{year}-01-12T23:30:00Z"));
+        let weekday = chrono::NaiveDate::from_ymd_opt(year, 1, 12)
+            .unwrap()
+            .format("%A")
+            .to_string();
+        assert_eq!(
+            event["summary"],
+            format!("{weekday} 12 January {year}, 18:30–20:00 · Salle des fêtes"),
+            "{event}"
+        );
+        assert!(
+            event["content"].as_str().unwrap().contains("Agenda:"),
+            "{event}"
+        );
+    }
+);

@@ -2,7 +2,7 @@
 //! `timezone`, a `location` (`Place` with address and coordinates), `joinMode`, the capacity and counts
 //! (`maximumAttendeeCapacity`, `remainingAttendeeCapacity`, `participantCount`), `ical:status`, and a
 //! `summary` that Mastodon shows (it shows a converted `Event` as its name, summary and link): the date, the
-//! time and the place in the commune's language (French, the instance's first language, for now). Created
+//! time and the place in the commune's language (set by its admin with its time zone). Created
 //! for the commune's followers; each change or cancellation goes out as `Update` to them and to the
 //! participants of other servers.
 //!
@@ -28,7 +28,7 @@ use crate::federation::activities::{ApType, ObjectOut, PUBLIC};
 use crate::federation::outbound::{ForGroups, Planned, Sender, audience};
 use crate::federation::urls::Urls;
 use crate::ids::{ApUrl, MeetingId, ParticipantId, RemoteActorId};
-use crate::model::{ActorKind, Meeting, MeetingStatus, RemoteActor};
+use crate::model::{ActorKind, CommuneLanguage, Meeting, MeetingStatus, RemoteActor};
 
 /// A `Place`, with its postal address as Mobilizon writes it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -82,35 +82,93 @@ pub struct EventObject {
     pub published: DateTime<Utc>,
 }
 
-const DAYS_FR: [&str; 7] = [
-    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
-];
-const MONTHS_FR: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
+/// The words of a meeting's summary and content, in the commune's language.
+struct Words {
+    days: [&'static str; 7],
+    months: [&'static str; 12],
+    online: &'static str,
+    cancelled: &'static str,
+    agenda: &'static str,
+    minutes: &'static str,
+    minutes_pdf: &'static str,
+}
 
-/// When and where, as people of the commune read it: "mardi 12 janvier 2027, 18:30–20:00 · Salle du
-/// conseil" (the end's date is said when it is another day).
-pub fn when_and_where(meeting: &Meeting, tz: chrono_tz::Tz) -> String {
+const FRENCH: Words = Words {
+    days: [
+        "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+    ],
+    months: [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ],
+    online: "en ligne",
+    cancelled: "ANNULÉE",
+    agenda: "Ordre du jour :",
+    minutes: "Compte rendu :",
+    minutes_pdf: "Compte rendu (PDF)",
+};
+
+const ENGLISH: Words = Words {
+    days: [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ],
+    months: [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    online: "online",
+    cancelled: "CANCELLED",
+    agenda: "Agenda:",
+    minutes: "Minutes:",
+    minutes_pdf: "Minutes (PDF)",
+};
+
+fn words(lang: CommuneLanguage) -> &'static Words {
+    match lang {
+        CommuneLanguage::Fr => &FRENCH,
+        CommuneLanguage::En => &ENGLISH,
+    }
+}
+
+/// When and where, as people of the commune read it, in its language: "mardi 12 janvier 2027, 18:30–20:00 ·
+/// Salle du conseil", "Tuesday 12 January 2027, 18:30–20:00 · Council room" (the end's date is said when it
+/// is another day).
+pub fn when_and_where(meeting: &Meeting, tz: chrono_tz::Tz, lang: CommuneLanguage) -> String {
+    let w = words(lang);
     let start = meeting.starts_at.and_utc().with_timezone(&tz);
     let end = meeting.ends_at.and_utc().with_timezone(&tz);
     let day = |d: &DateTime<chrono_tz::Tz>| {
         format!(
             "{} {} {} {}",
-            DAYS_FR[d.weekday().num_days_from_monday() as usize],
+            w.days[d.weekday().num_days_from_monday() as usize],
             d.day(),
-            MONTHS_FR[d.month0() as usize],
+            w.months[d.month0() as usize],
             d.year()
         )
     };
@@ -120,13 +178,13 @@ pub fn when_and_where(meeting: &Meeting, tz: chrono_tz::Tz) -> String {
     }
     text.push_str(&end.format("%H:%M").to_string());
     let place = if meeting.address.is_empty() {
-        "en ligne".to_string()
+        w.online.to_string()
     } else {
         meeting.address.clone()
     };
     text.push_str(&format!(" · {place}"));
     if meeting.status == MeetingStatus::Cancelled {
-        text = format!("ANNULÉE · {text}");
+        text = format!("{} · {text}", w.cancelled);
     }
     text
 }
@@ -139,6 +197,8 @@ pub fn event(
     meeting: &Meeting,
 ) -> Result<EventObject> {
     let tz = meetings::timezone(conn, meeting.commune_id)?;
+    let lang = meetings::language(conn, meeting.commune_id)?;
+    let w = words(lang);
     let (going, _) = meetings::counts(conn, meeting.id)?;
     let id = urls.meeting(meeting.id);
     let location = (!meeting.address.is_empty()).then(|| EventPlace {
@@ -164,7 +224,7 @@ pub fn event(
     let mut content = crate::civic::debates::text::markdown_to_html(&meeting.description);
     let items = meetings::agenda_items(conn, meeting.id)?;
     if !items.is_empty() {
-        content.push_str("<p>Ordre du jour :</p><ol>");
+        content.push_str(&format!("<p>{}</p><ol>", w.agenda));
         for item in &items {
             let title = crate::civic::notes::escape_html(&item.title);
             let link = match (item.debate_id, item.poll_id) {
@@ -181,16 +241,16 @@ pub fn event(
     }
     // The minutes, once published: their text after the rest, and the PDF attached.
     if let Some(minutes) = meetings::minutes::minutes(conn, meeting.id)? {
-        content.push_str("<p>Compte rendu :</p>");
+        content.push_str(&format!("<p>{}</p>", w.minutes));
         content.push_str(&crate::civic::debates::text::markdown_to_html(
             &minutes.text,
         ));
         if minutes.pdf_file.is_some() {
             let pdf = urls.meeting_minutes_pdf(meeting.id);
-            content.push_str(&format!("<p><a href=\"{pdf}\">Compte rendu (PDF)</a></p>"));
+            content.push_str(&format!("<p><a href=\"{pdf}\">{}</a></p>", w.minutes_pdf));
             attachment.push(serde_json::json!({
                 "type": "Document",
-                "name": "Compte rendu (PDF)",
+                "name": w.minutes_pdf,
                 "mediaType": "application/pdf",
                 "url": pdf,
             }));
@@ -201,7 +261,7 @@ pub fn event(
         id: id.clone(),
         attributed_to: commune,
         name: meeting.title.clone(),
-        summary: when_and_where(meeting, tz),
+        summary: when_and_where(meeting, tz, lang),
         content,
         media_type: "text/html",
         url: id,
@@ -437,18 +497,28 @@ mod tests {
     fn the_summary_says_when_and_where_on_the_communes_clocks() {
         let paris = chrono_tz::Europe::Paris;
         // 17:30 UTC in January is 18:30 in Paris (winter time); in July, 19:30 (summer time).
+        let fr = CommuneLanguage::Fr;
         assert_eq!(
-            when_and_where(&meeting("2027-01-12 17:30", "2027-01-12 19:00"), paris),
+            when_and_where(&meeting("2027-01-12 17:30", "2027-01-12 19:00"), paris, fr),
             "mardi 12 janvier 2027, 18:30–20:00 · Salle du conseil"
         );
         assert_eq!(
-            when_and_where(&meeting("2027-07-06 17:30", "2027-07-06 19:00"), paris),
+            when_and_where(&meeting("2027-07-06 17:30", "2027-07-06 19:00"), paris, fr),
             "mardi 6 juillet 2027, 19:30–21:00 · Salle du conseil"
+        );
+        // In English, on Montréal's clocks (UTC-5 in winter).
+        assert_eq!(
+            when_and_where(
+                &meeting("2027-01-12 17:30", "2027-01-12 19:00"),
+                chrono_tz::America::Montreal,
+                CommuneLanguage::En
+            ),
+            "Tuesday 12 January 2027, 12:30–14:00 · Salle du conseil"
         );
         let mut cancelled = meeting("2027-01-12 17:30", "2027-01-13 09:00");
         cancelled.status = MeetingStatus::Cancelled;
         assert_eq!(
-            when_and_where(&cancelled, paris),
+            when_and_where(&cancelled, paris, fr),
             "ANNULÉE · mardi 12 janvier 2027, 18:30–mercredi 13 janvier 2027 10:00 · Salle du conseil"
         );
     }

@@ -14,6 +14,14 @@ use crate::model::schema::{
 };
 
 text_enum!(
+    /// The language a commune speaks to other servers in (its meetings' summaries).
+    CommuneLanguage {
+        Fr => "fr",
+        En => "en",
+    }
+);
+
+text_enum!(
     /// What kind of meeting.
     MeetingCategory {
         CouncilSession => "council_session",

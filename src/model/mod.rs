@@ -20,8 +20,8 @@ pub use actor::{Account, Actor, ActorKind, Mandate, NewActor, Role};
 pub use debate::{Comment, CommentRevision, Debate, DebateOpeners, DebateStatus, Stance, Theme};
 pub use federation::{Delivery, EventKind, Follow, Note, OutboxEvent, RemoteActor, Visibility};
 pub use meeting::{
-    AgendaItem, Attendance, Frequency, Meeting, MeetingCategory, MeetingStatus, Minutes,
-    Participant, RemoteAttendance, RemoteEvent, RemoteParticipation, Series,
+    AgendaItem, Attendance, CommuneLanguage, Frequency, Meeting, MeetingCategory, MeetingStatus,
+    Minutes, Participant, RemoteAttendance, RemoteEvent, RemoteParticipation, Series,
 };
 pub use moderation::{FederationMode, ModerationAction, ReportReason, ServerRule};
 pub use newsletter::NewsletterIssue;

@@ -32,6 +32,7 @@ diesel::table! {
         area_east -> Nullable<Double>,
         area_geojson -> Nullable<Text>,
         timezone -> Text,
+        language -> Text,
     }
 }
 

@@ -49,6 +49,17 @@ pub struct CommuneForm {
     description: String,
 }
 
+/// The commune's clocks and the language it speaks to other servers in.
+#[derive(Deserialize, Default)]
+pub struct ClockForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    timezone: String,
+    #[serde(default)]
+    language: String,
+}
+
 #[derive(Deserialize, Default)]
 pub struct InviteForm {
     #[serde(default)]
@@ -64,6 +75,7 @@ enum Submitted<'a> {
     Instance(&'a InstanceForm, FormErrors),
     Charter(&'a CharterForm, FormErrors),
     Commune(&'a CommuneForm, FormErrors),
+    Clock(&'a ClockForm, FormErrors),
 }
 
 async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -> Response {
@@ -86,7 +98,11 @@ async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -
             };
             let policy = crate::federation::policy::Policy::load(conn, &[])?;
             let presentation = match commune {
-                Some(c) => Some(crate::db::queries::actor_by_id(conn, c)?),
+                Some(c) => Some((
+                    crate::db::queries::actor_by_id(conn, c)?,
+                    crate::civic::meetings::timezone(conn, c)?,
+                    crate::civic::meetings::language(conn, c)?,
+                )),
                 None => None,
             };
             Ok((invites, debate_settings, policy, presentation))
@@ -122,9 +138,29 @@ async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -
         csrf: String::new(),
         description: presentation
             .as_ref()
-            .map(|c| c.summary.clone())
+            .map(|(c, _, _)| c.summary.clone())
             .unwrap_or_default(),
     };
+    let current_clock = ClockForm {
+        csrf: String::new(),
+        timezone: presentation
+            .as_ref()
+            .map(|(_, tz, _)| tz.name().to_string())
+            .unwrap_or_default(),
+        language: presentation
+            .as_ref()
+            .map(|(_, _, l)| l.as_str().to_string())
+            .unwrap_or_default(),
+    };
+    let (clock, clock_errors) = match &submitted {
+        Submitted::Clock(form, errors) => (*form, errors),
+        _ => (&current_clock, &none),
+    };
+    let presentation = presentation.map(|(c, _, _)| c);
+    let languages = [
+        ("fr", "Français".to_string()),
+        ("en", "English".to_string()),
+    ];
     let (commune_form, commune_errors) = match &submitted {
         Submitted::Commune(form, errors) => (*form, errors),
         _ => (&current_commune, &none),
@@ -164,6 +200,14 @@ async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -
                 }
                 @if let Some(icon) = &commune.icon_url {
                     img class="avatar" src=(icon) alt=(lang.t("admin-commune-icon-current")) width="96" height="96";
+                }
+                form id="commune-clock" method="post" action="/admin/commune/clock" novalidate {
+                    (clock_errors.summary(lang))
+                    (forms::csrf(&csrf))
+                    (forms::input(lang, Input::text("timezone", lang.t("field-commune-timezone"), &clock.timezone)
+                        .required().hint(lang.t("hint-commune-timezone")), clock_errors))
+                    (forms::select(lang, "language", &lang.t("field-commune-language"), &languages, &clock.language, clock_errors))
+                    button type="submit" { (lang.t("settings-save")) }
                 }
                 form id="commune-icon" method="post" action="/admin/commune/icon" enctype="multipart/form-data" novalidate {
                     (forms::csrf(&csrf))
@@ -557,6 +601,42 @@ pub async fn save_commune(v: Visitor, Form(form): Form<CommuneForm>) -> Response
             admin_page(
                 &v,
                 Submitted::Commune(&form, errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => v.error(&e),
+    }
+}
+
+/// `POST /admin/commune/clock`: the commune's time zone and the language it speaks to other servers in.
+pub async fn save_clock(v: Visitor, Form(form): Form<ClockForm>) -> Response {
+    if let Err(refused) = v.check_csrf(&form.csrf).await {
+        return refused;
+    }
+    let me = match v.require_admin() {
+        Ok(me) => me.clone(),
+        Err(r) => return r,
+    };
+    let account = me.account.clone();
+    let (zone, language) = (form.timezone.clone(), form.language.clone());
+    let result = v
+        .ctx
+        .db
+        .transaction(move |conn| {
+            crate::civic::meetings::set_clock(conn, &account, &zone, &language)
+        })
+        .await;
+    match result {
+        Ok(()) => {
+            v.flash("flash-settings-saved").await;
+            Redirect::to("/admin#commune").into_response()
+        }
+        Err(e @ Error::Invalid { .. }) => {
+            let errors = FormErrors::from_error(v.lang, &e, &["timezone", "language"]);
+            admin_page(
+                &v,
+                Submitted::Clock(&form, errors),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await

@@ -34,6 +34,14 @@ fn parse_meeting(raw: &str) -> Result<MeetingId, Error> {
         .map_err(|_| Error::NotFound("no such meeting".into()))
 }
 
+/// The visitor's language, for the words of a meeting's date (shared with its federated summary).
+pub(crate) fn summary_language(lang: Lang) -> crate::model::CommuneLanguage {
+    match lang {
+        Lang::Fr => crate::model::CommuneLanguage::Fr,
+        Lang::En => crate::model::CommuneLanguage::En,
+    }
+}
+
 fn category_label(lang: Lang, category: MeetingCategory) -> String {
     lang.t(&format!("meeting-category-{}", category.as_str()))
 }
@@ -205,7 +213,7 @@ pub async fn show(v: Visitor, Path(raw): Path<String>) -> Response {
                 span class="badge" { (category_label(lang, meeting.category)) }
                 @if meeting.status == MeetingStatus::Cancelled { " " span class="badge" id="meeting-cancelled" { (lang.t("meeting-cancelled")) } }
             }
-            p id="meeting-when" { (crate::federation::meetings::when_and_where(&meeting, tz)) " (" (tz.name()) ")" }
+            p id="meeting-when" { (crate::federation::meetings::when_and_where(&meeting, tz, summary_language(lang))) " (" (tz.name()) ")" }
             @if let Some(s) = &series {
                 p id="meeting-repeats" {
                     (lang.t(&format!("meeting-repeats-{}", s.frequency.as_str())))

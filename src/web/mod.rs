@@ -79,6 +79,7 @@ pub fn router() -> Router<AppContext> {
             )),
         )
         .route("/admin/commune", post(admin::save_commune))
+        .route("/admin/commune/clock", post(admin::save_clock))
         .route("/settings/email", post(accounts::change_email))
         .route("/settings/password", post(accounts::change_password))
         .route(

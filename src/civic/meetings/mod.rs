@@ -13,7 +13,9 @@ use crate::db::AnyConnection;
 use crate::error::{Error, Result};
 use crate::ids::{ActorId, MeetingId};
 use crate::model::schema::{communes, meeting_participants, meetings};
-use crate::model::{Account, Meeting, MeetingCategory, MeetingStatus, Outbound, Role};
+use crate::model::{
+    Account, CommuneLanguage, Meeting, MeetingCategory, MeetingStatus, Outbound, Role,
+};
 
 mod agenda;
 pub mod elsewhere;
@@ -48,6 +50,46 @@ pub fn timezone(conn: &mut AnyConnection, commune: ActorId) -> Result<chrono_tz:
     Ok(name
         .and_then(|n| n.parse().ok())
         .unwrap_or(chrono_tz::Europe::Paris))
+}
+
+/// The language a commune speaks to other servers in (French unless its admin chose another).
+pub fn language(conn: &mut AnyConnection, commune: ActorId) -> Result<CommuneLanguage> {
+    let code: Option<String> = communes::table
+        .find(commune)
+        .select(communes::language)
+        .first(conn)
+        .optional()?;
+    Ok(code
+        .and_then(|c| CommuneLanguage::parse(&c))
+        .unwrap_or(CommuneLanguage::Fr))
+}
+
+/// The commune's admin sets its clocks (an IANA time zone, as `Europe/Paris`) and the language it speaks
+/// to other servers in. Meetings keep their instant: they are shown on the new clocks.
+pub fn set_clock(
+    conn: &mut AnyConnection,
+    admin: &Account,
+    zone: &str,
+    language: &str,
+) -> Result<()> {
+    if admin.role != Role::Admin {
+        return Err(Error::Forbidden(
+            "only admins set the commune's time zone".into(),
+        ));
+    }
+    let tz: chrono_tz::Tz = zone
+        .trim()
+        .parse()
+        .map_err(|_| Error::invalid("timezone", "a time zone as Europe/Paris"))?;
+    let language = CommuneLanguage::parse(language.trim())
+        .ok_or_else(|| Error::invalid("language", "fr or en"))?;
+    diesel::update(communes::table.find(admin.commune_id))
+        .set((
+            communes::timezone.eq(tz.name()),
+            communes::language.eq(language),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// What the organiser gives: times as the commune's clocks show them.

@@ -194,7 +194,7 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
                         @for m in &meetings {
                             li {
                                 a href=(format!("/meetings/{}", m.id)) { (m.title) }
-                                " · " (crate::federation::meetings::when_and_where(m, tz))
+                                " · " (crate::federation::meetings::when_and_where(m, tz, crate::web::meetings::summary_language(lang)))
                             }
                         }
                     }

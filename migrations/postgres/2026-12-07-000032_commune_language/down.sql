@@ -1,0 +1,1 @@
+ALTER TABLE communes DROP COLUMN language;
