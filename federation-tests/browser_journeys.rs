@@ -354,3 +354,64 @@ async fn a_resident_reports_a_problem_with_a_photo_and_the_agent_acknowledges_it
     assert_eq!(list[0].status, parvis::model::ProblemStatus::Acknowledged);
     assert_eq!((list[0].latitude, list[0].longitude), (45.7578, 4.832));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_official_schedules_a_meeting_a_citizen_registers_and_takes_it_to_a_calendar() {
+    let net = Network::new();
+    let alpha = net.instance(Backend::Sqlite, ALPHA, |_| {}).await;
+    town(&alpha).await;
+    let report = run_journey_async(
+        "meeting.mjs",
+        json!({
+            "hosts": { ALPHA: ALPHA_IP.to_string() },
+            "locale": "fr-FR",
+            "base": alpha.base,
+            "password": PASSWORD,
+        }),
+    )
+    .await;
+    report.assert_clean();
+    assert!(
+        report.pages.len() >= 6,
+        "{} pages checked",
+        report.pages.len()
+    );
+    // The file the browser downloaded, read by an independent parser.
+    assert!(
+        report.data["icsName"]
+            .as_str()
+            .is_some_and(|n| n.ends_with(".ics")),
+        "{}",
+        report.data
+    );
+    let ics = report.data["ics"].as_str().expect("the downloaded file");
+    let read = crate::support::python::read_ics(ics);
+    let event = &read["events"][0];
+    assert_eq!(event["summary"], "Réunion publique : le marché", "{read}");
+    assert_eq!(event["location"], "Salle des fêtes, place de la Mairie");
+    assert_eq!(event["dtstart_tzid"], "Europe/Paris");
+    assert_eq!(event["status"], "CONFIRMED");
+    // What the pages did is what the database holds: karim has the seat, lea waits.
+    let states: Vec<(String, String)> = alpha
+        .db
+        .run(|c| {
+            use diesel::prelude::*;
+            use parvis::model::schema::{actors, meeting_participants};
+            Ok(meeting_participants::table
+                .inner_join(
+                    actors::table.on(actors::id.nullable().eq(meeting_participants::account_id)),
+                )
+                .order(meeting_participants::id.asc())
+                .select((actors::username, meeting_participants::state))
+                .load(c)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        states,
+        vec![
+            ("karim".to_string(), "going".to_string()),
+            ("lea".to_string(), "waiting".to_string())
+        ]
+    );
+}

@@ -137,8 +137,8 @@ pub async fn agenda(v: Visitor, Query(q): Query<AgendaQuery>) -> Response {
     });
     let body = html! {
         h1 { (title) }
+        @if organiser { p { a href="/meetings/new" class="button" { (lang.t("meeting-new")) } } }
         p {
-            @if organiser { a href="/meetings/new" class="button" { (lang.t("meeting-new")) } " " }
             @if past { a href="/meetings" { (lang.t("meetings-title")) } }
             @else { a href="/meetings?past=1" { (lang.t("meetings-past")) } }
             " · " a href=(format!("/communes/{}/meetings.ics", commune.username)) id="meetings-feed" { (lang.t("meetings-subscribe")) }

@@ -48,7 +48,7 @@ pub(super) fn list(
         h2 id="nearby" { (lang.t("meetings-nearby")) }
         p { (lang.t("meetings-nearby-text")) }
         @if events.is_empty() {
-            p { (lang.t("meetings-none")) }
+            p { (lang.t("meetings-nearby-none")) }
         } @else {
             ul class="meetings" id="meetings-nearby" {
                 @for (e, organiser) in events {

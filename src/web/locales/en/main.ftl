@@ -856,6 +856,7 @@ field-meeting-registration = Registration required
 field-meeting-description = Description and agenda (Markdown)
 meeting-add-to-calendar = Add to my calendar (.ics)
 meetings-subscribe = Subscribe in a calendar app (.ics)
+meetings-nearby-none = No event nearby yet: follow a neighbouring commune or a group to see theirs.
 field-commune-timezone = Time zone of the commune's meetings
 hint-commune-timezone = As Europe/Paris or America/Montreal: meetings are scheduled and shown on these clocks.
 field-commune-language = Language of its meetings' summaries on other servers

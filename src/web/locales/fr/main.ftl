@@ -859,6 +859,7 @@ field-meeting-registration = Inscription obligatoire
 field-meeting-description = Description et ordre du jour (Markdown)
 meeting-add-to-calendar = Ajouter à mon agenda (.ics)
 meetings-subscribe = S'abonner dans une application d'agenda (.ics)
+meetings-nearby-none = Aucun événement à proximité pour l'instant : suivez une commune voisine ou un groupe pour voir les leurs.
 field-commune-timezone = Fuseau horaire des réunions de la commune
 hint-commune-timezone = Par exemple Europe/Paris ou America/Montreal : les réunions sont programmées et affichées à cette heure.
 field-commune-language = Langue des résumés de ses réunions sur les autres serveurs
