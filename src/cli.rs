@@ -239,6 +239,14 @@ async fn admin(
                 .1;
             format!("Open311 key for {app} (shown once): {key}")
         }
+        AdminCommand::Officials {
+            command:
+                OfficialsCommand::Import {
+                    file,
+                    commune,
+                    insee,
+                },
+        } => import_officials(db, &file, commune, insee).await?,
         AdminCommand::Charter {
             command: CharterCommand::Publish { file },
         } => {
@@ -498,4 +506,73 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+/// `parvis admin officials import`: sets the INSEE code asked for, reads the register's file as a stream
+/// (keeping the lines of the communes hosted here), applies it, and says what it did.
+async fn import_officials(
+    db: &crate::db::Database,
+    file: &std::path::Path,
+    commune: Option<String>,
+    insee: Option<String>,
+) -> Result<String> {
+    if let Some(code) = insee {
+        db.transaction(move |conn| {
+            let target = match commune {
+                Some(slug) => crate::db::queries::actor_of_kind(
+                    conn,
+                    crate::model::ActorKind::Commune,
+                    &slug.to_ascii_lowercase(),
+                )?
+                .ok_or_else(|| Error::NotFound(format!("no commune named '{slug}'")))?,
+                None => crate::db::queries::default_commune(conn)?
+                    .ok_or_else(|| Error::NotFound("no commune yet".into()))?,
+            };
+            crate::civic::council::set_insee(conn, target.id, &code)
+        })
+        .await?;
+    }
+    let codes = db.run(crate::civic::council::hosted_codes).await?;
+    if codes.is_empty() {
+        return Err(Error::invalid(
+            "insee",
+            "no commune here has an INSEE code: give one with --insee (and --commune)",
+        ));
+    }
+    let path = file.to_path_buf();
+    let wanted: std::collections::HashSet<String> = codes.keys().cloned().collect();
+    let read = tokio::task::spawn_blocking(move || {
+        let input = std::fs::File::open(&path)
+            .map_err(|e| Error::invalid("file", format!("cannot open {}: {e}", path.display())))?;
+        crate::civic::council::register::read(input, &wanted)
+    })
+    .await
+    .map_err(Error::internal)??;
+    let examples = read.broken_examples.clone();
+    let today = crate::civic::now().date();
+    let report = db
+        .transaction(move |conn| crate::civic::council::import(conn, &read, &codes, today))
+        .await?;
+    let mut out = format!(
+        "{} lines read; councillors: {} added, {} updated, {} unchanged, {} ended",
+        report.lines, report.created, report.updated, report.unchanged, report.ended
+    );
+    if report.broken > 0 {
+        out.push_str(&format!(
+            "\n{} lines could not be read and were skipped:",
+            report.broken
+        ));
+        for b in &examples {
+            out.push_str(&format!("\n  line {}: {}", b.line, b.why));
+        }
+        if report.broken as usize > examples.len() {
+            out.push_str("\n  …");
+        }
+    }
+    for code in &report.unmatched {
+        out.push_str(&format!(
+            "\nthe file lists no councillor of {code} (INSEE code): nothing of that commune was changed"
+        ));
+    }
+    Ok(out)
 }

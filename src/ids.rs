@@ -137,6 +137,10 @@ id_type!(
     ParticipantId
 );
 id_type!(
+    /// A councillor of a commune as the national register lists them (claimed or not).
+    CouncilMemberId
+);
+id_type!(
     /// A rule repeating a commune's office hours.
     SeriesId
 );

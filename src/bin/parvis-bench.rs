@@ -21,6 +21,8 @@ mod inbox;
 mod nearby;
 #[path = "parvis-bench/reads.rs"]
 mod reads;
+#[path = "parvis-bench/register.rs"]
+mod register;
 #[path = "parvis-bench/report.rs"]
 mod report;
 #[path = "parvis-bench/senders.rs"]
@@ -80,6 +82,8 @@ enum Command {
     B8(reads::B8Args),
     /// B13: the near-duplicate lookup before a problem report, at 100,000 reports.
     B13(nearby::NearbyArgs),
+    /// B15: reading the national register of elected officials (a file of its size), time and memory.
+    B15(register::RegisterArgs),
     /// B9 idle memory and B10 start-up time, on an empty database.
     #[command(alias = "b10")]
     B9(startup::StartArgs),
@@ -120,5 +124,6 @@ async fn run(cli: Cli) -> Res<()> {
         Command::B8(args) => reads::run(&options, &args).await,
         Command::B9(args) => startup::run(&options, &args).await,
         Command::B13(args) => nearby::run(&options, &args).await,
+        Command::B15(args) => register::run(&options, &args).await,
     }
 }

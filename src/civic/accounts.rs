@@ -7,12 +7,11 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use crate::civic::actors::{display_name, generate_keys, insert_actor};
-use crate::civic::now;
 use crate::civic::site::Site;
 use crate::config::RegistrationMode;
 use crate::db::{AnyConnection, Database, queries};
 use crate::error::{Error, Result};
-use crate::model::schema::{accounts, mandates};
+use crate::model::schema::accounts;
 use crate::model::{Account, Actor, ActorKind, Mandate, Role, Username};
 
 /// What it takes to open an account.
@@ -423,45 +422,21 @@ pub struct NewMandate {
     pub until: Option<NaiveDate>,
 }
 
-/// Records a mandate. Only officials hold mandates: a citizen's profile must never look like an elected one's.
+/// Records a mandate from the console (see `civic::council::offices`). Only officials hold mandates: a
+/// citizen's profile must never look like an elected one's.
 pub async fn add_mandate(db: &Database, new: NewMandate) -> Result<Mandate> {
-    let office = display_name("office", &new.office)?;
-    let body = display_name("body", &new.governing_body)?;
-    if new.until.is_some_and(|until| until < new.since) {
-        return Err(Error::invalid("until", "must not be before the start date"));
-    }
-    let username = new
-        .username
-        .trim()
-        .trim_start_matches('@')
-        .to_ascii_lowercase();
     db.transaction(move |conn| {
-        let (actor, account) = queries::account_by_username(conn, &username)?
-            .ok_or_else(|| Error::NotFound(format!("no account named '{username}'")))?;
-        if account.role != Role::Official {
-            return Err(Error::invalid(
-                "username",
-                format!(
-                    "'{}' is a {}, not an official: only officials hold mandates",
-                    actor.username, account.role
-                ),
-            ));
-        }
-        let id = diesel::insert_into(mandates::table)
-            .values((
-                mandates::account_id.eq(actor.id),
-                mandates::office.eq(&office),
-                mandates::governing_body.eq(&body),
-                mandates::since.eq(new.since),
-                mandates::until.eq(new.until),
-                mandates::created_at.eq(now()),
-            ))
-            .returning(mandates::id)
-            .get_result::<crate::ids::MandateId>(conn)?;
-        Ok(mandates::table
-            .find(id)
-            .select(Mandate::as_select())
-            .first(conn)?)
+        crate::civic::council::offices::add(
+            conn,
+            crate::civic::site::Operator::Console,
+            &new.username,
+            &crate::civic::council::offices::MandateFields {
+                office: new.office.clone(),
+                governing_body: new.governing_body.clone(),
+                since: new.since,
+                until: new.until,
+            },
+        )
     })
     .await
 }

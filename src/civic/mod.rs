@@ -6,6 +6,7 @@ pub mod accounts;
 pub(crate) mod actors;
 pub mod addresses;
 pub mod communes;
+pub mod council;
 pub mod debates;
 pub mod demo;
 pub mod follows;

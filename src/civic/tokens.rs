@@ -19,6 +19,13 @@ fn digest(token: &str) -> String {
     hash.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// `n` random bytes from the operating system.
+pub fn random_bytes(n: usize) -> Vec<u8> {
+    let mut bytes = vec![0u8; n];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes
+}
+
 /// A random, URL-safe code of `bytes` random bytes (invitation codes, CSRF tokens).
 pub fn random_code(bytes: usize) -> String {
     let mut secret = vec![0u8; bytes];

@@ -88,6 +88,30 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: Open311Command,
     },
+    /// The communes' councils, from the national register of elected officials (RNE).
+    Officials {
+        #[command(subcommand)]
+        command: OfficialsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OfficialsCommand {
+    /// Read the register's file of municipal councillors (`elus-conseillers-municipaux-cm.csv` on
+    /// data.gouv.fr) and keep the councils of the communes hosted here: new councillors are added as
+    /// profiles their officials claim, changed functions updated, councillors no longer listed have their
+    /// mandate ended today.
+    Import {
+        /// The file (the whole national file, or a part of it).
+        #[arg(long)]
+        file: std::path::PathBuf,
+        /// Set this commune's INSEE code first (with --insee).
+        #[arg(long, requires = "insee")]
+        commune: Option<String>,
+        /// The INSEE code of --commune (e.g. 69123), or of the default commune.
+        #[arg(long)]
+        insee: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,9 +4,10 @@
 mod macros;
 
 pub mod actor;
+mod council;
 pub mod debate;
 pub mod federation;
-pub mod meeting;
+mod meeting;
 pub mod moderation;
 pub mod newsletter;
 pub mod outbound;
@@ -17,6 +18,7 @@ pub mod schema;
 pub mod username;
 
 pub use actor::{Account, Actor, ActorKind, Mandate, NewActor, Role};
+pub use council::CouncilMember;
 pub use debate::{Comment, CommentRevision, Debate, DebateOpeners, DebateStatus, Stance, Theme};
 pub use federation::{Delivery, EventKind, Follow, Note, OutboxEvent, RemoteActor, Visibility};
 pub use meeting::{

@@ -25,6 +25,9 @@ text_enum!(
         Block => "block",
         BlockInstance => "block_instance",
         Forward => "forward",
+        RoleChange => "role_change",
+        MandateChange => "mandate_change",
+        CouncilClaim => "council_claim",
     }
 );
 

@@ -33,6 +33,7 @@ diesel::table! {
         area_geojson -> Nullable<Text>,
         timezone -> Text,
         language -> Text,
+        insee_code -> Nullable<Text>,
     }
 }
 
@@ -329,6 +330,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    council_members (id) {
+        id -> BigInt,
+        commune_id -> BigInt,
+        family_name -> Text,
+        given_name -> Text,
+        function -> Text,
+        mandate_since -> Date,
+        function_since -> Nullable<Date>,
+        ended_on -> Nullable<Date>,
+        account_id -> Nullable<BigInt>,
+        mandate_id -> Nullable<BigInt>,
+        claim_code_hash -> Nullable<Text>,
+        claim_code_expires -> Nullable<Timestamp>,
+        imported_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    claim_attempts (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
     api_tokens (id) {
         id -> BigInt,
         account_id -> BigInt,
@@ -554,6 +581,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     meeting_participants,
     meeting_agenda_items,
     meeting_minutes,
+    council_members,
+    claim_attempts,
     meeting_series,
     meeting_occurrences,
     remote_events,

@@ -14,6 +14,7 @@ use crate::web::forms::{self, FormErrors, Input};
 use crate::web::page_status;
 use crate::web::session::Visitor;
 
+pub mod council;
 mod settings;
 
 pub use settings::{

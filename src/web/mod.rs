@@ -80,6 +80,16 @@ pub fn router() -> Router<AppContext> {
         )
         .route("/admin/commune", post(admin::save_commune))
         .route("/admin/commune/clock", post(admin::save_clock))
+        .route("/admin/council", get(admin::council::council))
+        .route("/admin/council/insee", post(admin::council::save_insee))
+        .route("/admin/council/{id}/confirm", post(admin::council::confirm))
+        .route("/admin/council/{id}/code", post(admin::council::make_code))
+        .route("/admin/mandates", post(admin::council::add_mandate))
+        .route("/admin/mandates/{id}", post(admin::council::change_mandate))
+        .route(
+            "/claim",
+            get(admin::council::claim_form).post(admin::council::claim),
+        )
         .route("/settings/email", post(accounts::change_email))
         .route("/settings/password", post(accounts::change_password))
         .route(

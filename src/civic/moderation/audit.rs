@@ -45,6 +45,35 @@ pub(super) fn log(
         .get_result(conn)?)
 }
 
+/// The admin actions the audit log also keeps (roles, mandates, claimed council profiles): not moderation,
+/// so not counted on the transparency page.
+const ADMIN_ACTIONS: [Action; 3] = [
+    Action::RoleChange,
+    Action::MandateChange,
+    Action::CouncilClaim,
+];
+
+/// Writes an admin's action on roles, mandates or the council to the commune's audit log.
+pub fn log_admin(
+    conn: &mut AnyConnection,
+    admin: &Account,
+    action: Action,
+    target: &str,
+    note: &str,
+) -> Result<i64> {
+    debug_assert!(ADMIN_ACTIONS.contains(&action));
+    log(
+        conn,
+        admin,
+        admin.commune_id,
+        action,
+        None,
+        target,
+        "",
+        note,
+    )
+}
+
 /// One line of the audit log.
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = moderation_actions)]
@@ -77,6 +106,7 @@ pub fn transparency(
 ) -> Result<Vec<(String, String, String, i64)>> {
     let rows: Vec<(NaiveDateTime, String, String)> = moderation_actions::table
         .filter(moderation_actions::commune_id.eq(commune))
+        .filter(moderation_actions::action.ne_all(ADMIN_ACTIONS.map(|a| a.as_str())))
         .select((
             moderation_actions::at,
             moderation_actions::reason,

@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::ids::ActorId;
 use crate::model::Account;
 
-pub use audit::{LoggedAction, audit_log, transparency, warnings_of};
+pub use audit::{LoggedAction, audit_log, log_admin, transparency, warnings_of};
 pub use blocks::{
     Block, blocks, commune_concerned, is_blocked, is_blocked_from_any, refuse_blocked, unblock,
 };

@@ -104,7 +104,11 @@ pub fn resolve(
         Action::Suspend => suspend(conn, moderator, local_author()?, decision.days)?,
         Action::Block => block(conn, moderator, remote_author()?, Some(report.commune_id))?,
         Action::BlockInstance => block(conn, moderator, remote_author()?, None)?,
-        Action::Lift | Action::Forward => {
+        Action::Lift
+        | Action::Forward
+        | Action::RoleChange
+        | Action::MandateChange
+        | Action::CouncilClaim => {
             return Err(Error::invalid("action", "not an action on a report"));
         }
     }

@@ -72,12 +72,7 @@ async fn debate_setting(v: Visitor, form: DebateSettingsForm, what: DebateSettin
             DebateSetting::Role => {
                 let role = crate::model::Role::parse(&form.role)
                     .ok_or_else(|| Error::invalid("role", "unknown"))?;
-                crate::civic::accounts::set_role(
-                    conn,
-                    site::Operator::Admin(&account),
-                    &form.username,
-                    role,
-                )
+                crate::civic::council::offices::set_role(conn, &account, &form.username, role)
             }
         })
         .await;

@@ -96,7 +96,11 @@ pub async fn queue(v: Visitor, Query(q): Query<QueueQuery>) -> Response {
         ModerationAction::ALL
             .iter()
             .filter(|a| match a {
-                ModerationAction::Lift | ModerationAction::Forward => false,
+                ModerationAction::Lift
+                | ModerationAction::Forward
+                | ModerationAction::RoleChange
+                | ModerationAction::MandateChange
+                | ModerationAction::CouncilClaim => false,
                 ModerationAction::Block => remote,
                 ModerationAction::BlockInstance => remote && admin,
                 ModerationAction::Warn | ModerationAction::Suspend => !remote,

@@ -72,6 +72,7 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
                 (
                     crate::civic::meetings::agenda(conn, id, false, 3)?,
                     crate::civic::meetings::timezone(conn, id)?,
+                    crate::civic::council::council(conn, id)?,
                 ),
             ))
         })
@@ -86,7 +87,7 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
         polls,
         partners,
         problems,
-        (meetings, tz),
+        (meetings, tz, council),
     ) = match loaded {
         Ok(l) => l,
         Err(e) => return v.error(&e),
@@ -144,6 +145,22 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
                                     ul {
                                         @for m in mandates { li { (mandate_line(lang, m)) } }
                                     }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if !council.is_empty() {
+                section aria-labelledby="council-heading" id="council" {
+                    h2 id="council-heading" { (lang.t("commune-council")) }
+                    ul class="council" {
+                        @for (m, username) in &council {
+                            li {
+                                (m.full_name()) " · " (crate::web::admin::council::function_label(lang, &m.function)) " · "
+                                @match username {
+                                    Some(u) => { a href=(format!("/users/{u}")) { (lang.t("commune-council-joined")) } }
+                                    None => { span class="muted" { (lang.t("commune-council-not-yet")) } }
                                 }
                             }
                         }

@@ -1,0 +1,37 @@
+//! A commune's council as the national register of elected officials lists it: councillors who may not have
+//! an account yet (records, not actors), and the account that claimed each.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::ids::{ActorId, CouncilMemberId, MandateId};
+use crate::model::schema::council_members;
+
+/// A councillor of a commune, as imported from the register.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = council_members)]
+pub struct CouncilMember {
+    pub id: CouncilMemberId,
+    pub commune_id: ActorId,
+    pub family_name: String,
+    pub given_name: String,
+    /// "Maire", "1er adjoint au maire", "Conseiller municipal"…
+    pub function: String,
+    pub mandate_since: NaiveDate,
+    pub function_since: Option<NaiveDate>,
+    /// Set when a later import no longer lists them.
+    pub ended_on: Option<NaiveDate>,
+    /// The account that claimed the profile.
+    pub account_id: Option<ActorId>,
+    /// The mandate the claimed account carries for it.
+    pub mandate_id: Option<MandateId>,
+    pub claim_code_hash: Option<String>,
+    pub claim_code_expires: Option<NaiveDateTime>,
+    pub imported_at: NaiveDateTime,
+}
+
+impl CouncilMember {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.given_name, self.family_name)
+    }
+}
