@@ -415,3 +415,78 @@ async fn an_official_schedules_a_meeting_a_citizen_registers_and_takes_it_to_a_c
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_sets_up_the_council_and_an_official_claims_their_profile() {
+    let net = Network::new();
+    let alpha = net.instance(Backend::Sqlite, ALPHA, |_| {}).await;
+    town(&alpha).await;
+    for (username, role) in [
+        ("admin", Role::Admin),
+        ("aline", Role::Citizen),
+        ("bruno", Role::Citizen),
+    ] {
+        create_account(
+            &alpha.db,
+            NewAccount {
+                username: username.into(),
+                role,
+                commune: None,
+                display_name: None,
+                password: Some(PASSWORD.into()),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let out = crate::council::import(
+        &alpha,
+        &[
+            "--file",
+            &crate::council::sample("conseillers-municipaux-sample.csv"),
+            "--insee",
+            "69999",
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(out.contains("4 added"), "{out}");
+    let report = run_journey_async(
+        "council.mjs",
+        json!({
+            "hosts": { ALPHA: ALPHA_IP.to_string() },
+            "locale": "fr-FR",
+            "base": alpha.base,
+            "password": PASSWORD,
+        }),
+    )
+    .await;
+    report.assert_clean();
+    assert!(
+        report.pages.len() >= 7,
+        "{} pages checked",
+        report.pages.len()
+    );
+    // What the pages did is what the database holds.
+    let held: Vec<(String, String)> = alpha
+        .db
+        .run(|c| {
+            use diesel::prelude::*;
+            use parvis::model::schema::{actors, mandates};
+            Ok(mandates::table
+                .inner_join(actors::table.on(actors::id.eq(mandates::account_id)))
+                .order(mandates::id.asc())
+                .select((actors::username, mandates::office))
+                .load(c)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        held,
+        vec![
+            ("bruno".to_string(), "1er adjoint au Maire".to_string()),
+            ("bruno".to_string(), "Délégué aux mobilités".to_string()),
+            ("aline".to_string(), "Maire".to_string()),
+        ]
+    );
+}

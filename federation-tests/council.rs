@@ -19,7 +19,7 @@ use parvis::model::schema::{council_members, mandates, moderation_actions};
 
 const WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
-fn sample(name: &str) -> String {
+pub(crate) fn sample(name: &str) -> String {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("federation-tests/fixtures/rne")
         .join(name)
@@ -28,7 +28,10 @@ fn sample(name: &str) -> String {
 }
 
 /// Runs `parvis admin officials import` against the instance; its output, or its error.
-async fn import(alpha: &crate::support::TestInstance, extra: &[&str]) -> Result<String, String> {
+pub(crate) async fn import(
+    alpha: &crate::support::TestInstance,
+    extra: &[&str],
+) -> Result<String, String> {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("parvis.toml");
     std::fs::write(

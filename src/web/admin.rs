@@ -192,6 +192,7 @@ async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -
             section aria-labelledby="commune-admin-heading" id="commune" {
                 h2 id="commune-admin-heading" { (lang.ta("admin-commune", &[("name", commune.display_name.clone().into())])) }
                 p { (lang.t("admin-commune-text")) }
+                p { a href="/admin/council" id="council-link" { (lang.t("council-admin-title")) } }
                 form id="commune-description" method="post" action="/admin/commune" novalidate {
                     (commune_errors.summary(lang))
                     (forms::csrf(&csrf))

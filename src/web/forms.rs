@@ -97,6 +97,8 @@ pub struct Input<'a> {
     pub autocomplete: Option<&'a str>,
     pub hint: Option<String>,
     pub maxlength: Option<usize>,
+    /// The name sent, when it differs from the id (several forms on a page share field names).
+    pub name: Option<&'a str>,
 }
 
 impl<'a> Input<'a> {
@@ -110,7 +112,14 @@ impl<'a> Input<'a> {
             autocomplete: None,
             hint: None,
             maxlength: None,
+            name: None,
         }
+    }
+
+    /// Sends the field under `name` (its id stays unique on the page).
+    pub fn named(mut self, name: &'a str) -> Self {
+        self.name = Some(name);
+        self
     }
 
     pub fn kind(mut self, kind: &'a str) -> Self {
@@ -178,7 +187,7 @@ pub fn input(lang: Lang, field: Input<'_>, errors: &FormErrors) -> Markup {
     html! {
         div class=(if error.is_some() { "field has-error" } else { "field" }) {
             (label_hint_error(lang, field.id, &field.label, field.hint.as_deref(), error, field.required))
-            input id=(field.id) name=(field.id) type=(field.kind)
+            input id=(field.id) name=(field.name.unwrap_or(field.id)) type=(field.kind)
                 value=[(field.kind != "password").then_some(field.value)]
                 required[field.required]
                 autocomplete=[field.autocomplete]

@@ -130,14 +130,15 @@ async fn council_page(v: &Visitor, code: Option<(String, String)>, status: Statu
         section id="council-mandates" {
             h2 { (lang.t("council-mandates")) }
             @for (m, username) in &held {
+                @let ids = ["office", "body", "since", "until"].map(|f| format!("{f}-{}", m.id));
                 form method="post" action=(format!("/admin/mandates/{}", m.id)) class="mandate" novalidate {
                     (forms::csrf(&csrf))
                     fieldset {
                         legend { "@" (username) " · " (m.office) }
-                        (forms::input(lang, Input::text("office", lang.t("field-office"), &m.office).required(), &none))
-                        (forms::input(lang, Input::text("body", lang.t("field-governing-body"), &m.governing_body).required(), &none))
-                        (forms::input(lang, Input::text("since", lang.t("field-since"), &m.since.to_string()).required(), &none))
-                        (forms::input(lang, Input::text("until", lang.t("field-until"), &m.until.map(|u| u.to_string()).unwrap_or_default()).hint(lang.t("hint-mandate-until")), &none))
+                        (forms::input(lang, Input::text(&ids[0], lang.t("field-office"), &m.office).named("office").required(), &none))
+                        (forms::input(lang, Input::text(&ids[1], lang.t("field-governing-body"), &m.governing_body).named("body").required(), &none))
+                        (forms::input(lang, Input::text(&ids[2], lang.t("field-since"), &m.since.to_string()).named("since").required(), &none))
+                        (forms::input(lang, Input::text(&ids[3], lang.t("field-until"), &m.until.map(|u| u.to_string()).unwrap_or_default()).named("until").hint(lang.t("hint-mandate-until")), &none))
                         button type="submit" { (lang.t("council-mandate-save")) }
                     }
                 }
