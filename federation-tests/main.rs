@@ -11,6 +11,7 @@ mod api;
 mod authorized_fetch;
 mod browser_journeys;
 mod browser_selftest;
+mod commitments;
 mod council;
 mod crash;
 mod debates;

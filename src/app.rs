@@ -154,6 +154,10 @@ pub fn router(ctx: AppContext) -> Router {
             negotiated(federation::meetings::event_document, web::meetings::show),
         )
         .route(
+            "/commitments/{id}",
+            negotiated(federation::commitments::document, web::commitments::show),
+        )
+        .route(
             "/newsletters/{id}",
             negotiated(
                 federation::newsletter::article_document,

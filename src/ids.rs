@@ -141,6 +141,10 @@ id_type!(
     CouncilMemberId
 );
 id_type!(
+    /// An official's commitment (an action plan).
+    CommitmentId
+);
+id_type!(
     /// A rule repeating a commune's office hours.
     SeriesId
 );

@@ -183,6 +183,8 @@ pub enum ObjectOut {
     Problem(Box<crate::federation::problems::ProblemPage>),
     /// A meeting (Mobilizon's `Event`).
     Event(Box<crate::federation::meetings::EventObject>),
+    /// An official's commitment.
+    Commitment(Box<crate::federation::commitments::CommitmentPage>),
     /// The status a commune set on a report handed to it, told to the report's commune.
     HandedStatus(Box<crate::federation::problems::HandedStatus>),
     /// A profile change goes out as `Update` with the whole actor document, as Mastodon sends it.

@@ -3,6 +3,7 @@
 pub mod activities;
 pub mod actors;
 pub mod collections;
+pub mod commitments;
 pub mod debates;
 pub mod deliver;
 pub mod fetch;
@@ -85,6 +86,10 @@ pub fn context() -> Value {
     "remainingAttendeeCapacity": "schema:remainingAttendeeCapacity",
     "category": "mz:category",
     "Hashtag": "as:Hashtag",
+    "commitmentStatus": "parvis:commitmentStatus",
+    "progress": { "@id": "parvis:progress", "@type": "xsd:integer" },
+    "dueDate": { "@id": "parvis:dueDate", "@type": "xsd:date" },
+    "answers": { "@id": "parvis:answers", "@type": "@id" },
     "lemmy": "https://join-lemmy.org/ns#",
     "postingRestrictedToMods": "lemmy:postingRestrictedToMods"
     });

@@ -207,6 +207,16 @@ impl Urls {
         self.join(&format!("/meetings/{id}"))
     }
 
+    /// An official's commitment (a `Page`; the same URL is its page for people).
+    pub fn commitment(&self, id: crate::ids::CommitmentId) -> Url {
+        self.join(&format!("/commitments/{id}"))
+    }
+
+    /// The `Create` of a commitment's `Page` (not served).
+    pub fn commitment_create(&self, id: crate::ids::CommitmentId) -> Url {
+        self.join(&format!("/commitments/{id}/create"))
+    }
+
     /// The PDF of a meeting's minutes.
     pub fn meeting_minutes_pdf(&self, id: crate::ids::MeetingId) -> Url {
         self.join(&format!("/meetings/{id}/minutes.pdf"))

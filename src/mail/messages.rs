@@ -232,6 +232,12 @@ pub fn notice_line(
         (Language::En, Kind::MeetingMinutes) => {
             about_en("The minutes of a meeting you registered for are out".into())
         }
+        (Language::Fr, Kind::CommitmentProgress) => {
+            about("Un engagement que vous suivez a avancé".into())
+        }
+        (Language::En, Kind::CommitmentProgress) => {
+            about_en("A commitment you follow moved on".into())
+        }
     }
 }
 

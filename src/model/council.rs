@@ -4,8 +4,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::ids::{ActorId, CouncilMemberId, MandateId};
-use crate::model::schema::council_members;
+use crate::ids::{ActorId, CommitmentId, CouncilMemberId, DebateId, MandateId};
+use crate::model::schema::{commitment_milestones, commitments, council_members};
 
 /// A councillor of a commune, as imported from the register.
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -34,4 +34,45 @@ impl CouncilMember {
     pub fn full_name(&self) -> String {
         format!("{} {}", self.given_name, self.family_name)
     }
+}
+
+text_enum!(
+    /// Where a commitment stands.
+    CommitmentStatus {
+        Planned => "planned",
+        InProgress => "in_progress",
+        Done => "done",
+        Abandoned => "abandoned",
+    }
+);
+
+/// An official's commitment: what they promise, how far it has come.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = commitments)]
+pub struct Commitment {
+    pub id: CommitmentId,
+    pub commune_id: ActorId,
+    pub official_id: ActorId,
+    pub title: String,
+    /// Markdown.
+    pub description: String,
+    pub status: CommitmentStatus,
+    /// 0 to 100.
+    pub progress: i32,
+    pub due_on: Option<NaiveDate>,
+    /// The proposal it answers.
+    pub proposal_id: Option<DebateId>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = commitment_milestones)]
+pub struct Milestone {
+    pub id: i64,
+    pub commitment_id: CommitmentId,
+    pub position: i32,
+    pub title: String,
+    pub due_on: Option<NaiveDate>,
+    pub done: bool,
 }

@@ -348,6 +348,40 @@ diesel::table! {
 }
 
 diesel::table! {
+    commitments (id) {
+        id -> BigInt,
+        commune_id -> BigInt,
+        official_id -> BigInt,
+        title -> Text,
+        description -> Text,
+        status -> Text,
+        progress -> Integer,
+        due_on -> Nullable<Date>,
+        proposal_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    commitment_milestones (id) {
+        id -> BigInt,
+        commitment_id -> BigInt,
+        position -> Integer,
+        title -> Text,
+        due_on -> Nullable<Date>,
+        done -> Bool,
+    }
+}
+
+diesel::table! {
+    commitment_followers (commitment_id, account_id) {
+        commitment_id -> BigInt,
+        account_id -> BigInt,
+    }
+}
+
+diesel::table! {
     claim_attempts (id) {
         id -> BigInt,
         account_id -> BigInt,
@@ -583,6 +617,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     meeting_minutes,
     council_members,
     claim_attempts,
+    commitments,
+    commitment_milestones,
+    commitment_followers,
     meeting_series,
     meeting_occurrences,
     remote_events,

@@ -236,6 +236,8 @@ mod tests {
             "capacity",
             "pending",
             "until",
+            "done",
+            "total",
         ]
         .into_iter()
         .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod commitments;
 pub mod debates;
 pub mod forms;
 pub mod i18n;
@@ -170,6 +171,14 @@ pub fn router() -> Router<AppContext> {
         )
         .route("/meetings", get(meetings::agenda).post(meetings::create))
         .route("/meetings/new", get(meetings::new_form))
+        .route(
+            "/commitments",
+            get(commitments::list).post(commitments::create),
+        )
+        .route("/commitments/new", get(commitments::new_form))
+        .route("/commitments/{id}/progress", post(commitments::move_on))
+        .route("/commitments/{id}/follow", post(commitments::follow))
+        .route("/commitments/{id}/unfollow", post(commitments::unfollow))
         .route("/meetings/{id}/register", post(meetings::register))
         .route("/meetings/{id}/unregister", post(meetings::unregister))
         .route("/meetings/{id}/cancel", post(meetings::cancel))

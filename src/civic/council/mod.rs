@@ -4,6 +4,7 @@
 //! its profile (an `Update` of its actor goes out). Every import, claim and mandate change is in the audit
 //! log where an admin made it.
 
+pub mod commitments;
 pub mod offices;
 pub mod register;
 

@@ -44,10 +44,12 @@ pub enum Kind {
     MeetingRefused,
     /// The minutes of a meeting you registered for are out.
     MeetingMinutes,
+    /// A commitment you follow moved on (its status, progress or milestones).
+    CommitmentProgress,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 15] = [
         Kind::Reply,
         Kind::Mention,
         Kind::Follower,
@@ -62,6 +64,7 @@ impl Kind {
         Kind::MeetingReminder,
         Kind::MeetingRefused,
         Kind::MeetingMinutes,
+        Kind::CommitmentProgress,
     ];
 
     /// As stored (the proposal kinds keep the names rows already have).
@@ -81,6 +84,7 @@ impl Kind {
             Kind::MeetingReminder => "meeting_reminder",
             Kind::MeetingRefused => "meeting_refused",
             Kind::MeetingMinutes => "meeting_minutes",
+            Kind::CommitmentProgress => "commitment_progress",
         }
     }
 
@@ -93,9 +97,10 @@ impl Kind {
         match self {
             Kind::Reply | Kind::Mention => Topic::Replies,
             Kind::Follower => Topic::Followers,
-            Kind::ProposalThreshold | Kind::ProposalStatus | Kind::ProposalAnswered => {
-                Topic::Proposals
-            }
+            Kind::ProposalThreshold
+            | Kind::ProposalStatus
+            | Kind::ProposalAnswered
+            | Kind::CommitmentProgress => Topic::Proposals,
             Kind::Moderation => Topic::Moderation,
             Kind::PollClosed => Topic::Polls,
             Kind::ProblemUpdate => Topic::Problems,

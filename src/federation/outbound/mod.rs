@@ -303,5 +303,11 @@ pub fn plan(
         Outbound::RemoteEventLeft { participation } => {
             meetings::elsewhere::left(conn, &s, *participation).map(Some)
         }
+        Outbound::CommitmentPublished { commitment } => {
+            crate::federation::commitments::published(conn, &s, *commitment).map(Some)
+        }
+        Outbound::CommitmentUpdated { commitment } => {
+            crate::federation::commitments::updated(conn, &s, *commitment).map(Some)
+        }
     }
 }

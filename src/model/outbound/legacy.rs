@@ -213,7 +213,9 @@ impl Outbound {
         | Outbound::MeetingJoinAccepted { .. }
         | Outbound::MeetingJoinRejected { .. }
         | Outbound::RemoteEventJoined { .. }
-        | Outbound::RemoteEventLeft { .. } = self
+        | Outbound::RemoteEventLeft { .. }
+        | Outbound::CommitmentPublished { .. }
+        | Outbound::CommitmentUpdated { .. } = self
         {
             return None;
         }
@@ -312,7 +314,9 @@ impl Outbound {
             | Outbound::MeetingJoinAccepted { .. }
             | Outbound::MeetingJoinRejected { .. }
             | Outbound::RemoteEventJoined { .. }
-            | Outbound::RemoteEventLeft { .. } => return None,
+            | Outbound::RemoteEventLeft { .. }
+            | Outbound::CommitmentPublished { .. }
+            | Outbound::CommitmentUpdated { .. } => return None,
         })
     }
 }

@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 mod legacy;
 
 use crate::ids::{
-    ActorId, ApUrl, BlockId, CommentId, DebateId, FollowId, HandoverId, LikeId, MeetingId,
-    NewsletterId, NoteId, ParticipantId, PollId, ProblemId, RemoteActorId, RemoteParticipationId,
-    ReportId, StatusChangeId, SupportId, VoteId,
+    ActorId, ApUrl, BlockId, CommentId, CommitmentId, DebateId, FollowId, HandoverId, LikeId,
+    MeetingId, NewsletterId, NoteId, ParticipantId, PollId, ProblemId, RemoteActorId,
+    RemoteParticipationId, ReportId, StatusChangeId, SupportId, VoteId,
 };
 
 /// Something that must be told to other servers, on behalf of the event's actor.
@@ -193,6 +193,13 @@ pub enum Outbound {
     RemoteEventLeft {
         participation: RemoteParticipationId,
     },
+    /// An official publishes a commitment (`Create(Page)`), or moves it on (`Update(Page)`).
+    CommitmentPublished {
+        commitment: CommitmentId,
+    },
+    CommitmentUpdated {
+        commitment: CommitmentId,
+    },
 }
 
 /// How a commune relays a debate: FEP-1b12's `Announce(Create(Page))` for a debate written here, the plain
@@ -296,6 +303,8 @@ impl Outbound {
             Outbound::MeetingJoinAccepted { participant } => participant.0,
             Outbound::RemoteEventJoined { participation }
             | Outbound::RemoteEventLeft { participation } => participation.0,
+            Outbound::CommitmentPublished { commitment }
+            | Outbound::CommitmentUpdated { commitment } => commitment.0,
         }
     }
 }

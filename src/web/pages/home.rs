@@ -73,6 +73,7 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
                     crate::civic::meetings::agenda(conn, id, false, 3)?,
                     crate::civic::meetings::timezone(conn, id)?,
                     crate::civic::council::council(conn, id)?,
+                    crate::civic::council::commitments::tally(conn, id)?,
                 ),
             ))
         })
@@ -87,7 +88,7 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
         polls,
         partners,
         problems,
-        (meetings, tz, council),
+        (meetings, tz, council, (kept, promised)),
     ) = match loaded {
         Ok(l) => l,
         Err(e) => return v.error(&e),
@@ -150,6 +151,9 @@ pub async fn commune_home(v: &Visitor, commune: Actor) -> Response {
                         }
                     }
                 }
+            }
+            @if promised > 0 {
+                p id="commitments-link" { a href="/commitments" { (lang.ta("commune-commitments", &[("done", kept.into()), ("total", promised.into())])) } }
             }
             @if !council.is_empty() {
                 section aria-labelledby="council-heading" id="council" {

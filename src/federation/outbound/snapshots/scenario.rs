@@ -99,6 +99,7 @@ pub(super) async fn record_all() -> Result<BTreeMap<String, Vec<Value>>> {
         problems(conn, &mut rec, &admin, &alice, town)?;
         meetings(conn, &mut rec, &mayor, carol)?;
         events_elsewhere(conn, &mut rec, &alice, town)?;
+        commitments(conn, &mut rec, &mayor)?;
         Ok(carol)
     })?;
     civic::profile::update_profile(
@@ -293,6 +294,36 @@ fn meetings(
     let late = crate::ids::ApUrl::parse("https://remote.example/joins/2")
         .map_err(crate::error::Error::internal)?;
     m::remote_join(conn, id, carol, &late)?;
+    rec.drain(conn)
+}
+
+/// The mayor's commitment, with two milestones, then moved on (the first milestone done).
+fn commitments(conn: &mut AnyConnection, rec: &mut Recorder, mayor: &Account) -> Result<()> {
+    use civic::council::commitments as c;
+    let due = chrono::NaiveDate::from_ymd_opt(2099, 6, 30);
+    let id = c::publish(
+        conn,
+        mayor,
+        &c::NewCommitment {
+            title: "Trois pistes cyclables".into(),
+            description: "Entre la **gare** et le lycée.".into(),
+            due_on: due,
+            proposal: None,
+            milestones: vec![("Concertation".into(), due), ("Travaux".into(), None)],
+        },
+    )?;
+    rec.drain(conn)?;
+    let (_, milestones) = c::commitment(conn, id)?;
+    c::move_on(
+        conn,
+        mayor,
+        id,
+        &c::Progress {
+            status: crate::model::CommitmentStatus::InProgress,
+            progress: 40,
+            done: vec![milestones[0].id],
+        },
+    )?;
     rec.drain(conn)
 }
 

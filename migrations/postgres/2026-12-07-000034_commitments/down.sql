@@ -1,0 +1,3 @@
+DROP TABLE commitment_followers;
+DROP TABLE commitment_milestones;
+DROP TABLE commitments;
