@@ -416,19 +416,7 @@ both_backends!(
         );
 
         // An admin creates an account with an address: a link to choose its password, which also confirms it.
-        let dir = tempfile::tempdir().unwrap();
-        let config = dir.path().join("parvis.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "[server]\ndata_dir = {:?}\npublic_url = {:?}\n[database]\nurl = {:?}\n",
-                alpha.settings.server.data_dir.display().to_string(),
-                alpha.settings.server.public_url,
-                alpha.settings.database.url
-            ),
-        )
-        .unwrap();
-        let config = config.display().to_string();
+        let (_dir, config) = alpha.cli_config();
         let cli = <parvis::cli::Cli as clap::Parser>::try_parse_from([
             "parvis",
             "admin",

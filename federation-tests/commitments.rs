@@ -4,7 +4,6 @@
 //! progress out of range, a proposal of nowhere.
 
 use diesel::prelude::*;
-use serde_json::json;
 
 use crate::federation::eventually;
 use crate::support::debates::people;
@@ -26,13 +25,8 @@ both_backends!(
         let beta = net.instance(backend, BETA, |_| {}).await;
         people(&alpha).await;
         person(&beta, "bob", Role::Citizen).await;
-        let peer = crate::fedify::peer(&net);
+        let peer = crate::fedify::peer_following(&net, &alpha, "marie").await;
         let marie_handle = format!("@marie@{}", alpha.base.trim_start_matches("https://"));
-        let answer = peer
-            .control_post("/follow", json!({ "handle": marie_handle }))
-            .await;
-        assert_eq!(answer["ok"], true, "{answer}");
-        peer.wait_for_inbox(|a| a["type"] == "Accept", WAIT).await;
         let mut bob = signed_in(&beta, "bob").await;
         assert_eq!(bob.follow_handle(&marie_handle).await.status, 303);
         eventually("bob follows marie", WAIT, || async {

@@ -23,6 +23,17 @@ pub(crate) fn peer(net: &Network) -> Peer {
     })
 }
 
+/// The peer, following `user` (a person's or a commune's username) on `instance`, its follow accepted.
+pub(crate) async fn peer_following(net: &Network, instance: &TestInstance, user: &str) -> Peer {
+    let peer = peer(net);
+    let answer = peer
+        .control_post("/follow", json!({ "handle": handle(instance, user) }))
+        .await;
+    assert_eq!(answer["ok"], true, "{answer}");
+    peer.wait_for_inbox(|a| a["type"] == "Accept", WAIT).await;
+    peer
+}
+
 fn handle(instance: &TestInstance, user: &str) -> String {
     format!("@{user}@{}", instance.base.trim_start_matches("https://"))
 }

@@ -129,6 +129,25 @@ impl TestInstance {
     }
 
     /// `base` + `path`.
+    /// A configuration file for the `parvis admin` commands run against this instance (kept while the
+    /// returned directory lives), and its path.
+    pub fn cli_config(&self) -> (tempfile::TempDir, String) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = dir.path().join("parvis.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[server]\ndata_dir = {:?}\npublic_url = {:?}\n[database]\nurl = {:?}\n",
+                self.settings.server.data_dir.display().to_string(),
+                self.settings.server.public_url,
+                self.settings.database.url
+            ),
+        )
+        .expect("write the configuration");
+        let path = config.display().to_string();
+        (dir, path)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
