@@ -96,3 +96,34 @@ pub async fn authenticate(db: &Database, token: &str) -> Result<(Actor, Account)
     })
     .await
 }
+
+/// Counts a try of a one-time code by an account (right or wrong), refusing it past `per_hour` tries of the
+/// same purpose in the last hour: codes are short enough to type, so guessing must be slow. Run in a
+/// transaction of its own, before the code is checked, so that a wrong code still counts.
+pub fn count_code_attempt(
+    conn: &mut AnyConnection,
+    account: &crate::model::Account,
+    purpose: crate::model::CodePurpose,
+    per_hour: i64,
+) -> Result<()> {
+    use crate::model::schema::code_attempts;
+    let tried: i64 = code_attempts::table
+        .filter(code_attempts::account_id.eq(account.actor_id))
+        .filter(code_attempts::purpose.eq(purpose))
+        .filter(code_attempts::at.gt(now() - chrono::Duration::hours(1)))
+        .count()
+        .get_result(conn)?;
+    if tried >= per_hour {
+        return Err(Error::TooManyRequests(
+            "too many codes tried: wait an hour".into(),
+        ));
+    }
+    diesel::insert_into(code_attempts::table)
+        .values((
+            code_attempts::account_id.eq(account.actor_id),
+            code_attempts::purpose.eq(purpose),
+            code_attempts::at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

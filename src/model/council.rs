@@ -37,6 +37,14 @@ impl CouncilMember {
 }
 
 text_enum!(
+    /// What a one-time code typed by someone is for (tries are counted per purpose).
+    CodePurpose {
+        CouncilClaim => "council_claim",
+        ResidencyLetter => "residency_letter",
+    }
+);
+
+text_enum!(
     /// Where a commitment stands.
     CommitmentStatus {
         Planned => "planned",

@@ -382,9 +382,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    claim_attempts (id) {
+    code_attempts (id) {
         id -> BigInt,
         account_id -> BigInt,
+        purpose -> Text,
         at -> Timestamp,
     }
 }
@@ -616,7 +617,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     meeting_agenda_items,
     meeting_minutes,
     council_members,
-    claim_attempts,
+    code_attempts,
     commitments,
     commitment_milestones,
     commitment_followers,

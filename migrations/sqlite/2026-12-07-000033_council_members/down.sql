@@ -1,4 +1,4 @@
-DROP TABLE claim_attempts;
+DROP TABLE code_attempts;
 DROP TABLE council_members;
 DROP INDEX communes_insee;
 ALTER TABLE communes DROP COLUMN insee_code;

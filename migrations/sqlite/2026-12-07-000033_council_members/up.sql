@@ -24,13 +24,15 @@ CREATE TABLE council_members (
 );
 CREATE INDEX council_members_account ON council_members (account_id);
 
--- Claim codes tried by an account (right or wrong): at most a few an hour, so that a code is not guessed.
-CREATE TABLE claim_attempts (
+-- One-time codes tried by an account (right or wrong), per purpose (claiming a council profile, a residency
+-- letter): at most a few an hour, so that a code is not guessed.
+CREATE TABLE code_attempts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     account_id BIGINT NOT NULL REFERENCES accounts (actor_id) ON DELETE CASCADE,
+    purpose TEXT NOT NULL CHECK (purpose IN ('council_claim', 'residency_letter')),
     at TIMESTAMP NOT NULL
 );
-CREATE INDEX claim_attempts_account ON claim_attempts (account_id, at);
+CREATE INDEX code_attempts_account ON code_attempts (account_id, purpose, at);
 
 -- The audit log keeps the admin's changes of roles, mandates and council profiles too. SQLite cannot change a
 -- CHECK constraint: the log and the warnings pointing at it are copied into tables with the longer list.

@@ -17,7 +17,7 @@ use crate::civic::{now, outbox};
 use crate::db::AnyConnection;
 use crate::error::{Error, Result};
 use crate::ids::{ActorId, CouncilMemberId, MandateId};
-use crate::model::schema::{accounts, actors, claim_attempts, communes, council_members, mandates};
+use crate::model::schema::{accounts, actors, communes, council_members, mandates};
 use crate::model::{Account, CouncilMember, ModerationAction, Outbound, Role};
 use register::{RegisterRead, RegisterRow};
 
@@ -403,27 +403,16 @@ pub fn confirm_claim(
     Ok(())
 }
 
-/// Counts a claim-code try of an account, refusing it past [`CLAIM_ATTEMPTS_PER_HOUR`] tries in the last
-/// hour. Run in its own transaction before [`claim_with_code`], so that a wrong code (whose transaction is
-/// rolled back) still counts.
+/// Counts a claim-code try of an account (see `civic::tokens::count_code_attempt`). Run in its own
+/// transaction before [`claim_with_code`], so that a wrong code (whose transaction is rolled back) still
+/// counts.
 pub fn count_claim_attempt(conn: &mut AnyConnection, account: &Account) -> Result<()> {
-    let tried: i64 = claim_attempts::table
-        .filter(claim_attempts::account_id.eq(account.actor_id))
-        .filter(claim_attempts::at.gt(now() - Duration::hours(1)))
-        .count()
-        .get_result(conn)?;
-    if tried >= CLAIM_ATTEMPTS_PER_HOUR {
-        return Err(Error::TooManyRequests(
-            "too many claim codes tried: wait an hour".into(),
-        ));
-    }
-    diesel::insert_into(claim_attempts::table)
-        .values((
-            claim_attempts::account_id.eq(account.actor_id),
-            claim_attempts::at.eq(now()),
-        ))
-        .execute(conn)?;
-    Ok(())
+    crate::civic::tokens::count_code_attempt(
+        conn,
+        account,
+        crate::model::CodePurpose::CouncilClaim,
+        CLAIM_ATTEMPTS_PER_HOUR,
+    )
 }
 
 /// An official claims their profile with the code the admin gave them (after [`count_claim_attempt`]). A
