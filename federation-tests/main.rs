@@ -33,6 +33,7 @@ mod polls;
 mod problems;
 mod proposals;
 mod provenance;
+mod residency;
 mod storage;
 mod tls;
 mod web;

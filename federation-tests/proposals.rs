@@ -57,7 +57,7 @@ async fn town(alpha: &TestInstance, residents: &[&str], threshold: &str) -> WebC
 }
 
 /// Karim proposes; returns the proposal's path.
-async fn propose(karim: &mut WebClient, title: &str) -> String {
+pub(crate) async fn propose(karim: &mut WebClient, title: &str) -> String {
     let page = karim
         .submit(
             "/proposals/new",

@@ -308,23 +308,10 @@ pub fn set_resident(
     username: &str,
     resident: bool,
 ) -> Result<()> {
-    use crate::model::schema::{accounts, actors};
     if admin.role != Role::Admin {
         return Err(Error::Forbidden("only admins mark residents".into()));
     }
-    let actor: Option<crate::ids::ActorId> = actors::table
-        .inner_join(accounts::table.on(accounts::actor_id.eq(actors::id)))
-        .filter(actors::username.eq(username))
-        .filter(accounts::commune_id.eq(admin.commune_id))
-        .filter(actors::deleted_at.is_null())
-        .select(actors::id)
-        .first(conn)
-        .optional()?;
-    let actor = actor.ok_or_else(|| Error::invalid("username", "no such account here"))?;
-    diesel::update(accounts::table.find(actor))
-        .set(accounts::resident.eq(resident))
-        .execute(conn)?;
-    Ok(())
+    crate::civic::residency::by_staff(conn, admin, username, resident, None)
 }
 
 /// Whether an account speaks for a given commune (its own).

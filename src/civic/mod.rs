@@ -27,6 +27,7 @@ pub mod problems;
 pub mod profile;
 pub mod proposals;
 pub mod remote;
+pub mod residency;
 pub mod servers;
 pub mod sessions;
 pub mod site;

@@ -88,6 +88,12 @@ pub async fn notices(ctx: &AppContext, now: chrono::NaiveDateTime) -> Result<usi
             .transaction(move |conn| crate::civic::meetings::remind(conn, now))
             .await?;
     }
+    // Residency verifications whose time is over stop counting.
+    if ctx.db.run(crate::civic::residency::has_expired).await? {
+        ctx.db
+            .transaction(crate::civic::residency::end_expired)
+            .await?;
+    }
     // Repeating office hours: the next occurrences, as days go by.
     if ctx
         .db

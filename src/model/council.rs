@@ -5,7 +5,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::ids::{ActorId, CommitmentId, CouncilMemberId, DebateId, MandateId};
-use crate::model::schema::{commitment_milestones, commitments, council_members};
+use crate::model::schema::{
+    commitment_milestones, commitments, council_members, residency_verifications,
+};
 
 /// A councillor of a commune, as imported from the register.
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -83,4 +85,31 @@ pub struct Milestone {
     pub title: String,
     pub due_on: Option<NaiveDate>,
     pub done: bool,
+}
+
+text_enum!(
+    /// How someone's residency was verified.
+    ResidencyMethod {
+        Staff => "staff",
+        Letter => "letter",
+        List => "list",
+        Oidc => "oidc",
+    }
+);
+
+/// A verification of someone's residency: how, when, until when, by whom or what.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = residency_verifications)]
+pub struct Verification {
+    pub id: i64,
+    pub account_id: ActorId,
+    pub method: ResidencyMethod,
+    pub verified_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+    /// The staff member who verified it.
+    pub verified_by: Option<ActorId>,
+    /// What it rests on, in a few words ("letter", the list's name, the provider).
+    pub source: String,
+    /// Withdrawn or expired.
+    pub ended_at: Option<NaiveDateTime>,
 }

@@ -18,7 +18,10 @@ pub mod schema;
 pub mod username;
 
 pub use actor::{Account, Actor, ActorKind, Mandate, NewActor, Role};
-pub use council::{CodePurpose, Commitment, CommitmentStatus, CouncilMember, Milestone};
+pub use council::{
+    CodePurpose, Commitment, CommitmentStatus, CouncilMember, Milestone, ResidencyMethod,
+    Verification,
+};
 pub use debate::{Comment, CommentRevision, Debate, DebateOpeners, DebateStatus, Stance, Theme};
 pub use federation::{Delivery, EventKind, Follow, Note, OutboxEvent, RemoteActor, Visibility};
 pub use meeting::{

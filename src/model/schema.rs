@@ -382,6 +382,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    residency_verifications (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        method -> Text,
+        verified_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        verified_by -> Nullable<BigInt>,
+        source -> Text,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    residency_letter_codes (id) {
+        id -> BigInt,
+        commune_id -> BigInt,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_by -> Nullable<BigInt>,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     code_attempts (id) {
         id -> BigInt,
         account_id -> BigInt,
@@ -618,6 +643,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     meeting_minutes,
     council_members,
     code_attempts,
+    residency_verifications,
+    residency_letter_codes,
     commitments,
     commitment_milestones,
     commitment_followers,

@@ -325,7 +325,7 @@ async fn admin_page(v: &Visitor, submitted: Submitted<'_>, status: StatusCode) -
                     button type="submit" { (lang.t("admin-theme-add")) }
                 }
                 h3 { (lang.t("admin-residents")) }
-                p { (lang.t("admin-residents-text")) }
+                p { (lang.t("admin-residents-text")) " " a href="/residents" id="residents-link" { (lang.t("residents-title")) } }
                 form id="resident" method="post" action="/admin/residents" novalidate {
                     (forms::csrf(&csrf))
                     (forms::input(lang, Input::text("username", lang.t("field-username"), ""), &none))

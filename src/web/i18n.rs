@@ -238,6 +238,7 @@ mod tests {
             "until",
             "done",
             "total",
+            "method",
         ]
         .into_iter()
         .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))

@@ -15,6 +15,7 @@ pub mod pages;
 pub mod polls;
 pub mod problems;
 pub mod proposals;
+pub mod residency;
 pub mod session;
 
 use axum::Router;
@@ -91,6 +92,10 @@ pub fn router() -> Router<AppContext> {
             "/claim",
             get(admin::council::claim_form).post(admin::council::claim),
         )
+        .route("/residency", get(residency::mine))
+        .route("/residency/letter", post(residency::letter))
+        .route("/residents", get(residency::staff).post(residency::verify))
+        .route("/residents/letters", post(residency::letters))
         .route("/settings/email", post(accounts::change_email))
         .route("/settings/password", post(accounts::change_password))
         .route(

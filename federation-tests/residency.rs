@@ -1,0 +1,204 @@
+//! Verified residents: an agent verifies Léa in person until a time; her support is counted as a resident's,
+//! then, once the verification has expired, her next support is not, and the first keeps its count. The
+//! admin mails letter codes (a file for a mail merge; only hashes kept): a code verifies once, and guessing
+//! is rate-limited. Verifications are shown to the person and the staff, not to others.
+
+use diesel::prelude::*;
+
+use crate::federation::eventually;
+use crate::support::debates::people;
+use crate::support::web::WebClient;
+use crate::support::{TestInstance, both_backends};
+use crate::web::{person, signed_in};
+use parvis::model::Role;
+use parvis::model::schema::{accounts, actors, proposal_supports, residency_letter_codes};
+
+const WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The categories of Léa's supports, in order.
+async fn lea_supports(alpha: &TestInstance) -> Vec<String> {
+    alpha
+        .db
+        .run(|c| {
+            Ok(proposal_supports::table
+                .inner_join(
+                    actors::table.on(actors::id.nullable().eq(proposal_supports::author_id)),
+                )
+                .filter(actors::username.eq("lea"))
+                .order(proposal_supports::id.asc())
+                .select(proposal_supports::category)
+                .load(c)?)
+        })
+        .await
+        .unwrap()
+}
+
+async fn is_resident(alpha: &TestInstance, who: &'static str) -> bool {
+    alpha
+        .db
+        .run(move |c| {
+            Ok(accounts::table
+                .inner_join(actors::table.on(actors::id.eq(accounts::actor_id)))
+                .filter(actors::username.eq(who))
+                .select(accounts::resident)
+                .first(c)?)
+        })
+        .await
+        .unwrap()
+}
+
+both_backends!(
+    residency_is_verified_expires_and_is_verified_again_by_letter,
+    |backend| async move {
+        let alpha = TestInstance::start(backend).await;
+        people(&alpha).await;
+        person(&alpha, "agathe", Role::Agent).await;
+        person(&alpha, "admin", Role::Admin).await;
+
+        // Not staff: no residents' page.
+        let mut karim = signed_in(&alpha, "karim").await;
+        assert_eq!(karim.get("/residents").await.status, 403);
+        // Agathe verifies Léa seen in person, for a few seconds (as if her proof were about to lapse).
+        let agathe = alpha
+            .db
+            .run(|c| {
+                Ok(parvis::db::queries::account_by_username(c, "agathe")?
+                    .unwrap()
+                    .1)
+            })
+            .await
+            .unwrap();
+        alpha
+            .db
+            .transaction(move |c| {
+                parvis::civic::residency::by_staff(
+                    c,
+                    &agathe,
+                    "lea",
+                    true,
+                    Some(chrono::Utc::now().naive_utc() + chrono::Duration::seconds(4)),
+                )
+            })
+            .await
+            .unwrap();
+        let mut lea = signed_in(&alpha, "lea").await;
+        assert!(lea.get("/residency").await.has("vue en personne"));
+        let mut agathe_web = signed_in(&alpha, "agathe").await;
+        assert!(agathe_web.get("/residents").await.has("@lea"));
+
+        // Her support is a resident's.
+        let first = crate::proposals::propose(&mut karim, "Des bancs place du Marché").await;
+        assert_eq!(
+            lea.submit(&first, &format!("{first}/support"), &[])
+                .await
+                .status,
+            303
+        );
+        assert_eq!(lea_supports(&alpha).await, vec!["resident"]);
+        // Expired: her next support is not; the first keeps its count.
+        eventually("the verification expires", WAIT, || async {
+            (!is_resident(&alpha, "lea").await).then_some(())
+        })
+        .await;
+        assert!(lea.get("/residency").await.has("n'est pas vérifiée"));
+        let second = crate::proposals::propose(&mut karim, "Des arbres rue Neuve").await;
+        assert_eq!(
+            lea.submit(&second, &format!("{second}/support"), &[])
+                .await
+                .status,
+            303
+        );
+        assert_eq!(lea_supports(&alpha).await, vec!["resident", "local"]);
+
+        // The admin mails two letters: a file for the mail merge; only the codes' hashes are kept.
+        let mut admin = signed_in(&alpha, "admin").await;
+        let csrf = admin.get("/residents").await.csrf();
+        let file = admin
+            .post(
+                "/residents/letters",
+                &[
+                    ("csrf", &csrf),
+                    (
+                        "addresses",
+                        "12 rue des Écoles\n3 place du Marché; bât. B\n",
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(file.status, 200, "{}", file.body);
+        let lines: Vec<&str> = file.body.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(lines.len(), 3, "{}", file.body);
+        assert!(lines[1].starts_with("12 rue des Écoles;"), "{}", file.body);
+        assert!(
+            lines[2].starts_with("3 place du Marché, bât. B;"),
+            "the separator is not in an address"
+        );
+        let code = lines[1].rsplit(';').next().unwrap().to_string();
+        let stored: Vec<String> = alpha
+            .db
+            .run(|c| {
+                Ok(residency_letter_codes::table
+                    .select(residency_letter_codes::code_hash)
+                    .load(c)?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 2);
+        assert!(
+            stored.iter().all(|h| h.len() == 64 && !h.contains(&code)),
+            "hashes only"
+        );
+
+        // Guessing is refused, then rate-limited (even the right code, past the limit).
+        for _ in 0..5 {
+            let guess = karim
+                .submit(
+                    "/residency",
+                    "/residency/letter",
+                    &[("code", "AAAAA-BBBBB")],
+                )
+                .await;
+            assert_eq!(guess.status, 422, "{}", guess.body);
+        }
+        let limited = karim
+            .submit("/residency", "/residency/letter", &[("code", &code)])
+            .await;
+        assert_eq!(limited.status, 429, "{}", limited.body);
+        assert!(!is_resident(&alpha, "karim").await);
+        // Léa types hers: verified by letter; the code works once.
+        let typed = lea
+            .submit(
+                "/residency",
+                "/residency/letter",
+                &[("code", &code.to_lowercase())],
+            )
+            .await;
+        assert_eq!(typed.status, 303, "{}", typed.body);
+        assert!(is_resident(&alpha, "lea").await);
+        assert!(lea.get("/residency").await.has("par le code d'un courrier"));
+        let mut marie = signed_in(&alpha, "marie").await;
+        let again = marie
+            .submit("/residency", "/residency/letter", &[("code", &code)])
+            .await;
+        assert_eq!(again.status, 422, "{}", again.body);
+        assert!(!is_resident(&alpha, "marie").await);
+
+        // Withdrawn by staff: it stops counting from now on.
+        let withdrawn = agathe_web
+            .submit(
+                "/residents",
+                "/residents",
+                &[("username", "lea"), ("resident", "no")],
+            )
+            .await;
+        assert_eq!(withdrawn.status, 303, "{}", withdrawn.body);
+        assert!(!is_resident(&alpha, "lea").await);
+        assert!(
+            !WebClient::new(&alpha)
+                .get("/users/lea")
+                .await
+                .has("courrier"),
+            "never public"
+        );
+    }
+);

@@ -1,0 +1,2 @@
+DROP TABLE residency_letter_codes;
+DROP TABLE residency_verifications;
