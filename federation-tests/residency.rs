@@ -202,3 +202,135 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    residency_is_verified_against_the_towns_list_kept_as_keyed_hashes_then_deleted,
+    |backend| async move {
+        use parvis::civic::residency::list::{Identity, keyed};
+        use parvis::model::schema::residency_list_entries;
+        let alpha = TestInstance::start(backend).await;
+        people(&alpha).await;
+        let (_dir, config) = alpha.cli_config();
+        let list = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(
+            list.path(),
+            "Nom;Prénom;Date de naissance;Adresse\r\nLÉGER-TEST;Léa;14/07/1985;12, rue des Écoles\r\nDURAND-TEST;Marie;01/02/1970;3 place du Marché\r\nBROKEN;Line;not a date;nowhere\r\n",
+        )
+        .unwrap();
+        let run = |args: Vec<String>| async move {
+            let mut all = vec!["parvis".to_string(), "admin".into(), "--config".into()];
+            all.extend(args);
+            let cli = <parvis::cli::Cli as clap::Parser>::try_parse_from(all).unwrap();
+            let mut out = Vec::new();
+            parvis::cli::run(cli, &mut out)
+                .await
+                .map(|_| String::from_utf8(out).unwrap())
+        };
+        let out = run(vec![
+            config.clone(),
+            "residents".into(),
+            "list-import".into(),
+            "--file".into(),
+            list.path().display().to_string(),
+            "--name".into(),
+            "Liste électorale 2027".into(),
+        ])
+        .await
+        .unwrap();
+        assert!(
+            out.contains("3 lines read, 1 could not be read; 2 people kept"),
+            "{out}"
+        );
+
+        // Only keyed hashes: no name, date or address, and a hash that only the server's secret gives.
+        let stored: Vec<String> = alpha
+            .db
+            .run(|c| {
+                Ok(residency_list_entries::table
+                    .select(residency_list_entries::key_hash)
+                    .load(c)?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 2);
+        assert!(
+            stored
+                .iter()
+                .all(|h| h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit()))
+        );
+        let lea_line = Identity {
+            family_name: "Léger-Test".into(),
+            given_name: "LÉA".into(),
+            birth_date: "1985-07-14".into(),
+            address: "12 rue des ecoles".into(),
+        };
+        let secret = std::fs::read(alpha.data_dir().join("residency.key")).unwrap();
+        assert!(stored.contains(&keyed(&secret, &lea_line).unwrap()));
+        assert!(
+            !stored.contains(&keyed(b"someone else's secret, trying names", &lea_line).unwrap())
+        );
+
+        // Léa gives her line (other spelling of the same words): verified against the list.
+        let mut lea = signed_in(&alpha, "lea").await;
+        let fields = [
+            ("family_name", "Léger-Test"),
+            ("given_name", "LÉA"),
+            ("birth_date", "14/07/1985"),
+            ("address", "12 rue des ecoles"),
+        ];
+        let found = lea.submit("/residency", "/residency/list", &fields).await;
+        assert_eq!(found.status, 303, "{}", found.body);
+        assert!(is_resident(&alpha, "lea").await);
+        assert!(
+            lea.get("/residency")
+                .await
+                .has("sur la liste de la commune")
+        );
+        // Karim, not on it (or with a wrong date): refused.
+        let mut karim = signed_in(&alpha, "karim").await;
+        let wrong = karim
+            .submit(
+                "/residency",
+                "/residency/list",
+                &[
+                    ("family_name", "Léger-Test"),
+                    ("given_name", "Léa"),
+                    ("birth_date", "15/07/1985"),
+                    ("address", "12 rue des Écoles"),
+                ],
+            )
+            .await;
+        assert_eq!(wrong.status, 422, "{}", wrong.body);
+        assert!(!is_resident(&alpha, "karim").await);
+
+        // The campaign ends: the list is deleted; Marie, who was on it, is not found any more.
+        let out = run(vec![
+            config.clone(),
+            "residents".into(),
+            "list-delete".into(),
+            "--name".into(),
+            "Liste électorale 2027".into(),
+        ])
+        .await
+        .unwrap();
+        assert!(out.contains("2 entries deleted"), "{out}");
+        let mut marie = signed_in(&alpha, "marie").await;
+        let gone = marie
+            .submit(
+                "/residency",
+                "/residency/list",
+                &[
+                    ("family_name", "Durand-Test"),
+                    ("given_name", "Marie"),
+                    ("birth_date", "01/02/1970"),
+                    ("address", "3 place du Marché"),
+                ],
+            )
+            .await;
+        assert_eq!(gone.status, 422, "{}", gone.body);
+        assert!(
+            is_resident(&alpha, "lea").await,
+            "verifications made stay until they expire"
+        );
+    }
+);

@@ -239,6 +239,7 @@ async fn admin(
                 .1;
             format!("Open311 key for {app} (shown once): {key}")
         }
+        AdminCommand::Residents { command } => residents_list(db, settings, command).await?,
         AdminCommand::Officials {
             command:
                 OfficialsCommand::Import {
@@ -575,4 +576,66 @@ async fn import_officials(
         ));
     }
     Ok(out)
+}
+
+/// The commune a command names, or the default one.
+fn commune_named(
+    conn: &mut crate::db::AnyConnection,
+    slug: Option<&str>,
+) -> Result<crate::model::Actor> {
+    match slug {
+        Some(slug) => crate::db::queries::actor_of_kind(
+            conn,
+            crate::model::ActorKind::Commune,
+            &slug.to_ascii_lowercase(),
+        )?
+        .ok_or_else(|| Error::NotFound(format!("no commune named '{slug}'"))),
+        None => crate::db::queries::default_commune(conn)?
+            .ok_or_else(|| Error::NotFound("no commune yet".into())),
+    }
+}
+
+/// `parvis admin residents list-import` and `list-delete`.
+async fn residents_list(
+    db: &crate::db::Database,
+    settings: &Settings,
+    command: ResidentsCommand,
+) -> Result<String> {
+    use crate::civic::residency::list;
+    match command {
+        ResidentsCommand::ListImport {
+            file,
+            name,
+            commune,
+        } => {
+            let secret = list::secret(&settings.server.data_dir)?;
+            let read = tokio::task::spawn_blocking(move || {
+                let input = std::fs::File::open(&file).map_err(|e| {
+                    Error::invalid("file", format!("cannot open {}: {e}", file.display()))
+                })?;
+                list::read(input, &secret)
+            })
+            .await
+            .map_err(Error::internal)??;
+            let (lines, broken) = (read.lines, read.broken);
+            let stored = db
+                .transaction(move |conn| {
+                    let commune = commune_named(conn, commune.as_deref())?;
+                    list::store(conn, commune.id, &name, &read)
+                })
+                .await?;
+            Ok(format!(
+                "{lines} lines read, {broken} could not be read; {stored} people kept as keyed hashes"
+            ))
+        }
+        ResidentsCommand::ListDelete { name, commune } => {
+            let gone = db
+                .transaction(move |conn| {
+                    let commune = commune_named(conn, commune.as_deref())?;
+                    list::delete(conn, commune.id, &name)
+                })
+                .await?;
+            Ok(format!("{gone} entries deleted"))
+        }
+    }
 }

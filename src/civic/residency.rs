@@ -5,7 +5,10 @@
 //! them, so a verification that ends does not change a closed poll or un-cross a threshold.
 //!
 //! Methods: by the commune's staff in person; by letter (single-use codes the admin mails to addresses,
-//! kept only as hashes; the resident types theirs, tries rate-limited).
+//! kept only as hashes; the resident types theirs, tries rate-limited); against a list the town holds
+//! (`list`: keyed hashes only).
+
+pub mod list;
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;

@@ -88,10 +88,38 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: Open311Command,
     },
+    /// Lists of residents a town holds (electoral list, census), kept as keyed hashes for verification.
+    Residents {
+        #[command(subcommand)]
+        command: ResidentsCommand,
+    },
     /// The communes' councils, from the national register of elected officials (RNE).
     Officials {
         #[command(subcommand)]
         command: OfficialsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ResidentsCommand {
+    /// Import a list (`;`-separated, with the columns nom, prénom, date de naissance, adresse): only keyed
+    /// hashes of each line are kept, under the list's name (a list of that name is replaced).
+    ListImport {
+        #[arg(long)]
+        file: std::path::PathBuf,
+        /// The list's name, e.g. "Liste électorale 2027".
+        #[arg(long)]
+        name: String,
+        /// The commune's slug (the default commune when absent).
+        #[arg(long)]
+        commune: Option<String>,
+    },
+    /// Delete a list when its campaign ends (verifications already made stay until they expire).
+    ListDelete {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        commune: Option<String>,
     },
 }
 

@@ -43,6 +43,7 @@ text_enum!(
     CodePurpose {
         CouncilClaim => "council_claim",
         ResidencyLetter => "residency_letter",
+        ResidencyList => "residency_list",
     }
 );
 

@@ -395,6 +395,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    residency_list_entries (id) {
+        id -> BigInt,
+        commune_id -> BigInt,
+        list_name -> Text,
+        key_hash -> Text,
+    }
+}
+
+diesel::table! {
     residency_letter_codes (id) {
         id -> BigInt,
         commune_id -> BigInt,
@@ -645,6 +654,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     code_attempts,
     residency_verifications,
     residency_letter_codes,
+    residency_list_entries,
     commitments,
     commitment_milestones,
     commitment_followers,

@@ -94,6 +94,7 @@ pub fn router() -> Router<AppContext> {
         )
         .route("/residency", get(residency::mine))
         .route("/residency/letter", post(residency::letter))
+        .route("/residency/list", post(residency::list))
         .route("/residents", get(residency::staff).post(residency::verify))
         .route("/residents/letters", post(residency::letters))
         .route("/settings/email", post(accounts::change_email))

@@ -44,6 +44,14 @@ pub struct ResidencyForm {
     resident: String,
     #[serde(default)]
     addresses: String,
+    #[serde(default)]
+    family_name: String,
+    #[serde(default)]
+    given_name: String,
+    #[serde(default)]
+    birth_date: String,
+    #[serde(default)]
+    address: String,
 }
 
 /// `GET /residency`: whether the visitor is verified, and the letter form.
@@ -79,6 +87,16 @@ async fn own_page(v: &Visitor, errors: &FormErrors, status: StatusCode) -> Respo
             (forms::input(lang, Input::text("code", lang.t("field-letter-code"), "").required().autocomplete("off"), errors))
             button type="submit" { (lang.t("residency-letter-submit")) }
         }
+        h2 { (lang.t("residency-list")) }
+        p { (lang.t("residency-list-text")) }
+        form id="residency-list" method="post" action="/residency/list" novalidate {
+            (forms::csrf(&csrf))
+            (forms::input(lang, Input::text("family_name", lang.t("field-family-name"), "").required().autocomplete("family-name"), errors))
+            (forms::input(lang, Input::text("given_name", lang.t("field-given-name"), "").required().autocomplete("given-name"), errors))
+            (forms::input(lang, Input::text("birth_date", lang.t("field-birth-date"), "").required().hint(lang.t("hint-birth-date")).autocomplete("bday"), errors))
+            (forms::input(lang, Input::text("address", lang.t("field-postal-address"), "").required().autocomplete("street-address"), errors))
+            button type="submit" { (lang.t("residency-list-submit")) }
+        }
     };
     page_status(v, &title, body, status).await
 }
@@ -109,6 +127,47 @@ pub async fn letter(v: Visitor, Form(form): Form<ResidencyForm>) -> Response {
         Ok(()) => Redirect::to("/residency").into_response(),
         Err(e @ Error::Invalid { .. }) => {
             let errors = FormErrors::from_error(v.lang, &e, &["code"]);
+            own_page(&v, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => v.error(&e),
+    }
+}
+
+/// `POST /residency/list`: found on the town's list (what was typed is compared, then forgotten).
+pub async fn list(v: Visitor, Form(form): Form<ResidencyForm>) -> Response {
+    let me = match v.form_poster(&form.csrf).await {
+        Ok(me) => me.account.clone(),
+        Err(r) => return r,
+    };
+    let secret = match residency::list::secret(&v.ctx.settings.server.data_dir) {
+        Ok(secret) => secret,
+        Err(e) => return v.error(&e),
+    };
+    let who = residency::list::Identity {
+        family_name: form.family_name.clone(),
+        given_name: form.given_name.clone(),
+        birth_date: form.birth_date.clone(),
+        address: form.address.clone(),
+    };
+    let counted = me.clone();
+    let done = match v
+        .ctx
+        .db
+        .transaction(move |conn| residency::list::count_list_attempt(conn, &counted))
+        .await
+    {
+        Ok(()) => {
+            v.ctx
+                .db
+                .transaction(move |conn| residency::list::by_list(conn, &me, &secret, &who))
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(()) => Redirect::to("/residency").into_response(),
+        Err(e @ Error::Invalid { .. }) => {
+            let errors = FormErrors::from_error(v.lang, &e, &["birth_date", "identity"]);
             own_page(&v, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => v.error(&e),

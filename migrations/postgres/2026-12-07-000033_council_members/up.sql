@@ -29,7 +29,7 @@ CREATE INDEX council_members_account ON council_members (account_id);
 CREATE TABLE code_attempts (
     id BIGSERIAL PRIMARY KEY,
     account_id BIGINT NOT NULL REFERENCES accounts (actor_id) ON DELETE CASCADE,
-    purpose TEXT NOT NULL CHECK (purpose IN ('council_claim', 'residency_letter')),
+    purpose TEXT NOT NULL CHECK (purpose IN ('council_claim', 'residency_letter', 'residency_list')),
     at TIMESTAMP NOT NULL
 );
 CREATE INDEX code_attempts_account ON code_attempts (account_id, purpose, at);

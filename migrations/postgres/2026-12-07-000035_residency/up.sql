@@ -32,3 +32,15 @@ CREATE TABLE residency_letter_codes (
     used_by BIGINT REFERENCES accounts (actor_id) ON DELETE SET NULL,
     used_at TIMESTAMP
 );
+
+-- A list the town holds (electoral list, census), kept only as keyed hashes of each person's normalized name,
+-- birth date and address (HMAC-SHA-256 with a secret kept in the data folder, not in the database: the stored
+-- values cannot be reversed by trying names), until the campaign ends and the admin deletes it.
+CREATE TABLE residency_list_entries (
+    id BIGSERIAL PRIMARY KEY,
+    commune_id BIGINT NOT NULL REFERENCES actors (id),
+    list_name TEXT NOT NULL,
+    key_hash TEXT NOT NULL,
+    UNIQUE (commune_id, key_hash)
+);
+CREATE INDEX residency_list_entries_name ON residency_list_entries (commune_id, list_name);
