@@ -42,7 +42,7 @@ fn in_days(n: i64) -> String {
 }
 
 /// The official asks a poll on the web; returns its path.
-async fn ask(marie: &mut WebClient, question: &str, fields: &[(&str, &str)]) -> String {
+pub(crate) async fn ask(marie: &mut WebClient, question: &str, fields: &[(&str, &str)]) -> String {
     let closes = in_days(3);
     let mut all = vec![
         ("question", question),
@@ -64,7 +64,7 @@ async fn ask(marie: &mut WebClient, question: &str, fields: &[(&str, &str)]) -> 
     page.location.unwrap()
 }
 
-async fn poll_json(instance: &TestInstance, id: &str) -> Value {
+pub(crate) async fn poll_json(instance: &TestInstance, id: &str) -> Value {
     let (status, body) = instance
         .get_json(&format!("/api/v1/polls/{id}"), "application/json")
         .await;
@@ -72,7 +72,7 @@ async fn poll_json(instance: &TestInstance, id: &str) -> Value {
     body
 }
 
-fn votes(poll: &Value) -> Vec<i64> {
+pub(crate) fn votes(poll: &Value) -> Vec<i64> {
     poll["options"]
         .as_array()
         .unwrap()
@@ -104,7 +104,7 @@ async fn elsewhere(instance: &TestInstance, question: &str) -> String {
 }
 
 /// The `value` of the input labelled `label` on a page (an option's id).
-fn value_of(body: &str, label: &str) -> String {
+pub(crate) fn value_of(body: &str, label: &str) -> String {
     let at = body
         .find(&format!(">{label}<"))
         .unwrap_or_else(|| panic!("no {label}: {body}"));

@@ -95,7 +95,37 @@ both_backends!(
             303
         );
         assert_eq!(lea_supports(&alpha).await, vec!["resident"]);
-        // Expired: her next support is not; the first keeps its count.
+        // She votes in a poll of the residents (an official vote), which then closes.
+        let mut official = signed_in(&alpha, "marie").await;
+        let poll = crate::polls::ask(
+            &mut official,
+            "Quel jour pour le marché ?",
+            &[("eligibility", "residents"), ("federated", "")],
+        )
+        .await;
+        let samedi = crate::polls::value_of(&lea.get(&poll).await.body, "Samedi");
+        let voted = lea
+            .submit(&poll, &format!("{poll}/vote"), &[("choice", &samedi)])
+            .await;
+        assert_eq!(voted.status, 303, "{}", voted.body);
+        let poll_id: i64 = poll.rsplit('/').next().unwrap().parse().unwrap();
+        alpha
+            .db
+            .run(move |c| {
+                use parvis::model::schema::polls;
+                diesel::update(polls::table.find(poll_id))
+                    .set(
+                        polls::closes_at
+                            .eq(chrono::Utc::now().naive_utc() - chrono::Duration::seconds(1)),
+                    )
+                    .execute(c)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let closed = crate::polls::poll_json(&alpha, &poll_id.to_string()).await;
+        assert_eq!(crate::polls::votes(&closed), vec![1, 0], "{closed}");
+        // Expired: her next support is not; the first keeps its count, and the closed poll its result.
         eventually("the verification expires", WAIT, || async {
             (!is_resident(&alpha, "lea").await).then_some(())
         })
@@ -109,6 +139,12 @@ both_backends!(
             303
         );
         assert_eq!(lea_supports(&alpha).await, vec!["resident", "local"]);
+        let after = crate::polls::poll_json(&alpha, &poll_id.to_string()).await;
+        assert_eq!(
+            crate::polls::votes(&after),
+            crate::polls::votes(&closed),
+            "{after}"
+        );
 
         // The admin mails two letters: a file for the mail merge; only the codes' hashes are kept.
         let mut admin = signed_in(&alpha, "admin").await;
