@@ -57,6 +57,36 @@ async fn office_hours(
     .await
 }
 
+/// Changes the rule of the office hours from the occurrence at `path` (weekly, from `starts` to `ends`,
+/// until `until`), for that occurrence and the following ones.
+async fn change_rule(
+    marie: &mut WebClient,
+    path: &str,
+    starts: &str,
+    ends: &str,
+    until: &str,
+) -> crate::support::web::Page {
+    let edit = format!("{path}/edit");
+    marie
+        .submit(
+            &edit,
+            &edit,
+            &[
+                ("title", "Permanence du maire"),
+                ("category", "office_hours"),
+                ("starts", starts),
+                ("ends", ends),
+                ("address", "Mairie, bureau du maire"),
+                ("capacity", "3"),
+                ("description", "Sans rendez-vous."),
+                ("repeat", "weekly"),
+                ("until", until),
+                ("scope", "following"),
+            ],
+        )
+        .await
+}
+
 both_backends!(
     office_hours_repeat_and_a_changed_rule_changes_the_following_occurrences_only,
     |backend| async move {
@@ -162,24 +192,14 @@ both_backends!(
         let form = marie.get(&format!("{second}/edit")).await;
         assert!(form.has("scope-following"), "{}", form.body);
         let moved_start = local(3 + 7, 14);
-        let moved = marie
-            .submit(
-                &format!("{second}/edit"),
-                &format!("{second}/edit"),
-                &[
-                    ("title", "Permanence du maire"),
-                    ("category", "office_hours"),
-                    ("starts", &moved_start),
-                    ("ends", &local(3 + 7, 16)),
-                    ("address", "Mairie, bureau du maire"),
-                    ("capacity", "3"),
-                    ("description", "Sans rendez-vous."),
-                    ("repeat", "weekly"),
-                    ("until", &day(3 + 28)),
-                    ("scope", "following"),
-                ],
-            )
-            .await;
+        let moved = change_rule(
+            &mut marie,
+            &second,
+            &moved_start,
+            &local(3 + 7, 16),
+            &day(3 + 28),
+        )
+        .await;
         assert_eq!(moved.status, 303, "{}", moved.body);
         let hours: Vec<_> = all(&alpha)
             .await
@@ -217,24 +237,14 @@ both_backends!(
         .for_each(|id| assert!(!id.ends_with(&first), "the first is not changed: {id}"));
 
         // A shorter rule, from the second: the last two are cancelled, and leave the series.
-        let shorter = marie
-            .submit(
-                &format!("{second}/edit"),
-                &format!("{second}/edit"),
-                &[
-                    ("title", "Permanence du maire"),
-                    ("category", "office_hours"),
-                    ("starts", &moved_start),
-                    ("ends", &local(3 + 7, 16)),
-                    ("address", "Mairie, bureau du maire"),
-                    ("capacity", "3"),
-                    ("description", "Sans rendez-vous."),
-                    ("repeat", "weekly"),
-                    ("until", &day(3 + 14)),
-                    ("scope", "following"),
-                ],
-            )
-            .await;
+        let shorter = change_rule(
+            &mut marie,
+            &second,
+            &moved_start,
+            &local(3 + 7, 16),
+            &day(3 + 14),
+        )
+        .await;
         assert_eq!(shorter.status, 303, "{}", shorter.body);
         let statuses: Vec<String> = all(&alpha)
             .await
