@@ -212,6 +212,17 @@ both_backends!(
         assert_eq!(typed.status, 303, "{}", typed.body);
         assert!(is_resident(&alpha, "lea").await);
         assert!(lea.get("/residency").await.has("par le code d'un courrier"));
+        // Her copy of her data lists her verifications, the ended one too.
+        let export = lea.get("/settings/export").await;
+        let data: serde_json::Value = serde_json::from_str(&export.body).unwrap();
+        let methods: Vec<&str> = data["residency"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["method"].as_str().unwrap())
+            .collect();
+        assert_eq!(methods, vec!["staff", "letter"], "{}", data["residency"]);
+        assert!(data["residency"][0]["ended_at"].is_string());
         let mut marie = signed_in(&alpha, "marie").await;
         let again = marie
             .submit("/residency", "/residency/letter", &[("code", &code)])

@@ -33,6 +33,8 @@ pub struct Export {
     pub votes: Vec<ExportVote>,
     /// Problem reports filed, with their photos' descriptions.
     pub problem_reports: Vec<ExportProblem>,
+    /// Verifications of residency, current and ended: how, when, until when, on what.
+    pub residency: Vec<ExportVerification>,
     /// Handles (`name` for local actors) or actor URLs of remote ones.
     pub following: Vec<String>,
     pub followers: Vec<String>,
@@ -66,6 +68,15 @@ pub struct ExportMandate {
     pub body: String,
     pub since: chrono::NaiveDate,
     pub until: Option<chrono::NaiveDate>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExportVerification {
+    pub method: String,
+    pub source: String,
+    pub verified_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+    pub ended_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Serialize)]
@@ -107,6 +118,26 @@ pub struct ExportComment {
     pub stance: Option<crate::model::Stance>,
     pub published: NaiveDateTime,
     pub edited: Option<NaiveDateTime>,
+}
+
+/// Every verification of an account's residency, oldest first.
+fn residency_of(conn: &mut AnyConnection, actor: ActorId) -> Result<Vec<ExportVerification>> {
+    use crate::model::schema::residency_verifications as rv;
+    let rows: Vec<crate::model::Verification> = rv::table
+        .filter(rv::account_id.eq(actor))
+        .order(rv::id.asc())
+        .select(crate::model::Verification::as_select())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|v| ExportVerification {
+            method: v.method.as_str().to_string(),
+            source: v.source,
+            verified_at: v.verified_at,
+            expires_at: v.expires_at,
+            ended_at: v.ended_at,
+        })
+        .collect())
 }
 
 /// A copy of an account's data.
@@ -231,6 +262,7 @@ pub async fn export(db: &Database, actor: ActorId) -> Result<Export> {
             comments,
             votes,
             problem_reports,
+            residency: residency_of(conn, actor)?,
             following: follow_list(conn, actor, false)?,
             followers: follow_list(conn, actor, true)?,
         })
