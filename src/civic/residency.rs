@@ -152,19 +152,6 @@ pub fn has_expired(conn: &mut AnyConnection) -> Result<bool> {
     .get_result(conn)?)
 }
 
-fn code_hash(code: &str) -> String {
-    use sha2::Digest;
-    let normalized: String = code
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect::<String>()
-        .to_ascii_uppercase();
-    sha2::Sha256::digest(normalized.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// The admin makes one single-use code per address for a mailing: returns (address, code) pairs for the
 /// mail merge; only the codes' hashes are kept, the addresses not at all.
 pub fn letter_codes(
@@ -187,18 +174,13 @@ pub fn letter_codes(
             format!("at most {MAX_LETTERS} addresses at once"),
         ));
     }
-    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
     let mut out = Vec::with_capacity(addresses.len());
     for address in addresses {
-        let code: String = crate::civic::tokens::random_bytes(10)
-            .iter()
-            .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-            .collect();
-        let shown = format!("{}-{}", &code[..5], &code[5..]);
+        let shown = crate::civic::tokens::short_code();
         diesel::insert_into(residency_letter_codes::table)
             .values((
                 residency_letter_codes::commune_id.eq(admin.commune_id),
-                residency_letter_codes::code_hash.eq(code_hash(&shown)),
+                residency_letter_codes::code_hash.eq(crate::civic::tokens::short_code_hash(&shown)),
                 residency_letter_codes::created_at.eq(now()),
                 residency_letter_codes::expires_at.eq(now() + LETTER_CODE_LIFE),
             ))
@@ -222,7 +204,7 @@ pub fn count_letter_attempt(conn: &mut AnyConnection, account: &Account) -> Resu
 /// mailing is a year old). A wrong, used or expired code says the same.
 pub fn by_letter(conn: &mut AnyConnection, account: &Account, code: &str) -> Result<()> {
     let found: Option<(i64, ActorId)> = residency_letter_codes::table
-        .filter(residency_letter_codes::code_hash.eq(code_hash(code)))
+        .filter(residency_letter_codes::code_hash.eq(crate::civic::tokens::short_code_hash(code)))
         .filter(residency_letter_codes::used_by.is_null())
         .filter(residency_letter_codes::expires_at.gt(now()))
         .select((

@@ -33,6 +33,44 @@ pub fn random_code(bytes: usize) -> String {
     URL_SAFE_NO_PAD.encode(secret)
 }
 
+/// The alphabet of codes people read or type (letters, phone): no look-alikes (no 0/O, 1/I/L).
+const SHORT_CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+
+/// A code of ten characters of [`SHORT_CODE_ALPHABET`] shown as `XXXXX-XXXXX` (about 50 bits): claim codes,
+/// residency letters. Each character is drawn uniformly: a random byte of 248 or more is thrown away
+/// rather than folded in with a modulo, which would favour the first characters.
+pub fn short_code() -> String {
+    loop {
+        if let Some(code) = short_code_from(random_bytes(32)) {
+            return code;
+        }
+    }
+}
+
+/// The code drawn from these bytes, or `None` if too many were thrown away (then draw again).
+fn short_code_from(bytes: impl IntoIterator<Item = u8>) -> Option<String> {
+    let n = SHORT_CODE_ALPHABET.len();
+    let limit = 256 - 256 % n;
+    let mut letters = bytes
+        .into_iter()
+        .filter(|b| usize::from(*b) < limit)
+        .map(|b| SHORT_CODE_ALPHABET[usize::from(b) % n] as char);
+    let code: String = letters.by_ref().take(10).collect();
+    (code.len() == 10).then(|| format!("{}-{}", &code[..5], &code[5..]))
+}
+
+/// What is stored of a [`short_code`]: the SHA-256 of its letters and digits in upper case, so that
+/// `abcde fghjk` typed by a person finds `ABCDE-FGHJK`. (50 random bits make a salt pointless: the
+/// codes are short-lived and rate-limited, and a hash is not a password store.)
+pub fn short_code_hash(code: &str) -> String {
+    let normalized: String = code
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    digest(&normalized)
+}
+
 /// Creates a token for an account and returns it; it is shown once and cannot be read back.
 pub async fn create_token(db: &Database, username: &str) -> Result<String> {
     let username = username.trim().trim_start_matches('@').to_ascii_lowercase();
@@ -126,4 +164,42 @@ pub fn count_code_attempt(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_codes_are_ten_letters_without_look_alikes() {
+        let code = short_code();
+        assert_eq!(code.len(), 11);
+        assert_eq!(&code[5..6], "-");
+        assert!(
+            code.chars()
+                .filter(|c| *c != '-')
+                .all(|c| SHORT_CODE_ALPHABET.contains(&(c as u8)))
+        );
+        assert_ne!(short_code(), code);
+    }
+
+    #[test]
+    fn bytes_past_the_last_whole_alphabet_are_thrown_away() {
+        // 248..=255 would fold onto the first eight characters and make them likelier.
+        let bytes = [255u8, 248, 0, 30, 31, 247, 1, 2, 3, 4, 5, 6];
+        assert_eq!(short_code_from(bytes).as_deref(), Some("2Z2Z3-45678"));
+        assert_eq!(short_code_from([255u8; 40]), None);
+    }
+
+    #[test]
+    fn a_typed_code_finds_its_hash() {
+        assert_eq!(
+            short_code_hash("abcde fghjk"),
+            short_code_hash("ABCDE-FGHJK")
+        );
+        assert_ne!(
+            short_code_hash("ABCDE-FGHJK"),
+            short_code_hash("ABCDE-FGHJM")
+        );
+    }
 }

@@ -270,19 +270,6 @@ fn require_admin_of(admin: &Account, commune: ActorId) -> Result<()> {
     }
 }
 
-fn code_hash(code: &str) -> String {
-    use sha2::Digest;
-    let normalized: String = code
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect::<String>()
-        .to_ascii_uppercase();
-    sha2::Sha256::digest(normalized.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// The admin makes a one-time claim code for a councillor (shown once, valid [`CLAIM_CODE_LIFE`]; a new
 /// code replaces the one before).
 pub fn issue_claim_code(
@@ -295,17 +282,11 @@ pub fn issue_claim_code(
     if found.account_id.is_some() {
         return Err(Error::Conflict("this profile is already claimed".into()));
     }
-    // Ten characters of an alphabet without look-alikes (no 0/O, 1/I/L): 50 bits, read over the phone.
-    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-    let bytes = crate::civic::tokens::random_bytes(10);
-    let code: String = bytes
-        .iter()
-        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-        .collect();
-    let shown = format!("{}-{}", &code[..5], &code[5..]);
+    let shown = crate::civic::tokens::short_code();
     diesel::update(council_members::table.find(id))
         .set((
-            council_members::claim_code_hash.eq(Some(code_hash(&shown))),
+            council_members::claim_code_hash
+                .eq(Some(crate::civic::tokens::short_code_hash(&shown))),
             council_members::claim_code_expires.eq(Some(now() + CLAIM_CODE_LIFE)),
         ))
         .execute(conn)?;
@@ -423,7 +404,7 @@ pub fn claim_with_code(
     code: &str,
 ) -> Result<CouncilMemberId> {
     let found: Option<CouncilMember> = council_members::table
-        .filter(council_members::claim_code_hash.eq(code_hash(code)))
+        .filter(council_members::claim_code_hash.eq(crate::civic::tokens::short_code_hash(code)))
         .filter(council_members::claim_code_expires.gt(now()))
         .select(CouncilMember::as_select())
         .first(conn)
