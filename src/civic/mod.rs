@@ -9,6 +9,7 @@ pub mod communes;
 pub mod council;
 pub mod debates;
 pub mod demo;
+pub mod folding;
 pub mod follows;
 pub mod inbox;
 pub mod instance;

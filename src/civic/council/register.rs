@@ -99,19 +99,13 @@ impl Column {
 fn normalize(header: &str) -> String {
     let mut out = String::with_capacity(header.len());
     let mut depth = 0u32;
-    for c in header.trim_start_matches('\u{feff}').chars() {
+    for c in crate::civic::folding::fold(header.trim_start_matches('\u{feff}')).chars() {
         match c {
             '(' => depth += 1,
             ')' => depth = depth.saturating_sub(1),
             _ if depth > 0 => {}
-            'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' => out.push('e'),
-            'à' | 'â' | 'À' | 'Â' => out.push('a'),
-            'î' | 'ï' | 'Î' => out.push('i'),
-            'ô' | 'Ô' => out.push('o'),
-            'ù' | 'û' | 'ü' => out.push('u'),
-            'ç' | 'Ç' => out.push('c'),
             '’' | '‘' | '`' => out.push('\''),
-            c => out.extend(c.to_lowercase()),
+            c => out.push(c),
         }
     }
     out.split_whitespace().collect::<Vec<_>>().join(" ")

@@ -42,20 +42,9 @@ pub fn secret(data_dir: &Path) -> Result<Vec<u8>> {
 
 /// Text as compared: lower case, without accents, letters and digits only, one space between words.
 fn normalized(text: &str) -> String {
-    let folded: String = text
+    let folded: String = crate::civic::folding::fold(text)
         .chars()
-        .map(|c| match c {
-            'à' | 'â' | 'ä' | 'À' | 'Â' | 'Ä' => 'a',
-            'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => 'e',
-            'î' | 'ï' | 'Î' | 'Ï' => 'i',
-            'ô' | 'ö' | 'Ô' | 'Ö' => 'o',
-            'ù' | 'û' | 'ü' | 'Ù' | 'Û' | 'Ü' => 'u',
-            'ç' | 'Ç' => 'c',
-            'ÿ' => 'y',
-            c if c.is_alphanumeric() => c,
-            _ => ' ',
-        })
-        .flat_map(char::to_lowercase)
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
         .collect();
     folded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
