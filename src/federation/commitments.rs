@@ -16,7 +16,7 @@ use crate::context::AppContext;
 use crate::db::{AnyConnection, queries};
 use crate::error::Result;
 use crate::federation::activities::{ApType, ObjectOut, PUBLIC};
-use crate::federation::outbound::{ForGroups, Planned, Sender, audience};
+use crate::federation::outbound::{Planned, Sender, audience};
 use crate::federation::urls::Urls;
 use crate::ids::CommitmentId;
 use crate::model::{ActorKind, CommitmentStatus};
@@ -130,13 +130,7 @@ fn planned(
     );
     let mut inboxes = audience::follower_inboxes(conn, s.id)?;
     inboxes.extend(audience::follower_inboxes(conn, found.commune_id)?);
-    let mut planned = if kind == ApType::Create {
-        Planned::listed(activity, inboxes)
-    } else {
-        Planned::unlisted(activity, inboxes)
-    };
-    planned.for_groups = ForGroups::Nothing;
-    Ok(planned)
+    Ok(Planned::own_object(kind, activity, inboxes))
 }
 
 /// An official publishes a commitment: `Create(Page)`.

@@ -25,7 +25,7 @@ use crate::context::AppContext;
 use crate::db::{AnyConnection, queries};
 use crate::error::{Error, Result};
 use crate::federation::activities::{ApType, ObjectOut, PUBLIC};
-use crate::federation::outbound::{ForGroups, Planned, Sender, audience};
+use crate::federation::outbound::{Planned, Sender, audience};
 use crate::federation::urls::Urls;
 use crate::ids::{ApUrl, MeetingId, ParticipantId, RemoteActorId};
 use crate::model::{ActorKind, CommuneLanguage, Meeting, MeetingStatus, RemoteActor};
@@ -317,13 +317,7 @@ fn planned(conn: &mut AnyConnection, s: &Sender, id: MeetingId, kind: ApType) ->
     );
     let mut inboxes = audience::follower_inboxes(conn, s.id)?;
     inboxes.extend(remote_participant_inboxes(conn, id)?);
-    let mut planned = if kind == ApType::Create {
-        Planned::listed(activity, inboxes)
-    } else {
-        Planned::unlisted(activity, inboxes)
-    };
-    planned.for_groups = ForGroups::Nothing;
-    Ok(planned)
+    Ok(Planned::own_object(kind, activity, inboxes))
 }
 
 /// A meeting scheduled: the commune's `Create(Event)`.

@@ -25,7 +25,7 @@ use crate::context::AppContext;
 use crate::db::{AnyConnection, queries};
 use crate::error::Result;
 use crate::federation::activities::{ApType, ObjectOut, PUBLIC};
-use crate::federation::outbound::{ForGroups, Planned, Sender, audience};
+use crate::federation::outbound::{Planned, Sender, audience};
 use crate::federation::proposals::Place;
 use crate::federation::urls::Urls;
 use crate::ids::ProblemId;
@@ -228,14 +228,7 @@ fn planned(conn: &mut AnyConnection, s: &Sender, id: ProblemId, kind: ApType) ->
         let supporter = crate::civic::remote::remote_actor(conn, supporter)?;
         inboxes.insert(supporter.delivery_inbox().to_string());
     }
-    let mut planned = if kind == ApType::Create {
-        Planned::listed(activity, inboxes)
-    } else {
-        Planned::unlisted(activity, inboxes)
-    };
-    // Group software takes posts from people, not from the community itself.
-    planned.for_groups = ForGroups::Nothing;
-    Ok(planned)
+    Ok(Planned::own_object(kind, activity, inboxes))
 }
 
 /// A report filed: the commune's `Create(Page)`.

@@ -64,6 +64,21 @@ impl Planned {
             ..Planned::unlisted(activity, inboxes)
         }
     }
+
+    /// A civic object's life (a report, a meeting, a commitment) told by the actor that owns it: its
+    /// `Create` is listed in the outbox, its `Update`s and `Delete` are not, and group software gets none of
+    /// it (Lemmy and its kin take posts from people, not the community's own objects).
+    pub fn own_object(
+        kind: ApType,
+        activity: ActivityOut,
+        inboxes: impl IntoIterator<Item = String>,
+    ) -> Planned {
+        Planned {
+            listed: kind == ApType::Create,
+            for_groups: ForGroups::Nothing,
+            ..Planned::unlisted(activity, inboxes)
+        }
+    }
 }
 
 /// The local actor an event is sent for, and how its activities are named.
