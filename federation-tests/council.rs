@@ -6,7 +6,6 @@
 //! councillor ends their mandate; mandates and roles are changed on the web, each in the audit log.
 
 use diesel::prelude::*;
-use serde_json::json;
 
 use crate::federation::eventually;
 use crate::support::both_backends;
@@ -85,13 +84,7 @@ both_backends!(
         person(&alpha, "admin", Role::Admin).await;
         person(&alpha, "aline", Role::Citizen).await;
         person(&alpha, "bruno", Role::Citizen).await;
-        let peer = crate::fedify::peer(&net);
-        let handle = format!("@bruno@{}", alpha.base.trim_start_matches("https://"));
-        let answer = peer
-            .control_post("/follow", json!({ "handle": handle }))
-            .await;
-        assert_eq!(answer["ok"], true, "{answer}");
-        peer.wait_for_inbox(|a| a["type"] == "Accept", WAIT).await;
+        let peer = crate::fedify::peer_following(&net, &alpha, "bruno").await;
 
         // Bad input: a file that is not the register; an INSEE code that is not one.
         let other = tempfile::NamedTempFile::new().unwrap();

@@ -11,20 +11,13 @@ both_backends!(
         use crate::support::network::{ALPHA, Network};
         use diesel::prelude::*;
         use parvis::model::schema::remote_hosts;
-        use serde_json::json;
         use std::time::Duration;
         const WAIT: Duration = Duration::from_secs(30);
 
         let net = Network::new();
         let alpha = net.instance(backend, ALPHA, |_| {}).await;
         people(&alpha).await;
-        let peer = crate::fedify::peer(&net);
-        let handle = format!("@ville@{}", alpha.base.trim_start_matches("https://"));
-        let answer = peer
-            .control_post("/follow", json!({ "handle": handle }))
-            .await;
-        assert_eq!(answer["ok"], true, "{answer}");
-        peer.wait_for_inbox(|a| a["type"] == "Accept", WAIT).await;
+        let peer = crate::fedify::peer_following(&net, &alpha, "ville").await;
         // The peer's server runs Lemmy, as its NodeInfo would say.
         let host = parvis::federation::domain_of(&url::Url::parse(&peer.actor_id).unwrap());
         alpha

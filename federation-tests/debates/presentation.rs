@@ -12,7 +12,6 @@ both_backends!(
     an_admin_describes_the_commune_and_its_followers_hear_of_it,
     |backend| async move {
         use crate::support::network::{ALPHA, Network};
-        use serde_json::json;
         use std::time::Duration;
         const WAIT: Duration = Duration::from_secs(30);
 
@@ -21,13 +20,7 @@ both_backends!(
         people(&alpha).await;
         person(&alpha, "admin", Role::Admin).await;
         let commune = alpha.url("/communes/ville");
-        let peer = crate::fedify::peer(&net);
-        let handle = format!("@ville@{}", alpha.base.trim_start_matches("https://"));
-        let answer = peer
-            .control_post("/follow", json!({ "handle": handle }))
-            .await;
-        assert_eq!(answer["ok"], true, "{answer}");
-        peer.wait_for_inbox(|a| a["type"] == "Accept", WAIT).await;
+        let peer = crate::fedify::peer_following(&net, &alpha, "ville").await;
         let mut admin = signed_in(&alpha, "admin").await;
         let mut lea = signed_in(&alpha, "lea").await;
 

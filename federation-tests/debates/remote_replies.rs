@@ -16,14 +16,8 @@ both_backends!(
         let net = Network::new();
         let alpha = net.instance(backend, ALPHA, |_| {}).await;
         people(&alpha).await;
-        let peer = crate::fedify::peer(&net);
         let commune = alpha.url("/communes/ville");
-        let handle = format!("@ville@{}", alpha.base.trim_start_matches("https://"));
-        let answer = peer
-            .control_post("/follow", json!({ "handle": handle }))
-            .await;
-        assert_eq!(answer["ok"], true, "{answer}");
-        peer.wait_for_inbox(|a| a["type"] == "Accept", WAIT).await;
+        let peer = crate::fedify::peer_following(&net, &alpha, "ville").await;
 
         let mut marie = signed_in(&alpha, "marie").await;
         let path = open_debate(
