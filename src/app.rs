@@ -59,6 +59,7 @@ pub fn context(settings: Settings, db: Database) -> Result<AppContext> {
         connect_timeout: Duration::from_secs(f.request_timeout_secs.min(5)),
         user_agent: format!("Parvis/{} (+{base})", env!("CARGO_PKG_VERSION")),
     };
+    let oidc = crate::oidc::Oidc::new(&settings.oidc, &policy, &base)?.map(Arc::new);
     let http =
         GuardedClient::new(policy).map_err(|e| Error::invalid("federation", e.to_string()))?;
     let urls = Urls::new(base);
@@ -83,6 +84,7 @@ pub fn context(settings: Settings, db: Database) -> Result<AppContext> {
         wake: Arc::new(tokio::sync::Notify::new()),
         mail_wake: Arc::new(tokio::sync::Notify::new()),
         refusals: Arc::default(),
+        oidc,
     })
 }
 

@@ -24,6 +24,8 @@ pub struct Settings {
     pub email: EmailSettings,
     #[serde(default)]
     pub map: MapSettings,
+    #[serde(default)]
+    pub oidc: OidcSettings,
     pub log: LogSettings,
 }
 
@@ -234,6 +236,7 @@ impl Default for Settings {
             },
             email: EmailSettings::default(),
             map: MapSettings::default(),
+            oidc: OidcSettings::default(),
             log: LogSettings {
                 level: "info".into(),
             },
@@ -495,7 +498,7 @@ impl Settings {
         if e.per_minute == 0 {
             return Err(key_error("email.per_minute", "must be at least 1"));
         }
-        Ok(())
+        self.oidc.validate()
     }
 
     /// The public base URL, without a trailing slash: `https://ville.example`.
@@ -555,6 +558,9 @@ impl Settings {
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8080)))
     }
 }
+
+mod oidc;
+pub use oidc::OidcSettings;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -30,6 +30,8 @@ pub struct AppContext {
     pub key_fetches: Arc<crate::federation::fetch::KeyFetches>,
     /// Why inbox POSTs were refused, counted until the delivery worker writes them.
     pub refusals: Arc<crate::federation::refusals::Refusals>,
+    /// The OpenID Connect provider of `[oidc]`, if one is configured.
+    pub oidc: Option<Arc<crate::oidc::Oidc>>,
 }
 
 impl AppContext {

@@ -15,6 +15,7 @@ pub mod ids;
 pub mod limits;
 pub mod mail;
 pub mod model;
+pub mod oidc;
 #[cfg(test)]
 mod properties;
 pub mod web;

@@ -8,6 +8,7 @@ pub mod hostile;
 pub mod instance;
 pub mod maildev;
 pub mod network;
+pub mod oidc;
 pub mod peer;
 pub mod postgres;
 pub mod python;

@@ -35,6 +35,8 @@ pub struct Export {
     pub problem_reports: Vec<ExportProblem>,
     /// Verifications of residency, current and ended: how, when, until when, on what.
     pub residency: Vec<ExportVerification>,
+    /// Identities at the OpenID Connect provider linked to the account: (issuer, linked at).
+    pub linked_identities: Vec<(String, NaiveDateTime)>,
     /// Handles (`name` for local actors) or actor URLs of remote ones.
     pub following: Vec<String>,
     pub followers: Vec<String>,
@@ -263,6 +265,7 @@ pub async fn export(db: &Database, actor: ActorId) -> Result<Export> {
             votes,
             problem_reports,
             residency: residency_of(conn, actor)?,
+            linked_identities: crate::civic::identities::of_account(conn, actor)?,
             following: follow_list(conn, actor, false)?,
             followers: follow_list(conn, actor, true)?,
         })

@@ -11,6 +11,7 @@ pub mod debates;
 pub mod demo;
 pub mod folding;
 pub mod follows;
+pub mod identities;
 pub mod inbox;
 pub mod instance;
 pub mod keys;

@@ -6,9 +6,10 @@
 //!
 //! Methods: by the commune's staff in person; by letter (single-use codes the admin mails to addresses,
 //! kept only as hashes; the resident types theirs, tries rate-limited); against a list the town holds
-//! (`list`: keyed hashes only).
+//! (`list`: keyed hashes only); from what an OpenID Connect provider says (`provider`).
 
 pub mod list;
+pub mod provider;
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;

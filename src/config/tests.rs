@@ -202,3 +202,43 @@ fn example_file_is_complete_and_valid() {
     let s = Settings::load_from(Some(&path), env(&[])).unwrap();
     assert_eq!(s.database_backend().unwrap(), Backend::Sqlite);
 }
+
+#[test]
+fn an_oidc_provider_is_checked_before_start() {
+    let message = load_err(
+        None,
+        &[
+            ("PARVIS_OIDC__ISSUER", "http://sso.ville.example"),
+            ("PARVIS_OIDC__CLIENT_ID", "parvis"),
+        ],
+    );
+    assert!(
+        message.contains("oidc.issuer") && message.contains("https"),
+        "{message}"
+    );
+    let message = load_err(
+        None,
+        &[("PARVIS_OIDC__ISSUER", "https://sso.ville.example")],
+    );
+    assert!(message.contains("oidc.client_id"), "{message}");
+    let message = load_err(
+        None,
+        &[
+            ("PARVIS_OIDC__ISSUER", "https://sso.ville.example"),
+            ("PARVIS_OIDC__CLIENT_ID", "parvis"),
+            ("PARVIS_OIDC__RESIDENCY_CLAIM", "address.postal_code"),
+        ],
+    );
+    assert!(message.contains("oidc.residency_values"), "{message}");
+    let s = Settings::load_from(
+        None,
+        env(&[
+            ("PARVIS_OIDC__ISSUER", "http://127.0.0.1:9000"),
+            ("PARVIS_OIDC__CLIENT_ID", "parvis"),
+            ("PARVIS_OIDC__RESIDENCY_CLAIM", "address.postal_code"),
+            ("PARVIS_OIDC__RESIDENCY_VALUES", "[\"38000\"]"),
+        ]),
+    )
+    .unwrap();
+    assert!(s.oidc.verifies_residency());
+}

@@ -395,6 +395,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    account_identities (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        issuer -> Text,
+        subject -> Text,
+        linked_at -> Timestamp,
+        last_used_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     residency_list_entries (id) {
         id -> BigInt,
         commune_id -> BigInt,
@@ -655,6 +666,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     residency_verifications,
     residency_letter_codes,
     residency_list_entries,
+    account_identities,
     commitments,
     commitment_milestones,
     commitment_followers,

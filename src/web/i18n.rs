@@ -239,6 +239,7 @@ mod tests {
             "done",
             "total",
             "method",
+            "provider",
         ]
         .into_iter()
         .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))

@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod meetings;
 pub mod moderation;
 pub mod newsletter;
+pub mod oidc;
 pub mod pages;
 pub mod polls;
 pub mod problems;
@@ -92,6 +93,9 @@ pub fn router() -> Router<AppContext> {
             "/claim",
             get(admin::council::claim_form).post(admin::council::claim),
         )
+        .route("/oidc/start", get(oidc::start))
+        .route("/oidc/callback", get(oidc::callback))
+        .route("/oidc/unlink", post(oidc::unlink))
         .route("/residency", get(residency::mine))
         .route("/residency/letter", post(residency::letter))
         .route("/residency/list", post(residency::list))

@@ -65,10 +65,26 @@ async fn own_page(v: &Visitor, errors: &FormErrors, status: StatusCode) -> Respo
         Err(r) => return r,
     };
     let lang = v.lang;
-    let found = match v.ctx.db.run(move |conn| residency::current(conn, me)).await {
+    let found = match v
+        .ctx
+        .db
+        .run(move |conn| {
+            Ok((
+                residency::current(conn, me)?,
+                crate::civic::identities::of_account(conn, me)?,
+            ))
+        })
+        .await
+    {
         Ok(found) => found,
         Err(e) => return v.error(&e),
     };
+    let (found, identities) = found;
+    let oidc = &v.ctx.settings.oidc;
+    let linked = identities
+        .iter()
+        .find(|(issuer, _)| *issuer == oidc.issuer)
+        .map(|(_, at)| *at);
     let csrf = v.csrf().await;
     let title = lang.t("residency-title");
     let body = html! {
@@ -80,6 +96,21 @@ async fn own_page(v: &Visitor, errors: &FormErrors, status: StatusCode) -> Respo
             }
         }
         p { (lang.t("residency-what")) }
+        p { (lang.t("residency-counts-kept")) }
+        @if v.ctx.oidc.is_some() && oidc.verifies_residency() {
+            h2 { (lang.ta("residency-provider", &[("provider", oidc.name.clone().into())])) }
+            p { (lang.ta("residency-provider-text", &[("provider", oidc.name.clone().into())])) }
+            p { a id="residency-provider" class="button" href="/oidc/start?for=verify" {
+                (lang.ta("residency-provider-submit", &[("provider", oidc.name.clone().into())]))
+            } }
+        }
+        @if let Some(at) = linked {
+            p id="residency-linked" { (lang.ta("residency-provider-linked", &[("provider", oidc.name.clone().into()), ("date", lang.datetime(at).into())])) }
+            form id="oidc-unlink" method="post" action="/oidc/unlink" {
+                (forms::csrf(&csrf))
+                button type="submit" class="link" { (lang.t("residency-provider-unlink")) }
+            }
+        }
         h2 { (lang.t("residency-letter")) }
         (errors.summary(lang))
         form id="residency-letter" method="post" action="/residency/letter" novalidate {

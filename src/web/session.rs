@@ -32,6 +32,8 @@ const KEY_ACCOUNT: &str = "account";
 const KEY_SIGNED_IN_AT: &str = "signed_in_at";
 const KEY_CSRF: &str = "csrf";
 const KEY_FLASH: &str = "flash";
+/// A sign-in with the OpenID Connect provider under way (its state, nonce and PKCE verifier).
+const KEY_OIDC: &str = "oidc";
 
 /// Keeps sessions in the `sessions` table.
 #[derive(Clone)]
@@ -158,6 +160,8 @@ fn open_in_private_space(path: &str) -> bool {
             | "/email/unsubscribe"
             | "/newsletter/confirm"
             | "/newsletter/unsubscribe"
+            | "/oidc/start"
+            | "/oidc/callback"
     ) || path.starts_with("/static/")
 }
 
@@ -379,6 +383,22 @@ impl Visitor {
             .insert(KEY_CSRF, crate::civic::tokens::random_code(32))
             .await
             .map_err(Error::internal)
+    }
+
+    /// Keeps the OpenID Connect login just started (one at a time: a new one replaces it).
+    pub async fn keep_oidc(&self, pending: &crate::oidc::Pending) -> Result<(), Error> {
+        self.session
+            .insert(KEY_OIDC, pending)
+            .await
+            .map_err(Error::internal)
+    }
+
+    /// Takes the OpenID Connect login under way out of the session: its callback is used once.
+    pub async fn take_oidc(&self) -> Option<crate::oidc::Pending> {
+        self.session
+            .remove::<crate::oidc::Pending>(KEY_OIDC)
+            .await
+            .unwrap_or(None)
     }
 
     /// Ends the session (its row is deleted).

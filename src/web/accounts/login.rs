@@ -52,6 +52,13 @@ async fn login_page(
             button type="submit" { (lang.t("login-submit")) }
         }
         p { a id="forgot-link" href="/password/forgot" { (lang.t("login-forgot")) } }
+        @if v.ctx.oidc.is_some() && v.ctx.settings.oidc.sign_in {
+            p {
+                a id="oidc-sign-in" class="button" href=(format!("/oidc/start?for=signin&next={}", crate::web::session::encode(&safe_next(form.next.as_deref())))) {
+                    (lang.ta("login-with-provider", &[("provider", v.ctx.settings.oidc.name.clone().into())]))
+                }
+            }
+        }
         @if v.site.registration != RegistrationMode::Closed {
             p { (lang.t("login-no-account")) " " a href="/register" { (lang.t("nav-register")) } }
         }

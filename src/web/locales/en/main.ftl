@@ -1011,3 +1011,23 @@ field-postal-address = Address
 residency-list-submit = Find me on the list
 invalid-birth-date = Give the birth date as 14/07/1985.
 invalid-identity = Not found on the town's list as given: check the spelling, or ask the town hall.
+
+## OpenID Connect (a town's single sign-on, FranceConnect)
+login-with-provider = Sign in with { $provider }
+oidc-error-not-started = No sign-in with { $provider } was started in this browser, or it was already completed. Start again from the sign-in page.
+oidc-error-expired = The sign-in with { $provider } took too long. Start again.
+oidc-error-state = The answer of { $provider } does not belong to the sign-in started here. Nothing was changed; start again.
+oidc-error-denied = You cancelled the sign-in at { $provider }. Nothing was changed.
+oidc-error-refused = { $provider } refused the sign-in (the link may have expired or been used already). Start again.
+oidc-error-unreachable = { $provider } cannot be reached right now. Try again in a few minutes.
+oidc-error-nonce = The token of { $provider } was made for another sign-in. Nothing was changed; start again.
+oidc-error-token-expired = The token of { $provider } has expired. Start again.
+oidc-error-token = The token of { $provider } could not be verified. Nothing was changed.
+oidc-no-account = No account here is linked to your { $provider } identity. Sign in with your password, then link it from the Residency page.
+residency-verified-now = Your residency is verified.
+residency-counts-kept = When a verification ends, the supports and votes you gave before keep the count they had: a closed poll's result and a threshold a proposal has crossed do not change.
+residency-provider = With { $provider }
+residency-provider-text = Sign in with { $provider }: if what it says of your address is in the commune, your residency is verified. Only the identity's number at { $provider } is kept, to sign you in; not your address.
+residency-provider-submit = Verify with { $provider }
+residency-provider-linked = Linked to your { $provider } identity since { $date }.
+residency-provider-unlink = Unlink

@@ -1014,3 +1014,23 @@ field-postal-address = Adresse
 residency-list-submit = Me trouver sur la liste
 invalid-birth-date = Indiquez la date de naissance sous la forme 14/07/1985.
 invalid-identity = Introuvable sur la liste de la commune tel quel : vérifiez l'orthographe, ou demandez à la mairie.
+
+## OpenID Connect (authentification unique de la ville, FranceConnect)
+login-with-provider = Se connecter avec { $provider }
+oidc-error-not-started = Aucune connexion avec { $provider } n’a été commencée dans ce navigateur, ou elle est déjà terminée. Recommencez depuis la page de connexion.
+oidc-error-expired = La connexion avec { $provider } a pris trop de temps. Recommencez.
+oidc-error-state = La réponse de { $provider } ne correspond pas à la connexion commencée ici. Rien n’a été modifié ; recommencez.
+oidc-error-denied = Vous avez annulé la connexion chez { $provider }. Rien n’a été modifié.
+oidc-error-refused = { $provider } a refusé la connexion (le lien a peut-être expiré ou déjà servi). Recommencez.
+oidc-error-unreachable = { $provider } est injoignable pour le moment. Réessayez dans quelques minutes.
+oidc-error-nonce = Le jeton de { $provider } a été fait pour une autre connexion. Rien n’a été modifié ; recommencez.
+oidc-error-token-expired = Le jeton de { $provider } a expiré. Recommencez.
+oidc-error-token = Le jeton de { $provider } n’a pas pu être vérifié. Rien n’a été modifié.
+oidc-no-account = Aucun compte d’ici n’est lié à votre identité { $provider }. Connectez-vous avec votre mot de passe, puis liez-la depuis la page Résidence.
+residency-verified-now = Votre résidence est vérifiée.
+residency-counts-kept = Quand une vérification prend fin, les soutiens et votes donnés avant gardent leur compte : le résultat d’une consultation close et un seuil franchi par une proposition ne changent pas.
+residency-provider = Avec { $provider }
+residency-provider-text = Connectez-vous avec { $provider } : si l’adresse qu’il indique est dans la commune, votre résidence est vérifiée. Seul le numéro de votre identité chez { $provider } est gardé, pour vous connecter ; pas votre adresse.
+residency-provider-submit = Vérifier avec { $provider }
+residency-provider-linked = Liée à votre identité { $provider } depuis le { $date }.
+residency-provider-unlink = Délier
