@@ -259,6 +259,46 @@ both_backends!(
         let used = karim.submit("/claim", "/claim", &[("code", &code)]).await;
         assert_eq!(used.status, 422, "a code is used once: {}", used.body);
 
+        // A code past its time is refused, though right: Damien's, expired, then made valid again.
+        let damien = member("Damien").await;
+        let made = admin
+            .submit(
+                "/admin/council",
+                &format!("/admin/council/{damien}/code"),
+                &[],
+            )
+            .await;
+        let damien_code = made
+            .body
+            .split("<code>")
+            .nth(1)
+            .and_then(|s| s.split("</code>").next())
+            .unwrap()
+            .to_string();
+        let expire_at = |at: chrono::NaiveDateTime| {
+            let db = alpha.db.clone();
+            async move {
+                db.run(move |c| {
+                    Ok(diesel::update(council_members::table.find(damien))
+                        .set(council_members::claim_code_expires.eq(Some(at)))
+                        .execute(c)?)
+                })
+                .await
+                .unwrap()
+            }
+        };
+        let now = chrono::Utc::now().naive_utc();
+        expire_at(now - chrono::Duration::minutes(1)).await;
+        let expired = karim
+            .submit("/claim", "/claim", &[("code", &damien_code)])
+            .await;
+        assert_eq!(expired.status, 422, "an expired code: {}", expired.body);
+        expire_at(now + chrono::Duration::days(1)).await;
+        let valid = karim
+            .submit("/claim", "/claim", &[("code", &damien_code)])
+            .await;
+        assert_eq!(valid.status, 303, "the same code in time: {}", valid.body);
+
         // Later: Bruno is no longer listed (his mandate ends today), Chloé is a deputy now.
         let later = import(
             &alpha,
@@ -282,8 +322,8 @@ both_backends!(
             .unwrap();
         assert_eq!(
             ended,
-            vec![Some(chrono::Utc::now().date_naive()), None],
-            "Bruno's ended, Aline's held"
+            vec![Some(chrono::Utc::now().date_naive()), None, None],
+            "Bruno's ended, Aline's and Damien's held"
         );
         let home = WebClient::new(&alpha).get("/").await;
         assert!(
@@ -396,6 +436,7 @@ both_backends!(
         eventually("the audit log", WAIT, || async {
             let log = audited(&alpha).await;
             (log == vec![
+                "council_claim",
                 "council_claim",
                 "council_claim",
                 "mandate_change",

@@ -17,7 +17,11 @@ use parvis::model::Role;
 const WAIT: Duration = Duration::from_secs(30);
 
 /// The admin's rule on a server, set on the admin page.
-async fn server_rule(admin: &mut WebClient, domain: &str, rule: &str) -> crate::support::web::Page {
+pub(crate) async fn server_rule(
+    admin: &mut WebClient,
+    domain: &str,
+    rule: &str,
+) -> crate::support::web::Page {
     admin
         .submit(
             "/admin",

@@ -230,6 +230,43 @@ both_backends!(
         assert_eq!(again.status, 422, "{}", again.body);
         assert!(!is_resident(&alpha, "marie").await);
 
+        // The second letter, made for another commune of the instance, does not verify Marie here; made for
+        // hers again, the same code does.
+        let other_code = lines[2].rsplit(';').next().unwrap().to_string();
+        let autre = parvis::civic::communes::create_commune(&alpha.db, "autre", "Autre")
+            .await
+            .unwrap()
+            .id;
+        let ville = alpha
+            .db
+            .run(|c| Ok(parvis::db::queries::default_commune(c)?.unwrap().id))
+            .await
+            .unwrap();
+        let letters_of = |commune: parvis::ids::ActorId| {
+            let db = alpha.db.clone();
+            async move {
+                db.run(move |c| {
+                    Ok(diesel::update(residency_letter_codes::table)
+                        .set(residency_letter_codes::commune_id.eq(commune))
+                        .execute(c)?)
+                })
+                .await
+                .unwrap()
+            }
+        };
+        letters_of(autre).await;
+        let elsewhere = marie
+            .submit("/residency", "/residency/letter", &[("code", &other_code)])
+            .await;
+        assert_eq!(elsewhere.status, 422, "{}", elsewhere.body);
+        assert!(!is_resident(&alpha, "marie").await);
+        letters_of(ville).await;
+        let here = marie
+            .submit("/residency", "/residency/letter", &[("code", &other_code)])
+            .await;
+        assert_eq!(here.status, 303, "{}", here.body);
+        assert!(is_resident(&alpha, "marie").await);
+
         // Withdrawn by staff: it stops counting from now on.
         let withdrawn = agathe_web
             .submit(

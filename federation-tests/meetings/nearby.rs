@@ -226,6 +226,57 @@ both_backends!(
             shown.body
         );
 
+        // Beta's admin silences the peer's server: its event is listed to nobody and its page is gone; the
+        // rule lifted, it is back (it was kept).
+        person(&beta, "admin", Role::Admin).await;
+        let mut admin = signed_in(&beta, "admin").await;
+        let silenced = crate::policy::server_rule(&mut admin, "peer.fedify.test", "silence").await;
+        assert_eq!(silenced.status, 303, "{}", silenced.body);
+        assert!(!bob.get("/meetings").await.has(">Atelier vélo 1<"));
+        assert!(bob.get("/meetings").await.has(">Conseil de quartier<"));
+        assert_eq!(bob.get(&event_page).await.status, 404);
+        crate::policy::server_rule(&mut admin, "peer.fedify.test", "none").await;
+        assert!(bob.get("/meetings").await.has(">Atelier vélo 1<"));
+        assert_eq!(bob.get(&event_page).await.status, 200);
+
+        // The peer relays an event of its own as a Mobilizon group does (an `Announce` embedding it): listed.
+        // Its relay of alpha's meeting under another name is refused (an event is believed only from its own
+        // server), and that name is shown nowhere.
+        let mut relayed = peer_event(&peer, 7, "Create", &start)["object"].clone();
+        relayed["name"] = json!("Atelier vélo 7");
+        let announce = |n: u32, object: Value| {
+            json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": format!("{}/announces/{n}", peer.base),
+                "type": "Announce",
+                "actor": peer.actor_id,
+                "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                "object": object,
+            })
+        };
+        assert_eq!(
+            crate::policy::send_raw(&peer, &beta, announce(7, relayed)).await,
+            202
+        );
+        assert!(bob.get("/meetings").await.has(">Atelier vélo 7<"));
+        let forged = json!({
+            "type": "Event",
+            "id": alpha.url(&meeting),
+            "attributedTo": alpha.url("/communes/ville"),
+            "name": "Conseil annulé",
+            "startTime": start,
+        });
+        assert_eq!(
+            crate::policy::send_raw(&peer, &beta, announce(8, forged)).await,
+            403
+        );
+        let list = bob.get("/meetings").await;
+        assert!(
+            list.has(">Conseil de quartier<") && !list.has("Conseil annulé"),
+            "{}",
+            list.body
+        );
+
         // Bob registers: the peer gets his Join, signed by him, naming its event.
         assert_eq!(
             press(&mut bob, &event_page, &format!("{event_page}/join"))
@@ -290,6 +341,10 @@ both_backends!(
             "object": {"type": "Tombstone", "id": event_id},
         });
         assert_eq!(crate::policy::send_raw(&peer, &beta, delete).await, 202);
-        assert_eq!(kept(&beta).await.0, 1);
+        assert_eq!(
+            kept(&beta).await.0,
+            2,
+            "alpha's meeting and the relayed event stay"
+        );
     }
 );
