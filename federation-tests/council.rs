@@ -26,6 +26,16 @@ pub(crate) fn sample(name: &str) -> String {
         .to_string()
 }
 
+/// The claim code a page shows once.
+fn shown_code(page: &crate::support::web::Page) -> String {
+    page.body
+        .split("<code>")
+        .nth(1)
+        .and_then(|s| s.split("</code>").next())
+        .expect("a code on the page")
+        .to_string()
+}
+
 /// Runs `parvis admin officials import` against the instance; its output, or its error.
 pub(crate) async fn import(
     alpha: &crate::support::TestInstance,
@@ -223,13 +233,7 @@ both_backends!(
             )
             .await;
         assert_eq!(made.status, 200, "{}", made.body);
-        let code = made
-            .body
-            .split("<code>")
-            .nth(1)
-            .and_then(|s| s.split("</code>").next())
-            .unwrap()
-            .to_string();
+        let code = shown_code(&made);
         assert_eq!(code.len(), 11, "{code}");
         let mut lea = signed_in(&alpha, "lea").await;
         for _ in 0..5 {
@@ -268,13 +272,7 @@ both_backends!(
                 &[],
             )
             .await;
-        let damien_code = made
-            .body
-            .split("<code>")
-            .nth(1)
-            .and_then(|s| s.split("</code>").next())
-            .unwrap()
-            .to_string();
+        let damien_code = shown_code(&made);
         let expire_at = |at: chrono::NaiveDateTime| {
             let db = alpha.db.clone();
             async move {

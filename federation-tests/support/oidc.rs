@@ -225,6 +225,11 @@ impl Visit {
             .send()
             .await
             .expect("GET at the provider");
+        self.answer(response)
+    }
+
+    /// The status and where it sends the browser (absolute), the cookies it sets kept.
+    fn answer(&mut self, response: reqwest::Response) -> (u16, Option<String>) {
         self.keep_cookies(&response);
         let status = response.status().as_u16();
         let location = response
@@ -257,13 +262,6 @@ impl Visit {
             .send()
             .await
             .expect("POST at the provider");
-        self.keep_cookies(&response);
-        let status = response.status().as_u16();
-        let location = response
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|l| l.to_str().ok())
-            .map(|l| self.absolute(l));
-        (status, location)
+        self.answer(response)
     }
 }
