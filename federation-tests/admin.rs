@@ -124,10 +124,12 @@ both_backends!(admin_commands_work, |backend| async move {
         parvis::config::Settings::load_from(Some(std::path::Path::new(&s.config)), Vec::new())
             .unwrap();
     let db = parvis::app::open_database(&settings).unwrap();
-    let (actor, account) = parvis::civic::tokens::authenticate(&db, token)
+    let (actor, account, scopes) = parvis::civic::tokens::authenticate(&db, token)
         .await
         .unwrap();
     assert_eq!(actor.username.as_str(), "karim");
+    // A token made at the console carries every scope.
+    assert_eq!(scopes, parvis::civic::oauth::Scopes::all());
     let tilleuls = db
         .run(|c| parvis::db::queries::actor_by_username(c, "tilleuls"))
         .await

@@ -27,6 +27,7 @@ mod moderation;
 mod multikey;
 mod newsletter;
 mod notices;
+mod oauth;
 mod oidc;
 mod peer_selftest;
 mod policy;

@@ -160,6 +160,7 @@ both_backends!(old_federation_records_are_pruned, |backend| async move {
             sessions: 0,
             refusals: 1,
             unconfirmed_subscriptions: 0,
+            oauth_codes: 0,
         }
     );
     // The recent id is still remembered: a copy of it has no second effect.

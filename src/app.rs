@@ -96,6 +96,10 @@ pub fn router(ctx: AppContext) -> Router {
         .route("/.well-known/host-meta", get(webfinger::host_meta))
         .route("/.well-known/nodeinfo", get(nodeinfo::discovery))
         .route("/nodeinfo/2.1", get(nodeinfo::nodeinfo))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(crate::api::oauth::metadata),
+        )
         // Browser-based fediverse clients read these cross-origin.
         .layer(CorsLayer::new().allow_origin(tower_http::cors::Any));
     Router::new()

@@ -8,7 +8,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::auth::CurrentAccount;
+use crate::api::auth::{CurrentAccount, Profile, ReadAccounts};
 use crate::context::AppContext;
 use crate::db::queries;
 use crate::error::{Error, Result};
@@ -117,7 +117,7 @@ pub(crate) async fn load(ctx: &AppContext, actor: Actor) -> Result<AccountDto> {
     responses((status = 200, body = AccountDto), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn verify_credentials(
     State(ctx): State<AppContext>,
-    current: CurrentAccount,
+    current: CurrentAccount<Profile>,
 ) -> Result<Json<AccountDto>> {
     load(&ctx, current.actor).await.map(Json)
 }
@@ -131,7 +131,7 @@ pub async fn verify_credentials(
         (status = 502, body = crate::error::ErrorBody)))]
 pub async fn lookup(
     State(ctx): State<AppContext>,
-    current: Option<CurrentAccount>,
+    current: Option<CurrentAccount<ReadAccounts>>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<AccountDto>> {
     let acct = params

@@ -4,6 +4,9 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
+use std::marker::PhantomData;
+
+use crate::civic::oauth::{Resource, Scope};
 use crate::civic::tokens;
 use crate::context::AppContext;
 use crate::error::Error;
@@ -19,14 +22,48 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-/// The account behind the request's `Authorization: Bearer …` token; 401 without a valid one.
-pub struct CurrentAccount {
+/// What an endpoint needs of a token: one scope ([`crate::civic::oauth::Scope`]). Each handler names its
+/// need in its extractor's type (`CurrentAccount<WriteStatuses>`), so that none is left without one.
+pub trait Needs: Send + Sync + 'static {
+    const SCOPE: Scope;
+}
+
+macro_rules! needs {
+    ($($(#[$doc:meta])* $name:ident => $scope:expr;)*) => {
+        $(
+            $(#[$doc])*
+            pub struct $name;
+            impl Needs for $name {
+                const SCOPE: Scope = $scope;
+            }
+        )*
+    };
+}
+
+needs! {
+    /// Who the person is (`verify_credentials`): `profile`, `read` or `read:accounts`.
+    Profile => Scope::Profile;
+    ReadAccounts => Scope::Read(Some(Resource::Accounts));
+    WriteAccounts => Scope::Write(Some(Resource::Accounts));
+    ReadStatuses => Scope::Read(Some(Resource::Statuses));
+    WriteStatuses => Scope::Write(Some(Resource::Statuses));
+    ReadFollows => Scope::Read(Some(Resource::Follows));
+    WriteFollows => Scope::Write(Some(Resource::Follows));
+    /// Supporting a proposal or a problem report is favouriting it, in Mastodon's terms.
+    WriteFavourites => Scope::Write(Some(Resource::Favourites));
+    WriteReports => Scope::Write(Some(Resource::Reports));
+}
+
+/// The account behind the request's `Authorization: Bearer …` token; 401 without a valid one, 403 when the
+/// token does not carry the scope the endpoint `N`eeds.
+pub struct CurrentAccount<N: Needs> {
     pub actor: Actor,
     pub account: Account,
+    needs: PhantomData<N>,
 }
 
 /// `Option<CurrentAccount>`: no `Authorization` header is `None`; a header with a bad token is still 401.
-impl axum::extract::OptionalFromRequestParts<AppContext> for CurrentAccount {
+impl<N: Needs> axum::extract::OptionalFromRequestParts<AppContext> for CurrentAccount<N> {
     type Rejection = Error;
 
     async fn from_request_parts(
@@ -36,13 +73,13 @@ impl axum::extract::OptionalFromRequestParts<AppContext> for CurrentAccount {
         if parts.headers.get(AUTHORIZATION).is_none() {
             return Ok(None);
         }
-        <CurrentAccount as FromRequestParts<AppContext>>::from_request_parts(parts, ctx)
+        <CurrentAccount<N> as FromRequestParts<AppContext>>::from_request_parts(parts, ctx)
             .await
             .map(Some)
     }
 }
 
-impl FromRequestParts<AppContext> for CurrentAccount {
+impl<N: Needs> FromRequestParts<AppContext> for CurrentAccount<N> {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, ctx: &AppContext) -> Result<Self, Error> {
@@ -53,7 +90,13 @@ impl FromRequestParts<AppContext> for CurrentAccount {
         }
         let token = bearer(&parts.headers)
             .ok_or_else(|| Error::Unauthorized("use Authorization: Bearer <token>".into()))?;
-        let (actor, account) = tokens::authenticate(&ctx.db, token).await?;
+        let (actor, account, scopes) = tokens::authenticate(&ctx.db, token).await?;
+        if !scopes.allow(N::SCOPE) {
+            return Err(Error::Forbidden(format!(
+                "this action is outside the token's scopes: it needs '{}', the token has '{scopes}'",
+                N::SCOPE
+            )));
+        }
         // Reading is open to an account whose address waits for confirmation; writing is not.
         if !matches!(
             parts.method,
@@ -61,6 +104,10 @@ impl FromRequestParts<AppContext> for CurrentAccount {
         ) {
             crate::civic::addresses::may_write(&account)?;
         }
-        Ok(CurrentAccount { actor, account })
+        Ok(CurrentAccount {
+            actor,
+            account,
+            needs: PhantomData,
+        })
     }
 }

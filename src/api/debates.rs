@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::auth::CurrentAccount;
+use crate::api::auth::{CurrentAccount, WriteStatuses};
 use crate::civic::debates;
 use crate::context::AppContext;
 use crate::db::debates::{Filter, Sort, Thread};
@@ -238,7 +238,7 @@ pub struct NewComment {
         (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn comment(
     State(ctx): State<AppContext>,
-    current: CurrentAccount,
+    current: CurrentAccount<WriteStatuses>,
     Path(id): Path<String>,
     Json(new): Json<NewComment>,
 ) -> Result<Json<ThreadDto>> {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::accounts::{AccountDto, load, remote_dto};
-use crate::api::auth::CurrentAccount;
+use crate::api::auth::{CurrentAccount, ReadFollows, WriteFollows};
 use crate::civic::follows::{self, Target};
 use crate::context::AppContext;
 use crate::db::queries;
@@ -80,7 +80,7 @@ async fn relationship(
         (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn follow(
     State(ctx): State<AppContext>,
-    current: CurrentAccount,
+    current: CurrentAccount<WriteFollows>,
     Path(id): Path<String>,
 ) -> Result<Json<RelationshipDto>> {
     let target = parse_target(&id)?;
@@ -112,7 +112,7 @@ pub async fn follow(
         (status = 404, body = crate::error::ErrorBody)))]
 pub async fn unfollow(
     State(ctx): State<AppContext>,
-    current: CurrentAccount,
+    current: CurrentAccount<WriteFollows>,
     Path(id): Path<String>,
 ) -> Result<Json<RelationshipDto>> {
     let target = parse_target(&id)?;
@@ -129,7 +129,7 @@ pub async fn unfollow(
     responses((status = 200, body = Vec<AccountDto>), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn requests(
     State(ctx): State<AppContext>,
-    current: CurrentAccount,
+    current: CurrentAccount<ReadFollows>,
 ) -> Result<Json<Vec<AccountDto>>> {
     let me = current.actor.id;
     let pending: Vec<Follow> = ctx
@@ -209,7 +209,7 @@ async fn decide(
     responses((status = 200, body = RelationshipDto), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn authorize(
     State(ctx): State<AppContext>,
-    current: CurrentAccount,
+    current: CurrentAccount<WriteFollows>,
     Path(id): Path<String>,
 ) -> Result<Json<RelationshipDto>> {
     decide(&ctx, current.actor.id, &id, true).await.map(Json)
@@ -221,7 +221,7 @@ pub async fn authorize(
     responses((status = 200, body = RelationshipDto), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn reject(
     State(ctx): State<AppContext>,
-    current: CurrentAccount,
+    current: CurrentAccount<WriteFollows>,
     Path(id): Path<String>,
 ) -> Result<Json<RelationshipDto>> {
     decide(&ctx, current.actor.id, &id, false).await.map(Json)

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::auth::CurrentAccount;
+use crate::api::auth::{CurrentAccount, ReadStatuses};
 use crate::civic::meetings;
 use crate::context::AppContext;
 use crate::db::{AnyConnection, queries};
@@ -103,7 +103,7 @@ fn commune_of(conn: &mut AnyConnection, caller: Option<ActorId>) -> Result<Actor
     responses((status = 200, body = Vec<MeetingDto>)))]
 pub async fn list(
     State(ctx): State<AppContext>,
-    current: Option<CurrentAccount>,
+    current: Option<CurrentAccount<ReadStatuses>>,
     Query(q): Query<MeetingListQuery>,
 ) -> Result<Json<Vec<MeetingDto>>> {
     let caller = current.as_ref().map(|c| c.account.commune_id);
@@ -126,7 +126,7 @@ pub async fn list(
     params(("id" = String, Path)), responses((status = 200, body = MeetingDto), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn show(
     State(ctx): State<AppContext>,
-    current: Option<CurrentAccount>,
+    current: Option<CurrentAccount<ReadStatuses>>,
     Path(raw): Path<String>,
 ) -> Result<Json<MeetingDto>> {
     let id = raw

@@ -3,10 +3,12 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod body;
 pub mod debates;
 pub mod follows;
 pub mod instance;
 pub mod meetings;
+pub mod oauth;
 pub mod open311;
 pub mod open_data;
 pub mod polls;
@@ -50,6 +52,10 @@ impl Modify for BearerAuth {
 pub fn router(ctx: &AppContext) -> Router<AppContext> {
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(instance::instance))
+        .routes(routes!(oauth::register))
+        .routes(routes!(oauth::verify_app))
+        .routes(routes!(oauth::token))
+        .routes(routes!(oauth::revoke))
         .routes(routes!(accounts::verify_credentials))
         .routes(routes!(accounts::lookup))
         .routes(routes!(accounts::account))
@@ -123,7 +129,13 @@ async fn residents_only(
     use axum::response::IntoResponse;
     let open = matches!(
         request.uri().path(),
-        "/api/v1/instance" | "/api/v2/instance" | "/api/openapi.json"
+        "/api/v1/instance"
+            | "/api/v2/instance"
+            | "/api/openapi.json"
+            // An app registers and gets its tokens before it holds one.
+            | "/api/v1/apps"
+            | "/oauth/token"
+            | "/oauth/revoke"
     );
     if !open && ctx.policy().await.private {
         let token = auth::bearer(request.headers())

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::auth::CurrentAccount;
+use crate::api::auth::{CurrentAccount, ReadStatuses, WriteStatuses};
 use crate::civic::now;
 use crate::civic::polls::{self, Answer, NewPoll, NewQuestion, NewQuestionnaire};
 use crate::context::AppContext;
@@ -139,7 +139,7 @@ async fn detail(ctx: &AppContext, id: PollId, viewer: Option<ActorId>) -> Result
     responses((status = 200, body = PollDto), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn show(
     State(ctx): State<AppContext>,
-    current: Option<CurrentAccount>,
+    current: Option<CurrentAccount<ReadStatuses>>,
     Path(id): Path<String>,
 ) -> Result<Json<PollDto>> {
     let id = poll_id(&id)?;
@@ -149,33 +149,20 @@ pub async fn show(
 /// Option indexes, as Mastodon clients send them: JSON (numbers or strings), or a form (`choices[]=0`).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct VoteBody {
+    /// The options' indexes (numbers, or text in a form: `choices[]=0&choices[]=2`).
+    #[serde(default, deserialize_with = "crate::api::body::flexible::strings")]
     #[schema(value_type = Vec<String>)]
-    pub choices: Vec<serde_json::Value>,
+    pub choices: Vec<String>,
 }
 
-/// The option indexes of a vote request, JSON or form-encoded.
-fn vote_indexes(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<Vec<u64>> {
-    let form = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
-    let raw: Vec<serde_json::Value> = if form {
-        url::form_urlencoded::parse(body)
-            .filter(|(k, _)| k == "choices[]" || k == "choices")
-            .map(|(_, v)| serde_json::Value::String(v.into_owned()))
-            .collect()
-    } else {
-        serde_json::from_slice::<VoteBody>(body)
-            .map_err(|e| Error::BadRequest(format!("the body is not a vote: {e}")))?
-            .choices
-    };
-    raw.iter()
-        .map(|c| match c {
-            serde_json::Value::Number(n) => n.as_u64(),
-            serde_json::Value::String(s) => s.parse().ok(),
-            _ => None,
+/// The option indexes of a vote.
+fn vote_indexes(body: VoteBody) -> Result<Vec<u64>> {
+    body.choices
+        .iter()
+        .map(|c| {
+            c.parse()
+                .map_err(|_| Error::invalid("choices", "give option indexes"))
         })
-        .map(|i| i.ok_or_else(|| Error::invalid("choices", "give option indexes")))
         .collect()
 }
 
@@ -187,13 +174,12 @@ fn vote_indexes(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<Vec<u64>
         (status = 422, body = crate::error::ErrorBody)))]
 pub async fn vote(
     State(ctx): State<AppContext>,
-    current: CurrentAccount,
+    current: CurrentAccount<WriteStatuses>,
     Path(id): Path<String>,
-    headers: axum::http::HeaderMap,
-    body: axum::body::Bytes,
+    crate::api::body::Body(body): crate::api::body::Body<VoteBody>,
 ) -> Result<Json<PollDto>> {
     let id = poll_id(&id)?;
-    let indexes = vote_indexes(&headers, &body)?;
+    let indexes = vote_indexes(body)?;
     let account = current.account.clone();
     ctx.db
         .transaction(move |conn| {
@@ -256,7 +242,7 @@ fn kind(raw: Option<&str>, default: PollKind) -> Result<PollKind> {
         (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create(
     State(ctx): State<AppContext>,
-    current: CurrentAccount,
+    current: CurrentAccount<WriteStatuses>,
     Json(body): Json<NewPollBody>,
 ) -> Result<Json<PollDto>> {
     let new = NewPoll {
@@ -369,7 +355,7 @@ async fn questionnaire_detail(
         (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create_questionnaire(
     State(ctx): State<AppContext>,
-    current: CurrentAccount,
+    current: CurrentAccount<WriteStatuses>,
     Json(body): Json<NewQuestionnaireBody>,
 ) -> Result<Json<QuestionnaireDto>> {
     let questions = body
@@ -414,7 +400,7 @@ fn questionnaire_id(raw: &str) -> Result<QuestionnaireId> {
     responses((status = 200, body = QuestionnaireDto), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn questionnaire(
     State(ctx): State<AppContext>,
-    current: Option<CurrentAccount>,
+    current: Option<CurrentAccount<ReadStatuses>>,
     Path(id): Path<String>,
 ) -> Result<Json<QuestionnaireDto>> {
     let id = questionnaire_id(&id)?;
@@ -448,7 +434,7 @@ pub struct ResponseBody {
         (status = 422, body = crate::error::ErrorBody)))]
 pub async fn respond(
     State(ctx): State<AppContext>,
-    current: CurrentAccount,
+    current: CurrentAccount<WriteStatuses>,
     Path(id): Path<String>,
     Json(body): Json<ResponseBody>,
 ) -> Result<Json<QuestionnaireDto>> {

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::auth::CurrentAccount;
+use crate::api::auth::{CurrentAccount, ReadStatuses, WriteFavourites, WriteStatuses};
 use crate::civic::problems::{self, Filter, NewProblem};
 use crate::context::AppContext;
 use crate::db::queries;
@@ -118,7 +118,7 @@ async fn commune_of(ctx: &AppContext, caller: Option<&Account>) -> Result<ActorI
     responses((status = 200, body = Vec<CategoryDto>)))]
 pub async fn categories(
     State(ctx): State<AppContext>,
-    current: Option<CurrentAccount>,
+    current: Option<CurrentAccount<ReadStatuses>>,
 ) -> Result<Json<Vec<CategoryDto>>> {
     let commune = commune_of(&ctx, current.as_ref().map(|c| &c.account)).await?;
     let all = ctx
@@ -150,7 +150,7 @@ pub struct ProblemListQuery {
     responses((status = 200, body = Vec<ProblemDto>), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn list(
     State(ctx): State<AppContext>,
-    current: Option<CurrentAccount>,
+    current: Option<CurrentAccount<ReadStatuses>>,
     Query(q): Query<ProblemListQuery>,
 ) -> Result<Json<Vec<ProblemDto>>> {
     let status = match q.status.as_deref() {
@@ -244,7 +244,7 @@ async fn detail(
     responses((status = 200, body = ProblemDetailDto), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn show(
     State(ctx): State<AppContext>,
-    current: Option<CurrentAccount>,
+    current: Option<CurrentAccount<ReadStatuses>>,
     Path(id): Path<String>,
 ) -> Result<Json<ProblemDetailDto>> {
     let id = problem_id(&id)?;
@@ -281,7 +281,7 @@ pub struct FiledDto {
         (status = 422, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
 pub async fn create(
     State(ctx): State<AppContext>,
-    current: CurrentAccount,
+    current: CurrentAccount<WriteStatuses>,
     Json(body): Json<NewProblemBody>,
 ) -> Result<Json<FiledDto>> {
     let account = current.account.clone();
@@ -346,7 +346,7 @@ fn yes() -> bool {
         (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn support(
     State(ctx): State<AppContext>,
-    current: CurrentAccount,
+    current: CurrentAccount<WriteFavourites>,
     Path(id): Path<String>,
     Json(body): Json<MeTooBody>,
 ) -> Result<Json<ProblemDetailDto>> {
@@ -376,7 +376,7 @@ pub struct StatusBody {
         (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn change_status(
     State(ctx): State<AppContext>,
-    current: CurrentAccount,
+    current: CurrentAccount<WriteStatuses>,
     Path(id): Path<String>,
     Json(body): Json<StatusBody>,
 ) -> Result<Json<ProblemDetailDto>> {

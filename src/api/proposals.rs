@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::auth::CurrentAccount;
+use crate::api::auth::{CurrentAccount, ReadStatuses, WriteFavourites, WriteStatuses};
 use crate::civic::proposals::{self, NewProposal};
 use crate::context::AppContext;
 use crate::db::proposals::{Filter, ProposalView, Sort};
@@ -193,7 +193,7 @@ async fn detail(
     responses((status = 200, body = ProposalDetailDto), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn show(
     State(ctx): State<AppContext>,
-    current: Option<CurrentAccount>,
+    current: Option<CurrentAccount<ReadStatuses>>,
     Path(id): Path<String>,
 ) -> Result<Json<ProposalDetailDto>> {
     let id = proposal_id(&id)?;
@@ -226,7 +226,7 @@ pub struct NewProposalBody {
         (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create(
     State(ctx): State<AppContext>,
-    current: CurrentAccount,
+    current: CurrentAccount<WriteStatuses>,
     Json(new): Json<NewProposalBody>,
 ) -> Result<Json<ProposalDetailDto>> {
     let coordinates = match (new.latitude, new.longitude) {
@@ -279,7 +279,7 @@ fn yes() -> bool {
         (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn support(
     State(ctx): State<AppContext>,
-    current: CurrentAccount,
+    current: CurrentAccount<WriteFavourites>,
     Path(id): Path<String>,
     Json(body): Json<SupportBody>,
 ) -> Result<Json<ProposalDetailDto>> {
@@ -308,7 +308,7 @@ pub struct AnswerBody {
         (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn answer(
     State(ctx): State<AppContext>,
-    current: CurrentAccount,
+    current: CurrentAccount<WriteStatuses>,
     Path(id): Path<String>,
     Json(body): Json<AnswerBody>,
 ) -> Result<Json<ProposalDetailDto>> {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::accounts::{AccountDto, load, remote_dto};
-use crate::api::auth::CurrentAccount;
+use crate::api::auth::{CurrentAccount, WriteReports};
 use crate::civic::moderation::{self, Target};
 use crate::context::AppContext;
 use crate::db::queries;
@@ -82,7 +82,7 @@ fn reason_of(new: &NewReport) -> Result<ReportReason> {
         (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create(
     State(ctx): State<AppContext>,
-    current: CurrentAccount,
+    current: CurrentAccount<WriteReports>,
     Json(new): Json<NewReport>,
 ) -> Result<Json<ReportDto>> {
     let reason = reason_of(&new)?;

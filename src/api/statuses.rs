@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::accounts::{AccountDto, dto, load, remote_dto};
-use crate::api::auth::CurrentAccount;
+use crate::api::auth::{CurrentAccount, ReadStatuses, WriteStatuses};
 use crate::civic::notes;
 use crate::context::AppContext;
 use crate::db::queries;
@@ -28,7 +28,7 @@ pub struct NewStatus {
     #[serde(default)]
     pub in_reply_to_id: Option<String>,
     /// Parvis: publish in the name of the account's commune (officials, moderators and admins).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::api::body::flexible::bool")]
     pub as_commune: bool,
 }
 
@@ -95,8 +95,8 @@ fn status(
         (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create(
     State(ctx): State<AppContext>,
-    current: CurrentAccount,
-    Json(new): Json<NewStatus>,
+    current: CurrentAccount<WriteStatuses>,
+    crate::api::body::Body(new): crate::api::body::Body<NewStatus>,
 ) -> Result<Json<StatusDto>> {
     let visibility = match new.visibility.as_deref() {
         None => Visibility::Public,
@@ -165,7 +165,7 @@ pub async fn create(
         (status = 404, body = crate::error::ErrorBody)))]
 pub async fn delete(
     State(ctx): State<AppContext>,
-    current: CurrentAccount,
+    current: CurrentAccount<WriteStatuses>,
     Path(id): Path<String>,
 ) -> Result<Json<StatusDto>> {
     let id = NoteId(
@@ -197,7 +197,7 @@ pub async fn delete(
     responses((status = 200, body = Vec<StatusDto>), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn home(
     State(ctx): State<AppContext>,
-    current: CurrentAccount,
+    current: CurrentAccount<ReadStatuses>,
 ) -> Result<Json<Vec<StatusDto>>> {
     let me = current.actor.id;
     let timeline_ctx = ctx.clone();

@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use crate::db::AnyConnection;
 use crate::error::Result;
 use crate::model::schema::{
-    deliveries, inbox_refusals, newsletter_subscribers, outbox_events, received_activities,
-    sessions,
+    deliveries, inbox_refusals, newsletter_subscribers, oauth_codes, outbox_events,
+    received_activities, sessions,
 };
 
 /// How long an activity id is remembered to refuse a second copy: well beyond the two days for which
@@ -26,11 +26,13 @@ pub struct Pruned {
     pub refusals: usize,
     /// Newsletter subscriptions never confirmed: the address goes once its link has expired.
     pub unconfirmed_subscriptions: usize,
+    /// OAuth codes expired (used or not): a code is spent once its ten minutes are over.
+    pub oauth_codes: usize,
 }
 
 /// Removes old activity ids, expanded outbox events, given-up deliveries, expired browser sessions, and the
 /// counts of inbox refusals that did not recur for a month, and the addresses of newsletter subscriptions
-/// never confirmed.
+/// never confirmed, and expired OAuth codes.
 pub fn prune(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<Pruned> {
     let received = diesel::delete(
         received_activities::table
@@ -62,6 +64,8 @@ pub fn prune(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<Pruned> {
             ),
     )
     .execute(conn)?;
+    let oauth_codes =
+        diesel::delete(oauth_codes::table.filter(oauth_codes::expires_at.lt(now))).execute(conn)?;
     Ok(Pruned {
         received,
         events,
@@ -69,5 +73,6 @@ pub fn prune(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<Pruned> {
         sessions,
         refusals,
         unconfirmed_subscriptions,
+        oauth_codes,
     })
 }

@@ -22,6 +22,7 @@ pub mod moderation;
 pub mod newsletter;
 pub mod notes;
 pub mod notifications;
+pub mod oauth;
 pub mod open311;
 pub mod outbox;
 pub mod polls;

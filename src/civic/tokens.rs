@@ -92,15 +92,20 @@ pub async fn create_token(db: &Database, username: &str) -> Result<String> {
     Ok(token)
 }
 
-/// The account of a token (by its digest), if any.
-fn holder(conn: &mut AnyConnection, stored: &str) -> Result<Option<(Actor, Account)>> {
-    let account = api_tokens::table
+/// The account of a token (by its digest), if any, and the scopes it carries.
+fn holder(
+    conn: &mut AnyConnection,
+    stored: &str,
+) -> Result<Option<(Actor, Account, crate::civic::oauth::Scopes)>> {
+    let found = api_tokens::table
         .filter(api_tokens::token_sha256.eq(stored))
-        .select(api_tokens::account_id)
-        .first::<crate::ids::ActorId>(conn)
+        .select((api_tokens::account_id, api_tokens::scopes))
+        .first::<(crate::ids::ActorId, String)>(conn)
         .optional()?;
-    match account {
-        Some(id) => queries::account_by_id(conn, id),
+    match found {
+        Some((id, scopes)) => Ok(queries::account_by_id(conn, id)?.map(|(actor, account)| {
+            (actor, account, crate::civic::oauth::Scopes::stored(&scopes))
+        })),
         None => Ok(None),
     }
 }
@@ -109,19 +114,31 @@ fn holder(conn: &mut AnyConnection, stored: &str) -> Result<Option<(Actor, Accou
 pub async fn is_valid(db: &Database, token: &str) -> Result<bool> {
     let stored = digest(token);
     db.run(move |conn| {
-        Ok(holder(conn, &stored)?.is_some_and(|(actor, account)| {
+        Ok(holder(conn, &stored)?.is_some_and(|(actor, account, _)| {
             actor.deleted_at.is_none() && account.suspended().is_none()
         }))
     })
     .await
 }
 
-/// The account a token belongs to; records when it was last used.
-pub async fn authenticate(db: &Database, token: &str) -> Result<(Actor, Account)> {
+/// The account a token belongs to and the scopes it carries; records when it was last used.
+pub async fn authenticate(
+    db: &Database,
+    token: &str,
+) -> Result<(Actor, Account, crate::civic::oauth::Scopes)> {
     let stored = digest(token);
     db.transaction(move |conn| {
-        let (actor, account) = holder(conn, &stored)?
-            .ok_or_else(|| Error::Unauthorized("the access token is invalid".into()))?;
+        let Some((actor, account, scopes)) = holder(conn, &stored)? else {
+            // An app's own token (client credentials) opens no account.
+            return Err(Error::Unauthorized(
+                if crate::civic::oauth::is_app_token(conn, &stored)? {
+                    "this endpoint needs a person's access token, not the app's own"
+                } else {
+                    "the access token is invalid"
+                }
+                .into(),
+            ));
+        };
         diesel::update(api_tokens::table.filter(api_tokens::token_sha256.eq(&stored)))
             .set(api_tokens::last_used_at.eq(Some(now())))
             .execute(conn)?;
@@ -130,7 +147,7 @@ pub async fn authenticate(db: &Database, token: &str) -> Result<(Actor, Account)
                 crate::civic::accounts::suspension_message(&account),
             ));
         }
-        Ok((actor, account))
+        Ok((actor, account, scopes))
     })
     .await
 }

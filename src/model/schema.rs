@@ -442,6 +442,46 @@ diesel::table! {
         token_sha256 -> Text,
         created_at -> Timestamp,
         last_used_at -> Nullable<Timestamp>,
+        app_id -> Nullable<BigInt>,
+        scopes -> Text,
+    }
+}
+
+diesel::table! {
+    oauth_apps (id) {
+        id -> BigInt,
+        client_id -> Text,
+        client_secret_sha256 -> Text,
+        name -> Text,
+        website -> Nullable<Text>,
+        redirect_uris -> Text,
+        scopes -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oauth_codes (id) {
+        id -> BigInt,
+        code_sha256 -> Text,
+        app_id -> BigInt,
+        account_id -> BigInt,
+        redirect_uri -> Text,
+        scopes -> Text,
+        code_challenge -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    oauth_app_tokens (id) {
+        id -> BigInt,
+        app_id -> BigInt,
+        token_sha256 -> Text,
+        scopes -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -633,6 +673,9 @@ diesel::joinable!(deliveries -> outgoing_activities (activity_id));
 diesel::joinable!(accounts -> actors (actor_id));
 diesel::joinable!(mandates -> accounts (account_id));
 diesel::joinable!(api_tokens -> accounts (account_id));
+diesel::joinable!(api_tokens -> oauth_apps (app_id));
+diesel::joinable!(oauth_app_tokens -> oauth_apps (app_id));
+diesel::joinable!(oauth_codes -> oauth_apps (app_id));
 diesel::joinable!(email_tokens -> accounts (account_id));
 diesel::joinable!(mail_queue -> newsletter_issues (newsletter_id));
 diesel::joinable!(problems -> problem_categories (category_id));
@@ -667,6 +710,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     residency_letter_codes,
     residency_list_entries,
     account_identities,
+    oauth_apps,
+    oauth_codes,
+    oauth_app_tokens,
     commitments,
     commitment_milestones,
     commitment_followers,

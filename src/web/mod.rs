@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod meetings;
 pub mod moderation;
 pub mod newsletter;
+pub mod oauth;
 pub mod oidc;
 pub mod pages;
 pub mod polls;
@@ -93,6 +94,12 @@ pub fn router() -> Router<AppContext> {
             "/claim",
             get(admin::council::claim_form).post(admin::council::claim),
         )
+        .route(
+            "/oauth/authorize",
+            get(oauth::authorize_form).post(oauth::authorize),
+        )
+        .route("/settings/apps", get(oauth::apps))
+        .route("/settings/apps/{id}/revoke", post(oauth::revoke_app))
         .route("/oidc/start", get(oidc::start))
         .route("/oidc/callback", get(oidc::callback))
         .route("/oidc/unlink", post(oidc::unlink))

@@ -1031,3 +1031,23 @@ residency-provider-text = Sign in with { $provider }: if what it says of your ad
 residency-provider-submit = Verify with { $provider }
 residency-provider-linked = Linked to your { $provider } identity since { $date }.
 residency-provider-unlink = Unlink
+
+## OAuth 2: Mastodon apps
+oauth-title = { $name } asks to use your account
+oauth-asks = If you approve, it will be able to:
+oauth-revocable = You can take this access back at any time in Settings, Apps.
+oauth-approve = Approve
+oauth-deny = Deny
+oauth-scope-read = read everything your account can see
+oauth-scope-write = publish, answer, support and vote in your name
+oauth-scope-follow = follow and unfollow accounts
+oauth-scope-push = send you notifications
+oauth-scope-profile = know who you are (your name and profile)
+oauth-scope-read-part = read your { $name }
+oauth-scope-write-part = change your { $name }
+oauth-code-title = Approved
+oauth-code-text = Copy this code into { $name }:
+oauth-apps-title = Apps
+oauth-apps-none = No app has access to your account.
+oauth-apps-since = since { $date }
+oauth-apps-revoke = Revoke access

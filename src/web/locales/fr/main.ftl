@@ -1034,3 +1034,23 @@ residency-provider-text = Connectez-vous avec { $provider } : si l’adresse qu�
 residency-provider-submit = Vérifier avec { $provider }
 residency-provider-linked = Liée à votre identité { $provider } depuis le { $date }.
 residency-provider-unlink = Délier
+
+## OAuth 2 : applications Mastodon
+oauth-title = { $name } demande à utiliser votre compte
+oauth-asks = Si vous acceptez, elle pourra :
+oauth-revocable = Vous pourrez retirer cet accès à tout moment dans Paramètres, Applications.
+oauth-approve = Accepter
+oauth-deny = Refuser
+oauth-scope-read = lire tout ce que votre compte peut voir
+oauth-scope-write = publier, répondre, soutenir et voter en votre nom
+oauth-scope-follow = suivre et ne plus suivre des comptes
+oauth-scope-push = vous envoyer des notifications
+oauth-scope-profile = savoir qui vous êtes (votre nom et votre profil)
+oauth-scope-read-part = lire vos { $name }
+oauth-scope-write-part = modifier vos { $name }
+oauth-code-title = Accepté
+oauth-code-text = Copiez ce code dans { $name } :
+oauth-apps-title = Applications
+oauth-apps-none = Aucune application n’a accès à votre compte.
+oauth-apps-since = depuis le { $date }
+oauth-apps-revoke = Retirer l’accès
