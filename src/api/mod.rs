@@ -107,6 +107,7 @@ pub fn router(ctx: &AppContext) -> Router<AppContext> {
             ctx.clone(),
             residents_only,
         ))
+        .layer(axum::middleware::from_fn(mastodon_errors))
         // Browser-based fediverse clients call the API from their own origin, with bearer tokens (no cookies).
         .layer(
             tower_http::cors::CorsLayer::new()
@@ -117,6 +118,41 @@ pub fn router(ctx: &AppContext) -> Router<AppContext> {
                     axum::http::header::CONTENT_TYPE,
                 ]),
         )
+}
+
+/// Whether a path is one of Mastodon's endpoints (not Parvis's own `/api/v1/parvis/…`, nor OAuth's).
+fn is_mastodon(path: &str) -> bool {
+    (path.starts_with("/api/v1/") || path.starts_with("/api/v2/"))
+        && !path.starts_with("/api/v1/parvis/")
+}
+
+/// Mastodon's endpoints answer errors as Mastodon does, `{"error": "<a sentence>"}`, which apps show to the
+/// person as it is; Parvis's stable code goes along as `code`. (Parvis's own endpoints keep
+/// `{"error": "<code>", "message": "<sentence>"}`.) Rewritten here, once, so that the refusals of
+/// extractors (a missing token, a malformed body) take the same shape as the handlers' errors.
+async fn mastodon_errors(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let mastodon = is_mastodon(request.uri().path());
+    let response = next.run(request).await;
+    if !mastodon || !(response.status().is_client_error() || response.status().is_server_error()) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let body = match serde_json::from_slice::<ErrorBody>(&bytes) {
+        Ok(error) => {
+            parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+            axum::body::Body::from(
+                serde_json::json!({"error": error.message, "code": error.error}).to_string(),
+            )
+        }
+        Err(_) => axum::body::Body::from(bytes),
+    };
+    axum::response::Response::from_parts(parts, body)
 }
 
 /// A commune kept for its residents answers the API to its people only: a request without a valid token is
