@@ -384,10 +384,14 @@ both_backends!(
             reqwest::Method::POST,
             "/api/v1/statuses",
             Some(&token),
-            form(&[("status", "a"), ("status", "b")]),
+            form(&[("status", "a"), ("status[]", "b")]),
         )
         .await;
-        assert_eq!(status, 400, "a field given twice: {twice}");
+        assert_eq!(status, 400, "a value and a list under one name: {twice}");
+        assert!(
+            twice["error"].as_str().unwrap().contains("status"),
+            "{twice}"
+        );
         let (status, marie) = call(
             &alpha,
             reqwest::Method::GET,
@@ -575,5 +579,82 @@ both_backends!(
         .await;
         assert_eq!(status, 200, "{granted}");
         assert_eq!(granted["scope"], "read");
+    }
+);
+
+both_backends!(
+    mastodon_py_signs_in_through_the_consent_page_posts_replies_and_votes,
+    |backend| async move {
+        let alpha = TestInstance::start(backend).await;
+        people(&alpha).await;
+        let mut marie = signed_in(&alpha, "marie").await;
+        let poll = crate::polls::ask(&mut marie, "Quel jour pour le marché ?", &[]).await;
+        let poll_id = poll.rsplit('/').next().unwrap().to_string();
+
+        // The library registers its app and makes the authorization URL, as a script does.
+        let base = alpha.base.clone();
+        let registered = tokio::task::spawn_blocking(move || {
+            crate::support::python::mastodon_py(&["register".into(), base, CALLBACK.into()])
+        })
+        .await
+        .unwrap();
+        let url = registered["authorize_url"].as_str().unwrap();
+        assert!(url.starts_with(&alpha.url("/oauth/authorize?")), "{url}");
+
+        // Léa approves on the consent page; the code comes back at the callback.
+        let mut lea = signed_in(&alpha, "lea").await;
+        let answer = decide(&mut lea, &url[alpha.base.len()..], "approve").await;
+        assert_eq!(answer.status, 303, "{}", answer.body);
+        let back = answer.location.unwrap();
+        assert_eq!(param(&back, "state").as_deref(), Some("mpy"));
+        let code = param(&back, "code").unwrap();
+
+        // The library exchanges it and uses the token: who am I, a post, a reply, a vote, the home timeline.
+        let args: Vec<String> = vec![
+            "use".into(),
+            alpha.base.clone(),
+            registered["client_id"].as_str().unwrap().into(),
+            registered["client_secret"].as_str().unwrap().into(),
+            CALLBACK.into(),
+            code,
+            poll_id.clone(),
+        ];
+        let seen = tokio::task::spawn_blocking(move || crate::support::python::mastodon_py(&args))
+            .await
+            .unwrap();
+        assert_eq!(seen["me"], "lea", "{seen}");
+        assert!(
+            seen["first"]["content"]
+                .as_str()
+                .unwrap()
+                .contains("Bonjour depuis Mastodon.py"),
+            "{seen}"
+        );
+        assert_eq!(
+            seen["reply"]["in_reply_to_id"], seen["first"]["id"],
+            "{seen}"
+        );
+        assert_eq!(seen["voted"]["voted"], true, "{seen}");
+        assert_eq!(seen["voted"]["own_votes"], json!([1]), "{seen}");
+        let home: Vec<&str> = seen["home"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert!(
+            home.contains(&seen["first"]["id"].as_str().unwrap()),
+            "{seen}"
+        );
+
+        // What Parvis holds: the two posts and the vote, as the web shows them.
+        let written: i64 = alpha
+            .db
+            .run(|c| Ok(notes::table.count().get_result(c)?))
+            .await
+            .unwrap();
+        assert_eq!(written, 2);
+        let p = crate::polls::poll_json(&alpha, &poll_id).await;
+        assert_eq!(crate::polls::votes(&p), [0, 1], "{p}");
     }
 );

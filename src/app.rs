@@ -421,9 +421,14 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<()> {
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
+        // `/api/v1/instance/` is `/api/v1/instance`, as in Mastodon (Rails): client libraries add the slash
+        // (Mastodon.py 2.3 does). Trimmed before routing, for every path.
+        let service =
+            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+                SocketAddr,
+            >(
+                tower_http::normalize_path::NormalizePath::trim_trailing_slash(self.router)
+            );
         match self.tls {
             Some(tls) => {
                 let handle = axum_server::Handle::new();

@@ -76,3 +76,19 @@ pub fn read_ics(ics: &str) -> serde_json::Value {
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// Runs `mastodon_client.py` (Mastodon.py) with `args`; what it prints, as JSON. Blocking: call it from
+/// `spawn_blocking`.
+pub fn mastodon_py(args: &[String]) -> serde_json::Value {
+    let out = Command::new(python())
+        .arg(dir().join("mastodon_client.py"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "Mastodon.py failed ({args:?}): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}

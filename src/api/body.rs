@@ -1,7 +1,8 @@
 //! Request bodies as Mastodon takes them, on every write: JSON, `application/x-www-form-urlencoded` and
 //! `multipart/form-data`, the two form kinds with Rails' bracketed names (`choices[]=1&choices[]=2`,
 //! `poll[options][]=Oui`, `poll[expires_in]=3600`) read into the same tree as JSON would give. A form's
-//! values are text: fields that are numbers or booleans in JSON read either (see [`flexible`]).
+//! values are text: fields that are numbers or booleans in JSON read either (see [`flexible`]). A plain
+//! field given twice takes its last value, as Mastodon (Rails) does.
 
 use axum::extract::{FromRequest, Request};
 use axum::http::header::CONTENT_TYPE;
@@ -79,7 +80,8 @@ where
 }
 
 /// The tree of a form's fields: `a=1` → `{"a": "1"}`, `a[]=1&a[]=2` → `{"a": ["1", "2"]}`, `a[b]=1` →
-/// `{"a": {"b": "1"}}`. A plain name given twice, or a name whose brackets do not close, is refused.
+/// `{"a": {"b": "1"}}`. A plain name given twice keeps its last value; a name whose brackets do not close,
+/// or that is both a value and a list or group, is refused.
 pub fn tree_of(pairs: Vec<(String, String)>) -> Result<Value, Error> {
     let mut root = Map::new();
     for (name, value) in pairs {
@@ -119,19 +121,20 @@ fn insert(
     path: &[&str],
     value: String,
 ) -> Result<(), Error> {
-    let twice = || Error::BadRequest(format!("the field '{name}' is given twice"));
     let clash = || {
         Error::BadRequest(format!(
             "the field '{name}' mixes a value and a list or group"
         ))
     };
     match path {
-        [key] => {
-            if map.contains_key(*key) {
-                return Err(twice());
+        // Given twice, the last one counts, as in Rails (Mastodon): a client library (Mastodon.py 2.3)
+        // sends a stray field of its own several times.
+        [key] => match map.get(*key) {
+            Some(Value::Array(_) | Value::Object(_)) => return Err(clash()),
+            _ => {
+                map.insert((*key).to_string(), Value::String(value));
             }
-            map.insert((*key).to_string(), Value::String(value));
-        }
+        },
         [key, ""] => {
             let entry = map
                 .entry((*key).to_string())
@@ -243,9 +246,9 @@ mod tests {
     }
 
     #[test]
-    fn a_name_given_twice_or_malformed_is_refused() {
+    fn a_name_given_twice_keeps_its_last_value_and_malformed_names_are_refused() {
+        assert_eq!(form("status=a&status=b").unwrap(), json!({"status": "b"}));
         for bad in [
-            "status=a&status=b",
             "choices[=1",
             "[x]=1",
             "a[][b]=1",

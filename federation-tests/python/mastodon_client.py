@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Mastodon.py, the client library many scripts and bots use, driven against a Parvis instance by the tests.
+
+    mastodon_client.py register BASE REDIRECT
+        registers an app; prints {"client_id", "client_secret", "authorize_url"}
+    mastodon_client.py use BASE CLIENT_ID CLIENT_SECRET REDIRECT CODE POLL_ID
+        exchanges the code, then uses the token as an app would; prints what it saw
+
+Everything goes through the library's own calls (its bodies are forms, as Mastodon's apps send them);
+the output is JSON on stdout, errors on stderr with a non-zero exit.
+"""
+
+import json
+import sys
+
+from mastodon import Mastodon
+
+SCOPES = ["read", "write", "follow"]
+
+
+def register(base, redirect):
+    client_id, client_secret = Mastodon.create_app(
+        "Mastodon.py dans les tests", scopes=SCOPES, redirect_uris=redirect, api_base_url=base,
+        website="https://github.com/halcy/Mastodon.py",
+    )
+    api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=base)
+    url = api.auth_request_url(redirect_uris=redirect, scopes=SCOPES, state="mpy", allow_http=True)
+    return {"client_id": client_id, "client_secret": client_secret, "authorize_url": url}
+
+
+def use(base, client_id, client_secret, redirect, code, poll_id):
+    api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=base)
+    token = api.log_in(code=code, redirect_uri=redirect, scopes=SCOPES, allow_http=True)
+    api = Mastodon(access_token=token, api_base_url=base)
+    me = api.account_verify_credentials()
+    first = api.status_post("Bonjour depuis Mastodon.py")
+    reply = api.status_post("Et une réponse", in_reply_to_id=first["id"])
+    voted = api.poll_vote(poll_id, [1])
+    home = api.timeline_home(limit=10)
+    return {
+        "version": api.retrieve_mastodon_version(),
+        "me": me["username"],
+        "first": {"id": str(first["id"]), "content": first["content"]},
+        "reply": {"id": str(reply["id"]), "in_reply_to_id": str(reply["in_reply_to_id"])},
+        "voted": {"voted": voted["voted"], "own_votes": voted["own_votes"], "votes_count": voted["votes_count"]},
+        "home": [str(s["id"]) for s in home],
+    }
+
+
+def main():
+    command, args = sys.argv[1], sys.argv[2:]
+    result = {"register": register, "use": use}[command](*args)
+    json.dump(result, sys.stdout, default=str)
+
+
+if __name__ == "__main__":
+    main()
