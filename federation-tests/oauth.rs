@@ -416,6 +416,7 @@ both_backends!(
         assert_eq!(written, 2, "the two posts, nothing of the refused requests");
 
         // Léa sees Tusky in her settings and takes its access back.
+        assert!(lea.get("/settings").await.has("href=\"/settings/apps\""));
         let apps = lea.get("/settings/apps").await;
         assert!(apps.body.contains("Tusky"), "{}", apps.body);
         let app_id = app["id"].as_str().unwrap();

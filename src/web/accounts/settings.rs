@@ -155,6 +155,10 @@ pub(super) async fn settings_page(
                 button type="submit" { (lang.t("settings-password-submit")) }
             }
         }
+        section aria-labelledby="apps-heading" {
+            h2 id="apps-heading" { (lang.t("oauth-apps-title")) }
+            p { (lang.t("settings-apps-text")) " " a id="apps-link" href="/settings/apps" { (lang.t("settings-apps-link")) } }
+        }
         section aria-labelledby="data-heading" {
             h2 id="data-heading" { (lang.t("settings-data")) }
             p { (lang.t("settings-export-text")) }

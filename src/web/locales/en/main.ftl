@@ -1051,3 +1051,5 @@ oauth-apps-title = Apps
 oauth-apps-none = No app has access to your account.
 oauth-apps-since = since { $date }
 oauth-apps-revoke = Revoke access
+settings-apps-text = Apps (Tusky, Elk, scripts) you let use your account.
+settings-apps-link = See and revoke them

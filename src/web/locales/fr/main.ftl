@@ -1054,3 +1054,5 @@ oauth-apps-title = Applications
 oauth-apps-none = Aucune application n’a accès à votre compte.
 oauth-apps-since = depuis le { $date }
 oauth-apps-revoke = Retirer l’accès
+settings-apps-text = Les applications (Tusky, Elk, scripts) que vous laissez utiliser votre compte.
+settings-apps-link = Les voir et leur retirer l’accès
