@@ -37,6 +37,20 @@ async fn call(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+async fn get(alpha: &TestInstance, path: &str, token: Option<&str>) -> (u16, Value) {
+    call(alpha, reqwest::Method::GET, path, token, None).await
+}
+
+/// A form posted as an app posts it.
+async fn post(
+    alpha: &TestInstance,
+    path: &str,
+    token: Option<&str>,
+    pairs: &[(&str, &str)],
+) -> (u16, Value) {
+    call(alpha, reqwest::Method::POST, path, token, form(pairs)).await
+}
+
 fn form(pairs: &[(&str, &str)]) -> Option<(&'static str, String)> {
     Some((
         "application/x-www-form-urlencoded",
@@ -160,14 +174,7 @@ both_backends!(
         people(&alpha).await;
 
         // The server says how (RFC 8414).
-        let (status, meta) = call(
-            &alpha,
-            reqwest::Method::GET,
-            "/.well-known/oauth-authorization-server",
-            None,
-            None,
-        )
-        .await;
+        let (status, meta) = get(&alpha, "/.well-known/oauth-authorization-server", None).await;
         assert_eq!(status, 200);
         assert_eq!(
             meta["authorization_endpoint"],
@@ -176,17 +183,16 @@ both_backends!(
         assert_eq!(meta["code_challenge_methods_supported"], json!(["S256"]));
 
         // Tusky registers, with a form body as Mastodon takes it.
-        let (status, app) = call(
+        let (status, app) = post(
             &alpha,
-            reqwest::Method::POST,
             "/api/v1/apps",
             None,
-            form(&[
+            &[
                 ("client_name", "Tusky"),
                 ("redirect_uris", CALLBACK),
                 ("scopes", "read write:statuses"),
                 ("website", "https://tusky.app"),
-            ]),
+            ],
         )
         .await;
         assert_eq!(status, 200, "{app}");
@@ -194,16 +200,15 @@ both_backends!(
         let client_id = app["client_id"].as_str().unwrap().to_string();
         let secret = app["client_secret"].as_str().unwrap().to_string();
         let client = (client_id.as_str(), secret.as_str());
-        let (status, bad_app) = call(
+        let (status, bad_app) = post(
             &alpha,
-            reqwest::Method::POST,
             "/api/v1/apps",
             None,
-            form(&[
+            &[
                 ("client_name", "X"),
                 ("redirect_uris", "/relative"),
                 ("scopes", "read"),
-            ]),
+            ],
         )
         .await;
         assert_eq!(status, 422, "{bad_app}");
@@ -345,25 +350,17 @@ both_backends!(
         assert_eq!(status, 400, "a code is used once");
 
         // What the token may do, and may not.
-        let (status, me) = call(
-            &alpha,
-            reqwest::Method::GET,
-            "/api/v1/accounts/verify_credentials",
-            Some(&token),
-            None,
-        )
-        .await;
+        let (status, me) = get(&alpha, "/api/v1/accounts/verify_credentials", Some(&token)).await;
         assert_eq!(
             (status, me["username"].as_str()),
             (200, Some("lea")),
             "{me}"
         );
-        let (status, posted) = call(
+        let (status, posted) = post(
             &alpha,
-            reqwest::Method::POST,
             "/api/v1/statuses",
             Some(&token),
-            form(&[("status", "Posté depuis Tusky")]),
+            &[("status", "Posté depuis Tusky")],
         )
         .await;
         assert_eq!(status, 200, "a form body: {posted}");
@@ -379,12 +376,11 @@ both_backends!(
         )
         .await;
         assert_eq!(status, 200, "a JSON body: {posted}");
-        let (status, twice) = call(
+        let (status, twice) = post(
             &alpha,
-            reqwest::Method::POST,
             "/api/v1/statuses",
             Some(&token),
-            form(&[("status", "a"), ("status[]", "b")]),
+            &[("status", "a"), ("status[]", "b")],
         )
         .await;
         assert_eq!(status, 400, "a value and a list under one name: {twice}");
@@ -392,14 +388,7 @@ both_backends!(
             twice["error"].as_str().unwrap().contains("status"),
             "{twice}"
         );
-        let (status, marie) = call(
-            &alpha,
-            reqwest::Method::GET,
-            "/api/v1/accounts/lookup?acct=marie",
-            Some(&token),
-            None,
-        )
-        .await;
+        let (status, marie) = get(&alpha, "/api/v1/accounts/lookup?acct=marie", Some(&token)).await;
         assert_eq!(status, 200, "{marie}");
         let follow = format!("/api/v1/accounts/{}/follow", marie["id"].as_str().unwrap());
         let (status, beyond) =
@@ -428,82 +417,51 @@ both_backends!(
             )
             .await;
         assert_eq!(revoked.status, 303, "{}", revoked.body);
-        let (status, _) = call(
-            &alpha,
-            reqwest::Method::GET,
-            "/api/v1/accounts/verify_credentials",
-            Some(&token),
-            None,
-        )
-        .await;
+        let (status, _) = get(&alpha, "/api/v1/accounts/verify_credentials", Some(&token)).await;
         assert_eq!(status, 401);
 
         // The app's own token opens no account; the app revokes it.
-        let (status, own) = call(
+        let (status, own) = post(
             &alpha,
-            reqwest::Method::POST,
             "/oauth/token",
             None,
-            form(&[
+            &[
                 ("grant_type", "client_credentials"),
                 ("client_id", &client_id),
                 ("client_secret", &secret),
                 ("scope", "read"),
-            ]),
+            ],
         )
         .await;
         assert_eq!(status, 200, "{own}");
         let own = own["access_token"].as_str().unwrap().to_string();
-        let (status, me) = call(
-            &alpha,
-            reqwest::Method::GET,
-            "/api/v1/apps/verify_credentials",
-            Some(&own),
-            None,
-        )
-        .await;
+        let (status, me) = get(&alpha, "/api/v1/apps/verify_credentials", Some(&own)).await;
         assert_eq!((status, me["name"].as_str()), (200, Some("Tusky")), "{me}");
-        let (status, _) = call(
-            &alpha,
-            reqwest::Method::GET,
-            "/api/v1/accounts/verify_credentials",
-            Some(&own),
-            None,
-        )
-        .await;
+        let (status, _) = get(&alpha, "/api/v1/accounts/verify_credentials", Some(&own)).await;
         assert_eq!(status, 401);
-        let (status, _) = call(
+        let (status, _) = post(
             &alpha,
-            reqwest::Method::POST,
             "/oauth/revoke",
             None,
-            form(&[
+            &[
                 ("token", &own),
                 ("client_id", &client_id),
                 ("client_secret", &secret),
-            ]),
+            ],
         )
         .await;
         assert_eq!(status, 200);
-        let (status, _) = call(
-            &alpha,
-            reqwest::Method::GET,
-            "/api/v1/apps/verify_credentials",
-            Some(&own),
-            None,
-        )
-        .await;
+        let (status, _) = get(&alpha, "/api/v1/apps/verify_credentials", Some(&own)).await;
         assert_eq!(status, 401);
-        let (status, answer) = call(
+        let (status, answer) = post(
             &alpha,
-            reqwest::Method::POST,
             "/oauth/token",
             None,
-            form(&[
+            &[
                 ("grant_type", "password"),
                 ("client_id", &client_id),
                 ("client_secret", &secret),
-            ]),
+            ],
         )
         .await;
         assert_eq!(
@@ -563,19 +521,18 @@ both_backends!(
             .and_then(|s| s.split('<').next())
             .unwrap()
             .to_string();
-        let (status, granted) = call(
+        let (status, granted) = post(
             &alpha,
-            reqwest::Method::POST,
             "/oauth/token",
             None,
-            form(&[
+            &[
                 ("grant_type", "authorization_code"),
                 ("code", &code),
                 ("redirect_uri", "urn:ietf:wg:oauth:2.0:oob"),
                 ("code_verifier", verifier),
                 ("client_id", client_id),
                 ("client_secret", app["client_secret"].as_str().unwrap()),
-            ]),
+            ],
         )
         .await;
         assert_eq!(status, 200, "{granted}");

@@ -115,19 +115,19 @@ pub async fn verify_app(
     }
 }
 
-/// An OAuth answer: a token, or RFC 6749's error.
+/// An OAuth answer: a token, or nothing (revocation).
 pub enum OAuthAnswer {
     Token(Issued),
     Empty,
-    Refused(OAuthError),
 }
+
+const NO_STORE: [(header::HeaderName, &str); 1] = [(header::CACHE_CONTROL, "no-store")];
 
 impl IntoResponse for OAuthAnswer {
     fn into_response(self) -> Response {
-        let no_store = [(header::CACHE_CONTROL, "no-store")];
         match self {
             OAuthAnswer::Token(issued) => (
-                no_store,
+                NO_STORE,
                 Json(json!({
                     "access_token": issued.access_token,
                     "token_type": "Bearer",
@@ -136,26 +136,49 @@ impl IntoResponse for OAuthAnswer {
                 })),
             )
                 .into_response(),
-            OAuthAnswer::Empty => (no_store, Json(json!({}))).into_response(),
-            OAuthAnswer::Refused(error) => {
-                let status =
-                    StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
-                let mut response = (
-                    status,
-                    no_store,
-                    Json(json!({"error": error.code(), "error_description": error.to_string()})),
-                )
-                    .into_response();
-                if status == StatusCode::UNAUTHORIZED
-                    && let Ok(value) = header::HeaderValue::from_str("Basic realm=\"Parvis\"")
-                {
-                    response
-                        .headers_mut()
-                        .insert(header::WWW_AUTHENTICATE, value);
-                }
-                response
-            }
+            OAuthAnswer::Empty => (NO_STORE, Json(json!({}))).into_response(),
         }
+    }
+}
+
+/// Why an OAuth endpoint did not answer: RFC 6749's error, or one of ours (the database).
+pub enum Failure {
+    OAuth(OAuthError),
+    Internal(Error),
+}
+
+impl From<OAuthError> for Failure {
+    fn from(e: OAuthError) -> Self {
+        Failure::OAuth(e)
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Internal(e)
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let error = match self {
+            Failure::Internal(e) => return e.into_response(),
+            Failure::OAuth(error) => error,
+        };
+        let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
+        let mut response = (
+            status,
+            NO_STORE,
+            Json(json!({"error": error.code(), "error_description": error.to_string()})),
+        )
+            .into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Basic realm=\"Parvis\""),
+            );
+        }
+        response
     }
 }
 
@@ -196,17 +219,13 @@ fn client_credentials(headers: &HeaderMap, body: &TokenBody) -> Option<(String, 
     Some((body.client_id.clone()?, body.client_secret.clone()?))
 }
 
-async fn client(
-    ctx: &AppContext,
-    headers: &HeaderMap,
-    body: &TokenBody,
-) -> Result<std::result::Result<App, OAuthError>> {
-    let Some((id, secret)) = client_credentials(headers, body) else {
-        return Ok(Err(OAuthError::InvalidClient));
-    };
-    ctx.db
+/// The app the request authenticates as (`invalid_client` otherwise).
+async fn client(ctx: &AppContext, headers: &HeaderMap, body: &TokenBody) -> Result<App, Failure> {
+    let (id, secret) = client_credentials(headers, body).ok_or(OAuthError::InvalidClient)?;
+    Ok(ctx
+        .db
         .run(move |conn| oauth::authenticate_client(conn, &id, &secret))
-        .await
+        .await??)
 }
 
 /// `POST /oauth/token`.
@@ -217,39 +236,34 @@ pub async fn token(
     State(ctx): State<AppContext>,
     headers: HeaderMap,
     Body(body): Body<TokenBody>,
-) -> Result<OAuthAnswer> {
-    let app = match client(&ctx, &headers, &body).await? {
-        Ok(app) => app,
-        Err(e) => return Ok(OAuthAnswer::Refused(e)),
-    };
-    let answer = match body.grant_type.as_str() {
+) -> Result<OAuthAnswer, Failure> {
+    let app = client(&ctx, &headers, &body).await?;
+    let issued = match body.grant_type.as_str() {
         "authorization_code" => {
             let (Some(code), Some(redirect_uri)) = (body.code.clone(), body.redirect_uri.clone())
             else {
-                return Ok(OAuthAnswer::Refused(OAuthError::InvalidRequest(
+                return Err(OAuthError::InvalidRequest(
                     "give the code and the redirect_uri".into(),
-                )));
+                )
+                .into());
             };
             let verifier = body.code_verifier.clone();
             ctx.db
                 .transaction(move |conn| {
                     oauth::exchange_code(conn, &app, &code, &redirect_uri, verifier.as_deref())
                 })
-                .await?
+                .await??
         }
         "client_credentials" => {
             let scope = body.scope.clone();
             ctx.db
                 .transaction(move |conn| oauth::client_token(conn, &app, scope.as_deref()))
-                .await?
+                .await??
         }
-        "" => Err(OAuthError::InvalidRequest("give a grant_type".into())),
-        _ => Err(OAuthError::UnsupportedGrantType),
+        "" => return Err(OAuthError::InvalidRequest("give a grant_type".into()).into()),
+        _ => return Err(OAuthError::UnsupportedGrantType.into()),
     };
-    Ok(match answer {
-        Ok(issued) => OAuthAnswer::Token(issued),
-        Err(e) => OAuthAnswer::Refused(e),
-    })
+    Ok(OAuthAnswer::Token(issued))
 }
 
 /// `POST /oauth/revoke` (RFC 7009): the app gives up a token; an unknown one is not an error.
@@ -259,16 +273,13 @@ pub async fn revoke(
     State(ctx): State<AppContext>,
     headers: HeaderMap,
     Body(body): Body<TokenBody>,
-) -> Result<OAuthAnswer> {
-    let app = match client(&ctx, &headers, &body).await? {
-        Ok(app) => app,
-        Err(e) => return Ok(OAuthAnswer::Refused(e)),
-    };
-    let Some(token) = body.token.clone().filter(|t| !t.is_empty()) else {
-        return Ok(OAuthAnswer::Refused(OAuthError::InvalidRequest(
-            "give the token to revoke".into(),
-        )));
-    };
+) -> Result<OAuthAnswer, Failure> {
+    let app = client(&ctx, &headers, &body).await?;
+    let token = body
+        .token
+        .clone()
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| OAuthError::InvalidRequest("give the token to revoke".into()))?;
     ctx.db
         .transaction(move |conn| oauth::revoke(conn, &app, &token))
         .await?;
