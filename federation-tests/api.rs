@@ -209,3 +209,40 @@ both_backends!(openapi_document_lists_the_handlers, |backend| async move {
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
     assert!(doc["components"]["schemas"]["AccountDto"].is_object());
 });
+
+both_backends!(
+    apps_find_the_v2_instance_and_empty_lists_where_parvis_has_nothing,
+    |backend| async move {
+        let (town, _) = town(backend).await;
+        let (status, v2, _) = get(&town, "/api/v2/instance/", None).await;
+        assert_eq!(status, 200, "{v2}");
+        assert_eq!(
+            v2["domain"],
+            town.base.trim_start_matches("http://"),
+            "{v2}"
+        );
+        assert!(
+            v2["version"]
+                .as_str()
+                .unwrap()
+                .starts_with("4.0.0 (compatible; Parvis")
+        );
+        assert_eq!(v2["configuration"]["statuses"]["max_characters"], 500);
+        assert_eq!(v2["configuration"]["polls"]["max_options"], 20);
+        assert!(v2["registrations"]["enabled"].is_boolean());
+        assert!(v2["usage"]["users"]["active_month"].as_i64().unwrap() >= 1);
+        for path in [
+            "/api/v1/custom_emojis",
+            "/api/v2/filters",
+            "/api/v1/announcements",
+            "/api/v1/trends/tags",
+            "/api/v1/trends/statuses",
+            "/api/v1/trends/links",
+            "/api/v1/lists",
+            "/api/v1/followed_tags",
+        ] {
+            let (status, body, _) = get(&town, path, None).await;
+            assert_eq!((status, body), (200, serde_json::json!([])), "{path}");
+        }
+    }
+);

@@ -1,4 +1,4 @@
-//! `GET /api/v1/instance`, in Mastodon's v1 shape.
+//! `GET /api/v1/instance` and `/api/v2/instance`, in Mastodon's shapes.
 
 use axum::Json;
 use axum::extract::State;
@@ -85,4 +85,76 @@ pub async fn instance(State(ctx): State<AppContext>) -> Result<Json<InstanceDto>
             })
             .collect(),
     }))
+}
+
+/// `GET /api/v2/instance`, in Mastodon 4's shape (what apps read first: limits, registrations, contact).
+#[utoipa::path(get, path = "/api/v2/instance", tag = "instance",
+    responses((status = 200, description = "The instance, Mastodon 4's v2 entity")))]
+pub async fn instance_v2(State(ctx): State<AppContext>) -> Result<Json<serde_json::Value>> {
+    let defaults = ctx.settings.instance.clone();
+    let (people, site) = ctx
+        .db
+        .run(move |conn| {
+            Ok((
+                queries::count_actors(conn, ActorKind::Person)?,
+                crate::civic::site::load(conn, &defaults)?,
+            ))
+        })
+        .await?;
+    let settings = &ctx.settings.instance;
+    let url = |path: &str| {
+        ctx.urls
+            .base()
+            .join(path)
+            .map(|u| u.to_string())
+            .unwrap_or_default()
+    };
+    let stream = url("/").replacen("http", "ws", 1);
+    use crate::civic::polls::{MAX_DURATION_DAYS, MAX_OPTION, MAX_OPTIONS};
+    Ok(Json(serde_json::json!({
+        "domain": ctx.urls.authority(),
+        "title": site.name,
+        "version": format!("4.0.0 (compatible; Parvis {})", env!("CARGO_PKG_VERSION")),
+        // No public repository address is configured yet: said empty rather than made up.
+        "source_url": "",
+        "description": site.description,
+        "usage": {"users": {"active_month": people}},
+        "thumbnail": {"url": url("/static/parvis.svg")},
+        "icon": [],
+        "languages": settings.languages,
+        "configuration": {
+            "urls": {"streaming": stream.trim_end_matches('/'), "status": null, "about": url("/"), "privacy_policy": null, "terms_of_service": null},
+            "vapid": {"public_key": ""},
+            "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
+            "statuses": {
+                "max_characters": crate::civic::notes::MAX_CHARS,
+                "max_media_attachments": 0,
+                "characters_reserved_per_url": 23
+            },
+            "media_attachments": {
+                "supported_mime_types": [],
+                "description_limit": 0,
+                "image_size_limit": 0,
+                "image_matrix_limit": 0,
+                "video_size_limit": 0,
+                "video_frame_rate_limit": 0,
+                "video_matrix_limit": 0
+            },
+            "polls": {
+                "max_options": MAX_OPTIONS,
+                "max_characters_per_option": MAX_OPTION,
+                "min_expiration": 300,
+                "max_expiration": MAX_DURATION_DAYS * 86_400
+            },
+            "translation": {"enabled": false}
+        },
+        "registrations": {
+            "enabled": site.registration != RegistrationMode::Closed,
+            "approval_required": site.registration == RegistrationMode::Invite,
+            "message": null,
+            "url": null
+        },
+        "contact": {"email": settings.contact_email, "account": null},
+        "rules": []
+    })))
 }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod auth;
 pub mod body;
 pub mod debates;
+pub mod empty;
 pub mod follows;
 pub mod instance;
 pub mod meetings;
@@ -52,6 +53,15 @@ impl Modify for BearerAuth {
 pub fn router(ctx: &AppContext) -> Router<AppContext> {
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(instance::instance))
+        .routes(routes!(instance::instance_v2))
+        .routes(routes!(empty::custom_emojis))
+        .routes(routes!(empty::filters))
+        .routes(routes!(empty::announcements))
+        .routes(routes!(empty::trends_tags))
+        .routes(routes!(empty::trends_statuses))
+        .routes(routes!(empty::trends_links))
+        .routes(routes!(empty::lists))
+        .routes(routes!(empty::followed_tags))
         .routes(routes!(oauth::register))
         .routes(routes!(oauth::verify_app))
         .routes(routes!(oauth::token))
