@@ -145,6 +145,17 @@ both_backends!(
             crate::polls::votes(&closed),
             "{after}"
         );
+        // The pages say so.
+        assert!(
+            lea.get(&poll)
+                .await
+                .has("ne change ni le vote ni le résultat d’une consultation close")
+        );
+        assert!(
+            lea.get(&first)
+                .await
+                .has("ne le retire pas, ni un seuil déjà franchi")
+        );
 
         // The admin mails two letters: a file for the mail merge; only the codes' hashes are kept.
         let mut admin = signed_in(&alpha, "admin").await;

@@ -122,6 +122,9 @@ pub async fn show(v: Visitor, Path(raw): Path<String>) -> Response {
             " · " (kind_label(lang, poll.kind))
             @if poll.is_local() { " · " (eligibility_label(lang, poll.eligibility)) }
         }
+        @if poll.is_local() && poll.eligibility == crate::model::Eligibility::Residents {
+            p class="meta" id="counts-kept" { (lang.t("poll-counts-kept")) }
+        }
         @if let Some(host) = &host {
             p class="meta" {
                 (lang.t("poll-hosted-by")) " "

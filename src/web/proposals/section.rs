@@ -64,6 +64,7 @@ pub fn section(
                 @if p.status == ProposalStatus::Published && p.missing() > 0 {
                     p class="meta" { (lang.count("proposal-missing", p.missing())) }
                 }
+                p class="meta" id="counts-kept" { (lang.t("proposal-counts-kept")) }
             }
             ul class="supports" {
                 li { (lang.t("supports-residents")) " : " strong { (lang.number(p.supports_residents)) } }

@@ -1053,3 +1053,5 @@ oauth-apps-since = since { $date }
 oauth-apps-revoke = Revoke access
 settings-apps-text = Apps (Tusky, Elk, scripts) you let use your account.
 settings-apps-link = See and revoke them
+proposal-counts-kept = A support counts as a resident's if the residency was verified when it was given: a verification that ends later does not take it back, nor a threshold already crossed.
+poll-counts-kept = A vote counts as a resident's if the residency was verified when it was cast: a verification that ends later changes neither the vote nor a closed poll's result.

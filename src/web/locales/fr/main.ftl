@@ -1056,3 +1056,5 @@ oauth-apps-since = depuis le { $date }
 oauth-apps-revoke = Retirer l’accès
 settings-apps-text = Les applications (Tusky, Elk, scripts) que vous laissez utiliser votre compte.
 settings-apps-link = Les voir et leur retirer l’accès
+proposal-counts-kept = Un soutien compte comme celui d’un habitant si la résidence était vérifiée au moment où il a été donné : une vérification qui prend fin ensuite ne le retire pas, ni un seuil déjà franchi.
+poll-counts-kept = Un vote compte comme celui d’un habitant si la résidence était vérifiée au moment du vote : une vérification qui prend fin ensuite ne change ni le vote ni le résultat d’une consultation close.
