@@ -24,6 +24,7 @@ fn configure(s: &mut parvis::config::Settings, port: u16) {
     s.oidc.scopes = vec!["profile".into(), "email".into(), "address".into()];
     s.oidc.residency_claim = "address.postal_code".into();
     s.oidc.residency_values = vec!["38000".into(), "38100".into()];
+    s.oidc.acr_values = "eidas1".into();
 }
 
 /// Who is a resident, by username, with the method and source of their verification.
@@ -122,6 +123,7 @@ both_backends!(
         );
         let to = start(&mut lea, "verify", &provider.issuer).await;
         assert_eq!(query_param(&to, "code_challenge_method"), "S256");
+        assert_eq!(query_param(&to, "acr_values"), "eidas1");
         let back = provider.authorize(&to, "lea").await;
         let callback = local(&alpha, &back);
         let page = lea.get(&callback).await;

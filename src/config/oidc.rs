@@ -22,6 +22,8 @@ pub struct OidcSettings {
     pub scopes: Vec<String>,
     /// Sends a PKCE challenge (RFC 7636). Leave on unless the provider refuses it.
     pub pkce: bool,
+    /// `acr_values` asked of the provider, if it needs them (FranceConnect: `eidas1`). Empty: none.
+    pub acr_values: String,
     /// Offers "Sign in with <name>" on the sign-in page.
     pub sign_in: bool,
     /// Someone whose identity is linked to no account gets one at their first sign-in (the provider is then
@@ -46,6 +48,7 @@ impl Default for OidcSettings {
             name: "OpenID Connect".into(),
             scopes: vec!["profile".into(), "email".into()],
             pkce: true,
+            acr_values: String::new(),
             sign_in: true,
             create_accounts: false,
             residency_claim: String::new(),
@@ -116,6 +119,9 @@ impl OidcSettings {
                 "oidc.scopes",
                 format!("'{bad}' is not a scope (one word each)"),
             ));
+        }
+        if self.acr_values.chars().any(char::is_control) {
+            return Err(key_error("oidc.acr_values", "must be one line"));
         }
         if !self.residency_claim.is_empty() {
             if self.residency_claim.split('.').any(str::is_empty) {

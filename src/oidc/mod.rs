@@ -233,6 +233,10 @@ impl Oidc {
                 request = request.add_scope(Scope::new(scope.clone()));
             }
         }
+        if !self.settings.acr_values.trim().is_empty() {
+            request =
+                request.add_extra_param("acr_values", self.settings.acr_values.trim().to_string());
+        }
         let verifier = if self.settings.pkce {
             let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
             request = request.set_pkce_challenge(challenge);
