@@ -490,3 +490,92 @@ async fn the_admin_sets_up_the_council_and_an_official_claims_their_profile() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_asks_for_access_on_the_consent_page_and_loses_it_in_settings() {
+    use crate::oauth::{authorize_path, challenge_of, decide, get, param, post};
+    let net = Network::new();
+    let alpha = net.instance(Backend::Sqlite, ALPHA, |_| {}).await;
+    // The app's own site, on another origin.
+    let beta = net.instance(Backend::Sqlite, BETA, |_| {}).await;
+    town(&alpha).await;
+    let app_url = beta.url("/");
+    let (status, app) = post(
+        &alpha,
+        "/api/v1/apps",
+        None,
+        &[
+            ("client_name", "Carnet de quartier"),
+            ("redirect_uris", &app_url),
+            ("scopes", "read write:statuses"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{app}");
+    let client_id = app["client_id"].as_str().unwrap().to_string();
+    let secret = app["client_secret"].as_str().unwrap().to_string();
+    let verifier = "a-verifier-for-the-journey-long-enough-for-pkce-0123456789";
+    let path = authorize_path(
+        &client_id,
+        "read write:statuses",
+        &app_url,
+        &challenge_of(verifier),
+    );
+
+    // Léa gave the app access once before: it holds a token.
+    let mut lea = crate::support::web::WebClient::new(&alpha);
+    lea.login("lea", PASSWORD).await;
+    let approved = decide(&mut lea, &path, "approve").await;
+    let code = param(&approved.location.unwrap(), "code").unwrap();
+    let (status, granted) = post(
+        &alpha,
+        "/oauth/token",
+        None,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", &app_url),
+            ("code_verifier", verifier),
+            ("client_id", &client_id),
+            ("client_secret", &secret),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{granted}");
+    let token = granted["access_token"].as_str().unwrap().to_string();
+
+    let report = run_journey_async(
+        "oauth.mjs",
+        json!({
+            "hosts": { ALPHA: ALPHA_IP.to_string(), BETA: BETA_IP.to_string() },
+            "locale": "fr-FR",
+            "base": alpha.base,
+            "password": PASSWORD,
+            "authorize": path,
+            "app": app_url,
+        }),
+    )
+    .await;
+    report.assert_clean();
+    assert!(
+        report.pages.len() >= 4,
+        "{} pages checked",
+        report.pages.len()
+    );
+    // The browser brought a new code to the app; the access Léa took back is gone.
+    let waiting: i64 = alpha
+        .db
+        .run(|c| {
+            use diesel::prelude::*;
+            use parvis::model::schema::oauth_codes;
+            Ok(oauth_codes::table
+                .filter(oauth_codes::used_at.is_null())
+                .count()
+                .get_result(c)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(waiting, 1);
+    let (status, _) = get(&alpha, "/api/v1/accounts/verify_credentials", Some(&token)).await;
+    assert_eq!(status, 401);
+}

@@ -18,7 +18,7 @@ use parvis::model::schema::{notes, oauth_codes};
 const CALLBACK: &str = "https://app.example/callback";
 
 /// A request to the API or the token endpoint; the status and the JSON answer.
-async fn call(
+pub(crate) async fn call(
     alpha: &TestInstance,
     method: reqwest::Method,
     path: &str,
@@ -37,12 +37,12 @@ async fn call(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn get(alpha: &TestInstance, path: &str, token: Option<&str>) -> (u16, Value) {
+pub(crate) async fn get(alpha: &TestInstance, path: &str, token: Option<&str>) -> (u16, Value) {
     call(alpha, reqwest::Method::GET, path, token, None).await
 }
 
 /// A form posted as an app posts it.
-async fn post(
+pub(crate) async fn post(
     alpha: &TestInstance,
     path: &str,
     token: Option<&str>,
@@ -51,7 +51,7 @@ async fn post(
     call(alpha, reqwest::Method::POST, path, token, form(pairs)).await
 }
 
-fn form(pairs: &[(&str, &str)]) -> Option<(&'static str, String)> {
+pub(crate) fn form(pairs: &[(&str, &str)]) -> Option<(&'static str, String)> {
     Some((
         "application/x-www-form-urlencoded",
         url::form_urlencoded::Serializer::new(String::new())
@@ -60,13 +60,18 @@ fn form(pairs: &[(&str, &str)]) -> Option<(&'static str, String)> {
     ))
 }
 
-fn challenge_of(verifier: &str) -> String {
+pub(crate) fn challenge_of(verifier: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(sha2::Sha256::digest(verifier.as_bytes()))
 }
 
 /// The authorization URL an app sends the browser to.
-fn authorize_path(client_id: &str, scope: &str, redirect: &str, challenge: &str) -> String {
+pub(crate) fn authorize_path(
+    client_id: &str,
+    scope: &str,
+    redirect: &str,
+    challenge: &str,
+) -> String {
     format!(
         "/oauth/authorize?{}",
         url::form_urlencoded::Serializer::new(String::new())
@@ -84,7 +89,7 @@ fn authorize_path(client_id: &str, scope: &str, redirect: &str, challenge: &str)
 }
 
 /// The consent form's fields, as the page holds them.
-fn consent_fields(page: &Page) -> Vec<(String, String)> {
+pub(crate) fn consent_fields(page: &Page) -> Vec<(String, String)> {
     let form = page
         .body
         .split("id=\"oauth-consent\"")
@@ -109,7 +114,7 @@ fn consent_fields(page: &Page) -> Vec<(String, String)> {
 }
 
 /// Léa answers the consent page at `path` (`approve` or `deny`); the answer.
-async fn decide(lea: &mut WebClient, path: &str, decision: &str) -> Page {
+pub(crate) async fn decide(lea: &mut WebClient, path: &str, decision: &str) -> Page {
     let page = lea.get(path).await;
     assert_eq!(page.status, 200, "{}", page.body);
     let mut fields = consent_fields(&page);
@@ -121,7 +126,7 @@ async fn decide(lea: &mut WebClient, path: &str, decision: &str) -> Page {
     lea.post("/oauth/authorize", &pairs).await
 }
 
-fn param(url: &str, name: &str) -> Option<String> {
+pub(crate) fn param(url: &str, name: &str) -> Option<String> {
     url::Url::parse(url)
         .unwrap()
         .query_pairs()
