@@ -709,8 +709,9 @@ both_backends!(
                 )
                 .await;
             assert_eq!(status, 502, "{acct}: {body}");
-            let message = body["message"].as_str().unwrap();
-            assert_eq!(message, expected, "{acct}");
+            // Mastodon's shape: the sentence is `error`.
+            assert_eq!(body["error"], expected, "{acct}: {body}");
+            assert_eq!(body["code"], "bad_gateway", "{acct}: {body}");
         }
     }
 );
