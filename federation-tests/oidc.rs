@@ -219,6 +219,30 @@ both_backends!(
             vec![("lea".into(), "oidc".into(), "Compte Ville".into())]
         );
         assert_eq!(identities(&alpha).await, vec![("lea".into(), "lea".into())]);
+
+        // Léa deletes her account: her verification and her identity go with it, and the identity may
+        // then verify Karim.
+        let deleted = lea
+            .submit(
+                "/settings",
+                "/settings/delete",
+                &[
+                    ("delete_password", crate::web::PASSWORD),
+                    ("delete_confirm", "yes"),
+                ],
+            )
+            .await;
+        assert_eq!(deleted.status, 200, "{}", deleted.body);
+        assert!(verifications(&alpha).await.is_empty());
+        assert!(identities(&alpha).await.is_empty());
+        let to = start(&mut karim, "verify", &provider.issuer).await;
+        let back = provider.authorize(&to, "lea").await;
+        let page = karim.get(&local(&alpha, &back)).await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        assert_eq!(
+            identities(&alpha).await,
+            vec![("karim".into(), "lea".into())]
+        );
     }
 );
 

@@ -374,6 +374,20 @@ pub async fn delete_account(db: &Database, actor: ActorId) -> Result<()> {
         .execute(conn)?;
         diesel::delete(mandates::table.filter(mandates::account_id.eq(actor))).execute(conn)?;
         diesel::delete(api_tokens::table.filter(api_tokens::account_id.eq(actor))).execute(conn)?;
+        // Its residency verifications and its identity at the sign-in provider go too: the identity may
+        // then open or verify another account.
+        {
+            use crate::model::schema::{account_identities, residency_verifications};
+            diesel::delete(
+                residency_verifications::table
+                    .filter(residency_verifications::account_id.eq(actor)),
+            )
+            .execute(conn)?;
+            diesel::delete(
+                account_identities::table.filter(account_identities::account_id.eq(actor)),
+            )
+            .execute(conn)?;
+        }
         let inboxes = inboxes
             .iter()
             .filter_map(|inbox| ApUrl::parse(inbox).ok())
