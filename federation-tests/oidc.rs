@@ -15,9 +15,9 @@ use crate::support::{TestInstance, both_backends};
 use crate::web::signed_in;
 use parvis::model::schema::{account_identities, accounts, actors, residency_verifications};
 
-/// The instance's settings for a provider on `port`.
-fn configure(s: &mut parvis::config::Settings, port: u16) {
-    s.oidc.issuer = oidc::issuer_on(port);
+/// The instance's settings for the provider at `issuer`.
+fn configure(s: &mut parvis::config::Settings, issuer: &str) {
+    s.oidc.issuer = issuer.into();
     s.oidc.client_id = oidc::CLIENT_ID.into();
     s.oidc.client_secret = oidc::CLIENT_SECRET.into();
     s.oidc.name = "Compte Ville".into();
@@ -103,14 +103,9 @@ fn query_param(url: &str, name: &str) -> String {
 both_backends!(
     residency_and_sign_in_through_a_real_provider,
     |backend| async move {
-        let port = oidc::free_port();
-        let alpha = TestInstance::start_with(backend, |s| configure(s, port)).await;
-        let provider = Provider::start(
-            port,
-            &alpha.url("/oidc/callback"),
-            oidc::accounts(),
-            json!({}),
-        );
+        let provider = Provider::start(oidc::accounts(), json!({}));
+        let alpha = TestInstance::start_with(backend, |s| configure(s, &provider.issuer)).await;
+        provider.register(&alpha.url("/oidc/callback")).await;
         people(&alpha).await;
 
         // Léa verifies her residency: the provider says her postal code is the commune's.
@@ -249,28 +244,25 @@ both_backends!(
 both_backends!(
     a_provider_that_tells_the_address_only_in_userinfo_opens_accounts_and_its_tokens_are_checked,
     |backend| async move {
-        let port = oidc::free_port();
-        let alpha = TestInstance::start_with(backend, |s| {
-            configure(s, port);
-            s.oidc.pkce = false;
-            s.oidc.create_accounts = true;
-        })
-        .await;
-
-        people(&alpha).await;
-
-        // The provider is down: a clear page, nothing started.
-        let mut early = english(WebClient::new(&alpha));
+        // A provider that is down: a clear page, nothing started.
+        let down = TestInstance::start_with(backend, |s| configure(s, oidc::DOWN)).await;
+        let mut early = english(WebClient::new(&down));
         let page = early.get("/oidc/start?for=signin").await;
         assert_eq!(page.status, 502, "{}", page.body);
         assert!(page.body.contains("cannot be reached"), "{}", page.body);
 
         let provider = Provider::start(
-            port,
-            &alpha.url("/oidc/callback"),
             oidc::accounts(),
             json!({"pkce_required": false, "claims_in_id_token": false, "ttl": {"AuthorizationCode": 1}}),
         );
+        let alpha = TestInstance::start_with(backend, |s| {
+            configure(s, &provider.issuer);
+            s.oidc.pkce = false;
+            s.oidc.create_accounts = true;
+        })
+        .await;
+        provider.register(&alpha.url("/oidc/callback")).await;
+        people(&alpha).await;
 
         // Léa's first sign-in opens her account, named after what the provider says, and verifies her
         // residency from the address the provider gives only at its userinfo endpoint.
@@ -288,6 +280,8 @@ both_backends!(
             identities(&alpha).await,
             vec![("lea-martin".into(), "lea".into())]
         );
+        // Her account has no password: her settings ask none to delete it (deleted at the end).
+        assert!(!lea.get("/settings").await.has("id=\"delete_password\""));
         let accounts_before = account_count(&alpha).await;
 
         // A token made for another login: two logins started in one browser, the code of the first brought
@@ -322,5 +316,17 @@ both_backends!(
             identities(&alpha).await,
             vec![("lea-martin".into(), "lea".into())]
         );
+
+        // Léa deletes the account the provider opened: the box ticked is enough, she is signed in.
+        let deleted = lea
+            .submit(
+                "/settings",
+                "/settings/delete",
+                &[("delete_confirm", "yes")],
+            )
+            .await;
+        assert_eq!(deleted.status, 200, "{}", deleted.body);
+        assert!(identities(&alpha).await.is_empty());
+        assert!(verifications(&alpha).await.is_empty());
     }
 );

@@ -2,8 +2,7 @@
 //
 // A small but real OpenID Connect provider (oidc-provider) for Parvis's OIDC
 // tests. Usage: node provider.mjs /path/to/config.json
-// Listens on 127.0.0.1, on the config's "port" (a random one without it), then
-// prints one JSON line to stdout:
+// Listens on 127.0.0.1 on a random port, then prints one JSON line to stdout:
 //   {"issuer":"http://127.0.0.1:<port>"}
 // Everything else (library notices, errors) goes to stderr.
 
@@ -25,7 +24,7 @@ const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), alg: 'RS256', use: 'sig' };
 
 const server = http.createServer();
-await new Promise((resolve) => server.listen(config.port ?? 0, '127.0.0.1', resolve));
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const issuer = `http://127.0.0.1:${server.address().port}`;
 
 const provider = new Provider(issuer, {
@@ -46,7 +45,16 @@ const provider = new Provider(issuer, {
     email: ['email', 'email_verified'],
     address: ['address'],
   },
-  features: { devInteractions: { enabled: false } },
+  features: {
+    devInteractions: { enabled: false },
+    // The test registers its client once the instance (and so its redirect URI) exists: POST /reg, which
+    // gives the client the id and secret of the config ("client_id", "client_secret").
+    registration: {
+      enabled: true,
+      idFactory: () => config.client_id,
+      secretFactory: () => config.client_secret,
+    },
+  },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
   ttl: {
     AccessToken: 3600, AuthorizationCode: 60, IdToken: 3600,

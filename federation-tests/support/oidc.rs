@@ -29,19 +29,8 @@ fn provider_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("federation-tests/oidc")
 }
 
-/// A port free on 127.0.0.1 now: the provider's issuer must be known before the instance that uses it
-/// starts, and the instance's redirect URI before the provider starts.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// The issuer a provider on `port` will have.
-pub fn issuer_on(port: u16) -> String {
-    format!("http://127.0.0.1:{port}")
-}
+/// An issuer where nothing listens (the discard port): a provider that is down.
+pub const DOWN: &str = "http://127.0.0.1:9";
 
 /// Léa lives in the commune (postal code 38000); Bruno lives elsewhere (75001).
 pub fn accounts() -> Value {
@@ -59,19 +48,15 @@ pub fn accounts() -> Value {
 }
 
 impl Provider {
-    /// Starts the provider on `port` with the test client (redirecting to `redirect_uri`), `accounts`, and
-    /// any other setting of `provider.mjs` in `extra` (`pkce_required`, `ttl`, `claims_in_id_token`).
-    pub fn start(port: u16, redirect_uri: &str, accounts: Value, extra: Value) -> Provider {
+    /// Starts the provider on a port of its own with `accounts`, and any other setting of `provider.mjs` in
+    /// `extra` (`pkce_required`, `ttl`, `claims_in_id_token`). Its client is registered afterwards, with
+    /// [`Provider::register`], once the instance's redirect URI is known.
+    pub fn start(accounts: Value, extra: Value) -> Provider {
         super::peer::install_packages(&provider_dir(), &["node_modules/oidc-provider"]);
         let dir = tempfile::tempdir().expect("oidc dir");
         let mut config = json!({
-            "port": port,
-            "clients": [{
-                "client_id": CLIENT_ID,
-                "client_secret": CLIENT_SECRET,
-                "redirect_uris": [redirect_uri],
-                "token_endpoint_auth_method": "client_secret_basic"
-            }],
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
             "accounts": accounts,
         });
         if let (Some(config), Some(extra)) = (config.as_object_mut(), extra.as_object()) {
@@ -79,13 +64,14 @@ impl Provider {
         }
         let file = dir.path().join("config.json");
         std::fs::write(&file, config.to_string()).expect("provider config");
+        let log = dir.path().join("provider.log");
         let mut child = Command::new("node")
             .arg(provider_dir().join("provider.mjs"))
             .arg(&file)
             .current_dir(provider_dir())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("provider log"))
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run node for the OIDC provider: {e}"));
         let stdout = child.stdout.take().expect("provider stdout");
@@ -101,17 +87,38 @@ impl Provider {
                 .as_str()
                 .expect("an issuer")
                 .to_string(),
-            Err(_) => {
+            Err(e) => {
                 let _ = child.kill();
-                panic!("the OIDC provider did not start within {READY_TIMEOUT:?}");
+                panic!(
+                    "the OIDC provider did not start ({e}): {}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
             }
         };
-        assert_eq!(issuer, issuer_on(port));
         Provider {
             issuer,
             child: Some(child),
             _dir: dir,
         }
+    }
+
+    /// Registers the test client (OpenID Connect dynamic registration), redirecting to `redirect_uri`.
+    pub async fn register(&self, redirect_uri: &str) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/reg", self.issuer))
+            .json(&json!({
+                "redirect_uris": [redirect_uri],
+                "response_types": ["code"],
+                "grant_types": ["authorization_code"],
+                "token_endpoint_auth_method": "client_secret_basic",
+            }))
+            .send()
+            .await
+            .expect("registration at the provider");
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or_default();
+        assert_eq!(status.as_u16(), 201, "{body}");
+        assert_eq!(body["client_id"], CLIENT_ID, "{body}");
     }
 
     /// Plays a person at the provider: from the authorization URL Parvis sent the browser to, signs in as

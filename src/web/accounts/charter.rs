@@ -96,7 +96,7 @@ async fn charter_page(
                     h2 id="refuse-heading" { (lang.t("charter-refuse")) }
                     p { (lang.t("charter-refuse-text")) }
                     p { a href="/settings/export" download { (lang.t("settings-export")) } }
-                    (delete_form(lang, &csrf, &FormErrors::new()))
+                    (delete_form(lang, &csrf, &FormErrors::new(), v.me.as_ref().is_some_and(|m| m.account.password_hash.is_some())))
                 }
             }
             Some(false) => p { (lang.t("charter-accepted")) },

@@ -28,14 +28,22 @@ pub struct DeleteForm {
     delete_confirm: Option<String>,
 }
 
-/// Deleting one's account: the password again, and a box to tick.
-pub(super) fn delete_form(lang: Lang, csrf: &str, errors: &FormErrors) -> Markup {
+/// Deleting one's account: the password again (for an account that has one: one opened through the
+/// sign-in provider has none), and a box to tick.
+pub(super) fn delete_form(
+    lang: Lang,
+    csrf: &str,
+    errors: &FormErrors,
+    has_password: bool,
+) -> Markup {
     html! {
         form id="delete" method="post" action="/settings/delete" novalidate {
             (errors.summary(lang))
             (forms::csrf(csrf))
-            (forms::input(lang, Input::text("delete_password", lang.t("field-password"), "")
-                .kind("password").required().autocomplete("current-password"), errors))
+            @if has_password {
+                (forms::input(lang, Input::text("delete_password", lang.t("field-password"), "")
+                    .kind("password").required().autocomplete("current-password"), errors))
+            }
             (forms::checkbox(lang, "delete_confirm", &lang.t("settings-delete-confirm"), "yes", false, errors))
             button type="submit" class="danger" { (lang.t("settings-delete-submit")) }
         }
@@ -106,9 +114,15 @@ pub async fn delete(
     if form.delete_confirm.is_none() {
         errors.add("delete_confirm", v.lang.t("invalid-delete-confirm"));
     }
-    if let Err(e) =
-        accounts::verify_login(&v.ctx.db, me.actor.username.as_str(), &form.delete_password).await
-    {
+    // An account opened through the sign-in provider has no password: being signed in is the proof.
+    let checked = match me.account.password_hash {
+        Some(_) => {
+            accounts::verify_login(&v.ctx.db, me.actor.username.as_str(), &form.delete_password)
+                .await
+        }
+        None => Ok((me.actor.clone(), me.account.clone())),
+    };
+    if let Err(e) = checked {
         match e {
             Error::Unauthorized(_) => {
                 errors.add("delete_password", v.lang.t("invalid-delete-password"))

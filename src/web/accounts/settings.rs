@@ -167,7 +167,7 @@ pub(super) async fn settings_page(
         section aria-labelledby="delete-heading" class="danger-zone" {
             h2 id="delete-heading" { (lang.t("settings-delete")) }
             p { (lang.t("settings-delete-text")) }
-            (delete_form(lang, &csrf, errors_for(SettingsPart::Delete)))
+            (delete_form(lang, &csrf, errors_for(SettingsPart::Delete), v.me.as_ref().is_some_and(|m| m.account.password_hash.is_some())))
         }
     };
     page_status(v, &title, body, status).await
