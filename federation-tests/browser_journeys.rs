@@ -527,20 +527,8 @@ async fn an_app_asks_for_access_on_the_consent_page_and_loses_it_in_settings() {
     lea.login("lea", PASSWORD).await;
     let approved = decide(&mut lea, &path, "approve").await;
     let code = param(&approved.location.unwrap(), "code").unwrap();
-    let (status, granted) = post(
-        &alpha,
-        "/oauth/token",
-        None,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", &app_url),
-            ("code_verifier", verifier),
-            ("client_id", &client_id),
-            ("client_secret", &secret),
-        ],
-    )
-    .await;
+    let (status, granted) =
+        crate::oauth::exchange_at(&alpha, (&client_id, &secret), &code, &app_url, verifier).await;
     assert_eq!(status, 200, "{granted}");
     let token = granted["access_token"].as_str().unwrap().to_string();
 

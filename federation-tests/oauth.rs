@@ -155,19 +155,29 @@ async fn exchange(
     code: &str,
     verifier: &str,
 ) -> (u16, Value) {
-    call(
+    exchange_at(alpha, client, code, CALLBACK, verifier).await
+}
+
+/// The app exchanges `code`, given for `redirect`, with its verifier (`client_secret_post`).
+pub(crate) async fn exchange_at(
+    alpha: &TestInstance,
+    client: (&str, &str),
+    code: &str,
+    redirect: &str,
+    verifier: &str,
+) -> (u16, Value) {
+    post(
         alpha,
-        reqwest::Method::POST,
         "/oauth/token",
         None,
-        form(&[
+        &[
             ("grant_type", "authorization_code"),
             ("code", code),
-            ("redirect_uri", CALLBACK),
+            ("redirect_uri", redirect),
             ("code_verifier", verifier),
             ("client_id", client.0),
             ("client_secret", client.1),
-        ]),
+        ],
     )
     .await
 }
@@ -526,18 +536,12 @@ both_backends!(
             .and_then(|s| s.split('<').next())
             .unwrap()
             .to_string();
-        let (status, granted) = post(
+        let (status, granted) = exchange_at(
             &alpha,
-            "/oauth/token",
-            None,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", "urn:ietf:wg:oauth:2.0:oob"),
-                ("code_verifier", verifier),
-                ("client_id", client_id),
-                ("client_secret", app["client_secret"].as_str().unwrap()),
-            ],
+            (client_id, app["client_secret"].as_str().unwrap()),
+            &code,
+            "urn:ietf:wg:oauth:2.0:oob",
+            verifier,
         )
         .await;
         assert_eq!(status, 200, "{granted}");

@@ -102,13 +102,7 @@ pub async fn instance_v2(State(ctx): State<AppContext>) -> Result<Json<serde_jso
         })
         .await?;
     let settings = &ctx.settings.instance;
-    let url = |path: &str| {
-        ctx.urls
-            .base()
-            .join(path)
-            .map(|u| u.to_string())
-            .unwrap_or_default()
-    };
+    let url = |path: &str| ctx.urls.join(path).to_string();
     let stream = url("/").replacen("http", "ws", 1);
     use crate::civic::polls::{MAX_DURATION_DAYS, MAX_OPTION, MAX_OPTIONS};
     Ok(Json(serde_json::json!({

@@ -288,13 +288,7 @@ pub async fn revoke(
 
 /// `GET /.well-known/oauth-authorization-server` (RFC 8414), with Mastodon's `app_registration_endpoint`.
 pub async fn metadata(State(ctx): State<AppContext>) -> Json<serde_json::Value> {
-    let url = |path: &str| {
-        ctx.urls
-            .base()
-            .join(path)
-            .map(|u| u.to_string())
-            .unwrap_or_default()
-    };
+    let url = |path: &str| ctx.urls.join(path).to_string();
     let scopes: Vec<String> = {
         let mut all = vec!["read", "write", "follow", "push", "profile"]
             .into_iter()

@@ -14,7 +14,7 @@ use crate::model::{Account, Actor};
 
 /// Only a hash is stored: a leaked database does not leak working tokens. SHA-256 suffices (no salt, no
 /// stretching) because the token is 256 random bits, not a password.
-fn digest(token: &str) -> String {
+pub(crate) fn digest(token: &str) -> String {
     let hash = Sha256::digest(token.as_bytes());
     hash.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -15,7 +15,8 @@ impl Urls {
         Urls { base }
     }
 
-    fn join(&self, path: &str) -> Url {
+    /// The URL of this instance at `path` (a path without query).
+    pub fn join(&self, path: &str) -> Url {
         let mut url = self.base.clone();
         url.set_path(path);
         url

@@ -18,7 +18,7 @@ use url::Url;
 pub use scopes::{Resource, Scope, Scopes};
 
 use crate::civic::now;
-use crate::civic::tokens::random_code;
+use crate::civic::tokens::{digest, random_code};
 use crate::db::AnyConnection;
 use crate::error::{Error, Result};
 use crate::ids::ActorId;
@@ -110,13 +110,6 @@ impl OAuthError {
             _ => 400,
         }
     }
-}
-
-fn digest(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Whether a redirect URI may be registered: the out-of-band one, or an absolute URI without fragment (an
