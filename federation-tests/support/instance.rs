@@ -157,6 +157,12 @@ impl TestInstance {
         self.client.clone()
     }
 
+    /// A client with connections of its own (clones of [`TestInstance::client`] share one pool).
+    pub fn own_client(&self) -> reqwest::Client {
+        let host = url::Url::parse(&self.base).expect("base");
+        client_for(&self.settings, host.host_str().expect("host"), self.addr)
+    }
+
     /// `GET` on the API with a bearer token; returns status and JSON.
     pub async fn api_get(&self, path: &str, token: &str) -> (u16, serde_json::Value) {
         let response = self

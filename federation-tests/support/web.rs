@@ -48,6 +48,15 @@ impl WebClient {
         }
     }
 
+    /// A browser of its own: its connections are not shared with other clients of the instance (a request
+    /// the server answers before reading it whole leaves a connection no other client may reuse).
+    pub fn apart(instance: &TestInstance) -> WebClient {
+        WebClient {
+            client: instance.own_client(),
+            ..WebClient::new(instance)
+        }
+    }
+
     /// A browser on another machine: its requests leave from `ip` (a loopback address), so per-address
     /// limits see it apart.
     pub fn from_address(instance: &TestInstance, ip: std::net::IpAddr) -> WebClient {
