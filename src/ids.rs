@@ -156,6 +156,18 @@ id_type!(
     /// Someone here registering for an event of another server (their `Join`).
     RemoteParticipationId
 );
+id_type!(
+    /// A favourite of a post (a `Like`).
+    FavouriteId
+);
+id_type!(
+    /// A post an account bookmarked (kept here only).
+    BookmarkId
+);
+id_type!(
+    /// Something an account was told.
+    NotificationId
+);
 
 /// The id of something on another server (an activity, an actor, an inbox): a URL, checked when it is made.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -27,6 +27,10 @@ pub struct Export {
     pub profile: ExportProfile,
     pub mandates: Vec<ExportMandate>,
     pub posts: Vec<ExportPost>,
+    /// Posts boosted, favourited and bookmarked (from Mastodon apps).
+    pub boosted: Vec<ExportInteraction>,
+    pub favourited: Vec<ExportInteraction>,
+    pub bookmarked: Vec<ExportInteraction>,
     /// Comments on debates, with the debate they answer.
     pub comments: Vec<ExportComment>,
     /// Votes in polls (and questionnaires' choice questions): the question and the option chosen.
@@ -91,6 +95,14 @@ pub struct ExportPost {
     pub published: NaiveDateTime,
 }
 
+/// A post acted on: its id here (a post written here) or its id on its server, and when.
+#[derive(Debug, Serialize)]
+pub struct ExportInteraction {
+    pub post_id: i64,
+    pub post_uri: Option<String>,
+    pub at: NaiveDateTime,
+}
+
 #[derive(Debug, Serialize)]
 pub struct ExportProblem {
     pub id: i64,
@@ -142,6 +154,67 @@ fn residency_of(conn: &mut AnyConnection, actor: ActorId) -> Result<Vec<ExportVe
         .collect())
 }
 
+enum Interaction {
+    Boost,
+    Favourite,
+    Bookmark,
+}
+
+/// The posts an account boosted, favourited or bookmarked, oldest first.
+fn interactions(
+    conn: &mut AnyConnection,
+    actor: ActorId,
+    which: Interaction,
+) -> Result<Vec<ExportInteraction>> {
+    use crate::model::schema::{bookmarks, note_favourites};
+    let (original, boost) = diesel::alias!(notes as original, notes as boost);
+    let rows: Vec<(i64, Option<String>, NaiveDateTime)> = match which {
+        Interaction::Boost => boost
+            .inner_join(
+                original.on(boost
+                    .field(notes::reblog_of_id)
+                    .eq(original.field(notes::id).nullable())),
+            )
+            .filter(boost.field(notes::author_id).eq(actor))
+            .order(boost.field(notes::id).asc())
+            .select((
+                original.field(notes::id),
+                original.field(notes::ap_id),
+                boost.field(notes::published),
+            ))
+            .load(conn)?
+            .into_iter()
+            .map(|(id, uri, at): (crate::ids::NoteId, _, _)| (id.0, uri, at))
+            .collect(),
+        Interaction::Favourite => note_favourites::table
+            .inner_join(notes::table.on(notes::id.eq(note_favourites::note_id)))
+            .filter(note_favourites::author_id.eq(actor))
+            .order(note_favourites::id.asc())
+            .select((notes::id, notes::ap_id, note_favourites::created_at))
+            .load(conn)?
+            .into_iter()
+            .map(|(id, uri, at): (crate::ids::NoteId, _, _)| (id.0, uri, at))
+            .collect(),
+        Interaction::Bookmark => bookmarks::table
+            .inner_join(notes::table.on(notes::id.eq(bookmarks::note_id)))
+            .filter(bookmarks::account_id.eq(actor))
+            .order(bookmarks::id.asc())
+            .select((notes::id, notes::ap_id, bookmarks::created_at))
+            .load(conn)?
+            .into_iter()
+            .map(|(id, uri, at): (crate::ids::NoteId, _, _)| (id.0, uri, at))
+            .collect(),
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(post_id, post_uri, at)| ExportInteraction {
+            post_id,
+            post_uri,
+            at,
+        })
+        .collect())
+}
+
 /// A copy of an account's data.
 pub async fn export(db: &Database, actor: ActorId) -> Result<Export> {
     db.run(move |conn| {
@@ -160,6 +233,7 @@ pub async fn export(db: &Database, actor: ActorId) -> Result<Export> {
         let posts = notes::table
             .filter(notes::author_id.eq(actor))
             .filter(notes::deleted.eq(false))
+            .filter(notes::reblog_of_id.is_null())
             .order(notes::id.asc())
             .select(Note::as_select())
             .load(conn)?
@@ -261,6 +335,9 @@ pub async fn export(db: &Database, actor: ActorId) -> Result<Export> {
             },
             mandates,
             posts,
+            boosted: interactions(conn, actor, Interaction::Boost)?,
+            favourited: interactions(conn, actor, Interaction::Favourite)?,
+            bookmarked: interactions(conn, actor, Interaction::Bookmark)?,
             comments,
             votes,
             problem_reports,
@@ -351,6 +428,23 @@ pub async fn delete_account(db: &Database, actor: ActorId) -> Result<()> {
                 accounts::unsubscribe_token.eq(None::<String>),
             ))
             .execute(conn)?;
+        // Boosts, favourites and bookmarks go; posts leave tombstones.
+        diesel::delete(
+            notes::table
+                .filter(notes::author_id.eq(actor))
+                .filter(notes::reblog_of_id.is_not_null()),
+        )
+        .execute(conn)?;
+        diesel::delete(
+            crate::model::schema::note_favourites::table
+                .filter(crate::model::schema::note_favourites::author_id.eq(actor)),
+        )
+        .execute(conn)?;
+        diesel::delete(
+            crate::model::schema::bookmarks::table
+                .filter(crate::model::schema::bookmarks::account_id.eq(actor)),
+        )
+        .execute(conn)?;
         diesel::update(notes::table.filter(notes::author_id.eq(actor)))
             .set((notes::deleted.eq(true), notes::content.eq("")))
             .execute(conn)?;

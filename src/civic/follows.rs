@@ -202,7 +202,13 @@ pub fn authorize(conn: &mut AnyConnection, target: ActorId, id: FollowId) -> Res
 }
 
 /// Tells a person (not a commune) that someone follows them now.
-fn new_follower(conn: &mut AnyConnection, target: ActorId, by: &str, link: &str) -> Result<()> {
+fn new_follower(
+    conn: &mut AnyConnection,
+    target: ActorId,
+    from: crate::civic::debates::Writer,
+    by: &str,
+    link: &str,
+) -> Result<()> {
     if queries::actor_by_id(conn, target)?.kind != crate::model::ActorKind::Person {
         return Ok(());
     }
@@ -214,6 +220,8 @@ fn new_follower(conn: &mut AnyConnection, target: ActorId, by: &str, link: &str)
             debate: None,
             link: Some(link.to_string()),
             by: Some(by.to_string()),
+            note: None,
+            from: Some(from),
         },
     )
 }
@@ -223,6 +231,7 @@ fn local_follower_told(conn: &mut AnyConnection, target: ActorId, follower: Acto
     new_follower(
         conn,
         target,
+        crate::civic::debates::Writer::Local(follower),
         &who.display_name,
         &format!("/users/{}", who.username),
     )
@@ -238,7 +247,13 @@ fn remote_follower_told(
         "/follow?handle={}",
         url::form_urlencoded::byte_serialize(who.handle().as_bytes()).collect::<String>()
     );
-    new_follower(conn, target, &who.shown_name(), &link)
+    new_follower(
+        conn,
+        target,
+        crate::civic::debates::Writer::Remote(follower),
+        &who.shown_name(),
+        &link,
+    )
 }
 
 /// The local actor declines a pending request.

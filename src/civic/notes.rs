@@ -139,7 +139,14 @@ pub fn publish(
         .returning(notes::id)
         .get_result(conn)?;
     outbox::record(conn, author, Outbound::NotePublished { note: id })?;
-    crate::civic::notifications::mentions(conn, text, author, &format!("/notes/{id}"), None)?;
+    crate::civic::notifications::mentions(
+        conn,
+        text,
+        author,
+        &format!("/notes/{id}"),
+        Some(id),
+        None,
+    )?;
     note(conn, id)
 }
 
@@ -285,3 +292,5 @@ mod tests {
 
 #[cfg(test)]
 mod properties;
+
+pub mod interactions;

@@ -49,6 +49,16 @@ pub fn record_coalesced(
     Ok(())
 }
 
+/// What was sent for a post leaves the actor's outbox listing (a boost taken back is deleted, and its
+/// `Announce` would otherwise stay listed once the row it named is gone).
+pub fn unlist_post(conn: &mut AnyConnection, note: crate::ids::NoteId) -> Result<()> {
+    use crate::model::schema::outgoing_activities;
+    diesel::update(outgoing_activities::table.filter(outgoing_activities::note_id.eq(note)))
+        .set(outgoing_activities::public.eq(false))
+        .execute(conn)?;
+    Ok(())
+}
+
 fn record_at(
     conn: &mut AnyConnection,
     actor: ActorId,

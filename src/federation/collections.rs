@@ -237,6 +237,10 @@ pub async fn note(
     if note.deleted {
         return Err(Error::NotFound("this post was deleted".into()));
     }
+    // A boost is a post only here: on the wire it is an `Announce`, not served.
+    if note.reblog_of_id.is_some() {
+        return Err(Error::NotFound("no such post".into()));
+    }
     if !matches!(note.visibility, Visibility::Public | Visibility::Unlisted) {
         return Err(Error::NotFound("no such post".into()));
     }

@@ -116,6 +116,165 @@ pub fn deleted(conn: &mut AnyConnection, s: &Sender, id: NoteId) -> Result<Plann
     ))
 }
 
+/// A post's id on the wire and its author's inbox when the author is elsewhere.
+fn post_and_author(
+    conn: &mut AnyConnection,
+    s: &Sender,
+    note: &Note,
+) -> Result<(Url, Option<RemoteActor>)> {
+    let author = match note.remote_author_id {
+        Some(author) => Some(crate::civic::remote::remote_actor(conn, author)?),
+        None => None,
+    };
+    let url = match &note.ap_id {
+        Some(id) => crate::federation::outbound::stored_url(id)?,
+        None => s.urls.note(note.id),
+    };
+    Ok((url, author))
+}
+
+/// A favourite of a post from elsewhere, or its withdrawal: `Like` (or `Undo(Like)`) to the post's author,
+/// as Mastodon sends it. A post written here needs no telling: `None`.
+pub fn favourited(
+    conn: &mut AnyConnection,
+    s: &Sender,
+    id: NoteId,
+    favourite: crate::ids::FavouriteId,
+    on: bool,
+) -> Result<Option<Planned>> {
+    let note = stored(conn, id)?;
+    let (object, Some(author)) = post_and_author(conn, s, &note)? else {
+        return Ok(None);
+    };
+    let activity = s.like_or_undo(
+        s.urls.favourite(favourite),
+        object,
+        vec![author.ap_id.clone()],
+        on,
+    );
+    Ok(Some(Planned::unlisted(
+        activity,
+        [author.delivery_inbox().to_string()],
+    )))
+}
+
+/// The `Announce` of a boost made here: public, to the booster's followers and to the post's author when it
+/// is elsewhere; listed in the outbox while the boost lasts. A boost already taken back sends nothing (its
+/// `Undo` follows).
+fn announce_of(
+    conn: &mut AnyConnection,
+    s: &Sender,
+    reblog: NoteId,
+    of: NoteId,
+) -> Result<(crate::federation::activities::ActivityOut, Vec<String>)> {
+    let original = stored(conn, of)?;
+    let (object, author) = post_and_author(conn, s, &original)?;
+    let mut inboxes = audience::follower_inboxes(conn, s.id)?;
+    let mut cc = vec![s.followers()];
+    if let Some(author) = author {
+        inboxes.insert(author.delivery_inbox().to_string());
+        cc.push(author.ap_id);
+    }
+    let activity = s.activity(
+        ApType::Announce,
+        s.urls.reblog(reblog),
+        ObjectOut::Link(object),
+        vec![PUBLIC.to_string()],
+        cc,
+    );
+    Ok((activity, inboxes.into_iter().collect()))
+}
+
+pub fn reblogged(conn: &mut AnyConnection, s: &Sender, reblog: NoteId) -> Result<Option<Planned>> {
+    let Some(boost) = notes::table
+        .find(reblog)
+        .select(Note::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let Some(of) = boost.reblog_of_id else {
+        return Err(Error::internal(format!("post {reblog} is not a boost")));
+    };
+    let (activity, inboxes) = announce_of(conn, s, reblog, of)?;
+    Ok(Some(Planned {
+        note: Some(reblog),
+        ..Planned::listed(activity, inboxes)
+    }))
+}
+
+/// `Undo(Announce)` of a boost taken back, to the same audience as its `Announce`.
+pub fn unreblogged(
+    conn: &mut AnyConnection,
+    s: &Sender,
+    reblog: NoteId,
+    of: NoteId,
+) -> Result<Option<Planned>> {
+    let (announce, inboxes) = announce_of(conn, s, reblog, of)?;
+    let to = announce.to.clone();
+    Ok(Some(Planned::unlisted(s.undo(announce, to), inboxes)))
+}
+
+/// An `Announce` of a post: a boost of a post written here (its author is told), or of a post we hold by
+/// someone followed from here (it shows in home timelines). Only the object's id is read: what it shares is
+/// what we hold under that id, never what the sender embeds. `false` when it is neither (a commune's relay
+/// of a debate, a boost of something we do not hold): the caller reads it otherwise.
+pub async fn receive_boost(
+    ctx: &AppContext,
+    booster: &RemoteActor,
+    activity_id: &str,
+    object: &serde_json::Value,
+) -> Result<bool> {
+    let Some(shared) = crate::federation::activities::id_of(object).map(str::to_string) else {
+        return Ok(false);
+    };
+    let (urls, booster, activity_id) = (ctx.urls.clone(), booster.id, activity_id.to_string());
+    ctx.db
+        .transaction(move |conn| {
+            let note = match urls.parse_note(&shared) {
+                Some(local) => Some(local),
+                None if queries::is_followed_from_here(conn, booster)? => notes::table
+                    .filter(notes::ap_id.eq(&shared))
+                    .filter(notes::reblog_of_id.is_null())
+                    .select(notes::id)
+                    .first::<NoteId>(conn)
+                    .optional()?,
+                None => None,
+            };
+            let Some(note) = note else {
+                return Ok(false);
+            };
+            if received::first_time(conn, &activity_id)? {
+                crate::civic::notes::interactions::remote_reblog(
+                    conn,
+                    booster,
+                    &activity_id,
+                    note,
+                )?;
+            }
+            Ok(true)
+        })
+        .await
+}
+
+/// `Undo(Announce)`: a boost taken back by its booster.
+pub async fn receive_unannounce(
+    ctx: &AppContext,
+    booster: RemoteActor,
+    activity_id: String,
+    announce: String,
+) -> Result<()> {
+    ctx.db
+        .transaction(move |conn| {
+            if received::first_time(conn, &activity_id)? {
+                crate::civic::notes::interactions::remote_unreblog(conn, booster.id, &announce)?;
+            }
+            Ok(())
+        })
+        .await
+}
+
 /// `Create` or `Update` of a `Note` signed by its author: a vote in a poll hosted here, a comment on a debate
 /// (or its edit), or a post that concerns someone here (or its edit).
 pub async fn receive(
@@ -201,6 +360,10 @@ pub async fn receive(
             )?;
             if stored {
                 let by = signer.shown_name();
+                let stored_id: NoteId = notes::table
+                    .filter(notes::ap_id.eq(note.id.as_str()))
+                    .select(notes::id)
+                    .first(conn)?;
                 // Its page on its server: `url` when it is a web page of that server, else its id.
                 let link = note
                     .url
@@ -221,6 +384,8 @@ pub async fn receive(
                                 debate: None,
                                 link: Some(link.clone()),
                                 by: Some(by.clone()),
+                                note: Some(stored_id),
+                                from: Some(crate::civic::debates::Writer::Remote(signer.id)),
                             },
                         )?;
                     }

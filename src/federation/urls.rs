@@ -153,6 +153,16 @@ impl Urls {
         self.join(&format!("/likes/{id}"))
     }
 
+    /// A favourite of a post (a `Like`) given here; not served, named again by its `Undo`.
+    pub fn favourite(&self, id: crate::ids::FavouriteId) -> Url {
+        self.join(&format!("/favourites/{id}"))
+    }
+
+    /// The `Announce` of a boost made here (the boost is a post of ours); not served, named by its `Undo`.
+    pub fn reblog(&self, id: crate::ids::NoteId) -> Url {
+        self.join(&format!("/notes/{id}/announce"))
+    }
+
     /// A proposal's page for people (its `Page` id is its debate's).
     pub fn proposal(&self, id: crate::ids::DebateId) -> Url {
         self.join(&format!("/proposals/{id}"))

@@ -238,6 +238,10 @@ pub fn notice_line(
         (Language::En, Kind::CommitmentProgress) => {
             about_en("A commitment you follow moved on".into())
         }
+        (Language::Fr, Kind::Favourite) => format!("{by} a ajouté votre message à ses favoris"),
+        (Language::En, Kind::Favourite) => format!("{by} favourited your post"),
+        (Language::Fr, Kind::Reblog) => format!("{by} a partagé votre message"),
+        (Language::En, Kind::Reblog) => format!("{by} boosted your post"),
     }
 }
 

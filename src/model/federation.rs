@@ -117,6 +117,8 @@ pub struct Note {
     pub in_reply_to: Option<String>,
     pub published: NaiveDateTime,
     pub deleted: bool,
+    /// A boost: the post it shares (this row has no content of its own).
+    pub reblog_of_id: Option<NoteId>,
 }
 
 text_enum!(

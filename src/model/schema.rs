@@ -543,6 +543,27 @@ diesel::table! {
         in_reply_to -> Nullable<Text>,
         published -> Timestamp,
         deleted -> Bool,
+        reblog_of_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    note_favourites (id) {
+        id -> BigInt,
+        note_id -> BigInt,
+        author_id -> Nullable<BigInt>,
+        remote_author_id -> Nullable<BigInt>,
+        ap_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bookmarks (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        note_id -> BigInt,
+        created_at -> Timestamp,
     }
 }
 
@@ -763,6 +784,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     warnings,
     federation_rules,
     remote_blocks,
+    note_favourites,
+    bookmarks,
 );
 
 diesel::table! {
@@ -946,6 +969,9 @@ diesel::table! {
         link -> Nullable<Text>,
         by_name -> Nullable<Text>,
         mail_state -> Nullable<Text>,
+        note_id -> Nullable<BigInt>,
+        by_actor_id -> Nullable<BigInt>,
+        by_remote_id -> Nullable<BigInt>,
     }
 }
 

@@ -29,8 +29,9 @@ pub(super) async fn icon() -> Response {
     asset("image/svg+xml", include_str!("parvis.svg"), "86400")
 }
 
-/// The map's files: Leaflet and its marker clusters (published builds, see `static/README.md`), and our
-/// script that puts the map on the report form and list. Served by name from this table only.
+/// The map's files: Leaflet and its marker clusters (published builds, see `static/README.md`), our script
+/// that puts the map on the report form and list, and the plain pictures apps show for accounts without one.
+/// Served by name from this table only.
 const STATIC: &[(&str, &str, &[u8])] = &[
     (
         "leaflet/leaflet.js",
@@ -91,6 +92,17 @@ const STATIC: &[(&str, &str, &[u8])] = &[
         "leaflet-markercluster/LICENSE",
         "text/plain; charset=utf-8",
         include_bytes!("static/leaflet-markercluster/LICENSE"),
+    ),
+    // What Mastodon apps show for an account without a picture or a header (they expect an image).
+    (
+        "avatar.png",
+        "image/png",
+        include_bytes!("static/avatar.png"),
+    ),
+    (
+        "header.png",
+        "image/png",
+        include_bytes!("static/header.png"),
     ),
     (
         "parvis-map.js",

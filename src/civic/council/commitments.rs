@@ -192,6 +192,8 @@ pub fn move_on(
                 debate: None,
                 link: Some(format!("/commitments/{id}")),
                 by: None,
+                note: None,
+                from: None,
             },
         )?;
     }

@@ -88,6 +88,7 @@ pub fn comment(
         &text,
         author,
         &format!("/debates/{debate_id}#comment-{id}"),
+        None,
         told,
     )?;
     find_comment(conn, id)
@@ -216,7 +217,7 @@ pub(super) fn tombstone(conn: &mut AnyConnection, id: CommentId) -> Result<()> {
 }
 
 /// Who wrote a comment (whose comments [`erase_comments_of`] empties, who a reply is from).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Writer {
     Local(ActorId),
     Remote(RemoteActorId),

@@ -99,6 +99,8 @@ fn tell(conn: &mut AnyConnection, people: &[ActorId], kind: Kind, link: String) 
                 debate: None,
                 link: Some(link.clone()),
                 by: None,
+                note: None,
+                from: None,
             },
         )?;
     }

@@ -98,6 +98,8 @@ pub fn publish(
                         debate: None,
                         link: Some(format!("/meetings/{id}#minutes")),
                         by: None,
+                        note: None,
+                        from: None,
                     },
                 )?;
             }

@@ -297,6 +297,8 @@ fn tell_participants(conn: &mut AnyConnection, id: MeetingId, but: ActorId) -> R
                 debate: None,
                 link: Some(format!("/meetings/{id}")),
                 by: None,
+                note: None,
+                from: None,
             },
         )?;
     }

@@ -55,6 +55,8 @@ pub fn remind(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<usize> {
                     debate: None,
                     link: Some(format!("/meetings/{id}")),
                     by: None,
+                    note: None,
+                    from: None,
                 },
             )?;
             told += 1;

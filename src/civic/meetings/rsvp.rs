@@ -224,6 +224,8 @@ pub(super) fn fill_seats(conn: &mut AnyConnection, id: MeetingId) -> Result<()> 
                     debate: None,
                     link: Some(format!("/meetings/{id}")),
                     by: None,
+                    note: None,
+                    from: None,
                 },
             )?,
             (None, Some(_)) => outbox::record(

@@ -135,6 +135,8 @@ pub fn resolve(
                 debate: None,
                 link: Some("/notifications".into()),
                 by: None,
+                note: None,
+                from: None,
             },
         )?;
     }

@@ -7,10 +7,11 @@ pub mod mailing;
 
 use diesel::prelude::*;
 
+use crate::civic::debates::Writer;
 use crate::civic::now;
 use crate::db::AnyConnection;
 use crate::error::{Error, Result};
-use crate::ids::{ActorId, DebateId};
+use crate::ids::{ActorId, DebateId, NoteId};
 use crate::model::schema::{email_preferences, notifications};
 
 /// What a notification says happened.
@@ -46,10 +47,14 @@ pub enum Kind {
     MeetingMinutes,
     /// A commitment you follow moved on (its status, progress or milestones).
     CommitmentProgress,
+    /// Someone favourited one of your posts.
+    Favourite,
+    /// Someone boosted one of your posts.
+    Reblog,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 15] = [
+    pub const ALL: [Kind; 17] = [
         Kind::Reply,
         Kind::Mention,
         Kind::Follower,
@@ -65,6 +70,8 @@ impl Kind {
         Kind::MeetingRefused,
         Kind::MeetingMinutes,
         Kind::CommitmentProgress,
+        Kind::Favourite,
+        Kind::Reblog,
     ];
 
     /// As stored (the proposal kinds keep the names rows already have).
@@ -85,6 +92,8 @@ impl Kind {
             Kind::MeetingRefused => "meeting_refused",
             Kind::MeetingMinutes => "meeting_minutes",
             Kind::CommitmentProgress => "commitment_progress",
+            Kind::Favourite => "favourite",
+            Kind::Reblog => "reblog",
         }
     }
 
@@ -96,7 +105,7 @@ impl Kind {
     pub fn topic(self) -> Topic {
         match self {
             Kind::Reply | Kind::Mention => Topic::Replies,
-            Kind::Follower => Topic::Followers,
+            Kind::Follower | Kind::Favourite | Kind::Reblog => Topic::Followers,
             Kind::ProposalThreshold
             | Kind::ProposalStatus
             | Kind::ProposalAnswered
@@ -200,6 +209,10 @@ pub struct Notice {
     pub link: Option<String>,
     /// Who caused it, as their name is shown.
     pub by: Option<String>,
+    /// The post it is about (a mention, a favourite, a boost), for apps.
+    pub note: Option<NoteId>,
+    /// Who caused it, for apps (which show their account).
+    pub from: Option<Writer>,
 }
 
 /// Tells an account something. Mail follows from the mail worker, as the account chose.
@@ -212,6 +225,15 @@ pub fn notify(conn: &mut AnyConnection, account: ActorId, notice: Notice) -> Res
             notifications::created_at.eq(now()),
             notifications::link.eq(notice.link),
             notifications::by_name.eq(notice.by),
+            notifications::note_id.eq(notice.note),
+            notifications::by_actor_id.eq(match notice.from {
+                Some(Writer::Local(id)) => Some(id),
+                _ => None,
+            }),
+            notifications::by_remote_id.eq(match notice.from {
+                Some(Writer::Remote(id)) => Some(id),
+                _ => None,
+            }),
         ))
         .execute(conn)?;
     Ok(())
@@ -255,6 +277,8 @@ pub fn reply(
             debate: Some(debate),
             link: Some(format!("/debates/{debate}#comment-{comment}")),
             by: Some(name),
+            note: None,
+            from: Some(by),
         },
     )?;
     Ok(Some(author))
@@ -291,12 +315,13 @@ pub fn mentioned_names(text: &str) -> Vec<String> {
 }
 
 /// Tells the people here that a text written by `writer` mentions (`@name`) where to read it, except the
-/// writer and `already` (told otherwise, as the author a comment answers).
+/// writer and `already` (told otherwise, as the author a comment answers). `note` is the post, when it is one.
 pub fn mentions(
     conn: &mut AnyConnection,
     text: &str,
     writer: ActorId,
     link: &str,
+    note: Option<NoteId>,
     already: Option<ActorId>,
 ) -> Result<()> {
     use crate::model::ActorKind;
@@ -324,6 +349,8 @@ pub fn mentions(
                 debate: None,
                 link: Some(link.to_string()),
                 by: by.clone(),
+                note,
+                from: Some(Writer::Local(writer)),
             },
         )?;
     }
@@ -444,6 +471,28 @@ pub fn take(conn: &mut AnyConnection, account: ActorId) -> Result<Vec<Notificati
     .set(notifications::read_at.eq(Some(now())))
     .execute(conn)?;
     Ok(found.into_iter().map(|(_, n)| n).collect())
+}
+
+/// An account dismisses one of its notifications (from an app): it goes, here and on the web. Another
+/// account's notification is not found.
+pub fn dismiss(conn: &mut AnyConnection, account: ActorId, id: i64) -> Result<()> {
+    let removed = diesel::delete(
+        notifications::table
+            .filter(notifications::id.eq(id))
+            .filter(notifications::account_id.eq(account)),
+    )
+    .execute(conn)?;
+    if removed == 0 {
+        return Err(Error::NotFound(format!("no notification {id}")));
+    }
+    Ok(())
+}
+
+/// An account clears all its notifications.
+pub fn clear(conn: &mut AnyConnection, account: ActorId) -> Result<()> {
+    diesel::delete(notifications::table.filter(notifications::account_id.eq(account)))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// How many notifications an account has not read.

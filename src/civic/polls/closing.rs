@@ -72,6 +72,8 @@ pub fn tell_closed(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<usize
                     debate: None,
                     link: Some(format!("/polls/{poll}")),
                     by: None,
+                    note: None,
+                    from: None,
                 },
             )?;
             told += 1;

@@ -242,6 +242,8 @@ pub(super) fn tell_followers(
                 debate: None,
                 link: Some(format!("/problems/{id}")),
                 by: None,
+                note: None,
+                from: None,
             },
         )?;
     }

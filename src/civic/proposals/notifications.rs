@@ -23,6 +23,8 @@ pub(super) fn notify(
             debate: Some(id),
             link: Some(format!("/proposals/{id}")),
             by: None,
+            note: None,
+            from: None,
         },
     )
 }

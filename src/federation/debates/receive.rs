@@ -195,6 +195,15 @@ pub async fn receive_like(
             if let Some(problem) = urls.parse_problem(&liked) {
                 return crate::civic::problems::remote_support(conn, liker, &activity_id, problem);
             }
+            // A post written here: a favourite.
+            if let Some(note) = urls.parse_note(&liked) {
+                return crate::civic::notes::interactions::remote_favourite(
+                    conn,
+                    liker,
+                    &activity_id,
+                    note,
+                );
+            }
             match crate::civic::debates::find_answered(conn, &urls, &liked)? {
                 Some(Answered::Comment(comment)) => {
                     crate::civic::debates::remote_agree(conn, liker, &activity_id, comment)
@@ -297,6 +306,7 @@ pub async fn receive_unlike(
             }
             if crate::civic::proposals::remote_unsupport(conn, signer.id, &like_id)?
                 || crate::civic::problems::remote_unsupport(conn, signer.id, &like_id)?
+                || crate::civic::notes::interactions::remote_unfavourite(conn, signer.id, &like_id)?
             {
                 return Ok(());
             }

@@ -32,8 +32,10 @@ pub enum Inbound {
     FollowAnswered { follow: Value, accepted: bool },
     /// `Undo(Follow)` (the undone Follow, or its id).
     Unfollow { follow: Value },
-    /// `Undo(Like)`: an agree or a support withdrawn.
+    /// `Undo(Like)`: an agree, a support or a favourite withdrawn.
     Unlike { like: String },
+    /// `Undo(Announce)`: a boost taken back (a commune's relays are not undone).
+    Unannounce { announce: String },
     /// `Undo` of something we keep no trace of (an Announce, a Block…).
     UndoIgnored,
     /// `Create` or `Update` of a `Note`: a post, a comment, a vote, or their edit.
@@ -109,6 +111,9 @@ impl Inbound {
                 match ApType::of(&inner) {
                     Some(ApType::Like) => Inbound::Unlike {
                         like: id_of(&inner).unwrap_or_default().to_string(),
+                    },
+                    Some(ApType::Announce) => Inbound::Unannounce {
+                        announce: id_of(&inner).unwrap_or_default().to_string(),
                     },
                     // A Follow, or the bare id of one.
                     Some(ApType::Follow) | None => Inbound::Unfollow { follow: inner },
@@ -253,6 +258,9 @@ pub async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) ->
         Inbound::Unlike { like } => {
             crate::federation::debates::receive_unlike(ctx, signer, activity_id, like).await
         }
+        Inbound::Unannounce { announce } => {
+            crate::federation::notes::receive_unannounce(ctx, signer, activity_id, announce).await
+        }
         Inbound::Note { verb, note } => {
             crate::federation::notes::receive(ctx, signer, activity_id, verb, *note).await
         }
@@ -331,6 +339,9 @@ pub async fn apply(ctx: &AppContext, signer: RemoteActor, activity: Incoming) ->
             }
         }
         Inbound::Announce { object } => {
+            if crate::federation::notes::receive_boost(ctx, &signer, &activity_id, &object).await? {
+                return Ok(());
+            }
             crate::federation::debates::receive_announce(ctx, &signer, activity_id, &object).await
         }
         Inbound::Like { object } => {

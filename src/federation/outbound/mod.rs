@@ -215,6 +215,14 @@ pub fn plan(
     match what {
         Outbound::NotePublished { note } => notes::published(conn, &s, *note).map(Some),
         Outbound::NoteDeleted { note } => notes::deleted(conn, &s, *note).map(Some),
+        Outbound::NoteFavourited { note, favourite } => {
+            notes::favourited(conn, &s, *note, *favourite, true)
+        }
+        Outbound::NoteUnfavourited { note, favourite } => {
+            notes::favourited(conn, &s, *note, *favourite, false)
+        }
+        Outbound::NoteReblogged { reblog } => notes::reblogged(conn, &s, *reblog),
+        Outbound::NoteUnreblogged { reblog, of } => notes::unreblogged(conn, &s, *reblog, *of),
         Outbound::ActorUpdated => actors::updated(conn, &s, &found).map(Some),
         Outbound::ActorDeleted { inboxes } => Ok(Some(actors::deleted(&s, inboxes))),
         Outbound::DebatePublished { debate } => {

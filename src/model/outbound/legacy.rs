@@ -215,7 +215,11 @@ impl Outbound {
         | Outbound::RemoteEventJoined { .. }
         | Outbound::RemoteEventLeft { .. }
         | Outbound::CommitmentPublished { .. }
-        | Outbound::CommitmentUpdated { .. } = self
+        | Outbound::CommitmentUpdated { .. }
+        | Outbound::NoteFavourited { .. }
+        | Outbound::NoteUnfavourited { .. }
+        | Outbound::NoteReblogged { .. }
+        | Outbound::NoteUnreblogged { .. } = self
         {
             return None;
         }
@@ -316,7 +320,11 @@ impl Outbound {
             | Outbound::RemoteEventJoined { .. }
             | Outbound::RemoteEventLeft { .. }
             | Outbound::CommitmentPublished { .. }
-            | Outbound::CommitmentUpdated { .. } => return None,
+            | Outbound::CommitmentUpdated { .. }
+            | Outbound::NoteFavourited { .. }
+            | Outbound::NoteUnfavourited { .. }
+            | Outbound::NoteReblogged { .. }
+            | Outbound::NoteUnreblogged { .. } => return None,
         })
     }
 }

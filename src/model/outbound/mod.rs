@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 mod legacy;
 
 use crate::ids::{
-    ActorId, ApUrl, BlockId, CommentId, CommitmentId, DebateId, FollowId, HandoverId, LikeId,
-    MeetingId, NewsletterId, NoteId, ParticipantId, PollId, ProblemId, RemoteActorId,
+    ActorId, ApUrl, BlockId, CommentId, CommitmentId, DebateId, FavouriteId, FollowId, HandoverId,
+    LikeId, MeetingId, NewsletterId, NoteId, ParticipantId, PollId, ProblemId, RemoteActorId,
     RemoteParticipationId, ReportId, StatusChangeId, SupportId, VoteId,
 };
 
@@ -26,6 +26,24 @@ pub enum Outbound {
     },
     NoteDeleted {
         note: NoteId,
+    },
+    /// A post favourited here, or the favourite taken back (`Like`, `Undo(Like)` to its author's server).
+    NoteFavourited {
+        note: NoteId,
+        favourite: FavouriteId,
+    },
+    NoteUnfavourited {
+        note: NoteId,
+        favourite: FavouriteId,
+    },
+    /// A post boosted here (`Announce` to the booster's followers and the post's server), or the boost taken
+    /// back (`Undo(Announce)`; the boost's row is gone by then, so the post it shared is named).
+    NoteReblogged {
+        reblog: NoteId,
+    },
+    NoteUnreblogged {
+        reblog: NoteId,
+        of: NoteId,
     },
     /// The actor's profile changed (`Update(Person)`).
     ActorUpdated,
@@ -260,7 +278,13 @@ impl Outbound {
     /// same kind and subject); 0 when it is about the actor itself.
     pub fn subject(&self) -> i64 {
         match self {
-            Outbound::NotePublished { note } | Outbound::NoteDeleted { note } => note.0,
+            Outbound::NotePublished { note }
+            | Outbound::NoteDeleted { note }
+            | Outbound::NoteFavourited { note, .. }
+            | Outbound::NoteUnfavourited { note, .. } => note.0,
+            Outbound::NoteReblogged { reblog } | Outbound::NoteUnreblogged { reblog, .. } => {
+                reblog.0
+            }
             Outbound::ActorUpdated | Outbound::ActorDeleted { .. } => 0,
             Outbound::DebatePublished { debate }
             | Outbound::DebateAnnounced { debate, .. }

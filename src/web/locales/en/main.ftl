@@ -604,7 +604,7 @@ login-forgot = Forgot your password?
 # The notification centre and mail choices
 unsubscribe-title = Unsubscribe
 unsubscribe-replies = No more messages when someone replies to you.
-unsubscribe-followers = No more messages when someone follows you.
+unsubscribe-followers = No more messages when someone follows you, favourites or boosts your posts.
 unsubscribe-proposals = No more messages about the proposals you follow.
 unsubscribe-polls = No more messages when a poll you took part in closes.
 unsubscribe-moderation = No more messages about moderation decisions concerning you.
@@ -614,7 +614,7 @@ unsubscribe-done = Done: these messages will no longer be sent to you. Your noti
 settings-notifications = Notifications by mail
 settings-notifications-text = Everything lands on your notifications page; choose what is also sent by mail to your confirmed address: at once, in a digest the next morning, or never.
 notifications-topic-replies = Replies to your comments and debates
-notifications-topic-followers = New followers
+notifications-topic-followers = New followers, favourites and boosts
 notifications-topic-proposals = Proposals you follow
 notifications-topic-polls = Results of polls you took part in
 notifications-topic-moderation = Moderation decisions concerning you
@@ -692,6 +692,8 @@ notification-meeting_reminder = Reminder: a meeting you registered for is tomorr
 notification-meeting_refused = The organisers of an event refused your registration
 notification-meeting_minutes = The minutes of a meeting you registered for are out
 notification-commitment_progress = A commitment you follow moved on
+notification-favourite = { $name } favourited your post
+notification-reblog = { $name } boosted your post
 notifications-topic-meetings = Meetings you registered for
 unsubscribe-meetings = No more messages about the meetings you registered for.
 

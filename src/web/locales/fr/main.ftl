@@ -607,7 +607,7 @@ login-forgot = Mot de passe oublié ?
 # The notification centre and mail choices
 unsubscribe-title = Se désabonner
 unsubscribe-replies = Ne plus recevoir de message quand on vous répond.
-unsubscribe-followers = Ne plus recevoir de message quand quelqu’un vous suit.
+unsubscribe-followers = Ne plus recevoir de message quand quelqu’un vous suit, met vos messages en favori ou les partage.
 unsubscribe-proposals = Ne plus recevoir de message sur les propositions que vous suivez.
 unsubscribe-polls = Ne plus recevoir de message à la clôture des sondages auxquels vous avez participé.
 unsubscribe-moderation = Ne plus recevoir de message sur les décisions de modération qui vous concernent.
@@ -617,7 +617,7 @@ unsubscribe-done = C’est fait : ces messages ne vous seront plus envoyés. Vos
 settings-notifications = Notifications par courriel
 settings-notifications-text = Tout arrive sur votre page de notifications ; choisissez ce qui vous est aussi envoyé par courriel, à votre adresse confirmée : tout de suite, dans un résumé le lendemain matin, ou jamais.
 notifications-topic-replies = Réponses à vos commentaires et débats
-notifications-topic-followers = Nouveaux abonnés
+notifications-topic-followers = Nouveaux abonnés, favoris et partages
 notifications-topic-proposals = Propositions que vous suivez
 notifications-topic-polls = Résultats des sondages auxquels vous avez participé
 notifications-topic-moderation = Décisions de modération vous concernant
@@ -695,6 +695,8 @@ notification-meeting_reminder = Rappel : une réunion à laquelle vous êtes ins
 notification-meeting_refused = Les organisateurs d'un événement ont refusé votre inscription
 notification-meeting_minutes = Le compte rendu d'une réunion à laquelle vous étiez inscrit·e est publié
 notification-commitment_progress = Un engagement que vous suivez a avancé
+notification-favourite = { $name } a ajouté votre message à ses favoris
+notification-reblog = { $name } a partagé votre message
 notifications-topic-meetings = Réunions auxquelles vous êtes inscrit·e
 unsubscribe-meetings = Ne plus recevoir de message sur les réunions auxquelles vous êtes inscrit·e.
 

@@ -1,0 +1,10 @@
+DELETE FROM notifications WHERE kind IN ('favourite', 'reblog');
+ALTER TABLE notifications DROP COLUMN by_remote_id;
+ALTER TABLE notifications DROP COLUMN by_actor_id;
+ALTER TABLE notifications DROP COLUMN note_id;
+DROP TABLE bookmarks;
+DROP TABLE note_favourites;
+DELETE FROM notes WHERE reblog_of_id IS NOT NULL;
+DROP INDEX notes_reblog_remote;
+DROP INDEX notes_reblog_local;
+ALTER TABLE notes DROP COLUMN reblog_of_id;
