@@ -11,7 +11,7 @@ import https from "node:https";
 import net from "node:net";
 import { parseArgs } from "node:util";
 import {
-  Accept, Activity, Collection, Create, createFederation, Endpoints, Flag, Follow, generateCryptoKeyPair,
+  Accept, Activity, Announce, Collection, Create, createFederation, Endpoints, Flag, Follow, generateCryptoKeyPair,
   isActor, Like, Mention, MemoryKvStore, Note, Person, PUBLIC_COLLECTION, Question, Reject, signRequest, Undo,
   verifyRequest,
 } from "@fedify/fedify";
@@ -96,6 +96,7 @@ const errors = []; // deliveries that failed (no queue: sendActivity throws, we 
 const followers = new Map(); // actor id → {recipient: {id, inboxId, endpoints}, followId}
 const following = new Map(); // target actor id → {follow, target, state: pending|accepted|rejected}
 const likes = new Map(); // object url → {like, recipients}
+const boosts = new Map(); // object url → {announce, authors}
 const notes = new Map(); // uuid → Note we authored (served at /notes/{id})
 const questions = new Map(); // uuid → Question (a poll) we authored (served at /questions/{id})
 let noteFetches = 0; // GETs of those notes, to check that a fetcher is bounded
@@ -407,6 +408,28 @@ const control = {
     if (entry == null) return { ok: false, error: "no like for this object" };
     likes.delete(object);
     const undo = new Undo({ id: newId("activities"), actor: actorUri(), object: entry.like, tos: entry.authors.map((a) => a.id) });
+    return answer(await deliver(context(), entry.authors, undo), { id: undo.id.href });
+  },
+  // Mastodon's boost: Announce of the note's id, public, to our followers and the note's author.
+  "POST /announce": async ({ object }) => {
+    const ctx = context();
+    const documentLoader = await signedLoader(ctx);
+    const boosted = await ctx.lookupObject(object, { documentLoader });
+    if (boosted == null) return { ok: false, error: `cannot fetch ${object}` };
+    const authors = [];
+    for await (const a of boosted.getAttributions({ documentLoader })) if (isActor(a)) authors.push(a);
+    const announce = new Announce({
+      id: newId("activities"), actor: actorUri(), object: new URL(object), tos: [PUBLIC_COLLECTION],
+      ccs: [ctx.getFollowersUri(ME), ...authors.map((a) => a.id)], published: Temporal.Now.instant(),
+    });
+    boosts.set(object, { announce, authors });
+    return answer(await deliver(ctx, authors, announce), { id: announce.id.href });
+  },
+  "POST /undo-announce": async ({ object }) => {
+    const entry = boosts.get(object);
+    if (entry == null) return { ok: false, error: "no boost of this object" };
+    boosts.delete(object);
+    const undo = new Undo({ id: newId("activities"), actor: actorUri(), object: entry.announce, tos: [PUBLIC_COLLECTION] });
     return answer(await deliver(context(), entry.authors, undo), { id: undo.id.href });
   },
   // Mastodon sends reports to the reported account's server (its shared inbox).

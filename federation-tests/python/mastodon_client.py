@@ -4,7 +4,8 @@
     mastodon_client.py register BASE REDIRECT
         registers an app; prints {"client_id", "client_secret", "authorize_url"}
     mastodon_client.py use BASE CLIENT_ID CLIENT_SECRET REDIRECT CODE POLL_ID
-        exchanges the code, then uses the token as an app would; prints what it saw
+        exchanges the code, then uses the token as an app would (posts, a reply, a vote, favourites, a boost,
+        a bookmark, a thread, a page and the next one, mentions, a relationship); prints what it saw
 
 Everything goes through the library's own calls (its bodies are forms, as Mastodon's apps send them);
 the output is JSON on stdout, errors on stderr with a non-zero exit.
@@ -37,6 +38,18 @@ def use(base, client_id, client_secret, redirect, code, poll_id):
     reply = api.status_post("Et une réponse", in_reply_to_id=first["id"])
     voted = api.poll_vote(poll_id, [1])
     home = api.timeline_home(limit=10)
+    # What apps do with posts: favourite, boost, bookmark, the thread, and pages followed by their Link header.
+    faved = api.status_favourite(first["id"])
+    boost = api.status_reblog(first["id"])
+    api.status_bookmark(reply["id"])
+    bookmarks = api.bookmarks()
+    context = api.status_context(first["id"])
+    page = api.timeline_home(limit=2)
+    older = api.fetch_next(page)
+    unboosted = api.status_unreblog(first["id"])
+    mentions = api.notifications(types=["mention"])
+    marie = api.account_lookup("marie")
+    relationship = api.account_relationships([marie["id"]])[0]
     return {
         "version": api.retrieve_mastodon_version(),
         "me": me["username"],
@@ -44,6 +57,15 @@ def use(base, client_id, client_secret, redirect, code, poll_id):
         "reply": {"id": str(reply["id"]), "in_reply_to_id": str(reply["in_reply_to_id"])},
         "voted": {"voted": voted["voted"], "own_votes": voted["own_votes"], "votes_count": voted["votes_count"]},
         "home": [str(s["id"]) for s in home],
+        "faved": {"favourited": faved["favourited"], "favourites_count": faved["favourites_count"]},
+        "boost": {"id": str(boost["id"]), "of": str(boost["reblog"]["id"])},
+        "unboosted": {"reblogged": unboosted["reblogged"], "reblogs_count": unboosted["reblogs_count"]},
+        "bookmarks": [str(s["id"]) for s in bookmarks],
+        "descendants": [str(s["id"]) for s in context["descendants"]],
+        "page": [str(s["id"]) for s in page],
+        "older": [str(s["id"]) for s in older or []],
+        "mentions": [{"by": n["account"]["acct"], "status": str(n["status"]["id"])} for n in mentions],
+        "relationship": {"following": relationship["following"], "followed_by": relationship["followed_by"]},
     }
 
 

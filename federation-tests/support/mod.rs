@@ -7,6 +7,7 @@ pub mod debates;
 pub mod hostile;
 pub mod instance;
 pub mod maildev;
+pub mod mastodon;
 pub mod network;
 pub mod oidc;
 pub mod peer;

@@ -52,6 +52,11 @@ needs! {
     /// Supporting a proposal or a problem report is favouriting it, in Mastodon's terms.
     WriteFavourites => Scope::Write(Some(Resource::Favourites));
     WriteReports => Scope::Write(Some(Resource::Reports));
+    ReadFavourites => Scope::Read(Some(Resource::Favourites));
+    ReadBookmarks => Scope::Read(Some(Resource::Bookmarks));
+    WriteBookmarks => Scope::Write(Some(Resource::Bookmarks));
+    ReadNotifications => Scope::Read(Some(Resource::Notifications));
+    WriteNotifications => Scope::Write(Some(Resource::Notifications));
 }
 
 /// The account behind the request's `Authorization: Bearer …` token; 401 without a valid one, 403 when the

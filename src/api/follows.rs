@@ -6,15 +6,16 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::accounts::{AccountDto, load, remote_dto};
+use crate::api::accounts::{AccountDto, entity};
 use crate::api::auth::{CurrentAccount, ReadFollows, WriteFollows};
+use crate::civic::debates::Writer;
 use crate::civic::follows::{self, Target};
 use crate::context::AppContext;
 use crate::db::queries;
 use crate::error::{Error, Result};
 use crate::ids::{ActorId, FollowId, RemoteActorId};
+use crate::model::Follow;
 use crate::model::schema::{follows as follows_table, remote_actors};
-use crate::model::{Follow, RemoteActor};
 
 /// Mastodon's `Relationship`, reduced to what Parvis knows.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -132,38 +133,27 @@ pub async fn requests(
     current: CurrentAccount<ReadFollows>,
 ) -> Result<Json<Vec<AccountDto>>> {
     let me = current.actor.id;
-    let pending: Vec<Follow> = ctx
+    let view = ctx.clone();
+    let accounts = ctx
         .db
         .run(move |conn| {
-            Ok(follows_table::table
+            let pending: Vec<Follow> = follows_table::table
                 .filter(follows_table::target_id.eq(me))
                 .filter(follows_table::accepted.eq(false))
                 .order(follows_table::id.asc())
                 .select(Follow::as_select())
-                .load(conn)?)
+                .load(conn)?;
+            pending
+                .into_iter()
+                .filter_map(|f| match (f.follower_id, f.follower_remote_id) {
+                    (Some(local), _) => Some(Writer::Local(local)),
+                    (None, Some(remote)) => Some(Writer::Remote(remote)),
+                    (None, None) => None,
+                })
+                .map(|who| entity(&view, conn, who))
+                .collect::<Result<Vec<_>>>()
         })
         .await?;
-    let mut accounts = Vec::with_capacity(pending.len());
-    for follow in pending {
-        if let Some(remote) = follow.follower_remote_id {
-            let actor: RemoteActor = ctx
-                .db
-                .run(move |conn| {
-                    Ok(remote_actors::table
-                        .find(remote)
-                        .select(RemoteActor::as_select())
-                        .first(conn)?)
-                })
-                .await?;
-            accounts.push(remote_dto(&actor));
-        } else if let Some(local) = follow.follower_id {
-            let actor = ctx
-                .db
-                .run(move |conn| queries::actor_by_id(conn, local))
-                .await?;
-            accounts.push(load(&ctx, actor).await?);
-        }
-    }
     Ok(Json(accounts))
 }
 

@@ -9,9 +9,11 @@ pub mod empty;
 pub mod follows;
 pub mod instance;
 pub mod meetings;
+pub mod notifications;
 pub mod oauth;
 pub mod open311;
 pub mod open_data;
+pub mod pagination;
 pub mod polls;
 pub mod problems;
 pub mod proposals;
@@ -68,15 +70,35 @@ pub fn router(ctx: &AppContext) -> Router<AppContext> {
         .routes(routes!(oauth::revoke))
         .routes(routes!(accounts::verify_credentials))
         .routes(routes!(accounts::lookup))
+        .routes(routes!(accounts::lists::relationships))
         .routes(routes!(accounts::account))
+        .routes(routes!(accounts::lists::statuses))
+        .routes(routes!(accounts::lists::followers))
+        .routes(routes!(accounts::lists::following))
         .routes(routes!(follows::follow))
         .routes(routes!(follows::unfollow))
         .routes(routes!(follows::requests))
         .routes(routes!(follows::authorize))
         .routes(routes!(follows::reject))
         .routes(routes!(statuses::create))
-        .routes(routes!(statuses::delete))
-        .routes(routes!(statuses::home))
+        .routes(routes!(statuses::show, statuses::delete))
+        .routes(routes!(statuses::context))
+        .routes(routes!(statuses::actions::favourite))
+        .routes(routes!(statuses::actions::unfavourite))
+        .routes(routes!(statuses::actions::reblog))
+        .routes(routes!(statuses::actions::unreblog))
+        .routes(routes!(statuses::actions::bookmark))
+        .routes(routes!(statuses::actions::unbookmark))
+        .routes(routes!(statuses::actions::favourited_by))
+        .routes(routes!(statuses::actions::reblogged_by))
+        .routes(routes!(statuses::timelines::home))
+        .routes(routes!(statuses::timelines::public))
+        .routes(routes!(statuses::timelines::favourites))
+        .routes(routes!(statuses::timelines::bookmarks))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::clear))
+        .routes(routes!(notifications::show))
+        .routes(routes!(notifications::dismiss))
         .routes(routes!(debates::list))
         .routes(routes!(debates::show))
         .routes(routes!(debates::comment))

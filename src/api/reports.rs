@@ -5,8 +5,9 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::accounts::{AccountDto, load, remote_dto};
+use crate::api::accounts::{AccountDto, entity};
 use crate::api::auth::{CurrentAccount, WriteReports};
+use crate::civic::debates::Writer;
 use crate::civic::moderation::{self, Target};
 use crate::context::AppContext;
 use crate::db::queries;
@@ -165,21 +166,13 @@ pub async fn create(
             }
         })
         .await?;
-    let target_account = match remote {
-        Some(r) => remote_dto(
-            &ctx.db
-                .run(move |conn| crate::civic::remote::remote_actor(conn, r))
-                .await?,
-        ),
-        None => {
-            let id = local.ok_or_else(|| not_found(&new.account_id))?;
-            let actor = ctx
-                .db
-                .run(move |conn| queries::actor_by_id(conn, id))
-                .await?;
-            load(&ctx, actor).await?
-        }
+    let who = match (remote, local) {
+        (Some(r), _) => Writer::Remote(r),
+        (None, Some(id)) => Writer::Local(id),
+        (None, None) => return Err(not_found(&new.account_id)),
     };
+    let view = ctx.clone();
+    let target_account = ctx.db.run(move |conn| entity(&view, conn, who)).await?;
     Ok(Json(ReportDto {
         id: first.to_string(),
         action_taken: false,

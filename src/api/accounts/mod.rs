@@ -1,21 +1,28 @@
 //! Accounts, in Mastodon's `Account` shape plus Parvis's role and mandates.
 
+pub mod lists;
+
 use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use chrono::Utc;
+use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::auth::{CurrentAccount, Profile, ReadAccounts};
+use crate::civic::debates::Writer;
 use crate::context::AppContext;
+use crate::db::AnyConnection;
 use crate::db::queries;
 use crate::error::{Error, Result};
-use crate::ids::ActorId;
-use crate::model::{Account, Actor, ActorKind, Mandate};
+use crate::federation::urls::Urls;
+use crate::ids::{ActorId, RemoteActorId};
+use crate::model::schema::{follows, notes};
+use crate::model::{Account, Actor, ActorKind, Mandate, RemoteActor};
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct AccountDto {
     pub id: String,
     pub username: String,
@@ -29,22 +36,38 @@ pub struct AccountDto {
     pub created_at: String,
     /// HTML.
     pub note: String,
+    /// Its page.
     pub url: String,
-    pub avatar: Option<String>,
+    /// Its ActivityPub id.
+    pub uri: String,
+    /// A picture, always (a plain one when the account has none: apps expect an image).
+    pub avatar: String,
+    pub avatar_static: String,
+    pub header: String,
+    pub header_static: String,
     pub fields: Vec<FieldDto>,
+    /// Parvis has no custom emojis: always empty.
+    #[schema(value_type = Vec<Object>)]
+    pub emojis: Vec<serde_json::Value>,
+    /// Posts and boosts (for accounts of other servers, those stored here).
+    pub statuses_count: i64,
+    pub followers_count: i64,
+    pub following_count: i64,
+    /// The day of its last post (`YYYY-MM-DD`).
+    pub last_status_at: Option<String>,
     /// Parvis: citizen, official, moderator or admin (absent for communes).
     pub role: Option<String>,
     /// Parvis: elected offices, current and past.
     pub mandates: Vec<MandateDto>,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct FieldDto {
     pub name: String,
     pub value: String,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct MandateDto {
     pub office: String,
     pub body: String,
@@ -52,13 +75,83 @@ pub struct MandateDto {
     pub until: Option<String>,
 }
 
-pub(crate) fn dto(
+/// What an account has done, as its entity counts it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Activity {
+    pub statuses: i64,
+    pub followers: i64,
+    pub following: i64,
+    pub last_status: Option<chrono::NaiveDateTime>,
+}
+
+impl Activity {
+    /// Of a local actor.
+    pub fn of_local(conn: &mut AnyConnection, actor: ActorId) -> Result<Activity> {
+        let posts = notes::table
+            .filter(notes::author_id.eq(actor))
+            .filter(notes::deleted.eq(false));
+        Ok(Activity {
+            statuses: posts.count().get_result(conn)?,
+            followers: queries::count_follows(conn, actor, true)?,
+            following: queries::count_follows(conn, actor, false)?,
+            last_status: posts
+                .select(diesel::dsl::max(notes::published))
+                .first(conn)?,
+        })
+    }
+
+    /// Of an actor of another server: what is stored here.
+    pub fn of_remote(conn: &mut AnyConnection, actor: RemoteActorId) -> Result<Activity> {
+        let posts = notes::table
+            .filter(notes::remote_author_id.eq(actor))
+            .filter(notes::deleted.eq(false));
+        Ok(Activity {
+            statuses: posts.count().get_result(conn)?,
+            followers: follows::table
+                .filter(follows::target_remote_id.eq(actor))
+                .filter(follows::accepted.eq(true))
+                .count()
+                .get_result(conn)?,
+            following: 0,
+            last_status: posts
+                .select(diesel::dsl::max(notes::published))
+                .first(conn)?,
+        })
+    }
+}
+
+/// The plain pictures of an account without its own.
+fn pictures(urls: &Urls, avatar: Option<&str>) -> (String, String) {
+    (
+        avatar
+            .map(str::to_string)
+            .unwrap_or_else(|| urls.join("/static/avatar.png").to_string()),
+        urls.join("/static/header.png").to_string(),
+    )
+}
+
+/// A local actor's entity, loaded with its account, mandates and counts.
+pub(crate) fn local(
+    ctx: &AppContext,
+    conn: &mut AnyConnection,
+    actor: &Actor,
+) -> Result<AccountDto> {
+    let account = queries::account_by_id(conn, actor.id)?.map(|(_, a)| a);
+    let mandates = queries::mandates_of(conn, actor.id)?;
+    let activity = Activity::of_local(conn, actor.id)?;
+    Ok(dto(ctx, actor, account.as_ref(), &mandates, activity))
+}
+
+fn dto(
     ctx: &AppContext,
     actor: &Actor,
     account: Option<&Account>,
     mandates: &[Mandate],
+    activity: Activity,
 ) -> AccountDto {
     let today = Utc::now().date_naive();
+    let url = ctx.urls.actor(actor.kind, &actor.username).to_string();
+    let (avatar, header) = pictures(&ctx.urls, actor.icon_url.as_deref());
     let note = maud::html! { p { (actor.summary) } }.into_string();
     AccountDto {
         id: actor.id.to_string(),
@@ -75,8 +168,17 @@ pub(crate) fn dto(
         } else {
             note
         },
-        url: ctx.urls.actor(actor.kind, &actor.username).to_string(),
-        avatar: actor.icon_url.clone(),
+        uri: url.clone(),
+        url,
+        avatar_static: avatar.clone(),
+        avatar,
+        header_static: header.clone(),
+        header,
+        emojis: vec![],
+        statuses_count: activity.statuses,
+        followers_count: activity.followers,
+        following_count: activity.following,
+        last_status_at: activity.last_status.map(|at| at.date().to_string()),
         fields: mandates
             .iter()
             .filter(|m| m.is_current(today))
@@ -100,15 +202,38 @@ pub(crate) fn dto(
 
 /// Loads the account view of a local actor (people have an account row and mandates; communes have neither).
 pub(crate) async fn load(ctx: &AppContext, actor: Actor) -> Result<AccountDto> {
-    let id = actor.id;
-    let (account, mandates) = ctx
-        .db
+    let view = ctx.clone();
+    ctx.db.run(move |conn| local(&view, conn, &actor)).await
+}
+
+/// The entity of someone, here or elsewhere.
+pub(crate) fn entity(
+    ctx: &AppContext,
+    conn: &mut AnyConnection,
+    who: Writer,
+) -> Result<AccountDto> {
+    match who {
+        Writer::Local(id) => {
+            let actor = queries::actor_by_id(conn, id)?;
+            local(ctx, conn, &actor)
+        }
+        Writer::Remote(id) => {
+            let remote = crate::civic::remote::remote_actor(conn, id)?;
+            let activity = Activity::of_remote(conn, id)?;
+            Ok(remote_dto(&ctx.urls, &remote, activity))
+        }
+    }
+}
+
+/// Loads the account view of an actor of another server.
+pub(crate) async fn load_remote(ctx: &AppContext, remote: RemoteActor) -> Result<AccountDto> {
+    let urls = ctx.urls.clone();
+    ctx.db
         .run(move |conn| {
-            let account = queries::account_by_id(conn, id)?.map(|(_, a)| a);
-            Ok((account, queries::mandates_of(conn, id)?))
+            let activity = Activity::of_remote(conn, remote.id)?;
+            Ok(remote_dto(&urls, &remote, activity))
         })
-        .await?;
-    Ok(dto(ctx, &actor, account.as_ref(), &mandates))
+        .await
 }
 
 /// The account the token belongs to.
@@ -141,14 +266,15 @@ pub async fn lookup(
     // nobody can use it to make us send requests anonymously.
     match resolve(&ctx, acct, current.is_some()).await? {
         Resolved::Local(actor) => load(&ctx, actor).await.map(Json),
-        Resolved::Remote(remote) => Ok(Json(remote_dto(&remote))),
+        Resolved::Remote(remote) => load_remote(&ctx, remote).await.map(Json),
     }
 }
 
 pub use crate::federation::fetch::{Resolved, resolve};
 
 /// A remote account in Mastodon's shape. Its id is `r` + our row id, so it never collides with a local one.
-pub fn remote_dto(remote: &crate::model::RemoteActor) -> AccountDto {
+fn remote_dto(urls: &Urls, remote: &RemoteActor, activity: Activity) -> AccountDto {
+    let (avatar, header) = pictures(urls, None);
     AccountDto {
         id: format!("r{}", remote.id),
         username: remote.username.clone(),
@@ -161,11 +287,37 @@ pub fn remote_dto(remote: &crate::model::RemoteActor) -> AccountDto {
         created_at: remote.fetched_at.and_utc().to_rfc3339(),
         note: String::new(),
         url: remote.url.clone().unwrap_or_else(|| remote.ap_id.clone()),
-        avatar: None,
+        uri: remote.ap_id.clone(),
+        avatar_static: avatar.clone(),
+        avatar,
+        header_static: header.clone(),
+        header,
         fields: vec![],
+        emojis: vec![],
+        statuses_count: activity.statuses,
+        followers_count: activity.followers,
+        following_count: activity.following,
+        last_status_at: activity.last_status.map(|at| at.date().to_string()),
         role: None,
         mandates: vec![],
     }
+}
+
+/// Who an account id of the API names: a number for an actor here (not the instance's own), `r` and a
+/// number for one of another server. Anything else, or an id naming nobody, is not found.
+pub(crate) fn who(conn: &mut AnyConnection, raw: &str) -> Result<Writer> {
+    let not_found = || Error::NotFound(format!("no account with id '{raw}'"));
+    if let Some(remote) = raw.strip_prefix('r') {
+        let id = RemoteActorId(remote.parse().map_err(|_| not_found())?);
+        crate::civic::remote::remote_actor(conn, id).map_err(|_| not_found())?;
+        return Ok(Writer::Remote(id));
+    }
+    let id = ActorId(raw.parse().map_err(|_| not_found())?);
+    let actor = queries::actor_by_id(conn, id).map_err(|_| not_found())?;
+    if actor.kind == ActorKind::Application {
+        return Err(not_found());
+    }
+    Ok(Writer::Local(id))
 }
 
 /// An account or commune by id.
@@ -176,25 +328,12 @@ pub async fn account(
     State(ctx): State<AppContext>,
     Path(id): Path<String>,
 ) -> Result<Json<AccountDto>> {
-    if let Some(remote) = id.strip_prefix('r').and_then(|n| n.parse::<i64>().ok()) {
-        let remote = ctx
-            .db
-            .run(move |conn| {
-                crate::civic::remote::remote_actor(conn, crate::ids::RemoteActorId(remote))
-            })
-            .await
-            .map_err(|_| Error::NotFound(format!("no account with id '{id}'")))?;
-        return Ok(Json(remote_dto(&remote)));
-    }
-    let id: i64 = id
-        .parse()
-        .map_err(|_| Error::NotFound(format!("no account with id '{id}'")))?;
-    let actor = ctx
-        .db
-        .run(move |conn| queries::actor_by_id(conn, ActorId(id)))
-        .await?;
-    if actor.kind == ActorKind::Application {
-        return Err(Error::NotFound(format!("no account with id '{id}'")));
-    }
-    load(&ctx, actor).await.map(Json)
+    let view = ctx.clone();
+    ctx.db
+        .run(move |conn| {
+            let who = who(conn, &id)?;
+            entity(&view, conn, who)
+        })
+        .await
+        .map(Json)
 }

@@ -1,4 +1,11 @@
-//! Posts, in Mastodon's `Status` shape: `POST /api/v1/statuses` and the home timeline.
+//! Posts, in Mastodon's `Status` shape: writing, reading and deleting them (`entity` builds the shape,
+//! `actions` holds favourites, boosts and bookmarks, `timelines` the lists).
+
+pub mod actions;
+pub mod entity;
+pub mod timelines;
+
+pub use entity::StatusDto;
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -6,15 +13,15 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::accounts::{AccountDto, dto, load, remote_dto};
 use crate::api::auth::{CurrentAccount, ReadStatuses, WriteStatuses};
 use crate::civic::notes;
+use crate::civic::notes::interactions::{readable, visible_to};
 use crate::context::AppContext;
-use crate::db::queries;
 use crate::error::{Error, Result};
-use crate::ids::NoteId;
-use crate::model::schema::{follows, notes as notes_table, remote_actors};
-use crate::model::{Note, RemoteActor, Visibility};
+use crate::ids::ActorId;
+use crate::model::schema::notes as notes_table;
+use crate::model::{Note, Visibility};
+use entity::{Statuses, note_id};
 
 /// What `POST /api/v1/statuses` takes (Mastodon's names).
 #[derive(Debug, Deserialize, ToSchema)]
@@ -32,67 +39,12 @@ pub struct NewStatus {
     pub as_commune: bool,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct StatusDto {
-    pub id: String,
-    /// The ActivityPub id.
-    pub uri: String,
-    pub url: Option<String>,
-    pub created_at: String,
-    /// HTML.
-    pub content: String,
-    pub visibility: String,
-    pub in_reply_to_id: Option<String>,
-    pub account: AccountDto,
-}
-
-/// The id of the post a post answers, if we have that post.
-fn parent_id(
-    ctx: &AppContext,
-    conn: &mut crate::db::AnyConnection,
-    note: &Note,
-) -> Result<Option<String>> {
-    let Some(parent) = &note.in_reply_to else {
-        return Ok(None);
-    };
-    if let Some(local) = ctx.urls.parse_note(parent) {
-        return Ok(Some(local.to_string()));
-    }
-    Ok(notes_table::table
-        .filter(notes_table::ap_id.eq(parent))
-        .select(notes_table::id)
-        .first::<NoteId>(conn)
-        .optional()?
-        .map(|id| id.to_string()))
-}
-
-fn status(
-    ctx: &AppContext,
-    note: &Note,
-    account: AccountDto,
-    in_reply_to_id: Option<String>,
-) -> StatusDto {
-    let uri = note
-        .ap_id
-        .clone()
-        .unwrap_or_else(|| ctx.urls.note(note.id).to_string());
-    StatusDto {
-        id: note.id.to_string(),
-        url: Some(uri.clone()),
-        uri,
-        created_at: note.published.and_utc().to_rfc3339(),
-        content: note.content.clone(),
-        visibility: note.visibility.to_string(),
-        in_reply_to_id,
-        account,
-    }
-}
-
 /// Publishes a post; it is delivered to every follower's server (one request per shared inbox).
 #[utoipa::path(post, path = "/api/v1/statuses", tag = "statuses", security(("bearer" = [])),
     request_body = NewStatus,
     responses((status = 200, body = StatusDto), (status = 401, body = crate::error::ErrorBody),
-        (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create(
     State(ctx): State<AppContext>,
     current: CurrentAccount<WriteStatuses>,
@@ -107,58 +59,175 @@ pub async fn create(
             )
         })?,
     };
-    let reply_to_id = new.in_reply_to_id.clone().filter(|s| !s.is_empty());
+    let me = current.actor.id;
     let reply_to = match new.in_reply_to_id.as_deref().filter(|s| !s.is_empty()) {
         None => None,
-        Some(raw) => {
-            let id: i64 = raw
-                .parse()
-                .map_err(|_| Error::NotFound(format!("no post {raw}")))?;
-            let parent = ctx
-                .db
-                .run(move |conn| notes::note(conn, NoteId(id)))
-                .await?;
-            Some(
-                parent
-                    .ap_id
-                    .clone()
-                    .unwrap_or_else(|| ctx.urls.note(parent.id).to_string()),
-            )
-        }
+        Some(raw) => Some(note_id(raw)?),
     };
-    let author = current.actor.id;
     let account_row = current.account.clone();
-    let as_commune = new.as_commune;
-    let parent = reply_to_id.clone();
-    let (note, commune) = ctx
+    let view = ctx.clone();
+    let status = ctx
         .db
         .transaction(move |conn| {
-            if as_commune {
-                let note = notes::publish_for_commune(
-                    conn,
-                    &account_row,
-                    &new.status,
-                    visibility,
-                    reply_to,
-                )?;
-                Ok((
-                    note,
-                    Some(queries::actor_by_id(conn, account_row.commune_id)?),
-                ))
+            // What is answered must be readable by the one who answers (a boost answers what it shares).
+            let reply_to = match reply_to {
+                Some(id) => {
+                    let parent = readable(conn, Some(me), id)?;
+                    Some(
+                        parent
+                            .ap_id
+                            .clone()
+                            .unwrap_or_else(|| view.urls.note(parent.id).to_string()),
+                    )
+                }
+                None => None,
+            };
+            let note = if new.as_commune {
+                notes::publish_for_commune(conn, &account_row, &new.status, visibility, reply_to)?
             } else {
-                Ok((
-                    notes::publish(conn, author, &new.status, visibility, reply_to)?,
-                    None,
-                ))
-            }
+                notes::publish(conn, me, &new.status, visibility, reply_to)?
+            };
+            Statuses::new(&view, Some(me)).status(conn, &note)
         })
         .await?;
     ctx.wake.notify_one();
-    let account = load(&ctx, commune.unwrap_or(current.actor)).await?;
-    Ok(Json(status(&ctx, &note, account, parent)))
+    Ok(Json(status))
 }
 
-/// Deletes one's own post; a `Delete` goes to followers.
+/// One post, if the reader may read it (without a token: public and unlisted posts only).
+#[utoipa::path(get, path = "/api/v1/statuses/{id}", tag = "statuses",
+    params(("id" = String, Path, description = "post id")),
+    responses((status = 200, body = StatusDto), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn show(
+    State(ctx): State<AppContext>,
+    current: Option<CurrentAccount<ReadStatuses>>,
+    Path(id): Path<String>,
+) -> Result<Json<StatusDto>> {
+    let id = note_id(&id)?;
+    let viewer = current.map(|c| c.actor.id);
+    let policy = ctx.policy().await;
+    let view = ctx.clone();
+    ctx.db
+        .run(move |conn| {
+            let note = notes::note(conn, id)?;
+            let shared = match note.reblog_of_id {
+                Some(original) => Some(notes::note(conn, original)?),
+                None => None,
+            };
+            let shown = policy.shows(&note) && shared.as_ref().is_none_or(|s| policy.shows(s));
+            if !shown || !visible_to(conn, viewer, shared.as_ref().unwrap_or(&note))? {
+                return Err(Error::NotFound(format!("no post {id}")));
+            }
+            Statuses::new(&view, viewer).status(conn, &note)
+        })
+        .await
+        .map(Json)
+}
+
+/// Where a post sits in its thread.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ContextDto {
+    /// The posts it answers, oldest first.
+    pub ancestors: Vec<StatusDto>,
+    /// The answers to it and to them (those stored here), oldest first.
+    pub descendants: Vec<StatusDto>,
+}
+
+/// How far a thread is walked each way, as Mastodon bounds it.
+const THREAD_DEPTH: usize = 40;
+const THREAD_REPLIES: usize = 4096;
+
+/// The thread of a post: what it answers and what answers it, as far as the reader may read.
+#[utoipa::path(get, path = "/api/v1/statuses/{id}/context", tag = "statuses",
+    params(("id" = String, Path, description = "post id")),
+    responses((status = 200, body = ContextDto), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn context(
+    State(ctx): State<AppContext>,
+    current: Option<CurrentAccount<ReadStatuses>>,
+    Path(id): Path<String>,
+) -> Result<Json<ContextDto>> {
+    let id = note_id(&id)?;
+    let viewer = current.map(|c| c.actor.id);
+    let policy = ctx.policy().await;
+    let view = ctx.clone();
+    ctx.db
+        .run(move |conn| {
+            let note = readable(conn, viewer, id)?;
+            if !policy.shows(&note) {
+                return Err(Error::NotFound(format!("no post {id}")));
+            }
+            let shown = |conn: &mut crate::db::AnyConnection, n: &Note| -> Result<bool> {
+                Ok(policy.shows(n) && visible_to(conn, viewer, n)?)
+            };
+            let mut ancestors = vec![];
+            let mut above = note.in_reply_to.clone();
+            while let Some(parent) = above.take() {
+                if ancestors.len() >= THREAD_DEPTH {
+                    break;
+                }
+                let Some(found) = by_uri(&view, conn, &parent)? else {
+                    break;
+                };
+                above = found.in_reply_to.clone();
+                if shown(conn, &found)? {
+                    ancestors.push(found);
+                }
+            }
+            ancestors.reverse();
+            let mut descendants: Vec<Note> = vec![];
+            let mut frontier = vec![uri_of(&view, &note)];
+            while let Some(parent) = frontier.pop() {
+                if descendants.len() >= THREAD_REPLIES {
+                    break;
+                }
+                let replies: Vec<Note> = notes_table::table
+                    .filter(notes_table::in_reply_to.eq(&parent))
+                    .filter(notes_table::deleted.eq(false))
+                    .order(notes_table::id.asc())
+                    .limit(THREAD_REPLIES as i64)
+                    .select(Note::as_select())
+                    .load(conn)?;
+                for reply in replies {
+                    if shown(conn, &reply)? {
+                        frontier.push(uri_of(&view, &reply));
+                        descendants.push(reply);
+                    }
+                }
+            }
+            descendants.sort_by_key(|n| n.id);
+            let mut statuses = Statuses::new(&view, viewer);
+            Ok(ContextDto {
+                ancestors: statuses.all(conn, &ancestors)?,
+                descendants: statuses.all(conn, &descendants)?,
+            })
+        })
+        .await
+        .map(Json)
+}
+
+/// A post's id on the wire.
+fn uri_of(ctx: &AppContext, note: &Note) -> String {
+    note.ap_id
+        .clone()
+        .unwrap_or_else(|| ctx.urls.note(note.id).to_string())
+}
+
+/// The post stored under an id on the wire (ours or another server's).
+fn by_uri(
+    ctx: &AppContext,
+    conn: &mut crate::db::AnyConnection,
+    uri: &str,
+) -> Result<Option<Note>> {
+    let query = notes_table::table.select(Note::as_select()).into_boxed();
+    let query = match ctx.urls.parse_note(uri) {
+        Some(local) => query.filter(notes_table::id.eq(local)),
+        None => query.filter(notes_table::ap_id.eq(uri)),
+    };
+    Ok(query.first(conn).optional()?)
+}
+
+/// Deletes one's own post; a `Delete` goes to followers. The answer carries the text as written, for
+/// "delete and redraft".
 #[utoipa::path(delete, path = "/api/v1/statuses/{id}", tag = "statuses", security(("bearer" = [])),
     params(("id" = String, Path, description = "post id")),
     responses((status = 200, body = StatusDto), (status = 403, body = crate::error::ErrorBody),
@@ -168,102 +237,25 @@ pub async fn delete(
     current: CurrentAccount<WriteStatuses>,
     Path(id): Path<String>,
 ) -> Result<Json<StatusDto>> {
-    let id = NoteId(
-        id.parse()
-            .map_err(|_| Error::NotFound(format!("no post {id}")))?,
-    );
+    let id = note_id(&id)?;
     let account_row = current.account.clone();
-    let urls_ctx = ctx.clone();
-    let (note, parent, author) = ctx
+    let me: ActorId = current.actor.id;
+    let view = ctx.clone();
+    let status = ctx
         .db
         .transaction(move |conn| {
+            let before = notes::note(conn, id)?;
+            if before.reblog_of_id.is_some() {
+                return Err(Error::NotFound(format!(
+                    "no post {id}: a boost is taken back with /unreblog"
+                )));
+            }
+            let mut status = Statuses::new(&view, Some(me)).status(conn, &before)?;
             notes::delete_local(conn, &account_row, id)?;
-            let note = notes::note(conn, id)?;
-            let parent = parent_id(&urls_ctx, conn, &note)?;
-            let author = match note.author_id {
-                Some(author) => queries::actor_by_id(conn, author)?,
-                None => return Err(Error::internal("a local post without author")),
-            };
-            Ok((note, parent, author))
+            status.text = Some(notes::html_to_text(&before.content));
+            Ok(status)
         })
         .await?;
     ctx.wake.notify_one();
-    let account = load(&ctx, author).await?;
-    Ok(Json(status(&ctx, &note, account, parent)))
-}
-
-/// The current account's own posts and those of the accounts it follows, newest first (40 at most).
-#[utoipa::path(get, path = "/api/v1/timelines/home", tag = "statuses", security(("bearer" = [])),
-    responses((status = 200, body = Vec<StatusDto>), (status = 401, body = crate::error::ErrorBody)))]
-pub async fn home(
-    State(ctx): State<AppContext>,
-    current: CurrentAccount<ReadStatuses>,
-) -> Result<Json<Vec<StatusDto>>> {
-    let me = current.actor.id;
-    let timeline_ctx = ctx.clone();
-    let rows = ctx
-        .db
-        .run(move |conn| {
-            let followed_remote = follows::table
-                .filter(follows::follower_id.eq(me))
-                .filter(follows::accepted.eq(true))
-                .select(follows::target_remote_id);
-            let followed_local = follows::table
-                .filter(follows::follower_id.eq(me))
-                .filter(follows::accepted.eq(true))
-                .select(follows::target_id);
-            let found: Vec<Note> = notes_table::table
-                .filter(notes_table::deleted.eq(false))
-                // Direct messages are not stored with their recipients yet: they never show here.
-                .filter(
-                    notes_table::visibility
-                        .ne(Visibility::Direct)
-                        .or(notes_table::author_id.eq(me)),
-                )
-                .filter(
-                    notes_table::author_id
-                        .eq(me)
-                        .or(notes_table::author_id.eq_any(followed_local))
-                        .or(notes_table::remote_author_id.eq_any(followed_remote)),
-                )
-                .order(notes_table::id.desc())
-                .limit(40)
-                .select(Note::as_select())
-                .load(conn)?;
-            let mut out = Vec::with_capacity(found.len());
-            for note in found {
-                let author = match (note.author_id, note.remote_author_id) {
-                    (Some(local), _) => Author::Local(queries::actor_by_id(conn, local)?),
-                    (None, Some(remote)) => Author::Remote(
-                        remote_actors::table
-                            .find(remote)
-                            .select(RemoteActor::as_select())
-                            .first(conn)?,
-                    ),
-                    (None, None) => continue,
-                };
-                let parent = parent_id(&timeline_ctx, conn, &note)?;
-                out.push((note, author, parent));
-            }
-            Ok(out)
-        })
-        .await?;
-    let policy = ctx.policy().await;
-    Ok(Json(
-        rows.into_iter()
-            .filter(|(note, _, _)| policy.shows(note))
-            .map(|(note, author, parent)| {
-                let account = match &author {
-                    Author::Local(actor) => dto(&ctx, actor, None, &[]),
-                    Author::Remote(remote) => remote_dto(remote),
-                };
-                status(&ctx, &note, account, parent)
-            })
-            .collect(),
-    ))
-}
-
-enum Author {
-    Local(crate::model::Actor),
-    Remote(RemoteActor),
+    Ok(Json(status))
 }

@@ -1,0 +1,376 @@
+//! What Mastodon apps do with posts, across servers: favourites and boosts given on one instance reach the
+//! post's server (another Parvis, or the Fedify peer) as `Like` and `Announce`, are counted there and told
+//! to the author as notifications; taking them back is `Undo`. Nobody but the booster undoes a boost, nobody
+//! likes a post they may not read. Every entity read on the way is checked against Mastodon's shape.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::federation::{account, eventually, follow_and_wait};
+use crate::support::hostile::{EVIL, EVIL_IP, Hostile, keys, post_signed, reach};
+use crate::support::mastodon::{assert_account, assert_notification, assert_status};
+use crate::support::network::{ALPHA, BETA, Network};
+use crate::support::{TestInstance, both_backends};
+use parvis::model::Role;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A post as `token`'s account reads it.
+async fn status(on: &TestInstance, token: &str, id: &str) -> Value {
+    let (code, status) = on.api_get(&format!("/api/v1/statuses/{id}"), token).await;
+    assert_eq!(code, 200, "{status}");
+    assert_status(&status, true);
+    status
+}
+
+/// Waits until `what` holds of the post `id` as `token` reads it; returns the post.
+async fn post_until(
+    on: &TestInstance,
+    token: &str,
+    id: &str,
+    what: &str,
+    check: impl Fn(&Value) -> bool,
+) -> Value {
+    eventually(what, WAIT, || async {
+        let found = status(on, token, id).await;
+        check(&found).then_some(found)
+    })
+    .await
+}
+
+/// The notifications of `token`'s account, each checked against Mastodon's shape.
+pub(crate) async fn notifications(on: &TestInstance, token: &str, query: &str) -> Vec<Value> {
+    let (code, list) = on
+        .api_get(&format!("/api/v1/notifications{query}"), token)
+        .await;
+    assert_eq!(code, 200, "{list}");
+    let list = list.as_array().cloned().unwrap_or_default();
+    for n in &list {
+        assert_notification(n);
+    }
+    list
+}
+
+/// Waits until the home timeline of `token` holds the post `uri`; returns its entity there.
+pub(crate) async fn in_home(on: &TestInstance, token: &str, uri: &str) -> Value {
+    eventually("the post in the home timeline", WAIT, || async {
+        let (code, items) = on.api_get("/api/v1/timelines/home", token).await;
+        assert_eq!(code, 200, "{items}");
+        items
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|s| s["uri"] == uri)
+            .cloned()
+    })
+    .await
+}
+
+both_backends!(
+    favourites_and_boosts_reach_the_posts_server_and_its_author,
+    |backend| async move {
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        let beta = net.instance(backend, BETA, |_| {}).await;
+        let lea = account(&alpha, "alpha-ville", "lea", Role::Citizen).await;
+        let bob = account(&beta, "beta-bourg", "bob", Role::Citizen).await;
+        let lea_handle = format!("@lea@{}", alpha.base.trim_start_matches("https://"));
+        follow_and_wait(&beta, &bob, &lea_handle).await;
+
+        let (code, post) = alpha
+            .api_post(
+                "/api/v1/statuses",
+                &lea,
+                json!({"status": "Le marché ouvre samedi"}),
+            )
+            .await;
+        assert_eq!(code, 200, "{post}");
+        let id = post["id"].as_str().unwrap().to_string();
+        let uri = post["uri"].as_str().unwrap().to_string();
+        let seen = in_home(&beta, &bob, &uri).await;
+        let there = seen["id"].as_str().unwrap().to_string();
+
+        // Bob favourites and boosts it from his app, on his own server.
+        let (code, faved) = beta
+            .api_post(
+                &format!("/api/v1/statuses/{there}/favourite"),
+                &bob,
+                json!({}),
+            )
+            .await;
+        assert_eq!(code, 200, "{faved}");
+        assert_eq!(
+            (&faved["favourited"], &faved["favourites_count"]),
+            (&json!(true), &json!(1))
+        );
+        let (code, boost) = beta
+            .api_post(&format!("/api/v1/statuses/{there}/reblog"), &bob, json!({}))
+            .await;
+        assert_eq!(code, 200, "{boost}");
+        assert_status(&boost, true);
+        assert_eq!(boost["reblog"]["id"], there.as_str(), "{boost}");
+        assert_eq!(boost["reblog"]["reblogged"], true, "{boost}");
+        assert_eq!(boost["account"]["username"], "bob");
+        // A second boost is the same boost.
+        let (_, again) = beta
+            .api_post(&format!("/api/v1/statuses/{there}/reblog"), &bob, json!({}))
+            .await;
+        assert_eq!(again["id"], boost["id"]);
+        // His home timeline shows the boost.
+        let (_, home) = beta.api_get("/api/v1/timelines/home", &bob).await;
+        assert_eq!(home[0]["id"], boost["id"], "{home}");
+
+        // Léa's server counted both and told her, naming Bob.
+        let counted = post_until(&alpha, &lea, &id, "one favourite and one boost", |s| {
+            s["favourites_count"] == 1 && s["reblogs_count"] == 1
+        })
+        .await;
+        assert_eq!(counted["favourited"], false, "she did not favourite it");
+        let told = notifications(&alpha, &lea, "").await;
+        let kinds: Vec<&str> = told.iter().filter_map(|n| n["type"].as_str()).collect();
+        assert!(
+            kinds.contains(&"favourite") && kinds.contains(&"reblog"),
+            "{told:?}"
+        );
+        for n in told
+            .iter()
+            .filter(|n| n["type"] == "favourite" || n["type"] == "reblog")
+        {
+            assert_eq!(
+                n["account"]["acct"],
+                format!("bob@{}", beta.base.trim_start_matches("https://")),
+                "{n}"
+            );
+            assert_eq!(n["status"]["id"], id.as_str(), "{n}");
+        }
+        let (code, by) = alpha
+            .api_get(&format!("/api/v1/statuses/{id}/reblogged_by"), &lea)
+            .await;
+        assert_eq!(code, 200, "{by}");
+        assert_eq!(by.as_array().unwrap().len(), 1, "{by}");
+        assert_account(&by[0]);
+        let (_, by) = alpha
+            .api_get(&format!("/api/v1/statuses/{id}/favourited_by"), &lea)
+            .await;
+        assert_eq!(by[0]["username"], "bob", "{by}");
+
+        // Taken back on Bob's server: Léa's counts go back to nothing.
+        let (code, _) = beta
+            .api_post(
+                &format!("/api/v1/statuses/{there}/unfavourite"),
+                &bob,
+                json!({}),
+            )
+            .await;
+        assert_eq!(code, 200);
+        let (code, after) = beta
+            .api_post(
+                &format!("/api/v1/statuses/{there}/unreblog"),
+                &bob,
+                json!({}),
+            )
+            .await;
+        assert_eq!(code, 200, "{after}");
+        assert_eq!(
+            (&after["reblogged"], &after["favourited"]),
+            (&json!(false), &json!(false))
+        );
+        post_until(&alpha, &lea, &id, "no favourite nor boost", |s| {
+            s["favourites_count"] == 0 && s["reblogs_count"] == 0
+        })
+        .await;
+        let (_, home) = beta.api_get("/api/v1/timelines/home", &bob).await;
+        assert!(
+            home.as_array()
+                .unwrap()
+                .iter()
+                .all(|s| s["id"] != boost["id"]),
+            "the boost left his timeline: {home}"
+        );
+    }
+);
+
+both_backends!(
+    favourites_and_boosts_go_both_ways_with_fedify,
+    |backend| async move {
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        let lea = account(&alpha, "alpha-ville", "lea", Role::Citizen).await;
+        let peer = crate::fedify::peer_following(&net, &alpha, "lea").await;
+
+        // Fedify likes and boosts Léa's post.
+        let (_, post) = alpha
+            .api_post(
+                "/api/v1/statuses",
+                &lea,
+                json!({"status": "Bonjour Fedify"}),
+            )
+            .await;
+        let id = post["id"].as_str().unwrap().to_string();
+        let uri = post["uri"].as_str().unwrap().to_string();
+        let liked = peer.control_post("/like", json!({"object": uri})).await;
+        assert_eq!(liked["ok"], true, "{liked}");
+        let boosted = peer.control_post("/announce", json!({"object": uri})).await;
+        assert_eq!(boosted["ok"], true, "{boosted}");
+        post_until(&alpha, &lea, &id, "Fedify's favourite and boost", |s| {
+            s["favourites_count"] == 1 && s["reblogs_count"] == 1
+        })
+        .await;
+        let told = notifications(&alpha, &lea, "?types[]=favourite&types[]=reblog").await;
+        assert_eq!(told.len(), 2, "{told:?}");
+        assert!(
+            told.iter()
+                .all(|n| n["account"]["uri"] == peer.actor_id.as_str())
+        );
+
+        let undone = peer
+            .control_post("/undo-like", json!({"object": uri}))
+            .await;
+        assert_eq!(undone["ok"], true, "{undone}");
+        let undone = peer
+            .control_post("/undo-announce", json!({"object": uri}))
+            .await;
+        assert_eq!(undone["ok"], true, "{undone}");
+        post_until(
+            &alpha,
+            &lea,
+            &id,
+            "Fedify's favourite and boost undone",
+            |s| s["favourites_count"] == 0 && s["reblogs_count"] == 0,
+        )
+        .await;
+
+        // Léa follows the peer, favourites and boosts its post: the peer verifies both as hers.
+        follow_and_wait(&alpha, &lea, &peer.handle()).await;
+        let sent = peer
+            .control_post(
+                "/note",
+                json!({"content": "<p>Une note de Fedify</p>", "to": ["public"], "cc": ["followers"]}),
+            )
+            .await;
+        assert_eq!(sent["ok"], true, "{sent}");
+        let note = sent["id"].as_str().unwrap().to_string();
+        let here = in_home(&alpha, &lea, &note).await;
+        let here = here["id"].as_str().unwrap().to_string();
+        let (code, _) = alpha
+            .api_post(
+                &format!("/api/v1/statuses/{here}/favourite"),
+                &lea,
+                json!({}),
+            )
+            .await;
+        assert_eq!(code, 200);
+        let like = peer
+            .wait_for_inbox(
+                |a| a["type"] == "Like" && a["raw"]["object"] == note.as_str(),
+                WAIT,
+            )
+            .await;
+        crate::support::peer::assert_signed_by(&like, &alpha.url("/users/lea"));
+        let (code, _) = alpha
+            .api_post(&format!("/api/v1/statuses/{here}/reblog"), &lea, json!({}))
+            .await;
+        assert_eq!(code, 200);
+        let announce = peer
+            .wait_for_inbox(
+                |a| a["type"] == "Announce" && a["raw"]["object"] == note.as_str(),
+                WAIT,
+            )
+            .await;
+        crate::support::peer::assert_signed_by(&announce, &alpha.url("/users/lea"));
+        let (code, _) = alpha
+            .api_post(
+                &format!("/api/v1/statuses/{here}/unfavourite"),
+                &lea,
+                json!({}),
+            )
+            .await;
+        assert_eq!(code, 200);
+        let undo = peer
+            .wait_for_inbox(
+                |a| a["type"] == "Undo" && a["raw"]["object"]["id"] == like["raw"]["id"],
+                WAIT,
+            )
+            .await;
+        crate::support::peer::assert_signed_by(&undo, &alpha.url("/users/lea"));
+    }
+);
+
+both_backends!(
+    nobody_undoes_anothers_boost_nor_likes_what_they_cannot_read,
+    |backend| async move {
+        let alpha = TestInstance::start_with(backend, reach).await;
+        let lea = account(&alpha, "alpha-ville", "lea", Role::Citizen).await;
+        let evil = Hostile::start(EVIL, EVIL_IP).await;
+        let booster = evil.serve_actor("booster", &keys()[0]);
+        let mallory = evil.serve_actor("mallory", &keys()[1]);
+        let send = |activity: Value, actor: String, key: usize| {
+            let client = evil.client();
+            let inbox = alpha.url("/inbox");
+            async move {
+                post_signed(
+                    &client,
+                    &inbox,
+                    &activity,
+                    &format!("{actor}#main-key"),
+                    &keys()[key].signing(),
+                )
+                .await
+            }
+        };
+        let (_, post) = alpha
+            .api_post("/api/v1/statuses", &lea, json!({"status": "Public"}))
+            .await;
+        let (_, private) = alpha
+            .api_post(
+                "/api/v1/statuses",
+                &lea,
+                json!({"status": "Pour mes abonnés", "visibility": "private"}),
+            )
+            .await;
+        let (id, uri) = (post["id"].as_str().unwrap(), post["uri"].as_str().unwrap());
+
+        let announce = json!({"id": evil.url("/announces/1"), "type": "Announce", "actor": booster,
+            "object": uri, "to": ["https://www.w3.org/ns/activitystreams#Public"]});
+        let (code, body) = send(announce.clone(), booster.clone(), 0).await;
+        assert_eq!(code, 202, "{body}");
+        // The same Announce again (a replay) is one boost.
+        let (code, _) = send(announce.clone(), booster.clone(), 0).await;
+        assert_eq!(code, 202);
+        assert_eq!(status(&alpha, &lea, id).await["reblogs_count"], 1);
+
+        // Mallory undoes the booster's Announce: whatever she embeds, the boost is not hers.
+        let forged = json!({"id": evil.url("/undo/1"), "type": "Undo", "actor": mallory,
+            "object": {"id": evil.url("/announces/1"), "type": "Announce", "actor": booster, "object": uri}});
+        let (code, body) = send(forged, mallory.clone(), 1).await;
+        assert!(code == 202 || code == 403, "{code} {body}");
+        // She likes a followers-only post she cannot read: refused.
+        let like = json!({"id": evil.url("/likes/1"), "type": "Like", "actor": mallory,
+            "object": private["uri"]});
+        let (code, body) = send(like, mallory.clone(), 1).await;
+        assert_eq!(code, 403, "{body}");
+        // A like of a post that does not exist changes nothing.
+        let like = json!({"id": evil.url("/likes/2"), "type": "Like", "actor": mallory,
+            "object": alpha.url("/notes/999999")});
+        let (code, body) = send(like, mallory.clone(), 1).await;
+        assert_eq!(code, 202, "{body}");
+        // Then the booster's own Undo: it is applied, so the forged one was read before it and did nothing.
+        let undo = json!({"id": evil.url("/undo/2"), "type": "Undo", "actor": booster,
+            "object": {"id": evil.url("/announces/1"), "type": "Announce", "actor": booster, "object": uri}});
+        let before = status(&alpha, &lea, id).await;
+        assert_eq!(
+            before["reblogs_count"], 1,
+            "the forged Undo removed the boost: {before}"
+        );
+        let (code, body) = send(undo, booster.clone(), 0).await;
+        assert_eq!(code, 202, "{body}");
+        assert_eq!(status(&alpha, &lea, id).await["reblogs_count"], 0);
+        let private = status(&alpha, &lea, private["id"].as_str().unwrap()).await;
+        assert_eq!(private["favourites_count"], 0, "{private}");
+        // Léa was told of the one boost only.
+        let told = notifications(&alpha, &lea, "?types[]=reblog&types[]=favourite").await;
+        assert_eq!(told.len(), 1, "{told:?}");
+        assert_eq!(told[0]["account"]["uri"], booster.as_str());
+    }
+);

@@ -1,0 +1,373 @@
+//! The notification centre, in Mastodon's `Notification` shape. What Mastodon has a type for is given that
+//! type (`follow`, `mention`, `favourite`, `reblog`, with the post); civic notifications (an answer to a
+//! proposal, a report's new status, a meeting…) have types of their own, `parvis.<kind>`, which Mastodon
+//! apps pass over as they pass over types they do not know; their sentence and link are in `parvis`.
+
+use std::collections::BTreeSet;
+
+use axum::Json;
+use axum::extract::{OriginalUri, Path, RawQuery, State};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::accounts::{AccountDto, entity, who};
+use crate::api::auth::{CurrentAccount, ReadNotifications, WriteNotifications};
+use crate::api::pagination::{Page, PageQuery, Paginated, link};
+use crate::api::statuses::StatusDto;
+use crate::api::statuses::entity::Statuses;
+use crate::civic::debates::Writer;
+use crate::civic::notes::interactions::visible_to;
+use crate::civic::notifications::{self as centre, Kind};
+use crate::context::AppContext;
+use crate::db::AnyConnection;
+use crate::error::{Error, Result};
+use crate::ids::{ActorId, NoteId, RemoteActorId};
+use crate::mail::messages::{Language, notice_line};
+use crate::model::schema::{accounts, notifications};
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NotificationDto {
+    pub id: String,
+    /// `follow`, `mention`, `favourite`, `reblog`, or `parvis.<kind>` for civic notifications.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub created_at: String,
+    /// Who caused it; the commune for what the commune tells.
+    pub account: AccountDto,
+    /// The post it is about (mentions, favourites, boosts).
+    pub status: Option<StatusDto>,
+    pub group_key: String,
+    /// Parvis: the sentence the web shows and where it leads.
+    pub parvis: ParvisDetail,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ParvisDetail {
+    pub kind: String,
+    pub text: String,
+    pub url: String,
+}
+
+/// The Mastodon type of a notification: its own for what Mastodon has (a mention only when it is about a
+/// post: mentions in debate comments are civic).
+fn mastodon_type(kind: Kind, has_post: bool) -> String {
+    match kind {
+        Kind::Follower => "follow".into(),
+        Kind::Favourite => "favourite".into(),
+        Kind::Reblog => "reblog".into(),
+        Kind::Mention if has_post => "mention".into(),
+        other => format!("parvis.{}", other.as_str()),
+    }
+}
+
+/// Every type a list may name, with the kind it reads and whether it is about a post.
+fn all_types() -> Vec<(String, Kind, Option<bool>)> {
+    let mut types = vec![];
+    for kind in Kind::ALL {
+        if kind == Kind::Mention {
+            types.push((mastodon_type(kind, true), kind, Some(true)));
+            types.push((mastodon_type(kind, false), kind, Some(false)));
+        } else {
+            types.push((mastodon_type(kind, true), kind, None));
+        }
+    }
+    types
+}
+
+/// What a list asks for: `types[]`, `exclude_types[]`, `account_id`, and the page.
+#[derive(Debug, Default)]
+struct ListQuery {
+    types: Vec<String>,
+    exclude: Vec<String>,
+    account_id: Option<String>,
+    page: PageQuery,
+}
+
+impl ListQuery {
+    fn read(raw: &str) -> ListQuery {
+        let mut query = ListQuery::default();
+        for (key, value) in url::form_urlencoded::parse(raw.as_bytes()) {
+            let value = value.into_owned();
+            match key.as_ref() {
+                "types[]" | "types" => query.types.push(value),
+                "exclude_types[]" | "exclude_types" => query.exclude.push(value),
+                "account_id" => query.account_id = Some(value),
+                "max_id" => query.page.max_id = Some(value),
+                "since_id" => query.page.since_id = Some(value),
+                "min_id" => query.page.min_id = Some(value),
+                "limit" => query.page.limit = Some(value),
+                _ => {}
+            }
+        }
+        query
+    }
+
+    /// The kinds asked for, and whether mentions are kept with a post, without, or both. Types Parvis does
+    /// not have are none of them (an app may ask for `poll` or `update`: nothing is of that type here).
+    fn kinds(&self) -> (BTreeSet<&'static str>, Option<bool>) {
+        let wanted = |name: &str| {
+            (self.types.is_empty() || self.types.iter().any(|t| t == name))
+                && !self.exclude.iter().any(|t| t == name)
+        };
+        let mut kinds = BTreeSet::new();
+        let mut mention_posts = BTreeSet::new();
+        for (name, kind, has_post) in all_types() {
+            if wanted(&name) {
+                kinds.insert(kind.as_str());
+                if let Some(has_post) = has_post {
+                    mention_posts.insert(has_post);
+                }
+            }
+        }
+        let mentions = match (
+            mention_posts.contains(&true),
+            mention_posts.contains(&false),
+        ) {
+            (true, false) => Some(true),
+            (false, true) => Some(false),
+            _ => None,
+        };
+        (kinds, mentions)
+    }
+}
+
+type Row = (
+    i64,
+    String,
+    chrono::NaiveDateTime,
+    Option<String>,
+    Option<String>,
+    Option<NoteId>,
+    Option<ActorId>,
+    Option<RemoteActorId>,
+);
+
+/// The entities of notification rows, for their account (who reads them in `lang`).
+fn entities(
+    ctx: &AppContext,
+    conn: &mut AnyConnection,
+    me: ActorId,
+    rows: Vec<Row>,
+) -> Result<Vec<NotificationDto>> {
+    let (language, commune): (Option<String>, ActorId) = accounts::table
+        .find(me)
+        .select((accounts::language, accounts::commune_id))
+        .first(conn)?;
+    let lang = Language::of(language.as_deref());
+    let mut statuses = Statuses::new(ctx, Some(me));
+    let mut found = vec![];
+    for (id, kind, created_at, link, by, note, by_actor, by_remote) in rows {
+        let Some(kind) = Kind::parse(&kind) else {
+            continue;
+        };
+        let from = match (by_actor, by_remote) {
+            (Some(local), _) => Writer::Local(local),
+            (None, Some(remote)) => Writer::Remote(remote),
+            (None, None) => Writer::Local(commune),
+        };
+        let post = match note {
+            Some(note) => {
+                let post = crate::civic::notes::note(conn, note)?;
+                visible_to(conn, Some(me), &post)?.then_some(post)
+            }
+            None => None,
+        };
+        let status = match &post {
+            Some(post) => Some(statuses.status(conn, post)?),
+            None => None,
+        };
+        found.push(NotificationDto {
+            id: id.to_string(),
+            kind: mastodon_type(kind, note.is_some()),
+            created_at: created_at.and_utc().to_rfc3339(),
+            account: entity(ctx, conn, from)?,
+            status,
+            group_key: format!("ungrouped-{id}"),
+            parvis: ParvisDetail {
+                kind: kind.as_str().to_string(),
+                text: notice_line(lang, kind, by.as_deref(), None),
+                url: ctx
+                    .urls
+                    .join(link.as_deref().unwrap_or("/notifications"))
+                    .to_string(),
+            },
+        });
+    }
+    Ok(found)
+}
+
+fn columns() -> (
+    notifications::id,
+    notifications::kind,
+    notifications::created_at,
+    notifications::link,
+    notifications::by_name,
+    notifications::note_id,
+    notifications::by_actor_id,
+    notifications::by_remote_id,
+) {
+    (
+        notifications::id,
+        notifications::kind,
+        notifications::created_at,
+        notifications::link,
+        notifications::by_name,
+        notifications::note_id,
+        notifications::by_actor_id,
+        notifications::by_remote_id,
+    )
+}
+
+/// The current account's notifications, newest first: `types[]` keeps only those types, `exclude_types[]`
+/// leaves some out, `account_id` keeps those caused by one account.
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", security(("bearer" = [])),
+    params(PageQuery,
+        ("types[]" = Option<Vec<String>>, Query, description = "only these types"),
+        ("exclude_types[]" = Option<Vec<String>>, Query, description = "not these types"),
+        ("account_id" = Option<String>, Query, description = "only those caused by this account")),
+    responses((status = 200, body = Vec<NotificationDto>), (status = 401, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn list(
+    State(ctx): State<AppContext>,
+    current: CurrentAccount<ReadNotifications>,
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> Result<Paginated<NotificationDto>> {
+    let query = ListQuery::read(raw.as_deref().unwrap_or(""));
+    let page = Page::read(&query.page)?;
+    let me = current.actor.id;
+    let view = ctx.clone();
+    let (ids, found) = ctx
+        .db
+        .run(move |conn| {
+            let (kinds, mentions) = query.kinds();
+            let mut q = notifications::table
+                .filter(notifications::account_id.eq(me))
+                .filter(notifications::kind.eq_any(kinds))
+                .select(columns())
+                .into_boxed();
+            match mentions {
+                Some(true) => {
+                    q = q.filter(
+                        notifications::kind
+                            .ne(Kind::Mention.as_str())
+                            .or(notifications::note_id.is_not_null()),
+                    )
+                }
+                Some(false) => {
+                    q = q.filter(
+                        notifications::kind
+                            .ne(Kind::Mention.as_str())
+                            .or(notifications::note_id.is_null()),
+                    )
+                }
+                None => {}
+            }
+            if let Some(account) = &query.account_id {
+                q = match who(conn, account)? {
+                    Writer::Local(id) => q.filter(notifications::by_actor_id.eq(id)),
+                    Writer::Remote(id) => q.filter(notifications::by_remote_id.eq(id)),
+                };
+            }
+            let rows: Vec<Row> = crate::paginate!(q, notifications::id, page).load(conn)?;
+            let rows = page.finish(rows);
+            let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+            Ok((ids, entities(&view, conn, me, rows)?))
+        })
+        .await?;
+    let header = link(&ctx.urls, &uri, ids.first().copied(), ids.last().copied());
+    Ok(Paginated(header, found))
+}
+
+fn notification_id(raw: &str) -> Result<i64> {
+    raw.parse()
+        .map_err(|_| Error::NotFound(format!("no notification {raw}")))
+}
+
+/// One notification of the current account.
+#[utoipa::path(get, path = "/api/v1/notifications/{id}", tag = "notifications", security(("bearer" = [])),
+    params(("id" = String, Path, description = "notification id")),
+    responses((status = 200, body = NotificationDto), (status = 401, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)))]
+pub async fn show(
+    State(ctx): State<AppContext>,
+    current: CurrentAccount<ReadNotifications>,
+    Path(id): Path<String>,
+) -> Result<Json<NotificationDto>> {
+    let id = notification_id(&id)?;
+    let me = current.actor.id;
+    let view = ctx.clone();
+    ctx.db
+        .run(move |conn| {
+            let rows: Vec<Row> = notifications::table
+                .filter(notifications::id.eq(id))
+                .filter(notifications::account_id.eq(me))
+                .select(columns())
+                .load(conn)?;
+            entities(&view, conn, me, rows)?
+                .pop()
+                .ok_or_else(|| Error::NotFound(format!("no notification {id}")))
+        })
+        .await
+        .map(Json)
+}
+
+/// Dismisses one notification (it goes from the web's notifications too).
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/dismiss", tag = "notifications",
+    security(("bearer" = [])), params(("id" = String, Path, description = "notification id")),
+    responses((status = 200, body = Object), (status = 401, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)))]
+pub async fn dismiss(
+    State(ctx): State<AppContext>,
+    current: CurrentAccount<WriteNotifications>,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>> {
+    let id = notification_id(&id)?;
+    let me = current.actor.id;
+    ctx.db
+        .transaction(move |conn| centre::dismiss(conn, me, id))
+        .await?;
+    Ok(Json(serde_json::json!({})))
+}
+
+/// Clears every notification of the current account.
+#[utoipa::path(post, path = "/api/v1/notifications/clear", tag = "notifications",
+    security(("bearer" = [])),
+    responses((status = 200, body = Object), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn clear(
+    State(ctx): State<AppContext>,
+    current: CurrentAccount<WriteNotifications>,
+) -> Result<Json<serde_json::Value>> {
+    let me = current.actor.id;
+    ctx.db
+        .transaction(move |conn| centre::clear(conn, me))
+        .await?;
+    Ok(Json(serde_json::json!({})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_and_exclusions_choose_kinds() {
+        let q = ListQuery::read("types%5B%5D=mention&types%5B%5D=favourite&limit=5");
+        let (kinds, mentions) = q.kinds();
+        assert_eq!(kinds, BTreeSet::from(["favourite", "mention"]));
+        assert_eq!(mentions, Some(true));
+        assert_eq!(q.page.limit.as_deref(), Some("5"));
+        let q = ListQuery::read("exclude_types[]=follow&exclude_types[]=mention");
+        let (kinds, mentions) = q.kinds();
+        assert!(!kinds.contains("follower"));
+        assert!(kinds.contains("mention"), "civic mentions stay");
+        assert_eq!(mentions, Some(false));
+        assert!(kinds.contains("poll_closed"));
+        // A type Parvis has none of chooses nothing.
+        let (kinds, _) = ListQuery::read("types[]=update").kinds();
+        assert!(kinds.is_empty());
+        let (kinds, mentions) = ListQuery::read("").kinds();
+        assert_eq!(kinds.len(), Kind::ALL.len());
+        assert_eq!(mentions, None);
+    }
+}
