@@ -76,6 +76,23 @@ both_backends!(
         let lea = account(&alpha, "alpha-ville", "lea", Role::Citizen).await;
         let bob = account(&beta, "beta-bourg", "bob", Role::Citizen).await;
         let lea_handle = format!("@lea@{}", alpha.base.trim_start_matches("https://"));
+        // Bob finds Léa as apps find people, by her handle, looked up on her server.
+        let (code, found) = beta
+            .api_get(
+                &format!(
+                    "/api/v2/search?type=accounts&resolve=true&q={}",
+                    crate::fedify::urlencode(&lea_handle)
+                ),
+                &bob,
+            )
+            .await;
+        assert_eq!(code, 200, "{found}");
+        assert_account(&found["accounts"][0]);
+        assert_eq!(
+            found["accounts"][0]["uri"],
+            alpha.url("/users/lea"),
+            "{found}"
+        );
         follow_and_wait(&beta, &bob, &lea_handle).await;
 
         let (code, post) = alpha
@@ -90,6 +107,19 @@ both_backends!(
         let uri = post["uri"].as_str().unwrap().to_string();
         let seen = in_home(&beta, &bob, &uri).await;
         let there = seen["id"].as_str().unwrap().to_string();
+        // Its URL finds it in a search, as do its words.
+        for q in [uri.as_str(), "marché samedi"] {
+            let (_, found) = beta
+                .api_get(
+                    &format!(
+                        "/api/v2/search?type=statuses&q={}",
+                        crate::fedify::urlencode(q)
+                    ),
+                    &bob,
+                )
+                .await;
+            assert_eq!(found["statuses"][0]["id"], there.as_str(), "{q}: {found}");
+        }
 
         // Bob favourites and boosts it from his app, on his own server.
         let (code, faved) = beta

@@ -433,3 +433,168 @@ both_backends!(
         assert_eq!(written, (0, 0));
     }
 );
+
+both_backends!(
+    search_preferences_markers_and_profile_from_an_app,
+    |backend| async move {
+        let alpha = TestInstance::start(backend).await;
+        let lea = account(&alpha, "alpha-ville", "lea", Role::Citizen).await;
+        let marie = account(&alpha, "alpha-ville", "marie", Role::Citizen).await;
+        post(
+            &alpha,
+            &lea,
+            json!({"status": "Le Marché de Noël ouvre samedi"}),
+        )
+        .await;
+        let private = post(
+            &alpha,
+            &lea,
+            json!({"status": "Marché réservé aux abonnés", "visibility": "private"}),
+        )
+        .await;
+
+        // Accounts by the start of their name, posts by their words, as far as the reader may read.
+        let (code, _, found) = get(&alpha, "/api/v2/search?q=le", Some(&marie)).await;
+        assert_eq!(code, 200, "{found}");
+        assert_eq!(found["accounts"][0]["username"], "lea", "{found}");
+        let (_, _, found) = get(
+            &alpha,
+            "/api/v2/search?q=march%C3%A9&type=statuses",
+            Some(&marie),
+        )
+        .await;
+        assert_eq!(
+            found["statuses"].as_array().unwrap().len(),
+            1,
+            "the private one is Léa's followers': {found}"
+        );
+        assert_eq!(found["accounts"], json!([]));
+        let (_, _, found) = get(
+            &alpha,
+            "/api/v2/search?q=march%C3%A9&type=statuses",
+            Some(&lea),
+        )
+        .await;
+        assert_eq!(found["statuses"].as_array().unwrap().len(), 2, "{found}");
+        let (_, _, found) = get(
+            &alpha,
+            &format!(
+                "/api/v2/search?q={}",
+                crate::fedify::urlencode(private["uri"].as_str().unwrap())
+            ),
+            Some(&marie),
+        )
+        .await;
+        assert_eq!(
+            found["statuses"],
+            json!([]),
+            "a URL does not open a post one may not read"
+        );
+        let (_, _, found) = get(&alpha, "/api/v2/search?q=%25%25", Some(&marie)).await;
+        assert_eq!(
+            (&found["accounts"], &found["statuses"]),
+            (&json!([]), &json!([]))
+        );
+        let (code, _, body) = get(&alpha, "/api/v2/search?q=x&type=groups", Some(&marie)).await;
+        assert_eq!(code, 422, "{body}");
+        // Finding an account on another server makes this one fetch: not without a token.
+        let (code, _, body) = get(
+            &alpha,
+            "/api/v2/search?q=%40someone%40elsewhere.example&resolve=true",
+            None,
+        )
+        .await;
+        assert_eq!(code, 401, "{body}");
+
+        // Preferences and markers; the notifications marker marks them read on the web.
+        let (code, _, prefs) = get(&alpha, "/api/v1/preferences", Some(&lea)).await;
+        assert_eq!(code, 200, "{prefs}");
+        assert_eq!(prefs["posting:default:visibility"], "public");
+        let (_, lea_account) = alpha
+            .api_get("/api/v1/accounts/lookup?acct=lea", &marie)
+            .await;
+        alpha
+            .api_post(
+                &format!(
+                    "/api/v1/accounts/{}/follow",
+                    lea_account["id"].as_str().unwrap()
+                ),
+                &marie,
+                json!({}),
+            )
+            .await;
+        let (_, _, told) = get(&alpha, "/api/v1/notifications", Some(&lea)).await;
+        let last = told[0]["id"].as_str().unwrap().to_string();
+        let (code, body) = alpha
+            .api_post(
+                "/api/v1/markers",
+                &lea,
+                json!({"notifications": {"last_read_id": last}}),
+            )
+            .await;
+        assert_eq!(code, 200, "{body}");
+        assert_eq!(body["notifications"]["version"], 1);
+        let (_, _, markers) = get(
+            &alpha,
+            "/api/v1/markers?timeline[]=notifications&timeline[]=home",
+            Some(&lea),
+        )
+        .await;
+        assert_eq!(
+            markers["notifications"]["last_read_id"],
+            last.as_str(),
+            "{markers}"
+        );
+        assert!(markers.get("home").is_none(), "{markers}");
+        let unread: i64 = alpha
+            .db
+            .run(|c| {
+                Ok(notifications::table
+                    .filter(notifications::read_at.is_null())
+                    .count()
+                    .get_result(c)?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(unread, 0);
+        let (code, body) = alpha
+            .api_post(
+                "/api/v1/markers",
+                &lea,
+                json!({"home": {"last_read_id": "abc"}}),
+            )
+            .await;
+        assert_eq!(code, 422, "{body}");
+
+        // Her profile from the app: a new display name; the bio kept.
+        let response = alpha
+            .client()
+            .patch(alpha.url("/api/v1/accounts/update_credentials"))
+            .bearer_auth(&lea)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body("display_name=L%C3%A9a+Martin")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let me: Value = response.json().await.unwrap();
+        crate::support::mastodon::assert_account(&me);
+        assert_eq!(me["display_name"], "Léa Martin");
+        let response = alpha
+            .client()
+            .patch(alpha.url("/api/v1/accounts/update_credentials"))
+            .bearer_auth(&lea)
+            .json(&json!({"note": "x".repeat(501)}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 422);
+        let (_, me) = alpha
+            .api_get("/api/v1/accounts/verify_credentials", &lea)
+            .await;
+        assert_eq!(
+            (&me["display_name"], &me["note"]),
+            (&json!("Léa Martin"), &json!(""))
+        );
+    }
+);

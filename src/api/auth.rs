@@ -57,6 +57,7 @@ needs! {
     WriteBookmarks => Scope::Write(Some(Resource::Bookmarks));
     ReadNotifications => Scope::Read(Some(Resource::Notifications));
     WriteNotifications => Scope::Write(Some(Resource::Notifications));
+    ReadSearch => Scope::Read(Some(Resource::Search));
 }
 
 /// The account behind the request's `Authorization: Bearer …` token; 401 without a valid one, 403 when the

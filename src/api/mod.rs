@@ -15,9 +15,11 @@ pub mod open311;
 pub mod open_data;
 pub mod pagination;
 pub mod polls;
+pub mod preferences;
 pub mod problems;
 pub mod proposals;
 pub mod reports;
+pub mod search;
 pub mod statuses;
 
 use axum::Router;
@@ -71,6 +73,10 @@ pub fn router(ctx: &AppContext) -> Router<AppContext> {
         .routes(routes!(accounts::verify_credentials))
         .routes(routes!(accounts::lookup))
         .routes(routes!(accounts::lists::relationships))
+        .routes(routes!(accounts::update_credentials))
+        .routes(routes!(preferences::preferences))
+        .routes(routes!(preferences::get_markers, preferences::set_markers))
+        .routes(routes!(search::search))
         .routes(routes!(accounts::account))
         .routes(routes!(accounts::lists::statuses))
         .routes(routes!(accounts::lists::followers))

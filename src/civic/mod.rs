@@ -16,6 +16,7 @@ pub mod inbox;
 pub mod instance;
 pub mod keys;
 pub mod maintenance;
+pub mod markers;
 pub mod media;
 pub mod meetings;
 pub mod moderation;

@@ -559,6 +559,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    markers (account_id, timeline) {
+        account_id -> BigInt,
+        timeline -> Text,
+        last_read_id -> BigInt,
+        version -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     bookmarks (id) {
         id -> BigInt,
         account_id -> BigInt,
@@ -786,6 +796,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     remote_blocks,
     note_favourites,
     bookmarks,
+    markers,
 );
 
 diesel::table! {

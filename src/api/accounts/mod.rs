@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::auth::{CurrentAccount, Profile, ReadAccounts};
+use crate::api::auth::{CurrentAccount, Profile, ReadAccounts, WriteAccounts};
 use crate::civic::debates::Writer;
 use crate::context::AppContext;
 use crate::db::AnyConnection;
@@ -301,6 +301,44 @@ fn remote_dto(urls: &Urls, remote: &RemoteActor, activity: Activity) -> AccountD
         role: None,
         mandates: vec![],
     }
+}
+
+/// What `PATCH /api/v1/accounts/update_credentials` takes (a field left out keeps its value).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Credentials {
+    pub display_name: Option<String>,
+    /// The bio, plain text (at most 500 characters).
+    pub note: Option<String>,
+}
+
+/// Changes the current account's display name and bio (the web's profile settings); its followers'
+/// servers are told. Pictures are changed on the web for now.
+#[utoipa::path(patch, path = "/api/v1/accounts/update_credentials", tag = "accounts",
+    security(("bearer" = [])), request_body = Credentials,
+    responses((status = 200, body = AccountDto), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn update_credentials(
+    State(ctx): State<AppContext>,
+    current: CurrentAccount<WriteAccounts>,
+    crate::api::body::Body(new): crate::api::body::Body<Credentials>,
+) -> Result<Json<AccountDto>> {
+    let actor = current.actor.clone();
+    crate::civic::profile::update_profile(
+        &ctx.db,
+        actor.id,
+        crate::civic::profile::ProfileChange {
+            display_name: new.display_name.unwrap_or(actor.display_name),
+            bio: new.note.unwrap_or(actor.summary),
+            language: current.account.language.clone(),
+        },
+    )
+    .await?;
+    let me = current.actor.id;
+    let fresh = ctx
+        .db
+        .run(move |conn| queries::actor_by_id(conn, me))
+        .await?;
+    load(&ctx, fresh).await.map(Json)
 }
 
 /// Who an account id of the API names: a number for an actor here (not the instance's own), `r` and a
