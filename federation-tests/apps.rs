@@ -404,3 +404,140 @@ both_backends!(
         assert_eq!(told[0]["account"]["uri"], booster.as_str());
     }
 );
+
+/// The versions of a post, as `/history` lists them (their content).
+async fn versions(on: &TestInstance, token: &str, id: &str) -> Vec<String> {
+    let (code, history) = on
+        .api_get(&format!("/api/v1/statuses/{id}/history"), token)
+        .await;
+    assert_eq!(code, 200, "{history}");
+    history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            assert_account(&v["account"]);
+            v["content"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+both_backends!(
+    edits_reach_followers_elsewhere_and_keep_their_history,
+    |backend| async move {
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        let beta = net.instance(backend, BETA, |_| {}).await;
+        let lea = account(&alpha, "alpha-ville", "lea", Role::Citizen).await;
+        let marie = account(&alpha, "alpha-ville", "marie", Role::Official).await;
+        let bob = account(&beta, "beta-bourg", "bob", Role::Citizen).await;
+        let lea_handle = format!("@lea@{}", alpha.base.trim_start_matches("https://"));
+        follow_and_wait(&beta, &bob, &lea_handle).await;
+        let peer = crate::fedify::peer_following(&net, &alpha, "lea").await;
+
+        let (_, post) = alpha
+            .api_post("/api/v1/statuses", &lea, json!({"status": "Marché samedi"}))
+            .await;
+        let (id, uri) = (post["id"].as_str().unwrap(), post["uri"].as_str().unwrap());
+        assert!(post["edited_at"].is_null());
+        let there = in_home(&beta, &bob, uri).await;
+        let there = there["id"].as_str().unwrap().to_string();
+
+        // Bad edits change nothing: someone else's, an empty one, a post that does not exist.
+        let put = |token: &str, path: String, body: Value| {
+            let request = alpha
+                .client()
+                .put(alpha.url(&path))
+                .bearer_auth(token)
+                .json(&body);
+            async move {
+                let response = request.send().await.unwrap();
+                (
+                    response.status().as_u16(),
+                    response.json::<Value>().await.unwrap_or(Value::Null),
+                )
+            }
+        };
+        let path = format!("/api/v1/statuses/{id}");
+        assert_eq!(
+            put(&marie, path.clone(), json!({"status": "Piraté"}))
+                .await
+                .0,
+            403
+        );
+        assert_eq!(
+            put(&lea, path.clone(), json!({"status": "  "})).await.0,
+            422
+        );
+        assert_eq!(
+            put(
+                &lea,
+                "/api/v1/statuses/999999".into(),
+                json!({"status": "x"})
+            )
+            .await
+            .0,
+            404
+        );
+        assert_eq!(versions(&alpha, &lea, id).await, ["<p>Marché samedi</p>"]);
+
+        // Léa edits it: her post says so, its history holds both, and the others get an Update.
+        let (code, edited) = put(&lea, path.clone(), json!({"status": "Marché dimanche"})).await;
+        assert_eq!(code, 200, "{edited}");
+        assert_status(&edited, true);
+        assert!(edited["edited_at"].is_string(), "{edited}");
+        assert_eq!(
+            versions(&alpha, &lea, id).await,
+            ["<p>Marché samedi</p>", "<p>Marché dimanche</p>"]
+        );
+        let (_, source) = alpha
+            .api_get(&format!("/api/v1/statuses/{id}/source"), &lea)
+            .await;
+        assert_eq!(source["text"], "Marché dimanche");
+        let update = peer
+            .wait_for_inbox(
+                |a| a["type"] == "Update" && a["raw"]["object"]["id"] == uri,
+                WAIT,
+            )
+            .await;
+        crate::support::peer::assert_signed_by(&update, &alpha.url("/users/lea"));
+        assert_eq!(update["raw"]["object"]["content"], "<p>Marché dimanche</p>");
+        assert!(update["raw"]["object"]["updated"].is_string(), "{update}");
+        let seen = post_until(&beta, &bob, &there, "the edit on Bob's server", |s| {
+            s["content"] == "<p>Marché dimanche</p>"
+        })
+        .await;
+        assert!(seen["edited_at"].is_string(), "{seen}");
+        assert_eq!(
+            versions(&beta, &bob, &there).await,
+            ["<p>Marché samedi</p>", "<p>Marché dimanche</p>"]
+        );
+
+        // The peer edits a post of its own that Léa follows: her copy keeps both versions.
+        follow_and_wait(&alpha, &lea, &peer.handle()).await;
+        let sent = peer
+            .control_post(
+                "/note",
+                json!({"content": "<p>Avant</p>", "to": ["public"], "cc": ["followers"]}),
+            )
+            .await;
+        let note = sent["id"].as_str().unwrap().to_string();
+        let here = in_home(&alpha, &lea, &note).await;
+        let here = here["id"].as_str().unwrap().to_string();
+        let answer = peer
+            .control_post(
+                "/update-note",
+                json!({"id": note, "content": "<p>Après</p>"}),
+            )
+            .await;
+        assert_eq!(answer["ok"], true, "{answer}");
+        post_until(&alpha, &lea, &here, "the peer's edit", |s| {
+            s["content"] == "<p>Après</p>"
+        })
+        .await;
+        assert_eq!(
+            versions(&alpha, &lea, &here).await,
+            ["<p>Avant</p>", "<p>Après</p>"]
+        );
+    }
+);

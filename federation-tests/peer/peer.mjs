@@ -12,7 +12,7 @@ import net from "node:net";
 import { parseArgs } from "node:util";
 import {
   Accept, Activity, Announce, Collection, Create, createFederation, Endpoints, Flag, Follow, generateCryptoKeyPair,
-  isActor, Like, Mention, MemoryKvStore, Note, Person, PUBLIC_COLLECTION, Question, Reject, signRequest, Undo,
+  isActor, Like, Mention, MemoryKvStore, Note, Person, PUBLIC_COLLECTION, Question, Reject, signRequest, Undo, Update,
   verifyRequest,
 } from "@fedify/fedify";
 import { Temporal } from "@js-temporal/polyfill";
@@ -350,6 +350,18 @@ const control = {
       error = await deliver(ctx, "followers", create, { preferSharedInbox: true });
     }
     return answer(error, { id: note.id.href, activity: create.id.href });
+  },
+  // An edit of one of our notes, as Mastodon sends it: Update(Note) with `updated`, to our followers.
+  "POST /update-note": async ({ id, content }) => {
+    const ctx = context();
+    const uuid = new URL(id).pathname.split("/").pop();
+    const note = notes.get(uuid);
+    if (note == null) return { ok: false, error: "no such note" };
+    const updated = note.clone({ content, updated: Temporal.Now.instant() });
+    notes.set(uuid, updated);
+    const update = new Update({ id: newId("activities"), actor: actorUri(), object: updated, tos: note.toIds, ccs: note.ccIds });
+    const error = followers.size > 0 ? await deliver(ctx, "followers", update, { preferSharedInbox: true }) : "no followers";
+    return answer(error, { id: update.id.href });
   },
   // Mastodon's poll vote: one Create(Note{name, inReplyTo}) per choice, to the author only.
   "POST /vote": async ({ question, choices }) => {

@@ -104,14 +104,8 @@ pub fn sanitize_remote_html(html: &str) -> String {
         .to_string()
 }
 
-/// Publishes a post by a local account; followers' servers are told through the outbox.
-pub fn publish(
-    conn: &mut AnyConnection,
-    author: ActorId,
-    text: &str,
-    visibility: Visibility,
-    in_reply_to: Option<String>,
-) -> Result<Note> {
+/// A post's text: not empty, at most [`MAX_CHARS`].
+fn check_text(text: &str) -> Result<()> {
     let chars = text.trim().chars().count();
     if chars == 0 {
         return Err(Error::invalid("status", "must not be empty"));
@@ -122,6 +116,18 @@ pub fn publish(
             format!("must have at most {MAX_CHARS} characters"),
         ));
     }
+    Ok(())
+}
+
+/// Publishes a post by a local account; followers' servers are told through the outbox.
+pub fn publish(
+    conn: &mut AnyConnection,
+    author: ActorId,
+    text: &str,
+    visibility: Visibility,
+    in_reply_to: Option<String>,
+) -> Result<Note> {
+    check_text(text)?;
     if visibility == Visibility::Direct {
         return Err(Error::invalid(
             "visibility",
@@ -230,23 +236,94 @@ pub fn delete_remote(conn: &mut AnyConnection, author: RemoteActorId, ap_id: &st
     Ok(())
 }
 
-/// A remote author edited its post.
+/// A remote author edited its post: its earlier version is kept.
 pub fn update_remote(
     conn: &mut AnyConnection,
     author: RemoteActorId,
     ap_id: &str,
     html: &str,
 ) -> Result<()> {
-    if owned_by(conn, author, ap_id)? {
-        diesel::update(
-            notes::table
-                .filter(notes::ap_id.eq(ap_id))
-                .filter(notes::deleted.eq(false)),
-        )
-        .set(notes::content.eq(sanitize_remote_html(html)))
-        .execute(conn)?;
+    if !owned_by(conn, author, ap_id)? {
+        return Ok(());
+    }
+    let found: Option<Note> = notes::table
+        .filter(notes::ap_id.eq(ap_id))
+        .filter(notes::deleted.eq(false))
+        .select(Note::as_select())
+        .first(conn)
+        .optional()?;
+    if let Some(note) = found {
+        let content = sanitize_remote_html(html);
+        if content != note.content {
+            revise(conn, &note, &content)?;
+        }
     }
     Ok(())
+}
+
+/// Replaces a post's content, keeping the version it replaces (and, on the first edit, marking when the
+/// original was written).
+fn revise(conn: &mut AnyConnection, note: &Note, content: &str) -> Result<()> {
+    use crate::model::schema::note_revisions;
+    diesel::insert_into(note_revisions::table)
+        .values((
+            note_revisions::note_id.eq(note.id),
+            note_revisions::content.eq(&note.content),
+            note_revisions::written_at.eq(note.edited_at.unwrap_or(note.published)),
+        ))
+        .execute(conn)?;
+    diesel::update(notes::table.find(note.id))
+        .set((notes::content.eq(content), notes::edited_at.eq(Some(now()))))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A post's earlier versions, oldest first: (content, when it was written).
+pub fn revisions(
+    conn: &mut AnyConnection,
+    id: NoteId,
+) -> Result<Vec<(String, chrono::NaiveDateTime)>> {
+    use crate::model::schema::note_revisions;
+    Ok(note_revisions::table
+        .filter(note_revisions::note_id.eq(id))
+        .order(note_revisions::id.asc())
+        .select((note_revisions::content, note_revisions::written_at))
+        .load(conn)?)
+}
+
+/// Its author edits a post written here (the commune's, by those who speak for it): the earlier version is
+/// kept, followers' servers get an `Update`. A text the same as before changes nothing.
+pub fn edit(
+    conn: &mut AnyConnection,
+    account: &crate::model::Account,
+    id: NoteId,
+    text: &str,
+) -> Result<Note> {
+    check_text(text)?;
+    let found = note(conn, id)?;
+    let author = may_change(account, &found)?;
+    if found.deleted || found.reblog_of_id.is_some() {
+        return Err(Error::NotFound(format!("no post {id}")));
+    }
+    let content = text_to_html(text);
+    if content != found.content {
+        revise(conn, &found, &content)?;
+        outbox::record(conn, author, Outbound::NoteUpdated { note: id })?;
+    }
+    note(conn, id)
+}
+
+/// Who a post written here is by, if `account` may change it: its author, or for a post of the commune,
+/// its officials, moderators and admins.
+fn may_change(account: &crate::model::Account, note: &Note) -> Result<ActorId> {
+    let speaks_for_commune = crate::civic::accounts::speaks_for_commune(account);
+    match note.author_id {
+        Some(author) if author == account.actor_id => Ok(author),
+        Some(author) if author == account.commune_id && speaks_for_commune => Ok(author),
+        _ => Err(Error::Forbidden(
+            "only its author can change or delete a post".into(),
+        )),
+    }
 }
 
 /// A local author deletes a post: a tombstone stays, followers' servers are told.
@@ -259,12 +336,7 @@ pub fn delete_local(
     id: NoteId,
 ) -> Result<()> {
     let note = note(conn, id)?;
-    let speaks_for_commune = crate::civic::accounts::speaks_for_commune(account);
-    let author = match note.author_id {
-        Some(author) if author == account.actor_id => author,
-        Some(author) if author == account.commune_id && speaks_for_commune => author,
-        _ => return Err(Error::Forbidden("only its author can delete a post".into())),
-    };
+    let author = may_change(account, &note)?;
     if note.deleted {
         return Ok(());
     }

@@ -86,6 +86,9 @@ pub struct NoteObject {
         deserialize_with = "one_or_many_values"
     )]
     pub tag: Vec<Value>,
+    /// When it was last edited (Mastodon shows it as edited).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<DateTime<Utc>>,
 }
 
 /// A debate as another server sends it: a `Page` (or an `Article`) in a commune's `audience`.

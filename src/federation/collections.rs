@@ -265,6 +265,7 @@ pub async fn note(
         url: Some(url),
         stance: None,
         tag: vec![],
+        updated: note.edited_at.map(|at| at.and_utc()),
     };
     crate::federation::json_for(&ctx, object).await
 }

@@ -205,6 +205,7 @@ pub fn converted(value: &Value) -> Result<Option<NoteObject>> {
         url: Some(link),
         stance: None,
         tag: vec![],
+        updated: None,
     }))
 }
 

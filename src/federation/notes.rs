@@ -73,8 +73,37 @@ pub fn published(conn: &mut AnyConnection, s: &Sender, id: NoteId) -> Result<Pla
         public,
         inboxes,
     } = addressed(conn, s, &note)?;
+    let object = note_object(s, &note, &to, &cc);
+    Ok(Planned {
+        activity: s.activity(ApType::Create, s.urls.activity(), object, to, cc),
+        listed: public,
+        note: Some(note.id),
+        inboxes,
+        for_groups: crate::federation::outbound::ForGroups::Same,
+    })
+}
+
+/// A post edited: `Update(Note)` with `updated`, to the same audience as its `Create`. Not listed. A post
+/// deleted meanwhile sends nothing (its `Delete` follows).
+pub fn updated(conn: &mut AnyConnection, s: &Sender, id: NoteId) -> Result<Option<Planned>> {
+    let note = stored(conn, id)?;
+    if note.deleted {
+        return Ok(None);
+    }
+    let Audience {
+        to, cc, inboxes, ..
+    } = addressed(conn, s, &note)?;
+    let object = note_object(s, &note, &to, &cc);
+    Ok(Some(Planned::unlisted(
+        s.activity(ApType::Update, s.urls.activity(), object, to, cc),
+        inboxes,
+    )))
+}
+
+/// A post written here, as a `Note`.
+fn note_object(s: &Sender, note: &Note, to: &[String], cc: &[String]) -> ObjectOut {
     let url = s.urls.note(note.id);
-    let object = ObjectOut::Note(Box::new(NoteObject {
+    ObjectOut::Note(Box::new(NoteObject {
         name: None,
         kind: "Note".into(),
         id: url.clone(),
@@ -85,19 +114,13 @@ pub fn published(conn: &mut AnyConnection, s: &Sender, id: NoteId) -> Result<Pla
             .in_reply_to
             .as_deref()
             .and_then(|u| url::Url::parse(u).ok()),
-        to: to.clone(),
-        cc: cc.clone(),
+        to: to.to_vec(),
+        cc: cc.to_vec(),
         url: Some(url),
         stance: None,
         tag: vec![],
-    }));
-    Ok(Planned {
-        activity: s.activity(ApType::Create, s.urls.activity(), object, to, cc),
-        listed: public,
-        note: Some(note.id),
-        inboxes,
-        for_groups: crate::federation::outbound::ForGroups::Same,
-    })
+        updated: note.edited_at.map(|at| at.and_utc()),
+    }))
 }
 
 /// A post deleted: `Delete(Tombstone)` to the same audience. Not listed.

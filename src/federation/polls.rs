@@ -182,6 +182,7 @@ pub fn vote_note(urls: &Urls, vote: i64, voter: Url, question: Url, author: &str
         url: None,
         stance: None,
         tag: vec![],
+        updated: None,
     }
 }
 

@@ -207,6 +207,7 @@ pub fn answer_note(conn: &mut AnyConnection, urls: &Urls, change_id: i64) -> Res
         url: Some(page),
         stance: None,
         tag,
+        updated: None,
     })
 }
 

@@ -119,6 +119,8 @@ pub struct Note {
     pub deleted: bool,
     /// A boost: the post it shares (this row has no content of its own).
     pub reblog_of_id: Option<NoteId>,
+    /// When it was last edited (its earlier versions are in `note_revisions`).
+    pub edited_at: Option<NaiveDateTime>,
 }
 
 text_enum!(

@@ -544,6 +544,16 @@ diesel::table! {
         published -> Timestamp,
         deleted -> Bool,
         reblog_of_id -> Nullable<BigInt>,
+        edited_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    note_revisions (id) {
+        id -> BigInt,
+        note_id -> BigInt,
+        content -> Text,
+        written_at -> Timestamp,
     }
 }
 
@@ -797,6 +807,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     note_favourites,
     bookmarks,
     markers,
+    note_revisions,
 );
 
 diesel::table! {

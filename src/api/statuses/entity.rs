@@ -25,7 +25,7 @@ pub struct StatusDto {
     /// Its page (none for a boost).
     pub url: Option<String>,
     pub created_at: String,
-    /// Parvis keeps no edits of posts yet: always null.
+    /// When it was last edited (its versions are at `/history`).
     pub edited_at: Option<String>,
     /// HTML (empty for a boost: what it shares is in `reblog`).
     pub content: String,
@@ -238,7 +238,7 @@ impl<'a> Statuses<'a> {
             uri,
             url,
             created_at: note.published.and_utc().to_rfc3339(),
-            edited_at: None,
+            edited_at: note.edited_at.map(|at| at.and_utc().to_rfc3339()),
             content: note.content.clone(),
             text: None,
             visibility: note.visibility.to_string(),

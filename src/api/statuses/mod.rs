@@ -259,3 +259,115 @@ pub async fn delete(
     ctx.wake.notify_one();
     Ok(Json(status))
 }
+
+/// What `PUT /api/v1/statuses/{id}` takes: the new text (Mastodon's other fields are not kept by Parvis).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EditedStatus {
+    pub status: String,
+}
+
+/// Edits one's own post: the earlier version is kept (see `/history`), followers' servers get an `Update`.
+#[utoipa::path(put, path = "/api/v1/statuses/{id}", tag = "statuses", security(("bearer" = [])),
+    params(("id" = String, Path, description = "post id")), request_body = EditedStatus,
+    responses((status = 200, body = StatusDto), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn edit(
+    State(ctx): State<AppContext>,
+    current: CurrentAccount<WriteStatuses>,
+    Path(id): Path<String>,
+    crate::api::body::Body(edited): crate::api::body::Body<EditedStatus>,
+) -> Result<Json<StatusDto>> {
+    let id = note_id(&id)?;
+    let account_row = current.account.clone();
+    let me = current.actor.id;
+    let view = ctx.clone();
+    let status = ctx
+        .db
+        .transaction(move |conn| {
+            let note = notes::edit(conn, &account_row, id, &edited.status)?;
+            Statuses::new(&view, Some(me)).status(conn, &note)
+        })
+        .await?;
+    ctx.wake.notify_one();
+    Ok(Json(status))
+}
+
+/// One version of a post (Mastodon's `StatusEdit`).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StatusEditDto {
+    pub content: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub created_at: String,
+    pub account: crate::api::accounts::AccountDto,
+    #[schema(value_type = Vec<Object>)]
+    pub media_attachments: Vec<serde_json::Value>,
+    #[schema(value_type = Vec<Object>)]
+    pub emojis: Vec<serde_json::Value>,
+}
+
+/// Every version of a post, the first first and the current last.
+#[utoipa::path(get, path = "/api/v1/statuses/{id}/history", tag = "statuses",
+    params(("id" = String, Path, description = "post id")),
+    responses((status = 200, body = Vec<StatusEditDto>), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn history(
+    State(ctx): State<AppContext>,
+    current: Option<CurrentAccount<ReadStatuses>>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<StatusEditDto>>> {
+    let id = note_id(&id)?;
+    let viewer = current.map(|c| c.actor.id);
+    let policy = ctx.policy().await;
+    let view = ctx.clone();
+    ctx.db
+        .run(move |conn| {
+            let note = readable(conn, viewer, id)?;
+            if !policy.shows(&note) {
+                return Err(Error::NotFound(format!("no post {id}")));
+            }
+            let Some(author) = entity::author_of(&note) else {
+                return Err(Error::NotFound(format!("no post {id}")));
+            };
+            let account = crate::api::accounts::entity(&view, conn, author)?;
+            let mut versions = notes::revisions(conn, note.id)?;
+            versions.push((
+                note.content.clone(),
+                note.edited_at.unwrap_or(note.published),
+            ));
+            Ok(versions
+                .into_iter()
+                .map(|(content, at)| StatusEditDto {
+                    content,
+                    spoiler_text: String::new(),
+                    sensitive: false,
+                    created_at: at.and_utc().to_rfc3339(),
+                    account: account.clone(),
+                    media_attachments: vec![],
+                    emojis: vec![],
+                })
+                .collect())
+        })
+        .await
+        .map(Json)
+}
+
+/// The text of one's own post as written, to edit it.
+#[utoipa::path(get, path = "/api/v1/statuses/{id}/source", tag = "statuses", security(("bearer" = [])),
+    params(("id" = String, Path, description = "post id")),
+    responses((status = 200, body = Object), (status = 401, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)))]
+pub async fn source(
+    State(ctx): State<AppContext>,
+    current: CurrentAccount<ReadStatuses>,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>> {
+    let id = note_id(&id)?;
+    let me = current.actor.id;
+    let note = ctx.db.run(move |conn| readable(conn, Some(me), id)).await?;
+    Ok(Json(serde_json::json!({
+        "id": note.id.to_string(),
+        "text": notes::html_to_text(&note.content),
+        "spoiler_text": "",
+    })))
+}

@@ -176,6 +176,7 @@ pub fn comment_note(
             "href": ids.commune.as_str(),
             "name": ids.commune_handle,
         })],
+        updated: None,
     })
 }
 

@@ -215,6 +215,7 @@ pub fn plan(
     match what {
         Outbound::NotePublished { note } => notes::published(conn, &s, *note).map(Some),
         Outbound::NoteDeleted { note } => notes::deleted(conn, &s, *note).map(Some),
+        Outbound::NoteUpdated { note } => notes::updated(conn, &s, *note),
         Outbound::NoteFavourited { note, favourite } => {
             notes::favourited(conn, &s, *note, *favourite, true)
         }

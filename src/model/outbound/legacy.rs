@@ -216,6 +216,7 @@ impl Outbound {
         | Outbound::RemoteEventLeft { .. }
         | Outbound::CommitmentPublished { .. }
         | Outbound::CommitmentUpdated { .. }
+        | Outbound::NoteUpdated { .. }
         | Outbound::NoteFavourited { .. }
         | Outbound::NoteUnfavourited { .. }
         | Outbound::NoteReblogged { .. }
@@ -321,6 +322,7 @@ impl Outbound {
             | Outbound::RemoteEventLeft { .. }
             | Outbound::CommitmentPublished { .. }
             | Outbound::CommitmentUpdated { .. }
+            | Outbound::NoteUpdated { .. }
             | Outbound::NoteFavourited { .. }
             | Outbound::NoteUnfavourited { .. }
             | Outbound::NoteReblogged { .. }

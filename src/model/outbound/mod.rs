@@ -27,6 +27,10 @@ pub enum Outbound {
     NoteDeleted {
         note: NoteId,
     },
+    /// A post edited (`Update(Note)`).
+    NoteUpdated {
+        note: NoteId,
+    },
     /// A post favourited here, or the favourite taken back (`Like`, `Undo(Like)` to its author's server).
     NoteFavourited {
         note: NoteId,
@@ -280,6 +284,7 @@ impl Outbound {
         match self {
             Outbound::NotePublished { note }
             | Outbound::NoteDeleted { note }
+            | Outbound::NoteUpdated { note }
             | Outbound::NoteFavourited { note, .. }
             | Outbound::NoteUnfavourited { note, .. } => note.0,
             Outbound::NoteReblogged { reblog } | Outbound::NoteUnreblogged { reblog, .. } => {
