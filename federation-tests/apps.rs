@@ -541,3 +541,105 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    hashtags_travel_with_posts_and_make_their_timeline,
+    |backend| async move {
+        let net = Network::new();
+        let alpha = net.instance(backend, ALPHA, |_| {}).await;
+        let beta = net.instance(backend, BETA, |_| {}).await;
+        let lea = account(&alpha, "alpha-ville", "lea", Role::Citizen).await;
+        let bob = account(&beta, "beta-bourg", "bob", Role::Citizen).await;
+        follow_and_wait(
+            &beta,
+            &bob,
+            &format!("@lea@{}", alpha.base.trim_start_matches("https://")),
+        )
+        .await;
+        let peer = crate::fedify::peer_following(&net, &alpha, "lea").await;
+
+        let (_, post) = alpha
+            .api_post(
+                "/api/v1/statuses",
+                &lea,
+                json!({"status": "Le #Marché de #Noël ouvre, pas#ici"}),
+            )
+            .await;
+        let names: Vec<&str> = post["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|t| t["name"].as_str())
+            .collect();
+        assert_eq!(names, ["marché", "noël"], "{post}");
+        let uri = post["uri"].as_str().unwrap();
+
+        // The peer gets them as Hashtags naming their page here, which lists the post.
+        let create = peer
+            .wait_for_inbox(
+                |a| a["type"] == "Create" && a["raw"]["object"]["id"] == uri,
+                WAIT,
+            )
+            .await;
+        let tags = create["raw"]["object"]["tag"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let href = tags
+            .iter()
+            .find(|t| t["type"] == "Hashtag" && t["name"] == "#marché")
+            .and_then(|t| t["href"].as_str())
+            .unwrap_or_else(|| panic!("{create}"))
+            .to_string();
+        let page = alpha
+            .get(href.strip_prefix(&alpha.base).unwrap(), "text/html")
+            .await;
+        assert_eq!(page.status().as_u16(), 200);
+        assert!(page.text().await.unwrap().contains("ouvre"));
+
+        // Bob's server read them from the tag list: his tag timeline holds the post.
+        in_home(&beta, &bob, uri).await;
+        let (code, timeline) = beta
+            .api_get(
+                &format!(
+                    "/api/v1/timelines/tag/{}?remote=true",
+                    crate::fedify::urlencode("Marché")
+                ),
+                &bob,
+            )
+            .await;
+        assert_eq!(code, 200, "{timeline}");
+        assert_eq!(timeline[0]["uri"], uri, "{timeline}");
+        assert_status(&timeline[0], true);
+        let (_, local) = beta
+            .api_get("/api/v1/timelines/tag/march%C3%A9?local=true", &bob)
+            .await;
+        assert_eq!(local, json!([]), "not written on Bob's server");
+        let (_, found) = beta
+            .api_get("/api/v2/search?type=hashtags&q=%23mar", &bob)
+            .await;
+        assert_eq!(found["hashtags"][0]["name"], "marché", "{found}");
+        let (_, none) = beta.api_get("/api/v1/timelines/tag/%25%25", &bob).await;
+        assert_eq!(none, json!([]));
+
+        // The peer's Hashtags are read from its tag list (not from its text); one that is not a hashtag is
+        // not kept.
+        follow_and_wait(&alpha, &lea, &peer.handle()).await;
+        let sent = peer
+            .control_post(
+                "/note",
+                json!({"content": "<p>#Vélo et #Texte</p>", "to": ["public"], "cc": ["followers"],
+                       "hashtags": ["#Vélo", "#<b>gras</b>"]}),
+            )
+            .await;
+        assert_eq!(sent["ok"], true, "{sent}");
+        let seen = in_home(&alpha, &lea, sent["id"].as_str().unwrap()).await;
+        let names: Vec<&str> = seen["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|t| t["name"].as_str())
+            .collect();
+        assert_eq!(names, ["vélo"], "{seen}");
+    }
+);

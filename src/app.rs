@@ -135,6 +135,7 @@ pub fn router(ctx: AppContext) -> Router {
             "/notes/{id}",
             negotiated(collections::note, web::pages::note),
         )
+        .route("/tags/{name}", get(web::pages::tag))
         .route(
             "/debates/{id}",
             negotiated(federation::debates::debate, web::debates::show),

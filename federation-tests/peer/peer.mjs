@@ -11,7 +11,7 @@ import https from "node:https";
 import net from "node:net";
 import { parseArgs } from "node:util";
 import {
-  Accept, Activity, Announce, Collection, Create, createFederation, Endpoints, Flag, Follow, generateCryptoKeyPair,
+  Accept, Activity, Announce, Collection, Create, createFederation, Endpoints, Flag, Follow, generateCryptoKeyPair, Hashtag,
   isActor, Like, Mention, MemoryKvStore, Note, Person, PUBLIC_COLLECTION, Question, Reject, signRequest, Undo, Update,
   verifyRequest,
 } from "@fedify/fedify";
@@ -329,13 +329,14 @@ const control = {
     const undo = new Undo({ id: newId("activities"), actor: actorUri(), object: entry.follow, to: actor.id });
     return answer(await deliver(ctx, actor, undo), { id: undo.id.href });
   },
-  "POST /note": async ({ content, to = ["followers"], cc = [], inReplyTo, mentions = [] }) => {
+  "POST /note": async ({ content, to = ["followers"], cc = [], inReplyTo, mentions = [], hashtags = [] }) => {
     const ctx = context();
     const address = (t) => (t === "public" ? PUBLIC_COLLECTION : t === "followers" ? ctx.getFollowersUri(ME) : new URL(t));
     const direct = [...to, ...cc].filter((t) => t !== "public" && t !== "followers");
     const recipients = await Promise.all([...new Set([...direct, ...mentions])].map((r) => lookupActor(ctx, r)));
     const tags = recipients.filter((r) => mentions.includes(r.id.href))
-      .map((r) => new Mention({ href: r.id, name: `@${r.preferredUsername}@${r.id.host}` }));
+      .map((r) => new Mention({ href: r.id, name: `@${r.preferredUsername}@${r.id.host}` }))
+      .concat(hashtags.map((h) => new Hashtag({ name: h, href: url(`/tags/${encodeURIComponent(h.replace(/^#/, ""))}`) })));
     const uuid = crypto.randomUUID();
     const tos = to.map(address);
     const ccs = [...cc.map(address), ...mentions.filter((m) => !to.includes(m) && !cc.includes(m)).map((m) => new URL(m))];

@@ -101,6 +101,7 @@ pub fn router(ctx: &AppContext) -> Router<AppContext> {
         .routes(routes!(statuses::actions::reblogged_by))
         .routes(routes!(statuses::timelines::home))
         .routes(routes!(statuses::timelines::public))
+        .routes(routes!(statuses::timelines::tag))
         .routes(routes!(statuses::timelines::favourites))
         .routes(routes!(statuses::timelines::bookmarks))
         .routes(routes!(notifications::list))

@@ -1,6 +1,6 @@
 //! `GET /api/v2/search`: accounts (here, known here, or, with `resolve` and a token, found on their server
-//! by handle or URL) and posts (by their words, or by their URL) the reader may read. Parvis keeps no
-//! hashtags yet: `hashtags` is always empty.
+//! by handle or URL), posts (by their words, or by their URL) the reader may read, and hashtags by the
+//! start of their name.
 
 use axum::Json;
 use axum::extract::{Query, State};
@@ -45,8 +45,7 @@ pub struct SearchQuery {
 pub struct SearchDto {
     pub accounts: Vec<AccountDto>,
     pub statuses: Vec<StatusDto>,
-    #[schema(value_type = Vec<Object>)]
-    pub hashtags: Vec<serde_json::Value>,
+    pub hashtags: Vec<crate::api::statuses::entity::TagDto>,
 }
 
 /// The words of a query (letters and digits only: nothing in them is a pattern), at most eight.
@@ -235,10 +234,38 @@ pub async fn search(
             })
             .await?;
     }
+    let mut hashtags = vec![];
+    let wanted = crate::civic::notes::tags::normalize(&q);
+    if matches!(kind, "" | "hashtags")
+        && let Some(wanted) = wanted
+    {
+        use crate::model::schema::note_tags;
+        let prefix = format!("{wanted}%");
+        let names: Vec<String> = ctx
+            .db
+            .run(move |conn| {
+                Ok(note_tags::table
+                    .filter(note_tags::name.like(prefix))
+                    .select(note_tags::name)
+                    .distinct()
+                    .order(note_tags::name.asc())
+                    .offset(offset)
+                    .limit(limit)
+                    .load(conn)?)
+            })
+            .await?;
+        hashtags = names
+            .into_iter()
+            .map(|name| crate::api::statuses::entity::TagDto {
+                url: ctx.urls.tag(&name).to_string(),
+                name,
+            })
+            .collect();
+    }
     Ok(Json(SearchDto {
         accounts,
         statuses,
-        hashtags: vec![],
+        hashtags,
     }))
 }
 

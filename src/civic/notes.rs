@@ -144,6 +144,7 @@ pub fn publish(
         ))
         .returning(notes::id)
         .get_result(conn)?;
+    tags::set(conn, id, &tags::in_text(text))?;
     outbox::record(conn, author, Outbound::NotePublished { note: id })?;
     crate::civic::notifications::mentions(
         conn,
@@ -236,12 +237,13 @@ pub fn delete_remote(conn: &mut AnyConnection, author: RemoteActorId, ap_id: &st
     Ok(())
 }
 
-/// A remote author edited its post: its earlier version is kept.
+/// A remote author edited its post: its earlier version is kept, its hashtags are replaced.
 pub fn update_remote(
     conn: &mut AnyConnection,
     author: RemoteActorId,
     ap_id: &str,
     html: &str,
+    hashtags: &[String],
 ) -> Result<()> {
     if !owned_by(conn, author, ap_id)? {
         return Ok(());
@@ -257,6 +259,7 @@ pub fn update_remote(
         if content != note.content {
             revise(conn, &note, &content)?;
         }
+        tags::set(conn, note.id, hashtags)?;
     }
     Ok(())
 }
@@ -308,6 +311,7 @@ pub fn edit(
     let content = text_to_html(text);
     if content != found.content {
         revise(conn, &found, &content)?;
+        tags::set(conn, id, &tags::in_text(text))?;
         outbox::record(conn, author, Outbound::NoteUpdated { note: id })?;
     }
     note(conn, id)
@@ -366,3 +370,4 @@ mod tests {
 mod properties;
 
 pub mod interactions;
+pub mod tags;

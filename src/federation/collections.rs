@@ -218,7 +218,7 @@ pub async fn note(
     let id: i64 = id
         .parse()
         .map_err(|_| Error::NotFound("no such post".into()))?;
-    let (note, author) = ctx
+    let (note, author, tags) = ctx
         .db
         .run(move |conn| {
             let note: Option<Note> = notes::table
@@ -230,7 +230,12 @@ pub async fn note(
             let Some(author) = note.author_id else {
                 return Ok(None);
             };
-            Ok(Some((note.clone(), queries::actor_by_id(conn, author)?)))
+            let tags = crate::civic::notes::tags::of(conn, note.id)?;
+            Ok(Some((
+                note.clone(),
+                queries::actor_by_id(conn, author)?,
+                tags,
+            )))
         })
         .await?
         .ok_or_else(|| Error::NotFound("no such post".into()))?;
@@ -264,7 +269,7 @@ pub async fn note(
         cc,
         url: Some(url),
         stance: None,
-        tag: vec![],
+        tag: crate::federation::notes::hashtags(&ctx.urls, &tags),
         updated: note.edited_at.map(|at| at.and_utc()),
     };
     crate::federation::json_for(&ctx, object).await

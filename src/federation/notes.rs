@@ -73,7 +73,8 @@ pub fn published(conn: &mut AnyConnection, s: &Sender, id: NoteId) -> Result<Pla
         public,
         inboxes,
     } = addressed(conn, s, &note)?;
-    let object = note_object(s, &note, &to, &cc);
+    let tags = crate::civic::notes::tags::of(conn, note.id)?;
+    let object = note_object(s, &note, &to, &cc, &tags);
     Ok(Planned {
         activity: s.activity(ApType::Create, s.urls.activity(), object, to, cc),
         listed: public,
@@ -93,7 +94,8 @@ pub fn updated(conn: &mut AnyConnection, s: &Sender, id: NoteId) -> Result<Optio
     let Audience {
         to, cc, inboxes, ..
     } = addressed(conn, s, &note)?;
-    let object = note_object(s, &note, &to, &cc);
+    let tags = crate::civic::notes::tags::of(conn, note.id)?;
+    let object = note_object(s, &note, &to, &cc, &tags);
     Ok(Some(Planned::unlisted(
         s.activity(ApType::Update, s.urls.activity(), object, to, cc),
         inboxes,
@@ -101,7 +103,13 @@ pub fn updated(conn: &mut AnyConnection, s: &Sender, id: NoteId) -> Result<Optio
 }
 
 /// A post written here, as a `Note`.
-fn note_object(s: &Sender, note: &Note, to: &[String], cc: &[String]) -> ObjectOut {
+fn note_object(
+    s: &Sender,
+    note: &Note,
+    to: &[String],
+    cc: &[String],
+    tags: &[String],
+) -> ObjectOut {
     let url = s.urls.note(note.id);
     ObjectOut::Note(Box::new(NoteObject {
         name: None,
@@ -118,9 +126,22 @@ fn note_object(s: &Sender, note: &Note, to: &[String], cc: &[String]) -> ObjectO
         cc: cc.to_vec(),
         url: Some(url),
         stance: None,
-        tag: vec![],
+        tag: hashtags(s.urls, tags),
         updated: note.edited_at.map(|at| at.and_utc()),
     }))
+}
+
+/// A post's hashtags as ActivityStreams `Hashtag`s (Mastodon indexes them), each naming its page here.
+pub fn hashtags(urls: &crate::federation::urls::Urls, tags: &[String]) -> Vec<serde_json::Value> {
+    tags.iter()
+        .map(|name| {
+            serde_json::json!({
+                "type": "Hashtag",
+                "name": format!("#{name}"),
+                "href": urls.tag(name).to_string(),
+            })
+        })
+        .collect()
 }
 
 /// A post deleted: `Delete(Tombstone)` to the same audience. Not listed.
@@ -359,6 +380,7 @@ pub async fn receive(
     let vis = visibility(&note.to, &note.cc, &followers);
     let published = note.published.unwrap_or_else(Utc::now).naive_utc();
     let mentioned = mentioned_here(ctx, &note);
+    let hashtags = crate::civic::notes::tags::in_tag_list(&note.tag);
     ctx.db
         .transaction(move |conn| {
             if !received::first_time(conn, &activity_id)? {
@@ -370,6 +392,7 @@ pub async fn receive(
                     signer.id,
                     note.id.as_str(),
                     &note.content,
+                    &hashtags,
                 );
             }
             let stored = crate::civic::notes::receive_remote(
@@ -387,6 +410,7 @@ pub async fn receive(
                     .filter(notes::ap_id.eq(note.id.as_str()))
                     .select(notes::id)
                     .first(conn)?;
+                crate::civic::notes::tags::set(conn, stored_id, &hashtags)?;
                 // Its page on its server: `url` when it is a web page of that server, else its id.
                 let link = note
                     .url
@@ -427,12 +451,14 @@ pub(crate) fn keep_post(
     verb: Verb,
     note: &NoteObject,
 ) -> Result<()> {
+    let hashtags = crate::civic::notes::tags::in_tag_list(&note.tag);
     if verb == Verb::Update {
         return crate::civic::notes::update_remote(
             conn,
             signer.id,
             note.id.as_str(),
             &note.content,
+            &hashtags,
         );
     }
     let followers = format!("{}/followers", signer.ap_id);

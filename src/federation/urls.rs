@@ -163,6 +163,17 @@ impl Urls {
         self.join(&format!("/notes/{id}/announce"))
     }
 
+    /// The page of a hashtag's posts.
+    pub fn tag(&self, name: &str) -> Url {
+        let mut url = self.join("/tags/");
+        url.path_segments_mut()
+            .map(|mut p| {
+                p.pop_if_empty().push(name);
+            })
+            .ok();
+        url
+    }
+
     /// A proposal's page for people (its `Page` id is its debate's).
     pub fn proposal(&self, id: crate::ids::DebateId) -> Url {
         self.join(&format!("/proposals/{id}"))

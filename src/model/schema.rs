@@ -549,6 +549,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    note_tags (note_id, name) {
+        note_id -> BigInt,
+        name -> Text,
+    }
+}
+
+diesel::table! {
     note_revisions (id) {
         id -> BigInt,
         note_id -> BigInt,
@@ -808,6 +815,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     bookmarks,
     markers,
     note_revisions,
+    note_tags,
 );
 
 diesel::table! {

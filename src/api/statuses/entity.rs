@@ -39,9 +39,7 @@ pub struct StatusDto {
     pub media_attachments: Vec<serde_json::Value>,
     /// People here named with `@name` (for posts written here).
     pub mentions: Vec<MentionDto>,
-    /// Hashtags are not read yet: always empty.
-    #[schema(value_type = Vec<Object>)]
-    pub tags: Vec<serde_json::Value>,
+    pub tags: Vec<TagDto>,
     /// No custom emojis: always empty.
     #[schema(value_type = Vec<Object>)]
     pub emojis: Vec<serde_json::Value>,
@@ -72,6 +70,13 @@ pub struct StatusDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pinned: Option<bool>,
     pub account: AccountDto,
+}
+
+/// A hashtag (Mastodon's `Tag`): its name without `#`, and the page of its posts.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TagDto {
+    pub name: String,
+    pub url: String,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -210,6 +215,13 @@ impl<'a> Statuses<'a> {
         status.in_reply_to_id = parent;
         status.in_reply_to_account_id = parent_author;
         status.mentions = self.mentions(conn, note)?;
+        status.tags = crate::civic::notes::tags::of(conn, note.id)?
+            .into_iter()
+            .map(|name| TagDto {
+                url: self.ctx.urls.tag(&name).to_string(),
+                name,
+            })
+            .collect();
         let counts = interactions::counts(conn, note, &uri)?;
         status.favourites_count = counts.favourites;
         status.reblogs_count = counts.reblogs;

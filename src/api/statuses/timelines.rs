@@ -150,6 +150,58 @@ pub async fn public(
     .await
 }
 
+/// Public posts with a hashtag (`local`, `remote` as for the public timeline), newest first.
+#[utoipa::path(get, path = "/api/v1/timelines/tag/{hashtag}", tag = "timelines",
+    params(("hashtag" = String, Path, description = "the hashtag, without #"), PageQuery, PublicQuery),
+    responses((status = 200, body = Vec<StatusDto>), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn tag(
+    State(ctx): State<AppContext>,
+    current: Option<CurrentAccount<ReadStatuses>>,
+    OriginalUri(uri): OriginalUri,
+    axum::extract::Path(hashtag): axum::extract::Path<String>,
+    Query(query): Query<PageQuery>,
+    Query(which): Query<PublicQuery>,
+) -> Result<Paginated<StatusDto>> {
+    use crate::model::schema::note_tags;
+    let page = Page::read(&query)?;
+    // A name that is not a hashtag names no post.
+    let name = crate::civic::notes::tags::normalize(&hashtag);
+    page_of(&ctx, &uri, current.map(|c| c.actor.id), move |conn| {
+        let Some(name) = name else {
+            return Ok(vec![]);
+        };
+        if which.only_media {
+            return Ok(vec![]);
+        }
+        let mut query = notes::table
+            .filter(notes::deleted.eq(false))
+            .filter(notes::visibility.eq(Visibility::Public))
+            .filter(notes::reblog_of_id.is_null())
+            .filter(
+                notes::id.eq_any(
+                    note_tags::table
+                        .filter(note_tags::name.eq(name))
+                        .select(note_tags::note_id),
+                ),
+            )
+            .select(Note::as_select())
+            .into_boxed();
+        if which.local {
+            query = query.filter(notes::author_id.is_not_null());
+        }
+        if which.remote {
+            query = query.filter(notes::remote_author_id.is_not_null());
+        }
+        let found: Vec<Note> = crate::paginate!(query, notes::id, page).load(conn)?;
+        Ok(page
+            .finish(found)
+            .into_iter()
+            .map(|n| (n.id.0, n))
+            .collect())
+    })
+    .await
+}
+
 /// Posts by the rows that name them (a favourite or a bookmark), in the rows' order.
 fn posts_of(conn: &mut AnyConnection, rows: Vec<(i64, NoteId)>) -> Result<Vec<(i64, Note)>> {
     let ids: Vec<NoteId> = rows.iter().map(|(_, n)| *n).collect();

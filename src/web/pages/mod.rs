@@ -21,7 +21,7 @@ pub use follow_lists::{
     commune_followers, commune_following, follow_list, person_followers, person_following,
 };
 pub use home::{commune_home, home};
-pub use posts::{note, note_page, post_card};
+pub use posts::{note, note_page, post_card, tag};
 pub use profile::{actor_or_gone, actor_page, commune, gone_page, instance, person};
 
 /// Posts shown on a home page or a profile.

@@ -70,6 +70,10 @@ pub async fn note_page(v: Visitor, id: String) -> Response {
         Ok(found) => found,
         Err(e) => return v.error(&e),
     };
+    // A boost is a post of apps only: it has no page of its own.
+    if note.reblog_of_id.is_some() {
+        return v.error(&Error::NotFound(lang.t("error-not-found")));
+    }
     if note.deleted || author.deleted_at.is_some() {
         let body = html! { h1 { (lang.t("post-deleted")) } };
         return page_status(&v, &lang.t("post-deleted"), body, StatusCode::GONE).await;
@@ -100,4 +104,56 @@ pub async fn note_page(v: Visitor, id: String) -> Response {
 
 pub async fn note(v: Visitor, Path(id): Path<String>) -> Response {
     note_page(v, id).await
+}
+
+/// How many posts a hashtag's page shows.
+const TAG_POSTS: i64 = 40;
+
+/// `/tags/{name}`: the latest public posts written here with a hashtag (what a `Hashtag`'s `href` names).
+pub async fn tag(v: Visitor, Path(name): Path<String>) -> Response {
+    use crate::model::schema::{actors, note_tags, notes as notes_table};
+    use diesel::prelude::*;
+    let lang = v.lang;
+    let Some(name) = notes::tags::normalize(&name) else {
+        return v.error(&Error::NotFound(lang.t("error-not-found")));
+    };
+    let wanted = name.clone();
+    let loaded = v
+        .ctx
+        .db
+        .run(move |conn| {
+            Ok(notes_table::table
+                .inner_join(actors::table.on(notes_table::author_id.eq(actors::id.nullable())))
+                .filter(notes_table::deleted.eq(false))
+                .filter(notes_table::visibility.eq(Visibility::Public))
+                .filter(actors::deleted_at.is_null())
+                .filter(
+                    notes_table::id.eq_any(
+                        note_tags::table
+                            .filter(note_tags::name.eq(wanted))
+                            .select(note_tags::note_id),
+                    ),
+                )
+                .order(notes_table::id.desc())
+                .limit(TAG_POSTS)
+                .select((Note::as_select(), Actor::as_select()))
+                .load::<(Note, Actor)>(conn)?)
+        })
+        .await;
+    let posts = match loaded {
+        Ok(posts) => posts,
+        Err(e) => return v.error(&e),
+    };
+    let title = format!("#{name}");
+    let body = html! {
+        h1 { (title) }
+        @if posts.is_empty() {
+            p { (lang.t("posts-none")) }
+        } @else {
+            div class="posts" {
+                @for (note, author) in &posts { (post_card(lang, note, author)) }
+            }
+        }
+    };
+    crate::web::page(&v, &title, body).await
 }
