@@ -266,6 +266,19 @@ both_backends!(
             "{to}"
         );
         assert_eq!(param(&to, "state").as_deref(), Some("st-42"));
+        // A challenge that is not a base64url SHA-256 (too short, or not base64url): the app is told.
+        for bad in ["abc", &format!("{}!", &challenge[..42])] {
+            let page = lea
+                .get(&authorize_path(&client_id, "read", CALLBACK, bad))
+                .await;
+            assert_eq!(page.status, 303, "{bad}: {}", page.body);
+            let to = page.location.unwrap();
+            assert_eq!(
+                param(&to, "error").as_deref(),
+                Some("invalid_request"),
+                "{bad}: {to}"
+            );
+        }
 
         // The consent page names the app and what it asks; its form may lead back to the app.
         let page = lea.get(&path).await;
@@ -391,6 +404,42 @@ both_backends!(
         )
         .await;
         assert_eq!(status, 200, "a JSON body: {posted}");
+        // Multipart, as apps send a post with pictures: its text fields are read as a form's.
+        let (body, boundary) = crate::support::web::multipart_form(
+            &[("status", "Et en multipart"), ("visibility", "unlisted")],
+            &[],
+        );
+        let response = alpha
+            .client()
+            .post(alpha.url("/api/v1/statuses"))
+            .bearer_auth(&token)
+            .header(
+                "Content-Type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let posted: Value = response.json().await.unwrap();
+        assert_eq!(posted["visibility"], "unlisted", "{posted}");
+        // A multipart body whose boundary never comes is refused, in Mastodon's error shape.
+        let response = alpha
+            .client()
+            .post(alpha.url("/api/v1/statuses"))
+            .bearer_auth(&token)
+            .header("Content-Type", "multipart/form-data; boundary=nowhere")
+            .body("--elsewhere\r\nContent-Disposition: form-data; name=\"status\"\r\n\r\nx")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 400);
+        let refused: Value = response.json().await.unwrap();
+        assert!(
+            refused["error"].as_str().unwrap().contains("multipart"),
+            "{refused}"
+        );
         let (status, twice) = post(
             &alpha,
             "/api/v1/statuses",
@@ -417,7 +466,10 @@ both_backends!(
             .run(|c| Ok(notes::table.count().get_result(c)?))
             .await
             .unwrap();
-        assert_eq!(written, 2, "the two posts, nothing of the refused requests");
+        assert_eq!(
+            written, 3,
+            "the three posts, nothing of the refused requests"
+        );
 
         // Léa sees Tusky in her settings and takes its access back.
         assert!(lea.get("/settings").await.has("href=\"/settings/apps\""));
