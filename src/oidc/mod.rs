@@ -314,13 +314,14 @@ impl Oidc {
             .ok_or_else(|| OidcError::InvalidToken("the provider sent no ID token".into()))?;
         let nonce = Nonce::new(pending.nonce.clone());
         // A token signed with a key we have not read yet: the provider rotated its keys; read them again once.
-        let verified = match id_token.claims(&client.id_token_verifier(), &nonce) {
-            Err(ClaimsVerificationError::SignatureVerification(_)) => {
+        let verified = match check_claims(id_token, &client, &nonce, tokens.access_token()) {
+            Err(Unchecked::Signature(_)) => {
                 let metadata = self.metadata(true).await?;
                 let client = self.client(&metadata);
-                check_claims(id_token, &client, &nonce, tokens.access_token())?
+                check_claims(id_token, &client, &nonce, tokens.access_token())
+                    .map_err(OidcError::from)?
             }
-            _ => check_claims(id_token, &client, &nonce, tokens.access_token())?,
+            checked => checked.map_err(OidcError::from)?,
         };
         let mut identity = Identity {
             issuer: self.settings.issuer.clone(),
@@ -404,17 +405,40 @@ struct ExtraClaims {
 impl openidconnect::AdditionalClaims for ExtraClaims {}
 
 /// Verifies the ID token for this client and login, and returns its subject.
+/// Why an ID token was not believed: its signature (perhaps by a key not read yet), or anything else.
+enum Unchecked {
+    Signature(String),
+    Other(OidcError),
+}
+
+impl From<Unchecked> for OidcError {
+    fn from(unchecked: Unchecked) -> OidcError {
+        match unchecked {
+            Unchecked::Signature(why) => OidcError::InvalidToken(why),
+            Unchecked::Other(e) => e,
+        }
+    }
+}
+
+impl From<OidcError> for Unchecked {
+    fn from(e: OidcError) -> Unchecked {
+        Unchecked::Other(e)
+    }
+}
+
+/// Verifies an ID token once (signature, issuer, audience, expiry, nonce, `at_hash`); returns its subject.
 fn check_claims(
     id_token: &openidconnect::core::CoreIdToken,
     client: &ClientOf,
     nonce: &Nonce,
     access_token: &openidconnect::AccessToken,
-) -> Result<String, OidcError> {
+) -> Result<String, Unchecked> {
     let verifier = client.id_token_verifier();
     let claims = id_token.claims(&verifier, nonce).map_err(|e| match e {
-        ClaimsVerificationError::Expired(_) => OidcError::TokenExpired,
-        ClaimsVerificationError::InvalidNonce(_) => OidcError::WrongNonce,
-        other => OidcError::InvalidToken(other.to_string()),
+        ClaimsVerificationError::SignatureVerification(e) => Unchecked::Signature(e.to_string()),
+        ClaimsVerificationError::Expired(_) => Unchecked::Other(OidcError::TokenExpired),
+        ClaimsVerificationError::InvalidNonce(_) => Unchecked::Other(OidcError::WrongNonce),
+        other => Unchecked::Other(OidcError::InvalidToken(other.to_string())),
     })?;
     if let Some(expected) = claims.access_token_hash() {
         let alg = id_token
@@ -426,9 +450,9 @@ fn check_claims(
         let actual = AccessTokenHash::from_token(access_token, alg, key)
             .map_err(|e| OidcError::InvalidToken(e.to_string()))?;
         if actual != *expected {
-            return Err(OidcError::InvalidToken(
+            return Err(Unchecked::Other(OidcError::InvalidToken(
                 "the access token is not the one the ID token was made with".into(),
-            ));
+            )));
         }
     }
     Ok(claims.subject().as_str().to_string())

@@ -106,7 +106,9 @@ fn an_id_token_is_believed_only_for_us_this_login_and_in_time() {
 
     let good = provider.token("parvis", "n-1", later);
     assert_eq!(
-        check_claims(&good, &provider.client, &nonce, &access).as_deref(),
+        check_claims(&good, &provider.client, &nonce, &access)
+            .map_err(OidcError::from)
+            .as_deref(),
         Ok("lea")
     );
     // Its claims, read once verified.
@@ -118,27 +120,28 @@ fn an_id_token_is_believed_only_for_us_this_login_and_in_time() {
         chrono::Utc::now() - chrono::Duration::minutes(1),
     );
     assert_eq!(
-        check_claims(&expired, &provider.client, &nonce, &access),
+        check_claims(&expired, &provider.client, &nonce, &access).map_err(OidcError::from),
         Err(OidcError::TokenExpired)
     );
 
     let other_login = provider.token("parvis", "n-2", later);
     assert_eq!(
-        check_claims(&other_login, &provider.client, &nonce, &access),
+        check_claims(&other_login, &provider.client, &nonce, &access).map_err(OidcError::from),
         Err(OidcError::WrongNonce)
     );
 
     let other_client = provider.token("another-app", "n-1", later);
     assert!(matches!(
         check_claims(&other_client, &provider.client, &nonce, &access),
-        Err(OidcError::InvalidToken(_))
+        Err(Unchecked::Other(OidcError::InvalidToken(_)))
     ));
 
-    // Signed by someone else's key: refused.
+    // Signed by someone else's key: refused, as a signature the provider's keys do not verify (the one
+    // case where its keys are read again, once).
     let forger = signing();
     let forged = forger.token("parvis", "n-1", later);
     assert!(matches!(
         check_claims(&forged, &provider.client, &nonce, &access),
-        Err(OidcError::InvalidToken(_))
+        Err(Unchecked::Signature(_))
     ));
 }
