@@ -7,13 +7,13 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::accounts::{AccountDto, entity, who};
+use crate::api::accounts::{AccountDto, account_page, who};
 use crate::api::auth::{CurrentAccount, ReadAccounts, ReadFollows, ReadStatuses};
 use crate::api::body::flexible;
-use crate::api::pagination::{Page, PageQuery, Paginated, link};
+use crate::api::pagination::{Page, PageQuery, Paginated};
 use crate::api::statuses::StatusDto;
 use crate::api::statuses::entity::account_id;
-use crate::api::statuses::timelines::page_of;
+use crate::api::statuses::timelines::{by_id, page_of};
 use crate::civic::debates::Writer;
 use crate::context::AppContext;
 use crate::error::{Error, Result};
@@ -70,11 +70,7 @@ pub async fn statuses(
             query = query.filter(notes::reblog_of_id.is_null());
         }
         let found: Vec<Note> = crate::paginate!(query, notes::id, page).load(conn)?;
-        Ok(page
-            .finish(found)
-            .into_iter()
-            .map(|n| (n.id.0, n))
-            .collect())
+        Ok(by_id(&page, found))
     })
     .await
 }
@@ -133,27 +129,11 @@ async fn follow_list(
     followers: bool,
 ) -> Result<Paginated<AccountDto>> {
     let page = Page::read(&query)?;
-    let view = ctx.clone();
-    let rows = ctx
-        .db
-        .run(move |conn| {
-            let of = who(conn, &id)?;
-            follow_rows(conn, of, followers, &page)?
-                .into_iter()
-                .map(|(row, other)| Ok((row, entity(&view, conn, other)?)))
-                .collect::<Result<Vec<_>>>()
-        })
-        .await?;
-    let header = link(
-        &ctx.urls,
-        &uri,
-        rows.first().map(|(row, _)| *row),
-        rows.last().map(|(row, _)| *row),
-    );
-    Ok(Paginated(
-        header,
-        rows.into_iter().map(|(_, a)| a).collect(),
-    ))
+    account_page(&ctx, &uri, move |conn| {
+        let of = who(conn, &id)?;
+        follow_rows(conn, of, followers, &page)
+    })
+    .await
 }
 
 /// Who follows an account (for one of another server: the accounts here that follow it).

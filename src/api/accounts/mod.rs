@@ -225,6 +225,35 @@ pub(crate) fn entity(
     }
 }
 
+/// A page of accounts: `read` gives each with its pagination id (a follow's, a favourite's…), newest first;
+/// the answer carries their entities and the `Link` header.
+pub(crate) async fn account_page(
+    ctx: &AppContext,
+    uri: &axum::http::Uri,
+    read: impl FnOnce(&mut AnyConnection) -> Result<Vec<(i64, Writer)>> + Send + 'static,
+) -> Result<crate::api::pagination::Paginated<AccountDto>> {
+    let view = ctx.clone();
+    let rows = ctx
+        .db
+        .run(move |conn| {
+            read(conn)?
+                .into_iter()
+                .map(|(row, who)| Ok((row, entity(&view, conn, who)?)))
+                .collect::<Result<Vec<_>>>()
+        })
+        .await?;
+    let header = crate::api::pagination::link(
+        &ctx.urls,
+        uri,
+        rows.first().map(|(row, _)| *row),
+        rows.last().map(|(row, _)| *row),
+    );
+    Ok(crate::api::pagination::Paginated(
+        header,
+        rows.into_iter().map(|(_, a)| a).collect(),
+    ))
+}
+
 /// Loads the account view of an actor of another server.
 pub(crate) async fn load_remote(ctx: &AppContext, remote: RemoteActor) -> Result<AccountDto> {
     let urls = ctx.urls.clone();

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use crate::api::accounts::AccountDto;
 use crate::api::auth::{CurrentAccount, Needs, WriteBookmarks, WriteFavourites, WriteStatuses};
-use crate::api::pagination::{Page, PageQuery, Paginated, link};
+use crate::api::pagination::{Page, PageQuery, Paginated};
 use crate::api::statuses::StatusDto;
 use crate::api::statuses::entity::{Statuses, note_id};
 use crate::civic::debates::Writer;
@@ -149,28 +149,11 @@ async fn accounts_who(
 ) -> Result<Paginated<AccountDto>> {
     let id = note_id(&id)?;
     let page = Page::read(&query)?;
-    let view = ctx.clone();
-    let rows = ctx
-        .db
-        .run(move |conn| {
-            let note = interactions::readable(conn, viewer, id)?;
-            let found = who_acted(conn, note.id, favourites, &page)?;
-            found
-                .into_iter()
-                .map(|(row, who)| Ok((row, crate::api::accounts::entity(&view, conn, who)?)))
-                .collect::<Result<Vec<_>>>()
-        })
-        .await?;
-    let header = link(
-        &ctx.urls,
-        &uri,
-        rows.first().map(|(row, _)| *row),
-        rows.last().map(|(row, _)| *row),
-    );
-    Ok(Paginated(
-        header,
-        rows.into_iter().map(|(_, a)| a).collect(),
-    ))
+    crate::api::accounts::account_page(&ctx, &uri, move |conn| {
+        let note = interactions::readable(conn, viewer, id)?;
+        who_acted(conn, note.id, favourites, &page)
+    })
+    .await
 }
 
 /// The accounts that favourited a post, newest first.

@@ -88,11 +88,7 @@ pub async fn home(
             .select(Note::as_select())
             .into_boxed();
         let found: Vec<Note> = crate::paginate!(query, notes::id, page).load(conn)?;
-        Ok(page
-            .finish(found)
-            .into_iter()
-            .map(|n| (n.id.0, n))
-            .collect())
+        Ok(by_id(&page, found))
     })
     .await
 }
@@ -123,31 +119,7 @@ pub async fn public(
     Query(query): Query<PageQuery>,
     Query(which): Query<PublicQuery>,
 ) -> Result<Paginated<StatusDto>> {
-    let page = Page::read(&query)?;
-    page_of(&ctx, &uri, current.map(|c| c.actor.id), move |conn| {
-        if which.only_media {
-            return Ok(vec![]);
-        }
-        let mut query = notes::table
-            .filter(notes::deleted.eq(false))
-            .filter(notes::visibility.eq(Visibility::Public))
-            .filter(notes::reblog_of_id.is_null())
-            .select(Note::as_select())
-            .into_boxed();
-        if which.local {
-            query = query.filter(notes::author_id.is_not_null());
-        }
-        if which.remote {
-            query = query.filter(notes::remote_author_id.is_not_null());
-        }
-        let found: Vec<Note> = crate::paginate!(query, notes::id, page).load(conn)?;
-        Ok(page
-            .finish(found)
-            .into_iter()
-            .map(|n| (n.id.0, n))
-            .collect())
-    })
-    .await
+    public_page(&ctx, current, &uri, &query, which, None).await
 }
 
 /// Public posts with a hashtag (`local`, `remote` as for the public timeline), newest first.
@@ -162,30 +134,41 @@ pub async fn tag(
     Query(query): Query<PageQuery>,
     Query(which): Query<PublicQuery>,
 ) -> Result<Paginated<StatusDto>> {
-    use crate::model::schema::note_tags;
-    let page = Page::read(&query)?;
     // A name that is not a hashtag names no post.
     let name = crate::civic::notes::tags::normalize(&hashtag);
-    page_of(&ctx, &uri, current.map(|c| c.actor.id), move |conn| {
-        let Some(name) = name else {
-            return Ok(vec![]);
-        };
-        if which.only_media {
+    public_page(&ctx, current, &uri, &query, which, Some(name)).await
+}
+
+/// A page of public posts, of one hashtag when `tag` says so (`Some(None)`: a name that is no hashtag).
+async fn public_page(
+    ctx: &AppContext,
+    current: Option<CurrentAccount<ReadStatuses>>,
+    uri: &axum::http::Uri,
+    query: &PageQuery,
+    which: PublicQuery,
+    tag: Option<Option<String>>,
+) -> Result<Paginated<StatusDto>> {
+    use crate::model::schema::note_tags;
+    let page = Page::read(query)?;
+    page_of(ctx, uri, current.map(|c| c.actor.id), move |conn| {
+        if which.only_media || tag == Some(None) {
             return Ok(vec![]);
         }
         let mut query = notes::table
             .filter(notes::deleted.eq(false))
             .filter(notes::visibility.eq(Visibility::Public))
             .filter(notes::reblog_of_id.is_null())
-            .filter(
+            .select(Note::as_select())
+            .into_boxed();
+        if let Some(Some(name)) = tag {
+            query = query.filter(
                 notes::id.eq_any(
                     note_tags::table
                         .filter(note_tags::name.eq(name))
                         .select(note_tags::note_id),
                 ),
-            )
-            .select(Note::as_select())
-            .into_boxed();
+            );
+        }
         if which.local {
             query = query.filter(notes::author_id.is_not_null());
         }
@@ -193,13 +176,17 @@ pub async fn tag(
             query = query.filter(notes::remote_author_id.is_not_null());
         }
         let found: Vec<Note> = crate::paginate!(query, notes::id, page).load(conn)?;
-        Ok(page
-            .finish(found)
-            .into_iter()
-            .map(|n| (n.id.0, n))
-            .collect())
+        Ok(by_id(&page, found))
     })
     .await
+}
+
+/// Posts read for a page, newest first, each with its pagination id (its own).
+pub(crate) fn by_id(page: &Page, found: Vec<Note>) -> Vec<(i64, Note)> {
+    page.finish(found)
+        .into_iter()
+        .map(|n| (n.id.0, n))
+        .collect()
 }
 
 /// Posts by the rows that name them (a favourite or a bookmark), in the rows' order.
