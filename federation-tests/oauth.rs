@@ -284,7 +284,10 @@ both_backends!(
         let page = lea.get(&path).await;
         assert_eq!(page.status, 200, "{}", page.body);
         assert!(
-            page.body.contains("Tusky") && page.body.contains("write:statuses"),
+            page.body.contains("Tusky")
+                && page.body.contains("write:statuses")
+                // Said in the person's language (French here), the scope's name beside it.
+                && page.body.contains("modifier vos messages"),
             "{}",
             page.body
         );

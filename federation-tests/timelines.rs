@@ -443,7 +443,7 @@ both_backends!(
         post(
             &alpha,
             &lea,
-            json!({"status": "Le Marché de Noël ouvre samedi"}),
+            json!({"status": "Le Marché de Noël ouvre samedi #an_2024 #anx2024"}),
         )
         .await;
         let private = post(
@@ -494,6 +494,18 @@ both_backends!(
         assert_eq!(
             (&found["accounts"], &found["statuses"]),
             (&json!([]), &json!([]))
+        );
+        // Hashtags by the start of their name; `_` is a letter there, not a wildcard.
+        let (_, _, found) = get(
+            &alpha,
+            "/api/v2/search?q=%23an_&type=hashtags",
+            Some(&marie),
+        )
+        .await;
+        assert_eq!(
+            found["hashtags"],
+            json!([{"name": "an_2024", "url": alpha.url("/tags/an_2024")}]),
+            "{found}"
         );
         let (code, _, body) = get(&alpha, "/api/v2/search?q=x&type=groups", Some(&marie)).await;
         assert_eq!(code, 422, "{body}");

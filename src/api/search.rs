@@ -86,7 +86,8 @@ fn known_accounts(
     {
         return Ok(vec![]);
     }
-    let prefix = format!("{name}%");
+    // `_` is a letter of names and a wildcard of LIKE: escaped.
+    let prefix = format!("{}%", name.replace('_', "\\_"));
     let mut found: Vec<Writer> = vec![];
     if host.is_none() {
         let local: Vec<ActorId> = actors::table
@@ -95,7 +96,8 @@ fn known_accounts(
             .filter(
                 lower(actors::username)
                     .like(&prefix)
-                    .or(lower(actors::display_name).like(&prefix)),
+                    .escape('\\')
+                    .or(lower(actors::display_name).like(&prefix).escape('\\')),
             )
             .order(actors::id.asc())
             .limit(limit + offset)
@@ -107,7 +109,10 @@ fn known_accounts(
         .filter(
             lower(remote_actors::username)
                 .like(&prefix)
-                .or(lower(remote_actors::display_name).like(&prefix)),
+                .escape('\\')
+                .or(lower(remote_actors::display_name)
+                    .like(&prefix)
+                    .escape('\\')),
         )
         .select(remote_actors::id)
         .order(remote_actors::id.asc())
@@ -240,12 +245,13 @@ pub async fn search(
         && let Some(wanted) = wanted
     {
         use crate::model::schema::note_tags;
-        let prefix = format!("{wanted}%");
+        // `_` is a letter of hashtags and a wildcard of LIKE: escaped.
+        let prefix = format!("{}%", wanted.replace('_', "\\_"));
         let names: Vec<String> = ctx
             .db
             .run(move |conn| {
                 Ok(note_tags::table
-                    .filter(note_tags::name.like(prefix))
+                    .filter(note_tags::name.like(prefix).escape('\\'))
                     .select(note_tags::name)
                     .distinct()
                     .order(note_tags::name.asc())

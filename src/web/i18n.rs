@@ -260,6 +260,19 @@ mod tests {
     }
 
     #[test]
+    fn every_part_of_an_account_an_app_may_ask_for_has_its_name() {
+        for lang in Lang::ALL {
+            for r in crate::civic::oauth::Resource::ALL {
+                let key = format!("oauth-resource-{}", r.as_str());
+                assert!(
+                    LOCALES.try_lookup(lang.id(), &key).is_some(),
+                    "{key} in {lang:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn every_kind_of_notification_and_mail_topic_has_its_words() {
         use crate::civic::notifications::{Kind, Topic};
         let args: HashMap<Cow<'static, str>, FluentValue<'_>> =

@@ -19,6 +19,11 @@ use crate::web::i18n::Lang;
 use crate::web::session::{Visitor, encode};
 use crate::web::{forms, page_status};
 
+/// What a part of an account is called in the person's language (`oauth-resource-{name}`).
+pub(crate) fn resource(lang: Lang, r: crate::civic::oauth::Resource) -> String {
+    lang.t(&format!("oauth-resource-{}", r.as_str()))
+}
+
 /// What a scope lets the app do, in the person's words.
 fn described(lang: Lang, scope: Scope) -> String {
     match scope {
@@ -29,11 +34,11 @@ fn described(lang: Lang, scope: Scope) -> String {
         Scope::Profile => lang.t("oauth-scope-profile"),
         Scope::Read(Some(r)) => lang.ta(
             "oauth-scope-read-part",
-            &[("name", r.as_str().to_string().into())],
+            &[("name", resource(lang, r).into())],
         ),
         Scope::Write(Some(r)) => lang.ta(
             "oauth-scope-write-part",
-            &[("name", r.as_str().to_string().into())],
+            &[("name", resource(lang, r).into())],
         ),
     }
 }

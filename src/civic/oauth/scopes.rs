@@ -25,7 +25,7 @@ pub enum Resource {
 }
 
 impl Resource {
-    const ALL: [Resource; 14] = [
+    pub const ALL: [Resource; 14] = [
         Resource::Accounts,
         Resource::Blocks,
         Resource::Bookmarks,
