@@ -132,3 +132,105 @@ pub fn free_username(conn: &mut AnyConnection, wished: &[Option<&str>]) -> Resul
     }
     Err(Error::Conflict("no free username near this one".into()))
 }
+/// Someone the provider knows, as it describes them: what an account opened for them is named after.
+#[derive(Clone, Debug, Default)]
+pub struct Newcomer {
+    /// `preferred_username`, then the email: the first that makes a free name wins.
+    pub wished: [Option<String>; 2],
+    pub display_name: Option<String>,
+}
+
+/// What a sign-in through the provider comes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignIn {
+    /// The account to sign in.
+    Account(ActorId),
+    /// No account here is linked to this identity, and none is opened for it.
+    NoAccount,
+}
+
+/// Why a sign-in through the provider failed: the residency rules refused it (the provider's claim, an
+/// identity already another account's), or anything else.
+#[derive(Debug)]
+pub enum SignInError {
+    Residency(Error),
+    Other(Error),
+}
+
+impl From<Error> for SignInError {
+    fn from(e: Error) -> SignInError {
+        SignInError::Other(e)
+    }
+}
+
+/// Signs in through the provider: the account its identity is linked to, or one opened for it when
+/// `create_accounts` is on (no password: they sign in through the provider). A deleted or suspended account
+/// is refused. A sign-in whose claim proves residency links the identity and renews the verification; one
+/// that does not links a new identity and leaves the account's verification as it is.
+pub async fn sign_in(
+    db: &crate::db::Database,
+    settings: &crate::config::OidcSettings,
+    said: crate::civic::residency::provider::ProviderSays,
+    newcomer: Newcomer,
+) -> std::result::Result<SignIn, SignInError> {
+    use crate::civic::residency::provider;
+    let (issuer, subject) = (said.issuer.clone(), said.subject.clone());
+    let linked = db
+        .transaction(move |conn| account_for(conn, &issuer, &subject))
+        .await?;
+    let account = match linked {
+        Some(account) => account,
+        None if settings.create_accounts => open_account(db, &said, newcomer).await?,
+        None => return Ok(SignIn::NoAccount),
+    };
+    let found = db
+        .run(move |conn| crate::db::queries::account_by_id(conn, account))
+        .await?;
+    let (actor, found) = match found {
+        Some(pair) if pair.0.deleted_at.is_none() => pair,
+        _ => return Err(Error::NotFound("this account was deleted".into()).into()),
+    };
+    if found.suspended().is_some() {
+        return Err(Error::Forbidden(crate::civic::accounts::suspension_message(&found)).into());
+    }
+    if settings.verifies_residency() && provider::proves_residency(settings, &said).is_ok() {
+        let settings = settings.clone();
+        db.transaction(move |conn| provider::by_provider(conn, &settings, actor.id, &said))
+            .await
+            .map_err(SignInError::Residency)?;
+    } else if linked.is_none() {
+        db.transaction(move |conn| link(conn, actor.id, &said.issuer, &said.subject))
+            .await?;
+    }
+    Ok(SignIn::Account(actor.id))
+}
+
+/// A new account for a person the provider knows and this instance does not, linked to their identity.
+async fn open_account(
+    db: &crate::db::Database,
+    said: &crate::civic::residency::provider::ProviderSays,
+    newcomer: Newcomer,
+) -> Result<ActorId> {
+    let wished = newcomer.wished.clone();
+    let username = db
+        .run(move |conn| free_username(conn, &[wished[0].as_deref(), wished[1].as_deref()]))
+        .await?;
+    let display_name = newcomer
+        .display_name
+        .filter(|n| !n.trim().is_empty() && n.chars().count() <= 60);
+    let (actor, _) = crate::civic::accounts::create_account(
+        db,
+        crate::civic::accounts::NewAccount {
+            username,
+            role: crate::model::Role::Citizen,
+            commune: None,
+            display_name,
+            password: None,
+        },
+    )
+    .await?;
+    let (issuer, subject, id) = (said.issuer.clone(), said.subject.clone(), actor.id);
+    db.transaction(move |conn| link(conn, id, &issuer, &subject))
+        .await?;
+    Ok(actor.id)
+}

@@ -7,8 +7,8 @@ use axum::extract::Query;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use crate::civic::identities::{self, SignIn, SignInError};
 use crate::civic::residency::provider::{self, ProviderSays};
-use crate::civic::{accounts, identities};
 use crate::error::Error;
 use crate::oidc::{Callback, Identity, OidcError, Purpose};
 use crate::web::session::{Visitor, safe_next};
@@ -145,115 +145,34 @@ async fn verify(v: &Visitor, account: Option<i64>, said: ProviderSays) -> Respon
 /// Signs in the account linked to the identity, or opens one when the instance lets the provider do so.
 /// Each sign-in renews a residency the provider proves.
 async fn sign_in(v: &Visitor, identity: &Identity, said: ProviderSays, next: &str) -> Response {
-    let settings = v.ctx.settings.oidc.clone();
-    let (issuer, subject) = (said.issuer.clone(), said.subject.clone());
-    let linked = match v
-        .ctx
-        .db
-        .transaction(move |conn| identities::account_for(conn, &issuer, &subject))
-        .await
-    {
-        Ok(linked) => linked,
-        Err(e) => return v.error(&e),
+    let newcomer = identities::Newcomer {
+        wished: [
+            identity.claim("preferred_username"),
+            identity.claim("email"),
+        ],
+        display_name: identity.claim("name"),
     };
-    let account = match linked {
-        Some(account) => account,
-        None if settings.create_accounts => match open_account(v, identity).await {
-            Ok(account) => account,
-            Err(e) => return v.error(&e),
-        },
-        None => {
+    match identities::sign_in(&v.ctx.db, &v.ctx.settings.oidc, said, newcomer).await {
+        Ok(SignIn::Account(account)) => {
+            if let Err(e) = v.sign_in(account).await {
+                return v.error(&e);
+            }
+            Redirect::to(&safe_next(Some(next))).into_response()
+        }
+        Ok(SignIn::NoAccount) => {
             let sentence = v
                 .lang
                 .ta("oidc-no-account", &[("provider", provider_name(v).into())]);
-            return crate::web::refusal_page(
+            crate::web::refusal_page(
                 v.lang,
                 Some(v),
                 &Error::Forbidden("no account here is linked to this identity".into()),
                 Some(sentence),
-            );
+            )
         }
-    };
-    let found = v
-        .ctx
-        .db
-        .run(move |conn| crate::db::queries::account_by_id(conn, account))
-        .await;
-    let (actor, found) = match found {
-        Ok(Some(pair)) if pair.0.deleted_at.is_none() => pair,
-        Ok(_) => return v.error(&Error::NotFound("this account was deleted".into())),
-        Err(e) => return v.error(&e),
-    };
-    if found.suspended().is_some() {
-        return v.error(&Error::Forbidden(accounts::suspension_message(&found)));
+        Err(SignInError::Residency(e)) => said_no(v, &e),
+        Err(SignInError::Other(e)) => v.error(&e),
     }
-    // A sign-in that proves residency links it (first time) and renews it; one that does not leaves
-    // whatever verification the account has.
-    if settings.verifies_residency() && provider::proves_residency(&settings, &said).is_ok() {
-        let renewed = v
-            .ctx
-            .db
-            .transaction(move |conn| provider::by_provider(conn, &settings, actor.id, &said))
-            .await;
-        if let Err(e) = renewed {
-            return said_no(v, &e);
-        }
-    } else if linked.is_none() {
-        let linking = said.clone();
-        if let Err(e) = v
-            .ctx
-            .db
-            .transaction(move |conn| {
-                identities::link(conn, actor.id, &linking.issuer, &linking.subject)
-            })
-            .await
-        {
-            return v.error(&e);
-        }
-    }
-    if let Err(e) = v.sign_in(actor.id).await {
-        return v.error(&e);
-    }
-    Redirect::to(&safe_next(Some(next))).into_response()
-}
-
-/// A new account for a person the provider knows and this instance does not: named after what the provider
-/// says (`preferred_username`, the email's local part), no password (they sign in through the provider).
-async fn open_account(
-    v: &Visitor,
-    identity: &Identity,
-) -> crate::error::Result<crate::ids::ActorId> {
-    let wished = [
-        identity.claim("preferred_username"),
-        identity.claim("email"),
-    ];
-    let username = v
-        .ctx
-        .db
-        .run(move |conn| {
-            identities::free_username(conn, &[wished[0].as_deref(), wished[1].as_deref()])
-        })
-        .await?;
-    let display_name = identity
-        .claim("name")
-        .filter(|n| !n.trim().is_empty() && n.chars().count() <= 60);
-    let (actor, _) = accounts::create_account(
-        &v.ctx.db,
-        accounts::NewAccount {
-            username,
-            role: crate::model::Role::Citizen,
-            commune: None,
-            display_name,
-            password: None,
-        },
-    )
-    .await?;
-    let (issuer, subject, id) = (identity.issuer.clone(), identity.subject.clone(), actor.id);
-    v.ctx
-        .db
-        .transaction(move |conn| identities::link(conn, id, &issuer, &subject))
-        .await?;
-    Ok(actor.id)
 }
 
 #[derive(Deserialize, Default)]
