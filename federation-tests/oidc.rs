@@ -317,12 +317,46 @@ both_backends!(
             vec![("lea-martin".into(), "lea".into())]
         );
 
-        // Léa deletes the account the provider opened: the box ticked is enough, she is signed in.
+        // She gives it a password (none is asked first: it has none), then signs in with it too.
+        let settings = lea.get("/settings").await;
+        assert!(
+            !settings.has("id=\"current_password\""),
+            "{}",
+            settings.body
+        );
+        let short = lea
+            .submit(
+                "/settings",
+                "/settings/password",
+                &[("new_password", "court")],
+            )
+            .await;
+        assert_eq!(
+            short.status, 422,
+            "a weak one is still refused: {}",
+            short.body
+        );
+        let set = lea
+            .submit(
+                "/settings",
+                "/settings/password",
+                &[("new_password", "un mot de passe tout neuf")],
+            )
+            .await;
+        assert_eq!(set.status, 303, "{}", set.body);
+        let mut again = english(WebClient::new(&alpha));
+        again.login("lea-martin", "un mot de passe tout neuf").await;
+        assert!(lea.get("/settings").await.has("id=\"current_password\""));
+
+        // Léa deletes the account the provider opened, with the password she gave it.
         let deleted = lea
             .submit(
                 "/settings",
                 "/settings/delete",
-                &[("delete_confirm", "yes")],
+                &[
+                    ("delete_password", "un mot de passe tout neuf"),
+                    ("delete_confirm", "yes"),
+                ],
             )
             .await;
         assert_eq!(deleted.status, 200, "{}", deleted.body);

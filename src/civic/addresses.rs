@@ -391,20 +391,32 @@ pub async fn reset_with_link(
         .await
 }
 
-/// A person changes their password in the settings: the current one is asked first. The account's other
-/// sessions and its API tokens end.
+/// A person changes their password in the settings: the current one is asked first, unless the account
+/// has none (one opened by the sign-in provider: the person, signed in, gives it its first). The account's
+/// other sessions and its API tokens end.
 pub async fn change_password(
     db: &crate::db::Database,
+    actor: ActorId,
     username: &str,
     current: &str,
     new: &str,
 ) -> Result<ActorId> {
-    let (actor, _) = crate::civic::accounts::verify_login(db, username, current)
-        .await
-        .map_err(|e| match e {
-            Error::Unauthorized(_) => Error::invalid("current_password", "is not your password"),
-            other => other,
-        })?;
+    let has_password = db
+        .run(move |conn| {
+            Ok(crate::db::queries::account_by_id(conn, actor)?
+                .is_some_and(|(_, account)| account.password_hash.is_some()))
+        })
+        .await?;
+    if has_password {
+        crate::civic::accounts::verify_login(db, username, current)
+            .await
+            .map_err(|e| match e {
+                Error::Unauthorized(_) => {
+                    Error::invalid("current_password", "is not your password")
+                }
+                other => other,
+            })?;
+    }
     let hash = hashed(new.to_string()).await.map_err(|e| match e {
         Error::Invalid { message, .. } => Error::Invalid {
             field: "new_password",
@@ -412,8 +424,7 @@ pub async fn change_password(
         },
         other => other,
     })?;
-    let id = actor.id;
-    db.transaction(move |conn| new_password(conn, id, &hash))
+    db.transaction(move |conn| new_password(conn, actor, &hash))
         .await?;
-    Ok(id)
+    Ok(actor)
 }

@@ -197,6 +197,7 @@ pub async fn change(v: Visitor, Form(form): Form<ChangeForm>) -> Response {
     };
     match addresses::change_password(
         &v.ctx.db,
+        me.actor.id,
         &me.actor.username.to_string(),
         &form.current_password,
         &form.new_password,

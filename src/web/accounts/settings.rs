@@ -57,6 +57,7 @@ pub(super) async fn settings_page(
     };
     let form = form.unwrap_or(&current);
     let account = me.actor.id;
+    let has_password = me.account.password_hash.is_some();
     let preferences = match v
         .ctx
         .db
@@ -143,12 +144,18 @@ pub(super) async fn settings_page(
         }
         section aria-labelledby="password-heading" id="password" {
             h2 id="password-heading" { (lang.t("settings-password")) }
-            p { (lang.t("settings-password-text")) }
+            @if has_password {
+                p { (lang.t("settings-password-text")) }
+            } @else {
+                p { (lang.t("settings-password-none")) }
+            }
             form id="password-form" method="post" action="/settings/password" novalidate {
                 (errors_for(SettingsPart::Password).summary(lang))
                 (forms::csrf(&csrf))
-                (forms::input(lang, Input::text("current_password", lang.t("field-current-password"), "")
-                    .kind("password").required().autocomplete("current-password"), errors_for(SettingsPart::Password)))
+                @if has_password {
+                    (forms::input(lang, Input::text("current_password", lang.t("field-current-password"), "")
+                        .kind("password").required().autocomplete("current-password"), errors_for(SettingsPart::Password)))
+                }
                 (forms::input(lang, Input::text("new_password", lang.t("field-new-password"), "")
                     .kind("password").required().autocomplete("new-password").hint(lang.t("hint-password")),
                     errors_for(SettingsPart::Password)))

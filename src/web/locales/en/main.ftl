@@ -582,6 +582,7 @@ settings-email-none = You gave no address: without one, a forgotten password can
 settings-email-submit = Send the confirmation link
 settings-password = Password
 settings-password-text = Changing your password ends your other sessions and revokes your access tokens.
+settings-password-none = Your account has no password: you sign in through your town's sign-in service. Give it one to sign in with it too.
 field-current-password = Current password
 field-new-password = New password
 settings-password-submit = Change the password

@@ -585,6 +585,7 @@ settings-email-none = Vous n’avez pas donné d’adresse : sans elle, un mot d
 settings-email-submit = Envoyer le lien de confirmation
 settings-password = Mot de passe
 settings-password-text = Changer de mot de passe termine vos autres sessions et révoque vos jetons d’accès.
+settings-password-none = Votre compte n’a pas de mot de passe : vous vous connectez par le service de connexion de votre commune. Donnez-lui-en un pour vous connecter aussi avec.
 field-current-password = Mot de passe actuel
 field-new-password = Nouveau mot de passe
 settings-password-submit = Changer le mot de passe
