@@ -36,7 +36,7 @@ pub enum Inbound {
     Unlike { like: String },
     /// `Undo(Announce)`: a boost taken back (a commune's relays are not undone).
     Unannounce { announce: String },
-    /// `Undo` of something we keep no trace of (an Announce, a Block…).
+    /// `Undo` of something we keep no trace of (a Block, a Dislike…).
     UndoIgnored,
     /// `Create` or `Update` of a `Note`: a post, a comment, a vote, or their edit.
     Note { verb: Verb, note: Box<NoteObject> },
