@@ -23,6 +23,7 @@ mod fedify;
 mod inbox;
 mod limits;
 mod mail;
+mod mastodon_py;
 mod meetings;
 mod moderation;
 mod multikey;
