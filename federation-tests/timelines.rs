@@ -300,6 +300,29 @@ both_backends!(
         assert_eq!(code, 200);
         let (_, _, left) = get(&alpha, "/api/v1/notifications", Some(&lea)).await;
         assert_eq!(left.as_array().unwrap().len(), 2, "{left}");
+        // A mention whose post is deleted since is no longer listed (apps expect its post), nor found alone.
+        let again = post(&alpha, &marie, json!({"status": "@lea encore une fois"})).await;
+        let (_, _, told) = get(&alpha, "/api/v1/notifications", Some(&lea)).await;
+        assert_eq!(told[0]["status"]["id"], again["id"], "{told}");
+        let gone = told[0]["id"].as_str().unwrap().to_string();
+        let code = alpha
+            .api_delete(
+                &format!("/api/v1/statuses/{}", again["id"].as_str().unwrap()),
+                &marie,
+            )
+            .await;
+        assert_eq!(code, 200);
+        let (_, _, left) = get(&alpha, "/api/v1/notifications", Some(&lea)).await;
+        assert_eq!(left.as_array().unwrap().len(), 2, "{left}");
+        assert!(
+            left.as_array()
+                .unwrap()
+                .iter()
+                .all(|n| n["id"] != gone.as_str()),
+            "{left}"
+        );
+        let (code, _, _) = get(&alpha, &format!("/api/v1/notifications/{gone}"), Some(&lea)).await;
+        assert_eq!(code, 404);
         let (code, _) = alpha
             .api_post("/api/v1/notifications/clear", &lea, json!({}))
             .await;
@@ -577,6 +600,27 @@ both_backends!(
             )
             .await;
         assert_eq!(code, 422, "{body}");
+        // Two apps of Marie's set her first marker at once: every write lands, none fails on the other.
+        let mut writes = tokio::task::JoinSet::new();
+        for n in 1..=16 {
+            let (client, url, token) =
+                (alpha.client(), alpha.url("/api/v1/markers"), marie.clone());
+            writes.spawn(async move {
+                let response = client
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&json!({"home": {"last_read_id": n.to_string()}}))
+                    .send()
+                    .await
+                    .unwrap();
+                response.status().as_u16()
+            });
+        }
+        while let Some(code) = writes.join_next().await {
+            assert_eq!(code.unwrap(), 200);
+        }
+        let (_, _, markers) = get(&alpha, "/api/v1/markers?timeline[]=home", Some(&marie)).await;
+        assert_eq!(markers["home"]["version"], 16, "{markers}");
 
         // Her profile from the app: a new display name; the bio kept.
         let response = alpha

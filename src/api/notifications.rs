@@ -166,10 +166,15 @@ fn entities(
             (None, Some(remote)) => Writer::Remote(remote),
             (None, None) => Writer::Local(commune),
         };
+        // A notification about a post the reader can no longer read (deleted since, or no longer visible to
+        // them) is left out, as Mastodon does: apps expect the post of a mention, favourite or boost.
         let post = match note {
             Some(note) => {
                 let post = crate::civic::notes::note(conn, note)?;
-                visible_to(conn, Some(me), &post)?.then_some(post)
+                if post.deleted || !visible_to(conn, Some(me), &post)? {
+                    continue;
+                }
+                Some(post)
             }
             None => None,
         };

@@ -74,28 +74,25 @@ pub fn set(
     last_read_id: i64,
 ) -> Result<()> {
     let at = now();
-    let updated = diesel::update(
-        markers::table
-            .filter(markers::account_id.eq(account))
-            .filter(markers::timeline.eq(timeline.as_str())),
-    )
-    .set((
+    // One statement, so that two apps setting a first marker at once cannot both insert it.
+    let values = (
+        markers::account_id.eq(account),
+        markers::timeline.eq(timeline.as_str()),
+        markers::last_read_id.eq(last_read_id),
+        markers::version.eq(1),
+        markers::updated_at.eq(at),
+    );
+    let changes = (
         markers::last_read_id.eq(last_read_id),
         markers::version.eq(markers::version + 1),
         markers::updated_at.eq(at),
-    ))
-    .execute(conn)?;
-    if updated == 0 {
-        diesel::insert_into(markers::table)
-            .values((
-                markers::account_id.eq(account),
-                markers::timeline.eq(timeline.as_str()),
-                markers::last_read_id.eq(last_read_id),
-                markers::version.eq(1),
-                markers::updated_at.eq(at),
-            ))
-            .execute(conn)?;
-    }
+    );
+    crate::on_each_backend!(conn, |c| diesel::insert_into(markers::table)
+        .values(values)
+        .on_conflict((markers::account_id, markers::timeline))
+        .do_update()
+        .set(changes)
+        .execute(c))?;
     if timeline == Timeline::Notifications {
         diesel::update(
             notifications::table
