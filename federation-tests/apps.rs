@@ -539,6 +539,18 @@ both_backends!(
             versions(&alpha, &lea, &here).await,
             ["<p>Avant</p>", "<p>Après</p>"]
         );
+
+        // Edited without end, a post keeps its first version and the latest ones only.
+        for n in 1..=25 {
+            let (code, _) = put(&lea, path.clone(), json!({"status": format!("v{n}")})).await;
+            assert_eq!(code, 200);
+        }
+        let kept = versions(&alpha, &lea, id).await;
+        assert_eq!(kept.len(), 21, "{kept:?}");
+        assert_eq!(
+            (kept[0].as_str(), kept[1].as_str(), kept[20].as_str()),
+            ("<p>Marché samedi</p>", "<p>v6</p>", "<p>v25</p>")
+        );
     }
 );
 

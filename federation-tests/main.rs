@@ -32,6 +32,7 @@ mod notices;
 mod oauth;
 mod oidc;
 mod peer_selftest;
+mod pictures;
 mod policy;
 mod polls;
 mod problems;

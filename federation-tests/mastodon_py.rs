@@ -147,6 +147,26 @@ both_backends!(
             "{seen}"
         );
 
+        // The picture went up as multipart and came back stored here (a JPEG, its alt text kept), in its post;
+        // the new avatar is a picture of ours.
+        assert_eq!(seen["media"]["type"], "image", "{seen}");
+        assert_eq!(seen["media"]["description"], "Un banc neuf", "{seen}");
+        assert_eq!(seen["media"]["width"], 320, "{seen}");
+        assert_eq!(seen["pictured"], json!([seen["media"]["id"]]), "{seen}");
+        let picture = seen["media"]["url"].as_str().unwrap();
+        assert!(
+            picture.starts_with(&alpha.url("/media/attachments/")),
+            "{seen}"
+        );
+        let served = alpha.get(&picture[alpha.base.len()..], "image/*").await;
+        assert_eq!(served.status(), 200);
+        assert_eq!(served.headers()["content-type"], "image/jpeg");
+        let avatar = seen["avatar"].as_str().unwrap();
+        assert!(
+            avatar.starts_with(&alpha.url("/media/")) && avatar.ends_with(".png"),
+            "{seen}"
+        );
+
         // What Parvis holds: the posts and the vote, as the web shows them.
         let written: i64 = alpha
             .db
@@ -154,8 +174,8 @@ both_backends!(
             .await
             .unwrap();
         assert_eq!(
-            written, 3,
-            "Léa's two posts and Marie's (the boost was taken back)"
+            written, 4,
+            "Léa's three posts and Marie's (the boost was taken back)"
         );
         let p = crate::polls::poll_json(&alpha, &poll_id).await;
         assert_eq!(crate::polls::votes(&p), [0, 1], "{p}");

@@ -26,6 +26,9 @@ pub enum Error {
     SignatureRequired(String),
     #[error("{0}")]
     Forbidden(String),
+    /// A body larger than the endpoint takes.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// Over a rate limit: answered `429` with `Retry-After`.
     #[error("{0}")]
     TooManyRequests(String),
@@ -62,6 +65,7 @@ impl Error {
             Error::Gone(_) => "gone",
             Error::Unauthorized(_) | Error::SignatureRequired(_) => "unauthorized",
             Error::Forbidden(_) => "forbidden",
+            Error::PayloadTooLarge(_) => "payload_too_large",
             Error::TooManyRequests(_) => "too_many_requests",
             Error::Unavailable(_) => "unavailable",
             Error::BadGateway(_) => "bad_gateway",
@@ -79,6 +83,7 @@ impl Error {
             Error::Gone(_) => 410,
             Error::Unauthorized(_) | Error::SignatureRequired(_) => 401,
             Error::Forbidden(_) => 403,
+            Error::PayloadTooLarge(_) => 413,
             Error::TooManyRequests(_) => 429,
             Error::Unavailable(_) => 503,
             Error::BadGateway(_) => 502,
@@ -118,7 +123,7 @@ impl From<diesel::result::Error> for Error {
 #[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// A stable code: bad_request, not_found, invalid, conflict, unauthorized, forbidden,
-    /// too_many_requests, unavailable, bad_gateway, internal.
+    /// payload_too_large, too_many_requests, unavailable, bad_gateway, internal.
     pub error: String,
     /// What went wrong, for a person.
     pub message: String,

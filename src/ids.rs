@@ -45,6 +45,10 @@ id_type!(
     NoteId
 );
 id_type!(
+    /// A picture uploaded to be attached to a post.
+    MediaId
+);
+id_type!(
     /// Something civic decided must be sent.
     EventId
 );

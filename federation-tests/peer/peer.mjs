@@ -11,7 +11,8 @@ import https from "node:https";
 import net from "node:net";
 import { parseArgs } from "node:util";
 import {
-  Accept, Activity, Announce, Collection, Create, createFederation, Endpoints, Flag, Follow, generateCryptoKeyPair, Hashtag,
+  Accept, Activity, Announce, Collection, Create, createFederation, Document, Endpoints, Flag, Follow, generateCryptoKeyPair,
+  Hashtag,
   isActor, Like, Mention, MemoryKvStore, Note, Person, PUBLIC_COLLECTION, Question, Reject, signRequest, Undo, Update,
   verifyRequest,
 } from "@fedify/fedify";
@@ -229,9 +230,32 @@ async function answerFollow(ctx, activity, state) {
   const f = following.get(activity.actorId?.href);
   if (f != null && f.follow.id.href === activity.objectId?.href) f.state = state;
 }
+// The attachments of a Create's or Update's object as Fedify's vocabulary reads them (not the raw JSON):
+// what a Fedify-based server would show.
+async function attachmentsOf(activity) {
+  if (!(activity instanceof Create || activity instanceof Update)) return [];
+  try {
+    const object = await activity.getObject({ suppressError: true });
+    if (object == null || typeof object.getAttachments !== "function") return [];
+    const found = [];
+    for await (const a of object.getAttachments({ suppressError: true })) {
+      const link = a.url instanceof URL ? a.url.href : (a.url?.href?.href ?? null);
+      found.push({
+        type: a.constructor.name, mediaType: a.mediaType ?? null, url: link,
+        name: a.name?.toString() ?? null, width: a.width ?? null, height: a.height ?? null,
+      });
+    }
+    return found;
+  } catch (e) {
+    return [{ error: String(e) }];
+  }
+}
+
 async function record(ctx, activity) {
   const raw = safeJson(ctx.data.raw);
+  const attachments = await attachmentsOf(activity);
   inbox.push({
+    attachments,
     type: raw?.type ?? null, id: activity.id?.href ?? null, actor: activity.actorId?.href ?? null,
     object: raw?.object ?? null, raw, keyId: ctx.data.keyId, verifiedKey: ctx.data.verifiedKey,
     // Fedify accepts a valid LD signature or integrity proof *instead of* the HTTP signature;
@@ -329,7 +353,7 @@ const control = {
     const undo = new Undo({ id: newId("activities"), actor: actorUri(), object: entry.follow, to: actor.id });
     return answer(await deliver(ctx, actor, undo), { id: undo.id.href });
   },
-  "POST /note": async ({ content, to = ["followers"], cc = [], inReplyTo, mentions = [], hashtags = [] }) => {
+  "POST /note": async ({ content, to = ["followers"], cc = [], inReplyTo, mentions = [], hashtags = [], attachments = [] }) => {
     const ctx = context();
     const address = (t) => (t === "public" ? PUBLIC_COLLECTION : t === "followers" ? ctx.getFollowersUri(ME) : new URL(t));
     const direct = [...to, ...cc].filter((t) => t !== "public" && t !== "followers");
@@ -343,6 +367,7 @@ const control = {
     const note = new Note({
       id: url(`/notes/${uuid}`), attribution: actorUri(), content, tos, ccs, tags,
       replyTarget: inReplyTo ? new URL(inReplyTo) : null, published: Temporal.Now.instant(),
+      attachments: attachments.map((a) => new Document({ mediaType: a.mediaType, url: new URL(a.url), name: a.name })),
     });
     notes.set(uuid, note);
     const create = new Create({ id: url(`/notes/${uuid}/activity`), actor: actorUri(), object: note, tos, ccs });

@@ -4,19 +4,33 @@
     mastodon_client.py register BASE REDIRECT
         registers an app; prints {"client_id", "client_secret", "authorize_url"}
     mastodon_client.py use BASE CLIENT_ID CLIENT_SECRET REDIRECT CODE POLL_ID
-        exchanges the code, then uses the token as an app would (posts, a reply, a vote, favourites, a boost,
-        a bookmark, a thread, a page and the next one, mentions, a relationship); prints what it saw
+        exchanges the code, then uses the token as an app would (posts, a reply, a picture and its post, a new
+        avatar, a vote, favourites, a boost, a bookmark, a thread, a page and the next one, mentions, a
+        relationship); prints what it saw
 
 Everything goes through the library's own calls (its bodies are forms, as Mastodon's apps send them);
 the output is JSON on stdout, errors on stderr with a non-zero exit.
 """
 
 import json
+import struct
 import sys
+import zlib
 
 from mastodon import Mastodon
 
 SCOPES = ["read", "write", "follow"]
+
+
+def png(width, height):
+    """A plain PNG picture, written by hand (no imaging library needed)."""
+    raw = b"".join(b"\x00" + bytes([40, 120, 200]) * width for _ in range(height))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
 
 
 def register(base, redirect):
@@ -36,6 +50,10 @@ def use(base, client_id, client_secret, redirect, code, poll_id):
     me = api.account_verify_credentials()
     first = api.status_post("Bonjour depuis Mastodon.py")
     reply = api.status_post("Et une réponse", in_reply_to_id=first["id"])
+    # A picture, uploaded then attached, as apps do (multipart, then media_ids[]); a new avatar.
+    media = api.media_post(png(320, 240), mime_type="image/png", description="Un banc neuf", file_name="banc.png")
+    pictured = api.status_post("Le banc est posé", media_ids=[media])
+    updated = api.account_update_credentials(avatar=png(64, 64), avatar_mime_type="image/png")
     voted = api.poll_vote(poll_id, [1])
     home = api.timeline_home(limit=10)
     # What apps do with posts: favourite, boost, bookmark, the thread, and pages followed by their Link header.
@@ -55,6 +73,10 @@ def use(base, client_id, client_secret, redirect, code, poll_id):
         "me": me["username"],
         "first": {"id": str(first["id"]), "content": first["content"]},
         "reply": {"id": str(reply["id"]), "in_reply_to_id": str(reply["in_reply_to_id"])},
+        "media": {"id": str(media["id"]), "type": media["type"], "url": media["url"],
+                  "description": media["description"], "width": media["meta"]["original"]["width"]},
+        "pictured": [str(m["id"]) for m in pictured["media_attachments"]],
+        "avatar": updated["avatar"],
         "voted": {"voted": voted["voted"], "own_votes": voted["own_votes"], "votes_count": voted["votes_count"]},
         "home": [str(s["id"]) for s in home],
         "faved": {"favourited": faved["favourited"], "favourites_count": faved["favourites_count"]},

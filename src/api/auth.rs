@@ -58,6 +58,7 @@ needs! {
     ReadNotifications => Scope::Read(Some(Resource::Notifications));
     WriteNotifications => Scope::Write(Some(Resource::Notifications));
     ReadSearch => Scope::Read(Some(Resource::Search));
+    WriteMedia => Scope::Write(Some(Resource::Media));
 }
 
 /// The account behind the request's `Authorization: Bearer …` token; 401 without a valid one, 403 when the

@@ -11,7 +11,8 @@ use serde_json::{Map, Value};
 
 use crate::error::Error;
 
-/// A request body of any of Mastodon's three kinds, deserialized into `T`.
+/// A request body of any of Mastodon's three kinds, deserialized into `T`. Files sent in a multipart body
+/// are not read: endpoints that take one use [`WithFiles`].
 pub struct Body<T>(pub T);
 
 impl<S, T> FromRequest<S> for Body<T>
@@ -22,61 +23,119 @@ where
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
-        let kind = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        let tree = if kind.starts_with("multipart/form-data") {
-            let mut multipart = axum::extract::Multipart::from_request(req, state)
-                .await
-                .map_err(|e| Error::BadRequest(format!("the multipart body is malformed: {e}")))?;
-            let mut pairs = Vec::new();
-            while let Some(field) = multipart
-                .next_field()
-                .await
-                .map_err(|e| Error::BadRequest(format!("the multipart body is malformed: {e}")))?
-            {
-                let name = field.name().unwrap_or("").to_string();
-                // Files go through the media endpoint; here only text fields count.
-                if field.file_name().is_some() {
-                    continue;
-                }
-                let text = field
-                    .text()
-                    .await
-                    .map_err(|e| Error::BadRequest(format!("a field is not text: {e}")))?;
-                pairs.push((name, text));
-            }
-            tree_of(pairs)?
-        } else {
-            let bytes = axum::body::Bytes::from_request(req, state)
-                .await
-                .map_err(|e| Error::BadRequest(format!("the body cannot be read: {e}")))?;
-            if kind.starts_with("application/x-www-form-urlencoded") {
-                tree_of(
-                    url::form_urlencoded::parse(&bytes)
-                        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                        .collect(),
-                )?
-            } else if kind.starts_with("application/json") || kind.is_empty() {
-                if bytes.is_empty() {
-                    Value::Object(Map::new())
-                } else {
-                    serde_json::from_slice(&bytes)
-                        .map_err(|e| Error::BadRequest(format!("the body is not JSON: {e}")))?
-                }
-            } else {
-                return Err(Error::BadRequest(format!(
-                    "a body of type '{kind}' is not read here: send JSON, a form or multipart"
-                )));
-            }
-        };
-        serde_json::from_value(tree).map(Body).map_err(|e| {
-            Error::BadRequest(format!("the body is not what this endpoint takes: {e}"))
+        let (tree, _) = read(req, state, false).await?;
+        typed(tree).map(Body)
+    }
+}
+
+/// A file part of a multipart body: its field's name and its bytes (within the route's body limit).
+pub struct FilePart {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A body as [`Body`] reads it, with the files of a multipart body (`file`, `avatar`…).
+pub struct WithFiles<T> {
+    pub fields: T,
+    pub files: Vec<FilePart>,
+}
+
+impl<T> WithFiles<T> {
+    /// The bytes of the file sent as `name`, if any (the last one, if sent twice).
+    pub fn take(&mut self, name: &str) -> Option<Vec<u8>> {
+        let at = self.files.iter().rposition(|f| f.name == name)?;
+        Some(self.files.swap_remove(at).bytes)
+    }
+}
+
+impl<S, T> FromRequest<S> for WithFiles<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
+        let (tree, files) = read(req, state, true).await?;
+        Ok(WithFiles {
+            fields: typed(tree)?,
+            files,
         })
     }
+}
+
+fn typed<T: DeserializeOwned>(tree: Value) -> Result<T, Error> {
+    serde_json::from_value(tree)
+        .map_err(|e| Error::BadRequest(format!("the body is not what this endpoint takes: {e}")))
+}
+
+/// Reads a body into the tree JSON would give, and (when `keep_files`) the files of a multipart one.
+async fn read<S: Send + Sync>(
+    req: Request,
+    state: &S,
+    keep_files: bool,
+) -> Result<(Value, Vec<FilePart>), Error> {
+    let kind = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let malformed = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            Error::PayloadTooLarge(format!("the body is too large: {e}"))
+        } else {
+            Error::BadRequest(format!("the multipart body is malformed: {e}"))
+        }
+    };
+    if kind.starts_with("multipart/form-data") {
+        let mut multipart = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|e| Error::BadRequest(format!("the multipart body is malformed: {e}")))?;
+        let mut pairs = Vec::new();
+        let mut files = Vec::new();
+        while let Some(field) = multipart.next_field().await.map_err(malformed)? {
+            let name = field.name().unwrap_or("").to_string();
+            if field.file_name().is_some() {
+                if keep_files {
+                    let bytes = field.bytes().await.map_err(malformed)?;
+                    files.push(FilePart {
+                        name,
+                        bytes: bytes.to_vec(),
+                    });
+                }
+                continue;
+            }
+            let text = field
+                .text()
+                .await
+                .map_err(|e| Error::BadRequest(format!("a field is not text: {e}")))?;
+            pairs.push((name, text));
+        }
+        return Ok((tree_of(pairs)?, files));
+    }
+    let bytes = axum::body::Bytes::from_request(req, state)
+        .await
+        .map_err(|e| Error::BadRequest(format!("the body cannot be read: {e}")))?;
+    let tree = if kind.starts_with("application/x-www-form-urlencoded") {
+        tree_of(
+            url::form_urlencoded::parse(&bytes)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )?
+    } else if kind.starts_with("application/json") || kind.is_empty() {
+        if bytes.is_empty() {
+            Value::Object(Map::new())
+        } else {
+            serde_json::from_slice(&bytes)
+                .map_err(|e| Error::BadRequest(format!("the body is not JSON: {e}")))?
+        }
+    } else {
+        return Err(Error::BadRequest(format!(
+            "a body of type '{kind}' is not read here: send JSON, a form or multipart"
+        )));
+    };
+    Ok((tree, vec![]))
 }
 
 /// The tree of a form's fields: `a=1` → `{"a": "1"}`, `a[]=1&a[]=2` → `{"a": ["1", "2"]}`, `a[b]=1` →

@@ -122,14 +122,15 @@ pub async fn instance_v2(State(ctx): State<AppContext>) -> Result<Json<serde_jso
             "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
             "statuses": {
                 "max_characters": crate::civic::notes::MAX_CHARS,
-                "max_media_attachments": 0,
+                "max_media_attachments": crate::civic::notes::media::MAX_ATTACHMENTS,
                 "characters_reserved_per_url": 23
             },
             "media_attachments": {
-                "supported_mime_types": [],
-                "description_limit": 0,
-                "image_size_limit": 0,
-                "image_matrix_limit": 0,
+                "supported_mime_types": ["image/jpeg", "image/png", "image/webp"],
+                "description_limit": crate::civic::notes::media::MAX_DESCRIPTION,
+                "image_size_limit": ctx.settings.server.max_photo_bytes,
+                // Pictures are scaled down to fit 1600 × 1600 when stored; larger ones are taken.
+                "image_matrix_limit": crate::civic::media::MAX_SIDE * crate::civic::media::MAX_SIDE,
                 "video_size_limit": 0,
                 "video_frame_rate_limit": 0,
                 "video_matrix_limit": 0

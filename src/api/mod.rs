@@ -8,6 +8,7 @@ pub mod debates;
 pub mod empty;
 pub mod follows;
 pub mod instance;
+pub mod media;
 pub mod meetings;
 pub mod notifications;
 pub mod oauth;
@@ -73,7 +74,6 @@ pub fn router(ctx: &AppContext) -> Router<AppContext> {
         .routes(routes!(accounts::verify_credentials))
         .routes(routes!(accounts::lookup))
         .routes(routes!(accounts::lists::relationships))
-        .routes(routes!(accounts::update_credentials))
         .routes(routes!(preferences::preferences))
         .routes(routes!(preferences::get_markers, preferences::set_markers))
         .routes(routes!(search::search))
@@ -136,6 +136,17 @@ pub fn router(ctx: &AppContext) -> Router<AppContext> {
         .routes(routes!(open311::services))
         .routes(routes!(open311::list, open311::create))
         .routes(routes!(open311::show))
+        .routes(routes!(media::show, media::describe))
+        // The endpoints that take a picture: a body as large as a photo may be.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(media::upload))
+                .routes(routes!(media::upload_v1))
+                .routes(routes!(accounts::update_credentials))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    ctx.settings.server.max_photo_bytes + 64 * 1024,
+                )),
+        )
         .split_for_parts();
     let document = serde_json::to_value(&openapi).unwrap_or_default();
     router

@@ -201,15 +201,10 @@ pub async fn search(
             .run(move |conn| {
                 let mut found: Vec<Note> = vec![];
                 // A post's URL: that post, if we hold it.
-                let by_url = notes::table
-                    .filter(notes::reblog_of_id.is_null())
-                    .select(Note::as_select())
-                    .into_boxed();
-                let by_url = match view.urls.parse_note(&exact) {
-                    Some(local) => by_url.filter(notes::id.eq(local)),
-                    None => by_url.filter(notes::ap_id.eq(&exact)),
-                };
-                found.extend(by_url.load(conn)?);
+                found.extend(
+                    crate::civic::notes::by_uri(conn, &view.urls, &exact)?
+                        .filter(|n| n.reblog_of_id.is_none()),
+                );
                 if found.is_empty() {
                     let mut by_words = notes::table
                         .filter(notes::deleted.eq(false))

@@ -27,6 +27,8 @@ pub struct Export {
     pub profile: ExportProfile,
     pub mandates: Vec<ExportMandate>,
     pub posts: Vec<ExportPost>,
+    /// The pictures uploaded, in posts or waiting for one.
+    pub pictures: Vec<ExportPicture>,
     /// Posts boosted, favourited and bookmarked (from Mastodon apps).
     pub boosted: Vec<ExportInteraction>,
     pub favourited: Vec<ExportInteraction>,
@@ -93,6 +95,17 @@ pub struct ExportPost {
     pub visibility: Visibility,
     pub in_reply_to: Option<String>,
     pub published: NaiveDateTime,
+}
+
+/// A picture uploaded: where it is served, its alt text, the post that holds it.
+#[derive(Debug, Serialize)]
+pub struct ExportPicture {
+    pub id: i64,
+    /// Its path on this server (`/media/attachments/…`).
+    pub path: String,
+    pub description: String,
+    pub post_id: Option<i64>,
+    pub uploaded_at: NaiveDateTime,
 }
 
 /// A post acted on: its id here (a post written here) or its id on its server, and when.
@@ -335,6 +348,7 @@ pub async fn export(db: &Database, actor: ActorId) -> Result<Export> {
             },
             mandates,
             posts,
+            pictures: pictures_of(conn, actor)?,
             boosted: interactions(conn, actor, Interaction::Boost)?,
             favourited: interactions(conn, actor, Interaction::Favourite)?,
             bookmarked: interactions(conn, actor, Interaction::Bookmark)?,
@@ -348,6 +362,24 @@ pub async fn export(db: &Database, actor: ActorId) -> Result<Export> {
         })
     })
     .await
+}
+
+fn pictures_of(conn: &mut AnyConnection, actor: ActorId) -> Result<Vec<ExportPicture>> {
+    use crate::model::schema::media_attachments as m;
+    Ok(m::table
+        .filter(m::owner_id.eq(actor))
+        .order(m::id.asc())
+        .select(crate::model::MediaAttachment::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|p| ExportPicture {
+            id: p.id.0,
+            path: format!("/media/attachments/{}", p.file),
+            description: p.description,
+            post_id: p.note_id.map(|n| n.0),
+            uploaded_at: p.created_at,
+        })
+        .collect())
 }
 
 fn follow_list(conn: &mut AnyConnection, actor: ActorId, followers: bool) -> Result<Vec<String>> {

@@ -20,7 +20,7 @@ pub const PHOTO_SIZE: u32 = 1600;
 /// …with a thumbnail at most this wide and high.
 pub const THUMB_SIZE: u32 = 400;
 /// Largest picture decoded, in pixels per side.
-const MAX_SIDE: u32 = 8_000;
+pub const MAX_SIDE: u32 = 8_000;
 /// Memory a decoder may take.
 const MAX_ALLOC: u64 = 256 * 1024 * 1024;
 
@@ -116,9 +116,32 @@ pub fn too_large() -> Error {
     too_large_for("avatar", MAX_AVATAR_BYTES)
 }
 
-/// Stores a photo and its thumbnail under `media/photos`; returns their file names.
-pub async fn store_photo(data_dir: &Path, photo: &Photo) -> Result<(String, String)> {
-    let dir = media_dir(data_dir).join("photos");
+/// Where stored photos live under the media folder: each kind has its own, so that a route serving one
+/// kind (with its own rule of who may see it) can never serve another's file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Folder {
+    /// The photos of problem reports.
+    Photos,
+    /// The pictures attached to posts.
+    Attachments,
+}
+
+impl Folder {
+    fn path(self, data_dir: &Path) -> PathBuf {
+        media_dir(data_dir).join(match self {
+            Folder::Photos => "photos",
+            Folder::Attachments => "attachments",
+        })
+    }
+}
+
+/// Stores a photo and its thumbnail in `folder`; returns their file names.
+pub async fn store_photo(
+    data_dir: &Path,
+    folder: Folder,
+    photo: &Photo,
+) -> Result<(String, String)> {
+    let dir = folder.path(data_dir);
     let stem = crate::civic::tokens::random_code(16);
     let (file, thumb) = (format!("{stem}.jpg"), format!("{stem}-thumb.jpg"));
     tokio::fs::create_dir_all(&dir)
@@ -142,15 +165,15 @@ pub fn is_photo_name(name: &str) -> bool {
     })
 }
 
-/// The path of a stored photo, if the name is one of ours.
-pub fn photo_path(data_dir: &Path, name: &str) -> Option<PathBuf> {
-    is_photo_name(name).then(|| media_dir(data_dir).join("photos").join(name))
+/// The path of a stored photo in `folder`, if the name is one of ours.
+pub fn photo_path(data_dir: &Path, folder: Folder, name: &str) -> Option<PathBuf> {
+    is_photo_name(name).then(|| folder.path(data_dir).join(name))
 }
 
-/// Removes stored photos; a file already gone is not an error.
-pub async fn remove_photos(data_dir: &Path, names: &[String]) {
+/// Removes stored photos from `folder`; a file already gone is not an error.
+pub async fn remove_photos(data_dir: &Path, folder: Folder, names: &[String]) {
     for name in names {
-        if let Some(path) = photo_path(data_dir, name)
+        if let Some(path) = photo_path(data_dir, folder, name)
             && let Err(e) = tokio::fs::remove_file(path).await
             && e.kind() != std::io::ErrorKind::NotFound
         {
@@ -172,6 +195,41 @@ pub async fn store_avatar(data_dir: &Path, png: Vec<u8>) -> Result<String> {
         .await
         .map_err(Error::internal)?;
     Ok(name)
+}
+
+/// [`avatar_png`], off the async threads.
+pub async fn make_avatar(bytes: Vec<u8>) -> Result<Vec<u8>> {
+    tokio::task::spawn_blocking(move || avatar_png(&bytes))
+        .await
+        .map_err(Error::internal)?
+}
+
+/// Stores an avatar (or icon) made by [`make_avatar`], has `set` record its public URL, and removes the
+/// file it replaces (or the new one, when `set` fails).
+pub async fn replace_picture<F, Fut>(
+    data_dir: &Path,
+    base: &url::Url,
+    png: Vec<u8>,
+    set: F,
+) -> Result<()>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Option<String>>>,
+{
+    let name = store_avatar(data_dir, png).await?;
+    let mut url = base.clone();
+    url.set_path(&format!("/media/{name}"));
+    let previous = match set(url.to_string()).await {
+        Ok(previous) => previous,
+        Err(e) => {
+            remove(data_dir, &name).await;
+            return Err(e);
+        }
+    };
+    if let Some(previous) = previous.and_then(|p| p.rsplit('/').next().map(str::to_string)) {
+        remove(data_dir, &previous).await;
+    }
+    Ok(())
 }
 
 /// Whether a name is one [`store_avatar`] could have made: the only files ever served from the media folder.

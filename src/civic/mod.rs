@@ -48,6 +48,10 @@ pub trait LocalIds {
     fn poll(&self, id: &str) -> Option<crate::ids::PollId>;
     /// The local actor (its kind and name) this id names, if it is one of ours.
     fn actor(&self, id: &str) -> Option<(crate::model::ActorKind, String)>;
+    /// The post this id names, if it is one of ours.
+    fn note(&self, id: &str) -> Option<crate::ids::NoteId>;
+    /// The id of one of our posts.
+    fn note_id(&self, note: crate::ids::NoteId) -> String;
 }
 
 /// Now, in UTC, as stored.

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use crate::civic::{now, outbox};
 use crate::db::AnyConnection;
 use crate::error::{Error, Result};
-use crate::ids::{ActorId, NoteId, RemoteActorId};
+use crate::ids::{ActorId, MediaId, NoteId, RemoteActorId};
 use crate::model::Outbound;
 use crate::model::schema::notes;
 use crate::model::{Note, Visibility};
@@ -104,10 +104,10 @@ pub fn sanitize_remote_html(html: &str) -> String {
         .to_string()
 }
 
-/// A post's text: not empty, at most [`MAX_CHARS`].
-fn check_text(text: &str) -> Result<()> {
+/// A post's text: at most [`MAX_CHARS`]; not empty unless the post has pictures.
+fn check_text(text: &str, has_pictures: bool) -> Result<()> {
     let chars = text.trim().chars().count();
-    if chars == 0 {
+    if chars == 0 && !has_pictures {
         return Err(Error::invalid("status", "must not be empty"));
     }
     if chars > MAX_CHARS {
@@ -119,6 +119,16 @@ fn check_text(text: &str) -> Result<()> {
     Ok(())
 }
 
+/// A post to publish.
+pub struct NewPost<'a> {
+    pub text: &'a str,
+    pub visibility: Visibility,
+    /// The id (URL) of the post it answers.
+    pub in_reply_to: Option<String>,
+    /// Pictures uploaded by the one who writes (see [`media::attach`]).
+    pub media: &'a [MediaId],
+}
+
 /// Publishes a post by a local account; followers' servers are told through the outbox.
 pub fn publish(
     conn: &mut AnyConnection,
@@ -127,7 +137,34 @@ pub fn publish(
     visibility: Visibility,
     in_reply_to: Option<String>,
 ) -> Result<Note> {
-    check_text(text)?;
+    publish_post(
+        conn,
+        author,
+        author,
+        NewPost {
+            text,
+            visibility,
+            in_reply_to,
+            media: &[],
+        },
+    )
+}
+
+/// Publishes a post by `author` (a person, or the commune they speak for), written by `writer`, whose
+/// uploaded pictures it takes.
+pub fn publish_post(
+    conn: &mut AnyConnection,
+    author: ActorId,
+    writer: ActorId,
+    post: NewPost<'_>,
+) -> Result<Note> {
+    let NewPost {
+        text,
+        visibility,
+        in_reply_to,
+        media: pictures,
+    } = post;
+    check_text(text, !pictures.is_empty())?;
     if visibility == Visibility::Direct {
         return Err(Error::invalid(
             "visibility",
@@ -144,6 +181,7 @@ pub fn publish(
         ))
         .returning(notes::id)
         .get_result(conn)?;
+    media::attach(conn, writer, id, pictures)?;
     tags::set(conn, id, &tags::in_text(text))?;
     outbox::record(conn, author, Outbound::NotePublished { note: id })?;
     crate::civic::notifications::mentions(
@@ -157,8 +195,21 @@ pub fn publish(
     note(conn, id)
 }
 
-/// Publishes a post in the name of the account's commune. Officials, moderators and admins speak for their
-/// commune; citizens do not.
+/// Who a post of `account` is by: the account, or with `as_commune` its commune. Officials, moderators
+/// and admins speak for their commune; citizens do not.
+pub fn voice(account: &crate::model::Account, as_commune: bool) -> Result<ActorId> {
+    if !as_commune {
+        return Ok(account.actor_id);
+    }
+    if !crate::civic::accounts::speaks_for_commune(account) {
+        return Err(Error::Forbidden(
+            "only officials, moderators and admins publish in the name of the commune".into(),
+        ));
+    }
+    Ok(account.commune_id)
+}
+
+/// Publishes a post in the name of the account's commune (see [`voice`]).
 pub fn publish_for_commune(
     conn: &mut AnyConnection,
     account: &crate::model::Account,
@@ -166,12 +217,26 @@ pub fn publish_for_commune(
     visibility: Visibility,
     in_reply_to: Option<String>,
 ) -> Result<Note> {
-    if !crate::civic::accounts::speaks_for_commune(account) {
-        return Err(Error::Forbidden(
-            "only officials, moderators and admins publish in the name of the commune".into(),
-        ));
-    }
-    publish(conn, account.commune_id, text, visibility, in_reply_to)
+    publish(conn, voice(account, true)?, text, visibility, in_reply_to)
+}
+
+/// A post's id on the wire: the one its server gave it, or for a post written here its URL.
+pub fn uri(ids: &impl crate::civic::LocalIds, note: &Note) -> String {
+    note.ap_id.clone().unwrap_or_else(|| ids.note_id(note.id))
+}
+
+/// The post stored under an id on the wire (ours or another server's), if any.
+pub fn by_uri(
+    conn: &mut AnyConnection,
+    ids: &impl crate::civic::LocalIds,
+    uri: &str,
+) -> Result<Option<Note>> {
+    let query = notes::table.select(Note::as_select()).into_boxed();
+    let query = match ids.note(uri) {
+        Some(local) => query.filter(notes::id.eq(local)),
+        None => query.filter(notes::ap_id.eq(uri)),
+    };
+    Ok(query.first(conn).optional()?)
 }
 
 pub fn note(conn: &mut AnyConnection, id: NoteId) -> Result<Note> {
@@ -183,31 +248,45 @@ pub fn note(conn: &mut AnyConnection, id: NoteId) -> Result<Note> {
         .ok_or_else(|| Error::NotFound(format!("no post {id}")))
 }
 
-/// A post received from another server. Its HTML is sanitized before it is stored; a second copy of the same
-/// post is ignored.
-/// Stores a post from another server; `false` when it was already stored.
+/// A post from another server, as read from its `Note`.
+pub struct RemotePost<'a> {
+    pub ap_id: &'a str,
+    /// Its HTML as sent (sanitized here before it is stored).
+    pub html: &'a str,
+    pub visibility: Visibility,
+    pub in_reply_to: Option<&'a str>,
+    pub published: chrono::NaiveDateTime,
+    pub hashtags: &'a [String],
+    pub pictures: &'a [media::RemoteLink],
+}
+
+/// Stores a post from another server with its hashtags and pictures; `None` when it was already stored
+/// (a second copy changes nothing).
 pub fn receive_remote(
     conn: &mut AnyConnection,
     author: RemoteActorId,
-    ap_id: &str,
-    html: &str,
-    visibility: Visibility,
-    in_reply_to: Option<&str>,
-    published: chrono::NaiveDateTime,
-) -> Result<bool> {
+    post: RemotePost<'_>,
+) -> Result<Option<NoteId>> {
     let values = (
         notes::remote_author_id.eq(Some(author)),
-        notes::ap_id.eq(Some(ap_id)),
-        notes::content.eq(sanitize_remote_html(html)),
-        notes::visibility.eq(visibility),
-        notes::in_reply_to.eq(in_reply_to),
-        notes::published.eq(published),
+        notes::ap_id.eq(Some(post.ap_id)),
+        notes::content.eq(sanitize_remote_html(post.html)),
+        notes::visibility.eq(post.visibility),
+        notes::in_reply_to.eq(post.in_reply_to),
+        notes::published.eq(post.published),
     );
-    let inserted = crate::on_each_backend!(conn, |c| diesel::insert_into(notes::table)
-        .values(values)
-        .on_conflict_do_nothing()
-        .execute(c))?;
-    Ok(inserted > 0)
+    let inserted: Option<NoteId> =
+        crate::on_each_backend!(conn, |c| diesel::insert_into(notes::table)
+            .values(values)
+            .on_conflict_do_nothing()
+            .returning(notes::id)
+            .get_result(c)
+            .optional())?;
+    if let Some(id) = inserted {
+        tags::set(conn, id, post.hashtags)?;
+        media::set_remote(conn, id, post.pictures)?;
+    }
+    Ok(inserted)
 }
 
 /// Whether a stored remote post exists and belongs to `author`. Only the author's own server may change a
@@ -230,9 +309,13 @@ fn owned_by(conn: &mut AnyConnection, author: RemoteActorId, ap_id: &str) -> Res
 /// A remote author deleted its post: a tombstone stays.
 pub fn delete_remote(conn: &mut AnyConnection, author: RemoteActorId, ap_id: &str) -> Result<()> {
     if owned_by(conn, author, ap_id)? {
-        diesel::update(notes::table.filter(notes::ap_id.eq(ap_id)))
+        let ids: Vec<NoteId> = diesel::update(notes::table.filter(notes::ap_id.eq(ap_id)))
             .set((notes::deleted.eq(true), notes::content.eq("")))
-            .execute(conn)?;
+            .returning(notes::id)
+            .get_results(conn)?;
+        for id in ids {
+            media::set_remote(conn, id, &[])?;
+        }
     }
     Ok(())
 }
@@ -244,6 +327,7 @@ pub fn update_remote(
     ap_id: &str,
     html: &str,
     hashtags: &[String],
+    pictures: &[media::RemoteLink],
 ) -> Result<()> {
     if !owned_by(conn, author, ap_id)? {
         return Ok(());
@@ -260,12 +344,17 @@ pub fn update_remote(
             revise(conn, &note, &content)?;
         }
         tags::set(conn, note.id, hashtags)?;
+        media::set_remote(conn, note.id, pictures)?;
     }
     Ok(())
 }
 
+/// At most this many earlier versions are kept per post: the first, and the latest ones (a server that
+/// edits a post without end fills nothing).
+pub const MAX_REVISIONS: usize = 20;
+
 /// Replaces a post's content, keeping the version it replaces (and, on the first edit, marking when the
-/// original was written).
+/// original was written). Past [`MAX_REVISIONS`], the oldest but the first are forgotten.
 fn revise(conn: &mut AnyConnection, note: &Note, content: &str) -> Result<()> {
     use crate::model::schema::note_revisions;
     diesel::insert_into(note_revisions::table)
@@ -275,6 +364,16 @@ fn revise(conn: &mut AnyConnection, note: &Note, content: &str) -> Result<()> {
             note_revisions::written_at.eq(note.edited_at.unwrap_or(note.published)),
         ))
         .execute(conn)?;
+    let kept: Vec<i64> = note_revisions::table
+        .filter(note_revisions::note_id.eq(note.id))
+        .order(note_revisions::id.asc())
+        .select(note_revisions::id)
+        .load(conn)?;
+    if kept.len() > MAX_REVISIONS {
+        let dropped = &kept[1..=kept.len() - MAX_REVISIONS];
+        diesel::delete(note_revisions::table.filter(note_revisions::id.eq_any(dropped)))
+            .execute(conn)?;
+    }
     diesel::update(notes::table.find(note.id))
         .set((notes::content.eq(content), notes::edited_at.eq(Some(now()))))
         .execute(conn)?;
@@ -302,7 +401,7 @@ pub fn edit(
     id: NoteId,
     text: &str,
 ) -> Result<Note> {
-    check_text(text)?;
+    check_text(text, false)?;
     let found = note(conn, id)?;
     let author = may_change(account, &found)?;
     if found.deleted || found.reblog_of_id.is_some() {
@@ -370,4 +469,5 @@ mod tests {
 mod properties;
 
 pub mod interactions;
+pub mod media;
 pub mod tags;

@@ -311,7 +311,7 @@ pub fn public_posts(
     conn: &mut AnyConnection,
     scope: PostScope,
     limit: i64,
-) -> Result<Vec<(crate::model::Note, Actor)>> {
+) -> Result<Vec<ShownPost>> {
     use crate::model::Visibility;
     use crate::model::schema::notes;
     let base = notes::table
@@ -331,11 +331,41 @@ pub fn public_posts(
             )),
         ),
     };
-    Ok(scoped
+    let found = scoped
         .order(notes::id.desc())
         .limit(limit)
         .select((crate::model::Note::as_select(), Actor::as_select()))
-        .load(conn)?)
+        .load(conn)?;
+    with_pictures(conn, found)
+}
+
+/// A post written here as pages show it: with its author and its pictures.
+pub struct ShownPost {
+    pub note: crate::model::Note,
+    pub author: Actor,
+    pub pictures: Vec<crate::model::MediaAttachment>,
+}
+
+/// Posts with their pictures, loaded in one query.
+pub fn with_pictures(
+    conn: &mut AnyConnection,
+    posts: Vec<(crate::model::Note, Actor)>,
+) -> Result<Vec<ShownPost>> {
+    let ids: Vec<crate::ids::NoteId> = posts.iter().map(|(n, _)| n.id).collect();
+    let mut pictures = crate::civic::notes::media::of_notes(conn, &ids)?;
+    Ok(posts
+        .into_iter()
+        .map(|(note, author)| {
+            let (mine, rest): (Vec<_>, Vec<_>) =
+                pictures.drain(..).partition(|p| p.note_id == Some(note.id));
+            pictures = rest;
+            ShownPost {
+                note,
+                author,
+                pictures: mine,
+            }
+        })
+        .collect())
 }
 
 /// One line of a followers or following list, as a page shows it.

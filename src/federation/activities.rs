@@ -89,6 +89,14 @@ pub struct NoteObject {
     /// When it was last edited (Mastodon shows it as edited).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated: Option<DateTime<Utc>>,
+    /// Pictures (`Document`s with a `mediaType`, alt text as `name`, as Mastodon sends them). One may come
+    /// alone, not in a list.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "one_or_many_values"
+    )]
+    pub attachment: Vec<Value>,
 }
 
 /// A debate as another server sends it: a `Page` (or an `Article`) in a commune's `audience`.
@@ -339,6 +347,22 @@ fn first_type<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
             .ok_or_else(|| de::Error::custom("empty type")),
         _ => Err(de::Error::custom("type must be a string")),
     }
+}
+
+/// The link of an attachment: its `url` as a string, or the `href` of a `Link`.
+pub(crate) fn attachment_url(attachment: &Value) -> Option<Url> {
+    let url = attachment.get("url")?;
+    let raw = url
+        .as_str()
+        .or_else(|| url.get("href").and_then(Value::as_str))
+        .or_else(|| {
+            url.as_array()?
+                .first()
+                .and_then(|u| u.as_str().or_else(|| u.get("href")?.as_str()))
+        })?;
+    Url::parse(raw)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "https" | "http"))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use url::Url;
 use crate::context::AppContext;
 use crate::db::queries::{self, FollowEnd};
 use crate::error::{Error, Result};
-use crate::federation::activities::{NoteObject, PUBLIC};
+use crate::federation::activities::PUBLIC;
 use crate::federation::context;
 use crate::federation::inbox::require_signed_fetch;
 use crate::ids::NoteId;
@@ -218,7 +218,8 @@ pub async fn note(
     let id: i64 = id
         .parse()
         .map_err(|_| Error::NotFound("no such post".into()))?;
-    let (note, author, tags) = ctx
+    let view = ctx.clone();
+    let object = ctx
         .db
         .run(move |conn| {
             let note: Option<Note> = notes::table
@@ -226,52 +227,34 @@ pub async fn note(
                 .select(Note::as_select())
                 .first(conn)
                 .optional()?;
-            let Some(note) = note else { return Ok(None) };
-            let Some(author) = note.author_id else {
-                return Ok(None);
+            let Some(note) = note else {
+                return Err(Error::NotFound("no such post".into()));
             };
-            let tags = crate::civic::notes::tags::of(conn, note.id)?;
-            Ok(Some((
-                note.clone(),
-                queries::actor_by_id(conn, author)?,
-                tags,
-            )))
+            if note.deleted {
+                return Err(Error::NotFound("this post was deleted".into()));
+            }
+            // A boost is a post only here: on the wire it is an `Announce`, not served.
+            let shown = note.reblog_of_id.is_none()
+                && matches!(note.visibility, Visibility::Public | Visibility::Unlisted);
+            let Some(author) = note.author_id.filter(|_| shown) else {
+                return Err(Error::NotFound("no such post".into()));
+            };
+            let author = queries::actor_by_id(conn, author)?;
+            let author_url = view.urls.actor(author.kind, &author.username);
+            let followers = view.urls.followers(&author_url).to_string();
+            let (to, cc) = if note.visibility == Visibility::Public {
+                (vec![PUBLIC.to_string()], vec![followers])
+            } else {
+                (vec![followers], vec![PUBLIC.to_string()])
+            };
+            let sender = crate::federation::outbound::Sender {
+                urls: &view.urls,
+                id: author.id,
+                url: author_url,
+            };
+            crate::federation::notes::note_object(conn, &sender, &note, &to, &cc)
         })
-        .await?
-        .ok_or_else(|| Error::NotFound("no such post".into()))?;
-    if note.deleted {
-        return Err(Error::NotFound("this post was deleted".into()));
-    }
-    // A boost is a post only here: on the wire it is an `Announce`, not served.
-    if note.reblog_of_id.is_some() {
-        return Err(Error::NotFound("no such post".into()));
-    }
-    if !matches!(note.visibility, Visibility::Public | Visibility::Unlisted) {
-        return Err(Error::NotFound("no such post".into()));
-    }
-    let author_url = ctx.urls.actor(author.kind, &author.username);
-    let followers = ctx.urls.followers(&author_url).to_string();
-    let (to, cc) = if note.visibility == Visibility::Public {
-        (vec![PUBLIC.to_string()], vec![followers])
-    } else {
-        (vec![followers], vec![PUBLIC.to_string()])
-    };
-    let url = ctx.urls.note(note.id);
-    let object = NoteObject {
-        name: None,
-        kind: "Note".into(),
-        id: url.clone(),
-        attributed_to: author_url,
-        content: note.content,
-        published: Some(note.published.and_utc()),
-        in_reply_to: note.in_reply_to.as_deref().and_then(|u| Url::parse(u).ok()),
-        to,
-        cc,
-        url: Some(url),
-        stance: None,
-        tag: crate::federation::notes::hashtags(&ctx.urls, &tags),
-        updated: note.edited_at.map(|at| at.and_utc()),
-    };
+        .await?;
     crate::federation::json_for(&ctx, object).await
 }
 

@@ -206,6 +206,7 @@ pub fn converted(value: &Value) -> Result<Option<NoteObject>> {
         stance: None,
         tag: vec![],
         updated: None,
+        attachment: vec![],
     }))
 }
 

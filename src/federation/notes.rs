@@ -73,10 +73,15 @@ pub fn published(conn: &mut AnyConnection, s: &Sender, id: NoteId) -> Result<Pla
         public,
         inboxes,
     } = addressed(conn, s, &note)?;
-    let tags = crate::civic::notes::tags::of(conn, note.id)?;
-    let object = note_object(s, &note, &to, &cc, &tags);
+    let object = note_object(conn, s, &note, &to, &cc)?;
     Ok(Planned {
-        activity: s.activity(ApType::Create, s.urls.activity(), object, to, cc),
+        activity: s.activity(
+            ApType::Create,
+            s.urls.activity(),
+            ObjectOut::Note(Box::new(object)),
+            to,
+            cc,
+        ),
         listed: public,
         note: Some(note.id),
         inboxes,
@@ -94,24 +99,44 @@ pub fn updated(conn: &mut AnyConnection, s: &Sender, id: NoteId) -> Result<Optio
     let Audience {
         to, cc, inboxes, ..
     } = addressed(conn, s, &note)?;
-    let tags = crate::civic::notes::tags::of(conn, note.id)?;
-    let object = note_object(s, &note, &to, &cc, &tags);
+    let object = note_object(conn, s, &note, &to, &cc)?;
     Ok(Some(Planned::unlisted(
-        s.activity(ApType::Update, s.urls.activity(), object, to, cc),
+        s.activity(
+            ApType::Update,
+            s.urls.activity(),
+            ObjectOut::Note(Box::new(object)),
+            to,
+            cc,
+        ),
         inboxes,
     )))
 }
 
-/// A post written here, as a `Note`.
-fn note_object(
+/// A post written here, as a `Note`: sent in its `Create` and `Update`, served at its id. Its pictures are
+/// `Document`s (as Mastodon sends them: `mediaType`, the alt text as `name`, `width` and `height`).
+pub fn note_object(
+    conn: &mut AnyConnection,
     s: &Sender,
     note: &Note,
     to: &[String],
     cc: &[String],
-    tags: &[String],
-) -> ObjectOut {
+) -> Result<NoteObject> {
+    let tags = crate::civic::notes::tags::of(conn, note.id)?;
+    let attachment = crate::civic::notes::media::of_notes(conn, &[note.id])?
+        .into_iter()
+        .map(|p| {
+            serde_json::json!({
+                "type": "Document",
+                "mediaType": "image/jpeg",
+                "url": s.urls.attachment(&p.file).to_string(),
+                "name": (!p.description.is_empty()).then_some(p.description),
+                "width": p.width,
+                "height": p.height,
+            })
+        })
+        .collect();
     let url = s.urls.note(note.id);
-    ObjectOut::Note(Box::new(NoteObject {
+    Ok(NoteObject {
         name: None,
         kind: "Note".into(),
         id: url.clone(),
@@ -126,9 +151,49 @@ fn note_object(
         cc: cc.to_vec(),
         url: Some(url),
         stance: None,
-        tag: hashtags(s.urls, tags),
+        tag: hashtags(s.urls, &tags),
         updated: note.edited_at.map(|at| at.and_utc()),
-    }))
+        attachment,
+    })
+}
+
+/// The pictures of a post from elsewhere: its `Image` and `Document` attachments with an http(s) link and
+/// an image type, at most four, each alt text as plain text. Only the links are kept (see
+/// [`crate::civic::notes::media`]).
+pub fn pictures_of(note: &NoteObject) -> Vec<crate::civic::notes::media::RemoteLink> {
+    use serde_json::Value;
+    note.attachment
+        .iter()
+        .filter(|a| {
+            matches!(
+                a.get("type").and_then(Value::as_str),
+                Some("Image" | "Document")
+            )
+        })
+        .filter_map(|a| {
+            let media_type = a
+                .get("mediaType")
+                .and_then(Value::as_str)
+                .unwrap_or("image/jpeg");
+            if !media_type.starts_with("image/") || media_type.len() > 100 {
+                return None;
+            }
+            let description = a
+                .get("name")
+                .and_then(Value::as_str)
+                .map(crate::civic::notes::plain_text)
+                .unwrap_or_default()
+                .chars()
+                .take(crate::civic::notes::media::MAX_DESCRIPTION)
+                .collect();
+            Some(crate::civic::notes::media::RemoteLink {
+                url: crate::federation::activities::attachment_url(a)?,
+                media_type: media_type.to_string(),
+                description,
+            })
+        })
+        .take(crate::civic::notes::media::MAX_ATTACHMENTS)
+        .collect()
 }
 
 /// A post's hashtags as ActivityStreams `Hashtag`s (Mastodon indexes them), each naming its page here.
@@ -276,28 +341,13 @@ pub async fn receive_boost(
     let (urls, booster, activity_id) = (ctx.urls.clone(), booster.id, activity_id.to_string());
     ctx.db
         .transaction(move |conn| {
-            let note = match urls.parse_note(&shared) {
-                Some(local) => Some(local),
-                None if queries::is_followed_from_here(conn, booster)? => notes::table
-                    .filter(notes::ap_id.eq(&shared))
-                    .filter(notes::reblog_of_id.is_null())
-                    .select(notes::id)
-                    .first::<NoteId>(conn)
-                    .optional()?,
-                None => None,
-            };
-            let Some(note) = note else {
-                return Ok(false);
-            };
-            if received::first_time(conn, &activity_id)? {
-                crate::civic::notes::interactions::remote_reblog(
-                    conn,
-                    booster,
-                    &activity_id,
-                    note,
-                )?;
-            }
-            Ok(true)
+            crate::civic::notes::interactions::remote_reblog(
+                conn,
+                &urls,
+                booster,
+                &activity_id,
+                &shared,
+            )
         })
         .await
 }
@@ -381,6 +431,7 @@ pub async fn receive(
     let published = note.published.unwrap_or_else(Utc::now).naive_utc();
     let mentioned = mentioned_here(ctx, &note);
     let hashtags = crate::civic::notes::tags::in_tag_list(&note.tag);
+    let pictures = pictures_of(&note);
     ctx.db
         .transaction(move |conn| {
             if !received::first_time(conn, &activity_id)? {
@@ -393,24 +444,24 @@ pub async fn receive(
                     note.id.as_str(),
                     &note.content,
                     &hashtags,
+                    &pictures,
                 );
             }
             let stored = crate::civic::notes::receive_remote(
                 conn,
                 signer.id,
-                note.id.as_str(),
-                &note.content,
-                vis,
-                note.in_reply_to.as_ref().map(Url::as_str),
-                published,
+                crate::civic::notes::RemotePost {
+                    ap_id: note.id.as_str(),
+                    html: &note.content,
+                    visibility: vis,
+                    in_reply_to: note.in_reply_to.as_ref().map(Url::as_str),
+                    published,
+                    hashtags: &hashtags,
+                    pictures: &pictures,
+                },
             )?;
-            if stored {
+            if let Some(stored_id) = stored {
                 let by = signer.shown_name();
-                let stored_id: NoteId = notes::table
-                    .filter(notes::ap_id.eq(note.id.as_str()))
-                    .select(notes::id)
-                    .first(conn)?;
-                crate::civic::notes::tags::set(conn, stored_id, &hashtags)?;
                 // Its page on its server: `url` when it is a web page of that server, else its id.
                 let link = note
                     .url
@@ -452,6 +503,7 @@ pub(crate) fn keep_post(
     note: &NoteObject,
 ) -> Result<()> {
     let hashtags = crate::civic::notes::tags::in_tag_list(&note.tag);
+    let pictures = pictures_of(note);
     if verb == Verb::Update {
         return crate::civic::notes::update_remote(
             conn,
@@ -459,17 +511,22 @@ pub(crate) fn keep_post(
             note.id.as_str(),
             &note.content,
             &hashtags,
+            &pictures,
         );
     }
     let followers = format!("{}/followers", signer.ap_id);
     crate::civic::notes::receive_remote(
         conn,
         signer.id,
-        note.id.as_str(),
-        &note.content,
-        visibility(&note.to, &note.cc, &followers),
-        None,
-        note.published.unwrap_or_else(Utc::now).naive_utc(),
+        crate::civic::notes::RemotePost {
+            ap_id: note.id.as_str(),
+            html: &note.content,
+            visibility: visibility(&note.to, &note.cc, &followers),
+            in_reply_to: None,
+            published: note.published.unwrap_or_else(Utc::now).naive_utc(),
+            hashtags: &hashtags,
+            pictures: &pictures,
+        },
     )?;
     Ok(())
 }

@@ -183,6 +183,7 @@ pub fn vote_note(urls: &Urls, vote: i64, voter: Url, question: Url, author: &str
         stance: None,
         tag: vec![],
         updated: None,
+        attachment: vec![],
     }
 }
 

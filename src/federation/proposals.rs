@@ -208,6 +208,7 @@ pub fn answer_note(conn: &mut AnyConnection, urls: &Urls, change_id: i64) -> Res
         stance: None,
         tag,
         updated: None,
+        attachment: vec![],
     })
 }
 

@@ -88,6 +88,7 @@ pub fn reason(error: &Error) -> &'static str {
         Error::Forbidden(_) => "refused by policy or block",
         Error::NotFound(_) | Error::Gone(_) => "about nothing here",
         Error::Conflict(_) => "conflict",
+        Error::PayloadTooLarge(_) => "too large",
         Error::TooManyRequests(_) => "rate limited",
         Error::BadGateway(_) => "its server could not be fetched",
         Error::Unavailable(_) | Error::Internal(_) => "our error",

@@ -91,6 +91,11 @@ impl Urls {
         self.join(&format!("/notes/{id}"))
     }
 
+    /// A stored picture of a post (or its thumbnail), by its file name.
+    pub fn attachment(&self, file: &str) -> Url {
+        self.join(&format!("/media/attachments/{file}"))
+    }
+
     /// A Follow sent by a local account; its id is what the remote `Accept` or `Reject` names.
     pub fn follow(&self, id: crate::ids::FollowId) -> Url {
         self.join(&format!("/follows/{id}"))
@@ -353,6 +358,14 @@ impl crate::civic::LocalIds for Urls {
 
     fn actor(&self, id: &str) -> Option<(ActorKind, String)> {
         Url::parse(id).ok().and_then(|u| self.parse_actor(&u))
+    }
+
+    fn note(&self, id: &str) -> Option<crate::ids::NoteId> {
+        self.parse_note(id)
+    }
+
+    fn note_id(&self, note: crate::ids::NoteId) -> String {
+        Urls::note(self, note).to_string()
     }
 }
 

@@ -3,8 +3,13 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::ids::{ActorId, DeliveryId, EventId, FollowId, NoteId, OutgoingId, RemoteActorId};
-use crate::model::schema::{deliveries, follows, notes, outbox_events, remote_actors};
+use crate::ids::{
+    ActorId, DeliveryId, EventId, FollowId, MediaId, NoteId, OutgoingId, RemoteActorId,
+};
+use crate::model::schema::{
+    deliveries, follows, media_attachments, note_remote_attachments, notes, outbox_events,
+    remote_actors,
+};
 
 /// An actor of another server, as its document last said.
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -121,6 +126,36 @@ pub struct Note {
     pub reblog_of_id: Option<NoteId>,
     /// When it was last edited (its earlier versions are in `note_revisions`).
     pub edited_at: Option<NaiveDateTime>,
+}
+
+/// A picture uploaded here, attached to a post or waiting for one.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = media_attachments)]
+pub struct MediaAttachment {
+    pub id: MediaId,
+    pub owner_id: ActorId,
+    pub note_id: Option<NoteId>,
+    pub position: i32,
+    /// The JPEG's name under `media/attachments` (random: its URL cannot be guessed)…
+    pub file: String,
+    /// …and its thumbnail's.
+    pub thumb: String,
+    /// Its alt text (empty when none was given).
+    pub description: String,
+    pub width: i32,
+    pub height: i32,
+    pub created_at: NaiveDateTime,
+}
+
+/// A picture of a post from elsewhere: its link, never its bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = note_remote_attachments)]
+pub struct RemoteAttachment {
+    pub note_id: NoteId,
+    pub position: i32,
+    pub url: String,
+    pub media_type: String,
+    pub description: String,
 }
 
 text_enum!(

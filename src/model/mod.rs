@@ -23,7 +23,10 @@ pub use council::{
     Verification,
 };
 pub use debate::{Comment, CommentRevision, Debate, DebateOpeners, DebateStatus, Stance, Theme};
-pub use federation::{Delivery, EventKind, Follow, Note, OutboxEvent, RemoteActor, Visibility};
+pub use federation::{
+    Delivery, EventKind, Follow, MediaAttachment, Note, OutboxEvent, RemoteActor, RemoteAttachment,
+    Visibility,
+};
 pub use meeting::{
     AgendaItem, Attendance, CommuneLanguage, Frequency, Meeting, MeetingCategory, MeetingStatus,
     Minutes, Participant, RemoteAttendance, RemoteEvent, RemoteParticipation, Series,

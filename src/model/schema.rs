@@ -556,6 +556,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    media_attachments (id) {
+        id -> BigInt,
+        owner_id -> BigInt,
+        note_id -> Nullable<BigInt>,
+        position -> Integer,
+        file -> Text,
+        thumb -> Text,
+        description -> Text,
+        width -> Integer,
+        height -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    note_remote_attachments (note_id, position) {
+        note_id -> BigInt,
+        position -> Integer,
+        url -> Text,
+        media_type -> Text,
+        description -> Text,
+    }
+}
+
+diesel::table! {
     note_revisions (id) {
         id -> BigInt,
         note_id -> BigInt,
@@ -816,6 +841,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     markers,
     note_revisions,
     note_tags,
+    media_attachments,
+    note_remote_attachments,
 );
 
 diesel::table! {

@@ -130,24 +130,46 @@ pub(super) async fn static_file(Path(path): Path<String>) -> Response {
     }
 }
 
-/// Uploaded pictures. Only names the upload code makes are served, always as PNG.
+/// Uploaded pictures (avatars, icons). Only names the upload code makes are served, always as PNG.
 pub(super) async fn media(
     axum::extract::State(ctx): axum::extract::State<AppContext>,
     Path(name): Path<String>,
 ) -> Response {
-    if !crate::civic::media::is_media_name(&name) {
+    let path = crate::civic::media::is_media_name(&name)
+        .then(|| crate::civic::media::media_dir(&ctx.settings.server.data_dir).join(&name));
+    // A new picture gets a new name, so a stored one never changes.
+    picture_file(path, "image/png", "public, max-age=31536000, immutable").await
+}
+
+/// The pictures attached to posts, by their random names (unguessable, as Mastodon serves them: a post
+/// for followers only shares the link with them alone).
+pub(super) async fn attachment(
+    axum::extract::State(ctx): axum::extract::State<AppContext>,
+    Path(name): Path<String>,
+) -> Response {
+    let path = crate::civic::media::photo_path(
+        &ctx.settings.server.data_dir,
+        crate::civic::media::Folder::Attachments,
+        &name,
+    );
+    picture_file(path, "image/jpeg", "public, max-age=31536000, immutable").await
+}
+
+/// A stored picture, with headers that make it nothing but a picture (never sniffed as something else,
+/// never run as a page); `None` or a missing file is 404.
+pub(crate) async fn picture_file(
+    path: Option<std::path::PathBuf>,
+    content_type: &'static str,
+    cache: &'static str,
+) -> Response {
+    let Some(path) = path else {
         return Error::NotFound("no such file".into()).into_response();
-    }
-    let path = crate::civic::media::media_dir(&ctx.settings.server.data_dir).join(&name);
+    };
     match tokio::fs::read(&path).await {
         Ok(bytes) => {
-            let mut response = ([(header::CONTENT_TYPE, "image/png")], bytes).into_response();
+            let mut response = ([(header::CONTENT_TYPE, content_type)], bytes).into_response();
             let h = response.headers_mut();
-            // A new picture gets a new name, so a stored one never changes.
-            h.insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=31536000, immutable"),
-            );
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
             h.insert(
                 header::X_CONTENT_TYPE_OPTIONS,
                 HeaderValue::from_static("nosniff"),

@@ -53,6 +53,7 @@ pub fn router() -> Router<AppContext> {
         .route("/static/{*path}", get(assets::static_file))
         .route("/favicon.ico", get(assets::icon))
         .route("/media/{name}", get(assets::media))
+        .route("/media/attachments/{name}", get(assets::attachment))
         .route("/login", get(accounts::login_form).post(accounts::login))
         .route("/logout", post(accounts::logout))
         .route(

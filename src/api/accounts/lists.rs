@@ -52,7 +52,7 @@ pub async fn statuses(
     let page = Page::read(&query)?;
     page_of(&ctx, &uri, current.map(|c| c.actor.id), move |conn| {
         let author = who(conn, &id)?;
-        if which.only_media || which.pinned {
+        if which.pinned {
             return Ok(vec![]);
         }
         let mut query = notes::table
@@ -63,6 +63,9 @@ pub async fn statuses(
             Writer::Local(id) => query.filter(notes::author_id.eq(id)),
             Writer::Remote(id) => query.filter(notes::remote_author_id.eq(id)),
         };
+        if which.only_media {
+            query = query.filter(crate::api::statuses::timelines::with_pictures());
+        }
         if which.exclude_replies {
             query = query.filter(notes::in_reply_to.is_null());
         }

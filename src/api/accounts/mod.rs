@@ -332,7 +332,8 @@ fn remote_dto(urls: &Urls, remote: &RemoteActor, activity: Activity) -> AccountD
     }
 }
 
-/// What `PATCH /api/v1/accounts/update_credentials` takes (a field left out keeps its value).
+/// What `PATCH /api/v1/accounts/update_credentials` takes (a field left out keeps its value); a new
+/// avatar comes as the multipart file `avatar`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct Credentials {
     pub display_name: Option<String>,
@@ -340,17 +341,30 @@ pub struct Credentials {
     pub note: Option<String>,
 }
 
-/// Changes the current account's display name and bio (the web's profile settings); its followers'
-/// servers are told. Pictures are changed on the web for now.
+/// Changes the current account's display name, bio and avatar (the web's profile settings); its followers'
+/// servers are told. A header picture is refused: Parvis profiles have none.
 #[utoipa::path(patch, path = "/api/v1/accounts/update_credentials", tag = "accounts",
     security(("bearer" = [])), request_body = Credentials,
     responses((status = 200, body = AccountDto), (status = 401, body = crate::error::ErrorBody),
-        (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+        (status = 403, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
 pub async fn update_credentials(
     State(ctx): State<AppContext>,
     current: CurrentAccount<WriteAccounts>,
-    crate::api::body::Body(new): crate::api::body::Body<Credentials>,
+    mut body: crate::api::body::WithFiles<Credentials>,
 ) -> Result<Json<AccountDto>> {
+    if body.take("header").is_some() {
+        return Err(Error::invalid(
+            "header",
+            "Parvis profiles have no header picture",
+        ));
+    }
+    // The picture is read before anything is written: a file that is none changes nothing.
+    let avatar = match body.take("avatar") {
+        Some(bytes) => Some(crate::civic::media::make_avatar(bytes).await?),
+        None => None,
+    };
+    let new = body.fields;
     let actor = current.actor.clone();
     crate::civic::profile::update_profile(
         &ctx.db,
@@ -363,6 +377,17 @@ pub async fn update_credentials(
     )
     .await?;
     let me = current.actor.id;
+    if let Some(png) = avatar {
+        let db = ctx.db.clone();
+        crate::civic::media::replace_picture(
+            &ctx.settings.server.data_dir,
+            ctx.urls.base(),
+            png,
+            move |url| async move { crate::civic::profile::set_avatar(&db, me, Some(url)).await },
+        )
+        .await?;
+    }
+    ctx.wake.notify_one();
     let fresh = ctx
         .db
         .run(move |conn| queries::actor_by_id(conn, me))

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -14,7 +13,6 @@ use crate::context::AppContext;
 use crate::db::AnyConnection;
 use crate::error::Result;
 use crate::ids::{ActorId, NoteId};
-use crate::model::schema::notes;
 use crate::model::{ActorKind, Note};
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -34,9 +32,8 @@ pub struct StatusDto {
     pub visibility: String,
     pub sensitive: bool,
     pub spoiler_text: String,
-    /// Pictures are not attached to posts yet: always empty.
-    #[schema(value_type = Vec<Object>)]
-    pub media_attachments: Vec<serde_json::Value>,
+    /// Its pictures: stored here for a post written here; links only for one from elsewhere.
+    pub media_attachments: Vec<crate::api::media::MediaDto>,
     /// People here named with `@name` (for posts written here).
     pub mentions: Vec<MentionDto>,
     pub tags: Vec<TagDto>,
@@ -121,13 +118,6 @@ impl<'a> Statuses<'a> {
         Ok(found)
     }
 
-    /// The post's id on the wire.
-    fn uri(&self, note: &Note) -> String {
-        note.ap_id
-            .clone()
-            .unwrap_or_else(|| self.ctx.urls.note(note.id).to_string())
-    }
-
     /// The post answered, if we hold it: its id and its author's.
     fn parent(
         &mut self,
@@ -137,18 +127,7 @@ impl<'a> Statuses<'a> {
         let Some(parent) = &note.in_reply_to else {
             return Ok((None, None));
         };
-        let found: Option<Note> = match self.ctx.urls.parse_note(parent) {
-            Some(local) => notes::table
-                .find(local)
-                .select(Note::as_select())
-                .first(conn)
-                .optional()?,
-            None => notes::table
-                .filter(notes::ap_id.eq(parent))
-                .select(Note::as_select())
-                .first(conn)
-                .optional()?,
-        };
+        let found = crate::civic::notes::by_uri(conn, &self.ctx.urls, parent)?;
         Ok(match found {
             Some(parent) => (
                 Some(parent.id.to_string()),
@@ -185,6 +164,16 @@ impl<'a> Statuses<'a> {
 
     /// One post (a boost carries the post it shares).
     pub fn status(&mut self, conn: &mut AnyConnection, note: &Note) -> Result<StatusDto> {
+        self.status_of(conn, note, None)
+    }
+
+    /// One post; for a boost, the post it shares when the caller loaded it already (else it is loaded).
+    pub fn status_of(
+        &mut self,
+        conn: &mut AnyConnection,
+        note: &Note,
+        shared: Option<&Note>,
+    ) -> Result<StatusDto> {
         let Some(author) = author_of(note) else {
             return Err(crate::error::Error::internal(format!(
                 "post {} has no author",
@@ -192,9 +181,16 @@ impl<'a> Statuses<'a> {
             )));
         };
         let account = self.account(conn, author)?;
-        if let Some(original) = note.reblog_of_id {
-            let original = crate::civic::notes::note(conn, original)?;
-            let shared = self.status(conn, &original)?;
+        if let Some(original_id) = note.reblog_of_id {
+            let loaded;
+            let original = match shared.filter(|s| s.id == original_id) {
+                Some(original) => original,
+                None => {
+                    loaded = crate::civic::notes::note(conn, original_id)?;
+                    &loaded
+                }
+            };
+            let shared = self.status_of(conn, original, None)?;
             let uri = match &note.ap_id {
                 Some(id) => id.clone(),
                 None => self.ctx.urls.reblog(note.id).to_string(),
@@ -208,13 +204,14 @@ impl<'a> Statuses<'a> {
                 ..self.plain(note, uri, None, account, Some(Box::new(shared)))
             });
         }
-        let uri = self.uri(note);
+        let uri = crate::civic::notes::uri(&self.ctx.urls, note);
         let url = Some(uri.clone());
         let mut status = self.plain(note, uri.clone(), url, account, None);
         let (parent, parent_author) = self.parent(conn, note)?;
         status.in_reply_to_id = parent;
         status.in_reply_to_account_id = parent_author;
         status.mentions = self.mentions(conn, note)?;
+        status.media_attachments = pictures(self.ctx, conn, note)?;
         status.tags = crate::civic::notes::tags::of(conn, note.id)?
             .into_iter()
             .map(|name| TagDto {
@@ -282,6 +279,38 @@ impl<'a> Statuses<'a> {
     pub fn all(&mut self, conn: &mut AnyConnection, notes: &[Note]) -> Result<Vec<StatusDto>> {
         notes.iter().map(|note| self.status(conn, note)).collect()
     }
+
+    /// Several posts, each boost with the post it shares already loaded.
+    pub fn all_of(
+        &mut self,
+        conn: &mut AnyConnection,
+        posts: &[(Note, Option<Note>)],
+    ) -> Result<Vec<StatusDto>> {
+        posts
+            .iter()
+            .map(|(note, shared)| self.status_of(conn, note, shared.as_ref()))
+            .collect()
+    }
+}
+
+/// A post's pictures, in order.
+pub fn pictures(
+    ctx: &AppContext,
+    conn: &mut AnyConnection,
+    note: &Note,
+) -> Result<Vec<crate::api::media::MediaDto>> {
+    use crate::civic::notes::media;
+    Ok(if note.author_id.is_some() {
+        media::of_notes(conn, &[note.id])?
+            .iter()
+            .map(|m| crate::api::media::local(&ctx.urls, m))
+            .collect()
+    } else {
+        media::remote_of_notes(conn, &[note.id])?
+            .iter()
+            .map(crate::api::media::remote)
+            .collect()
+    })
 }
 
 /// An account's id in the API: a number here, `r` and a number for accounts of other servers.

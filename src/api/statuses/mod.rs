@@ -27,6 +27,7 @@ use entity::{Statuses, note_id};
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewStatus {
     /// Plain text; at most 500 characters.
+    #[serde(default)]
     pub status: String,
     /// public (default), unlisted or private (followers only).
     #[serde(default)]
@@ -37,6 +38,9 @@ pub struct NewStatus {
     /// Parvis: publish in the name of the account's commune (officials, moderators and admins).
     #[serde(default, deserialize_with = "crate::api::body::flexible::bool")]
     pub as_commune: bool,
+    /// Pictures uploaded with `POST /api/v2/media`, at most four (the text may then be empty).
+    #[serde(default, deserialize_with = "crate::api::body::flexible::strings")]
+    pub media_ids: Vec<String>,
 }
 
 /// Publishes a post; it is delivered to every follower's server (one request per shared inbox).
@@ -64,7 +68,15 @@ pub async fn create(
         None => None,
         Some(raw) => Some(note_id(raw)?),
     };
-    let account_row = current.account.clone();
+    let media_ids = new
+        .media_ids
+        .iter()
+        .map(|raw| {
+            crate::api::media::media_id(raw)
+                .map_err(|_| Error::invalid("media_ids", format!("'{raw}' is not a picture id")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let author = notes::voice(&current.account, new.as_commune)?;
     let view = ctx.clone();
     let status = ctx
         .db
@@ -73,20 +85,21 @@ pub async fn create(
             let reply_to = match reply_to {
                 Some(id) => {
                     let parent = readable(conn, Some(me), id)?;
-                    Some(
-                        parent
-                            .ap_id
-                            .clone()
-                            .unwrap_or_else(|| view.urls.note(parent.id).to_string()),
-                    )
+                    Some(notes::uri(&view.urls, &parent))
                 }
                 None => None,
             };
-            let note = if new.as_commune {
-                notes::publish_for_commune(conn, &account_row, &new.status, visibility, reply_to)?
-            } else {
-                notes::publish(conn, me, &new.status, visibility, reply_to)?
-            };
+            let note = notes::publish_post(
+                conn,
+                author,
+                me,
+                notes::NewPost {
+                    text: &new.status,
+                    visibility,
+                    in_reply_to: reply_to,
+                    media: &media_ids,
+                },
+            )?;
             Statuses::new(&view, Some(me)).status(conn, &note)
         })
         .await?;
@@ -118,7 +131,7 @@ pub async fn show(
             if !shown || !visible_to(conn, viewer, shared.as_ref().unwrap_or(&note))? {
                 return Err(Error::NotFound(format!("no post {id}")));
             }
-            Statuses::new(&view, viewer).status(conn, &note)
+            Statuses::new(&view, viewer).status_of(conn, &note, shared.as_ref())
         })
         .await
         .map(Json)
@@ -165,7 +178,7 @@ pub async fn context(
                 if ancestors.len() >= THREAD_DEPTH {
                     break;
                 }
-                let Some(found) = by_uri(&view, conn, &parent)? else {
+                let Some(found) = notes::by_uri(conn, &view.urls, &parent)? else {
                     break;
                 };
                 above = found.in_reply_to.clone();
@@ -175,7 +188,7 @@ pub async fn context(
             }
             ancestors.reverse();
             let mut descendants: Vec<Note> = vec![];
-            let mut frontier = vec![uri_of(&view, &note)];
+            let mut frontier = vec![notes::uri(&view.urls, &note)];
             while let Some(parent) = frontier.pop() {
                 if descendants.len() >= THREAD_REPLIES {
                     break;
@@ -189,7 +202,7 @@ pub async fn context(
                     .load(conn)?;
                 for reply in replies {
                     if shown(conn, &reply)? {
-                        frontier.push(uri_of(&view, &reply));
+                        frontier.push(notes::uri(&view.urls, &reply));
                         descendants.push(reply);
                     }
                 }
@@ -203,27 +216,6 @@ pub async fn context(
         })
         .await
         .map(Json)
-}
-
-/// A post's id on the wire.
-fn uri_of(ctx: &AppContext, note: &Note) -> String {
-    note.ap_id
-        .clone()
-        .unwrap_or_else(|| ctx.urls.note(note.id).to_string())
-}
-
-/// The post stored under an id on the wire (ours or another server's).
-fn by_uri(
-    ctx: &AppContext,
-    conn: &mut crate::db::AnyConnection,
-    uri: &str,
-) -> Result<Option<Note>> {
-    let query = notes_table::table.select(Note::as_select()).into_boxed();
-    let query = match ctx.urls.parse_note(uri) {
-        Some(local) => query.filter(notes_table::id.eq(local)),
-        None => query.filter(notes_table::ap_id.eq(uri)),
-    };
-    Ok(query.first(conn).optional()?)
 }
 
 /// Deletes one's own post; a `Delete` goes to followers. The answer carries the text as written, for
@@ -301,8 +293,8 @@ pub struct StatusEditDto {
     pub sensitive: bool,
     pub created_at: String,
     pub account: crate::api::accounts::AccountDto,
-    #[schema(value_type = Vec<Object>)]
-    pub media_attachments: Vec<serde_json::Value>,
+    /// The post's pictures (an edit keeps them).
+    pub media_attachments: Vec<crate::api::media::MediaDto>,
     #[schema(value_type = Vec<Object>)]
     pub emojis: Vec<serde_json::Value>,
 }
@@ -330,6 +322,7 @@ pub async fn history(
                 return Err(Error::NotFound(format!("no post {id}")));
             };
             let account = crate::api::accounts::entity(&view, conn, author)?;
+            let pictures = entity::pictures(&view, conn, &note)?;
             let mut versions = notes::revisions(conn, note.id)?;
             versions.push((
                 note.content.clone(),
@@ -343,7 +336,7 @@ pub async fn history(
                     sensitive: false,
                     created_at: at.and_utc().to_rfc3339(),
                     account: account.clone(),
-                    media_attachments: vec![],
+                    media_attachments: pictures.clone(),
                     emojis: vec![],
                 })
                 .collect())

@@ -18,7 +18,9 @@ use crate::context::AppContext;
 use crate::db::AnyConnection;
 use crate::error::Result;
 use crate::ids::{ActorId, NoteId};
-use crate::model::schema::{bookmarks, follows, note_favourites, notes};
+use crate::model::schema::{
+    bookmarks, follows, media_attachments, note_favourites, note_remote_attachments, notes,
+};
 use crate::model::{Note, Visibility};
 
 /// Rows read for a page (their pagination ids and posts) become the page: what the reader may not read or
@@ -45,10 +47,10 @@ pub(crate) async fn page_of(
                 let target = shared.as_ref().unwrap_or(&note);
                 if policy.shows(&note) && policy.shows(target) && visible_to(conn, viewer, target)?
                 {
-                    kept.push(note);
+                    kept.push((note, shared));
                 }
             }
-            Ok((ids, Statuses::new(&view, viewer).all(conn, &kept)?))
+            Ok((ids, Statuses::new(&view, viewer).all_of(conn, &kept)?))
         })
         .await?;
     let header = link(&ctx.urls, uri, rows.first().copied(), rows.last().copied());
@@ -151,7 +153,7 @@ async fn public_page(
     use crate::model::schema::note_tags;
     let page = Page::read(query)?;
     page_of(ctx, uri, current.map(|c| c.actor.id), move |conn| {
-        if which.only_media || tag == Some(None) {
+        if tag == Some(None) {
             return Ok(vec![]);
         }
         let mut query = notes::table
@@ -169,6 +171,9 @@ async fn public_page(
                 ),
             );
         }
+        if which.only_media {
+            query = query.filter(with_pictures());
+        }
         if which.local {
             query = query.filter(notes::author_id.is_not_null());
         }
@@ -179,6 +184,16 @@ async fn public_page(
         Ok(by_id(&page, found))
     })
     .await
+}
+
+/// Posts with pictures (`only_media`): stored here, or links of a post from elsewhere.
+#[diesel::dsl::auto_type]
+pub(crate) fn with_pictures() -> _ {
+    notes::id
+        .nullable()
+        .eq_any(media_attachments::table.select(media_attachments::note_id))
+        .or(notes::id
+            .eq_any(note_remote_attachments::table.select(note_remote_attachments::note_id)))
 }
 
 /// Posts read for a page, newest first, each with its pagination id (its own).

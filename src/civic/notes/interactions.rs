@@ -263,21 +263,41 @@ pub fn unreblog(conn: &mut AnyConnection, account: ActorId, id: NoteId) -> Resul
     Ok(note)
 }
 
-/// An `Announce` from another server of a post we hold: a boost of a post written here (its author is
-/// told), or the boost of a post by someone followed from here by someone followed from here (it shows in
-/// home timelines). The caller has checked which.
+/// An `Announce` from another server, of the post with id `shared`: a boost of a post written here, or of a
+/// post we hold by someone else when the booster is followed from here (their boosts belong in a home
+/// timeline here). Whether it concerned anything here: a post we do not hold, or a boost we do not keep,
+/// changes nothing. A post that is not public or unlisted, or deleted, is not boosted; a second copy of the
+/// `Announce` is the same boost.
 pub fn remote_reblog(
     conn: &mut AnyConnection,
+    ids: &impl crate::civic::LocalIds,
     booster: RemoteActorId,
     announce_id: &str,
-    of: NoteId,
-) -> Result<()> {
+    shared: &str,
+) -> Result<bool> {
+    let of = match ids.note(shared) {
+        Some(local) => Some(local),
+        None if crate::db::queries::is_followed_from_here(conn, booster)? => notes::table
+            .filter(notes::ap_id.eq(shared))
+            .filter(notes::reblog_of_id.is_null())
+            .select(notes::id)
+            .first::<NoteId>(conn)
+            .optional()?,
+        None => None,
+    };
+    let Some(of) = of else {
+        return Ok(false);
+    };
+    // A copy already received changes nothing.
+    if !crate::civic::inbox::first_time(conn, announce_id)? {
+        return Ok(true);
+    }
     let note = crate::civic::notes::note(conn, of)?;
     if note.deleted
         || note.reblog_of_id.is_some()
         || !matches!(note.visibility, Visibility::Public | Visibility::Unlisted)
     {
-        return Ok(());
+        return Ok(true);
     }
     let inserted = crate::on_each_backend!(conn, |c| {
         diesel::insert_into(notes::table)
@@ -296,7 +316,7 @@ pub fn remote_reblog(
         let name = crate::civic::remote::remote_actor(conn, booster)?.shown_name();
         tell_author(conn, &note, Kind::Reblog, Writer::Remote(booster), name)?;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// `Undo(Announce)` from another server: whether it named a boost by its sender.

@@ -177,6 +177,7 @@ pub fn comment_note(
             "name": ids.commune_handle,
         })],
         updated: None,
+        attachment: vec![],
     })
 }
 

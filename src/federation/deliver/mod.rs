@@ -117,6 +117,16 @@ impl Queue {
                     Ok(p) => tracing::debug!(?p, "pruned old federation records"),
                     Err(e) => tracing::warn!(error = %e, "cannot prune old federation records"),
                 }
+                let swept = crate::civic::notes::media::sweep_files(
+                    &self.ctx.db,
+                    &self.ctx.settings.server.data_dir,
+                )
+                .await;
+                match swept {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(n, "pictures no post kept were removed"),
+                    Err(e) => tracing::warn!(error = %e, "cannot remove pictures no post kept"),
+                }
                 // One pass at a time: a slow pass (servers that time out) is not joined by the next one.
                 let (ctx, running) = (self.ctx.clone(), self.refetching.clone());
                 if !running.swap(true, std::sync::atomic::Ordering::AcqRel) {

@@ -44,7 +44,12 @@ pub async fn refetch_flagged(ctx: &AppContext) -> Result<(usize, usize)> {
                         Ok(files)
                     })
                     .await?;
-                crate::civic::media::remove_photos(&ctx.settings.server.data_dir, &files).await;
+                crate::civic::media::remove_photos(
+                    &ctx.settings.server.data_dir,
+                    crate::civic::media::Folder::Photos,
+                    &files,
+                )
+                .await;
                 forgotten += 1;
             }
             Err(e) => tracing::info!(actor = %ap_id, error = %e, "a flagged actor stays untrusted"),

@@ -398,6 +398,11 @@ async fn receive_delete(
             Ok(files.unwrap_or_default())
         })
         .await?;
-    crate::civic::media::remove_photos(&ctx.settings.server.data_dir, &files).await;
+    crate::civic::media::remove_photos(
+        &ctx.settings.server.data_dir,
+        crate::civic::media::Folder::Photos,
+        &files,
+    )
+    .await;
     Ok(())
 }

@@ -61,22 +61,6 @@ pub fn is_report(page: &Value) -> bool {
     page.get("problemStatus").is_some() && page.get("audience").is_none_or(Value::is_null)
 }
 
-/// The link of an attachment: its `url` as a string, or the `href` of a `Link`.
-fn attachment_url(attachment: &Value) -> Option<Url> {
-    let url = attachment.get("url")?;
-    let raw = url
-        .as_str()
-        .or_else(|| url.get("href").and_then(Value::as_str))
-        .or_else(|| {
-            url.as_array()?
-                .first()
-                .and_then(|u| u.as_str().or_else(|| u.get("href")?.as_str()))
-        })?;
-    Url::parse(raw)
-        .ok()
-        .filter(|u| matches!(u.scheme(), "https" | "http"))
-}
-
 /// Reads a report sent by `sender`: refused unless it is the sender's own (its id on the sender's server,
 /// attributed to the sender). Returns what to keep and the photos to fetch.
 pub fn read_report(
@@ -135,7 +119,7 @@ pub fn read_report(
         })
         .filter_map(|a| {
             Some(PhotoLink {
-                url: attachment_url(a)?,
+                url: crate::federation::activities::attachment_url(a)?,
                 alt: a
                     .get("name")
                     .and_then(Value::as_str)
@@ -186,7 +170,7 @@ async fn fetch_photos(ctx: &AppContext, links: Vec<PhotoLink>) -> Result<Vec<Rec
             })
             .await
             .map_err(Error::internal)??;
-            crate::civic::media::store_photo(&data_dir, &photo)
+            crate::civic::media::store_photo(&data_dir, crate::civic::media::Folder::Photos, &photo)
                 .await
                 .map(|(file, thumb)| (photo, file, thumb))
         };
@@ -218,7 +202,12 @@ async fn forget_files(ctx: &AppContext, photos: &[ReceivedPhoto]) {
         .iter()
         .flat_map(|p| [p.stored.file.clone(), p.stored.thumb.clone()])
         .collect();
-    crate::civic::media::remove_photos(&ctx.settings.server.data_dir, &names).await;
+    crate::civic::media::remove_photos(
+        &ctx.settings.server.data_dir,
+        crate::civic::media::Folder::Photos,
+        &names,
+    )
+    .await;
 }
 
 /// A report read, and what to keep of it.
@@ -279,7 +268,12 @@ where
         .await;
     match outcome {
         Ok(Some(dropped)) => {
-            crate::civic::media::remove_photos(&ctx.settings.server.data_dir, &dropped).await;
+            crate::civic::media::remove_photos(
+                &ctx.settings.server.data_dir,
+                crate::civic::media::Folder::Photos,
+                &dropped,
+            )
+            .await;
             Ok(())
         }
         Ok(None) => {

@@ -100,29 +100,12 @@ pub async fn upload_avatar(v: Visitor, multipart: Multipart) -> Response {
     }
 }
 
-/// Makes an uploaded file into the PNG we serve, stores it, has `set` record its public URL, and removes the
-/// file it replaces (or the new one, when `set` fails). A file that is no picture is an `Invalid` error.
+/// Makes an uploaded file into the PNG we serve and stores it (see [`media::replace_picture`]).
 pub(crate) async fn store_picture<F, Fut>(v: &Visitor, bytes: Vec<u8>, set: F) -> Result<(), Error>
 where
     F: FnOnce(String) -> Fut,
     Fut: std::future::Future<Output = Result<Option<String>, Error>>,
 {
-    let png = tokio::task::spawn_blocking(move || media::avatar_png(&bytes))
-        .await
-        .map_err(Error::internal)??;
-    let data_dir = v.ctx.settings.server.data_dir.clone();
-    let name = media::store_avatar(&data_dir, png).await?;
-    let mut url = v.ctx.urls.base().clone();
-    url.set_path(&format!("/media/{name}"));
-    let previous = match set(url.to_string()).await {
-        Ok(previous) => previous,
-        Err(e) => {
-            media::remove(&data_dir, &name).await;
-            return Err(e);
-        }
-    };
-    if let Some(previous) = previous.and_then(|p| p.rsplit('/').next().map(str::to_string)) {
-        media::remove(&data_dir, &previous).await;
-    }
-    Ok(())
+    let png = media::make_avatar(bytes).await?;
+    media::replace_picture(&v.ctx.settings.server.data_dir, v.ctx.urls.base(), png, set).await
 }

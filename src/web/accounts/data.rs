@@ -142,6 +142,12 @@ pub async fn delete(
     if let Err(e) = account_data::delete_account(&v.ctx.db, me.actor.id).await {
         return v.error(&e);
     }
+    // The pictures of its posts go now, not at the next hourly sweep.
+    if let Err(e) =
+        crate::civic::notes::media::sweep_files(&v.ctx.db, &v.ctx.settings.server.data_dir).await
+    {
+        tracing::warn!(error = %e, "cannot remove the pictures of a deleted account");
+    }
     if let Some(icon) = me
         .actor
         .icon_url

@@ -6,7 +6,7 @@ use axum::response::Response;
 use maud::{Markup, PreEscaped, html};
 
 use crate::civic::notes;
-use crate::db::queries;
+use crate::db::queries::{self, ShownPost};
 use crate::error::Error;
 use crate::ids::NoteId;
 use crate::model::{Actor, Note, Visibility};
@@ -14,9 +14,14 @@ use crate::web::i18n::Lang;
 use crate::web::session::Visitor;
 use crate::web::{OpenGraph, page_status, page_with};
 
-/// A post in a list or on its own page. Its HTML was sanitized when it was written (local posts are escaped
-/// text, remote ones cleaned by ammonia), so it is shown as is.
-pub fn post_card(lang: Lang, note: &Note, author: &Actor) -> Markup {
+/// A post in a list or on its own page, with its pictures. Its HTML was sanitized when it was written
+/// (local posts are escaped text, remote ones cleaned by ammonia), so it is shown as is.
+pub fn post_card(lang: Lang, post: &ShownPost) -> Markup {
+    let ShownPost {
+        note,
+        author,
+        pictures,
+    } = post;
     html! {
         article class="post" {
             header {
@@ -25,6 +30,16 @@ pub fn post_card(lang: Lang, note: &Note, author: &Actor) -> Markup {
                 span class="handle" { "@" (author.username) }
             }
             div class="content" { (PreEscaped(&note.content)) }
+            @if !pictures.is_empty() {
+                div class="pictures" {
+                    @for p in pictures {
+                        a href=(format!("/media/attachments/{}", p.file)) {
+                            img src=(format!("/media/attachments/{}", p.thumb)) alt=(p.description)
+                                loading="lazy";
+                        }
+                    }
+                }
+            }
             footer {
                 a href=(format!("/notes/{}", note.id)) {
                     time datetime=(note.published.and_utc().to_rfc3339()) { (lang.datetime(note.published)) }
@@ -34,7 +49,7 @@ pub fn post_card(lang: Lang, note: &Note, author: &Actor) -> Markup {
     }
 }
 
-pub(super) fn posts_section(lang: Lang, posts: &[(Note, Actor)]) -> Markup {
+pub(super) fn posts_section(lang: Lang, posts: &[ShownPost]) -> Markup {
     html! {
         section aria-labelledby="posts-heading" {
             h2 id="posts-heading" { (lang.t("posts-latest")) }
@@ -42,7 +57,7 @@ pub(super) fn posts_section(lang: Lang, posts: &[(Note, Actor)]) -> Markup {
                 p { (lang.t("posts-none")) }
             } @else {
                 div class="posts" {
-                    @for (note, author) in posts { (post_card(lang, note, author)) }
+                    @for post in posts { (post_card(lang, post)) }
                 }
             }
         }
@@ -63,13 +78,18 @@ pub async fn note_page(v: Visitor, id: String) -> Response {
             let Some(author) = note.author_id else {
                 return Err(Error::NotFound("no such post".into()));
             };
-            Ok((note, queries::actor_by_id(conn, author)?))
+            let author = queries::actor_by_id(conn, author)?;
+            let mut shown = queries::with_pictures(conn, vec![(note, author)])?;
+            shown
+                .pop()
+                .ok_or_else(|| Error::NotFound("no such post".into()))
         })
         .await;
-    let (note, author) = match loaded {
+    let post = match loaded {
         Ok(found) => found,
         Err(e) => return v.error(&e),
     };
+    let (note, author) = (&post.note, &post.author);
     // A boost is a post of apps only: it has no page of its own.
     if note.reblog_of_id.is_some() {
         return v.error(&Error::NotFound(lang.t("error-not-found")));
@@ -86,7 +106,7 @@ pub async fn note_page(v: Visitor, id: String) -> Response {
     let reportable = v.me.as_ref().is_some_and(|m| m.actor.id != author.id);
     let body = html! {
         h1 class="visually-hidden" { (title) }
-        (post_card(lang, &note, &author))
+        (post_card(lang, &post))
         @if reportable {
             p { a class="report" href=(format!("/report?note={}", note.id)) { (lang.t("post-report")) } }
         }
@@ -122,7 +142,7 @@ pub async fn tag(v: Visitor, Path(name): Path<String>) -> Response {
         .ctx
         .db
         .run(move |conn| {
-            Ok(notes_table::table
+            let found = notes_table::table
                 .inner_join(actors::table.on(notes_table::author_id.eq(actors::id.nullable())))
                 .filter(notes_table::deleted.eq(false))
                 .filter(notes_table::visibility.eq(Visibility::Public))
@@ -137,7 +157,8 @@ pub async fn tag(v: Visitor, Path(name): Path<String>) -> Response {
                 .order(notes_table::id.desc())
                 .limit(TAG_POSTS)
                 .select((Note::as_select(), Actor::as_select()))
-                .load::<(Note, Actor)>(conn)?)
+                .load::<(Note, Actor)>(conn)?;
+            queries::with_pictures(conn, found)
         })
         .await;
     let posts = match loaded {
@@ -151,7 +172,7 @@ pub async fn tag(v: Visitor, Path(name): Path<String>) -> Response {
             p { (lang.t("posts-none")) }
         } @else {
             div class="posts" {
-                @for (note, author) in &posts { (post_card(lang, note, author)) }
+                @for post in &posts { (post_card(lang, post)) }
             }
         }
     };

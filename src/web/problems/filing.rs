@@ -307,7 +307,13 @@ async fn store_photos(
     let data_dir = &v.ctx.settings.server.data_dir;
     let mut stored = vec![];
     for (photo, alt) in processed {
-        match crate::civic::media::store_photo(data_dir, &photo).await {
+        match crate::civic::media::store_photo(
+            data_dir,
+            crate::civic::media::Folder::Photos,
+            &photo,
+        )
+        .await
+        {
             Ok((file, thumb)) => stored.push(problems::StoredPhoto {
                 file,
                 thumb,
@@ -329,7 +335,12 @@ async fn remove_stored(v: &Visitor, stored: &[problems::StoredPhoto]) {
         .iter()
         .flat_map(|p| [p.file.clone(), p.thumb.clone()])
         .collect();
-    crate::civic::media::remove_photos(&v.ctx.settings.server.data_dir, &names).await;
+    crate::civic::media::remove_photos(
+        &v.ctx.settings.server.data_dir,
+        crate::civic::media::Folder::Photos,
+        &names,
+    )
+    .await;
 }
 
 /// `POST /problems`: a report filed with its photos, unless reports nearby are to be offered first.

@@ -346,37 +346,19 @@ async fn serve_photo(v: Visitor, p: PhotoPath, thumb: bool) -> Response {
     }
 }
 
-/// A stored photo file, with headers that make it nothing but a picture; cached by anyone when `public`,
-/// else by no one.
+/// A stored photo file of a report; cached by anyone when `public`, else by no one.
 pub(super) async fn photo_file(v: &Visitor, name: &str, public: bool) -> Response {
-    use axum::http::{HeaderValue, header};
-    let Some(path) = crate::civic::media::photo_path(&v.ctx.settings.server.data_dir, name) else {
-        return Error::NotFound("no such photo".into()).into_response();
+    let path = crate::civic::media::photo_path(
+        &v.ctx.settings.server.data_dir,
+        crate::civic::media::Folder::Photos,
+        name,
+    );
+    let cache = if public {
+        "public, max-age=86400"
+    } else {
+        "private, no-store"
     };
-    match tokio::fs::read(&path).await {
-        Ok(bytes) => {
-            let mut response = ([(header::CONTENT_TYPE, "image/jpeg")], bytes).into_response();
-            let h = response.headers_mut();
-            h.insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static(if public {
-                    "public, max-age=86400"
-                } else {
-                    "private, no-store"
-                }),
-            );
-            h.insert(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            );
-            h.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static("default-src 'none'; sandbox"),
-            );
-            response
-        }
-        Err(_) => Error::NotFound("no such photo".into()).into_response(),
-    }
+    crate::web::assets::picture_file(path, "image/jpeg", cache).await
 }
 
 #[derive(Deserialize, Default)]
@@ -415,8 +397,12 @@ pub async fn review_photo(
     match result {
         Ok(removed) => {
             if let Some((file, thumb)) = removed {
-                crate::civic::media::remove_photos(&v.ctx.settings.server.data_dir, &[file, thumb])
-                    .await;
+                crate::civic::media::remove_photos(
+                    &v.ctx.settings.server.data_dir,
+                    crate::civic::media::Folder::Photos,
+                    &[file, thumb],
+                )
+                .await;
             }
             v.ctx.wake.notify_one();
             Redirect::to(&format!("/problems/{id}#photos")).into_response()

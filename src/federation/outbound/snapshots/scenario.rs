@@ -305,11 +305,15 @@ fn notes(
     civic::notes::receive_remote(
         conn,
         carol,
-        theirs,
-        "<p>Bonjour</p>",
-        Visibility::Public,
-        None,
-        civic::now(),
+        civic::notes::RemotePost {
+            ap_id: theirs,
+            html: "<p>Bonjour</p>",
+            visibility: Visibility::Public,
+            in_reply_to: None,
+            published: civic::now(),
+            hashtags: &[],
+            pictures: &[],
+        },
     )?;
     for visibility in &[
         Visibility::Public,

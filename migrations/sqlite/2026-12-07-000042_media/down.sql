@@ -1,0 +1,2 @@
+DROP TABLE note_remote_attachments;
+DROP TABLE media_attachments;
