@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::apps::in_home;
 use crate::federation::{account, follow_and_wait};
 use crate::fedify::peer_following;
-use crate::support::mastodon::assert_status;
+use crate::support::mastodon::{assert_media, assert_status};
 use crate::support::network::{ALPHA, BETA, Network};
 use crate::support::{TestInstance, both_backends};
 use parvis::model::Role;
@@ -119,6 +119,7 @@ both_backends!(
         // Léa's app uploads a photo with its alt text, then posts with it.
         let (code, media) = upload(&alpha, &lea, &png(800, 600), "Le banc cassé, vu de face").await;
         assert_eq!(code, 200, "{media}");
+        assert_media(&media);
         assert_eq!(media["type"], "image", "{media}");
         assert_eq!(media["description"], "Le banc cassé, vu de face");
         assert_eq!(media["meta"]["original"]["width"], 800, "{media}");
@@ -374,6 +375,7 @@ both_backends!(
         let path = format!("/api/v1/media/{}", mine[4]);
         let (code, changed) = send(&alpha, reqwest::Method::PUT, &path, &lea, body).await;
         assert_eq!(code, 200, "{changed}");
+        assert_media(&changed);
         assert_eq!(changed["description"], "la cinquième");
 
         // The sweep: a day later the pictures no post took are gone (files and rows); once the post is

@@ -111,6 +111,17 @@ pub const RELATIONSHIP: &[Attr] = &[
     ("note", Str, false),
 ];
 
+pub const MEDIA_ATTACHMENT: &[Attr] = &[
+    ("id", Str, false),
+    ("type", Str, false),
+    ("url", Str, false),
+    ("preview_url", Str, true),
+    ("remote_url", Str, true),
+    ("meta", Object, false),
+    ("description", Str, true),
+    ("blurhash", Str, true),
+];
+
 pub const CONTEXT: &[Attr] = &[("ancestors", Array, false), ("descendants", Array, false)];
 
 fn is(kind: Json, v: &Value) -> bool {
@@ -152,9 +163,22 @@ pub fn assert_status(v: &Value, with_reader: bool) {
     for mention in v["mentions"].as_array().into_iter().flatten() {
         assert_has("Mention", MENTION, mention);
     }
+    for media in v["media_attachments"].as_array().into_iter().flatten() {
+        assert_media(media);
+    }
     if v["reblog"].is_object() {
         assert_status(&v["reblog"], with_reader);
     }
+}
+
+/// A picture (Mastodon's `MediaAttachment`): its type one of Mastodon's.
+pub fn assert_media(v: &Value) {
+    assert_has("MediaAttachment", MEDIA_ATTACHMENT, v);
+    let kind = v["type"].as_str().unwrap_or_default();
+    assert!(
+        ["unknown", "image", "gifv", "video", "audio"].contains(&kind),
+        "MediaAttachment: type {kind}\n{v:#}"
+    );
 }
 
 pub fn assert_notification(v: &Value) {
