@@ -40,6 +40,7 @@ mod proposals;
 mod provenance;
 mod residency;
 mod storage;
+mod streaming;
 mod timelines;
 mod tls;
 mod web;

@@ -167,6 +167,15 @@ both_backends!(
             "{seen}"
         );
 
+        // The user stream (server-sent events, as the library reads them) brought one of her posts.
+        assert!(
+            seen["streamed"]["content"]
+                .as_str()
+                .is_some_and(|c| c.contains("En direct")),
+            "{seen}"
+        );
+        let streamed = seen["streamed"]["written"].as_i64().unwrap();
+
         // What Parvis holds: the posts and the vote, as the web shows them.
         let written: i64 = alpha
             .db
@@ -174,8 +183,9 @@ both_backends!(
             .await
             .unwrap();
         assert_eq!(
-            written, 4,
-            "Léa's three posts and Marie's (the boost was taken back)"
+            written,
+            4 + streamed,
+            "Léa's three posts, those written while the stream opened, and Marie's (the boost was taken back)"
         );
         let p = crate::polls::poll_json(&alpha, &poll_id).await;
         assert_eq!(crate::polls::votes(&p), [0, 1], "{p}");

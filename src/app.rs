@@ -85,6 +85,7 @@ pub fn context(settings: Settings, db: Database) -> Result<AppContext> {
         mail_wake: Arc::new(tokio::sync::Notify::new()),
         refusals: Arc::default(),
         oidc,
+        live: Arc::default(),
     })
 }
 

@@ -32,6 +32,8 @@ pub struct AppContext {
     pub refusals: Arc<crate::federation::refusals::Refusals>,
     /// The OpenID Connect provider of `[oidc]`, if one is configured.
     pub oidc: Option<Arc<crate::oidc::Oidc>>,
+    /// The listeners of the streaming API and their poller.
+    pub live: Arc<crate::api::streaming::Live>,
 }
 
 impl AppContext {

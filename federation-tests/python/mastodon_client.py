@@ -15,9 +15,10 @@ the output is JSON on stdout, errors on stderr with a non-zero exit.
 import json
 import struct
 import sys
+import time
 import zlib
 
-from mastodon import Mastodon
+from mastodon import Mastodon, StreamListener
 
 SCOPES = ["read", "write", "follow"]
 
@@ -31,6 +32,40 @@ def png(width, height):
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+class Heard(StreamListener):
+    """Keeps what the user stream brings."""
+
+    def __init__(self):
+        super().__init__()
+        self.updates = []
+
+    def on_update(self, status):
+        self.updates.append(status)
+
+
+def streamed(api):
+    """Opens the user stream (server-sent events, as the library reads it), then posts until one of those
+    posts comes through it (the stream may start reading just after it opens). Returns what came and how
+    many posts were written."""
+    heard = Heard()
+    handle = api.stream_user(heard, run_async=True, timeout=30)
+    deadline = time.time() + 15
+    while not handle.is_receiving() and time.time() < deadline:
+        time.sleep(0.05)
+    written = 0
+    for n in range(5):
+        api.status_post(f"En direct {n}")
+        written += 1
+        until = time.time() + 3
+        while not heard.updates and time.time() < until:
+            time.sleep(0.05)
+        if heard.updates:
+            break
+    handle.close()
+    came = heard.updates[0] if heard.updates else None
+    return {"content": came["content"] if came else None, "written": written}
 
 
 def register(base, redirect):
@@ -68,6 +103,7 @@ def use(base, client_id, client_secret, redirect, code, poll_id):
     mentions = api.notifications(types=["mention"])
     marie = api.account_lookup("marie")
     relationship = api.account_relationships([marie["id"]])[0]
+    live = streamed(api)
     return {
         "version": api.retrieve_mastodon_version(),
         "me": me["username"],
@@ -88,6 +124,7 @@ def use(base, client_id, client_secret, redirect, code, poll_id):
         "older": [str(s["id"]) for s in older or []],
         "mentions": [{"by": n["account"]["acct"], "status": str(n["status"]["id"])} for n in mentions],
         "relationship": {"following": relationship["following"], "followed_by": relationship["followed_by"]},
+        "streamed": live,
     }
 
 

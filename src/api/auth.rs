@@ -97,19 +97,28 @@ impl<N: Needs> FromRequestParts<AppContext> for CurrentAccount<N> {
         }
         let token = bearer(&parts.headers)
             .ok_or_else(|| Error::Unauthorized("use Authorization: Bearer <token>".into()))?;
+        let current = CurrentAccount::<N>::of_token(ctx, token).await?;
+        // Reading is open to an account whose address waits for confirmation; writing is not.
+        if !matches!(
+            parts.method,
+            axum::http::Method::GET | axum::http::Method::HEAD
+        ) {
+            crate::civic::addresses::may_write(&current.account)?;
+        }
+        Ok(current)
+    }
+}
+
+impl<N: Needs> CurrentAccount<N> {
+    /// The account of a token given some other way than the `Authorization` header (the streaming API
+    /// takes it in the query or the WebSocket protocol): 401 when it is not valid, 403 without the scope.
+    pub async fn of_token(ctx: &AppContext, token: &str) -> Result<Self, Error> {
         let (actor, account, scopes) = tokens::authenticate(&ctx.db, token).await?;
         if !scopes.allow(N::SCOPE) {
             return Err(Error::Forbidden(format!(
                 "this action is outside the token's scopes: it needs '{}', the token has '{scopes}'",
                 N::SCOPE
             )));
-        }
-        // Reading is open to an account whose address waits for confirmation; writing is not.
-        if !matches!(
-            parts.method,
-            axum::http::Method::GET | axum::http::Method::HEAD
-        ) {
-            crate::civic::addresses::may_write(&account)?;
         }
         Ok(CurrentAccount {
             actor,

@@ -22,6 +22,7 @@ pub mod proposals;
 pub mod reports;
 pub mod search;
 pub mod statuses;
+pub mod streaming;
 
 use axum::Router;
 use axum::routing::get;
@@ -137,6 +138,11 @@ pub fn router(ctx: &AppContext) -> Router<AppContext> {
         .routes(routes!(open311::list, open311::create))
         .routes(routes!(open311::show))
         .routes(routes!(media::show, media::describe))
+        .routes(routes!(streaming::health))
+        .routes(routes!(streaming::websocket))
+        .routes(routes!(streaming::user))
+        .routes(routes!(streaming::public))
+        .routes(routes!(streaming::public_local))
         // The endpoints that take a picture: a body as large as a photo may be.
         .merge(
             OpenApiRouter::new()
@@ -224,11 +230,17 @@ async fn residents_only(
             | "/api/v1/apps"
             | "/oauth/token"
             | "/oauth/revoke"
+            | "/api/v1/streaming/health"
     );
     if !open && ctx.policy().await.private {
-        let token = auth::bearer(request.headers())
-            .unwrap_or_default()
-            .to_string();
+        // The streaming API also takes its token as a parameter or as the WebSocket's protocol.
+        let token = match auth::bearer(request.headers()) {
+            Some(token) => token.to_string(),
+            None if request.uri().path().starts_with("/api/v1/streaming") => {
+                streaming::token_elsewhere(&request).unwrap_or_default()
+            }
+            None => String::new(),
+        };
         let valid = !token.is_empty()
             && crate::civic::tokens::is_valid(&ctx.db, &token)
                 .await

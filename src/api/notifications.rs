@@ -202,6 +202,22 @@ fn entities(
     Ok(found)
 }
 
+/// One notification of `me`, as apps get it (`None` when it is gone, or about a post they can no longer
+/// read).
+pub(crate) fn one(
+    ctx: &AppContext,
+    conn: &mut AnyConnection,
+    me: ActorId,
+    id: i64,
+) -> Result<Option<NotificationDto>> {
+    let rows: Vec<Row> = notifications::table
+        .filter(notifications::id.eq(id))
+        .filter(notifications::account_id.eq(me))
+        .select(columns())
+        .load(conn)?;
+    Ok(entities(ctx, conn, me, rows)?.pop())
+}
+
 fn columns() -> (
     notifications::id,
     notifications::kind,
@@ -305,13 +321,7 @@ pub async fn show(
     let view = ctx.clone();
     ctx.db
         .run(move |conn| {
-            let rows: Vec<Row> = notifications::table
-                .filter(notifications::id.eq(id))
-                .filter(notifications::account_id.eq(me))
-                .select(columns())
-                .load(conn)?;
-            entities(&view, conn, me, rows)?
-                .pop()
+            one(&view, conn, me, id)?
                 .ok_or_else(|| Error::NotFound(format!("no notification {id}")))
         })
         .await
