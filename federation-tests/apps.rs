@@ -67,6 +67,32 @@ pub(crate) async fn in_home(on: &TestInstance, token: &str, uri: &str) -> Value 
     .await
 }
 
+/// Two towns on distinct hosts: Léa, a citizen of alpha, and Bob, a citizen of beta who follows her.
+pub(crate) struct TwoTowns {
+    pub net: Network,
+    pub alpha: TestInstance,
+    pub beta: TestInstance,
+    pub lea: String,
+    pub bob: String,
+}
+
+pub(crate) async fn bob_follows_lea(backend: crate::support::Backend) -> TwoTowns {
+    let net = Network::new();
+    let alpha = net.instance(backend, ALPHA, |_| {}).await;
+    let beta = net.instance(backend, BETA, |_| {}).await;
+    let lea = account(&alpha, "alpha-ville", "lea", Role::Citizen).await;
+    let bob = account(&beta, "beta-bourg", "bob", Role::Citizen).await;
+    let handle = format!("@lea@{}", alpha.base.trim_start_matches("https://"));
+    follow_and_wait(&beta, &bob, &handle).await;
+    TwoTowns {
+        net,
+        alpha,
+        beta,
+        lea,
+        bob,
+    }
+}
+
 both_backends!(
     favourites_and_boosts_reach_the_posts_server_and_its_author,
     |backend| async move {
@@ -557,17 +583,13 @@ both_backends!(
 both_backends!(
     hashtags_travel_with_posts_and_make_their_timeline,
     |backend| async move {
-        let net = Network::new();
-        let alpha = net.instance(backend, ALPHA, |_| {}).await;
-        let beta = net.instance(backend, BETA, |_| {}).await;
-        let lea = account(&alpha, "alpha-ville", "lea", Role::Citizen).await;
-        let bob = account(&beta, "beta-bourg", "bob", Role::Citizen).await;
-        follow_and_wait(
-            &beta,
-            &bob,
-            &format!("@lea@{}", alpha.base.trim_start_matches("https://")),
-        )
-        .await;
+        let TwoTowns {
+            net,
+            alpha,
+            beta,
+            lea,
+            bob,
+        } = bob_follows_lea(backend).await;
         let peer = crate::fedify::peer_following(&net, &alpha, "lea").await;
 
         let (_, post) = alpha

@@ -9,11 +9,11 @@ use std::time::Duration;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
-use crate::apps::in_home;
+use crate::apps::{TwoTowns, bob_follows_lea, in_home};
 use crate::federation::{account, follow_and_wait};
 use crate::fedify::peer_following;
 use crate::support::mastodon::{assert_media, assert_status};
-use crate::support::network::{ALPHA, BETA, Network};
+use crate::support::web::{FilePart, multipart_form};
 use crate::support::{TestInstance, both_backends};
 use parvis::model::Role;
 
@@ -35,30 +35,18 @@ fn png(width: u32, height: u32) -> Vec<u8> {
     out
 }
 
-/// A multipart body (reqwest here is built without multipart): text fields, then files.
+/// A multipart body (reqwest here is built without multipart): text fields, then PNG files.
 fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = "parvis-test-boundary-7d1f";
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    for (name, bytes) in files {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"photo.png\"\r\n\
-                 Content-Type: image/png\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let files: Vec<FilePart<'_>> = files
+        .iter()
+        .map(|(field, bytes)| FilePart {
+            field,
+            filename: "photo.png".into(),
+            content_type: "image/png",
+            bytes,
+        })
+        .collect();
+    let (body, boundary) = multipart_form(fields, &files);
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
@@ -107,13 +95,13 @@ async fn post_count(on: &TestInstance) -> i64 {
 both_backends!(
     a_picture_goes_with_its_post_to_parvis_and_fedify_and_theirs_come_as_links,
     |backend| async move {
-        let net = Network::new();
-        let alpha = net.instance(backend, ALPHA, |_| {}).await;
-        let beta = net.instance(backend, BETA, |_| {}).await;
-        let lea = account(&alpha, "alpha-ville", "lea", Role::Citizen).await;
-        let bob = account(&beta, "beta-bourg", "bob", Role::Citizen).await;
-        let lea_handle = format!("@lea@{}", alpha.base.trim_start_matches("https://"));
-        follow_and_wait(&beta, &bob, &lea_handle).await;
+        let TwoTowns {
+            net,
+            alpha,
+            beta,
+            lea,
+            bob,
+        } = bob_follows_lea(backend).await;
         let peer = peer_following(&net, &alpha, "lea").await;
 
         // Léa's app uploads a photo with its alt text, then posts with it.
@@ -415,29 +403,24 @@ both_backends!(
         assert_eq!(gone.status(), 404);
 
         // A new avatar from an app; a file that is no picture changes nothing, the name included.
+        let credentials = |body| {
+            send(
+                &alpha,
+                reqwest::Method::PATCH,
+                "/api/v1/accounts/update_credentials",
+                &lea,
+                body,
+            )
+        };
         let body = multipart(&[("display_name", "Léa M.")], &[("avatar", svg)]);
-        let (code, refused) = send(
-            &alpha,
-            reqwest::Method::PATCH,
-            "/api/v1/accounts/update_credentials",
-            &lea,
-            body,
-        )
-        .await;
+        let (code, refused) = credentials(body).await;
         assert_eq!(code, 422, "{refused}");
         let (_, me) = alpha
             .api_get("/api/v1/accounts/verify_credentials", &lea)
             .await;
         assert_ne!(me["display_name"], "Léa M.", "{me}");
         let body = multipart(&[("display_name", "Léa M.")], &[("avatar", &png(600, 300))]);
-        let (code, me) = send(
-            &alpha,
-            reqwest::Method::PATCH,
-            "/api/v1/accounts/update_credentials",
-            &lea,
-            body,
-        )
-        .await;
+        let (code, me) = credentials(body).await;
         assert_eq!(code, 200, "{me}");
         assert_eq!(me["display_name"], "Léa M.");
         let avatar = me["avatar"].as_str().unwrap();

@@ -9,9 +9,9 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::federation::{account, follow_and_wait};
+use crate::apps::{TwoTowns, bob_follows_lea};
+use crate::federation::account;
 use crate::support::mastodon::{assert_notification, assert_status};
-use crate::support::network::{ALPHA, BETA, Network};
 use crate::support::{TestInstance, both_backends};
 use parvis::model::Role;
 
@@ -204,21 +204,17 @@ both_backends!(
 both_backends!(
     a_post_from_another_server_reaches_its_followers_event_stream,
     |backend| async move {
-        let net = Network::new();
-        let alpha = net.instance(backend, ALPHA, |_| {}).await;
-        let beta = net.instance(backend, BETA, |_| {}).await;
-        let lea = account(&alpha, "alpha-ville", "lea", Role::Citizen).await;
-        let bob = account(&beta, "beta-bourg", "bob", Role::Citizen).await;
-        follow_and_wait(
-            &alpha,
-            &lea,
-            &format!("@bob@{}", beta.base.trim_start_matches("https://")),
-        )
-        .await;
-        let mut response = alpha
+        let TwoTowns {
+            alpha,
+            beta,
+            lea,
+            bob,
+            ..
+        } = bob_follows_lea(backend).await;
+        let mut response = beta
             .client()
-            .get(alpha.url("/api/v1/streaming/user"))
-            .bearer_auth(&lea)
+            .get(beta.url("/api/v1/streaming/user"))
+            .bearer_auth(&bob)
             .send()
             .await
             .unwrap();
@@ -229,14 +225,14 @@ both_backends!(
                 .unwrap()
                 .starts_with("text/event-stream")
         );
-        // Bob posts on his server until one of his posts comes through Léa's stream on hers.
+        // Léa posts on her server until one of her posts comes through Bob's stream on his.
         let mut buffer = String::new();
         for n in 0..10 {
-            let (code, post) = beta
+            let (code, post) = alpha
                 .api_post(
                     "/api/v1/statuses",
-                    &bob,
-                    json!({"status": format!("De Beta {n}")}),
+                    &lea,
+                    json!({"status": format!("Depuis Alpha {n}")}),
                 )
                 .await;
             assert_eq!(code, 200, "{post}");
@@ -251,14 +247,14 @@ both_backends!(
                     let status: Value = serde_json::from_str(line).unwrap();
                     assert_status(&status, true);
                     assert!(
-                        status["uri"].as_str().unwrap().starts_with(&beta.base),
+                        status["uri"].as_str().unwrap().starts_with(&alpha.base),
                         "{status}"
                     );
-                    assert!(status["content"].as_str().unwrap().contains("De Beta"));
+                    assert!(status["content"].as_str().unwrap().contains("Depuis Alpha"));
                     return;
                 }
             }
         }
-        panic!("no post of Bob's came through the stream: {buffer}");
+        panic!("no post of Léa's came through the stream: {buffer}");
     }
 );

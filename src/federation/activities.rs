@@ -349,8 +349,34 @@ fn first_type<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     }
 }
 
+/// A picture attached to an object, as read from its `attachment`.
+pub(crate) struct AttachedPicture<'a> {
+    pub url: Url,
+    pub media_type: Option<&'a str>,
+    pub name: Option<&'a str>,
+}
+
+/// The `Image` and `Document` attachments that have an http(s) link, in their order.
+pub(crate) fn pictures(attachment: &[Value]) -> impl Iterator<Item = AttachedPicture<'_>> {
+    attachment
+        .iter()
+        .filter(|a| {
+            matches!(
+                a.get("type").and_then(Value::as_str),
+                Some("Image" | "Document")
+            )
+        })
+        .filter_map(|a| {
+            Some(AttachedPicture {
+                url: attachment_url(a)?,
+                media_type: a.get("mediaType").and_then(Value::as_str),
+                name: a.get("name").and_then(Value::as_str),
+            })
+        })
+}
+
 /// The link of an attachment: its `url` as a string, or the `href` of a `Link`.
-pub(crate) fn attachment_url(attachment: &Value) -> Option<Url> {
+fn attachment_url(attachment: &Value) -> Option<Url> {
     let url = attachment.get("url")?;
     let raw = url
         .as_str()

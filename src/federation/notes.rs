@@ -161,35 +161,22 @@ pub fn note_object(
 /// an image type, at most four, each alt text as plain text. Only the links are kept (see
 /// [`crate::civic::notes::media`]).
 pub fn pictures_of(note: &NoteObject) -> Vec<crate::civic::notes::media::RemoteLink> {
-    use serde_json::Value;
-    note.attachment
-        .iter()
-        .filter(|a| {
-            matches!(
-                a.get("type").and_then(Value::as_str),
-                Some("Image" | "Document")
-            )
-        })
-        .filter_map(|a| {
-            let media_type = a
-                .get("mediaType")
-                .and_then(Value::as_str)
-                .unwrap_or("image/jpeg");
+    crate::federation::activities::pictures(&note.attachment)
+        .filter_map(|p| {
+            let media_type = p.media_type.unwrap_or("image/jpeg");
             if !media_type.starts_with("image/") || media_type.len() > 100 {
                 return None;
             }
-            let description = a
-                .get("name")
-                .and_then(Value::as_str)
-                .map(crate::civic::notes::plain_text)
-                .unwrap_or_default()
-                .chars()
-                .take(crate::civic::notes::media::MAX_DESCRIPTION)
-                .collect();
             Some(crate::civic::notes::media::RemoteLink {
-                url: crate::federation::activities::attachment_url(a)?,
+                url: p.url,
                 media_type: media_type.to_string(),
-                description,
+                description: p
+                    .name
+                    .map(crate::civic::notes::plain_text)
+                    .unwrap_or_default()
+                    .chars()
+                    .take(crate::civic::notes::media::MAX_DESCRIPTION)
+                    .collect(),
             })
         })
         .take(crate::civic::notes::media::MAX_ATTACHMENTS)

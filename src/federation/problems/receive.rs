@@ -108,24 +108,10 @@ pub fn read_report(
         .find_map(|t| t.get("name").and_then(Value::as_str))
         .map(|n| n.trim_start_matches('#').to_string())
         .unwrap_or_default();
-    let photos = page
-        .attachment
-        .iter()
-        .filter(|a| {
-            matches!(
-                a.get("type").and_then(Value::as_str),
-                Some("Image" | "Document")
-            )
-        })
-        .filter_map(|a| {
-            Some(PhotoLink {
-                url: crate::federation::activities::attachment_url(a)?,
-                alt: a
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-            })
+    let photos = crate::federation::activities::pictures(&page.attachment)
+        .map(|p| PhotoLink {
+            url: p.url,
+            alt: p.name.unwrap_or_default().to_string(),
         })
         .take(problems::MAX_PHOTOS)
         .collect();
