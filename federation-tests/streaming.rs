@@ -198,6 +198,34 @@ both_backends!(
             (json!(["user"]), &last["id"]),
             "Karim's post came first"
         );
+
+        // A commune kept for its residents: no stream without a token, but a token in the query (as browsers
+        // must give it to a WebSocket) still opens one; the health check stays open.
+        alpha
+            .db
+            .run(|c| parvis::civic::communes::set_residents_only(c, true))
+            .await
+            .unwrap();
+        crate::federation::eventually(
+            "the public stream closed",
+            Duration::from_secs(30),
+            || async {
+                let code = alpha
+                    .get("/api/v1/streaming/public", "*/*")
+                    .await
+                    .status()
+                    .as_u16();
+                (code == 401).then_some(())
+            },
+        )
+        .await;
+        let health = alpha.get("/api/v1/streaming/health", "*/*").await;
+        assert_eq!(health.status().as_u16(), 200);
+        tokio_tungstenite::connect_async(format!(
+            "{ws}/api/v1/streaming?stream=public&access_token={lea}"
+        ))
+        .await
+        .expect("a resident's token in the query opens the stream");
     }
 );
 
