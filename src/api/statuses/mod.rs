@@ -249,6 +249,13 @@ pub async fn delete(
         })
         .await?;
     ctx.wake.notify_one();
+    // Its pictures go now (their links stop working), not at the next hourly sweep.
+    if !status.media_attachments.is_empty()
+        && let Err(e) =
+            crate::civic::notes::media::sweep_files(&ctx.db, &ctx.settings.server.data_dir).await
+    {
+        tracing::warn!(error = %e, "cannot remove the pictures of a deleted post");
+    }
     Ok(Json(status))
 }
 
