@@ -50,15 +50,8 @@ fn size(width: i32, height: i32) -> serde_json::Value {
 
 /// A picture stored here.
 pub fn local(urls: &Urls, m: &MediaAttachment) -> MediaDto {
-    // The thumbnail is the picture fitted in THUMB_SIZE, as `civic::media::photo` made it.
-    let side = THUMB_SIZE as i32;
-    let (small_w, small_h) = if m.width <= side && m.height <= side {
-        (m.width, m.height)
-    } else if m.width >= m.height {
-        (side, (m.height * side / m.width.max(1)).max(1))
-    } else {
-        ((m.width * side / m.height.max(1)).max(1), side)
-    };
+    let (small_w, small_h) =
+        crate::civic::media::fitted(m.width.max(1) as u32, m.height.max(1) as u32, THUMB_SIZE);
     MediaDto {
         id: m.id.to_string(),
         kind: "image".into(),
@@ -69,7 +62,7 @@ pub fn local(urls: &Urls, m: &MediaAttachment) -> MediaDto {
         text_url: None,
         meta: serde_json::json!({
             "original": size(m.width, m.height),
-            "small": size(small_w, small_h),
+            "small": size(small_w as i32, small_h as i32),
         }),
         description: (!m.description.is_empty()).then(|| m.description.clone()),
         blurhash: None,

@@ -234,12 +234,15 @@ async fn residents_only(
     );
     if !open && ctx.policy().await.private {
         // The streaming API also takes its token as a parameter or as the WebSocket's protocol.
-        let token = match auth::bearer(request.headers()) {
-            Some(token) => token.to_string(),
-            None if request.uri().path().starts_with("/api/v1/streaming") => {
-                streaming::token_elsewhere(&request).unwrap_or_default()
-            }
-            None => String::new(),
+        let token = if request.uri().path().starts_with("/api/v1/streaming") {
+            let query = axum::extract::Query::<streaming::StreamQuery>::try_from_uri(request.uri())
+                .map(|q| q.0)
+                .unwrap_or_default();
+            streaming::token_of(request.headers(), &query).unwrap_or_default()
+        } else {
+            auth::bearer(request.headers())
+                .unwrap_or_default()
+                .to_string()
         };
         let valid = !token.is_empty()
             && crate::civic::tokens::is_valid(&ctx.db, &token)

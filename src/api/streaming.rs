@@ -22,12 +22,12 @@ use tokio::sync::broadcast;
 
 use crate::api::auth::{CurrentAccount, ReadStatuses};
 use crate::api::statuses::entity::Statuses;
-use crate::civic::notes::interactions::visible_to;
+use crate::civic::notes::interactions;
 use crate::context::AppContext;
 use crate::db::AnyConnection;
 use crate::error::{Error, Result};
 use crate::ids::{ActorId, NoteId};
-use crate::model::schema::{follows, notes, notifications};
+use crate::model::schema::{notes, notifications};
 use crate::model::{Note, Visibility};
 
 /// How often the poller looks.
@@ -173,29 +173,6 @@ async fn poll(ctx: AppContext) {
     }
 }
 
-/// Whether a post is in the home timeline of `me`: theirs, or by an account they follow, and readable.
-fn in_home(conn: &mut AnyConnection, me: ActorId, note: &Note, shown: &Note) -> Result<bool> {
-    let followed = match (note.author_id, note.remote_author_id) {
-        (Some(author), _) if author == me => true,
-        (Some(author), _) => diesel::select(diesel::dsl::exists(
-            follows::table
-                .filter(follows::follower_id.eq(me))
-                .filter(follows::accepted.eq(true))
-                .filter(follows::target_id.eq(author)),
-        ))
-        .get_result(conn)?,
-        (None, Some(remote)) => diesel::select(diesel::dsl::exists(
-            follows::table
-                .filter(follows::follower_id.eq(me))
-                .filter(follows::accepted.eq(true))
-                .filter(follows::target_remote_id.eq(remote)),
-        ))
-        .get_result(conn)?,
-        (None, None) => false,
-    };
-    Ok(followed && visible_to(conn, Some(me), shown)?)
-}
-
 /// What one listener sends of something that happened: (stream, event, payload) for each of its streams
 /// that shows it.
 fn render(
@@ -224,7 +201,7 @@ fn render(
             for stream in streams {
                 let wanted = match stream {
                     Stream::User => match me {
-                        Some(me) => in_home(conn, me, note, shown)?,
+                        Some(me) => interactions::in_home(conn, me, note, shown)?,
                         None => false,
                     },
                     Stream::Public | Stream::PublicLocal => {
@@ -261,12 +238,8 @@ fn render(
 
 /// The token of a streaming request: the `Authorization` header, the `access_token` parameter, or (for a
 /// WebSocket) the `Sec-WebSocket-Protocol` header, as Mastodon takes it.
-async fn reader(
-    ctx: &AppContext,
-    headers: &HeaderMap,
-    query: &StreamQuery,
-) -> Result<Option<ActorId>> {
-    let token = crate::api::auth::bearer(headers)
+pub(crate) fn token_of(headers: &HeaderMap, query: &StreamQuery) -> Option<String> {
+    crate::api::auth::bearer(headers)
         .map(str::to_string)
         .or_else(|| query.access_token.clone())
         .or_else(|| {
@@ -275,8 +248,16 @@ async fn reader(
                 .and_then(|v| v.to_str().ok())
                 .map(|v| v.trim().to_string())
         })
-        .filter(|t| !t.is_empty());
-    match token {
+        .filter(|t| !t.is_empty())
+}
+
+/// Who reads a stream: nobody without a token; 401 for a token that is not valid.
+async fn reader(
+    ctx: &AppContext,
+    headers: &HeaderMap,
+    query: &StreamQuery,
+) -> Result<Option<ActorId>> {
+    match token_of(headers, query) {
         None => Ok(None),
         Some(token) => Ok(Some(
             CurrentAccount::<ReadStatuses>::of_token(ctx, &token)
@@ -285,23 +266,6 @@ async fn reader(
                 .id,
         )),
     }
-}
-
-/// The token of a streaming request given without the `Authorization` header: its `access_token`
-/// parameter, or the `Sec-WebSocket-Protocol` header.
-pub(crate) fn token_elsewhere(request: &axum::extract::Request) -> Option<String> {
-    let query = request.uri().query().unwrap_or("");
-    url::form_urlencoded::parse(query.as_bytes())
-        .find(|(k, _)| k == "access_token")
-        .map(|(_, v)| v.into_owned())
-        .or_else(|| {
-            request
-                .headers()
-                .get("sec-websocket-protocol")
-                .and_then(|v| v.to_str().ok())
-                .map(|v| v.trim().to_string())
-        })
-        .filter(|t| !t.is_empty())
 }
 
 /// The parameters of the streaming endpoints.

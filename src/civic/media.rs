@@ -58,11 +58,23 @@ pub fn decode(bytes: &[u8], max_bytes: usize, field: &'static str) -> Result<Dyn
     Ok(picture)
 }
 
+/// The size of a picture of `width` × `height` fitted in a square of `side`: unchanged when it fits, else
+/// scaled down keeping its proportions (each side rounded, at least 1).
+pub fn fitted(width: u32, height: u32, side: u32) -> (u32, u32) {
+    if width <= side && height <= side {
+        return (width, height);
+    }
+    let ratio = f64::from(side) / f64::from(width.max(height));
+    let scaled = |n: u32| ((f64::from(n) * ratio).round() as u32).clamp(1, side);
+    (scaled(width), scaled(height))
+}
+
 fn fit(picture: &DynamicImage, side: u32) -> DynamicImage {
-    if picture.width() > side || picture.height() > side {
-        picture.thumbnail(side, side)
-    } else {
+    let (width, height) = fitted(picture.width(), picture.height(), side);
+    if (width, height) == (picture.width(), picture.height()) {
         picture.clone()
+    } else {
+        picture.thumbnail_exact(width, height)
     }
 }
 
@@ -413,6 +425,26 @@ mod tests {
             matches!(too_big, Error::Invalid { field: "photo", .. }),
             "{too_big}"
         );
+    }
+
+    #[test]
+    fn the_size_of_a_thumbnail_is_known_without_making_it() {
+        for (w, h) in [
+            (1000, 334),
+            (334, 1000),
+            (4000, 2000),
+            (401, 1),
+            (64, 64),
+            (1601, 1600),
+        ] {
+            let made = fit(&DynamicImage::new_rgb8(w, h), THUMB_SIZE);
+            assert_eq!(
+                (made.width(), made.height()),
+                fitted(w, h, THUMB_SIZE),
+                "{w} × {h}"
+            );
+        }
+        assert_eq!(fitted(1000, 334, 400), (400, 134));
     }
 
     #[test]

@@ -209,17 +209,6 @@ pub fn voice(account: &crate::model::Account, as_commune: bool) -> Result<ActorI
     Ok(account.commune_id)
 }
 
-/// Publishes a post in the name of the account's commune (see [`voice`]).
-pub fn publish_for_commune(
-    conn: &mut AnyConnection,
-    account: &crate::model::Account,
-    text: &str,
-    visibility: Visibility,
-    in_reply_to: Option<String>,
-) -> Result<Note> {
-    publish(conn, voice(account, true)?, text, visibility, in_reply_to)
-}
-
 /// A post's id on the wire: the one its server gave it, or for a post written here its URL.
 pub fn uri(ids: &impl crate::civic::LocalIds, note: &Note) -> String {
     note.ap_id.clone().unwrap_or_else(|| ids.note_id(note.id))

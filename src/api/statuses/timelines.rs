@@ -19,7 +19,7 @@ use crate::db::AnyConnection;
 use crate::error::Result;
 use crate::ids::{ActorId, NoteId};
 use crate::model::schema::{
-    bookmarks, follows, media_attachments, note_favourites, note_remote_attachments, notes,
+    bookmarks, media_attachments, note_favourites, note_remote_attachments, notes,
 };
 use crate::model::{Note, Visibility};
 
@@ -71,22 +71,9 @@ pub async fn home(
     let page = Page::read(&query)?;
     let me = current.actor.id;
     page_of(&ctx, &uri, Some(me), move |conn| {
-        let followed_remote = follows::table
-            .filter(follows::follower_id.eq(me))
-            .filter(follows::accepted.eq(true))
-            .select(follows::target_remote_id);
-        let followed_local = follows::table
-            .filter(follows::follower_id.eq(me))
-            .filter(follows::accepted.eq(true))
-            .select(follows::target_id);
         let query = notes::table
             .filter(notes::deleted.eq(false))
-            .filter(
-                notes::author_id
-                    .eq(me)
-                    .or(notes::author_id.eq_any(followed_local))
-                    .or(notes::remote_author_id.eq_any(followed_remote)),
-            )
+            .filter(crate::civic::notes::interactions::in_home_of(me))
             .select(Note::as_select())
             .into_boxed();
         let found: Vec<Note> = crate::paginate!(query, notes::id, page).load(conn)?;

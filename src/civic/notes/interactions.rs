@@ -13,6 +13,38 @@ use crate::ids::{ActorId, FavouriteId, NoteId, RemoteActorId};
 use crate::model::schema::{bookmarks, follows, note_favourites, notes};
 use crate::model::{Note, Outbound, Visibility};
 
+/// The posts of `me`'s home timeline: their own, and those of the accounts they follow here or elsewhere
+/// (boosts included: a boost is a post of its booster). Whether each may be read is [`visible_to`]'s.
+#[diesel::dsl::auto_type]
+pub fn in_home_of(me: ActorId) -> _ {
+    notes::author_id
+        .eq(me)
+        .or(notes::author_id.eq_any(
+            follows::table
+                .filter(follows::follower_id.eq(me))
+                .filter(follows::accepted.eq(true))
+                .select(follows::target_id),
+        ))
+        .or(notes::remote_author_id.eq_any(
+            follows::table
+                .filter(follows::follower_id.eq(me))
+                .filter(follows::accepted.eq(true))
+                .select(follows::target_remote_id),
+        ))
+}
+
+/// Whether one post is in `me`'s home timeline ([`in_home_of`]) and readable by them; for a boost,
+/// `shown` is the post it shares.
+pub fn in_home(conn: &mut AnyConnection, me: ActorId, note: &Note, shown: &Note) -> Result<bool> {
+    let home: bool = diesel::select(diesel::dsl::exists(
+        notes::table
+            .filter(notes::id.eq(note.id))
+            .filter(in_home_of(me)),
+    ))
+    .get_result(conn)?;
+    Ok(home && visible_to(conn, Some(me), shown)?)
+}
+
 /// Whether `viewer` (an account here, or nobody) may read a post: public and unlisted posts are for
 /// everyone, followers-only posts for their author and accepted followers, direct ones for their author.
 pub fn visible_to(conn: &mut AnyConnection, viewer: Option<ActorId>, note: &Note) -> Result<bool> {

@@ -98,11 +98,8 @@ pub async fn post(v: Visitor, Form(form): Form<PostForm>) -> Response {
         .ctx
         .db
         .transaction(move |conn| {
-            if as_commune {
-                notes::publish_for_commune(conn, &account, &text, visibility, None)
-            } else {
-                notes::publish(conn, account.actor_id, &text, visibility, None)
-            }
+            let author = notes::voice(&account, as_commune)?;
+            notes::publish(conn, author, &text, visibility, None)
         })
         .await;
     match result {
