@@ -12,6 +12,7 @@ mod apps;
 mod authorized_fetch;
 mod browser_journeys;
 mod browser_selftest;
+mod civic_statuses;
 mod commitments;
 mod council;
 mod crash;

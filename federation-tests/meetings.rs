@@ -22,13 +22,13 @@ mod series;
 const WAIT: Duration = Duration::from_secs(30);
 
 /// A local time `days` from now on the commune's clocks, as the form takes it.
-fn local(days: i64, hour: u32) -> String {
+pub(crate) fn local(days: i64, hour: u32) -> String {
     let day = (chrono::Utc::now() + chrono::Duration::days(days)).date_naive();
     format!("{} {hour:02}:30", day.format("%Y-%m-%d"))
 }
 
 /// Schedules a meeting as `who`; returns the page answered.
-async fn schedule(
+pub(crate) async fn schedule(
     who: &mut WebClient,
     title: &str,
     capacity: &str,

@@ -76,7 +76,7 @@ pub(crate) async fn propose(karim: &mut WebClient, title: &str) -> String {
     page.location.unwrap()
 }
 
-async fn detail(instance: &TestInstance, path: &str) -> Value {
+pub(crate) async fn detail(instance: &TestInstance, path: &str) -> Value {
     let id = path.rsplit('/').next().unwrap();
     let (status, body) = instance
         .get_json(
@@ -138,7 +138,7 @@ async fn counts_become(instance: &TestInstance, path: &str, expected: (i64, i64,
     .await;
 }
 
-fn supports(detail: &Value) -> (i64, i64, i64) {
+pub(crate) fn supports(detail: &Value) -> (i64, i64, i64) {
     let s = &detail["proposal"]["supports"];
     (
         s["residents"].as_i64().unwrap(),

@@ -7,6 +7,12 @@
         exchanges the code, then uses the token as an app would (posts, a reply, a picture and its post, a new
         avatar, a vote, favourites, a boost, a bookmark, a thread, a page and the next one, mentions, a
         relationship); prints what it saw
+    mastodon_client.py civic BASE TOKEN COMMUNE
+        follows the commune, reads the town's debate, proposal, poll, report and meeting in the home and local
+        timelines, answers the debate with a stance hashtag, favourites the proposal and the report, votes
+    mastodon_client.py civic-after BASE TOKEN PROPOSAL_STATUS DEBATE_STATUS
+        reads the "update" notifications, takes the favourite of the proposal back, and answers the debate
+        again while the user stream is open, until that answer comes through it
 
 Everything goes through the library's own calls (its bodies are forms, as Mastodon's apps send them);
 the output is JSON on stdout, errors on stderr with a non-zero exit.
@@ -128,9 +134,103 @@ def use(base, client_id, client_secret, redirect, code, poll_id):
     }
 
 
+KINDS = {"/debates/": "debate", "/proposals/": "proposal", "/polls/": "poll", "/problems/": "report",
+         "/meetings/": "meeting"}
+
+
+def civic_kind(status):
+    for part, kind in KINDS.items():
+        if part in (status["url"] or ""):
+            return kind
+    return None
+
+
+def shown(status):
+    """What an app shows of a status: a boost by whom, and the post it shares, its card and its poll."""
+    post = status["reblog"] or status
+    card = post["card"]
+    poll = post["poll"]
+    return {
+        "id": str(post["id"]),
+        "boosted_by": status["account"]["acct"] if status["reblog"] else None,
+        "by": post["account"]["acct"],
+        "content": post["content"],
+        "card": {"title": card["title"], "description": card["description"], "url": card["url"]} if card else None,
+        "poll": {"id": str(poll["id"]), "options": [o["title"] for o in poll["options"]]} if poll else None,
+        "favourites_count": post["favourites_count"],
+        "replies_count": post["replies_count"],
+    }
+
+
+def civic(base, token, commune):
+    api = Mastodon(access_token=token, api_base_url=base)
+    town = api.account_lookup(commune)
+    api.account_follow(town["id"])
+    seen = {}
+    for status in api.timeline_home(limit=40):
+        kind = civic_kind(status["reblog"] or status)
+        if kind and kind not in seen:
+            seen[kind] = shown(status)
+    local = [civic_kind(s) for s in api.timeline_local(limit=40)]
+    answer = api.status_post("La place sera plus calme #pour", in_reply_to_id=seen["debate"]["id"])
+    supported = api.status_favourite(seen["proposal"]["id"])
+    too = api.status_favourite(seen["report"]["id"])
+    voted = api.poll_vote(seen["poll"]["poll"]["id"], [0])
+    return {
+        "home": seen,
+        "local": sorted(k for k in local if k),
+        "answer": {"id": str(answer["id"]), "in_reply_to_id": str(answer["in_reply_to_id"]),
+                   "tags": [t["name"] for t in answer["tags"]], "content": answer["content"]},
+        "supported": {"favourited": supported["favourited"], "favourites_count": supported["favourites_count"]},
+        "too": {"favourited": too["favourited"], "favourites_count": too["favourites_count"]},
+        "voted": {"voted": voted["voted"], "own_votes": voted["own_votes"]},
+    }
+
+
+class Answers(StreamListener):
+    """Keeps the statuses the user stream brings."""
+
+    def __init__(self):
+        super().__init__()
+        self.updates = []
+
+    def on_update(self, status):
+        self.updates.append(status)
+
+
+def civic_after(base, token, proposal, debate):
+    api = Mastodon(access_token=token, api_base_url=base)
+    updates = api.notifications(types=["update"])
+    withdrawn = api.status_unfavourite(proposal)
+    heard = Answers()
+    handle = api.stream_user(heard, run_async=True, timeout=30)
+    deadline = time.time() + 15
+    while not handle.is_receiving() and time.time() < deadline:
+        time.sleep(0.05)
+    came = None
+    for n in range(5):
+        api.status_post(f"Trop de bruit #contre ({n})", in_reply_to_id=debate)
+        until = time.time() + 3
+        while came is None and time.time() < until:
+            came = next((s for s in heard.updates if str(s["in_reply_to_id"]) == debate), None)
+            time.sleep(0.05)
+        if came:
+            break
+    handle.close()
+    context = api.status_context(debate)
+    return {
+        "updates": [{"type": n["type"], "status": str(n["status"]["id"]) if n["status"] else None,
+                     "card": n["status"]["card"]["description"] if n["status"] and n["status"]["card"] else None}
+                    for n in updates],
+        "withdrawn": {"favourited": withdrawn["favourited"], "favourites_count": withdrawn["favourites_count"]},
+        "streamed": {"content": came["content"], "tags": [t["name"] for t in came["tags"]]} if came else None,
+        "descendants": [str(s["id"]) for s in context["descendants"]],
+    }
+
+
 def main():
     command, args = sys.argv[1], sys.argv[2:]
-    result = {"register": register, "use": use}[command](*args)
+    result = {"register": register, "use": use, "civic": civic, "civic-after": civic_after}[command](*args)
     json.dump(result, sys.stdout, default=str)
 
 

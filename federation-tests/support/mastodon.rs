@@ -122,6 +122,36 @@ pub const MEDIA_ATTACHMENT: &[Attr] = &[
     ("blurhash", Str, true),
 ];
 
+pub const PREVIEW_CARD: &[Attr] = &[
+    ("url", Str, false),
+    ("title", Str, false),
+    ("description", Str, false),
+    ("type", Str, false),
+    ("author_name", Str, false),
+    ("author_url", Str, false),
+    ("provider_name", Str, false),
+    ("provider_url", Str, false),
+    ("html", Str, false),
+    ("width", Num, false),
+    ("height", Num, false),
+    ("image", Str, true),
+    ("embed_url", Str, false),
+    ("blurhash", Str, true),
+];
+
+pub const POLL: &[Attr] = &[
+    ("id", Str, false),
+    ("expires_at", Str, true),
+    ("expired", Bool, false),
+    ("multiple", Bool, false),
+    ("votes_count", Num, false),
+    ("voters_count", Num, true),
+    ("options", Array, false),
+    ("emojis", Array, false),
+];
+
+pub const POLL_OPTION: &[Attr] = &[("title", Str, false), ("votes_count", Num, true)];
+
 pub const CONTEXT: &[Attr] = &[("ancestors", Array, false), ("descendants", Array, false)];
 
 fn is(kind: Json, v: &Value) -> bool {
@@ -168,6 +198,32 @@ pub fn assert_status(v: &Value, with_reader: bool) {
     }
     if v["reblog"].is_object() {
         assert_status(&v["reblog"], with_reader);
+    }
+    if v["card"].is_object() {
+        assert_has("PreviewCard", PREVIEW_CARD, &v["card"]);
+        let kind = v["card"]["type"].as_str().unwrap_or_default();
+        assert!(
+            ["link", "photo", "video", "rich"].contains(&kind),
+            "PreviewCard: type {kind}\n{v:#}"
+        );
+    }
+    if v["poll"].is_object() {
+        assert_poll(&v["poll"], with_reader);
+    }
+}
+
+/// A poll (Mastodon's `Poll`) and its options; `voted` and `own_votes` when a token reads it.
+pub fn assert_poll(v: &Value, with_reader: bool) {
+    assert_has("Poll", POLL, v);
+    for option in v["options"].as_array().into_iter().flatten() {
+        assert_has("Poll option", POLL_OPTION, option);
+    }
+    if with_reader {
+        assert_has(
+            "Poll (for its reader)",
+            &[("voted", Bool, false), ("own_votes", Array, false)],
+            v,
+        );
     }
 }
 

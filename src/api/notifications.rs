@@ -49,27 +49,42 @@ pub struct ParvisDetail {
     pub url: String,
 }
 
-/// The Mastodon type of a notification: its own for what Mastodon has (a mention only when it is about a
-/// post: mentions in debate comments are civic).
+/// The Mastodon type of a notification: its own for what Mastodon has, and for a civic notification about
+/// a civic thing's post, the type apps show with that post: a comment answering one's own is a `mention`,
+/// a poll one voted in closing is `poll`, a meeting's reminder is a `status`, and what changed on a thing one
+/// follows (a proposal's answer or status, a report's status, a meeting's change) is an `update`. Without a
+/// post, a civic notification is `parvis.<kind>`.
 fn mastodon_type(kind: Kind, has_post: bool) -> String {
-    match kind {
-        Kind::Follower => "follow".into(),
-        Kind::Favourite => "favourite".into(),
-        Kind::Reblog => "reblog".into(),
-        Kind::Mention if has_post => "mention".into(),
-        other => format!("parvis.{}", other.as_str()),
+    let civic = match kind {
+        Kind::Follower => return "follow".into(),
+        Kind::Favourite => return "favourite".into(),
+        Kind::Reblog => return "reblog".into(),
+        Kind::Mention | Kind::Reply => "mention",
+        Kind::PollClosed => "poll",
+        Kind::MeetingReminder => "status",
+        Kind::ProposalThreshold
+        | Kind::ProposalStatus
+        | Kind::ProposalAnswered
+        | Kind::ProblemUpdate
+        | Kind::MeetingChange
+        | Kind::MeetingSeat
+        | Kind::MeetingMinutes
+        | Kind::CommitmentProgress => "update",
+        Kind::Moderation | Kind::MeetingRefused => return format!("parvis.{}", kind.as_str()),
+    };
+    if has_post {
+        civic.into()
+    } else {
+        format!("parvis.{}", kind.as_str())
     }
 }
 
-/// Every type a list may name, with the kind it reads and whether it is about a post.
-fn all_types() -> Vec<(String, Kind, Option<bool>)> {
+/// Every type a list may name: the type of each kind with a post and without.
+fn all_types() -> Vec<(String, Kind, bool)> {
     let mut types = vec![];
     for kind in Kind::ALL {
-        if kind == Kind::Mention {
-            types.push((mastodon_type(kind, true), kind, Some(true)));
-            types.push((mastodon_type(kind, false), kind, Some(false)));
-        } else {
-            types.push((mastodon_type(kind, true), kind, None));
+        for has_post in [true, false] {
+            types.push((mastodon_type(kind, has_post), kind, has_post));
         }
     }
     types
@@ -103,32 +118,25 @@ impl ListQuery {
         query
     }
 
-    /// The kinds asked for, and whether mentions are kept with a post, without, or both. Types Parvis does
-    /// not have are none of them (an app may ask for `poll` or `update`: nothing is of that type here).
-    fn kinds(&self) -> (BTreeSet<&'static str>, Option<bool>) {
+    /// The kinds asked for: those wanted with a post, and those wanted without. Types Parvis does not have
+    /// are none of them.
+    fn kinds(&self) -> (BTreeSet<&'static str>, BTreeSet<&'static str>) {
         let wanted = |name: &str| {
             (self.types.is_empty() || self.types.iter().any(|t| t == name))
                 && !self.exclude.iter().any(|t| t == name)
         };
-        let mut kinds = BTreeSet::new();
-        let mut mention_posts = BTreeSet::new();
+        let mut with_post = BTreeSet::new();
+        let mut without_post = BTreeSet::new();
         for (name, kind, has_post) in all_types() {
             if wanted(&name) {
-                kinds.insert(kind.as_str());
-                if let Some(has_post) = has_post {
-                    mention_posts.insert(has_post);
+                if has_post {
+                    with_post.insert(kind.as_str());
+                } else {
+                    without_post.insert(kind.as_str());
                 }
             }
         }
-        let mentions = match (
-            mention_posts.contains(&true),
-            mention_posts.contains(&false),
-        ) {
-            (true, false) => Some(true),
-            (false, true) => Some(false),
-            _ => None,
-        };
-        (kinds, mentions)
+        (with_post, without_post)
     }
 }
 
@@ -262,29 +270,19 @@ pub async fn list(
     let (ids, found) = ctx
         .db
         .run(move |conn| {
-            let (kinds, mentions) = query.kinds();
+            let (with_post, without_post) = query.kinds();
             let mut q = notifications::table
                 .filter(notifications::account_id.eq(me))
-                .filter(notifications::kind.eq_any(kinds))
+                .filter(
+                    (notifications::kind
+                        .eq_any(with_post)
+                        .and(notifications::note_id.is_not_null()))
+                    .or(notifications::kind
+                        .eq_any(without_post)
+                        .and(notifications::note_id.is_null())),
+                )
                 .select(columns())
                 .into_boxed();
-            match mentions {
-                Some(true) => {
-                    q = q.filter(
-                        notifications::kind
-                            .ne(Kind::Mention.as_str())
-                            .or(notifications::note_id.is_not_null()),
-                    )
-                }
-                Some(false) => {
-                    q = q.filter(
-                        notifications::kind
-                            .ne(Kind::Mention.as_str())
-                            .or(notifications::note_id.is_null()),
-                    )
-                }
-                None => {}
-            }
             if let Some(account) = &query.account_id {
                 q = match who(conn, account)? {
                     Writer::Local(id) => q.filter(notifications::by_actor_id.eq(id)),
@@ -368,21 +366,28 @@ mod tests {
     #[test]
     fn types_and_exclusions_choose_kinds() {
         let q = ListQuery::read("types%5B%5D=mention&types%5B%5D=favourite&limit=5");
-        let (kinds, mentions) = q.kinds();
-        assert_eq!(kinds, BTreeSet::from(["favourite", "mention"]));
-        assert_eq!(mentions, Some(true));
+        let (with_post, without_post) = q.kinds();
+        // A comment answering one's own, with its post, is a mention too.
+        assert_eq!(with_post, BTreeSet::from(["favourite", "mention", "reply"]));
+        assert_eq!(without_post, BTreeSet::from(["favourite"]));
         assert_eq!(q.page.limit.as_deref(), Some("5"));
         let q = ListQuery::read("exclude_types[]=follow&exclude_types[]=mention");
-        let (kinds, mentions) = q.kinds();
-        assert!(!kinds.contains("follower"));
-        assert!(kinds.contains("mention"), "civic mentions stay");
-        assert_eq!(mentions, Some(false));
-        assert!(kinds.contains("poll_closed"));
+        let (with_post, without_post) = q.kinds();
+        assert!(!with_post.contains("follower") && !without_post.contains("follower"));
+        assert!(!with_post.contains("mention"));
+        assert!(without_post.contains("mention"), "civic mentions stay");
+        assert!(with_post.contains("poll_closed") && without_post.contains("poll_closed"));
+        // `update` is what changed on a civic thing one follows, with its post.
+        let (with_post, without_post) = ListQuery::read("types[]=update").kinds();
+        assert!(with_post.contains("status") && with_post.contains("problem_update"));
+        assert!(without_post.is_empty());
+        let (with_post, _) = ListQuery::read("types[]=poll").kinds();
+        assert_eq!(with_post, BTreeSet::from(["poll_closed"]));
         // A type Parvis has none of chooses nothing.
-        let (kinds, _) = ListQuery::read("types[]=update").kinds();
-        assert!(kinds.is_empty());
-        let (kinds, mentions) = ListQuery::read("").kinds();
-        assert_eq!(kinds.len(), Kind::ALL.len());
-        assert_eq!(mentions, None);
+        let (with_post, without_post) = ListQuery::read("types[]=admin.sign_up").kinds();
+        assert!(with_post.is_empty() && without_post.is_empty());
+        let (with_post, without_post) = ListQuery::read("").kinds();
+        assert_eq!(with_post.len(), Kind::ALL.len());
+        assert_eq!(without_post.len(), Kind::ALL.len());
     }
 }

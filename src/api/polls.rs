@@ -60,7 +60,7 @@ pub struct PollDto {
     pub emojis: Vec<String>,
 }
 
-fn dto(
+pub(crate) fn dto(
     ctx: &AppContext,
     poll: &Poll,
     options: &[PollOption],

@@ -243,10 +243,12 @@ pub async fn export(db: &Database, actor: ActorId) -> Result<Export> {
                 until: m.until,
             })
             .collect();
+        // A civic thing's post is no post of one's own: the thing is exported as itself.
         let posts = notes::table
             .filter(notes::author_id.eq(actor))
             .filter(notes::deleted.eq(false))
             .filter(notes::reblog_of_id.is_null())
+            .filter(notes::civic_kind.is_null())
             .order(notes::id.asc())
             .select(Note::as_select())
             .load(conn)?
@@ -477,9 +479,14 @@ pub async fn delete_account(db: &Database, actor: ActorId) -> Result<()> {
                 .filter(crate::model::schema::bookmarks::account_id.eq(actor)),
         )
         .execute(conn)?;
-        diesel::update(notes::table.filter(notes::author_id.eq(actor)))
-            .set((notes::deleted.eq(true), notes::content.eq("")))
-            .execute(conn)?;
+        // The posts of the debates and polls it opened stay with them (its comments go below).
+        diesel::update(
+            notes::table
+                .filter(notes::author_id.eq(actor))
+                .filter(notes::civic_kind.is_null()),
+        )
+        .set((notes::deleted.eq(true), notes::content.eq("")))
+        .execute(conn)?;
         crate::civic::debates::delete_comments_of_erased(conn, actor)?;
         crate::civic::debates::erase_comments_of(
             conn,

@@ -219,6 +219,7 @@ fn new_follower(
             kind: crate::civic::notifications::Kind::Follower,
             debate: None,
             link: Some(link.to_string()),
+            about: None,
             by: Some(by.to_string()),
             note: None,
             from: Some(from),

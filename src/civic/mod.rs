@@ -52,6 +52,10 @@ pub trait LocalIds {
     fn note(&self, id: &str) -> Option<crate::ids::NoteId>;
     /// The id of one of our posts.
     fn note_id(&self, note: crate::ids::NoteId) -> String;
+    /// The id on the wire of a civic thing hosted here (what its post stands for).
+    fn civic_id(&self, what: crate::model::CivicRef) -> String;
+    /// The civic thing hosted here this id names, if it is one (a proposal's page names its debate).
+    fn civic(&self, id: &str) -> Option<crate::model::CivicRef>;
 }
 
 /// Now, in UTC, as stored.

@@ -211,7 +211,11 @@ pub fn voice(account: &crate::model::Account, as_commune: bool) -> Result<ActorI
 
 /// A post's id on the wire: the one its server gave it, or for a post written here its URL.
 pub fn uri(ids: &impl crate::civic::LocalIds, note: &Note) -> String {
-    note.ap_id.clone().unwrap_or_else(|| ids.note_id(note.id))
+    match (&note.ap_id, note.civic()) {
+        (Some(ap_id), _) => ap_id.clone(),
+        (None, Some(civic)) => ids.civic_id(civic),
+        (None, None) => ids.note_id(note.id),
+    }
 }
 
 /// The post stored under an id on the wire (ours or another server's), if any.
@@ -221,9 +225,15 @@ pub fn by_uri(
     uri: &str,
 ) -> Result<Option<Note>> {
     let query = notes::table.select(Note::as_select()).into_boxed();
-    let query = match ids.note(uri) {
-        Some(local) => query.filter(notes::id.eq(local)),
-        None => query.filter(notes::ap_id.eq(uri)),
+    let query = match (ids.note(uri), ids.civic(uri)) {
+        (Some(local), _) => query.filter(notes::id.eq(local)),
+        (None, Some(civic)) => {
+            let (kind, id) = civic.parts();
+            query
+                .filter(notes::civic_kind.eq(kind))
+                .filter(notes::civic_id.eq(id))
+        }
+        (None, None) => query.filter(notes::ap_id.eq(uri)),
     };
     Ok(query.first(conn).optional()?)
 }
@@ -392,6 +402,10 @@ pub fn edit(
 ) -> Result<Note> {
     check_text(text, false)?;
     let found = note(conn, id)?;
+    if let Some(what) = found.civic() {
+        civic_posts::edit(conn, account, what, text)?;
+        return note(conn, id);
+    }
     let author = may_change(account, &found)?;
     if found.deleted || found.reblog_of_id.is_some() {
         return Err(Error::NotFound(format!("no post {id}")));
@@ -428,6 +442,9 @@ pub fn delete_local(
     id: NoteId,
 ) -> Result<()> {
     let note = note(conn, id)?;
+    if let Some(what) = note.civic() {
+        return civic_posts::delete(conn, account, what);
+    }
     let author = may_change(account, &note)?;
     if note.deleted {
         return Ok(());
@@ -457,6 +474,7 @@ mod tests {
 #[cfg(test)]
 mod properties;
 
+pub mod civic_posts;
 pub mod interactions;
 pub mod media;
 pub mod tags;

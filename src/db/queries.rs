@@ -294,6 +294,7 @@ pub fn count_local_posts(conn: &mut AnyConnection) -> Result<i64> {
         .filter(notes::author_id.is_not_null())
         .filter(notes::deleted.eq(false))
         .filter(notes::reblog_of_id.is_null())
+        .filter(notes::civic_kind.is_null())
         .count()
         .get_result(conn)?)
 }
@@ -318,6 +319,7 @@ pub fn public_posts(
         .inner_join(actors::table.on(notes::author_id.eq(actors::id.nullable())))
         .filter(notes::deleted.eq(false))
         .filter(notes::reblog_of_id.is_null())
+        .filter(notes::civic_kind.is_null())
         .filter(notes::visibility.eq(Visibility::Public))
         .filter(actors::deleted_at.is_null())
         .into_boxed();

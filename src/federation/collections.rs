@@ -227,7 +227,8 @@ pub async fn note(
                 .select(Note::as_select())
                 .first(conn)
                 .optional()?;
-            let Some(note) = note else {
+            // A civic thing's post is served as the thing itself, at its own id.
+            let Some(note) = note.filter(|n| n.civic().is_none()) else {
                 return Err(Error::NotFound("no such post".into()));
             };
             if note.deleted {

@@ -468,6 +468,7 @@ pub async fn receive(
                                 kind: crate::civic::notifications::Kind::Mention,
                                 debate: None,
                                 link: Some(link.clone()),
+                                about: None,
                                 by: Some(by.clone()),
                                 note: Some(stored_id),
                                 from: Some(crate::civic::debates::Writer::Remote(signer.id)),

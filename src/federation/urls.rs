@@ -367,6 +367,31 @@ impl crate::civic::LocalIds for Urls {
     fn note_id(&self, note: crate::ids::NoteId) -> String {
         Urls::note(self, note).to_string()
     }
+
+    fn civic_id(&self, what: crate::model::CivicRef) -> String {
+        use crate::model::CivicRef;
+        match what {
+            CivicRef::Debate(id) => Urls::debate(self, id),
+            CivicRef::Comment(id) => Urls::comment(self, id),
+            CivicRef::Poll(id) => Urls::poll(self, id),
+            CivicRef::Problem(id) => Urls::problem(self, id),
+            CivicRef::Meeting(id) => Urls::meeting(self, id),
+        }
+        .to_string()
+    }
+
+    fn civic(&self, id: &str) -> Option<crate::model::CivicRef> {
+        use crate::model::CivicRef;
+        (self.parse_debate(id).map(CivicRef::Debate))
+            .or_else(|| {
+                self.parse_numbered(id, "proposals")
+                    .map(|d| CivicRef::Debate(crate::ids::DebateId(d)))
+            })
+            .or_else(|| self.parse_comment(id).map(CivicRef::Comment))
+            .or_else(|| self.parse_poll(id).map(CivicRef::Poll))
+            .or_else(|| self.parse_problem(id).map(CivicRef::Problem))
+            .or_else(|| self.parse_meeting(id).map(CivicRef::Meeting))
+    }
 }
 
 #[cfg(test)]

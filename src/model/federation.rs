@@ -4,7 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::ids::{
-    ActorId, DeliveryId, EventId, FollowId, MediaId, NoteId, OutgoingId, RemoteActorId,
+    ActorId, CommentId, DebateId, DeliveryId, EventId, FollowId, MediaId, MeetingId, NoteId,
+    OutgoingId, PollId, ProblemId, RemoteActorId,
 };
 use crate::model::schema::{
     deliveries, follows, media_attachments, note_remote_attachments, notes, outbox_events,
@@ -126,6 +127,60 @@ pub struct Note {
     pub reblog_of_id: Option<NoteId>,
     /// When it was last edited (its earlier versions are in `note_revisions`).
     pub edited_at: Option<NaiveDateTime>,
+    /// For the post of a civic thing: what it is (read with `civic()`).
+    pub civic_kind: Option<CivicKind>,
+    pub civic_id: Option<i64>,
+}
+
+text_enum!(
+    /// The civic things shown to Mastodon apps as posts.
+    CivicKind {
+        Debate => "debate",
+        Comment => "comment",
+        Poll => "poll",
+        Problem => "problem",
+        Meeting => "meeting",
+    }
+);
+
+/// The civic thing a post stands for (a proposal is a debate).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CivicRef {
+    Debate(DebateId),
+    Comment(CommentId),
+    Poll(PollId),
+    Problem(ProblemId),
+    Meeting(MeetingId),
+}
+
+impl CivicRef {
+    /// As stored on its post: its kind and id.
+    pub fn parts(self) -> (CivicKind, i64) {
+        match self {
+            CivicRef::Debate(id) => (CivicKind::Debate, id.0),
+            CivicRef::Comment(id) => (CivicKind::Comment, id.0),
+            CivicRef::Poll(id) => (CivicKind::Poll, id.0),
+            CivicRef::Problem(id) => (CivicKind::Problem, id.0),
+            CivicRef::Meeting(id) => (CivicKind::Meeting, id.0),
+        }
+    }
+
+    pub fn from_parts(kind: CivicKind, id: i64) -> CivicRef {
+        match kind {
+            CivicKind::Debate => CivicRef::Debate(DebateId(id)),
+            CivicKind::Comment => CivicRef::Comment(CommentId(id)),
+            CivicKind::Poll => CivicRef::Poll(PollId(id)),
+            CivicKind::Problem => CivicRef::Problem(ProblemId(id)),
+            CivicKind::Meeting => CivicRef::Meeting(MeetingId(id)),
+        }
+    }
+}
+
+impl Note {
+    /// The civic thing this post stands for, if it is one.
+    pub fn civic(&self) -> Option<CivicRef> {
+        Some(CivicRef::from_parts(self.civic_kind?, self.civic_id?))
+    }
 }
 
 /// A picture uploaded here, attached to a post or waiting for one.

@@ -24,8 +24,8 @@ pub use council::{
 };
 pub use debate::{Comment, CommentRevision, Debate, DebateOpeners, DebateStatus, Stance, Theme};
 pub use federation::{
-    Delivery, EventKind, Follow, MediaAttachment, Note, OutboxEvent, RemoteActor, RemoteAttachment,
-    Visibility,
+    CivicKind, CivicRef, Delivery, EventKind, Follow, MediaAttachment, Note, OutboxEvent,
+    RemoteActor, RemoteAttachment, Visibility,
 };
 pub use meeting::{
     AgendaItem, Attendance, CommuneLanguage, Frequency, Meeting, MeetingCategory, MeetingStatus,

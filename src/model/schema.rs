@@ -545,6 +545,8 @@ diesel::table! {
         deleted -> Bool,
         reblog_of_id -> Nullable<BigInt>,
         edited_at -> Nullable<Timestamp>,
+        civic_kind -> Nullable<Text>,
+        civic_id -> Nullable<BigInt>,
     }
 }
 

@@ -98,6 +98,8 @@ pub struct Statuses<'a> {
     ctx: &'a AppContext,
     viewer: Option<ActorId>,
     accounts: HashMap<Writer, AccountDto>,
+    /// The reader's language, for civic posts (read once, when one is shown).
+    lang: Option<crate::web::i18n::Lang>,
 }
 
 impl<'a> Statuses<'a> {
@@ -106,6 +108,7 @@ impl<'a> Statuses<'a> {
             ctx,
             viewer,
             accounts: HashMap::new(),
+            lang: None,
         }
     }
 
@@ -204,6 +207,9 @@ impl<'a> Statuses<'a> {
                 ..self.plain(note, uri, None, account, Some(Box::new(shared)))
             });
         }
+        if let Some(what) = note.civic() {
+            return self.civic(conn, note, what, account);
+        }
         let uri = crate::civic::notes::uri(&self.ctx.urls, note);
         let url = Some(uri.clone());
         let mut status = self.plain(note, uri.clone(), url, account, None);
@@ -230,6 +236,91 @@ impl<'a> Statuses<'a> {
             status.bookmarked = Some(mine.bookmarked);
             status.muted = Some(false);
             status.pinned = Some(false);
+        }
+        Ok(status)
+    }
+
+    fn language(&mut self, conn: &mut AnyConnection) -> Result<crate::web::i18n::Lang> {
+        use crate::model::schema::accounts;
+        use crate::web::i18n::Lang;
+        use diesel::prelude::*;
+        if let Some(lang) = self.lang {
+            return Ok(lang);
+        }
+        let chosen: Option<String> = match self.viewer {
+            Some(v) => accounts::table
+                .find(v)
+                .select(accounts::language)
+                .first::<Option<String>>(conn)
+                .optional()?
+                .flatten(),
+            None => None,
+        };
+        let lang = chosen
+            .as_deref()
+            .and_then(Lang::parse)
+            .unwrap_or(Lang::negotiate(None));
+        self.lang = Some(lang);
+        Ok(lang)
+    }
+
+    /// A civic thing's post: the thing as it is now (see `civic`). One that is gone has no text.
+    fn civic(
+        &mut self,
+        conn: &mut AnyConnection,
+        note: &Note,
+        what: crate::model::CivicRef,
+        account: AccountDto,
+    ) -> Result<StatusDto> {
+        let lang = self.language(conn)?;
+        let uri = crate::civic::notes::uri(&self.ctx.urls, note);
+        let mut status = self.plain(note, uri.clone(), Some(uri.clone()), account, None);
+        let counts = interactions::counts(conn, note, &uri)?;
+        status.favourites_count = counts.favourites;
+        status.reblogs_count = counts.reblogs;
+        status.replies_count = counts.replies;
+        if let Some(viewer) = self.viewer {
+            let mine = interactions::mine(conn, viewer, note.id)?;
+            status.favourited = Some(mine.favourited);
+            status.reblogged = Some(mine.reblogged);
+            status.bookmarked = Some(mine.bookmarked);
+            status.muted = Some(false);
+            status.pinned = Some(false);
+        }
+        let Some(shown) = super::civic::shown(self.ctx, conn, self.viewer, lang, what)? else {
+            return Ok(status);
+        };
+        status.uri = shown.uri;
+        status.url = Some(shown.url);
+        status.content = shown.content;
+        status.card = shown
+            .card
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(crate::error::Error::internal)?;
+        status.poll = shown
+            .poll
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(crate::error::Error::internal)?;
+        if let Some(parent) = shown.parent {
+            status.in_reply_to_id = Some(parent.id.to_string());
+            status.in_reply_to_account_id = author_of(&parent).map(account_id);
+        }
+        if let Some((count, mine)) = shown.favourites {
+            status.favourites_count = count;
+            if self.viewer.is_some() {
+                status.favourited = Some(mine);
+            }
+        }
+        if let Some(replies) = shown.replies {
+            status.replies_count = replies;
+        }
+        if let Some(tag) = shown.tag {
+            status.tags.push(TagDto {
+                name: tag.to_string(),
+                url: self.ctx.urls.tag(tag).to_string(),
+            });
         }
         Ok(status)
     }

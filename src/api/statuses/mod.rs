@@ -2,6 +2,7 @@
 //! `actions` holds favourites, boosts and bookmarks, `timelines` the lists).
 
 pub mod actions;
+pub mod civic;
 pub mod entity;
 pub mod timelines;
 
@@ -77,6 +78,7 @@ pub async fn create(
         })
         .collect::<Result<Vec<_>>>()?;
     let author = notes::voice(&current.account, new.as_commune)?;
+    let account = current.account.clone();
     let view = ctx.clone();
     let status = ctx
         .db
@@ -85,6 +87,17 @@ pub async fn create(
             let reply_to = match reply_to {
                 Some(id) => {
                     let parent = readable(conn, Some(me), id)?;
+                    // An answer to a debate or a comment is a comment of the debate.
+                    let answer = notes::civic_posts::Answer {
+                        text: &new.status,
+                        visibility,
+                        media: &media_ids,
+                    };
+                    if let Some(comment) =
+                        notes::civic_posts::comment_on(conn, &account, &parent, answer)?
+                    {
+                        return Statuses::new(&view, Some(me)).status(conn, &comment);
+                    }
                     Some(notes::uri(&view.urls, &parent))
                 }
                 None => None,
@@ -172,37 +185,46 @@ pub async fn context(
             let shown = |conn: &mut crate::db::AnyConnection, n: &Note| -> Result<bool> {
                 Ok(policy.shows(n) && visible_to(conn, viewer, n)?)
             };
+            // A post answers what its `inReplyTo` names; a comment's post, its comment's parent or debate.
+            let parent_of =
+                |conn: &mut crate::db::AnyConnection, n: &Note| -> Result<Option<Note>> {
+                    match (n.civic(), &n.in_reply_to) {
+                        (Some(what), _) => notes::civic_posts::parent_of(conn, what),
+                        (None, Some(parent)) => notes::by_uri(conn, &view.urls, parent),
+                        (None, None) => Ok(None),
+                    }
+                };
             let mut ancestors = vec![];
-            let mut above = note.in_reply_to.clone();
-            while let Some(parent) = above.take() {
+            let mut above = parent_of(conn, &note)?;
+            while let Some(found) = above.take() {
                 if ancestors.len() >= THREAD_DEPTH {
                     break;
                 }
-                let Some(found) = notes::by_uri(conn, &view.urls, &parent)? else {
-                    break;
-                };
-                above = found.in_reply_to.clone();
+                above = parent_of(conn, &found)?;
                 if shown(conn, &found)? {
                     ancestors.push(found);
                 }
             }
             ancestors.reverse();
             let mut descendants: Vec<Note> = vec![];
-            let mut frontier = vec![notes::uri(&view.urls, &note)];
+            let mut frontier = vec![note.clone()];
             while let Some(parent) = frontier.pop() {
                 if descendants.len() >= THREAD_REPLIES {
                     break;
                 }
-                let replies: Vec<Note> = notes_table::table
-                    .filter(notes_table::in_reply_to.eq(&parent))
+                let mut replies: Vec<Note> = notes_table::table
+                    .filter(notes_table::in_reply_to.eq(notes::uri(&view.urls, &parent)))
                     .filter(notes_table::deleted.eq(false))
                     .order(notes_table::id.asc())
                     .limit(THREAD_REPLIES as i64)
                     .select(Note::as_select())
                     .load(conn)?;
+                if let Some(what) = parent.civic() {
+                    replies.extend(notes::civic_posts::answers_to(conn, what)?);
+                }
                 for reply in replies {
                     if shown(conn, &reply)? {
-                        frontier.push(notes::uri(&view.urls, &reply));
+                        frontier.push(reply.clone());
                         descendants.push(reply);
                     }
                 }

@@ -191,6 +191,7 @@ pub fn move_on(
                 kind: Kind::CommitmentProgress,
                 debate: None,
                 link: Some(format!("/commitments/{id}")),
+                about: None,
                 by: None,
                 note: None,
                 from: None,

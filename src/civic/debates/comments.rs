@@ -102,6 +102,9 @@ pub(super) fn announce(
     id: CommentId,
     what: Relayed,
 ) -> Result<()> {
+    if debate.is_local() {
+        crate::civic::notes::civic_posts::follow_comment(conn, id, &what)?;
+    }
     match debate.commune_id {
         Some(commune) => outbox::record(
             conn,

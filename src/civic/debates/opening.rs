@@ -133,6 +133,12 @@ pub(crate) fn publish(
             ))
             .execute(conn)?;
     }
+    crate::civic::notes::civic_posts::publish_relayed(
+        conn,
+        account.actor_id,
+        account.commune_id,
+        crate::model::CivicRef::Debate(id),
+    )?;
     // The author publishes; the commune relays, nested and plain (see `federation::deliver`).
     outbox::record(
         conn,

@@ -98,6 +98,7 @@ fn tell(conn: &mut AnyConnection, people: &[ActorId], kind: Kind, link: String) 
                 kind,
                 debate: None,
                 link: Some(link.clone()),
+                about: None,
                 by: None,
                 note: None,
                 from: None,

@@ -97,6 +97,7 @@ pub fn publish(
                         kind: Kind::MeetingMinutes,
                         debate: None,
                         link: Some(format!("/meetings/{id}#minutes")),
+                        about: Some(crate::model::CivicRef::Meeting(id)),
                         by: None,
                         note: None,
                         from: None,

@@ -245,6 +245,12 @@ fn insert(conn: &mut AnyConnection, commune: ActorId, new: &NewMeeting) -> Resul
         .get_result(c))?;
     agenda::set_agenda(conn, id, &new.agenda)?;
     outbox::record(conn, commune, Outbound::MeetingPublished { meeting: id })?;
+    crate::civic::notes::civic_posts::publish(
+        conn,
+        crate::civic::debates::Writer::Local(commune),
+        crate::model::CivicRef::Meeting(id),
+        now(),
+    )?;
     Ok(id)
 }
 
@@ -296,6 +302,7 @@ fn tell_participants(conn: &mut AnyConnection, id: MeetingId, but: ActorId) -> R
                 kind: Kind::MeetingChange,
                 debate: None,
                 link: Some(format!("/meetings/{id}")),
+                about: Some(crate::model::CivicRef::Meeting(id)),
                 by: None,
                 note: None,
                 from: None,

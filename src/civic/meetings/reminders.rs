@@ -54,6 +54,7 @@ pub fn remind(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<usize> {
                     kind: Kind::MeetingReminder,
                     debate: None,
                     link: Some(format!("/meetings/{id}")),
+                    about: Some(crate::model::CivicRef::Meeting(id)),
                     by: None,
                     note: None,
                     from: None,

@@ -223,6 +223,7 @@ pub(super) fn fill_seats(conn: &mut AnyConnection, id: MeetingId) -> Result<()> 
                     kind: Kind::MeetingSeat,
                     debate: None,
                     link: Some(format!("/meetings/{id}")),
+                    about: Some(crate::model::CivicRef::Meeting(id)),
                     by: None,
                     note: None,
                     from: None,

@@ -134,6 +134,7 @@ pub fn resolve(
                 kind: crate::civic::notifications::Kind::Moderation,
                 debate: None,
                 link: Some("/notifications".into()),
+                about: None,
                 by: None,
                 note: None,
                 from: None,
@@ -165,7 +166,9 @@ fn hide_note(conn: &mut AnyConnection, id: NoteId) -> Result<()> {
     diesel::update(crate::model::schema::notes::table.find(id))
         .set(crate::model::schema::notes::deleted.eq(true))
         .execute(conn)?;
-    if let Some(author) = note.author_id {
+    // A civic thing's post was never sent as a post: it leaves apps' lists, and the thing is moderated on
+    // its page.
+    if let (Some(author), None) = (note.author_id, note.civic()) {
         crate::civic::outbox::record(conn, author, Outbound::NoteDeleted { note: id })?;
     }
     Ok(())

@@ -115,6 +115,7 @@ fn tell_author(
             kind,
             debate: None,
             link: Some(format!("/notes/{}", note.id)),
+            about: None,
             by: Some(name),
             note: Some(note.id),
             from: Some(by),
@@ -122,10 +123,25 @@ fn tell_author(
     )
 }
 
+/// A favourite of a civic thing's post that stands for a civic act (supporting a proposal…), done as that
+/// act: whether it was one.
+fn civic_rule(conn: &mut AnyConnection, account: ActorId, note: &Note, on: bool) -> Result<bool> {
+    if note.civic().is_none() {
+        return Ok(false);
+    }
+    let Some((_, acting)) = crate::db::queries::account_by_id(conn, account)? else {
+        return Err(Error::NotFound(format!("no account {account}")));
+    };
+    crate::civic::notes::civic_posts::act_on(conn, &acting, note, on)
+}
+
 /// `account` favourites a post it can read; favouriting twice changes nothing. The post's server is told
 /// when the post is from elsewhere; its author is told when it is from here.
 pub fn favourite(conn: &mut AnyConnection, account: ActorId, id: NoteId) -> Result<Note> {
     let note = readable(conn, Some(account), id)?;
+    if civic_rule(conn, account, &note, true)? {
+        return Ok(note);
+    }
     let inserted: Option<FavouriteId> = crate::on_each_backend!(conn, |c| {
         diesel::insert_into(note_favourites::table)
             .values((
@@ -158,6 +174,9 @@ pub fn favourite(conn: &mut AnyConnection, account: ActorId, id: NoteId) -> Resu
 /// `account` takes its favourite back (nothing happens if it gave none).
 pub fn unfavourite(conn: &mut AnyConnection, account: ActorId, id: NoteId) -> Result<Note> {
     let note = readable(conn, Some(account), id)?;
+    if civic_rule(conn, account, &note, false)? {
+        return Ok(note);
+    }
     let removed: Option<FavouriteId> = diesel::delete(
         note_favourites::table
             .filter(note_favourites::note_id.eq(note.id))

@@ -207,6 +207,8 @@ pub struct Notice {
     pub debate: Option<DebateId>,
     /// Where it leads: a local path (`/debates/3#comment-9`, `/users/lea`).
     pub link: Option<String>,
+    /// The civic thing it is about, whose post apps show with it (when `note` names none).
+    pub about: Option<crate::model::CivicRef>,
     /// Who caused it, as their name is shown.
     pub by: Option<String>,
     /// The post it is about (a mention, a favourite, a boost), for apps.
@@ -217,6 +219,13 @@ pub struct Notice {
 
 /// Tells an account something. Mail follows from the mail worker, as the account chose.
 pub fn notify(conn: &mut AnyConnection, account: ActorId, notice: Notice) -> Result<()> {
+    let note = match (notice.note, notice.about) {
+        (Some(note), _) => Some(note),
+        (None, Some(about)) => {
+            crate::civic::notes::civic_posts::note_of(conn, about)?.map(|n| n.id)
+        }
+        (None, None) => None,
+    };
     diesel::insert_into(notifications::table)
         .values((
             notifications::account_id.eq(account),
@@ -225,7 +234,7 @@ pub fn notify(conn: &mut AnyConnection, account: ActorId, notice: Notice) -> Res
             notifications::created_at.eq(now()),
             notifications::link.eq(notice.link),
             notifications::by_name.eq(notice.by),
-            notifications::note_id.eq(notice.note),
+            notifications::note_id.eq(note),
             notifications::by_actor_id.eq(match notice.from {
                 Some(Writer::Local(id)) => Some(id),
                 _ => None,
@@ -276,6 +285,7 @@ pub fn reply(
             kind: Kind::Reply,
             debate: Some(debate),
             link: Some(format!("/debates/{debate}#comment-{comment}")),
+            about: Some(crate::model::CivicRef::Comment(comment)),
             by: Some(name),
             note: None,
             from: Some(by),
@@ -348,6 +358,7 @@ pub fn mentions(
                 kind: Kind::Mention,
                 debate: None,
                 link: Some(link.to_string()),
+                about: None,
                 by: by.clone(),
                 note,
                 from: Some(Writer::Local(writer)),

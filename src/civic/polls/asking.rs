@@ -149,6 +149,15 @@ pub(super) fn insert_poll(
             ))
             .execute(conn)?;
     }
+    // A questionnaire's questions are answered together, on the web: they are no posts of their own.
+    if questionnaire.is_none() {
+        crate::civic::notes::civic_posts::publish_relayed(
+            conn,
+            account.actor_id,
+            account.commune_id,
+            crate::model::CivicRef::Poll(id),
+        )?;
+    }
     if federated {
         outbox::record(conn, account.actor_id, Outbound::PollPublished { poll: id })?;
         outbox::record(

@@ -71,6 +71,7 @@ pub fn tell_closed(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<usize
                     kind: Kind::PollClosed,
                     debate: None,
                     link: Some(format!("/polls/{poll}")),
+                    about: Some(crate::model::CivicRef::Poll(poll)),
                     by: None,
                     note: None,
                     from: None,

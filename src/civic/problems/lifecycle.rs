@@ -177,6 +177,12 @@ pub fn file_by(conn: &mut AnyConnection, filer: Filer, new: &NewProblem) -> Resu
     };
     record_step(conn, id, ProblemStatus::New, "", by)?;
     outbox::record(conn, commune, Outbound::ProblemPublished { problem: id })?;
+    crate::civic::notes::civic_posts::publish(
+        conn,
+        crate::civic::debates::Writer::Local(commune),
+        crate::model::CivicRef::Problem(id),
+        at,
+    )?;
     if let Some(other) = elsewhere {
         offer_to_area(conn, id, commune, other)?;
     }
@@ -241,6 +247,7 @@ pub(super) fn tell_followers(
                 kind: Kind::ProblemUpdate,
                 debate: None,
                 link: Some(format!("/problems/{id}")),
+                about: Some(crate::model::CivicRef::Problem(id)),
                 by: None,
                 note: None,
                 from: None,

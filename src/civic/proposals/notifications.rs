@@ -22,6 +22,7 @@ pub(super) fn notify(
             kind,
             debate: Some(id),
             link: Some(format!("/proposals/{id}")),
+            about: Some(crate::model::CivicRef::Debate(id)),
             by: None,
             note: None,
             from: None,

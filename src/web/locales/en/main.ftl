@@ -829,6 +829,7 @@ meetings-none = No meeting here.
 meeting-new = Schedule a meeting
 meeting-create = Schedule
 meeting-cancelled = Cancelled
+meeting-register-from-app = Register on the web:
 meeting-online = Online:
 meeting-seats = Seats taken: { $going } of { $capacity }
 meeting-going = { $count ->

@@ -832,6 +832,7 @@ meetings-none = Aucune réunion ici.
 meeting-new = Programmer une réunion
 meeting-create = Programmer
 meeting-cancelled = Annulée
+meeting-register-from-app = S’inscrire sur le site :
 meeting-online = En ligne :
 meeting-seats = Places prises : { $going } sur { $capacity }
 meeting-going = { $count ->
