@@ -216,6 +216,7 @@ both_backends!(
             .unwrap();
         let debate_status = home["debate"]["id"].as_str().unwrap().to_string();
         let proposal_status = home["proposal"]["id"].as_str().unwrap().to_string();
+        let lea_again = lea.clone();
         let after = mastodon_py(vec![
             "civic-after".into(),
             alpha.base.clone(),
@@ -259,6 +260,29 @@ both_backends!(
             .unwrap();
         assert_eq!(stances.first(), Some(&Some(Stance::For)), "{stances:?}");
         assert!(stances[1..].iter().all(|s| *s == Some(Stance::Against)));
+
+        // The poll closes: Léa, who voted, is told with a `poll` notification carrying its status.
+        let closed = parvis::ids::PollId(last(&poll));
+        alpha
+            .db
+            .run(move |c| {
+                use parvis::model::schema::polls as p;
+                let past = chrono::Utc::now().naive_utc() - chrono::Duration::seconds(1);
+                diesel::update(p::table.find(closed))
+                    .set(p::closes_at.eq(past))
+                    .execute(c)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let told = crate::federation::eventually("the poll's closing told", WAIT, || async {
+            let told = crate::apps::notifications(&alpha, &lea_again, "?types[]=poll").await;
+            (!told.is_empty()).then_some(told)
+        })
+        .await;
+        assert_eq!(told.len(), 1, "{told:#?}");
+        assert_eq!(told[0]["status"]["id"], home["poll"]["id"], "{told:#?}");
+        assert_eq!(told[0]["status"]["poll"]["expired"], true, "{told:#?}");
     }
 );
 
@@ -299,6 +323,9 @@ both_backends!(
 
         // Léa follows the commune in her app and answers the debate's status.
         let lea = parvis::civic::tokens::create_token(&alpha.db, "lea")
+            .await
+            .unwrap();
+        let marie_token = parvis::civic::tokens::create_token(&alpha.db, "marie")
             .await
             .unwrap();
         let (_, town) = alpha
@@ -383,6 +410,10 @@ both_backends!(
         assert_status(&answer, true);
         assert_eq!(answer["in_reply_to_id"], id.as_str());
         assert_eq!(answer["uri"], alpha.url("/comments/1").as_str());
+        // Marie, whose debate it answers, is told: a mention, with the comment's status.
+        let told = crate::apps::notifications(&alpha, &marie_token, "?types[]=mention").await;
+        assert_eq!(told.len(), 1, "{told:#?}");
+        assert_eq!(told[0]["status"]["id"], answer["id"], "{told:#?}");
         // One's own comment is not agreed with.
         let (code, _) = alpha
             .api_post(
@@ -417,9 +448,6 @@ both_backends!(
         .await;
 
         // A later post of the commune reaches the peer: by then, no civic thing went out as a post.
-        let marie_token = parvis::civic::tokens::create_token(&alpha.db, "marie")
-            .await
-            .unwrap();
         let (code, later) = alpha
             .api_post(
                 "/api/v1/statuses",

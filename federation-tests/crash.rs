@@ -16,7 +16,7 @@ use parvis::model::Role;
 const SINK_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 9));
 const SERVERS: usize = 300;
 
-fn spawn(config: &std::path::Path) -> Child {
+pub(crate) fn spawn(config: &std::path::Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_parvis"))
         .args(["serve", "--config", config.to_str().unwrap()])
         .env("PARVIS_LOG__LEVEL", "warn")
@@ -26,7 +26,7 @@ fn spawn(config: &std::path::Path) -> Child {
         .unwrap()
 }
 
-async fn wait_healthy(base: &str) {
+pub(crate) async fn wait_healthy(base: &str) {
     crate::support::install_crypto_provider();
     let client = reqwest::Client::new();
     eventually(
@@ -92,7 +92,7 @@ both_backends!(
         format!(
             "[server]\nbind = \"127.0.0.1:{parvis_port}\"\npublic_url = \"{base}\"\ndata_dir = {:?}\n\
              [database]\nurl = {:?}\n[federation]\nallowed_hosts = {:?}\nretry_base_secs = 1\n\
-             delivery_concurrency = 32\n[federation.static_hosts]\n{static_hosts}",
+             delivery_concurrency = 32\nrequest_timeout_secs = 5\ndelivery_lease_secs = 6\n[federation.static_hosts]\n{static_hosts}",
             dir.path().display().to_string(),
             settings.database.url,
             hosts,

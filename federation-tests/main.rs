@@ -37,6 +37,7 @@ mod pictures;
 mod policy;
 mod polls;
 mod problems;
+mod processes;
 mod proposals;
 mod provenance;
 mod residency;

@@ -465,6 +465,12 @@ fn read_password() -> Result<String> {
 
 async fn serve(settings: Settings, seed_demo: bool) -> Result<()> {
     let public_url = settings.server.public_url.clone();
+    let backend = settings.database_backend().map_err(|e| Error::Invalid {
+        field: "configuration",
+        message: e.to_string(),
+    })?;
+    // Held until the server stops.
+    let _one_server = crate::db::ServeLock::take(&settings.database_url(), backend)?;
     let app = Application::build(settings).await?;
     if seed_demo {
         // The database was opened by build(); seeding goes through the same civic functions as everything else.

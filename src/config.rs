@@ -141,6 +141,10 @@ pub struct FederationSettings {
     pub delivery_concurrency_per_host: u32,
     /// Deliveries in flight at once in all.
     pub delivery_concurrency: u32,
+    /// How long a process's claim on a delivery it sends holds, in seconds: when a process dies while
+    /// sending, another sends the delivery after this time (several processes on PostgreSQL). Longer than
+    /// `request_timeout_secs`.
+    pub delivery_lease_secs: u64,
     /// Delay before the first retry of a failed delivery, in seconds; it doubles with each attempt.
     pub retry_base_secs: u64,
     /// Activities accepted per minute from one sending network (an IPv4 address, an IPv6 /64), counted before
@@ -230,6 +234,7 @@ impl Default for Settings {
                 sign_rfc9421: false,
                 delivery_concurrency_per_host: 4,
                 delivery_concurrency: 64,
+                delivery_lease_secs: 120,
                 retry_base_secs: 30,
                 inbox_per_minute: 6000,
                 key_fetches_per_minute: default_key_fetches_per_minute(),
@@ -447,6 +452,12 @@ impl Settings {
             return Err(key_error(
                 "federation.request_timeout_secs",
                 "must be at least 1",
+            ));
+        }
+        if self.federation.delivery_lease_secs <= self.federation.request_timeout_secs {
+            return Err(key_error(
+                "federation.delivery_lease_secs",
+                "must be longer than federation.request_timeout_secs (a claim outlives the attempt)",
             ));
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.level).map_err(|e| {

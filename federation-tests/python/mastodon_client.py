@@ -203,7 +203,9 @@ def civic_after(base, token, proposal, debate):
     updates = api.notifications(types=["update"])
     withdrawn = api.status_unfavourite(proposal)
     heard = Answers()
-    handle = api.stream_user(heard, run_async=True, timeout=30)
+    # The stream on a session of its own: closing it must not break the connection the next request reuses.
+    listening = Mastodon(access_token=token, api_base_url=base)
+    handle = listening.stream_user(heard, run_async=True, timeout=30)
     deadline = time.time() + 15
     while not handle.is_receiving() and time.time() < deadline:
         time.sleep(0.05)

@@ -67,6 +67,60 @@ impl r2d2::ManageConnection for Manager {
     }
 }
 
+/// The advisory lock of the periodic work that turns notifications into mail, reminders and closings: on a
+/// PostgreSQL database shared by several processes, one transaction at a time does it, so that two do not
+/// both tell the same people.
+const NOTICES_LOCK: i64 = 0x7061_7276_6973 + 1;
+
+/// Waits for this transaction's turn at the periodic notice work (see `NOTICES_LOCK`); released at its end.
+/// SQLite has one server process, and one writer at a time anyway.
+pub fn take_turn(conn: &mut AnyConnection) -> Result<()> {
+    if let AnyConnection::Postgresql(c) = conn {
+        c.batch_execute(&format!("SELECT pg_advisory_xact_lock({NOTICES_LOCK})"))
+            .map_err(|e| Error::Unavailable(format!("cannot wait for the notices' turn: {e}")))?;
+    }
+    Ok(())
+}
+
+/// The advisory lock migrations run under on PostgreSQL (any number, the same in every process: "parvis").
+const MIGRATION_LOCK: i64 = 0x7061_7276_6973;
+
+/// The hold of the one server process an SQLite database takes: a lock on a file beside the database, held
+/// while the process lives (the system releases it when the process ends, even by `kill -9`).
+#[derive(Debug)]
+pub struct ServeLock {
+    _file: std::fs::File,
+}
+
+impl ServeLock {
+    /// Takes the hold for `url` if it names an SQLite database (PostgreSQL takes any number of processes).
+    /// A second server on the same file is refused with a clear message; admin commands do not take it.
+    pub fn take(url: &str, backend: Backend) -> Result<Option<ServeLock>> {
+        if backend != Backend::Sqlite {
+            return Ok(None);
+        }
+        let path = url.strip_prefix("sqlite://").unwrap_or(url);
+        let lock = format!("{path}.serve-lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock)
+            .map_err(|e| Error::Unavailable(format!("cannot open {lock}: {e}")))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(ServeLock { _file: file })),
+            Err(std::fs::TryLockError::WouldBlock) => Err(Error::Conflict(format!(
+                "another `parvis serve` is running on {path}: an SQLite database takes one server process \
+                 (admin commands still work beside it). Stop the other one first; PostgreSQL takes several \
+                 server processes"
+            ))),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(Error::Unavailable(format!("cannot lock {lock}: {e}")))
+            }
+        }
+    }
+}
+
 /// The pool, cheap to clone.
 #[derive(Clone)]
 pub struct Database {
@@ -118,16 +172,29 @@ impl Database {
         self.backend
     }
 
-    /// Applies the pending migrations of this engine's tree.
+    /// Applies the pending migrations of this engine's tree. On PostgreSQL, several processes starting at
+    /// once take turns under an advisory lock: the first applies them, the others find nothing left to do
+    /// (without it, two would run the same `CREATE TABLE` and one would fail).
     pub fn migrate(&self) -> Result<usize> {
         let mut conn = self.conn()?;
         let applied = match &mut *conn {
             AnyConnection::Sqlite(c) => {
                 c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len())
             }
-            AnyConnection::Postgresql(c) => c
-                .run_pending_migrations(POSTGRES_MIGRATIONS)
-                .map(|v| v.len()),
+            AnyConnection::Postgresql(c) => {
+                c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                    .map_err(|e| Error::Unavailable(format!("cannot lock the migrations: {e}")))?;
+                let applied = c
+                    .run_pending_migrations(POSTGRES_MIGRATIONS)
+                    .map(|v| v.len());
+                // Held by the session: released here, or by PostgreSQL if the process dies.
+                let unlocked =
+                    c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+                if let Err(e) = unlocked {
+                    tracing::warn!(error = %e, "cannot release the migrations lock");
+                }
+                applied
+            }
         };
         applied.map_err(|e| Error::Unavailable(format!("migration failed: {e}")))
     }

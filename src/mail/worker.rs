@@ -17,6 +17,8 @@ use crate::model::schema::mail_queue;
 
 /// How often the queue is looked at when nothing wakes the worker (retries that came due).
 const IDLE: Duration = Duration::from_secs(5);
+/// How long a process's claim on the messages it sends holds (longer than sending them takes).
+const MAIL_CLAIM_SECS: i64 = 300;
 /// Longest wait between two attempts.
 const MAX_BACKOFF_SECS: i64 = 6 * 3600;
 
@@ -76,7 +78,10 @@ pub async fn notices(ctx: &AppContext, now: chrono::NaiveDateTime) -> Result<usi
         .await?
     {
         ctx.db
-            .transaction(move |conn| closing::tell_closed(conn, now))
+            .transaction(move |conn| {
+                crate::db::take_turn(conn)?;
+                closing::tell_closed(conn, now)
+            })
             .await?;
     }
     if ctx
@@ -85,13 +90,19 @@ pub async fn notices(ctx: &AppContext, now: chrono::NaiveDateTime) -> Result<usi
         .await?
     {
         ctx.db
-            .transaction(move |conn| crate::civic::meetings::remind(conn, now))
+            .transaction(move |conn| {
+                crate::db::take_turn(conn)?;
+                crate::civic::meetings::remind(conn, now)
+            })
             .await?;
     }
     // Residency verifications whose time is over stop counting.
     if ctx.db.run(crate::civic::residency::has_expired).await? {
         ctx.db
-            .transaction(crate::civic::residency::end_expired)
+            .transaction(|conn| {
+                crate::db::take_turn(conn)?;
+                crate::civic::residency::end_expired(conn)
+            })
             .await?;
     }
     // Repeating office hours: the next occurrences, as days go by.
@@ -102,7 +113,10 @@ pub async fn notices(ctx: &AppContext, now: chrono::NaiveDateTime) -> Result<usi
     {
         let made = ctx
             .db
-            .transaction(crate::civic::meetings::series::extend)
+            .transaction(|conn| {
+                crate::db::take_turn(conn)?;
+                crate::civic::meetings::series::extend(conn)
+            })
             .await?;
         if made > 0 {
             ctx.wake.notify_one();
@@ -113,7 +127,10 @@ pub async fn notices(ctx: &AppContext, now: chrono::NaiveDateTime) -> Result<usi
     }
     let (base, defaults) = (ctx.urls.base().clone(), ctx.settings.instance.clone());
     ctx.db
-        .transaction(move |conn| mailing::run(conn, &base, &defaults, now))
+        .transaction(move |conn| {
+            crate::db::take_turn(conn)?;
+            mailing::run(conn, &base, &defaults, now)
+        })
         .await
 }
 
@@ -144,8 +161,23 @@ pub async fn send_due(ctx: &AppContext, transport: &Transport) -> Result<bool> {
                     mail_queue::attempts,
                 ))
                 .load(conn)?;
+            // Claimed by moving their time on: another process does not send them meanwhile, and if this one
+            // dies before marking them sent, they are sent after the claim runs out.
+            let ids: Vec<MailId> = rows.iter().map(|r| r.0).collect();
+            let until = now() + chrono::Duration::seconds(MAIL_CLAIM_SECS);
+            let claimed: Vec<MailId> = crate::on_each_backend!(conn, |c| diesel::update(
+                mail_queue::table
+                    .filter(mail_queue::id.eq_any(&ids))
+                    .filter(mail_queue::sent_at.is_null())
+                    .filter(mail_queue::failed_at.is_null())
+                    .filter(mail_queue::not_before.le(now()))
+            )
+            .set(mail_queue::not_before.eq(until))
+            .returning(mail_queue::id)
+            .get_results(c))?;
             Ok(rows
                 .into_iter()
+                .filter(|r| claimed.contains(&r.0))
                 .map(|(id, to, subject, text, html, unsubscribe, attempts)| {
                     (
                         id,

@@ -76,6 +76,10 @@ impl Queue {
         self.ctx
             .db
             .transaction(move |conn| {
+                // Another process took it: it is theirs to expand.
+                if !super::leases::claim_event(conn, event.id)? {
+                    return Ok(());
+                }
                 let what = event.outbound().map_err(Error::internal)?;
                 let planned =
                     crate::federation::outbound::plan(conn, &urls, event.actor_id, &what)?;
@@ -121,9 +125,6 @@ impl Queue {
                         written.activity(conn, instead, false, None, &groups)?;
                     }
                 }
-                diesel::update(outbox_events::table.find(event.id))
-                    .set(outbox_events::expanded.eq(true))
-                    .execute(conn)?;
                 Ok(())
             })
             .await

@@ -23,6 +23,7 @@ use crate::model::Delivery;
 use crate::model::schema::{deliveries, outgoing_activities};
 
 mod expand;
+mod leases;
 mod outcome;
 
 use outcome::record;
@@ -64,6 +65,8 @@ pub struct Queue {
     refetching: Arc<std::sync::atomic::AtomicBool>,
     /// Finished attempts, recorded in batches by one task (one commit for many outcomes).
     finished: tokio::sync::mpsc::UnboundedSender<Finished>,
+    /// This process's name on the deliveries it claims (see `leases`).
+    name: String,
 }
 
 /// An attempt whose outcome is still to be written; it keeps its concurrency slots until then, so the
@@ -89,6 +92,7 @@ pub fn spawn(ctx: AppContext) -> tokio::task::JoinHandle<()> {
         bodies: Mutex::new(HashMap::new()),
         cavage_only: Mutex::new(HashSet::new()),
         refetching: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        name: leases::process_name(),
         ctx,
     });
     let recorder = queue.clone();
@@ -104,6 +108,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Queue {
     async fn run(self: Arc<Self>) {
         let wake: Arc<Notify> = self.ctx.wake.clone();
+        // The one server process of an SQLite database: what a killed one held is queued again.
+        if self.ctx.db.backend() == crate::config::Backend::Sqlite {
+            match self.ctx.db.run(leases::release_all).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(n, "deliveries a stopped process held are queued again"),
+                Err(e) => tracing::warn!(error = %e, "cannot free the leases of deliveries"),
+            }
+        }
         let mut last_prune: Option<std::time::Instant> = None;
         loop {
             if last_prune.is_none_or(|at| at.elapsed() > Duration::from_secs(3600)) {
@@ -192,15 +204,19 @@ impl Queue {
             .ctx
             .db
             .run(move |conn| {
+                let unleased = leases::unleased(conn);
                 Ok(deliveries::table
                     .filter(deliveries::state.eq("queued"))
                     .filter(deliveries::next_attempt_at.le(now()))
+                    .filter(unleased)
                     .order(deliveries::next_attempt_at.asc())
                     .limit(limit)
                     .select(Delivery::as_select())
                     .load(conn)?)
             })
             .await?;
+        // What this process can start now, with its slots; then claimed, so that no other process sends it.
+        let mut startable = HashMap::new();
         for delivery in due {
             if lock(&self.in_flight).contains(&delivery.id)
                 || lock(&self.recently_done).contains(&delivery.id)
@@ -212,6 +228,19 @@ impl Queue {
             };
             let Ok(global_permit) = self.global.clone().try_acquire_owned() else {
                 break;
+            };
+            startable.insert(delivery.id, (delivery, host_permit, global_permit));
+        }
+        let ids: Vec<DeliveryId> = startable.keys().copied().collect();
+        let (name, lease) = (self.name.clone(), self.lease_secs());
+        let claimed = self
+            .ctx
+            .db
+            .run(move |conn| leases::claim(conn, &ids, &name, lease))
+            .await?;
+        for id in claimed {
+            let Some((delivery, host_permit, global_permit)) = startable.remove(&id) else {
+                continue;
             };
             lock(&self.in_flight).insert(delivery.id);
             let queue = self.clone();
@@ -229,6 +258,11 @@ impl Queue {
             });
         }
         Ok(())
+    }
+
+    /// How long a claim holds: longer than an attempt can last (its request's timeout), with room.
+    fn lease_secs(&self) -> u64 {
+        self.ctx.settings.federation.delivery_lease_secs
     }
 
     fn host_permit(&self, domain: &str) -> Option<OwnedSemaphorePermit> {

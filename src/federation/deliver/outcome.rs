@@ -76,6 +76,19 @@ fn to_chrono(d: Duration) -> chrono::Duration {
 }
 
 /// Writes an attempt's outcome: the delivery row and the server's health.
+type Unleased = (
+    diesel::dsl::Eq<deliveries::leased_until, Option<NaiveDateTime>>,
+    diesel::dsl::Eq<deliveries::leased_by, Option<String>>,
+);
+
+/// The lease of a delivery ends with its outcome.
+fn unleased() -> Unleased {
+    (
+        deliveries::leased_until.eq(None),
+        deliveries::leased_by.eq(None),
+    )
+}
+
 pub(super) fn record(
     conn: &mut AnyConnection,
     delivery: &Delivery,
@@ -129,6 +142,7 @@ pub(super) fn record(
                     } else {
                         "HTTP 429"
                     })),
+                    unleased(),
                 ))
                 .execute(conn)?;
         }
@@ -138,6 +152,7 @@ pub(super) fn record(
                     deliveries::state.eq("failed"),
                     deliveries::attempts.eq(delivery.attempts + 1),
                     deliveries::last_error.eq(Some(reason)),
+                    unleased(),
                 ))
                 .execute(conn)?;
         }
@@ -177,6 +192,7 @@ pub(super) fn record(
                     } else {
                         reason
                     })),
+                    unleased(),
                 ))
                 .execute(conn)?;
         }
