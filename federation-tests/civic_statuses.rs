@@ -286,23 +286,6 @@ both_backends!(
     }
 );
 
-/// The path of the copy on `beta` of a debate whose title starts with `title`, once it is listed.
-async fn copy_on(beta: &TestInstance, title: &str) -> String {
-    crate::federation::eventually("the debate on beta", WAIT, || async {
-        let list = crate::support::web::WebClient::new(beta)
-            .get("/debates?scope=elsewhere")
-            .await;
-        let at = list.body.find(title)?;
-        let href = list.body[..at]
-            .rsplit("href=\"")
-            .next()?
-            .split('"')
-            .next()?;
-        Some(href.to_string())
-    })
-    .await
-}
-
 const WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 both_backends!(
@@ -319,7 +302,12 @@ both_backends!(
         let mut marie = signed_in(&alpha, "marie").await;
         let debate = open_debate(&mut marie, "Le parking de la gare", "Faut-il l'agrandir ?").await;
         let debate_url = alpha.url(&debate);
-        let copy = copy_on(&beta, "Le parking de la gare").await;
+        let copy = crate::support::web::link_before(
+            &beta,
+            "/debates?scope=elsewhere",
+            "Le parking de la gare",
+        )
+        .await;
 
         // Léa follows the commune in her app and answers the debate's status.
         let lea = parvis::civic::tokens::create_token(&alpha.db, "lea")

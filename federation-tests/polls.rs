@@ -90,17 +90,7 @@ fn other_votes(poll: &Value) -> Vec<i64> {
 
 /// The path of a poll from another server, once it is listed among polls from elsewhere.
 async fn elsewhere(instance: &TestInstance, question: &str) -> String {
-    eventually("the poll from elsewhere", WAIT, || async {
-        let list = WebClient::new(instance).get("/polls?scope=elsewhere").await;
-        let at = list.body.find(question)?;
-        let href = list.body[..at]
-            .rsplit("href=\"")
-            .next()?
-            .split('"')
-            .next()?;
-        Some(href.to_string())
-    })
-    .await
+    crate::support::web::link_before(instance, "/polls?scope=elsewhere", question).await
 }
 
 /// The `value` of the input labelled `label` on a page (an option's id).

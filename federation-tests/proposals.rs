@@ -115,19 +115,7 @@ pub(crate) async fn commune_followed_from_beta_and_the_peer(
 /// The path on `instance` of the copy of another server's proposal whose title starts with `title`, once it
 /// is listed among the neighbours' proposals.
 async fn copy_on(instance: &TestInstance, title: &str) -> String {
-    eventually("the proposal's copy", WAIT, || async {
-        let list = WebClient::new(instance)
-            .get("/proposals?scope=elsewhere")
-            .await;
-        let at = list.body.find(title)?;
-        let href = list.body[..at]
-            .rsplit("href=\"")
-            .next()?
-            .split('"')
-            .next()?;
-        Some(href.to_string())
-    })
-    .await
+    crate::support::web::link_before(instance, "/proposals?scope=elsewhere", title).await
 }
 
 /// Waits until a proposal's counts (residents, local, remote) are these.

@@ -274,3 +274,23 @@ pub fn multipart_file(
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     (body, boundary)
 }
+
+/// The link (`href`) that comes last before `text` on the page at `list` of `instance`, once the page shows
+/// `text` (waits up to 30 seconds): the copy of another server's debate, proposal or poll, once listed.
+pub async fn link_before(instance: &TestInstance, list: &str, text: &str) -> String {
+    crate::federation::eventually(
+        &format!("{text} listed at {list}"),
+        std::time::Duration::from_secs(30),
+        || async {
+            let page = WebClient::new(instance).get(list).await;
+            let at = page.body.find(text)?;
+            let href = page.body[..at]
+                .rsplit("href=\"")
+                .next()?
+                .split('"')
+                .next()?;
+            Some(href.to_string())
+        },
+    )
+    .await
+}

@@ -225,7 +225,19 @@ impl<'a> Statuses<'a> {
                 name,
             })
             .collect();
-        let counts = interactions::counts(conn, note, &uri)?;
+        self.interactions(conn, note, &uri, &mut status)?;
+        Ok(status)
+    }
+
+    /// Its counts, and what the reader did with it.
+    fn interactions(
+        &self,
+        conn: &mut AnyConnection,
+        note: &Note,
+        uri: &str,
+        status: &mut StatusDto,
+    ) -> Result<()> {
+        let counts = interactions::counts(conn, note, uri)?;
         status.favourites_count = counts.favourites;
         status.reblogs_count = counts.reblogs;
         status.replies_count = counts.replies;
@@ -237,7 +249,7 @@ impl<'a> Statuses<'a> {
             status.muted = Some(false);
             status.pinned = Some(false);
         }
-        Ok(status)
+        Ok(())
     }
 
     fn language(&mut self, conn: &mut AnyConnection) -> Result<crate::web::i18n::Lang> {
@@ -275,18 +287,7 @@ impl<'a> Statuses<'a> {
         let lang = self.language(conn)?;
         let uri = crate::civic::notes::uri(&self.ctx.urls, note);
         let mut status = self.plain(note, uri.clone(), Some(uri.clone()), account, None);
-        let counts = interactions::counts(conn, note, &uri)?;
-        status.favourites_count = counts.favourites;
-        status.reblogs_count = counts.reblogs;
-        status.replies_count = counts.replies;
-        if let Some(viewer) = self.viewer {
-            let mine = interactions::mine(conn, viewer, note.id)?;
-            status.favourited = Some(mine.favourited);
-            status.reblogged = Some(mine.reblogged);
-            status.bookmarked = Some(mine.bookmarked);
-            status.muted = Some(false);
-            status.pinned = Some(false);
-        }
+        self.interactions(conn, note, &uri, &mut status)?;
         let Some(shown) = super::civic::shown(self.ctx, conn, self.viewer, lang, what)? else {
             return Ok(status);
         };
