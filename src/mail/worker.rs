@@ -195,7 +195,9 @@ pub async fn send_due(ctx: &AppContext, transport: &Transport) -> Result<bool> {
         })
         .await?;
     let full = due.len() == 20;
+    let mut unsent: Vec<MailId> = due.iter().map(|d| d.0).collect();
     for (id, mail, attempts) in due {
+        unsent.retain(|u| *u != id);
         let outcome = transport.send(&ctx.settings, &mail).await;
         // A server that is down or slow is not tried again for every message of the batch.
         let server_failing = matches!(outcome, Err(Failure::Transient(_)));
@@ -244,6 +246,19 @@ pub async fn send_due(ctx: &AppContext, transport: &Transport) -> Result<bool> {
             })
             .await?;
         if server_failing {
+            // The messages claimed and not tried go back to the queue as they were, not after the claim.
+            ctx.db
+                .run(move |conn| {
+                    diesel::update(
+                        mail_queue::table
+                            .filter(mail_queue::id.eq_any(&unsent))
+                            .filter(mail_queue::sent_at.is_null()),
+                    )
+                    .set(mail_queue::not_before.eq(now()))
+                    .execute(conn)?;
+                    Ok(())
+                })
+                .await?;
             return Ok(false);
         }
     }
