@@ -121,15 +121,7 @@ pub fn shown(
                     lang.count("supports-count", proposal.supports())
                 );
                 let mine = match viewer {
-                    Some(v) => {
-                        use crate::model::schema::proposal_supports;
-                        proposal_supports::table
-                            .filter(proposal_supports::debate_id.eq(id))
-                            .filter(proposal_supports::author_id.eq(v))
-                            .count()
-                            .get_result::<i64>(conn)?
-                            > 0
-                    }
+                    Some(v) => crate::db::proposals::supports(conn, v, id)?,
                     None => false,
                 };
                 Shown {
