@@ -14,6 +14,7 @@ mod browser_journeys;
 mod browser_selftest;
 mod civic_statuses;
 mod commitments;
+mod copy_database;
 mod council;
 mod crash;
 mod debates;

@@ -20,7 +20,7 @@ use parvis::model::Role;
 const WAIT: Duration = Duration::from_secs(30);
 
 /// A PNG of `width` × `height`, two colours so that it is a real picture.
-fn png(width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn png(width: u32, height: u32) -> Vec<u8> {
     let picture = image::RgbImage::from_fn(width, height, |x, _| {
         if x < width / 2 {
             image::Rgb([200, 40, 40])
@@ -72,7 +72,12 @@ async fn send(
 }
 
 /// Uploads a picture with its alt text.
-async fn upload(on: &TestInstance, token: &str, picture: &[u8], alt: &str) -> (u16, Value) {
+pub(crate) async fn upload(
+    on: &TestInstance,
+    token: &str,
+    picture: &[u8],
+    alt: &str,
+) -> (u16, Value) {
     let body = multipart(&[("description", alt)], &[("file", picture)]);
     send(on, reqwest::Method::POST, "/api/v2/media", token, body).await
 }

@@ -21,7 +21,7 @@ const WAIT: Duration = Duration::from_secs(30);
 type Fields<'a> = Vec<(&'a str, &'a str)>;
 
 /// The commune's people: an admin, an official with a mandate, citizens of whom `residents` are residents.
-async fn town(alpha: &TestInstance, residents: &[&str], threshold: &str) -> WebClient {
+pub(crate) async fn town(alpha: &TestInstance, residents: &[&str], threshold: &str) -> WebClient {
     person(alpha, "admin", Role::Admin).await;
     person(alpha, "marie", Role::Official).await;
     add_mandate(

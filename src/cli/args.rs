@@ -98,6 +98,13 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: OfficialsCommand,
     },
+    /// Copy this (stopped) SQLite instance into an empty PostgreSQL database: every table, the actors' keys,
+    /// media references; checked by counting each table on both sides. Then set `database.url` to it.
+    CopyDatabase {
+        /// The PostgreSQL database to fill, e.g. `postgres://parvis@localhost/parvis`.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

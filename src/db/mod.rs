@@ -1,5 +1,6 @@
 //! The connection pool, chosen at run time: SQLite (the embedded default) or PostgreSQL, in one binary.
 
+pub mod copy;
 pub mod debates;
 pub mod proposals;
 pub mod queries;
