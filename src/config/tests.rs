@@ -139,6 +139,12 @@ fn bad_values_name_their_key() {
             "0",
             "federation.request_timeout_secs",
         ),
+        // A claim on a delivery that could end before the attempt does would let a second process send it.
+        (
+            "PARVIS_FEDERATION__DELIVERY_LEASE_SECS",
+            "10",
+            "federation.delivery_lease_secs",
+        ),
         ("PARVIS_LOG__LEVEL", "[[[", "log.level"),
     ];
     for (var, value, key) in cases {
