@@ -30,8 +30,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
 static NEXT_DB: AtomicU64 = AtomicU64::new(0);
 
+/// An initialised cluster directory and the port its server listens on.
 struct Cluster {
     bindir: PathBuf,
+    root: PathBuf,
+    data: PathBuf,
+    as_postgres: bool,
     port: u16,
 }
 
@@ -39,32 +43,165 @@ struct Cluster {
 /// throwaway cluster shared by the whole test process (started on first use). Safe to call
 /// from many threads at once. Panics with a clear message if PostgreSQL cannot be started.
 pub fn fresh_database_url() -> String {
-    let cluster = match CLUSTER.get_or_init(start_cluster) {
+    let cluster = match CLUSTER.get_or_init(|| start_cluster().map(|(cluster, _server)| cluster)) {
         Ok(cluster) => cluster,
         Err(e) => panic!("cannot start the throwaway PostgreSQL for the tests: {e}"),
     };
-    let port = cluster.port;
-    let name = format!("t_{}", NEXT_DB.fetch_add(1, Ordering::Relaxed));
-    let sql = format!("CREATE DATABASE {name}");
-    let out = Command::new(cluster.bindir.join("psql"))
-        .args("-X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -U parvis -d postgres -p".split(' '))
-        .args([&port.to_string(), "-c", &sql])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run psql from {}: {e}", cluster.bindir.display()));
-    if !out.status.success() {
-        panic!("CREATE DATABASE {name} failed: {}", describe(&out));
-    }
-    format!("postgres://parvis@127.0.0.1:{port}/{name}")
+    cluster.create_database()
 }
 
-fn start_cluster() -> Result<Cluster, String> {
+/// A cluster of one test's own, for tests that stop and start PostgreSQL under running servers (the shared
+/// one serves the other tests meanwhile). Stopped when dropped; its directory goes with the test process.
+pub struct OwnCluster {
+    cluster: Cluster,
+    server: Option<std::process::Child>,
+}
+
+impl OwnCluster {
+    pub fn start() -> OwnCluster {
+        let (cluster, server) =
+            start_cluster().unwrap_or_else(|e| panic!("cannot start a PostgreSQL cluster: {e}"));
+        OwnCluster {
+            cluster,
+            server: Some(server),
+        }
+    }
+
+    /// A new, empty database in this cluster.
+    pub fn database_url(&self) -> String {
+        self.cluster.create_database()
+    }
+
+    /// Stops the server as an administrator would (`pg_ctl stop -m fast`: connections are cut, nothing
+    /// committed is lost).
+    pub fn stop(&mut self) {
+        let out = self
+            .cluster
+            .tool("pg_ctl")
+            .arg("-D")
+            .arg(&self.cluster.data)
+            .args(["stop", "-m", "fast", "-w"])
+            .output()
+            .expect("run pg_ctl");
+        assert!(out.status.success(), "pg_ctl stop: {}", describe(&out));
+        if let Some(mut server) = self.server.take() {
+            let _ = server.wait();
+        }
+    }
+
+    /// Starts the server again on the same port.
+    pub fn start_again(&mut self) {
+        let server = self
+            .cluster
+            .launch(self.cluster.port)
+            .unwrap_or_else(|e| panic!("cannot start PostgreSQL again: {e}"));
+        self.server = Some(server);
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        if self.server.is_some() {
+            let _ = self
+                .cluster
+                .tool("pg_ctl")
+                .arg("-D")
+                .arg(&self.cluster.data)
+                .args(["stop", "-m", "immediate"])
+                .output();
+        }
+    }
+}
+
+impl Cluster {
+    /// A PostgreSQL server tool, run as the `postgres` user when the tests run as root.
+    fn tool(&self, name: &str) -> Command {
+        let bin = self.bindir.join(name);
+        let mut cmd = Command::new(if self.as_postgres {
+            Path::new("runuser")
+        } else {
+            &bin
+        });
+        if self.as_postgres {
+            cmd.args(["-u", "postgres", "--"]).arg(&bin);
+        }
+        cmd
+    }
+
+    fn create_database(&self) -> String {
+        let port = self.port;
+        let name = format!("t_{}", NEXT_DB.fetch_add(1, Ordering::Relaxed));
+        let sql = format!("CREATE DATABASE {name}");
+        let out = Command::new(self.bindir.join("psql"))
+            .args("-X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -U parvis -d postgres -p".split(' '))
+            .args([&port.to_string(), "-c", &sql])
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run psql from {}: {e}", self.bindir.display()));
+        if !out.status.success() {
+            panic!("CREATE DATABASE {name} failed: {}", describe(&out));
+        }
+        format!("postgres://parvis@127.0.0.1:{port}/{name}")
+    }
+
+    /// Starts the server on `port` and waits until it accepts connections.
+    fn launch(&self, port: u16) -> Result<std::process::Child, String> {
+        let log_path = self.root.join("server.log");
+        let log = File::options().create(true).append(true).open(&log_path);
+        let log = log.map_err(|e| format!("cannot open {}: {e}", log_path.display()))?;
+        let log2 = log
+            .try_clone()
+            .map_err(|e| format!("cannot dup the log fd: {e}"))?;
+        let mut server = self
+            .tool("postgres")
+            .arg("-D")
+            .arg(&self.data)
+            .arg("-k")
+            .arg(&self.root)
+            .args(["-p", &port.to_string()])
+            .args("-c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off".split(' '))
+            .args("-c full_page_writes=off -c max_connections=200".split(' '))
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(log2)
+            .spawn()
+            .map_err(|e| format!("cannot start postgres from {}: {e}", self.bindir.display()))?;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let ready = Command::new(self.bindir.join("pg_isready"))
+                .args("-q -h 127.0.0.1 -U parvis -p".split(' '))
+                .arg(port.to_string())
+                .status()
+                .map_err(|e| format!("cannot run pg_isready: {e}"))?;
+            if ready.success() {
+                return Ok(server);
+            }
+            let log = || fs::read_to_string(&log_path).unwrap_or_default();
+            if let Ok(Some(status)) = server.try_wait() {
+                return Err(format!(
+                    "postgres exited with {status}; server log:\n{}",
+                    log()
+                ));
+            }
+            if Instant::now() > deadline {
+                let _ = server.kill();
+                return Err(format!(
+                    "postgres not ready after 30 s; server log:\n{}",
+                    log()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+fn start_cluster() -> Result<(Cluster, std::process::Child), String> {
     let bindir = find_bindir()?;
     let as_postgres = current_uid()? == 0;
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     let root = std::env::temp_dir().join(format!("parvis-pg-{}-{nanos}", std::process::id()));
-    let (data, log_path) = (root.join("data"), root.join("server.log"));
+    let data = root.join("data");
     fs::create_dir(&root).map_err(|e| format!("cannot create {}: {e}", root.display()))?;
     spawn_reaper(&root, &data, &bindir, as_postgres)?;
     if as_postgres {
@@ -73,24 +210,20 @@ fn start_cluster() -> Result<Cluster, String> {
         std::os::unix::fs::chown(&root, uid, gid)
             .map_err(|e| format!("cannot chown {} to postgres: {e}", root.display()))?;
     }
-    let pg = |tool: &str| {
-        let bin = bindir.join(tool);
-        let mut cmd = Command::new(if as_postgres {
-            Path::new("runuser")
-        } else {
-            &bin
-        });
-        if as_postgres {
-            cmd.args(["-u", "postgres", "--"]).arg(&bin);
-        }
-        cmd
+    let mut cluster = Cluster {
+        bindir,
+        root,
+        data,
+        as_postgres,
+        port: 0,
     };
-    let out = pg("initdb")
+    let out = cluster
+        .tool("initdb")
         .arg("-D")
-        .arg(&data)
+        .arg(&cluster.data)
         .args("-A trust -U parvis --encoding=UTF8 --locale=C --no-sync".split(' '))
         .output()
-        .map_err(|e| format!("cannot run initdb from {}: {e}", bindir.display()))?;
+        .map_err(|e| format!("cannot run initdb from {}: {e}", cluster.bindir.display()))?;
     if !out.status.success() {
         return Err(format!("initdb failed: {}", describe(&out)));
     }
@@ -98,47 +231,10 @@ fn start_cluster() -> Result<Cluster, String> {
     // Another process may take the probed port before postgres binds it: then try another.
     for _attempt in 0..3 {
         let probe = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr());
-        let port = probe.map_err(|e| format!("no free port: {e}"))?.port();
-        let log = File::options().create(true).append(true).open(&log_path);
-        let log = log.map_err(|e| format!("cannot open {}: {e}", log_path.display()))?;
-        let log2 = log
-            .try_clone()
-            .map_err(|e| format!("cannot dup the log fd: {e}"))?;
-        let mut server = pg("postgres")
-            .arg("-D")
-            .arg(&data)
-            .arg("-k")
-            .arg(&root)
-            .args(["-p", &port.to_string()])
-            .args("-c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off".split(' '))
-            .args("-c full_page_writes=off -c max_connections=200".split(' '))
-            .stdin(Stdio::null())
-            .stdout(log)
-            .stderr(log2)
-            .spawn()
-            .map_err(|e| format!("cannot start postgres from {}: {e}", bindir.display()))?;
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let ready = Command::new(bindir.join("pg_isready"))
-                .args("-q -h 127.0.0.1 -U parvis -p".split(' '))
-                .arg(port.to_string())
-                .status()
-                .map_err(|e| format!("cannot run pg_isready: {e}"))?;
-            if ready.success() {
-                return Ok(Cluster { bindir, port });
-            }
-            let log = || fs::read_to_string(&log_path).unwrap_or_default();
-            if let Ok(Some(status)) = server.try_wait() {
-                failure = format!("postgres exited with {status}; server log:\n{}", log());
-                break;
-            }
-            if Instant::now() > deadline {
-                return Err(format!(
-                    "postgres not ready after 30 s; server log:\n{}",
-                    log()
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(100));
+        cluster.port = probe.map_err(|e| format!("no free port: {e}"))?.port();
+        match cluster.launch(cluster.port) {
+            Ok(server) => return Ok((cluster, server)),
+            Err(e) => failure = e,
         }
     }
     Err(failure)

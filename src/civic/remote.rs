@@ -74,6 +74,7 @@ pub fn upsert_remote_actor(
     conn: &mut AnyConnection,
     data: &RemoteActorData,
 ) -> Result<RemoteActor> {
+    crate::db::take_turn_for(conn, crate::db::TurnOf::RemoteKey, &data.key_id)?;
     let claimed: Vec<String> = std::iter::once(data.key_id.clone())
         .chain(data.multikeys.iter().map(|(k, _)| k.clone()))
         .collect();

@@ -83,6 +83,29 @@ pub fn take_turn(conn: &mut AnyConnection) -> Result<()> {
     Ok(())
 }
 
+/// What a named turn is about (the first half of a two-part PostgreSQL advisory lock; these never meet the
+/// one-part locks above).
+#[derive(Debug, Clone, Copy)]
+#[repr(i32)]
+pub enum TurnOf {
+    /// Storing a remote actor learnt from its key: the upsert keys on the actor's id, and a second unique
+    /// index (its key id) is not covered by `ON CONFLICT`, so two processes learning the same actor at once
+    /// take turns (the second then updates the row the first wrote).
+    RemoteKey = 1,
+}
+
+/// Waits for this transaction's turn at `what` for `name` (released at its end). SQLite has one writer at a
+/// time anyway.
+pub fn take_turn_for(conn: &mut AnyConnection, what: TurnOf, name: &str) -> Result<()> {
+    if let AnyConnection::Postgresql(c) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+            .bind::<diesel::sql_types::Integer, _>(what as i32)
+            .bind::<diesel::sql_types::Text, _>(name)
+            .execute(c)?;
+    }
+    Ok(())
+}
+
 /// The advisory lock migrations run under on PostgreSQL (any number, the same in every process: "parvis").
 const MIGRATION_LOCK: i64 = 0x7061_7276_6973;
 

@@ -300,6 +300,9 @@ async fn verify_signature(
 
 /// Why a signing key could not be had, for the sender: a rate limit stays a `429`, the rest is a `401`.
 fn key_unavailable(e: Error) -> Error {
+    if let Some(detail) = e.log_detail() {
+        tracing::warn!("cannot get a signing key: {detail}");
+    }
     match e {
         Error::TooManyRequests(_) => e,
         other => Error::SignatureRequired(format!("cannot get the signing key: {other}")),
