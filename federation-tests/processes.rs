@@ -188,6 +188,21 @@ async fn three_processes(
     (servers, ports, public)
 }
 
+/// `n` server names on the sink, and the `[federation]` table that reaches them: 16 deliveries in flight
+/// per process, 6-second claims.
+fn sink_servers(n: usize) -> (Vec<String>, String) {
+    let hosts: Vec<String> = (0..n).map(|i| format!("server-{i}.sink.test")).collect();
+    let static_hosts: String = hosts
+        .iter()
+        .map(|h| format!("\"{h}\" = \"{SINK_IP}\"\n"))
+        .collect();
+    let federation = format!(
+        "allowed_hosts = {hosts:?}\nretry_base_secs = 1\ndelivery_concurrency = 16\n\
+         request_timeout_secs = 5\ndelivery_lease_secs = 6\n[federation.static_hosts]\n{static_hosts}"
+    );
+    (hosts, federation)
+}
+
 const SINK_IP: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 10));
 const SERVERS: usize = 1000;
 const PROCESSES: usize = 3;
@@ -206,42 +221,11 @@ async fn three_processes_on_one_postgresql_share_a_fan_out_and_a_kill_9_loses_no
     // Slow servers: the fan-out lasts long enough for a process to die in its middle.
     let sink = sink::start(SINK_IP, Duration::from_millis(500), 202).await;
     let (db, settings, dir) = database(Backend::Postgres);
-    parvis::civic::communes::create_commune(&db, "ville", "Ville")
-        .await
-        .unwrap();
-    parvis::civic::accounts::create_account(
-        &db,
-        parvis::civic::accounts::NewAccount {
-            username: "marie".into(),
-            role: parvis::model::Role::Official,
-            commune: None,
-            display_name: None,
-            password: None,
-        },
-    )
-    .await
-    .unwrap();
-    let token = parvis::civic::tokens::create_token(&db, "marie")
-        .await
-        .unwrap();
-    let hosts: Vec<String> = (0..SERVERS)
-        .map(|i| format!("server-{i}.sink.test"))
-        .collect();
+    let token = marie(&db).await;
+    let (hosts, federation) = sink_servers(SERVERS);
     sink::followers_on_sink(&db, "marie", &hosts, sink.addr.port()).await;
-
-    let static_hosts: String = hosts
-        .iter()
-        .map(|h| format!("\"{h}\" = \"{SINK_IP}\"\n"))
-        .collect();
-    let (mut servers, _, public) = three_processes(
-        dir.path(),
-        &settings.database.url,
-        &format!(
-            "allowed_hosts = {hosts:?}\nretry_base_secs = 1\ndelivery_concurrency = 16\n\
-             request_timeout_secs = 5\ndelivery_lease_secs = 6\n[federation.static_hosts]\n{static_hosts}"
-        ),
-    )
-    .await;
+    let (mut servers, _, public) =
+        three_processes(dir.path(), &settings.database.url, &federation).await;
 
     let post = reqwest::Client::new()
         .post(format!("{public}/api/v1/statuses"))
@@ -373,24 +357,11 @@ async fn postgresql_restarted_under_load_the_processes_reconnect_and_lose_nothin
     let db = parvis::app::open_database(&settings).unwrap();
     let token = marie(&db).await;
     let sink = sink::start(SINK_IP, Duration::from_millis(500), 202).await;
-    let hosts: Vec<String> = (0..RESTART_SERVERS)
-        .map(|i| format!("server-{i}.sink.test"))
-        .collect();
+    let (hosts, federation) = sink_servers(RESTART_SERVERS);
     sink::followers_on_sink(&db, "marie", &hosts, sink.addr.port()).await;
     drop(db);
-    let static_hosts: String = hosts
-        .iter()
-        .map(|h| format!("\"{h}\" = \"{SINK_IP}\"\n"))
-        .collect();
-    let (servers, ports, public) = three_processes(
-        dir.path(),
-        &settings.database.url,
-        &format!(
-            "allowed_hosts = {hosts:?}\nretry_base_secs = 1\ndelivery_concurrency = 16\n\
-             request_timeout_secs = 5\ndelivery_lease_secs = 6\n[federation.static_hosts]\n{static_hosts}"
-        ),
-    )
-    .await;
+    let (servers, ports, public) =
+        three_processes(dir.path(), &settings.database.url, &federation).await;
 
     post(&public, &token, "Avant").await.expect("posted");
     eventually(

@@ -32,6 +32,10 @@ pub struct B3Args {
     /// Use PostgreSQL (a URL of a cluster in which this program may CREATE DATABASE).
     #[arg(long)]
     postgres: Option<String>,
+    /// Server processes sharing the PostgreSQL database (each on its own port, all on the server's CPU);
+    /// their CPU is added up, and PostgreSQL's is reported beside it.
+    #[arg(long, requires = "postgres")]
+    processes: Option<usize>,
 }
 
 fn host(i: usize) -> String {
@@ -175,15 +179,23 @@ struct B3Run {
     /// CPU used by other processes (neither the server nor this program) meanwhile.
     others_ms: f64,
     memory: Memory,
+    /// PostgreSQL's own CPU meanwhile (all its processes), when it is used.
+    postgres_ms: Option<f64>,
     duplicates: usize,
     /// ring RSA-2048 signatures per second on the server's CPU just before the run.
     machine_speed: f64,
 }
 
 pub async fn run_b3(options: &Options, args: &B3Args) -> Res<()> {
-    if args.instances == 0 || args.runs == 0 {
-        return Err(fail("instances and runs must be at least 1"));
+    if args.instances == 0 || args.runs == 0 || args.processes == Some(0) {
+        return Err(fail("instances, runs and processes must be at least 1"));
     }
+    let processes = args.processes.unwrap_or(1);
+    let postmaster = args
+        .postgres
+        .as_deref()
+        .map(crate::server::postmaster_pid)
+        .transpose()?;
     let sink = sink::start(SINK_IP).await?;
     let mut results = Vec::new();
     for run in 0..args.runs {
@@ -199,16 +211,36 @@ pub async fn run_b3(options: &Options, args: &B3Args) -> Res<()> {
         .await?;
         sink.received.clear();
         let machine_speed = calibrate(options, &instance.marie_key().await?)?;
-        let mut server = Server::spawn(
+        let mut servers = vec![Server::spawn(
             options,
             &instance.config,
             instance.addr(),
             &ws.dir.join("server.log"),
-        )?;
-        server.wait_healthy(Duration::from_secs(30)).await?;
-        // Let the delivery worker reach its idle loop.
+        )?];
+        for i in 1..processes {
+            let addr = std::net::SocketAddr::new(instance.addr().ip(), crate::common::free_port()?);
+            servers.push(Server::spawn(
+                options,
+                &instance.config,
+                addr,
+                &ws.dir.join(format!("server-{i}.log")),
+            )?);
+        }
+        for server in &mut servers {
+            server.wait_healthy(Duration::from_secs(30)).await?;
+        }
+        // Let the delivery workers reach their idle loop.
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let cpu_before = server.cpu_ticks()?;
+        let cpu_of = |servers: &[Server]| -> Res<u64> {
+            servers.iter().map(Server::cpu_ticks).sum::<Res<u64>>()
+        };
+        let pg_cpu = || {
+            postmaster
+                .map(crate::server::postgres_cpu_ticks)
+                .transpose()
+        };
+        let cpu_before = cpu_of(&servers)?;
+        let pg_before = pg_cpu()?;
         let (own_before, machine_before) = (own_cpu_ticks()?, machine_busy_ticks()?);
         let posted = Instant::now();
         let answered = post(
@@ -218,10 +250,13 @@ pub async fn run_b3(options: &Options, args: &B3Args) -> Res<()> {
         .await?;
         let hits = wait_all_hosts(&sink, args.instances, Duration::from_secs(120)).await?;
         wait_queue_empty(&instance, Duration::from_secs(60)).await?;
-        let cpu_after = server.cpu_ticks()?;
+        let cpu_after = cpu_of(&servers)?;
+        let pg_after = pg_cpu()?;
         let (own_after, machine_after) = (own_cpu_ticks()?, machine_busy_ticks()?);
-        let memory = server.memory()?;
-        server.stop().await?;
+        let memory = servers[0].memory()?;
+        for server in &mut servers {
+            server.stop().await?;
+        }
         let server_ticks = cpu_after.saturating_sub(cpu_before);
         let others = machine_after
             .saturating_sub(machine_before)
@@ -244,6 +279,9 @@ pub async fn run_b3(options: &Options, args: &B3Args) -> Res<()> {
             cpu_ms: options.ticks_to_ms(server_ticks),
             others_ms: options.ticks_to_ms(others),
             memory,
+            postgres_ms: pg_before
+                .zip(pg_after)
+                .map(|(b, a)| options.ticks_to_ms(a.saturating_sub(b))),
             duplicates: hits.len() - distinct_hosts(&hits),
             machine_speed,
         };
@@ -269,6 +307,10 @@ pub async fn run_b3(options: &Options, args: &B3Args) -> Res<()> {
         },
         if options.pin { "" } else { "-shared-cpus" }
     );
+    let key = match args.processes {
+        Some(n) => format!("{key}-{n}-processes"),
+        None => key,
+    };
     report::publish(
         options,
         &key,
@@ -287,9 +329,13 @@ fn b3_markdown(options: &Options, args: &B3Args, backend: &str, results: &[B3Run
             .collect::<Vec<_>>(),
     );
     let mut s = String::new();
+    let processes = match args.processes {
+        Some(n) => format!(", {n} server process(es) sharing it"),
+        None => String::new(),
+    };
     let _ = writeln!(
         s,
-        "## B3 on {backend}{}: one post by an official fanned out to {} instances (+ B9 peak)\n",
+        "## B3 on {backend}{processes}{}: one post by an official fanned out to {} instances (+ B9 peak)\n",
         if options.pin {
             ", server on one CPU"
         } else {
@@ -308,19 +354,21 @@ fn b3_markdown(options: &Options, args: &B3Args, backend: &str, results: &[B3Run
     );
     s.push_str(
         "| run | POST answered ms | first delivery ms after answer | last delivery ms after answer | \
-         server CPU ms / delivery | other processes, CPU ms | server VmHWM MB | duplicates | \
-         machine speed: ring RSA signs/s on the server's CPU |\n\
-         |---|---|---|---|---|---|---|---|---|\n",
+         server CPU ms / delivery | PostgreSQL CPU ms / delivery | other processes, CPU ms | \
+         server VmHWM MB | duplicates | machine speed: ring RSA signs/s on the server's CPU |\n\
+         |---|---|---|---|---|---|---|---|---|---|\n",
     );
     for (i, r) in results.iter().enumerate() {
         let _ = writeln!(
             s,
-            "| {} | {:.1} | {:.0} | {:.0} | {:.3} | {:.0} | {:.1} | {} | {:.0} |",
+            "| {} | {:.1} | {:.0} | {:.0} | {:.3} | {} | {:.0} | {:.1} | {} | {:.0} |",
             i + 1,
             r.answer_ms,
             r.first_ms,
             r.last_ms,
             r.cpu_ms / n,
+            r.postgres_ms
+                .map_or("–".to_string(), |ms| format!("{:.3}", ms / n)),
             r.others_ms,
             mb(r.memory.hwm_kb),
             r.duplicates,

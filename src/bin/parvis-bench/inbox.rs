@@ -51,6 +51,10 @@ pub struct B1Args {
     /// in each poll (as many polls as it takes).
     #[arg(long, conflicts_with = "votes")]
     pub poll_votes: bool,
+    /// Server processes sharing the PostgreSQL database, each on its own port (all on the server's CPU);
+    /// the connections are spread over them, and their CPU is added up.
+    #[arg(long, requires = "postgres")]
+    pub processes: Option<usize>,
 }
 
 struct RunResult {
@@ -91,7 +95,12 @@ impl RunResult {
 }
 
 pub async fn run(options: &Options, args: &B1Args) -> Res<()> {
-    if args.actors == 0 || args.keys == 0 || args.n == 0 || args.concurrency == 0 || args.runs == 0
+    if args.actors == 0
+        || args.keys == 0
+        || args.n == 0
+        || args.concurrency == 0
+        || args.runs == 0
+        || args.processes == Some(0)
     {
         return Err(fail(
             "n, concurrency, runs, actors and keys must be at least 1",
@@ -150,6 +159,10 @@ pub async fn run(options: &Options, args: &B1Args) -> Res<()> {
         },
         if options.pin { "" } else { "-shared-cpus" }
     );
+    let key = match args.processes {
+        Some(n) => format!("{key}-{n}-processes"),
+        None => key,
+    };
     report::publish(options, &key, &markdown(options, args, backend, &results))
 }
 
@@ -183,14 +196,36 @@ async fn one_run(options: &Options, args: &B1Args, keys: &[Key], run: usize) -> 
 
     let machine_speed = calibrate(options, &keys[0].signing)?;
     let log = ws.dir.join("server.log");
-    let mut server = Server::spawn(options, &instance.config, instance.addr(), &log)?;
-    server.wait_healthy(Duration::from_secs(30)).await?;
+    let mut servers = vec![Server::spawn(
+        options,
+        &instance.config,
+        instance.addr(),
+        &log,
+    )?];
+    for i in 1..args.processes.unwrap_or(1) {
+        let addr = std::net::SocketAddr::new(instance.addr().ip(), crate::common::free_port()?);
+        let log = ws.dir.join(format!("server-{i}.log"));
+        servers.push(Server::spawn(options, &instance.config, addr, &log)?);
+    }
+    for server in &mut servers {
+        server.wait_healthy(Duration::from_secs(30)).await?;
+    }
+    let addrs: Vec<std::net::SocketAddr> = servers.iter().map(|s| s.addr).collect();
+    let cpu_of = |servers: &[Server]| -> Res<u64> {
+        servers.iter().map(Server::cpu_ticks).sum::<Res<u64>>()
+    };
+    let switches_of = |servers: &[Server]| -> Res<u64> {
+        servers
+            .iter()
+            .map(Server::context_switches)
+            .sum::<Res<u64>>()
+    };
     pin_self(options, "1")?;
 
     let requests = Arc::new(requests);
     let next = Arc::new(AtomicUsize::new(0));
-    let server_before = server.cpu_ticks()?;
-    let switches_before = server.context_switches()?;
+    let server_before = cpu_of(&servers)?;
+    let switches_before = switches_of(&servers)?;
     let bench_before = own_cpu_ticks()?;
     let machine_before = machine_busy_ticks()?;
     let postmaster = match &args.postgres {
@@ -200,10 +235,10 @@ async fn one_run(options: &Options, args: &B1Args, keys: &[Key], run: usize) -> 
     let pg_before = postmaster.map(postgres_cpu_ticks).transpose()?;
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(args.concurrency);
-    for _ in 0..args.concurrency {
+    for task in 0..args.concurrency {
         let requests = requests.clone();
         let next = next.clone();
-        let addr = instance.addr();
+        let addr = addrs[task % addrs.len()];
         tasks.push(tokio::spawn(async move {
             let mut conn = Conn::connect(addr).await?;
             let mut seen: Vec<(u16, u32)> = Vec::new();
@@ -240,8 +275,8 @@ async fn one_run(options: &Options, args: &B1Args, keys: &[Key], run: usize) -> 
         refusal = refusal.or(first);
     }
     let wall = started.elapsed();
-    let server_after = server.cpu_ticks()?;
-    let switches = server.context_switches()?.saturating_sub(switches_before);
+    let server_after = cpu_of(&servers)?;
+    let switches = switches_of(&servers)?.saturating_sub(switches_before);
     let bench_after = own_cpu_ticks()?;
     let machine_after = machine_busy_ticks()?;
     let pg_after = postmaster.map(postgres_cpu_ticks).transpose()?;
@@ -249,9 +284,11 @@ async fn one_run(options: &Options, args: &B1Args, keys: &[Key], run: usize) -> 
         (Some(b), Some(a)) => Some(a.saturating_sub(b)),
         _ => None,
     };
-    let memory = server.memory()?;
+    let memory = servers[0].memory()?;
     pin_self(options, "0-1")?;
-    server.stop().await?;
+    for server in &mut servers {
+        server.stop().await?;
+    }
     latencies.sort_unstable();
 
     let stored_notes = if args.votes {
@@ -306,7 +343,11 @@ fn markdown(options: &Options, args: &B1Args, backend: &str, results: &[RunResul
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "## B1 on {backend}{}: {} to the shared inbox (+ B2, B9 during B1)\n",
+        "## B1 on {backend}{}{}: {} to the shared inbox (+ B2, B9 during B1)\n",
+        match args.processes {
+            Some(n) => format!(", {n} server process(es) sharing it (their CPU added up)"),
+            None => String::new(),
+        },
         if options.pin {
             ""
         } else {

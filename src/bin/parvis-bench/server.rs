@@ -100,6 +100,8 @@ impl Server {
             .arg("--config")
             .arg(config)
             .env_remove("PARVIS_CONFIG")
+            // Several processes may share one configuration, each on its own address.
+            .env("PARVIS_SERVER__BIND", addr.to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log);
