@@ -111,7 +111,8 @@ async fn copy_database(
     let rows: i64 = copied.iter().map(|c| c.target).sum();
     lines.push(format!(
         "copied {} tables, {rows} rows into {shown}; every table counted the same on both sides.\n\
-         Media files stay in {}: keep `server.data_dir`, set `database.url = \"{shown}\"` and start the server.",
+         Media files stay in {}: keep `server.data_dir`, set `database.url` to the new database's URL and \
+         start the server.",
         copied.len(),
         settings.server.data_dir.display()
     ));

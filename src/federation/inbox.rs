@@ -300,7 +300,8 @@ async fn verify_signature(
 
 /// Why a signing key could not be had, for the sender: a rate limit stays a `429`, the rest is a `401`.
 fn key_unavailable(e: Error) -> Error {
-    if let Some(detail) = e.log_detail() {
+    // Our own fault (a failed query) is logged; a server that is down or lying is the sender's answer only.
+    if let Error::Internal(detail) = &e {
         tracing::warn!("cannot get a signing key: {detail}");
     }
     match e {
