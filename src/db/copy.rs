@@ -279,8 +279,8 @@ where
 
 /// Copies `source` (migrated, its server stopped) into `target` (migrated by the same binary, holding no
 /// commune or account): checks the two schemas agree, replaces whatever the target holds, copies every table
-/// in foreign-key order, numbers the sequences, commits, then counts each table on both sides. A difference
-/// in any count is an error (the copy is committed by then: the message says to drop the database).
+/// in foreign-key order, numbers the sequences, counts each table on both sides, and commits only if every
+/// count agrees.
 pub fn sqlite_to_postgres(
     source: &mut SqliteConnection,
     target: &mut PgConnection,
@@ -313,7 +313,8 @@ pub fn sqlite_to_postgres(
     }
     let order = in_dependency_order(target, &to)?;
 
-    // Readers of the SQLite file see one snapshot for the whole copy.
+    // Readers of the SQLite file see one snapshot for the whole copy; the copy commits only once every table
+    // counts the same on both sides.
     source.batch_execute("BEGIN")?;
     let copied = target.transaction(|target| {
         let all = order
@@ -326,10 +327,7 @@ pub fn sqlite_to_postgres(
             copy_table(source, target, table, &columns[table])?;
         }
         advance_sequences(target)?;
-        Ok::<_, Error>(())
-    });
-    let counts = copied.and_then(|()| {
-        order
+        let counts = order
             .iter()
             .map(|table| {
                 Ok(Copied {
@@ -338,16 +336,16 @@ pub fn sqlite_to_postgres(
                     target: count(target, table)?,
                 })
             })
-            .collect::<Result<Vec<_>>>()
+            .collect::<Result<Vec<_>>>()?;
+        if let Some(wrong) = counts.iter().find(|c| c.source != c.target) {
+            return Err(copy_error(format!(
+                "{} holds {} rows in SQLite and {} in PostgreSQL: nothing was written",
+                wrong.table, wrong.source, wrong.target
+            )));
+        }
+        Ok(counts)
     });
     source.batch_execute("COMMIT")?;
-    let counts = counts?;
-    if let Some(wrong) = counts.iter().find(|c| c.source != c.target) {
-        return Err(copy_error(format!(
-            "{} holds {} rows in SQLite and {} in PostgreSQL after the copy: drop the PostgreSQL \
-             database and copy again",
-            wrong.table, wrong.source, wrong.target
-        )));
-    }
+    let counts = copied?;
     Ok(counts)
 }
