@@ -33,6 +33,7 @@ mod newsletter;
 mod notices;
 mod oauth;
 mod oidc;
+mod operations;
 mod peer_selftest;
 mod pictures;
 mod policy;

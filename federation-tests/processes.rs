@@ -32,7 +32,7 @@ impl Drop for Server {
 
 /// A configuration file for `parvis serve` on `settings`' database, listening on a free port; returns it
 /// and the server's base URL.
-fn config_for(
+pub(crate) fn config_for(
     settings: &parvis::config::Settings,
     dir: &std::path::Path,
 ) -> (std::path::PathBuf, String) {

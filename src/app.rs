@@ -73,6 +73,7 @@ pub fn context(settings: Settings, db: Database) -> Result<AppContext> {
     ));
     let key_fetches =
         crate::federation::fetch::KeyFetches::new(settings.federation.key_fetches_per_minute);
+    let metrics = Arc::new(crate::ops::metrics::Metrics::new(db.pool_waits()));
     Ok(AppContext {
         policy: federation_policy,
         key_fetches: Arc::new(key_fetches),
@@ -86,6 +87,7 @@ pub fn context(settings: Settings, db: Database) -> Result<AppContext> {
         refusals: Arc::default(),
         oidc,
         live: Arc::default(),
+        metrics,
     })
 }
 
@@ -106,6 +108,7 @@ pub fn router(ctx: AppContext) -> Router {
     Router::new()
         .merge(discovery)
         .route("/health", get(health))
+        .route("/metrics", get(crate::ops::metrics::main_endpoint))
         .route("/actor", negotiated(instance_actor, web::pages::instance))
         .route("/users/{name}", negotiated(person, web::pages::person))
         .route("/communes/{name}", negotiated(commune, web::pages::commune))
@@ -200,6 +203,11 @@ pub fn router(ctx: AppContext) -> Router {
             web::accounts::LoginLimits::default(),
         )))
         .layer(web::session::layer(&ctx))
+        .layer(axum::middleware::from_fn_with_state(
+            ctx.clone(),
+            crate::ops::metrics::observe,
+        ))
+        .layer(axum::middleware::from_fn(crate::ops::requests::identify))
         .with_state(ctx)
 }
 
@@ -349,6 +357,8 @@ pub struct Application {
     ctx: AppContext,
     tls: Option<axum_server::tls_rustls::RustlsConfig>,
     db: Database,
+    /// `[metrics] bind`: `/metrics` alone, on its own address.
+    metrics_listener: Option<std::net::TcpListener>,
 }
 
 impl Application {
@@ -386,6 +396,20 @@ impl Application {
             _ => None,
         };
         listener.set_nonblocking(true).map_err(Error::internal)?;
+        let metrics_listener = match settings
+            .metrics
+            .bind_addr()
+            .map_err(|e| Error::invalid("metrics.bind", e.to_string()))?
+        {
+            None => None,
+            Some(addr) => {
+                let bound = std::net::TcpListener::bind(addr).map_err(|e| {
+                    Error::invalid("metrics.bind", format!("cannot listen on {addr}: {e}"))
+                })?;
+                bound.set_nonblocking(true).map_err(Error::internal)?;
+                Some(bound)
+            }
+        };
         let ctx = context(settings, db.clone())?;
         Ok(Application {
             listener,
@@ -393,7 +417,15 @@ impl Application {
             ctx,
             tls,
             db,
+            metrics_listener,
         })
+    }
+
+    /// The address of `/metrics` alone, when `[metrics] bind` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     pub fn database(&self) -> &Database {
@@ -408,14 +440,21 @@ impl Application {
 
     /// Serves, and runs the delivery worker, until `shutdown` completes; then lets requests in flight finish.
     pub async fn run_until(
-        self,
+        mut self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<()> {
         let worker = crate::federation::deliver::spawn(self.ctx.clone());
         let mailer = crate::mail::worker::spawn(self.ctx.clone());
+        let metrics = match self.metrics_listener.take() {
+            Some(listener) => Some(serve_metrics(self.ctx.clone(), listener)?),
+            None => None,
+        };
         let result = self.serve(shutdown).await;
         worker.abort();
         mailer.abort();
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         result
     }
 
@@ -455,6 +494,24 @@ impl Application {
             }
         }
     }
+}
+
+/// Serves `/metrics` alone on its own listener, in plain HTTP (a monitoring network, not the Internet).
+fn serve_metrics(
+    ctx: AppContext,
+    listener: std::net::TcpListener,
+) -> Result<tokio::task::JoinHandle<()>> {
+    let addr = listener.local_addr().map_err(Error::internal)?;
+    let listener = tokio::net::TcpListener::from_std(listener).map_err(Error::internal)?;
+    let app = Router::new()
+        .route("/metrics", get(crate::ops::metrics::separate_endpoint))
+        .with_state(ctx);
+    tracing::info!(%addr, "metrics served at /metrics on their own address");
+    Ok(tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "the metrics listener stopped");
+        }
+    }))
 }
 
 /// The TLS configuration for serving HTTPS ourselves (rustls with the `ring` provider: no C toolchain needed).

@@ -19,13 +19,7 @@ fn load(config: &ConfigArg) -> Result<Settings> {
         field: "configuration",
         message: e.to_string(),
     })?;
-    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log.level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // A second call (tests running several commands in one process) keeps the first subscriber.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    crate::ops::start_logging(&settings.log);
     Ok(settings)
 }
 

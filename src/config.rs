@@ -26,6 +26,8 @@ pub struct Settings {
     pub map: MapSettings,
     #[serde(default)]
     pub oidc: OidcSettings,
+    #[serde(default)]
+    pub metrics: MetricsSettings,
     pub log: LogSettings,
 }
 
@@ -197,6 +199,9 @@ impl Default for EmailSettings {
 pub struct LogSettings {
     /// A tracing filter, e.g. `info` or `parvis=debug,info`.
     pub level: String,
+    /// `text` (readable lines) or `json` (one object per line, with a request id on each line of a request).
+    #[serde(default)]
+    pub format: LogFormat,
 }
 
 impl Default for Settings {
@@ -242,8 +247,10 @@ impl Default for Settings {
             email: EmailSettings::default(),
             map: MapSettings::default(),
             oidc: OidcSettings::default(),
+            metrics: MetricsSettings::default(),
             log: LogSettings {
                 level: "info".into(),
+                format: LogFormat::Text,
             },
         }
     }
@@ -509,6 +516,7 @@ impl Settings {
         if e.per_minute == 0 {
             return Err(key_error("email.per_minute", "must be at least 1"));
         }
+        self.metrics.validate()?;
         self.oidc.validate()
     }
 
@@ -571,7 +579,9 @@ impl Settings {
 }
 
 mod oidc;
+mod ops;
 pub use oidc::OidcSettings;
+pub use ops::{LogFormat, MetricsSettings};
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

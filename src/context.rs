@@ -34,6 +34,8 @@ pub struct AppContext {
     pub oidc: Option<Arc<crate::oidc::Oidc>>,
     /// The listeners of the streaming API and their poller.
     pub live: Arc<crate::api::streaming::Live>,
+    /// What `/metrics` shows.
+    pub metrics: Arc<crate::ops::metrics::Metrics>,
 }
 
 impl AppContext {

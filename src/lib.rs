@@ -16,6 +16,7 @@ pub mod limits;
 pub mod mail;
 pub mod model;
 pub mod oidc;
+pub mod ops;
 #[cfg(test)]
 mod properties;
 pub mod web;

@@ -146,6 +146,14 @@ fn bad_values_name_their_key() {
             "federation.delivery_lease_secs",
         ),
         ("PARVIS_LOG__LEVEL", "[[[", "log.level"),
+        ("PARVIS_LOG__FORMAT", "xml", "log.format"),
+        ("PARVIS_METRICS__TOKEN", "too-short", "metrics.token"),
+        (
+            "PARVIS_METRICS__TOKEN",
+            "with a space inside it",
+            "metrics.token",
+        ),
+        ("PARVIS_METRICS__BIND", "nowhere", "metrics.bind"),
     ];
     for (var, value, key) in cases {
         let message = load_err(None, &[(var, value)]);

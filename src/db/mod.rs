@@ -150,6 +150,8 @@ impl ServeLock {
 pub struct Database {
     pool: r2d2::Pool<Manager>,
     backend: Backend,
+    /// How long each request for a connection waited (the metrics read it).
+    waits: prometheus_client::metrics::histogram::Histogram,
 }
 
 impl std::fmt::Debug for Database {
@@ -189,7 +191,15 @@ impl Database {
             .connection_timeout(Duration::from_secs(10))
             .build(Manager { backend, target })
             .map_err(|e| Error::Unavailable(format!("cannot open the database: {e}")))?;
-        Ok(Database { pool, backend })
+        // 0.1 ms to about 13 s: a pool too small for the load shows here first.
+        let waits = prometheus_client::metrics::histogram::Histogram::new(
+            prometheus_client::metrics::histogram::exponential_buckets(0.0001, 4.0, 9),
+        );
+        Ok(Database {
+            pool,
+            backend,
+            waits,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -248,9 +258,21 @@ impl Database {
     }
 
     fn conn(&self) -> Result<r2d2::PooledConnection<Manager>> {
-        self.pool
-            .get()
-            .map_err(|e| Error::Unavailable(format!("no database connection: {e}")))
+        let asked = std::time::Instant::now();
+        let conn = self.pool.get();
+        self.waits.observe(asked.elapsed().as_secs_f64());
+        conn.map_err(|e| Error::Unavailable(format!("no database connection: {e}")))
+    }
+
+    /// The histogram of waits for a connection, for the metrics.
+    pub fn pool_waits(&self) -> prometheus_client::metrics::histogram::Histogram {
+        self.waits.clone()
+    }
+
+    /// The pool's connections and how many of them are idle.
+    pub fn pool_state(&self) -> (u32, u32) {
+        let state = self.pool.state();
+        (state.connections, state.idle_connections)
     }
 
     /// Runs blocking database work on the blocking thread pool.

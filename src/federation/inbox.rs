@@ -86,8 +86,12 @@ async fn personal(
 /// The answer to an inbox POST; a refusal is logged and counted per sending server (`federation::refusals`).
 fn answer(ctx: &AppContext, result: Result<()>, headers: &HeaderMap, body: &[u8]) -> Response {
     match result {
-        Ok(()) => StatusCode::ACCEPTED.into_response(),
+        Ok(()) => {
+            ctx.metrics.accepted();
+            StatusCode::ACCEPTED.into_response()
+        }
         Err(e) => {
+            ctx.metrics.refused(&e);
             ctx.refusals
                 .record(&crate::federation::refusals::Peek::of(headers, body), &e);
             e.into_response()

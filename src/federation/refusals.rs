@@ -80,18 +80,64 @@ fn key_id(headers: &HeaderMap) -> Option<String> {
     })
 }
 
-/// A short, stable name for why an activity was refused.
-pub fn reason(error: &Error) -> &'static str {
-    match error {
-        Error::SignatureRequired(_) | Error::Unauthorized(_) => "signature",
-        Error::BadRequest(_) | Error::Invalid { .. } => "malformed or unknown",
-        Error::Forbidden(_) => "refused by policy or block",
-        Error::NotFound(_) | Error::Gone(_) => "about nothing here",
-        Error::Conflict(_) => "conflict",
-        Error::PayloadTooLarge(_) => "too large",
-        Error::TooManyRequests(_) => "rate limited",
-        Error::BadGateway(_) => "its server could not be fetched",
-        Error::Unavailable(_) | Error::Internal(_) => "our error",
+/// Why an activity was refused, in a few kinds: what an admin (and a metric) can act on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reason {
+    Signature,
+    Malformed,
+    Policy,
+    NothingHere,
+    Conflict,
+    TooLarge,
+    RateLimited,
+    Unfetchable,
+    Ours,
+}
+
+impl Reason {
+    /// The kind of refusal an error is.
+    pub fn of(error: &Error) -> Reason {
+        match error {
+            Error::SignatureRequired(_) | Error::Unauthorized(_) => Reason::Signature,
+            Error::BadRequest(_) | Error::Invalid { .. } => Reason::Malformed,
+            Error::Forbidden(_) => Reason::Policy,
+            Error::NotFound(_) | Error::Gone(_) => Reason::NothingHere,
+            Error::Conflict(_) => Reason::Conflict,
+            Error::PayloadTooLarge(_) => Reason::TooLarge,
+            Error::TooManyRequests(_) => Reason::RateLimited,
+            Error::BadGateway(_) => Reason::Unfetchable,
+            Error::Unavailable(_) | Error::Internal(_) => Reason::Ours,
+        }
+    }
+
+    /// A short, stable phrase, as `inbox_refusals` stores it and `parvis admin federation status` shows it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Signature => "signature",
+            Reason::Malformed => "malformed or unknown",
+            Reason::Policy => "refused by policy or block",
+            Reason::NothingHere => "about nothing here",
+            Reason::Conflict => "conflict",
+            Reason::TooLarge => "too large",
+            Reason::RateLimited => "rate limited",
+            Reason::Unfetchable => "its server could not be fetched",
+            Reason::Ours => "our error",
+        }
+    }
+
+    /// The same as a metric label: one word, no spaces.
+    pub fn label(self) -> &'static str {
+        match self {
+            Reason::Signature => "signature",
+            Reason::Malformed => "malformed",
+            Reason::Policy => "policy",
+            Reason::NothingHere => "nothing_here",
+            Reason::Conflict => "conflict",
+            Reason::TooLarge => "too_large",
+            Reason::RateLimited => "rate_limited",
+            Reason::Unfetchable => "unfetchable",
+            Reason::Ours => "internal",
+        }
     }
 }
 
@@ -104,7 +150,7 @@ pub struct Refusals(Mutex<Counts>);
 impl Refusals {
     /// Logs and counts one refusal.
     pub fn record(&self, peek: &Peek, error: &Error) {
-        let reason = reason(error);
+        let reason = Reason::of(error).as_str();
         tracing::info!(
             server = %peek.server,
             activity_type = %peek.kind,

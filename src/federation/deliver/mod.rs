@@ -356,6 +356,7 @@ impl Queue {
                 }
             }
             for f in batch {
+                self.ctx.metrics.delivery(&f.outcome);
                 lock(&self.recently_done).insert(f.delivery.id);
                 lock(&self.in_flight).remove(&f.delivery.id);
             }
