@@ -10,6 +10,7 @@ mod admin;
 mod api;
 mod apps;
 mod authorized_fetch;
+mod backup;
 mod browser_journeys;
 mod browser_selftest;
 mod civic_statuses;

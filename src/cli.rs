@@ -39,6 +39,28 @@ pub async fn run(cli: Cli, out: &mut impl std::io::Write) -> Result<()> {
             )
             .map_err(Error::internal)
         }
+        Command::Admin {
+            config,
+            command: AdminCommand::Restore { from },
+        } => {
+            // Before anything opens (and so creates) the database.
+            let settings = load(&config)?;
+            let done = crate::ops::backup::restore(&settings, &from).await?;
+            writeln!(
+                out,
+                "restored {} ({} bytes): {} file(s) into {}{}; the database is up to date",
+                from.display(),
+                done.bytes,
+                done.files,
+                done.path.display(),
+                if done.postgres {
+                    ", the database with pg_restore"
+                } else {
+                    ""
+                },
+            )
+            .map_err(Error::internal)
+        }
         Command::Admin { config, command } => {
             let settings = load(&config)?;
             let settings_for_context = settings.clone();
@@ -244,6 +266,19 @@ async fn admin(
                 },
         } => import_officials(db, &file, commune, insee).await?,
         AdminCommand::CopyDatabase { to } => copy::copy_database(db, settings, to).await?,
+        AdminCommand::Backup { to } => {
+            let done = crate::ops::backup::backup(db, settings, &to).await?;
+            format!(
+                "backup written to {} ({} bytes): the database{}, with the actors' keys, and {} file(s)",
+                done.path.display(),
+                done.bytes,
+                if done.postgres { " (by pg_dump)" } else { "" },
+                done.files,
+            )
+        }
+        AdminCommand::Restore { .. } => {
+            return Err(Error::internal("restore runs before the database opens"));
+        }
         AdminCommand::Charter {
             command: CharterCommand::Publish { file },
         } => {

@@ -105,6 +105,20 @@ pub enum AdminCommand {
         #[arg(long)]
         to: String,
     },
+    /// Write a backup (database with the actors' keys, and every file of the data directory) to a new file,
+    /// while the server runs. PostgreSQL is copied with `pg_dump`.
+    Backup {
+        /// The file to write (it must not exist): e.g. `/var/backups/parvis/2026-12-07.tar.gz`.
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Restore a backup into an empty data directory (and, for PostgreSQL, an empty database), then apply
+    /// this version's migrations. The server must not be running.
+    Restore {
+        /// The backup file written by `parvis admin backup`.
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
