@@ -4,6 +4,7 @@
 
 mod support;
 
+mod acme;
 mod actors;
 mod addresses;
 mod admin;

@@ -356,6 +356,8 @@ pub struct Application {
     router: Router,
     ctx: AppContext,
     tls: Option<axum_server::tls_rustls::RustlsConfig>,
+    /// `[server] acme`: what obtains and renews the certificate `tls` serves.
+    acme: Option<crate::ops::acme::Acme>,
     db: Database,
     /// `[metrics] bind`: `/metrics` alone, on its own address.
     metrics_listener: Option<std::net::TcpListener>,
@@ -391,7 +393,7 @@ impl Application {
         db: Database,
         listener: std::net::TcpListener,
     ) -> Result<Application> {
-        let tls = match (&settings.server.tls_cert, &settings.server.tls_key) {
+        let mut tls = match (&settings.server.tls_cert, &settings.server.tls_key) {
             (Some(cert), Some(key)) => Some(server_tls(cert, key)?),
             _ => None,
         };
@@ -411,11 +413,19 @@ impl Application {
             }
         };
         let ctx = context(settings, db.clone())?;
+        let acme = if ctx.settings.server.acme {
+            let (acme, config) = crate::ops::acme::Acme::new(&ctx.settings, ctx.metrics.clone())?;
+            tls = Some(config);
+            Some(acme)
+        } else {
+            None
+        };
         Ok(Application {
             listener,
             router: router(ctx.clone()),
             ctx,
             tls,
+            acme,
             db,
             metrics_listener,
         })
@@ -449,9 +459,13 @@ impl Application {
             Some(listener) => Some(serve_metrics(self.ctx.clone(), listener)?),
             None => None,
         };
+        let acme = self.acme.take().map(|acme| tokio::spawn(acme.run()));
         let result = self.serve(shutdown).await;
         worker.abort();
         mailer.abort();
+        if let Some(acme) = acme {
+            acme.abort();
+        }
         if let Some(metrics) = metrics {
             metrics.abort();
         }

@@ -78,6 +78,17 @@ pub struct ServerSettings {
     pub tls_cert: Option<PathBuf>,
     /// PEM private key matching `tls_cert`.
     pub tls_key: Option<PathBuf>,
+    /// Obtain and renew the certificate of `public_url`'s host over ACME (Let's Encrypt by default), with the
+    /// TLS-ALPN-01 challenge on this server's own port (443 for a public authority); instead of
+    /// `tls_cert`/`tls_key`. The account key and certificate are kept in `<data_dir>/acme`.
+    pub acme: bool,
+    /// The contact address given to the certificate authority (it warns of expiry and problems there).
+    pub acme_email: String,
+    /// The ACME directory URL.
+    pub acme_directory: String,
+    /// A CA certificate (PEM) trusted for the directory's own HTTPS besides the system's: a private
+    /// authority, or a test one.
+    pub acme_ca_file: Option<PathBuf>,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     /// Largest photo accepted with a problem report, in bytes (a report carries up to three).
@@ -213,6 +224,10 @@ impl Default for Settings {
                 data_dir: PathBuf::from("data"),
                 tls_cert: None,
                 tls_key: None,
+                acme: false,
+                acme_email: String::new(),
+                acme_directory: crate::ops::acme::LETS_ENCRYPT.into(),
+                acme_ca_file: None,
                 max_body_bytes: 1024 * 1024,
                 max_photo_bytes: 8 * 1024 * 1024,
                 trust_forwarded_for: false,
@@ -370,6 +385,38 @@ impl Settings {
                 return Err(key_error(
                     "server.tls_cert",
                     "tls_key is set but tls_cert is not: set both or neither",
+                ));
+            }
+        }
+        if s.acme {
+            if s.tls_cert.is_some() {
+                return Err(key_error(
+                    "server.acme",
+                    "acme obtains the certificate: remove tls_cert and tls_key, or turn acme off",
+                ));
+            }
+            if !s.acme_email.contains('@') {
+                return Err(key_error(
+                    "server.acme_email",
+                    "acme needs a contact address for the certificate authority",
+                ));
+            }
+            if self.public_url()?.scheme() != "https" {
+                return Err(key_error(
+                    "server.public_url",
+                    "with acme, the public URL is https://",
+                ));
+            }
+            if !s.acme_directory.starts_with("https://") {
+                return Err(key_error(
+                    "server.acme_directory",
+                    format!("'{}' is not an https:// URL", s.acme_directory),
+                ));
+            }
+            if let Some(ca) = s.acme_ca_file.as_ref().filter(|ca| !ca.is_file()) {
+                return Err(key_error(
+                    "server.acme_ca_file",
+                    format!("{} is not a readable file", ca.display()),
                 ));
             }
         }

@@ -154,6 +154,8 @@ fn bad_values_name_their_key() {
             "metrics.token",
         ),
         ("PARVIS_METRICS__BIND", "nowhere", "metrics.bind"),
+        // acme on a plain http URL, and without a contact address.
+        ("PARVIS_SERVER__ACME", "true", "server.acme_email"),
     ];
     for (var, value, key) in cases {
         let message = load_err(None, &[(var, value)]);

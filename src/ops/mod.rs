@@ -1,5 +1,6 @@
 //! Operating an instance: metrics, request ids and log format, backups, the instance's own certificate.
 
+pub mod acme;
 pub mod backup;
 pub mod metrics;
 pub mod requests;
