@@ -39,21 +39,7 @@ impl Drop for Children {
 
 /// A client trusting only the certificates of `pem`, reaching `HOST` at `addr`.
 fn trusting(pem: &[u8], addr: SocketAddr) -> reqwest::Client {
-    crate::support::install_crypto_provider();
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls_pemfile::certs(&mut &pem[..]) {
-        roots.add(cert.unwrap()).unwrap();
-    }
-    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    reqwest::Client::builder()
-        .tls_backend_preconfigured(config)
-        .tls_info(true)
+    crate::support::tls::trusting_only(pem)
         .resolve(HOST, addr)
         .build()
         .unwrap()

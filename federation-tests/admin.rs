@@ -1,10 +1,7 @@
 //! The command line: every admin command, its success and its error paths, on both databases.
 
-use clap::Parser;
-
 use crate::support::instance::settings_for;
 use crate::support::{Backend, both_backends};
-use parvis::cli::{Cli, run};
 
 /// A configuration file pointing at a fresh database of `backend`.
 struct Setup {
@@ -34,12 +31,7 @@ fn setup(backend: Backend) -> Setup {
 impl Setup {
     /// Runs `parvis admin …` in this process; returns what it printed, or the error message.
     async fn admin(&self, args: &[&str]) -> Result<String, String> {
-        let mut argv = vec!["parvis", "admin", "--config", &self.config];
-        argv.extend_from_slice(args);
-        let cli = Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
-        let mut out = Vec::new();
-        run(cli, &mut out).await.map_err(|e| e.to_string())?;
-        Ok(String::from_utf8(out).unwrap())
+        crate::support::admin_command(&self.config, args).await
     }
 }
 

@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use clap::Parser;
 use diesel::prelude::*;
 use serde_json::json;
 
@@ -17,17 +16,7 @@ use crate::support::{Backend, TestInstance, both_backends};
 use parvis::model::Role;
 use parvis::model::schema::{notes, received_activities};
 
-/// Runs `parvis admin --config CONFIG ARGS…` in this process: what it printed, or its error.
-async fn admin(config: &str, args: &[&str]) -> Result<String, String> {
-    let mut argv = vec!["parvis", "admin", "--config", config];
-    argv.extend_from_slice(args);
-    let cli = parvis::cli::Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
-    let mut out = Vec::new();
-    parvis::cli::run(cli, &mut out)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(String::from_utf8(out).unwrap())
-}
+use crate::support::admin_command as admin;
 
 /// A configuration file for a data directory and a database URL (empty: SQLite in the data directory).
 fn config(dir: &std::path::Path, data_dir: &std::path::Path, url: &str) -> String {
@@ -133,6 +122,17 @@ both_backends!(
         let during = count() - before.len();
         eprintln!("{during} activities acknowledged while the backup ran");
         assert!(out.contains("backup written to"), "{out}");
+        // It holds the actors' keys: its owner alone reads it.
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(&file).unwrap().permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o600);
+        // PostgreSQL is copied by pg_dump, and the command says so.
+        assert_eq!(
+            out.contains("(by pg_dump)"),
+            backend == Backend::Postgres,
+            "{out}"
+        );
         let files = walkdir::WalkDir::new(alpha.data_dir())
             .into_iter()
             .map(Result::unwrap)

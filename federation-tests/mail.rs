@@ -349,7 +349,6 @@ both_backends!(
 
 /// `parvis admin email test` and `status`, against MailDev, through a configuration file.
 async fn email_commands(backend: Backend) {
-    use clap::Parser;
     let maildev = MailDev::start();
     let (_db, settings, dir) = database(backend);
     let config = dir.path().join("parvis.toml");
@@ -366,16 +365,7 @@ async fn email_commands(backend: Backend) {
     let config = config.display().to_string();
     let admin = |args: &'static [&'static str]| {
         let config = config.clone();
-        async move {
-            let mut argv = vec!["parvis", "admin", "--config", &config];
-            argv.extend_from_slice(args);
-            let cli = parvis::cli::Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
-            let mut out = Vec::new();
-            parvis::cli::run(cli, &mut out)
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok::<_, String>(String::from_utf8(out).unwrap())
-        }
+        async move { crate::support::admin_command(&config, args).await }
     };
     let out = admin(&["email", "test", "--to", "admin@ville.example"])
         .await

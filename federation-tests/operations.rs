@@ -229,6 +229,8 @@ async fn json_logs_carry_the_request_id_the_answer_gives() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_parvis"))
         .args(["serve", "--config", config.to_str().unwrap()])
         .env("PARVIS_LOG__FORMAT", "json")
+        // Behind a proxy: its request ids are taken.
+        .env("PARVIS_SERVER__TRUST_FORWARDED_FOR", "true")
         .env("PARVIS_LOG__LEVEL", "info")
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).unwrap())

@@ -2,7 +2,6 @@
 //! between two instances on distinct host names and addresses.
 
 use std::net::{IpAddr, Ipv4Addr};
-use std::sync::Arc;
 
 use parvis::federation::actors::ActorDocument;
 use parvis::federation::http::OutboundError;
@@ -20,6 +19,7 @@ async fn alpha(backend: Backend, pki: &TestPki) -> TestInstance {
     let alpha = TestInstance::start_on(backend, ALPHA_IP, ALPHA, "https", move |s| {
         s.server.tls_cert = Some(cert);
         s.server.tls_key = Some(key);
+        s.metrics.token = "metrics-token-0123456789".into();
     })
     .await;
     parvis::civic::communes::create_commune(&alpha.db, "alpha", "Alpha-sur-Mer")
@@ -30,20 +30,7 @@ async fn alpha(backend: Backend, pki: &TestPki) -> TestInstance {
 
 /// A client that trusts only the test CA and finds alpha at its loopback address.
 fn trusting_client(pki: &TestPki, alpha: &TestInstance) -> reqwest::Client {
-    crate::support::install_crypto_provider();
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls_pemfile::certs(&mut pki.ca_pem.as_bytes()) {
-        roots.add(cert.unwrap()).unwrap();
-    }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    reqwest::Client::builder()
-        .tls_backend_preconfigured(config)
+    crate::support::tls::trusting_only(pki.ca_pem.as_bytes())
         .resolve(ALPHA, alpha.addr)
         .build()
         .unwrap()
@@ -70,6 +57,25 @@ both_backends!(
             .unwrap();
         assert_eq!(doc["id"], alpha.url("/communes/alpha").as_str());
         assert_eq!(doc["inbox"], alpha.url("/communes/alpha/inbox").as_str());
+        // The certificate's expiry is in the metrics: rcgen's default end of validity, 4096-01-01.
+        let metrics = client
+            .get(alpha.url("/metrics"))
+            .bearer_auth("metrics-token-0123456789")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let end = chrono::NaiveDate::from_ymd_opt(4096, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        assert_eq!(
+            crate::operations::series(&metrics, "parvis_certificate_expiry_seconds"),
+            Some(end.and_utc().timestamp() as f64),
+            "{metrics}"
+        );
 
         // A client that does not trust the test CA refuses the certificate.
         crate::support::install_crypto_provider();

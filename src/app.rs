@@ -207,7 +207,10 @@ pub fn router(ctx: AppContext) -> Router {
             ctx.clone(),
             crate::ops::metrics::observe,
         ))
-        .layer(axum::middleware::from_fn(crate::ops::requests::identify))
+        .layer(axum::middleware::from_fn_with_state(
+            crate::ops::requests::BehindProxy(ctx.settings.server.trust_forwarded_for),
+            crate::ops::requests::identify,
+        ))
         .with_state(ctx)
 }
 
@@ -413,6 +416,17 @@ impl Application {
             }
         };
         let ctx = context(settings, db.clone())?;
+        // A certificate from files: its expiry is shown in the metrics too.
+        if let Some(pem) = ctx
+            .settings
+            .server
+            .tls_cert
+            .as_ref()
+            .and_then(|cert| std::fs::read(cert).ok())
+            && let Some(at) = crate::ops::acme::expiry(&pem)
+        {
+            ctx.metrics.certificate_expires(at);
+        }
         let acme = if ctx.settings.server.acme {
             let (acme, config) = crate::ops::acme::Acme::new(&ctx.settings, ctx.metrics.clone())?;
             tls = Some(config);

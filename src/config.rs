@@ -94,7 +94,8 @@ pub struct ServerSettings {
     /// Largest photo accepted with a problem report, in bytes (a report carries up to three).
     pub max_photo_bytes: usize,
     /// Behind a reverse proxy: take the visitor's address from the last entry of `X-Forwarded-For` (used for
-    /// per-address login limits). Leave off when Parvis faces the Internet itself, or anyone could pick it.
+    /// per-address login limits), and the request id from `X-Request-Id`. Leave off when Parvis faces the
+    /// Internet itself, or anyone could pick them.
     pub trust_forwarded_for: bool,
     /// Writes (POST, PUT, PATCH, DELETE on the web forms and the API) allowed per minute from one address and
     /// from one signed-in account or token, after which `429` with `Retry-After`; 0 turns the limit off.

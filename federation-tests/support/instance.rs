@@ -281,21 +281,9 @@ pub fn client_for(settings: &Settings, host: &str, addr: SocketAddr) -> reqwest:
         .redirect(reqwest::redirect::Policy::none())
         .resolve(host, addr);
     let builder = match &settings.federation.extra_ca_file {
-        Some(ca) => {
-            let pem = std::fs::read(ca).expect("read CA");
-            let mut roots = rustls::RootCertStore::empty();
-            for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
-                roots.add(cert.expect("CA cert")).expect("add CA");
-            }
-            let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-                rustls::crypto::ring::default_provider(),
-            ))
-            .with_safe_default_protocol_versions()
-            .expect("protocols")
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-            builder.tls_backend_preconfigured(config)
-        }
+        Some(ca) => super::tls::trusting_only(&std::fs::read(ca).expect("read CA"))
+            .redirect(reqwest::redirect::Policy::none())
+            .resolve(host, addr),
         None => builder,
     };
     builder.build().expect("client")

@@ -41,6 +41,19 @@ macro_rules! both_backends {
 }
 pub(crate) use both_backends;
 
+/// Runs `parvis admin --config CONFIG ARGS…` in this process: what it printed, or its error's message.
+pub async fn admin_command(config: &str, args: &[&str]) -> Result<String, String> {
+    let mut argv = vec!["parvis", "admin", "--config", config];
+    argv.extend_from_slice(args);
+    let cli =
+        <parvis::cli::Cli as clap::Parser>::try_parse_from(argv).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    parvis::cli::run(cli, &mut out)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(String::from_utf8(out).unwrap())
+}
+
 /// reqwest is built without a default TLS provider (Parvis passes `ring` explicitly); plain test clients need
 /// the process-wide one.
 pub fn install_crypto_provider() {

@@ -42,3 +42,23 @@ pub fn make_pki(dir: &Path, hosts: &[&str]) -> TestPki {
     std::fs::write(&pki.server_key, server_key.serialize_pem()).expect("write key");
     pki
 }
+
+/// A client builder trusting only the certificates of `pem` (no system roots), with `ring`; reports the
+/// server's certificate (`reqwest::tls::TlsInfo`).
+pub fn trusting_only(pem: &[u8]) -> reqwest::ClientBuilder {
+    super::install_crypto_provider();
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_pemfile::certs(&mut &pem[..]) {
+        roots.add(cert.expect("CA cert")).expect("add CA");
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("protocols")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(config)
+        .tls_info(true)
+}

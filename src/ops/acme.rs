@@ -39,7 +39,7 @@ impl Watched {
 }
 
 /// When the first certificate of a PEM bundle expires, as a Unix time.
-fn expiry(pem: &[u8]) -> Option<i64> {
+pub fn expiry(pem: &[u8]) -> Option<i64> {
     let der = rustls_pemfile::certs(&mut &pem[..]).next()?.ok()?;
     let (_, cert) = x509_parser::parse_x509_certificate(&der).ok()?;
     Some(cert.validity().not_after.timestamp())
