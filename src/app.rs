@@ -445,13 +445,6 @@ impl Application {
         })
     }
 
-    /// The address of `/metrics` alone, when `[metrics] bind` is set.
-    pub fn metrics_addr(&self) -> Option<SocketAddr> {
-        self.metrics_listener
-            .as_ref()
-            .and_then(|l| l.local_addr().ok())
-    }
-
     pub fn database(&self) -> &Database {
         &self.db
     }

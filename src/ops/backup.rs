@@ -141,7 +141,7 @@ fn write_backup(db: &Database, settings: &Settings, to: &Path) -> Result<Summary
         .prefix(&format!(".{name}.partial-"))
         .tempfile_in(&dir)
         .map_err(io(format!("cannot write in {}", dir.display())))?;
-    let writing = io(format!("cannot write {}", to.display()));
+    let cannot_write = || io(format!("cannot write {}", to.display()));
     let files = {
         let gz = flate2::write::GzEncoder::new(
             BufWriter::new(file.as_file_mut()),
@@ -163,22 +163,14 @@ fn write_backup(db: &Database, settings: &Settings, to: &Path) -> Result<Summary
         let appended = tar
             .append_data(&mut header, MANIFEST, manifest.as_slice())
             .and_then(|()| tar.append_path_with_name(&dump, entry));
-        appended
-            .map_err(|e| Error::invalid("backup", format!("cannot write {}: {e}", to.display())))?;
-        let files = append_data_dir(&mut tar, settings, data_dir)
-            .map_err(|e| Error::invalid("backup", format!("cannot write {}: {e}", to.display())))?;
-        let gz = tar
-            .into_inner()
-            .map_err(io(format!("cannot write {}", to.display())))?;
-        let mut buffered = gz
-            .finish()
-            .map_err(io(format!("cannot write {}", to.display())))?;
-        buffered.flush().map_err(writing)?;
+        appended.map_err(cannot_write())?;
+        let files = append_data_dir(&mut tar, settings, data_dir).map_err(cannot_write())?;
+        let gz = tar.into_inner().map_err(cannot_write())?;
+        let mut buffered = gz.finish().map_err(cannot_write())?;
+        buffered.flush().map_err(cannot_write())?;
         files
     };
-    file.as_file()
-        .sync_all()
-        .map_err(io(format!("cannot write {}", to.display())))?;
+    file.as_file().sync_all().map_err(cannot_write())?;
     let bytes = file
         .as_file()
         .metadata()
@@ -232,20 +224,35 @@ fn append_data_dir<W: Write>(
         return Ok(0);
     }
     let live = live_database_files(settings);
+    // A file deleted while the backup runs (a picture removed) is skipped: the database copy, made first,
+    // may still name it, as it named it a moment before.
+    let gone = |e: &std::io::Error| e.kind() == std::io::ErrorKind::NotFound;
     for entry in walkdir::WalkDir::new(data_dir)
         .follow_links(false)
         .sort_by_file_name()
     {
-        let entry = entry.map_err(std::io::Error::other)?;
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) if e.io_error().is_some_and(gone) => continue,
+            Err(e) => return Err(std::io::Error::other(e)),
+        };
         let path = entry.path();
         let Ok(relative) = path.strip_prefix(data_dir) else {
             continue;
         };
-        if !entry.file_type().is_file() || live.contains(&path.canonicalize()?) {
+        if !entry.file_type().is_file() {
             continue;
         }
-        tar.append_path_with_name(path, Path::new(FILES).join(relative))?;
-        files += 1;
+        match path.canonicalize() {
+            Ok(canonical) if live.contains(&canonical) => continue,
+            Err(e) if gone(&e) => continue,
+            _ => {}
+        }
+        match tar.append_path_with_name(path, Path::new(FILES).join(relative)) {
+            Ok(()) => files += 1,
+            Err(e) if gone(&e) => continue,
+            Err(e) => return Err(e),
+        }
     }
     Ok(files)
 }
