@@ -6,12 +6,12 @@
 //! `acme.parvis.test` is: nothing leaves loopback.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::federation::eventually;
 use crate::operations::series;
-use crate::support::{Backend, TestInstance};
+use crate::support::{Backend, Children, TestInstance};
 
 const HOST: &str = "acme.parvis.test";
 /// Short, so that renewal (at two thirds of the life) comes during the test.
@@ -23,18 +23,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-/// Child processes killed when the test ends, passed or not.
-struct Children(Vec<Child>);
-
-impl Drop for Children {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
 }
 
 /// A client trusting only the certificates of `pem`, reaching `HOST` at `addr`.

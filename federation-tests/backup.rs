@@ -162,11 +162,16 @@ both_backends!(
         // Restored into a new data directory (and, for PostgreSQL, a new empty database).
         let place = tempfile::tempdir().unwrap();
         let data_dir = place.path().join("restored");
+        // Made empty beforehand, as an admin does (its parent may be root's, like /var/lib): the restore
+        // writes nothing beside it.
+        std::fs::create_dir(&data_dir).unwrap();
         let url = match backend {
             Backend::Sqlite => String::new(),
             Backend::Postgres => crate::support::postgres::fresh_database_url(),
         };
         let restore_config = config(place.path(), &data_dir, &url);
+        let parent_changed = || std::fs::metadata(place.path()).unwrap().modified().unwrap();
+        let parent_before = parent_changed();
         let out = admin(
             &restore_config,
             &["restore", "--from", file.to_str().unwrap()],
@@ -174,6 +179,22 @@ both_backends!(
         .await
         .unwrap();
         assert!(out.contains(&format!(" {files} file(s)")), "{out}");
+        assert_eq!(
+            parent_changed(),
+            parent_before,
+            "something was written beside the data directory"
+        );
+        // Nothing restored is open to other users; the database (every actor's key) is its owner's alone.
+        let mode = |path: &std::path::Path| {
+            std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(path).unwrap().permissions())
+        };
+        for entry in walkdir::WalkDir::new(&data_dir).min_depth(1) {
+            let entry = entry.unwrap();
+            assert_eq!(mode(entry.path()) & 0o007, 0, "{}", entry.path().display());
+        }
+        if backend == Backend::Sqlite {
+            assert_eq!(mode(&data_dir.join("parvis.sqlite3")) & 0o077, 0);
+        }
         // A second restore finds the directory in use.
         let refused = admin(
             &restore_config,
@@ -298,7 +319,12 @@ async fn a_damaged_foreign_or_hostile_archive_restores_nothing() {
     std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
     let foreign = work.path().join("foreign.tar.gz");
     let hostile = work.path().join("hostile.tar.gz");
-    for (path, entry) in [(&foreign, "notes.txt"), (&hostile, "../escaped.txt")] {
+    let absolute = work.path().join("absolute.tar.gz");
+    for (path, entry) in [
+        (&foreign, "notes.txt"),
+        (&hostile, "data/../../escaped.txt"),
+        (&absolute, "/tmp/parvis-escaped.txt"),
+    ] {
         let gz = flate2::write::GzEncoder::new(
             std::fs::File::create(path).unwrap(),
             flate2::Compression::fast(),
@@ -316,6 +342,7 @@ async fn a_damaged_foreign_or_hostile_archive_restores_nothing() {
         (&truncated, "is not a whole Parvis backup"),
         (&foreign, "is not a Parvis backup"),
         (&hostile, "unsafe path"),
+        (&absolute, "unsafe path"),
     ] {
         let data_dir = work.path().join("restored");
         let config = config(work.path(), &data_dir, "");
@@ -333,6 +360,7 @@ async fn a_damaged_foreign_or_hostile_archive_restores_nothing() {
             archive.display()
         );
         assert!(!work.path().join("escaped.txt").exists());
+        assert!(!std::path::Path::new("/tmp/parvis-escaped.txt").exists());
         let leftovers: Vec<_> = std::fs::read_dir(work.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
@@ -340,6 +368,22 @@ async fn a_damaged_foreign_or_hostile_archive_restores_nothing() {
             .collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
     }
+    // Into a directory made beforehand: it is left there, empty.
+    let made = work.path().join("made");
+    std::fs::create_dir(&made).unwrap();
+    let config_made = config(work.path(), &made, "");
+    let refused = admin(
+        &config_made,
+        &["restore", "--from", truncated.to_str().unwrap()],
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        refused.contains("is not a whole Parvis backup"),
+        "{refused}"
+    );
+    assert_eq!(std::fs::read_dir(&made).unwrap().count(), 0);
+    std::fs::remove_dir(&made).unwrap();
     // The good one restores.
     let data_dir = work.path().join("restored");
     let config = config(work.path(), &data_dir, "");

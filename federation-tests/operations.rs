@@ -112,6 +112,9 @@ both_backends!(
             .await;
         assert_eq!(status, 200, "{body}");
 
+        // A page by route pattern: the path (with marie's name) never becomes a label.
+        let page = client.get(alpha.url("/users/marie")).send().await.unwrap();
+        assert_eq!(page.status(), 200);
         let text = eventually(
             "the metrics to show the delivery outcomes",
             Duration::from_secs(20),
@@ -169,10 +172,21 @@ both_backends!(
             3.0
         );
         assert!(value("parvis_database_pool_wait_seconds_count") > 0.0);
+        assert_eq!(
+            value(r#"parvis_http_requests_total{route="/users/{name}",method="GET",status="200"}"#),
+            1.0
+        );
         assert!(
-            !text.contains("/users/marie\""),
+            !text.contains("/users/marie"),
             "a path became a label:\n{text}"
         );
+        assert_eq!(value("parvis_database_up"), 1.0);
+        let response = client.get(&url).bearer_auth(TOKEN).send().await.unwrap();
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/openmetrics-text; version=1.0.0; charset=utf-8"
+        );
+        assert!(response.text().await.unwrap().ends_with("# EOF\n"));
     }
 );
 
@@ -226,7 +240,7 @@ async fn json_logs_carry_the_request_id_the_answer_gives() {
     drop(db);
     let (config, base) = crate::processes::config_for(&settings, dir.path());
     let log = dir.path().join("stderr.log");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_parvis"))
+    let child = Command::new(env!("CARGO_BIN_EXE_parvis"))
         .args(["serve", "--config", config.to_str().unwrap()])
         .env("PARVIS_LOG__FORMAT", "json")
         // Behind a proxy: its request ids are taken.
@@ -236,6 +250,7 @@ async fn json_logs_carry_the_request_id_the_answer_gives() {
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
+    let _stop = crate::support::Children(vec![child]);
     crate::crash::wait_healthy(&base).await;
     let client = reqwest::Client::new();
     let refuse = |id: Option<&'static str>| {
@@ -294,6 +309,4 @@ async fn json_logs_carry_the_request_id_the_answer_gives() {
         assert_eq!(line["spans"][0]["path"], "/inbox");
         assert_eq!(line["level"], "INFO");
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
 }

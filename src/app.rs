@@ -460,12 +460,13 @@ impl Application {
         mut self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<()> {
-        let worker = crate::federation::deliver::spawn(self.ctx.clone());
-        let mailer = crate::mail::worker::spawn(self.ctx.clone());
+        // First what can fail, so that nothing is left running behind an error.
         let metrics = match self.metrics_listener.take() {
             Some(listener) => Some(serve_metrics(self.ctx.clone(), listener)?),
             None => None,
         };
+        let worker = crate::federation::deliver::spawn(self.ctx.clone());
+        let mailer = crate::mail::worker::spawn(self.ctx.clone());
         let acme = self.acme.take().map(|acme| tokio::spawn(acme.run()));
         let result = self.serve(shutdown).await;
         worker.abort();

@@ -45,7 +45,7 @@ pub async fn run(cli: Cli, out: &mut impl std::io::Write) -> Result<()> {
         } => {
             // Before anything opens (and so creates) the database.
             let settings = load(&config)?;
-            let done = crate::ops::backup::restore(&settings, &from).await?;
+            let done = crate::ops::restore::restore(&settings, &from).await?;
             writeln!(
                 out,
                 "restored {} ({} bytes): {} file(s) into {}{}; the database is up to date",
@@ -58,6 +58,36 @@ pub async fn run(cli: Cli, out: &mut impl std::io::Write) -> Result<()> {
                 } else {
                     ""
                 },
+            )
+            .map_err(Error::internal)
+        }
+        Command::Admin {
+            config,
+            command: AdminCommand::Backup { to },
+        } => {
+            // The database as it is: no migration under a running server of another version.
+            let settings = load(&config)?;
+            let backend = settings
+                .database_backend()
+                .map_err(|e| Error::invalid("database.url", e.to_string()))?;
+            let url = settings.database_url();
+            if let Some(path) = url.strip_prefix("sqlite://")
+                && !std::path::Path::new(path).is_file()
+            {
+                return Err(Error::invalid(
+                    "database.url",
+                    format!("there is no database at {path}: nothing to back up"),
+                ));
+            }
+            let db = crate::db::Database::connect(&url, backend, 1)?;
+            let done = crate::ops::backup::backup(&db, &settings, &to).await?;
+            writeln!(
+                out,
+                "backup written to {} ({} bytes): the database{}, with the actors' keys, and {} file(s)",
+                done.path.display(),
+                done.bytes,
+                if done.postgres { " (by pg_dump)" } else { "" },
+                done.files,
             )
             .map_err(Error::internal)
         }
@@ -266,18 +296,10 @@ async fn admin(
                 },
         } => import_officials(db, &file, commune, insee).await?,
         AdminCommand::CopyDatabase { to } => copy::copy_database(db, settings, to).await?,
-        AdminCommand::Backup { to } => {
-            let done = crate::ops::backup::backup(db, settings, &to).await?;
-            format!(
-                "backup written to {} ({} bytes): the database{}, with the actors' keys, and {} file(s)",
-                done.path.display(),
-                done.bytes,
-                if done.postgres { " (by pg_dump)" } else { "" },
-                done.files,
-            )
-        }
-        AdminCommand::Restore { .. } => {
-            return Err(Error::internal("restore runs before the database opens"));
+        AdminCommand::Backup { .. } | AdminCommand::Restore { .. } => {
+            return Err(Error::internal(
+                "backup and restore run before the database is opened (see `run`)",
+            ));
         }
         AdminCommand::Charter {
             command: CharterCommand::Publish { file },

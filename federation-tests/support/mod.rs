@@ -41,6 +41,18 @@ macro_rules! both_backends {
 }
 pub(crate) use both_backends;
 
+/// Child processes killed when the test ends, passed or not.
+pub struct Children(pub Vec<std::process::Child>);
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// Runs `parvis admin --config CONFIG ARGS…` in this process: what it printed, or its error's message.
 pub async fn admin_command(config: &str, args: &[&str]) -> Result<String, String> {
     let mut argv = vec!["parvis", "admin", "--config", config];

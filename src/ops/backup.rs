@@ -13,7 +13,7 @@
 //! disk: a full or unwritable disk leaves no file that looks like a backup.
 
 use std::io::{BufWriter, Write};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde::{Deserialize, Serialize};
@@ -22,25 +22,25 @@ use crate::config::{Backend, Settings};
 use crate::db::{AnyConnection, Database};
 use crate::error::{Error, Result};
 
-const MANIFEST: &str = "parvis-backup.json";
-const SQLITE_ENTRY: &str = "database/parvis.sqlite3";
-const POSTGRES_ENTRY: &str = "database/parvis.pgdump";
-const FILES: &str = "data";
+pub(super) const MANIFEST: &str = "parvis-backup.json";
+pub(super) const SQLITE_ENTRY: &str = "database/parvis.sqlite3";
+pub(super) const POSTGRES_ENTRY: &str = "database/parvis.pgdump";
+pub(super) const FILES: &str = "data";
 /// The archive format this version writes and reads.
-const FORMAT: u32 = 1;
+pub(super) const FORMAT: u32 = 1;
 
 /// What a backup says of itself.
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
-struct Manifest {
-    format: u32,
-    parvis: String,
-    created_at: String,
-    database: Engine,
+pub(super) struct Manifest {
+    pub format: u32,
+    pub parvis: String,
+    pub created_at: String,
+    pub database: Engine,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-enum Engine {
+pub(super) enum Engine {
     Sqlite,
     Postgres,
 }
@@ -63,7 +63,7 @@ pub struct Summary {
     pub postgres: bool,
 }
 
-fn io(what: impl std::fmt::Display) -> impl FnOnce(std::io::Error) -> Error {
+pub(super) fn io(what: impl std::fmt::Display) -> impl FnOnce(std::io::Error) -> Error {
     move |e| Error::invalid("backup", format!("{what}: {e}"))
 }
 
@@ -148,7 +148,6 @@ fn write_backup(db: &Database, settings: &Settings, to: &Path) -> Result<Summary
             flate2::Compression::fast(),
         );
         let mut tar = tar::Builder::new(gz);
-        tar.mode(tar::HeaderMode::Deterministic);
         let manifest = serde_json::to_vec_pretty(&Manifest {
             format: FORMAT,
             parvis: env!("CARGO_PKG_VERSION").into(),
@@ -160,9 +159,16 @@ fn write_backup(db: &Database, settings: &Settings, to: &Path) -> Result<Summary
         header.set_size(manifest.len() as u64);
         header.set_mode(0o644);
         header.set_cksum();
+        // The database holds every actor's key: its owner alone reads it once restored.
         let appended = tar
             .append_data(&mut header, MANIFEST, manifest.as_slice())
-            .and_then(|()| tar.append_path_with_name(&dump, entry));
+            .and_then(|()| {
+                let file = std::fs::File::open(&dump)?;
+                let mut header = tar::Header::new_gnu();
+                header.set_metadata(&file.metadata()?);
+                header.set_mode(0o600);
+                tar.append_data(&mut header, entry, file)
+            });
         appended.map_err(cannot_write())?;
         let files = append_data_dir(&mut tar, settings, data_dir).map_err(cannot_write())?;
         let gz = tar.into_inner().map_err(cannot_write())?;
@@ -248,237 +254,25 @@ fn append_data_dir<W: Write>(
             Err(e) if gone(&e) => continue,
             _ => {}
         }
-        match tar.append_path_with_name(path, Path::new(FILES).join(relative)) {
-            Ok(()) => files += 1,
+        // Read whole first: a file rewritten meanwhile cannot make its entry shorter or longer than its
+        // header says (which would spoil every entry after it).
+        let (content, metadata) = match std::fs::read(path).and_then(|c| Ok((c, entry.metadata()?)))
+        {
+            Ok(read) => read,
             Err(e) if gone(&e) => continue,
             Err(e) => return Err(e),
-        }
+        };
+        let mut header = tar::Header::new_gnu();
+        header.set_metadata(&metadata);
+        header.set_size(content.len() as u64);
+        tar.append_data(
+            &mut header,
+            Path::new(FILES).join(relative),
+            content.as_slice(),
+        )?;
+        files += 1;
     }
     Ok(files)
-}
-
-/// Restores the backup `from` into the (empty or absent) data directory of `settings`, and into its database:
-/// an SQLite file, or an empty PostgreSQL database.
-pub async fn restore(settings: &Settings, from: &Path) -> Result<Summary> {
-    let (settings, from) = (settings.clone(), from.to_path_buf());
-    let summary = tokio::task::spawn_blocking(move || {
-        let summary = read_backup(&settings, &from)?;
-        // Opens and migrates: a backup of an older version comes up to this one, and a broken one says so.
-        crate::app::open_database(&settings)?;
-        Ok::<_, Error>(summary)
-    })
-    .await
-    .map_err(Error::internal)??;
-    Ok(summary)
-}
-
-fn read_backup(settings: &Settings, from: &Path) -> Result<Summary> {
-    let data_dir = settings.server.data_dir.clone();
-    if data_dir.exists() {
-        let mut entries = std::fs::read_dir(&data_dir)
-            .map_err(io(format!("cannot read {}", data_dir.display())))?;
-        if entries.next().is_some() {
-            return Err(Error::Conflict(format!(
-                "{} is not empty: a backup is restored into an empty data directory (move this one aside)",
-                data_dir.display()
-            )));
-        }
-    }
-    let backend = settings
-        .database_backend()
-        .map_err(|e| Error::invalid("database.url", e.to_string()))?;
-    let sqlite_path = match backend {
-        Backend::Sqlite => {
-            let url = settings.database_url();
-            let path = PathBuf::from(url.strip_prefix("sqlite://").unwrap_or(&url));
-            if path.exists() {
-                return Err(Error::Conflict(format!(
-                    "{} already exists: restore into a place with no database",
-                    path.display()
-                )));
-            }
-            Some(path)
-        }
-        Backend::Postgres => None,
-    };
-    let archive =
-        std::fs::File::open(from).map_err(io(format!("cannot read {}", from.display())))?;
-    let bytes = archive.metadata().map(|m| m.len()).unwrap_or(0);
-    let parent = match data_dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(io(format!("cannot create {}", parent.display())))?;
-    let staging = tempfile::Builder::new()
-        .prefix(".parvis-restore-")
-        .tempdir_in(&parent)
-        .map_err(io(format!("cannot write in {}", parent.display())))?;
-    let damaged = |e: std::io::Error| {
-        Error::invalid(
-            "--from",
-            format!("{} is not a whole Parvis backup: {e}", from.display()),
-        )
-    };
-    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(std::io::BufReader::new(
-        archive,
-    )));
-    let mut manifest: Option<Manifest> = None;
-    let mut dump: Option<(Engine, PathBuf)> = None;
-    let mut files = 0;
-    std::fs::create_dir(staging.path().join(FILES)).map_err(io("cannot stage the files"))?;
-    for entry in tar.entries().map_err(damaged)? {
-        let mut entry = entry.map_err(damaged)?;
-        let path = entry.path().map_err(damaged)?.into_owned();
-        if !path.components().all(|c| matches!(c, Component::Normal(_))) {
-            return Err(Error::invalid(
-                "--from",
-                format!(
-                    "{} holds an unsafe path: {}",
-                    from.display(),
-                    path.display()
-                ),
-            ));
-        }
-        if !entry.header().entry_type().is_file() {
-            continue;
-        }
-        let target = if path == Path::new(MANIFEST) {
-            let mut text = Vec::new();
-            std::io::Read::read_to_end(&mut entry, &mut text).map_err(damaged)?;
-            let read: Manifest = serde_json::from_slice(&text).map_err(|e| {
-                Error::invalid(
-                    "--from",
-                    format!("{} has no readable manifest: {e}", from.display()),
-                )
-            })?;
-            if read.format != FORMAT {
-                return Err(Error::invalid(
-                    "--from",
-                    format!(
-                        "backup format {} (written by Parvis {}); this version reads format {FORMAT}",
-                        read.format, read.parvis
-                    ),
-                ));
-            }
-            manifest = Some(read);
-            continue;
-        } else if path == Path::new(SQLITE_ENTRY) || path == Path::new(POSTGRES_ENTRY) {
-            let engine = if path == Path::new(SQLITE_ENTRY) {
-                Engine::Sqlite
-            } else {
-                Engine::Postgres
-            };
-            let target = staging.path().join(path.file_name().unwrap_or_default());
-            dump = Some((engine, target.clone()));
-            target
-        } else if path.starts_with(FILES) {
-            files += 1;
-            staging.path().join(&path)
-        } else {
-            continue;
-        };
-        if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir).map_err(io("cannot stage the files"))?;
-        }
-        entry.unpack(&target).map_err(damaged)?;
-    }
-    if manifest.is_none() {
-        return Err(Error::invalid(
-            "--from",
-            format!("{} is not a Parvis backup (no {MANIFEST})", from.display()),
-        ));
-    }
-    let Some((engine, dump)) = dump else {
-        return Err(Error::invalid(
-            "--from",
-            format!("{} holds no database", from.display()),
-        ));
-    };
-    match (engine, sqlite_path) {
-        (Engine::Sqlite, Some(path)) => {
-            check_sqlite(&dump)?;
-            // The database goes in the staged data directory if it lives there (the default), else in place.
-            let staged = match path.strip_prefix(&data_dir) {
-                Ok(relative) => staging.path().join(FILES).join(relative),
-                Err(_) => path.clone(),
-            };
-            if let Some(dir) = staged.parent() {
-                std::fs::create_dir_all(dir)
-                    .map_err(io(format!("cannot create {}", dir.display())))?;
-            }
-            move_file(&dump, &staged)?;
-        }
-        (Engine::Postgres, None) => pg_restore(&settings.database_url(), &dump)?,
-        (Engine::Sqlite, None) => {
-            return Err(Error::invalid(
-                "database.url",
-                "this backup is of an SQLite instance: restore it with no database.url (SQLite), then \
-                 move it with `parvis admin copy-database`",
-            ));
-        }
-        (Engine::Postgres, Some(_)) => {
-            return Err(Error::invalid(
-                "database.url",
-                "this backup is of a PostgreSQL instance: set database.url to an empty PostgreSQL database",
-            ));
-        }
-    }
-    if data_dir.exists() {
-        std::fs::remove_dir(&data_dir)
-            .map_err(io(format!("cannot replace {}", data_dir.display())))?;
-    }
-    std::fs::rename(staging.path().join(FILES), &data_dir)
-        .map_err(io(format!("cannot create {}", data_dir.display())))?;
-    Ok(Summary {
-        path: data_dir,
-        bytes,
-        files,
-        postgres: engine == Engine::Postgres,
-    })
-}
-
-fn move_file(from: &Path, to: &Path) -> Result<()> {
-    if std::fs::rename(from, to).is_ok() {
-        return Ok(());
-    }
-    std::fs::copy(from, to).map_err(io(format!("cannot write {}", to.display())))?;
-    Ok(())
-}
-
-/// Refuses an SQLite copy that SQLite itself finds damaged.
-fn check_sqlite(path: &Path) -> Result<()> {
-    use diesel::{Connection, RunQueryDsl, sql_query, sql_types::Text};
-    #[derive(diesel::QueryableByName)]
-    struct Check {
-        #[diesel(sql_type = Text)]
-        integrity_check: String,
-    }
-    let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy()).map_err(|e| {
-        Error::invalid(
-            "--from",
-            format!("the database in the backup cannot be opened: {e}"),
-        )
-    })?;
-    let checks: Vec<Check> = sql_query("PRAGMA integrity_check")
-        .load(&mut conn)
-        .map_err(|e| {
-            Error::invalid(
-                "--from",
-                format!("the database in the backup is damaged: {e}"),
-            )
-        })?;
-    match checks.first() {
-        Some(c) if c.integrity_check == "ok" => Ok(()),
-        other => Err(Error::invalid(
-            "--from",
-            format!(
-                "the database in the backup is damaged: {}",
-                other
-                    .map(|c| c.integrity_check.as_str())
-                    .unwrap_or("no answer")
-            ),
-        )),
-    }
 }
 
 /// A PostgreSQL client tool: on the `PATH`, else the newest under `/usr/lib/postgresql/*/bin` (Debian).
@@ -508,26 +302,56 @@ fn pg_tool(name: &str) -> Result<PathBuf> {
     })
 }
 
-/// The URL without its password, and the password (given to the tool in its environment, not on its
-/// command line where `ps` shows it).
-fn split_password(url: &str) -> (String, Option<String>) {
-    match url::Url::parse(url) {
-        Ok(mut parsed) => {
-            let password = parsed.password().map(|p| {
-                percent_encoding::percent_decode_str(p)
-                    .decode_utf8_lossy()
-                    .to_string()
-            });
-            let _ = parsed.set_password(None);
-            (parsed.to_string(), password)
+/// The URL without its password (from its user part or a `password` parameter), and the password: given to
+/// the tool in its environment, never on its command line where `ps` shows it. A URL that cannot be read is
+/// passed as is only when it visibly holds no password.
+fn split_password(raw: &str) -> Result<(String, Option<String>)> {
+    let mut url = match url::Url::parse(raw) {
+        Ok(url) => url,
+        Err(e) => {
+            let userinfo = raw
+                .split_once("://")
+                .and_then(|(_, rest)| rest.split_once('@'))
+                .map(|(userinfo, _)| userinfo);
+            if userinfo.is_some_and(|u| u.contains(':')) || raw.contains("password=") {
+                return Err(Error::invalid(
+                    "database.url",
+                    format!("cannot read the URL to keep its password off the command line: {e}"),
+                ));
+            }
+            return Ok((raw.to_string(), None));
         }
-        Err(_) => (url.to_string(), None),
+    };
+    let decode = |p: &str| {
+        percent_encoding::percent_decode_str(p)
+            .decode_utf8_lossy()
+            .to_string()
+    };
+    let mut password = url.password().map(decode);
+    let _ = url.set_password(None);
+    let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    if pairs.iter().any(|(k, _)| k == "password") {
+        let kept: Vec<&(String, String)> = pairs
+            .iter()
+            .filter(|(k, v)| {
+                if k == "password" {
+                    password = Some(v.clone());
+                }
+                k != "password"
+            })
+            .collect();
+        if kept.is_empty() {
+            url.set_query(None);
+        } else {
+            url.query_pairs_mut().clear().extend_pairs(kept);
+        }
     }
+    Ok((url.to_string(), password))
 }
 
-fn run_pg(tool: &str, url: &str, args: &[&std::ffi::OsStr]) -> Result<()> {
+pub(super) fn run_pg(tool: &str, url: &str, args: &[&std::ffi::OsStr]) -> Result<()> {
     let program = pg_tool(tool)?;
-    let (url, password) = split_password(url);
+    let (url, password) = split_password(url)?;
     let mut command = Command::new(&program);
     command.arg(format!("--dbname={url}")).args(args);
     if let Some(password) = password {
@@ -563,41 +387,6 @@ fn pg_dump(url: &str, to: &Path) -> Result<()> {
     )
 }
 
-fn pg_restore(url: &str, dump: &Path) -> Result<()> {
-    let db = Database::connect(url, Backend::Postgres, 1)?;
-    let tables: i64 = db.run_blocking(|conn| {
-        use diesel::RunQueryDsl;
-        #[derive(diesel::QueryableByName)]
-        struct Count {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let counted: Count = diesel::sql_query(
-            "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public'",
-        )
-        .get_result(conn)?;
-        Ok(counted.n)
-    })?;
-    if tables > 0 {
-        return Err(Error::Conflict(
-            "the PostgreSQL database of database.url holds tables: restore into an empty database \
-             (createdb a new one)"
-                .into(),
-        ));
-    }
-    run_pg(
-        "pg_restore",
-        url,
-        &[
-            "--no-owner".as_ref(),
-            "--no-privileges".as_ref(),
-            "--single-transaction".as_ref(),
-            "--exit-on-error".as_ref(),
-            dump.as_os_str(),
-        ],
-    )
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -605,11 +394,31 @@ mod tests {
 
     #[test]
     fn the_password_leaves_the_command_line() {
-        let (url, password) = split_password("postgres://parvis:s%40cret@db.local:5432/parvis");
+        let (url, password) =
+            split_password("postgres://parvis:s%40cret@db.local:5432/parvis").unwrap();
         assert_eq!(url, "postgres://parvis@db.local:5432/parvis");
         assert_eq!(password.as_deref(), Some("s@cret"));
-        let (url, password) = split_password("postgres://parvis@db.local/parvis");
+        let (url, password) = split_password("postgres://parvis@db.local/parvis").unwrap();
         assert_eq!(url, "postgres://parvis@db.local/parvis");
         assert_eq!(password, None);
+        let (url, password) =
+            split_password("postgres://db.local/parvis?sslmode=require&password=pw").unwrap();
+        assert_eq!(url, "postgres://db.local/parvis?sslmode=require");
+        assert_eq!(password.as_deref(), Some("pw"));
+        let (url, password) = split_password("postgres://db.local/parvis?password=pw").unwrap();
+        assert_eq!(url, "postgres://db.local/parvis");
+        assert_eq!(password.as_deref(), Some("pw"));
+        // A socket URL (no host): read, or passed as is when it holds no password; never with one.
+        let (url, password) =
+            split_password("postgres://parvis@/parvis?host=/var/run/postgresql").unwrap();
+        assert!(url.contains("host=/var/run/postgresql"), "{url}");
+        assert_eq!(password, None);
+        match split_password("postgres://parvis:pw@/parvis?host=/run") {
+            Ok((url, password)) => {
+                assert!(!url.contains("pw"), "{url}");
+                assert_eq!(password.as_deref(), Some("pw"));
+            }
+            Err(e) => assert!(e.to_string().contains("password"), "{e}"),
+        }
     }
 }

@@ -5,6 +5,7 @@
 //! shows the same, whole figures. Each application has its own registry: two instances in one test process
 //! count apart.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Request, State};
@@ -19,6 +20,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::{Registry, Unit};
+use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::context::AppContext;
@@ -27,32 +29,60 @@ use crate::error::{Error, Result};
 use crate::federation::deliver::Outcome;
 use crate::federation::refusals::Reason;
 
-/// The labels of one answered request. `route` is the router's pattern (`/users/{name}`), never the path
-/// itself: a crawler trying a million paths makes one series, `unmatched`.
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct RequestLabels {
-    route: String,
-    method: Method,
-    status: u16,
+/// A closed set of label values: an enum and the text each variant is exposed as.
+macro_rules! label_values {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+        pub enum $name {
+            $($variant),+
+        }
+
+        impl EncodeLabelValue for $name {
+            fn encode(&self, encoder: &mut LabelValueEncoder) -> std::fmt::Result {
+                let text = match self {
+                    $($name::$variant => $text),+
+                };
+                EncodeLabelValue::encode(&text, encoder)
+            }
+        }
+    };
 }
 
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct RouteLabels {
-    route: String,
-    method: Method,
-}
+label_values!(
+    /// The request methods.
+    Method { Get => "GET", Head => "HEAD", Post => "POST", Put => "PUT", Patch => "PATCH",
+        Delete => "DELETE", Options => "OPTIONS", Other => "other" }
+);
+label_values!(
+    /// What the inbox did with an activity.
+    Verdict { Accepted => "accepted", Refused => "refused" }
+);
+label_values!(
+    /// What became of a delivery attempt.
+    Attempt { Delivered => "delivered", Later => "later", Retry => "retry", Refused => "refused" }
+);
+label_values!(
+    /// Where a delivery stands.
+    Queue { Queued => "queued", Failed => "failed" }
+);
+label_values!(
+    /// A remote server's health, as the deliveries see it.
+    Health { Healthy => "healthy", Failing => "failing", Unreachable => "unreachable" }
+);
+label_values!(
+    /// A connection of the pool.
+    Connection { Idle => "idle", InUse => "in_use" }
+);
+label_values!(
+    /// What an order of the instance's own certificate came to.
+    CertificateOrder { Issued => "issued", Failed => "failed" }
+);
 
-/// The request methods, as a closed set of label values.
-#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
-enum Method {
-    Get,
-    Head,
-    Post,
-    Put,
-    Patch,
-    Delete,
-    Options,
-    Other,
+impl EncodeLabelValue for Reason {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> std::fmt::Result {
+        EncodeLabelValue::encode(&self.label(), encoder)
+    }
 }
 
 impl Method {
@@ -71,74 +101,49 @@ impl Method {
     }
 }
 
-impl EncodeLabelValue for Method {
-    fn encode(&self, encoder: &mut LabelValueEncoder) -> std::fmt::Result {
-        let name = match self {
-            Method::Get => "GET",
-            Method::Head => "HEAD",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-            Method::Options => "OPTIONS",
-            Method::Other => "other",
-        };
-        EncodeLabelValue::encode(&name, encoder)
-    }
-}
-
-/// What the inbox did with an activity.
-#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
-enum Verdict {
-    Accepted,
-    Refused(Reason),
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct InboxLabels {
-    outcome: &'static str,
-    reason: &'static str,
-}
-
-impl From<Verdict> for InboxLabels {
-    fn from(verdict: Verdict) -> Self {
-        match verdict {
-            Verdict::Accepted => InboxLabels {
-                outcome: "accepted",
-                reason: "",
-            },
-            Verdict::Refused(reason) => InboxLabels {
-                outcome: "refused",
-                reason: reason.label(),
-            },
+impl From<&Outcome> for Attempt {
+    fn from(outcome: &Outcome) -> Attempt {
+        match outcome {
+            Outcome::Delivered => Attempt::Delivered,
+            Outcome::Later(_) => Attempt::Later,
+            Outcome::Retry(_) => Attempt::Retry,
+            Outcome::Refused(_) => Attempt::Refused,
         }
     }
 }
 
+/// The labels of one answered request. `route` is the router's pattern (`/users/{name}`), never the path
+/// itself: a crawler trying a million paths makes one series, `unmatched`.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct DeliveryLabels {
-    outcome: &'static str,
-}
-
-fn delivery_label(outcome: &Outcome) -> &'static str {
-    match outcome {
-        Outcome::Delivered => "delivered",
-        Outcome::Later(_) => "later",
-        Outcome::Retry(_) => "retry",
-        Outcome::Refused(_) => "refused",
-    }
+struct RequestLabels {
+    route: Arc<str>,
+    method: Method,
+    status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct StateLabels {
-    state: &'static str,
+struct RouteLabels {
+    route: Arc<str>,
+    method: Method,
 }
 
-/// What a renewal of the instance's own certificate came to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CertificateOrder {
-    Issued,
-    Failed,
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct InboxLabels {
+    outcome: Verdict,
+    reason: Option<Reason>,
+}
+
+/// One `outcome` label of a closed set.
+type ByOutcome<T> = [(&'static str, T); 1];
+/// One `state` label of a closed set.
+type ByState<T> = [(&'static str, T); 1];
+
+fn outcome<T>(value: T) -> ByOutcome<T> {
+    [("outcome", value)]
+}
+
+fn state<T>(value: T) -> ByState<T> {
+    [("state", value)]
 }
 
 /// Every metric of one application.
@@ -147,14 +152,15 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     durations: Family<RouteLabels, Histogram, fn() -> Histogram>,
     inbox: Family<InboxLabels, Counter>,
-    deliveries: Family<DeliveryLabels, Counter>,
-    queued: Family<StateLabels, Gauge>,
+    deliveries: Family<ByOutcome<Attempt>, Counter>,
+    queued: Family<ByState<Queue>, Gauge>,
     oldest_delivery: Gauge<f64, std::sync::atomic::AtomicU64>,
     mail_queued: Gauge,
     oldest_mail: Gauge<f64, std::sync::atomic::AtomicU64>,
-    servers: Family<StateLabels, Gauge>,
-    pool_connections: Family<StateLabels, Gauge>,
-    certificates: Family<DeliveryLabels, Counter>,
+    servers: Family<ByState<Health>, Gauge>,
+    pool_connections: Family<ByState<Connection>, Gauge>,
+    database_up: Gauge,
+    certificates: Family<ByOutcome<CertificateOrder>, Counter>,
     certificate_expiry: Gauge,
 }
 
@@ -188,13 +194,13 @@ impl Metrics {
             "Activities posted to our inboxes: accepted, or refused with the reason's kind",
             inbox.clone(),
         );
-        let deliveries = Family::<DeliveryLabels, Counter>::default();
+        let deliveries = Family::<ByOutcome<Attempt>, Counter>::default();
         registry.register(
             "deliveries",
             "Delivery attempts to remote inboxes, by outcome (delivered, retry, later, refused)",
             deliveries.clone(),
         );
-        let queued = Family::<StateLabels, Gauge>::default();
+        let queued = Family::<ByState<Queue>, Gauge>::default();
         registry.register(
             "delivery_queue",
             "Deliveries waiting (queued) or given up (failed), for every process",
@@ -220,7 +226,7 @@ impl Metrics {
             Unit::Seconds,
             oldest_mail.clone(),
         );
-        let servers = Family::<StateLabels, Gauge>::default();
+        let servers = Family::<ByState<Health>, Gauge>::default();
         registry.register(
             "remote_servers",
             "Remote servers we deliver to, by health: healthy, failing (failures in a row) or unreachable",
@@ -232,13 +238,19 @@ impl Metrics {
             Unit::Seconds,
             pool_waits,
         );
-        let pool_connections = Family::<StateLabels, Gauge>::default();
+        let pool_connections = Family::<ByState<Connection>, Gauge>::default();
         registry.register(
             "database_pool_connections",
             "Connections of this process's pool, idle or in use",
             pool_connections.clone(),
         );
-        let certificates = Family::<DeliveryLabels, Counter>::default();
+        let database_up = Gauge::default();
+        registry.register(
+            "database_up",
+            "1 when the database answered this scrape's queries (the queue and server figures are then current)",
+            database_up.clone(),
+        );
+        let certificates = Family::<ByOutcome<CertificateOrder>, Counter>::default();
         registry.register(
             "certificate_orders",
             "Orders of the instance's own certificate over ACME, by outcome (issued, failed)",
@@ -263,59 +275,60 @@ impl Metrics {
             oldest_mail,
             servers,
             pool_connections,
+            database_up,
             certificates,
             certificate_expiry,
         }
     }
 
     /// Counts an answered request.
-    fn request(&self, route: &str, method: &axum::http::Method, status: u16, took: Duration) {
+    fn request(&self, route: Arc<str>, method: &axum::http::Method, status: u16, took: Duration) {
         let method = Method::of(method);
+        self.durations
+            .get_or_create(&RouteLabels {
+                route: route.clone(),
+                method,
+            })
+            .observe(took.as_secs_f64());
         self.requests
             .get_or_create(&RequestLabels {
-                route: route.to_string(),
+                route,
                 method,
                 status,
             })
             .inc();
-        self.durations
-            .get_or_create(&RouteLabels {
-                route: route.to_string(),
-                method,
-            })
-            .observe(took.as_secs_f64());
     }
 
     /// Counts an activity the inbox accepted.
     pub fn accepted(&self) {
-        self.inbox.get_or_create(&Verdict::Accepted.into()).inc();
+        self.inbox
+            .get_or_create(&InboxLabels {
+                outcome: Verdict::Accepted,
+                reason: None,
+            })
+            .inc();
     }
 
     /// Counts an activity the inbox refused.
     pub fn refused(&self, error: &Error) {
         self.inbox
-            .get_or_create(&Verdict::Refused(Reason::of(error)).into())
+            .get_or_create(&InboxLabels {
+                outcome: Verdict::Refused,
+                reason: Some(Reason::of(error)),
+            })
             .inc();
     }
 
     /// Counts a finished delivery attempt.
-    pub fn delivery(&self, outcome: &Outcome) {
+    pub fn delivery(&self, delivery: &Outcome) {
         self.deliveries
-            .get_or_create(&DeliveryLabels {
-                outcome: delivery_label(outcome),
-            })
+            .get_or_create(&outcome(Attempt::from(delivery)))
             .inc();
     }
 
     /// Counts an order of our certificate.
     pub fn certificate_order(&self, order: CertificateOrder) {
-        let outcome = match order {
-            CertificateOrder::Issued => "issued",
-            CertificateOrder::Failed => "failed",
-        };
-        self.certificates
-            .get_or_create(&DeliveryLabels { outcome })
-            .inc();
+        self.certificates.get_or_create(&outcome(order)).inc();
     }
 
     /// Records when the certificate served expires.
@@ -323,40 +336,44 @@ impl Metrics {
         self.certificate_expiry.set(unix_time);
     }
 
-    /// Sets the gauges read from the database.
-    fn set(&self, snapshot: &Snapshot, pool: (u32, u32)) {
+    /// Sets the gauges read from the database (none when it did not answer), and the pool's.
+    fn set(&self, snapshot: Option<&Snapshot>, pool: (u32, u32)) {
+        let (connections, idle) = pool;
+        self.pool_connections
+            .get_or_create(&state(Connection::Idle))
+            .set(i64::from(idle));
+        self.pool_connections
+            .get_or_create(&state(Connection::InUse))
+            .set(i64::from(connections.saturating_sub(idle)));
+        let Some(snapshot) = snapshot else {
+            self.database_up.set(0);
+            return;
+        };
+        self.database_up.set(1);
         let now = crate::civic::now();
         let age = |oldest: Option<NaiveDateTime>| {
             oldest
                 .map(|t| (now - t).num_milliseconds().max(0) as f64 / 1000.0)
                 .unwrap_or(0.0)
         };
-        let state = |state| StateLabels { state };
         self.queued
-            .get_or_create(&state("queued"))
+            .get_or_create(&state(Queue::Queued))
             .set(snapshot.queued);
         self.queued
-            .get_or_create(&state("failed"))
+            .get_or_create(&state(Queue::Failed))
             .set(snapshot.failed);
         self.oldest_delivery.set(age(snapshot.oldest_delivery));
         self.mail_queued.set(snapshot.mail);
         self.oldest_mail.set(age(snapshot.oldest_mail));
         self.servers
-            .get_or_create(&state("healthy"))
+            .get_or_create(&state(Health::Healthy))
             .set(snapshot.healthy);
         self.servers
-            .get_or_create(&state("failing"))
+            .get_or_create(&state(Health::Failing))
             .set(snapshot.failing);
         self.servers
-            .get_or_create(&state("unreachable"))
+            .get_or_create(&state(Health::Unreachable))
             .set(snapshot.unreachable);
-        let (connections, idle) = pool;
-        self.pool_connections
-            .get_or_create(&state("idle"))
-            .set(i64::from(idle));
-        self.pool_connections
-            .get_or_create(&state("in_use"))
-            .set(i64::from(connections.saturating_sub(idle)));
     }
 
     /// The text exposition.
@@ -429,7 +446,7 @@ fn snapshot(conn: &mut AnyConnection) -> Result<Snapshot> {
 }
 
 /// Whether a request may read the metrics: with the configured token, or on the separate metrics address
-/// when no token is set. The token is compared in constant time.
+/// when no token is set.
 fn authorised(token: &str, headers: &HeaderMap) -> bool {
     if token.is_empty() {
         return false;
@@ -438,7 +455,10 @@ fn authorised(token: &str, headers: &HeaderMap) -> bool {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|given| bool::from(given.trim().as_bytes().ct_eq(token.as_bytes())))
+        // Digests of equal length, compared in constant time: not even the token's length shows.
+        .is_some_and(|given| {
+            bool::from(Sha256::digest(given.as_bytes()).ct_eq(&Sha256::digest(token.as_bytes())))
+        })
 }
 
 /// `GET /metrics` on the main address: only with the token (`401` without it), and `404` when no token is
@@ -474,23 +494,21 @@ fn unauthorised() -> Response {
     response
 }
 
+/// The OpenMetrics text format, which `prometheus-client` writes (Prometheus reads it, counter types and all).
+const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
 async fn exposition(ctx: &AppContext) -> Response {
-    let read = ctx.db.run(snapshot).await;
-    let state = ctx.db.pool_state();
-    let text = read.and_then(|snapshot| {
-        ctx.metrics.set(&snapshot, state);
-        ctx.metrics.render()
-    });
-    match text {
-        Ok(text) => (
-            StatusCode::OK,
-            [(
-                header::CONTENT_TYPE,
-                "text/plain; version=0.0.4; charset=utf-8",
-            )],
-            text,
-        )
-            .into_response(),
+    // The counters are shown even when the database does not answer: `parvis_database_up` says so.
+    let snapshot = match ctx.db.run(snapshot).await {
+        Ok(snapshot) => Some(snapshot),
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics: the queues could not be read");
+            None
+        }
+    };
+    ctx.metrics.set(snapshot.as_ref(), ctx.db.pool_state());
+    match ctx.metrics.render() {
+        Ok(text) => (StatusCode::OK, [(header::CONTENT_TYPE, OPENMETRICS)], text).into_response(),
         Err(e) => e.into_response(),
     }
 }
@@ -498,15 +516,14 @@ async fn exposition(ctx: &AppContext) -> Response {
 /// Counts every answered request by route, method and status, with its time.
 pub async fn observe(State(ctx): State<AppContext>, request: Request, next: Next) -> Response {
     let started = std::time::Instant::now();
-    let route = request
+    let route: Arc<str> = request
         .extensions()
         .get::<axum::extract::MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".to_string());
+        .map_or_else(|| Arc::from("unmatched"), |p| Arc::from(p.as_str()));
     let method = request.method().clone();
     let response = next.run(request).await;
     ctx.metrics.request(
-        &route,
+        route,
         &method,
         response.status().as_u16(),
         started.elapsed(),
@@ -543,7 +560,7 @@ mod tests {
     fn the_exposition_names_every_family_once_with_its_labels() {
         let metrics = Metrics::new(Histogram::new([0.001]));
         metrics.request(
-            "/users/{name}",
+            Arc::from("/users/{name}"),
             &axum::http::Method::GET,
             200,
             Duration::from_millis(3),

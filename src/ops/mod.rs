@@ -4,6 +4,7 @@ pub mod acme;
 pub mod backup;
 pub mod metrics;
 pub mod requests;
+pub mod restore;
 
 use crate::config::{LogFormat, LogSettings};
 
