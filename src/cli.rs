@@ -9,6 +9,7 @@ use crate::config::Settings;
 use crate::error::{Error, Result};
 
 mod args;
+mod backup;
 mod copy;
 
 pub use args::*;
@@ -39,58 +40,15 @@ pub async fn run(cli: Cli, out: &mut impl std::io::Write) -> Result<()> {
             )
             .map_err(Error::internal)
         }
+        // Before anything opens (and migrates, or creates) the database.
         Command::Admin {
             config,
             command: AdminCommand::Restore { from },
-        } => {
-            // Before anything opens (and so creates) the database.
-            let settings = load(&config)?;
-            let done = crate::ops::restore::restore(&settings, &from).await?;
-            writeln!(
-                out,
-                "restored {} ({} bytes): {} file(s) into {}{}; the database is up to date",
-                from.display(),
-                done.bytes,
-                done.files,
-                done.path.display(),
-                if done.postgres {
-                    ", the database with pg_restore"
-                } else {
-                    ""
-                },
-            )
-            .map_err(Error::internal)
-        }
+        } => backup::restore(load(&config)?, &from, out).await,
         Command::Admin {
             config,
             command: AdminCommand::Backup { to },
-        } => {
-            // The database as it is: no migration under a running server of another version.
-            let settings = load(&config)?;
-            let backend = settings
-                .database_backend()
-                .map_err(|e| Error::invalid("database.url", e.to_string()))?;
-            let url = settings.database_url();
-            if let Some(path) = url.strip_prefix("sqlite://")
-                && !std::path::Path::new(path).is_file()
-            {
-                return Err(Error::invalid(
-                    "database.url",
-                    format!("there is no database at {path}: nothing to back up"),
-                ));
-            }
-            let db = crate::db::Database::connect(&url, backend, 1)?;
-            let done = crate::ops::backup::backup(&db, &settings, &to).await?;
-            writeln!(
-                out,
-                "backup written to {} ({} bytes): the database{}, with the actors' keys, and {} file(s)",
-                done.path.display(),
-                done.bytes,
-                if done.postgres { " (by pg_dump)" } else { "" },
-                done.files,
-            )
-            .map_err(Error::internal)
-        }
+        } => backup::backup(load(&config)?, &to, out).await,
         Command::Admin { config, command } => {
             let settings = load(&config)?;
             let settings_for_context = settings.clone();
