@@ -73,7 +73,10 @@ pub fn context(settings: Settings, db: Database) -> Result<AppContext> {
     ));
     let key_fetches =
         crate::federation::fetch::KeyFetches::new(settings.federation.key_fetches_per_minute);
-    let metrics = Arc::new(crate::ops::metrics::Metrics::new(db.pool_waits()));
+    let metrics = Arc::new(crate::ops::metrics::Metrics::new(
+        db.pool_waits(),
+        db.commit_batches(),
+    ));
     Ok(AppContext {
         policy: federation_policy,
         key_fetches: Arc::new(key_fetches),

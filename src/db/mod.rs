@@ -5,6 +5,7 @@ pub mod debates;
 pub mod proposals;
 pub mod queries;
 pub mod search;
+mod writer;
 
 use std::path::Path;
 use std::time::Duration;
@@ -152,6 +153,10 @@ pub struct Database {
     backend: Backend,
     /// How long each request for a connection waited (the metrics read it).
     waits: prometheus_client::metrics::histogram::Histogram,
+    /// On SQLite, the thread that runs transactions in batches (`writer`).
+    writer: Option<std::sync::Arc<writer::Writer>>,
+    /// On SQLite, how many transactions each commit carried (the metrics read it).
+    batches: prometheus_client::metrics::histogram::Histogram,
 }
 
 impl std::fmt::Debug for Database {
@@ -195,10 +200,23 @@ impl Database {
         let waits = prometheus_client::metrics::histogram::Histogram::new(
             prometheus_client::metrics::histogram::exponential_buckets(0.0001, 4.0, 9),
         );
+        let batches = prometheus_client::metrics::histogram::Histogram::new(
+            prometheus_client::metrics::histogram::exponential_buckets(1.0, 2.0, 9),
+        );
+        let writer = match backend {
+            Backend::Sqlite => Some(std::sync::Arc::new(writer::Writer::start(
+                pool.clone(),
+                waits.clone(),
+                batches.clone(),
+            )?)),
+            Backend::Postgres => None,
+        };
         Ok(Database {
             pool,
             backend,
             waits,
+            writer,
+            batches,
         })
     }
 
@@ -269,6 +287,11 @@ impl Database {
         self.waits.clone()
     }
 
+    /// The histogram of transactions per commit (SQLite's group commit; empty on PostgreSQL).
+    pub fn commit_batches(&self) -> prometheus_client::metrics::histogram::Histogram {
+        self.batches.clone()
+    }
+
     /// The pool's connections and how many of them are idle.
     pub fn pool_state(&self) -> (u32, u32) {
         let state = self.pool.state();
@@ -295,34 +318,17 @@ impl Database {
 
     /// Runs `work` in one transaction: all of it is written, or none.
     ///
-    /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`): a deferred transaction that
-    /// reads, then writes after another connection committed, fails at once with "database is locked" instead
-    /// of waiting for the busy timeout. `work` must not open a transaction of its own.
+    /// On SQLite the transactions are run by one thread, in batches committed together (`db::writer`): the
+    /// result comes back once its batch is committed. `work` must not open a transaction of its own.
     pub async fn transaction<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T> + Send + 'static,
     {
-        self.run(|conn| match conn {
-            AnyConnection::Sqlite(_) => {
-                conn.batch_execute("BEGIN IMMEDIATE")?;
-                match work(conn) {
-                    Ok(value) => match conn.batch_execute("COMMIT") {
-                        Ok(()) => Ok(value),
-                        Err(e) => {
-                            let _ = conn.batch_execute("ROLLBACK");
-                            Err(e.into())
-                        }
-                    },
-                    Err(e) => {
-                        let _ = conn.batch_execute("ROLLBACK");
-                        Err(e)
-                    }
-                }
-            }
-            AnyConnection::Postgresql(_) => conn.transaction(work),
-        })
-        .await
+        match &self.writer {
+            Some(writer) => writer.submit(work).await,
+            None => self.run(|conn| conn.transaction(work)).await,
+        }
     }
 
     /// Whether the database answers a trivial query.

@@ -170,8 +170,9 @@ fn latency_histogram() -> Histogram {
 }
 
 impl Metrics {
-    /// A registry with every metric, and the database pool's wait histogram.
-    pub fn new(pool_waits: Histogram) -> Metrics {
+    /// A registry with every metric, the database pool's wait histogram and the histogram of transactions
+    /// per commit.
+    pub fn new(pool_waits: Histogram, commit_batches: Histogram) -> Metrics {
         let mut registry = Registry::with_prefix("parvis");
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register(
@@ -237,6 +238,11 @@ impl Metrics {
             "Time spent waiting for a database connection from the pool",
             Unit::Seconds,
             pool_waits,
+        );
+        registry.register(
+            "database_commit_batch",
+            "Transactions committed together by SQLite's group commit, per commit",
+            commit_batches,
         );
         let pool_connections = Family::<ByState<Connection>, Gauge>::default();
         registry.register(
@@ -558,7 +564,7 @@ mod tests {
 
     #[test]
     fn the_exposition_names_every_family_once_with_its_labels() {
-        let metrics = Metrics::new(Histogram::new([0.001]));
+        let metrics = Metrics::new(Histogram::new([0.001]), Histogram::new([1.0]));
         metrics.request(
             Arc::from("/users/{name}"),
             &axum::http::Method::GET,
