@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use crate::federation::{account, eventually};
-use crate::support::hostile::{EVIL, EVIL_IP, Hostile, keys, post_signed, reach};
+use crate::support::hostile::{EVIL, EVIL_IP, Hostile, keys, mentioning, post_signed, reach};
 use crate::support::{Backend, TestInstance, both_backends};
 use parvis::model::Role;
 use parvis::model::schema::{notes, received_activities};
@@ -33,7 +33,7 @@ fn config(dir: &std::path::Path, data_dir: &std::path::Path, url: &str) -> Strin
 }
 
 /// Activities ids stored in `db`, of those in `ids`.
-async fn stored(db: &parvis::db::Database, ids: Vec<String>) -> (usize, usize) {
+pub(crate) async fn stored(db: &parvis::db::Database, ids: Vec<String>) -> (usize, usize) {
     db.run(move |conn| {
         let activities: i64 = received_activities::table
             .filter(received_activities::ap_id.eq_any(&ids))
@@ -79,18 +79,7 @@ both_backends!(
                         break;
                     }
                     let id = format!("{remy}/notes/{i}");
-                    let activity = json!({
-                        "@context": "https://www.w3.org/ns/activitystreams",
-                        "id": format!("{id}/activity"), "type": "Create", "actor": remy,
-                        "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": [marie_id],
-                        "object": {
-                            "id": id, "type": "Note", "attributedTo": remy,
-                            "content": format!("Message {i}"),
-                            "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": [marie_id],
-                            "tag": [{"type": "Mention", "href": marie_id}],
-                            "published": "2026-12-07T10:00:00Z",
-                        },
-                    });
+                    let activity = mentioning(&remy, &id, &format!("Message {i}"), &marie_id);
                     let (code, body) = post_signed(
                         &client,
                         &inbox,

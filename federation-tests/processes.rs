@@ -298,7 +298,7 @@ fn per_host(
 }
 
 /// Marie, an official of the commune "ville", and a token of hers.
-async fn marie(db: &parvis::db::Database) -> String {
+pub(crate) async fn marie(db: &parvis::db::Database) -> String {
     parvis::civic::communes::create_commune(db, "ville", "Ville")
         .await
         .unwrap();

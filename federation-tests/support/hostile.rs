@@ -267,6 +267,23 @@ impl Hostile {
     }
 }
 
+/// `Create` of a public `Note` `id` by `actor` that mentions `mentioned` (so that its server keeps it); the
+/// activity's id is the note's followed by `/activity`.
+pub fn mentioning(actor: &str, id: &str, content: &str, mentioned: &str) -> Value {
+    let public = "https://www.w3.org/ns/activitystreams#Public";
+    serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{id}/activity"), "type": "Create", "actor": actor,
+        "to": [public], "cc": [mentioned],
+        "object": {
+            "id": id, "type": "Note", "attributedTo": actor, "content": content,
+            "to": [public], "cc": [mentioned],
+            "tag": [{"type": "Mention", "href": mentioned}],
+            "published": "2026-12-07T10:00:00Z",
+        },
+    })
+}
+
 /// The settings every instance facing the hostile hosts needs: they may be reached on loopback over http.
 pub fn reach(settings: &mut parvis::config::Settings) {
     for (host, ip) in [(EVIL, EVIL_IP), (ELSEWHERE, ELSEWHERE_IP)] {
