@@ -254,7 +254,7 @@ async fn tile_stub(net: &Network) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let port = listener.local_addr().unwrap().port();
-    let tls = parvis::app::server_tls(&net.pki.server_cert, &net.pki.server_key).unwrap();
+    let (tls, _) = parvis::app::server_tls(&net.pki.server_cert, &net.pki.server_key).unwrap();
     tokio::spawn(async move {
         axum_server::from_tcp_rustls(listener, tls)
             .serve(app.into_make_service())

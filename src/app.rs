@@ -399,9 +399,12 @@ impl Application {
         db: Database,
         listener: std::net::TcpListener,
     ) -> Result<Application> {
-        let mut tls = match (&settings.server.tls_cert, &settings.server.tls_key) {
-            (Some(cert), Some(key)) => Some(server_tls(cert, key)?),
-            _ => None,
+        let (mut tls, cert_expiry) = match (&settings.server.tls_cert, &settings.server.tls_key) {
+            (Some(cert), Some(key)) => {
+                let (config, expiry) = server_tls(cert, key)?;
+                (Some(config), expiry)
+            }
+            _ => (None, None),
         };
         listener.set_nonblocking(true).map_err(Error::internal)?;
         let metrics_listener = match settings
@@ -420,14 +423,7 @@ impl Application {
         };
         let ctx = context(settings, db.clone())?;
         // A certificate from files: its expiry is shown in the metrics too.
-        if let Some(pem) = ctx
-            .settings
-            .server
-            .tls_cert
-            .as_ref()
-            .and_then(|cert| std::fs::read(cert).ok())
-            && let Some(at) = crate::ops::acme::expiry(&pem)
-        {
+        if let Some(at) = cert_expiry {
             ctx.metrics.certificate_expires(at);
         }
         let acme = if ctx.settings.server.acme {
@@ -539,11 +535,12 @@ fn serve_metrics(
     }))
 }
 
-/// The TLS configuration for serving HTTPS ourselves (rustls with the `ring` provider: no C toolchain needed).
+/// The TLS configuration for serving HTTPS ourselves (rustls with the `ring` provider: no C toolchain needed),
+/// and when the (first) certificate expires, in seconds since the epoch, for the metrics.
 pub fn server_tls(
     cert: &std::path::Path,
     key: &std::path::Path,
-) -> Result<axum_server::tls_rustls::RustlsConfig> {
+) -> Result<(axum_server::tls_rustls::RustlsConfig, Option<i64>)> {
     let read = |field: &'static str, path: &std::path::Path| {
         std::fs::read(path)
             .map_err(|e| Error::invalid(field, format!("cannot read {}: {e}", path.display())))
@@ -559,6 +556,7 @@ pub fn server_tls(
             format!("{} holds no PEM certificate", cert.display()),
         ));
     }
+    let expires_at = crate::ops::acme::expiry_of_der(&chain[0]);
     let private = rustls_pemfile::private_key(&mut key_pem.as_slice())
         .map_err(|e| Error::invalid("server.tls_key", format!("{}: {e}", key.display())))?
         .ok_or_else(|| {
@@ -580,7 +578,8 @@ pub fn server_tls(
             )
         })?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(axum_server::tls_rustls::RustlsConfig::from_config(
-        Arc::new(config),
+    Ok((
+        axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(config)),
+        expires_at,
     ))
 }

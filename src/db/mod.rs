@@ -146,6 +146,17 @@ impl ServeLock {
     }
 }
 
+/// A connection from `pool`, the wait observed in `waits`.
+fn timed_get(
+    pool: &r2d2::Pool<Manager>,
+    waits: &prometheus_client::metrics::histogram::Histogram,
+) -> Result<r2d2::PooledConnection<Manager>> {
+    let asked = std::time::Instant::now();
+    let conn = pool.get();
+    waits.observe(asked.elapsed().as_secs_f64());
+    conn.map_err(|e| Error::Unavailable(format!("no database connection: {e}")))
+}
+
 /// The pool, cheap to clone.
 #[derive(Clone)]
 pub struct Database {
@@ -276,10 +287,7 @@ impl Database {
     }
 
     fn conn(&self) -> Result<r2d2::PooledConnection<Manager>> {
-        let asked = std::time::Instant::now();
-        let conn = self.pool.get();
-        self.waits.observe(asked.elapsed().as_secs_f64());
-        conn.map_err(|e| Error::Unavailable(format!("no database connection: {e}")))
+        timed_get(&self.pool, &self.waits)
     }
 
     /// The histogram of waits for a connection, for the metrics.

@@ -144,16 +144,13 @@ fn serve(
                 Err(_) => break,
             }
         }
-        let asked = std::time::Instant::now();
-        let conn = pool.get();
-        waits.observe(asked.elapsed().as_secs_f64());
-        match conn {
+        match super::timed_get(pool, waits) {
             Ok(mut conn) => {
                 let size = run_batch(&mut conn, &mut pending);
                 batches.observe(size as f64);
             }
             Err(e) => {
-                let cause = format!("no database connection: {e}");
+                let cause = e.log_detail().unwrap_or_default().to_string();
                 pending.drain(..).for_each(|job| job.fail(&cause));
             }
         }

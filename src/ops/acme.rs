@@ -41,7 +41,12 @@ impl Watched {
 /// When the first certificate of a PEM bundle expires, as a Unix time.
 pub fn expiry(pem: &[u8]) -> Option<i64> {
     let der = rustls_pemfile::certs(&mut &pem[..]).next()?.ok()?;
-    let (_, cert) = x509_parser::parse_x509_certificate(&der).ok()?;
+    expiry_of_der(&der)
+}
+
+/// The same, for a certificate in DER.
+pub fn expiry_of_der(der: &[u8]) -> Option<i64> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
     Some(cert.validity().not_after.timestamp())
 }
 

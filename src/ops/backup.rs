@@ -23,8 +23,8 @@ use crate::db::{AnyConnection, Database};
 use crate::error::{Error, Result};
 
 pub(super) const MANIFEST: &str = "parvis-backup.json";
-pub(super) const SQLITE_ENTRY: &str = "database/parvis.sqlite3";
-pub(super) const POSTGRES_ENTRY: &str = "database/parvis.pgdump";
+const SQLITE_ENTRY: &str = "database/parvis.sqlite3";
+const POSTGRES_ENTRY: &str = "database/parvis.pgdump";
 pub(super) const FILES: &str = "data";
 /// The archive format this version writes and reads.
 pub(super) const FORMAT: u32 = 1;
@@ -43,6 +43,23 @@ pub(super) struct Manifest {
 pub(super) enum Engine {
     Sqlite,
     Postgres,
+}
+
+impl Engine {
+    /// The archive entry that holds this engine's copy of the database.
+    pub(super) fn entry(self) -> &'static str {
+        match self {
+            Engine::Sqlite => SQLITE_ENTRY,
+            Engine::Postgres => POSTGRES_ENTRY,
+        }
+    }
+
+    /// The engine whose copy of the database the archive entry `path` is, if it is one.
+    pub(super) fn of_entry(path: &Path) -> Option<Engine> {
+        [Engine::Sqlite, Engine::Postgres]
+            .into_iter()
+            .find(|engine| path == Path::new(engine.entry()))
+    }
 }
 
 impl From<Backend> for Engine {
@@ -112,7 +129,7 @@ fn write_backup(db: &Database, settings: &Settings, to: &Path) -> Result<Summary
         .tempdir_in(&dir)
         .map_err(io(format!("cannot write in {}", dir.display())))?;
     let engine = Engine::from(db.backend());
-    let (dump, entry) = match engine {
+    let dump = match engine {
         Engine::Sqlite => {
             let path = staging.path().join("parvis.sqlite3");
             let into = path.to_string_lossy().replace('\'', "''");
@@ -129,12 +146,12 @@ fn write_backup(db: &Database, settings: &Settings, to: &Path) -> Result<Summary
                 }),
                 AnyConnection::Postgresql(_) => Err(Error::internal("not SQLite")),
             })?;
-            (path, SQLITE_ENTRY)
+            path
         }
         Engine::Postgres => {
             let path = staging.path().join("parvis.pgdump");
             pg_dump(&settings.database_url(), &path)?;
-            (path, POSTGRES_ENTRY)
+            path
         }
     };
     let mut file = tempfile::Builder::new()
@@ -167,7 +184,7 @@ fn write_backup(db: &Database, settings: &Settings, to: &Path) -> Result<Summary
                 let mut header = tar::Header::new_gnu();
                 header.set_metadata(&file.metadata()?);
                 header.set_mode(0o600);
-                tar.append_data(&mut header, entry, file)
+                tar.append_data(&mut header, engine.entry(), file)
             });
         appended.map_err(cannot_write())?;
         let files = append_data_dir(&mut tar, settings, data_dir).map_err(cannot_write())?;

@@ -8,9 +8,7 @@
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 
-use super::backup::{
-    Engine, FILES, FORMAT, MANIFEST, Manifest, POSTGRES_ENTRY, SQLITE_ENTRY, Summary, io, run_pg,
-};
+use super::backup::{Engine, FILES, FORMAT, MANIFEST, Manifest, Summary, io, run_pg};
 use crate::config::{Backend, Settings};
 use crate::db::Database;
 use crate::error::{Error, Result};
@@ -168,12 +166,7 @@ fn read_backup(settings: &Settings, from: &Path, undo: &mut Undo) -> Result<Summ
             std::io::Read::read_to_end(&mut entry, &mut text).map_err(damaged)?;
             manifest = Some(read_manifest(&text, from)?);
             continue;
-        } else if path == Path::new(SQLITE_ENTRY) || path == Path::new(POSTGRES_ENTRY) {
-            let engine = if path == Path::new(SQLITE_ENTRY) {
-                Engine::Sqlite
-            } else {
-                Engine::Postgres
-            };
+        } else if let Some(engine) = Engine::of_entry(&path) {
             let target = staging.path().join(path.file_name().unwrap_or_default());
             dump = Some((engine, target.clone()));
             target
