@@ -145,10 +145,7 @@ fn serve(
             }
         }
         match super::timed_get(pool, waits) {
-            Ok(mut conn) => {
-                let size = run_batch(&mut conn, &mut pending);
-                batches.observe(size as f64);
-            }
+            Ok(mut conn) => run_batch(&mut conn, &mut pending, batches),
             Err(e) => {
                 let cause = e.log_detail().unwrap_or_default().to_string();
                 pending.drain(..).for_each(|job| job.fail(&cause));
@@ -157,15 +154,15 @@ fn serve(
     }
 }
 
-/// Runs the pending jobs (at most [`MAX_BATCH`]) in one transaction, and returns how many it took (run or
-/// failed). Jobs a
-/// broken batch did not reach stay pending, for the next one.
-fn run_batch(conn: &mut AnyConnection, pending: &mut VecDeque<Box<dyn Job>>) -> usize {
+/// Runs the pending jobs (at most [`MAX_BATCH`]) in one transaction, and observes in `batches` how many it
+/// took (run or failed) before any caller is answered. Jobs a broken batch did not reach stay pending, for
+/// the next one.
+fn run_batch(conn: &mut AnyConnection, pending: &mut VecDeque<Box<dyn Job>>, batches: &Histogram) {
     if let Err(e) = conn.batch_execute("BEGIN IMMEDIATE") {
         let cause = e.to_string();
-        let size = pending.len();
+        batches.observe(pending.len() as f64);
         pending.drain(..).for_each(|job| job.fail(&cause));
-        return size;
+        return;
     }
     let mut ran: Vec<Ran> = Vec::with_capacity(pending.len().min(MAX_BATCH));
     let mut taken = 0;
@@ -205,10 +202,10 @@ fn run_batch(conn: &mut AnyConnection, pending: &mut VecDeque<Box<dyn Job>>) -> 
     if fate.is_err() {
         let _ = conn.batch_execute("ROLLBACK");
     }
+    batches.observe(taken as f64);
     for r in ran {
         (r.settle)(fate.as_ref().map(|_| ()).map_err(String::as_str));
     }
-    taken
 }
 
 #[cfg(test)]
